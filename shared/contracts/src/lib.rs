@@ -1,0 +1,35 @@
+//! xiaokang's contracts: the code generated from `proto/`, the validated value types that
+//! every service parses its input into, and conversions between the two.
+//!
+//! Module map:
+//! - [`pb`]: generated messages, clients and servers, one module per proto package
+//!   (`pb::registry::v1`, …), nested as the packages are so cross-package references resolve.
+//! - [`types`]: validated newtypes (`ResidentId`, `RegionCode`, `RegionPrefix`,
+//!   `HouseholdId`, `Fen`) and date helpers, each with `parse`.
+//! - [`convert`]: `common.v1.Date` to and from `chrono::NaiveDate`.
+//! - [`FILE_DESCRIPTOR_SET`]: every contract's descriptors, served by server reflection.
+
+pub mod convert;
+pub mod types;
+
+/// Generated code, one module per proto package.
+pub mod pb {
+    /// `xiaokang.common.v1`: shared messages and enums.
+    pub mod common {
+        /// Version 1.
+        pub mod v1 {
+            tonic::include_proto!("xiaokang.common.v1");
+        }
+    }
+    /// `xiaokang.registry.v1`: the household archive.
+    pub mod registry {
+        /// Version 1.
+        pub mod v1 {
+            tonic::include_proto!("xiaokang.registry.v1");
+        }
+    }
+}
+
+/// The encoded `FileDescriptorSet` of every contract, for server reflection (v1 and v1alpha).
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/xiaokang_descriptor.bin"));

@@ -1,0 +1,179 @@
+//! Connecting to a service's own database by URL, and the write path.
+//!
+//! SQLite (the embedded default, one file per service) runs in WAL mode with
+//! `synchronous=FULL`, so a write acknowledged to a client survives a process kill and a
+//! power cut. SQLite allows one writer at a time, and a deferred transaction that has read
+//! cannot always upgrade to a writer without SQLITE_BUSY; so writes take an in-process lock
+//! first ([`Db::begin_write`]). PostgreSQL needs no such lock.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+use tonic::Status;
+
+use crate::errors::db_status;
+
+/// A service's database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// The pool.
+    conn: DatabaseConnection,
+    /// Serialises writers on SQLite; `None` on PostgreSQL.
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction; dropping it without [`WriteTxn::commit`] rolls back, so a failed
+/// request writes nothing.
+pub struct WriteTxn {
+    /// The open transaction.
+    txn: DatabaseTransaction,
+    /// Held until commit or rollback (SQLite only).
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+impl WriteTxn {
+    /// Commits; the write lock is released afterwards.
+    pub async fn commit(self) -> Result<(), Status> {
+        self.txn.commit().await.map_err(db_status)
+    }
+}
+
+/// Turns `sqlite:relative/path.db` into a URL sqlx accepts, creating the folder.
+fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let (file, _query) = path.split_once('?').unwrap_or((path, ""));
+    if let Some(dir) = std::path::Path::new(file).parent()
+        && file != ":memory:"
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    Ok(format!("sqlite://{file}?mode=rwc"))
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`) with a pool of `pool` connections.
+    pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
+        let is_sqlite = url.starts_with("sqlite:");
+        let url = if is_sqlite {
+            prepare_sqlite_url(url)?
+        } else {
+            url.to_string()
+        };
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(pool.max(1))
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        if is_sqlite {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+                    // 64 MiB page cache: summaries over a county stay in memory.
+                    .pragma("cache_size", "-65536")
+            });
+        }
+        let conn = Database::connect(opts).await?;
+        Ok(Db {
+            conn,
+            write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
+        })
+    }
+
+    /// The connection pool, for reads.
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Which SQL dialect.
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Opens a write transaction (taking the writer lock on SQLite).
+    pub async fn begin_write(&self) -> Result<WriteTxn, Status> {
+        let guard = match &self.write_lock {
+            Some(l) => Some(l.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = self.conn.begin().await.map_err(db_status)?;
+        Ok(WriteTxn { txn, _guard: guard })
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        self.conn.ping().await.is_ok()
+    }
+
+    /// Applies the service's pending migrations, refusing to start if the database holds a
+    /// migration this binary does not know (it was migrated by a newer version).
+    pub async fn migrate<M: MigratorTrait>(&self) -> anyhow::Result<()> {
+        let known: Vec<String> = M::migrations()
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
+        let applied = M::get_migration_models(&self.conn).await?;
+        if let Some(unknown) = applied.iter().find(|m| !known.contains(&m.version)) {
+            anyhow::bail!(
+                "the database has migration {} that this binary does not know: it was migrated by a newer version; refusing to start",
+                unknown.version
+            );
+        }
+        M::up(&self.conn, None).await?;
+        Ok(())
+    }
+
+    /// Closes the pool (graceful shutdown).
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.conn.close().await
+    }
+}
+
+/// Writes the `n`th (1-based) placeholder for raw SQL in the backend's dialect: `$n` on
+/// PostgreSQL, `?n` on SQLite; both may repeat a number, so values bind once each.
+pub fn placeholder(backend: DbBackend, n: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_create_mode_and_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("nested/registry.db");
+        let url = prepare_sqlite_url(&format!("sqlite://{}", file.display())).unwrap();
+        assert_eq!(url, format!("sqlite://{}?mode=rwc", file.display()));
+        assert!(dir.path().join("nested").is_dir());
+    }
+
+    #[test]
+    fn placeholders_follow_the_dialect() {
+        assert_eq!(placeholder(DbBackend::Postgres, 3), "$3");
+        assert_eq!(placeholder(DbBackend::Sqlite, 3), "?3");
+    }
+}

@@ -1,0 +1,215 @@
+//! Building `tonic::Status` the same way in every service: INVALID_ARGUMENT carries a
+//! `google.rpc.BadRequest` naming each offending field; FAILED_PRECONDITION carries a
+//! `google.rpc.PreconditionFailure`; NOT_FOUND and ALREADY_EXISTS carry a
+//! `google.rpc.ResourceInfo`. Database failures become UNAVAILABLE (the database did not
+//! answer: retry) or INTERNAL (a bug), never a caller's fault code, and their text is
+//! logged, not sent.
+
+use sea_orm::DbErr;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
+
+/// Field violations collected while validating one request, so the caller learns about
+/// every bad field at once.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Violations {
+    /// (field path such as `household.members[1].resident_id`, what is wrong).
+    items: Vec<(String, String)>,
+}
+
+impl Violations {
+    /// No violations yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records that `field` is wrong, and why.
+    pub fn add(&mut self, field: impl Into<String>, description: impl std::fmt::Display) {
+        self.items.push((field.into(), description.to_string()));
+    }
+
+    /// Records the error of a `Result`, returning its value if any.
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: impl Into<String>,
+        r: Result<T, E>,
+    ) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e);
+                None
+            }
+        }
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The recorded violations.
+    pub fn items(&self) -> &[(String, String)] {
+        &self.items
+    }
+
+    /// Adds every violation of `other`, with `prefix` before each field path.
+    pub fn extend_prefixed(&mut self, prefix: &str, other: Violations) {
+        for (f, d) in other.items {
+            self.items.push((format!("{prefix}{f}"), d));
+        }
+    }
+
+    /// `Ok(())` if empty, else the INVALID_ARGUMENT status.
+    pub fn into_result(self) -> Result<(), Status> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(self.into_status())
+        }
+    }
+
+    /// INVALID_ARGUMENT with a BadRequest detail listing every violation.
+    pub fn into_status(self) -> Status {
+        let message = match self.items.as_slice() {
+            [(f, d)] => format!("invalid {f}: {d}"),
+            items => format!(
+                "{} invalid fields, first {}: {}",
+                items.len(),
+                items.first().map(|i| i.0.as_str()).unwrap_or(""),
+                items.first().map(|i| i.1.as_str()).unwrap_or("")
+            ),
+        };
+        let violations: Vec<FieldViolation> = self
+            .items
+            .into_iter()
+            .map(|(f, d)| FieldViolation::new(f, d))
+            .collect();
+        Status::with_error_details(
+            Code::InvalidArgument,
+            message,
+            ErrorDetails::with_bad_request(violations),
+        )
+    }
+}
+
+/// INVALID_ARGUMENT for one field.
+pub fn invalid(field: impl Into<String>, description: impl std::fmt::Display) -> Status {
+    let mut v = Violations::new();
+    v.add(field, description);
+    v.into_status()
+}
+
+/// FAILED_PRECONDITION: the request is well formed but breaks a rule given the stored
+/// state. `rule` is a SCREAMING_SNAKE_CASE identifier clients can switch on; `subject`
+/// names what it applies to (a field or a resource).
+pub fn failed_precondition(rule: &str, subject: &str, description: impl Into<String>) -> Status {
+    let description = description.into();
+    Status::with_error_details(
+        Code::FailedPrecondition,
+        description.clone(),
+        ErrorDetails::with_precondition_failure_violation(rule, subject, description),
+    )
+}
+
+/// NOT_FOUND for a resource.
+pub fn not_found(resource_type: &str, name: &str) -> Status {
+    Status::with_error_details(
+        Code::NotFound,
+        format!("{resource_type} {name} not found"),
+        ErrorDetails::with_resource_info(resource_type, name, "", "not found"),
+    )
+}
+
+/// ALREADY_EXISTS for a resource.
+pub fn already_exists(resource_type: &str, name: &str, description: &str) -> Status {
+    Status::with_error_details(
+        Code::AlreadyExists,
+        format!("{resource_type} {name} already exists: {description}"),
+        ErrorDetails::with_resource_info(resource_type, name, "", description),
+    )
+}
+
+/// ABORTED: the etag the update was based on is stale.
+pub fn stale_etag(resource_type: &str, name: &str, sent: &str, current: &str) -> Status {
+    Status::with_error_details(
+        Code::Aborted,
+        format!(
+            "{resource_type} {name} changed: etag {sent:?} is stale, current is {current:?}; re-read and retry"
+        ),
+        ErrorDetails::with_resource_info(resource_type, name, "", "stale etag"),
+    )
+}
+
+/// Maps a database error to a status and logs its text (which may quote data) only at
+/// the server. Connection trouble is UNAVAILABLE (retryable); anything else INTERNAL.
+pub fn db_status(e: DbErr) -> Status {
+    let retryable = matches!(e, DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) || is_busy(&e);
+    tracing::error!(error = %e, retryable, "database error");
+    if retryable {
+        Status::unavailable("the database is not answering; retry with backoff")
+    } else {
+        Status::internal("database error; the operators have the details in the service log")
+    }
+}
+
+/// Whether a database error is a unique-constraint violation (a duplicate key).
+pub fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+fn is_busy(e: &DbErr) -> bool {
+    let s = e.to_string();
+    s.contains("database is locked") || s.contains("SQLITE_BUSY")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn violations_become_invalid_argument_with_every_field() {
+        let mut v = Violations::new();
+        v.add("household.village_code", "must be 12 digits, got 11");
+        v.add(
+            "household.members[1].resident_id",
+            "check character should be 7, got 3",
+        );
+        let s = v.into_status();
+        assert_eq!(s.code(), Code::InvalidArgument);
+        let br = s.get_details_bad_request().expect("bad request detail");
+        let fields: Vec<&str> = br
+            .field_violations
+            .iter()
+            .map(|f| f.field.as_str())
+            .collect();
+        assert_eq!(
+            fields,
+            ["household.village_code", "household.members[1].resident_id"]
+        );
+        assert!(s.message().contains("2 invalid fields"));
+    }
+
+    #[test]
+    fn precondition_carries_rule_and_subject() {
+        let s = failed_precondition(
+            "NOT_POOR",
+            "household H1",
+            "household H1 has exited already",
+        );
+        assert_eq!(s.code(), Code::FailedPrecondition);
+        let pf = s
+            .get_details_precondition_failure()
+            .expect("precondition detail");
+        assert_eq!(pf.violations[0].r#type, "NOT_POOR");
+        assert_eq!(pf.violations[0].subject, "household H1");
+    }
+
+    #[test]
+    fn empty_violations_pass() {
+        assert!(Violations::new().into_result().is_ok());
+    }
+}

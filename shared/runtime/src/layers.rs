@@ -1,0 +1,384 @@
+//! The tower stack every service is served behind, set up in one place:
+//!
+//! trace -> auth -> deadline (and error mapping) -> load shed -> global concurrency limit
+//!
+//! - trace: one span per call with the method and the request id (`x-request-id`, made up
+//!   when absent and echoed back), and one line when the call ends with its gRPC status and
+//!   latency.
+//! - auth: bearer token -> principal -> [`ServiceSpec::authorize`]; health and reflection
+//!   are open so generic tools work without a token.
+//! - deadline: the client's `grpc-timeout`, capped by the server's maximum; a call past it
+//!   answers DEADLINE_EXCEEDED (a raw tower timeout would reach the client as INTERNAL).
+//! - load shed + concurrency limit: past the limit a call is refused at once with
+//!   RESOURCE_EXHAUSTED rather than queued, so latency stays bounded under overload.
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use http::{HeaderValue, Request, Response};
+use tonic::Status;
+use tower::{BoxError, Layer, Service};
+
+use crate::auth::{Access, Principal, ServiceSpec, TokenTable};
+
+/// Header carrying one request id across services and into logs.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The request id of a call, put into request extensions by the trace layer.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+fn is_open_path(path: &str) -> bool {
+    path.starts_with("/grpc.health.v1.") || path.starts_with("/grpc.reflection.")
+}
+
+/// Splits `/pkg.Service/Method` into (service, method).
+fn split_path(path: &str) -> Option<(&str, &str)> {
+    let rest = path.strip_prefix('/')?;
+    rest.split_once('/')
+}
+
+/// Layer adding [`Auth`].
+#[derive(Clone)]
+pub struct AuthLayer {
+    tokens: Arc<TokenTable>,
+    spec: ServiceSpec,
+}
+
+impl AuthLayer {
+    /// Authenticates against `tokens` and authorizes by `spec`.
+    pub fn new(tokens: Arc<TokenTable>, spec: ServiceSpec) -> Self {
+        Self { tokens, spec }
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = Auth<S>;
+    fn layer(&self, inner: S) -> Auth<S> {
+        Auth {
+            inner,
+            tokens: self.tokens.clone(),
+            spec: self.spec,
+        }
+    }
+}
+
+/// Bearer-token authentication and per-method authorization.
+#[derive(Clone)]
+pub struct Auth<S> {
+    inner: S,
+    tokens: Arc<TokenTable>,
+    spec: ServiceSpec,
+}
+
+impl<S> Auth<S> {
+    fn check<B>(&self, req: &Request<B>) -> Result<Option<Principal>, Status> {
+        let path = req.uri().path();
+        if is_open_path(path) {
+            return Ok(None);
+        }
+        let header = req
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .ok_or_else(|| Status::unauthenticated("missing authorization: Bearer <token>"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or_else(|| Status::unauthenticated("authorization must be 'Bearer <token>'"))?;
+        let principal = self
+            .tokens
+            .lookup(token.trim())
+            .ok_or_else(|| Status::unauthenticated("unknown token"))?;
+        match split_path(path) {
+            // An unknown service or method falls through to routing (UNIMPLEMENTED).
+            Some((svc, method))
+                if svc == self.spec.grpc_name
+                    && self.spec.authorize(principal, method) == Access::Denied =>
+            {
+                return Err(Status::permission_denied(format!(
+                    "{} may not call {}/{}",
+                    principal.name(),
+                    self.spec.name,
+                    method
+                )));
+            }
+            _ => {}
+        }
+        Ok(Some(principal))
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Auth<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: Default + Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        // Take the service that was polled ready; leave a fresh clone in its place.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        match self.check(&req) {
+            Ok(principal) => {
+                if let Some(p) = principal {
+                    tracing::Span::current().record("principal", p.name());
+                    req.extensions_mut().insert(p);
+                }
+                Box::pin(inner.call(req))
+            }
+            Err(status) => {
+                tracing::Span::current().record("principal", "refused");
+                Box::pin(async move { Ok(status.into_http()) })
+            }
+        }
+    }
+}
+
+/// Layer adding [`Deadline`].
+#[derive(Clone, Copy)]
+pub struct DeadlineLayer {
+    max: Duration,
+}
+
+impl DeadlineLayer {
+    /// Caps every call at `max`, or the client's shorter deadline.
+    pub fn new(max: Duration) -> Self {
+        Self { max }
+    }
+}
+
+impl<S> Layer<S> for DeadlineLayer {
+    type Service = Deadline<S>;
+    fn layer(&self, inner: S) -> Deadline<S> {
+        Deadline {
+            inner,
+            max: self.max,
+        }
+    }
+}
+
+/// Enforces deadlines and turns every error of the layers below into a gRPC status.
+#[derive(Clone)]
+pub struct Deadline<S> {
+    inner: S,
+    max: Duration,
+}
+
+/// Parses a `grpc-timeout` header value (`100m`, `5S`, …).
+pub fn parse_grpc_timeout(v: &str) -> Option<Duration> {
+    if v.len() < 2 || v.len() > 9 {
+        return None;
+    }
+    let (digits, unit) = v.split_at(v.len() - 1);
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n.checked_mul(3600)?),
+        "M" => Duration::from_secs(n.checked_mul(60)?),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+/// Maps an error raised below the service (load shedding, …) to a status.
+fn error_status(e: BoxError) -> Status {
+    if e.is::<tower::load_shed::error::Overloaded>() {
+        Status::resource_exhausted(
+            "server overloaded: too many calls in flight; retry with backoff",
+        )
+    } else {
+        Status::from_error(e)
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Deadline<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    ReqBody: Send + 'static,
+    ResBody: Default + Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<Self::Response, BoxError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        // Readiness errors are reported from `call` as a status instead.
+        match self.inner.poll_ready(cx) {
+            Poll::Ready(Err(e)) => {
+                tracing::warn!(error = %e.into(), "service not ready");
+                Poll::Ready(Ok(()))
+            }
+            other => other.map_err(Into::into),
+        }
+    }
+
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let client = req
+            .headers()
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_grpc_timeout);
+        let limit = client.map_or(self.max, |c| c.min(self.max));
+        Box::pin(async move {
+            match tokio::time::timeout(limit, inner.call(req)).await {
+                Ok(Ok(resp)) => Ok(resp),
+                Ok(Err(e)) => Ok(error_status(e.into()).into_http()),
+                Err(_) => Ok(Status::deadline_exceeded(format!(
+                    "deadline of {} ms exceeded",
+                    limit.as_millis()
+                ))
+                .into_http()),
+            }
+        })
+    }
+}
+
+/// Layer adding [`Trace`].
+#[derive(Clone, Copy)]
+pub struct TraceLayer {
+    service: &'static str,
+}
+
+impl TraceLayer {
+    /// Traces calls of the named service.
+    pub fn new(service: &'static str) -> Self {
+        Self { service }
+    }
+}
+
+impl<S> Layer<S> for TraceLayer {
+    type Service = Trace<S>;
+    fn layer(&self, inner: S) -> Trace<S> {
+        Trace {
+            inner,
+            service: self.service,
+        }
+    }
+}
+
+/// One span and one log line per call.
+#[derive(Clone)]
+pub struct Trace<S> {
+    inner: S,
+    service: &'static str,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Trace<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: std::fmt::Display,
+    ReqBody: Send + 'static,
+    ResBody: Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        use tracing::Instrument;
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let request_id = req
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 128)
+            .map(str::to_string)
+            .unwrap_or_else(|| crate::auth::random_token()[..16].to_string());
+        req.extensions_mut().insert(RequestId(request_id.clone()));
+        let method = req.uri().path().to_string();
+        let span = tracing::info_span!(
+            "rpc",
+            service = self.service,
+            method = %method,
+            request_id = %request_id,
+            principal = tracing::field::Empty
+        );
+        let started = Instant::now();
+        Box::pin(
+            async move {
+                let result = inner.call(req).await;
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                match &result {
+                    Ok(resp) => {
+                        // Trailers-only answers (every error) carry grpc-status in the
+                        // headers; a streamed OK carries it in the trailers.
+                        let code = resp
+                            .headers()
+                            .get("grpc-status")
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.parse::<i32>().ok())
+                            .map(tonic::Code::from_i32)
+                            .unwrap_or(tonic::Code::Ok);
+                        if code == tonic::Code::Ok {
+                            tracing::debug!(latency_ms = ms, code = ?code, "call done");
+                        } else {
+                            tracing::info!(latency_ms = ms, code = ?code, "call failed");
+                        }
+                    }
+                    Err(e) => tracing::warn!(latency_ms = ms, error = %e, "call errored"),
+                }
+                result.map(|mut resp| {
+                    if let Ok(v) = HeaderValue::from_str(&request_id) {
+                        resp.headers_mut().insert(REQUEST_ID_HEADER, v);
+                    }
+                    resp
+                })
+            }
+            .instrument(span),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_grpc_timeouts() {
+        assert_eq!(parse_grpc_timeout("100m"), Some(Duration::from_millis(100)));
+        assert_eq!(parse_grpc_timeout("5S"), Some(Duration::from_secs(5)));
+        assert_eq!(parse_grpc_timeout("2M"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_grpc_timeout("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_grpc_timeout("7u"), Some(Duration::from_micros(7)));
+        assert_eq!(parse_grpc_timeout("9n"), Some(Duration::from_nanos(9)));
+        assert_eq!(parse_grpc_timeout("5x"), None);
+        assert_eq!(parse_grpc_timeout("m"), None);
+        assert_eq!(parse_grpc_timeout("123456789S"), None);
+    }
+
+    #[test]
+    fn splits_grpc_paths() {
+        assert_eq!(
+            split_path("/xiaokang.registry.v1.RegistryService/GetHousehold"),
+            Some(("xiaokang.registry.v1.RegistryService", "GetHousehold"))
+        );
+        assert!(is_open_path("/grpc.health.v1.Health/Check"));
+        assert!(!is_open_path(
+            "/xiaokang.registry.v1.RegistryService/GetHousehold"
+        ));
+    }
+}

@@ -1,0 +1,40 @@
+//! The one way every xiaokang service is served.
+//!
+//! A service crate supplies its tonic routes, its [`ServiceSpec`] (name, owning bureau,
+//! which methods only read) and its migrations; this crate does everything else the same
+//! way for all of them.
+//!
+//! Module map:
+//! - [`settings`]: typed settings from flags and `XK_*` environment variables.
+//! - [`auth`]: bearer token -> [`auth::Principal`], and who may read or write which service.
+//! - [`layers`]: the tower stack (trace -> auth -> deadline -> load shed -> concurrency
+//!   limit), set up in one place.
+//! - [`errors`]: building `tonic::Status` with field violations and precondition details;
+//!   database errors to status.
+//! - [`db`]: connecting by URL (SQLite default, PostgreSQL), pragmas, the write lock,
+//!   migrations, refusing a schema newer than the binary.
+//! - [`idempotency`]: the request-id table and the audit log, written in the same
+//!   transaction as the work.
+//! - [`paging`]: page sizes and opaque page tokens bound to their filter.
+//! - [`policy`]: effective-dated policy books keyed by policy year.
+//! - [`server`]: hosting a service on a listener with health, reflection and graceful
+//!   shutdown.
+//! - [`telemetry`]: tracing setup and masking helpers for logs.
+
+pub mod auth;
+pub mod db;
+pub mod errors;
+pub mod idempotency;
+pub mod layers;
+pub mod migration;
+pub mod paging;
+pub mod policy;
+pub mod server;
+pub mod settings;
+pub mod telemetry;
+
+pub use auth::{Bureau, Principal, ServiceSpec, TokenTable};
+pub use db::Db;
+pub use errors::Violations;
+pub use server::{HostedService, start_service};
+pub use settings::ServeSettings;

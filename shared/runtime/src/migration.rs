@@ -1,0 +1,86 @@
+//! Tables every service has: the idempotency keys and the audit log. Each service's
+//! migrator lists [`RuntimeTables`] first, so they live in the service's own database.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+/// Creates `idempotency_keys` and `audit_log`.
+pub struct RuntimeTables;
+
+impl MigrationName for RuntimeTables {
+    fn name(&self) -> &str {
+        "m20261129_000000_runtime_tables"
+    }
+}
+
+#[derive(DeriveIden)]
+enum IdempotencyKeys {
+    Table,
+    Principal,
+    RequestId,
+    Method,
+    RequestHash,
+    Response,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum AuditLog {
+    Table,
+    Id,
+    At,
+    Principal,
+    RequestId,
+    Method,
+    Target,
+    Detail,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RuntimeTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(IdempotencyKeys::Table)
+                    .if_not_exists()
+                    .col(string_len(IdempotencyKeys::Principal, 32))
+                    .col(string_len(IdempotencyKeys::RequestId, 64))
+                    .col(string_len(IdempotencyKeys::Method, 64))
+                    .col(string_len(IdempotencyKeys::RequestHash, 64))
+                    .col(blob(IdempotencyKeys::Response))
+                    .col(timestamp_with_time_zone(IdempotencyKeys::CreatedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(IdempotencyKeys::Principal)
+                            .col(IdempotencyKeys::RequestId),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(AuditLog::Table)
+                    .if_not_exists()
+                    .col(big_pk_auto(AuditLog::Id))
+                    .col(timestamp_with_time_zone(AuditLog::At))
+                    .col(string_len(AuditLog::Principal, 32))
+                    .col(string_len(AuditLog::RequestId, 64))
+                    .col(string_len(AuditLog::Method, 64))
+                    .col(string(AuditLog::Target))
+                    .col(text(AuditLog::Detail))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(AuditLog::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(IdempotencyKeys::Table).to_owned())
+            .await
+    }
+}

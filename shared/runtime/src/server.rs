@@ -1,0 +1,220 @@
+//! Hosting one service: its routes plus health and reflection, behind the layer stack,
+//! on a listener, with graceful shutdown.
+//!
+//! Shutdown order (SIGTERM, Ctrl-C, or [`HostedService::shutdown`]): health flips to
+//! NOT_SERVING so balancers stop sending; the listener stops accepting; in-flight calls
+//! finish; the database pool closes.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tonic::service::Routes;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+
+use crate::auth::{ServiceSpec, TokenTable};
+use crate::db::Db;
+use crate::layers::{AuthLayer, DeadlineLayer, TraceLayer};
+use crate::settings::ServeSettings;
+
+/// A running service.
+pub struct HostedService {
+    /// Which service.
+    pub spec: ServiceSpec,
+    /// Where it listens (the real port when bound to port 0).
+    pub addr: SocketAddr,
+    /// Flips health before stopping.
+    health: HealthReporter,
+    /// Tells the server and the health watcher to stop.
+    stop: watch::Sender<bool>,
+    /// The server task.
+    join: JoinHandle<Result<(), tonic::transport::Error>>,
+    /// Closed after the server has stopped.
+    db: Db,
+    /// How long in-flight calls may take to finish on shutdown.
+    grace: Duration,
+}
+
+impl HostedService {
+    /// `http://addr`, for clients.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Graceful shutdown: NOT_SERVING, stop accepting, finish in-flight calls (cutting
+    /// those still open after the grace period, such as health watches), close the
+    /// database.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        set_all(&self.health, self.spec, ServingStatus::NotServing).await;
+        let _ = self.stop.send(true);
+        match tokio::time::timeout(self.grace, &mut self.join).await {
+            Ok(joined) => joined??,
+            Err(_) => {
+                tracing::warn!(
+                    service = self.spec.name,
+                    "calls still open after the grace period: cut"
+                );
+                self.join.abort();
+            }
+        }
+        self.db.close().await?;
+        tracing::info!(service = self.spec.name, "stopped");
+        Ok(())
+    }
+}
+
+async fn set_all(health: &HealthReporter, spec: ServiceSpec, status: ServingStatus) {
+    health.set_service_status("", status).await;
+    health.set_service_status(spec.grpc_name, status).await;
+}
+
+/// Starts serving `routes` for `spec` on `listener`. The database must be migrated.
+pub async fn start_service(
+    spec: ServiceSpec,
+    routes: Routes,
+    db: Db,
+    settings: &ServeSettings,
+    tokens: Arc<TokenTable>,
+    listener: TcpListener,
+) -> anyhow::Result<HostedService> {
+    let addr = listener.local_addr()?;
+    let (health, health_service) = tonic_health::server::health_reporter();
+    set_all(&health, spec, ServingStatus::Serving).await;
+
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(xk_contracts::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(xk_contracts::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    let routes = routes
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+
+    let layers = ServiceBuilder::new()
+        .layer(TraceLayer::new(spec.name))
+        .layer(AuthLayer::new(tokens, spec))
+        .layer(DeadlineLayer::new(settings.max_call()))
+        .layer(LoadShedLayer::new())
+        .layer(GlobalConcurrencyLimitLayer::new(settings.concurrency_limit))
+        .into_inner();
+
+    let (stop, mut stop_rx) = watch::channel(false);
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let mut server_stop = stop_rx.clone();
+    let router = Server::builder().layer(layers).add_routes(routes);
+    let join = tokio::spawn(async move {
+        router
+            .serve_with_incoming_shutdown(incoming, async move {
+                let _ = server_stop.wait_for(|s| *s).await;
+            })
+            .await
+    });
+
+    // Health follows the database: NOT_SERVING while it does not answer.
+    let watcher_db = db.clone();
+    let watcher_health = health.clone();
+    let interval = Duration::from_millis(settings.health_interval_ms.max(100));
+    tokio::spawn(async move {
+        let mut serving = true;
+        loop {
+            tokio::select! {
+                _ = stop_rx.wait_for(|s| *s) => break,
+                _ = tokio::time::sleep(interval) => {}
+            }
+            let ok = watcher_db.ping().await;
+            if ok != serving {
+                serving = ok;
+                let status = if ok {
+                    ServingStatus::Serving
+                } else {
+                    ServingStatus::NotServing
+                };
+                tracing::warn!(service = spec.name, database_ok = ok, "health changed");
+                set_all(&watcher_health, spec, status).await;
+            }
+        }
+    });
+
+    tracing::info!(service = spec.name, %addr, "serving");
+    Ok(HostedService {
+        spec,
+        addr,
+        health,
+        stop,
+        join,
+        db,
+        grace: Duration::from_millis(settings.shutdown_grace_ms),
+    })
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutdown signal received");
+}
+
+/// Waits until the gRPC health service at `url` answers SERVING for `service` (or overall
+/// for ""), polling with a short backoff; for tests and `xiaokang health`.
+pub async fn wait_until_serving(url: &str, service: &str, timeout: Duration) -> anyhow::Result<()> {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_client::HealthClient;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut delay = Duration::from_millis(5);
+    loop {
+        let attempt = async {
+            let channel = tonic::transport::Endpoint::from_shared(url.to_string())?
+                .connect()
+                .await?;
+            let resp = HealthClient::new(channel)
+                .check(HealthCheckRequest {
+                    service: service.to_string(),
+                })
+                .await?;
+            anyhow::Ok(resp.into_inner().status)
+        };
+        match attempt.await {
+            Ok(s)
+                if s == tonic_health::pb::health_check_response::ServingStatus::Serving as i32 =>
+            {
+                return Ok(());
+            }
+            other => {
+                if tokio::time::Instant::now() >= deadline {
+                    anyhow::bail!("{url} {service:?} not serving after {timeout:?}: {other:?}");
+                }
+            }
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_millis(200));
+    }
+}

@@ -1,0 +1,106 @@
+//! The registry's tables.
+
+/// `households`: one row per household. `doc` is the household record (the encoded
+/// `Household` message) that reads return; the other columns are derived from it in the
+/// same transaction so summaries are SQL GROUP BYs over a covering index.
+pub mod household {
+    use sea_orm::entity::prelude::*;
+
+    /// A household row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "households")]
+    pub struct Model {
+        /// Archive card number.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub household_id: String,
+        /// 12-digit village code (prefix ranges select a county, township, village).
+        pub village_code: String,
+        /// `ArchiveStatus` number.
+        pub status: i32,
+        /// Year identified.
+        pub identified_year: i32,
+        /// Year exited; 0 if not.
+        pub exited_year: i32,
+        /// Current (not removed) members.
+        pub people: i32,
+        /// `MonitoringCategory` number; 0 if never monitored.
+        pub monitoring_category: i32,
+        /// `MonitoringStage` number; 0 if never monitored.
+        pub monitoring_stage: i32,
+        /// When the monitoring case was identified (alerts).
+        pub monitoring_identified_on: Option<Date>,
+        /// Optimistic-concurrency version; the etag.
+        pub version: i64,
+        /// The encoded record.
+        pub doc: Vec<u8>,
+        /// Last write.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `members`: one row per person ever in the archive, for resident-id uniqueness, lookup
+/// by resident id and baseline-cohort counts. Names stay in the household record only.
+pub mod member {
+    use sea_orm::entity::prelude::*;
+
+    /// A member row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "members")]
+    pub struct Model {
+        /// Resident id (unique across the archive).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub resident_id: String,
+        /// The household.
+        pub household_id: String,
+        /// The household's village (copied for region counts).
+        pub village_code: String,
+        /// Year the person entered the archive.
+        pub registered_year: i32,
+        /// Whether the person was removed.
+        pub removed: bool,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `villages`: villages and communities with their collective income.
+pub mod village {
+    use sea_orm::entity::prelude::*;
+
+    /// A village row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "villages")]
+    pub struct Model {
+        /// 12-digit code.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub village_code: String,
+        /// Name.
+        pub name: String,
+        /// Community (社区, codes 001-199) rather than village (村).
+        pub is_community: bool,
+        /// Registered poor village.
+        pub poor_village: bool,
+        /// Collective operating income of `collective_income_year`, fen.
+        pub collective_income_fen: i64,
+        /// The year of that income.
+        pub collective_income_year: i32,
+        /// Last write.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

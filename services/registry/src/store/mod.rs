@@ -1,0 +1,366 @@
+//! The registry's I/O: reading and writing household records and their derived rows.
+//! No rules here: callers pass records the domain has checked.
+
+pub mod entities;
+pub mod migration;
+pub mod summary;
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use prost::Message;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use xk_contracts::convert::date_from_pb;
+use xk_contracts::pb::registry::v1::{ArchiveStatus, Household, MonitoringCategory, Village};
+
+use crate::domain::rules::{active_people, mask};
+use crate::error::RegistryError;
+use entities::{household, member, village};
+
+/// Rows per multi-row INSERT: well under SQLite's bound-parameter limit for every table.
+const INSERT_CHUNK: usize = 1000;
+
+/// Lowest and highest 12-digit codes under a prefix (an index range scan in both databases).
+pub fn prefix_range(prefix: &str) -> (String, String) {
+    (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
+}
+
+fn household_row(h: &Household, version: i64) -> household::ActiveModel {
+    let mut doc = h.clone();
+    doc.etag.clear();
+    let m = h.monitoring.as_ref();
+    household::ActiveModel {
+        household_id: Set(h.household_id.clone()),
+        village_code: Set(h.village_code.clone()),
+        status: Set(h.status),
+        identified_year: Set(h.identified_year),
+        exited_year: Set(h.exited_year),
+        people: Set(active_people(h) as i32),
+        monitoring_category: Set(m.map_or(0, |m| m.category)),
+        monitoring_stage: Set(m.map_or(0, |m| m.stage)),
+        monitoring_identified_on: Set(m
+            .and_then(|m| m.identified_on.as_ref())
+            .and_then(|d| date_from_pb(d).ok())),
+        version: Set(version),
+        doc: Set(doc.encode_to_vec()),
+        updated_at: Set(Utc::now()),
+    }
+}
+
+fn member_rows(h: &Household) -> impl Iterator<Item = member::ActiveModel> + '_ {
+    h.members.iter().map(|m| member::ActiveModel {
+        resident_id: Set(m.resident_id.clone()),
+        household_id: Set(h.household_id.clone()),
+        village_code: Set(h.village_code.clone()),
+        registered_year: Set(m.registered_year),
+        removed: Set(m.removed_on.is_some()),
+    })
+}
+
+fn decode(row: household::Model) -> Result<Household, RegistryError> {
+    let mut h = Household::decode(row.doc.as_slice()).map_err(|e| {
+        tracing::error!(household = %row.household_id, error = %e, "stored record does not decode");
+        RegistryError::Db(sea_orm::DbErr::Custom(
+            "stored household record is unreadable".into(),
+        ))
+    })?;
+    h.etag = row.version.to_string();
+    Ok(h)
+}
+
+/// Which of these households and people are registered already: the first conflict found,
+/// as (what, masked name, field path within the batch).
+pub async fn find_conflict<C: ConnectionTrait>(
+    conn: &C,
+    batch: &[Household],
+    prefix: impl Fn(usize) -> String,
+) -> Result<Option<RegistryError>, RegistryError> {
+    let ids: Vec<&str> = batch.iter().map(|h| h.household_id.as_str()).collect();
+    let mut existing: HashSet<String> = HashSet::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let found = household::Entity::find()
+            .select_only()
+            .column(household::Column::HouseholdId)
+            .filter(household::Column::HouseholdId.is_in(chunk.iter().copied()))
+            .into_tuple::<String>()
+            .all(conn)
+            .await?;
+        existing.extend(found);
+    }
+    let mut seen_ids = HashSet::new();
+    for (i, h) in batch.iter().enumerate() {
+        if existing.contains(&h.household_id) || !seen_ids.insert(h.household_id.as_str()) {
+            return Ok(Some(RegistryError::AlreadyExists {
+                what: "household",
+                name: h.household_id.clone(),
+                field: format!("{}household_id", prefix(i)),
+            }));
+        }
+    }
+    let people: Vec<&str> = batch
+        .iter()
+        .flat_map(|h| h.members.iter().map(|m| m.resident_id.as_str()))
+        .collect();
+    let mut taken: HashSet<String> = HashSet::new();
+    for chunk in people.chunks(INSERT_CHUNK) {
+        let found = member::Entity::find()
+            .select_only()
+            .column(member::Column::ResidentId)
+            .filter(member::Column::ResidentId.is_in(chunk.iter().copied()))
+            .into_tuple::<String>()
+            .all(conn)
+            .await?;
+        taken.extend(found);
+    }
+    let mut seen_people = HashSet::new();
+    for (i, h) in batch.iter().enumerate() {
+        for (j, m) in h.members.iter().enumerate() {
+            if taken.contains(&m.resident_id) || !seen_people.insert(m.resident_id.as_str()) {
+                return Ok(Some(RegistryError::AlreadyExists {
+                    what: "person",
+                    name: mask(&m.resident_id),
+                    field: format!("{}members[{j}].resident_id", prefix(i)),
+                }));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Inserts new households and their members (version 1), in multi-row statements.
+pub async fn insert_households<C: ConnectionTrait>(
+    conn: &C,
+    batch: &[Household],
+) -> Result<(), RegistryError> {
+    for chunk in batch.chunks(INSERT_CHUNK / 4) {
+        household::Entity::insert_many(chunk.iter().map(|h| household_row(h, 1)))
+            .exec_without_returning(conn)
+            .await?;
+    }
+    let members: Vec<member::ActiveModel> = batch.iter().flat_map(member_rows).collect();
+    let mut it = members.into_iter().peekable();
+    while it.peek().is_some() {
+        let chunk: Vec<_> = it.by_ref().take(INSERT_CHUNK).collect();
+        member::Entity::insert_many(chunk)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Reads one household.
+pub async fn get<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Household, RegistryError> {
+    let row = household::Entity::find_by_id(id.to_string())
+        .one(conn)
+        .await?
+        .ok_or_else(|| RegistryError::NotFound {
+            what: "household",
+            name: id.to_string(),
+        })?;
+    decode(row)
+}
+
+/// Writes a changed household if its version is still `expected` (as an etag string).
+/// Members are rewritten (a household has a handful). Returns the household as stored.
+pub async fn save<C: ConnectionTrait>(
+    conn: &C,
+    h: &Household,
+    expected: &str,
+) -> Result<Household, RegistryError> {
+    let version: i64 = expected.parse().map_err(|_| RegistryError::Stale {
+        name: h.household_id.clone(),
+        sent: expected.to_string(),
+        current: String::new(),
+    })?;
+    let mut row = household_row(h, version + 1);
+    row.household_id = sea_orm::ActiveValue::Unchanged(h.household_id.clone());
+    let updated = household::Entity::update_many()
+        .set(row)
+        .filter(household::Column::HouseholdId.eq(&h.household_id))
+        .filter(household::Column::Version.eq(version))
+        .exec(conn)
+        .await?;
+    if updated.rows_affected != 1 {
+        let current = get(conn, &h.household_id).await?;
+        return Err(RegistryError::Stale {
+            name: h.household_id.clone(),
+            sent: expected.to_string(),
+            current: current.etag,
+        });
+    }
+    member::Entity::delete_many()
+        .filter(member::Column::HouseholdId.eq(&h.household_id))
+        .exec(conn)
+        .await?;
+    let rows: Vec<_> = member_rows(h).collect();
+    let inserted = if rows.is_empty() {
+        Ok(())
+    } else {
+        member::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await
+            .map(|_| ())
+    };
+    match inserted {
+        Err(e) if xk_runtime::errors::is_unique_violation(&e) => {
+            return Err(RegistryError::AlreadyExists {
+                what: "person",
+                name: "a member".into(),
+                field: "household.members".into(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+        Ok(()) => {}
+    }
+    let mut stored = h.clone();
+    stored.etag = (version + 1).to_string();
+    Ok(stored)
+}
+
+/// The filter of a household list or export.
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdFilter {
+    /// Region prefix (digits) or empty.
+    pub region_prefix: String,
+    /// Status or any.
+    pub status: Option<ArchiveStatus>,
+    /// Monitoring category or any.
+    pub monitoring_category: Option<MonitoringCategory>,
+}
+
+impl HouseholdFilter {
+    /// A stable description, for binding page tokens to the filter.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "r={};s={:?};m={:?}",
+            self.region_prefix, self.status, self.monitoring_category
+        )
+    }
+}
+
+/// Up to `limit` households after `after` in household-id order.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    f: &HouseholdFilter,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Household>, RegistryError> {
+    let mut q = household::Entity::find();
+    if !f.region_prefix.is_empty() {
+        let (lo, hi) = prefix_range(&f.region_prefix);
+        q = q
+            .filter(household::Column::VillageCode.gte(lo))
+            .filter(household::Column::VillageCode.lte(hi));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(household::Column::Status.eq(s as i32));
+    }
+    if let Some(c) = f.monitoring_category {
+        q = q.filter(household::Column::MonitoringCategory.eq(c as i32));
+    }
+    if let Some(a) = after {
+        q = q.filter(household::Column::HouseholdId.gt(a));
+    }
+    let rows = q
+        .order_by_asc(household::Column::HouseholdId)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    rows.into_iter().map(decode).collect()
+}
+
+/// Inserts or replaces a village.
+pub async fn upsert_village<C: ConnectionTrait>(
+    conn: &C,
+    v: &Village,
+    is_community: bool,
+) -> Result<(), RegistryError> {
+    use sea_orm::sea_query::OnConflict;
+    let row = village::ActiveModel {
+        village_code: Set(v.village_code.clone()),
+        name: Set(v.name.clone()),
+        is_community: Set(is_community),
+        poor_village: Set(v.poor_village),
+        collective_income_fen: Set(v.collective_income_fen),
+        collective_income_year: Set(v.collective_income_year),
+        updated_at: Set(Utc::now()),
+    };
+    village::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(village::Column::VillageCode)
+                .update_columns([
+                    village::Column::Name,
+                    village::Column::IsCommunity,
+                    village::Column::PoorVillage,
+                    village::Column::CollectiveIncomeFen,
+                    village::Column::CollectiveIncomeYear,
+                    village::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Up to `limit` villages after `after` in code order.
+pub async fn list_villages<C: ConnectionTrait>(
+    conn: &C,
+    region_prefix: &str,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Village>, RegistryError> {
+    let mut q = village::Entity::find();
+    if !region_prefix.is_empty() {
+        let (lo, hi) = prefix_range(region_prefix);
+        q = q
+            .filter(village::Column::VillageCode.gte(lo))
+            .filter(village::Column::VillageCode.lte(hi));
+    }
+    if let Some(a) = after {
+        q = q.filter(village::Column::VillageCode.gt(a));
+    }
+    let rows = q
+        .order_by_asc(village::Column::VillageCode)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Village {
+            village_code: r.village_code,
+            name: r.name,
+            poor_village: r.poor_village,
+            collective_income_fen: r.collective_income_fen,
+            collective_income_year: r.collective_income_year,
+        })
+        .collect())
+}
+
+/// Counts households (every row, for tests and the crash checks).
+pub async fn count_households<C: ConnectionTrait>(conn: &C) -> Result<u64, RegistryError> {
+    use sea_orm::PaginatorTrait;
+    Ok(household::Entity::find().count(conn).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_ranges_cover_exactly_the_prefix() {
+        assert_eq!(
+            prefix_range("420625"),
+            ("420625000000".to_string(), "420625999999".to_string())
+        );
+        assert_eq!(
+            prefix_range("420625100"),
+            ("420625100000".to_string(), "420625100999".to_string())
+        );
+        let (lo, hi) = prefix_range("420625100201");
+        assert_eq!(lo, hi);
+    }
+}

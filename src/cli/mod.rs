@@ -1,0 +1,88 @@
+//! The `xiaokang` commands.
+
+mod bench;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use xk_runtime::ServeSettings;
+
+/// xiaokang: the county's poverty-alleviation guarantee services.
+#[derive(Debug, Parser)]
+#[command(name = "xiaokang", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every service in one process, each with its own SQLite file under the data
+    /// folder and its own port; creates the tokens file on first start.
+    Up {
+        /// Where the databases and the tokens file live.
+        #[arg(long, env = "XK_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// Address to bind every service to.
+        #[arg(long, env = "XK_BIND", default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Stop after starting (for checks in scripts); normally runs until Ctrl-C/SIGTERM.
+        #[arg(long, hide = true)]
+        exit_after_start: bool,
+    },
+    /// Run one service.
+    Serve {
+        /// Which service: registry, …
+        name: String,
+        /// Serving settings.
+        #[command(flatten)]
+        settings: ServeSettings,
+    },
+    /// Check a service's gRPC health: exit 0 when SERVING (for container health checks).
+    Health {
+        /// host:port or http://host:port.
+        addr: String,
+        /// The gRPC service name to check; empty means the whole server.
+        #[arg(long, default_value = "")]
+        service: String,
+        /// How long to keep trying.
+        #[arg(long, default_value_t = 2_000)]
+        timeout_ms: u64,
+    },
+    /// Apply a service's migrations to its database and exit.
+    Migrate {
+        /// Which service.
+        name: String,
+        /// Database URL.
+        #[arg(long, env = "XK_DATABASE_URL")]
+        database_url: String,
+    },
+    /// Measure the registry against the machine's own baselines (bare gRPC echo, raw
+    /// inserts) in one run and print the ratios.
+    Bench(bench::BenchArgs),
+}
+
+impl Cli {
+    /// Runs the command.
+    pub async fn run(self) -> anyhow::Result<ExitCode> {
+        match self.command {
+            Command::Up {
+                data_dir,
+                bind,
+                exit_after_start,
+            } => serve::up(&data_dir, bind, exit_after_start).await,
+            Command::Serve { name, settings } => serve::serve_one(&name, settings).await,
+            Command::Health {
+                addr,
+                service,
+                timeout_ms,
+            } => serve::health(&addr, &service, timeout_ms).await,
+            Command::Migrate { name, database_url } => serve::migrate(&name, &database_url).await,
+            Command::Bench(args) => bench::run(args).await,
+        }
+    }
+}

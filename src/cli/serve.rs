@@ -1,0 +1,144 @@
+//! `up`, `serve`, `health`, `migrate`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use xk_runtime::{Principal, ServeSettings, TokenTable};
+
+use crate::suite;
+
+/// `xiaokang up`.
+pub async fn up(data_dir: &Path, bind: IpAddr, exit_after_start: bool) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let tokens_path = data_dir.join("tokens.toml");
+    let admin = std::env::var("XK_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    let (table, tokens) = TokenTable::load_or_create(&tokens_path, admin.as_deref())?;
+    let table = Arc::new(table);
+    let settings = ServeSettings::default();
+    let mut hosted = Vec::new();
+    for spec in suite::SERVICES {
+        let addr = SocketAddr::new(bind, spec.default_port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {} on {addr}", spec.name))?;
+        let url = format!("sqlite://{}/{}.db", data_dir.display(), spec.name);
+        let h = suite::host(*spec, &url, &settings, table.clone(), listener).await?;
+        xk_runtime::server::wait_until_serving(&h.url(), spec.grpc_name, Duration::from_secs(10))
+            .await?;
+        hosted.push(h);
+    }
+    println!(
+        "xiaokang is up: {} service(s), data in {}",
+        hosted.len(),
+        data_dir.display()
+    );
+    for h in &hosted {
+        println!("  {:<11} {}  ({})", h.spec.name, h.addr, h.spec.grpc_name);
+    }
+    println!("tokens: {} (mode 0600)", tokens_path.display());
+    if let Some(t) = tokens.get(&Principal::Admin) {
+        println!(
+            "try:   grpcurl -plaintext -H 'authorization: Bearer {}…' {} list",
+            &t[..8.min(t.len())],
+            hosted
+                .first()
+                .map(|h| h.addr.to_string())
+                .unwrap_or_default()
+        );
+    }
+    if !exit_after_start {
+        println!("Ctrl-C or SIGTERM stops it gracefully.");
+        xk_runtime::server::shutdown_signal().await;
+    }
+    for h in hosted {
+        h.shutdown().await?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Tokens for `serve`: the tokens file if given, plus `XK_TOKEN_<PRINCIPAL>` variables
+/// (e.g. `XK_TOKEN_POVERTY_OFFICE`), as an env file of docker-compose provides them.
+fn tokens_for_serve(settings: &ServeSettings) -> anyhow::Result<TokenTable> {
+    let mut table = match &settings.tokens_file {
+        Some(p) => TokenTable::load(p)?,
+        None => TokenTable::default(),
+    };
+    let mut any = settings.tokens_file.is_some();
+    for p in Principal::ALL {
+        let var = format!("XK_TOKEN_{}", p.name().to_uppercase().replace('-', "_"));
+        if let Ok(t) = std::env::var(&var) {
+            anyhow::ensure!(t.len() >= 16, "{var} must be at least 16 characters");
+            table.insert(p, &t);
+            any = true;
+        }
+    }
+    anyhow::ensure!(
+        any,
+        "no tokens configured: pass --tokens-file (XK_TOKENS_FILE) or set XK_TOKEN_<PRINCIPAL> variables"
+    );
+    Ok(table)
+}
+
+/// `xiaokang serve NAME`.
+pub async fn serve_one(name: &str, settings: ServeSettings) -> anyhow::Result<ExitCode> {
+    let spec = suite::spec(name).with_context(|| {
+        let known: Vec<_> = suite::SERVICES.iter().map(|s| s.name).collect();
+        format!("unknown service {name:?}; known: {}", known.join(", "))
+    })?;
+    let url = settings
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://data/{}.db", spec.name));
+    let addr = settings
+        .listen
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], spec.default_port)));
+    let tokens = Arc::new(tokens_for_serve(&settings)?);
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let hosted = suite::host(spec, &url, &settings, tokens, listener).await?;
+    println!("{} serving on {}", spec.name, hosted.addr);
+    xk_runtime::server::shutdown_signal().await;
+    hosted.shutdown().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `xiaokang health ADDR`.
+pub async fn health(addr: &str, service: &str, timeout_ms: u64) -> anyhow::Result<ExitCode> {
+    let url = if addr.starts_with("http") {
+        addr.to_string()
+    } else {
+        format!("http://{addr}")
+    };
+    match xk_runtime::server::wait_until_serving(&url, service, Duration::from_millis(timeout_ms))
+        .await
+    {
+        Ok(()) => {
+            println!("SERVING");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("NOT SERVING: {e:#}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `xiaokang migrate NAME`.
+pub async fn migrate(name: &str, database_url: &str) -> anyhow::Result<ExitCode> {
+    let spec = suite::spec(name).with_context(|| format!("unknown service {name:?}"))?;
+    let settings = ServeSettings::default();
+    let db = xk_runtime::Db::connect(database_url, 1).await?;
+    suite::migrate(spec, db.clone(), &settings).await?;
+    db.close().await?;
+    println!("{name}: migrations applied");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,12 @@
+//! The `xiaokang` suite: hosting services in one process or one at a time, and the tools
+//! operators and tests use around them.
+//!
+//! Module map:
+//! - [`suite`]: which services exist and how each is hosted (the CLI and the tests share it).
+//! - [`testing`]: `spawn`-style helpers that start a real service on port 0 with a fresh
+//!   database (SQLite file or a new PostgreSQL database) and hand back authenticated clients.
+//! - [`cli`]: the `xiaokang` commands: `up`, `serve`, `health`, `migrate`, `bench`.
+
+pub mod cli;
+pub mod suite;
+pub mod testing;

@@ -1,0 +1,179 @@
+//! Starting real services for tests and benchmarks: port 0, a fresh database, known tokens.
+//!
+//! `XK_TEST_DATABASE=postgres` (with `XK_TEST_PG_URL`, default
+//! `postgres://postgres@127.0.0.1:5432`) runs the same tests against PostgreSQL: each
+//! service gets a newly created database that is dropped when the [`TestService`] is
+//! dropped... or at the latest on the next run's start (names carry a per-run prefix).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tonic::metadata::MetadataValue;
+use tonic::service::Interceptor;
+use tonic::transport::{Channel, Endpoint};
+use xk_runtime::{HostedService, Principal, ServeSettings, ServiceSpec, TokenTable};
+
+/// Which database the tests run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestDb {
+    /// A SQLite file in a temporary folder.
+    Sqlite,
+    /// A fresh database on the local PostgreSQL.
+    Postgres,
+}
+
+impl TestDb {
+    /// From `XK_TEST_DATABASE` (`sqlite`, the default, or `postgres`).
+    pub fn from_env() -> TestDb {
+        match std::env::var("XK_TEST_DATABASE").as_deref() {
+            Ok("postgres") | Ok("postgresql") => TestDb::Postgres,
+            _ => TestDb::Sqlite,
+        }
+    }
+}
+
+fn pg_base() -> String {
+    std::env::var("XK_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A database created for one test.
+pub struct TestDatabase {
+    /// The URL services connect to.
+    pub url: String,
+    /// Keeps the SQLite folder alive.
+    _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL database to drop afterwards.
+    pg_name: Option<String>,
+}
+
+impl TestDatabase {
+    /// Creates an empty database of the kind `XK_TEST_DATABASE` selects.
+    pub async fn create(label: &str) -> anyhow::Result<TestDatabase> {
+        match TestDb::from_env() {
+            TestDb::Sqlite => {
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite://{}/{label}.db", dir.path().display());
+                Ok(TestDatabase {
+                    url,
+                    _dir: Some(dir),
+                    pg_name: None,
+                })
+            }
+            TestDb::Postgres => {
+                let name = format!(
+                    "xk_test_{label}_{}",
+                    &xk_runtime::auth::random_token()[..12]
+                );
+                let admin = sea_orm::Database::connect(format!("{}/postgres", pg_base())).await?;
+                use sea_orm::ConnectionTrait;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await?;
+                admin.close().await?;
+                Ok(TestDatabase {
+                    url: format!("{}/{name}", pg_base()),
+                    _dir: None,
+                    pg_name: Some(name),
+                })
+            }
+        }
+    }
+
+    /// Drops a PostgreSQL database (call after the service has shut down).
+    pub async fn drop_now(mut self) -> anyhow::Result<()> {
+        if let Some(name) = self.pg_name.take() {
+            let admin = sea_orm::Database::connect(format!("{}/postgres", pg_base())).await?;
+            use sea_orm::ConnectionTrait;
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await?;
+            admin.close().await?;
+        }
+        Ok(())
+    }
+}
+
+/// The tokens tests use: a fixed, known token per principal.
+pub fn test_tokens() -> (Arc<TokenTable>, HashMap<Principal, String>) {
+    let mut table = TokenTable::default();
+    let mut map = HashMap::new();
+    for p in Principal::ALL {
+        let token = format!("test-token-for-{}", p.name());
+        table.insert(p, &token);
+        map.insert(p, token);
+    }
+    (Arc::new(table), map)
+}
+
+/// A service started for a test.
+pub struct TestService {
+    /// The running service.
+    pub hosted: HostedService,
+    /// Its database.
+    pub database: TestDatabase,
+    /// Token per principal.
+    pub tokens: HashMap<Principal, String>,
+}
+
+/// Attaches `authorization: Bearer <token>` to every call (or nothing).
+#[derive(Clone)]
+pub struct Bearer(pub Option<String>);
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(t) = &self.0 {
+            let v: MetadataValue<_> = format!("Bearer {t}")
+                .parse()
+                .map_err(|_| tonic::Status::internal("token is not a header value"))?;
+            req.metadata_mut().insert("authorization", v);
+        }
+        Ok(req)
+    }
+}
+
+impl TestService {
+    /// Starts `spec` on 127.0.0.1:0 over a fresh database and waits until it is SERVING.
+    pub async fn start(spec: ServiceSpec) -> anyhow::Result<TestService> {
+        Self::start_with(spec, ServeSettings::default()).await
+    }
+
+    /// As [`TestService::start`], with settings.
+    pub async fn start_with(
+        spec: ServiceSpec,
+        settings: ServeSettings,
+    ) -> anyhow::Result<TestService> {
+        let database = TestDatabase::create(spec.name).await?;
+        let (table, tokens) = test_tokens();
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let hosted = crate::suite::host(spec, &database.url, &settings, table, listener).await?;
+        xk_runtime::server::wait_until_serving(
+            &hosted.url(),
+            spec.grpc_name,
+            Duration::from_secs(10),
+        )
+        .await?;
+        Ok(TestService {
+            hosted,
+            database,
+            tokens,
+        })
+    }
+
+    /// A channel to the service.
+    pub async fn channel(&self) -> anyhow::Result<Channel> {
+        Ok(Endpoint::from_shared(self.hosted.url())?.connect().await?)
+    }
+
+    /// The bearer interceptor of a principal.
+    pub fn bearer(&self, p: Principal) -> Bearer {
+        Bearer(Some(self.tokens[&p].clone()))
+    }
+
+    /// Graceful shutdown, then drop the database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.hosted.shutdown().await?;
+        self.database.drop_now().await
+    }
+}

@@ -22,6 +22,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // compile_fds ignores file_descriptor_set_path, so the reflection set is written here.
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(out_dir.join("xiaokang_descriptor.bin"), fds.encode_to_vec())?;
+    // One module per package, nested as the packages are (xiaokang.registry.v1 ->
+    // pb::registry::v1), so a new .proto file needs no edit to lib.rs.
+    let mut packages: Vec<String> = fds
+        .file
+        .iter()
+        .map(|f| f.package().to_string())
+        .filter(|p| p.starts_with("xiaokang."))
+        .collect();
+    packages.sort();
+    packages.dedup();
+    let mut tree = String::new();
+    let mut by_service: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for p in &packages {
+        let parts: Vec<&str> = p.split('.').collect();
+        if let [_, service, version] = parts.as_slice() {
+            by_service
+                .entry(service.to_string())
+                .or_default()
+                .push(version.to_string());
+        }
+    }
+    for (service, versions) in &by_service {
+        tree.push_str(&format!(
+            "/// `xiaokang.{service}`.\npub mod {service} {{\n"
+        ));
+        for v in versions {
+            tree.push_str(&format!(
+                "    /// `xiaokang.{service}.{v}`.\n    pub mod {v} {{\n        tonic::include_proto!(\"xiaokang.{service}.{v}\");\n    }}\n"
+            ));
+        }
+        tree.push_str("}\n");
+    }
+    std::fs::write(out_dir.join("xiaokang_packages.rs"), tree)?;
     tonic_prost_build::configure()
         .build_server(true)
         .build_client(true)

@@ -12,22 +12,11 @@
 pub mod convert;
 pub mod types;
 
-/// Generated code, one module per proto package.
+/// Generated code, one module per proto package (`pb::registry::v1`, …), nested as the
+/// packages are so cross-package references resolve. Written by build.rs from the protos
+/// found under `proto/`.
 pub mod pb {
-    /// `xiaokang.common.v1`: shared messages and enums.
-    pub mod common {
-        /// Version 1.
-        pub mod v1 {
-            tonic::include_proto!("xiaokang.common.v1");
-        }
-    }
-    /// `xiaokang.registry.v1`: the household archive.
-    pub mod registry {
-        /// Version 1.
-        pub mod v1 {
-            tonic::include_proto!("xiaokang.registry.v1");
-        }
-    }
+    include!(concat!(env!("OUT_DIR"), "/xiaokang_packages.rs"));
 }
 
 /// The encoded `FileDescriptorSet` of every contract, for server reflection (v1 and v1alpha).

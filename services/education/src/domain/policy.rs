@@ -1,0 +1,406 @@
+//! The education policy book: every threshold the rules use, keyed by policy year.
+//!
+//! Policy figures change almost every year, so they live in versioned configuration
+//! (`policy.toml`, embedded as the default) and never as literals in the rules.
+//! [`PolicyBook::for_year`] returns the entry of the latest year not after the one asked.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The default policy book shipped with the service (`policy.toml` in the crate root).
+pub const DEFAULT_POLICY_TOML: &str = include_str!("../../policy.toml");
+
+static EMBEDDED: LazyLock<PolicyBook> = LazyLock::new(|| {
+    PolicyBook::from_toml_str(DEFAULT_POLICY_TOML)
+        .unwrap_or_else(|e| panic!("embedded policy.toml is invalid: {e}"))
+});
+
+/// A day of the year without a year (e.g. the age cut-off, 31 August).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonthDay {
+    /// Month, 1..=12; with `day` it names the same day in every year.
+    pub month: u32,
+    /// Day of the month; 29 February is refused so the day exists in every year.
+    pub day: u32,
+}
+
+impl MonthDay {
+    /// This day in `year`. A day that does not exist in that month (only possible for an
+    /// unvalidated policy) is clamped to the month's last day; a year outside chrono's
+    /// range saturates to the earliest or latest representable date.
+    pub fn in_year(self, year: i32) -> NaiveDate {
+        let month = self.month.clamp(1, 12);
+        let mut day = self.day.clamp(1, 31);
+        loop {
+            if let Some(d) = NaiveDate::from_ymd_opt(year, month, day) {
+                return d;
+            }
+            if day <= 28 {
+                return if year < 0 {
+                    NaiveDate::MIN
+                } else {
+                    NaiveDate::MAX
+                };
+            }
+            day -= 1;
+        }
+    }
+
+    fn problems(self, name: &str) -> Vec<String> {
+        let ok = (1..=12).contains(&self.month)
+            && !(self.month == 2 && self.day == 29)
+            // 2001 is not a leap year: a day valid there is valid in every year.
+            && NaiveDate::from_ymd_opt(2001, self.month, self.day).is_some();
+        if ok {
+            vec![]
+        } else {
+            vec![format!(
+                "{name}: {}/{} is not a day that exists in every year",
+                self.month, self.day
+            )]
+        }
+    }
+}
+
+/// Home-delivered teaching (送教上门) figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeTeachingPolicy {
+    /// Planned visits per week; used to plan a teacher's schedule and to judge the log.
+    pub visits_per_week: u32,
+    /// Planned class hours per visit; with `visits_per_week` gives the weekly plan.
+    pub hours_per_visit: u32,
+    /// Class hours a child must receive in a school year; less is an exception once the year ends.
+    pub min_hours_per_school_year: u32,
+}
+
+/// Living allowance (生活补助) for students of poor families, fen per school year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LivingAllowancePolicy {
+    /// Primary-school boarder; boarders get more because they eat and sleep at school.
+    pub primary_boarder_fen: i64,
+    /// Junior-middle-school boarder.
+    pub junior_boarder_fen: i64,
+    /// Primary-school day student.
+    pub primary_day_fen: i64,
+    /// Junior-middle-school day student.
+    pub junior_day_fen: i64,
+}
+
+/// Nutrition programme (营养改善计划) figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NutritionPolicy {
+    /// Subsidy per school day, in fen.
+    pub fen_per_day: i64,
+    /// School days a year the programme funds; more days are not paid.
+    pub days_per_year: u32,
+}
+
+/// One policy year's figures. Construct through [`PolicyBook`] so it is validated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Youngest compulsory age (at the cut-off date): children this old must be in school.
+    pub compulsory_min_age: u8,
+    /// Oldest compulsory age regardless of grade.
+    pub compulsory_max_age: u8,
+    /// Oldest age still in scope, but only while the child is in a compulsory grade.
+    pub extended_max_age: u8,
+    /// Last primary grade; separates the primary and junior stages (6-3 or 5-4 systems).
+    pub primary_last_grade: u8,
+    /// Last compulsory grade (junior middle school ends); bounds the extended age rule.
+    pub compulsory_last_grade: u8,
+    /// The day a child's age is measured, in the calendar year the school year starts.
+    pub age_cutoff: MonthDay,
+    /// First day of a school year; the year ends the day before the next one starts.
+    pub school_year_start: MonthDay,
+    /// Longest period a single deferral approval may cover, in months.
+    pub deferral_max_months: u32,
+    /// Days a notification letter may wait for a reply before it is an alert.
+    pub letter_reply_days: u32,
+    /// Home-delivered teaching figures.
+    pub home_teaching: HomeTeachingPolicy,
+    /// Living allowance amounts.
+    pub living_allowance: LivingAllowancePolicy,
+    /// Nutrition programme figures.
+    pub nutrition: NutritionPolicy,
+}
+
+impl Policy {
+    /// Every problem with this entry, as human-readable lines; empty when valid.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.compulsory_min_age == 0 {
+            out.push("compulsory_min_age must be at least 1".to_string());
+        }
+        if self.compulsory_min_age > self.compulsory_max_age {
+            out.push("compulsory_min_age must not exceed compulsory_max_age".to_string());
+        }
+        if self.extended_max_age < self.compulsory_max_age {
+            out.push("extended_max_age must not be below compulsory_max_age".to_string());
+        }
+        if self.primary_last_grade == 0 || self.primary_last_grade >= self.compulsory_last_grade {
+            out.push(
+                "primary_last_grade must be at least 1 and below compulsory_last_grade".to_string(),
+            );
+        }
+        out.extend(self.age_cutoff.problems("age_cutoff"));
+        out.extend(self.school_year_start.problems("school_year_start"));
+        if self.deferral_max_months == 0 {
+            out.push("deferral_max_months must be at least 1".to_string());
+        }
+        if self.letter_reply_days == 0 {
+            out.push("letter_reply_days must be at least 1".to_string());
+        }
+        let h = &self.home_teaching;
+        if h.visits_per_week == 0 || h.visits_per_week > 7 {
+            out.push("home_teaching.visits_per_week must be 1..=7".to_string());
+        }
+        if h.hours_per_visit == 0 {
+            out.push("home_teaching.hours_per_visit must be at least 1".to_string());
+        }
+        if h.min_hours_per_school_year == 0 {
+            out.push("home_teaching.min_hours_per_school_year must be at least 1".to_string());
+        }
+        let a = &self.living_allowance;
+        for (name, v) in [
+            ("primary_boarder_fen", a.primary_boarder_fen),
+            ("junior_boarder_fen", a.junior_boarder_fen),
+            ("primary_day_fen", a.primary_day_fen),
+            ("junior_day_fen", a.junior_day_fen),
+        ] {
+            if v < 0 {
+                out.push(format!("living_allowance.{name} must not be negative"));
+            }
+        }
+        if self.nutrition.fen_per_day < 0 {
+            out.push("nutrition.fen_per_day must not be negative".to_string());
+        }
+        if self.nutrition.days_per_year > 366 {
+            out.push("nutrition.days_per_year must not exceed 366".to_string());
+        }
+        out
+    }
+}
+
+/// Why a policy book could not be loaded.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PolicyError {
+    /// The text is not valid TOML for a policy book (syntax, missing or unknown field).
+    #[error("policy book does not parse: {0}")]
+    Parse(String),
+    /// The book has no year at all, so no date could be checked.
+    #[error("policy book has no policy year")]
+    Empty,
+    /// One year's figures are inconsistent.
+    #[error("policy year {year} is invalid: {}", problems.join("; "))]
+    Invalid {
+        /// The offending policy year, so the operator knows which table to fix.
+        year: i32,
+        /// Every problem found in that year.
+        problems: Vec<String>,
+    },
+}
+
+/// All policy years; each entry applies from its year until the next entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyBook {
+    /// Policy per first year of application (a calendar year, e.g. the school year's start year).
+    pub years: BTreeMap<i32, Policy>,
+}
+
+impl PolicyBook {
+    /// Parse and validate a book from TOML text (the format of `policy.toml`).
+    pub fn from_toml_str(text: &str) -> Result<PolicyBook, PolicyError> {
+        let book: PolicyBook =
+            toml::from_str(text).map_err(|e| PolicyError::Parse(e.message().to_string()))?;
+        book.validate()?;
+        Ok(book)
+    }
+
+    /// The book embedded in the binary (`policy.toml`), parsed once.
+    pub fn embedded() -> &'static PolicyBook {
+        &EMBEDDED
+    }
+
+    /// Check every year; the first invalid year is reported with all its problems.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        if self.years.is_empty() {
+            return Err(PolicyError::Empty);
+        }
+        for (year, policy) in &self.years {
+            let problems = policy.problems();
+            if !problems.is_empty() {
+                return Err(PolicyError::Invalid {
+                    year: *year,
+                    problems,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The policy in force in year `y`: the latest entry whose year is `<= y`.
+    /// `None` when `y` is before the first entry.
+    pub fn for_year(&self, y: i32) -> Option<&Policy> {
+        self.years.range(..=y).next_back().map(|(_, p)| p)
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn test_policy() -> Policy {
+    PolicyBook::embedded()
+        .for_year(2019)
+        .expect("embedded book covers 2019")
+        .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_book_has_domain_defaults() {
+        let p = test_policy();
+        assert_eq!(p.compulsory_min_age, 6);
+        assert_eq!(p.compulsory_max_age, 15);
+        assert_eq!(p.extended_max_age, 16);
+        assert_eq!(p.compulsory_last_grade, 9);
+        assert_eq!(p.primary_last_grade, 6);
+        assert_eq!(p.age_cutoff, MonthDay { month: 8, day: 31 });
+        assert_eq!(p.school_year_start, MonthDay { month: 9, day: 1 });
+        assert_eq!(p.deferral_max_months, 12);
+        assert_eq!(p.letter_reply_days, 30);
+        assert_eq!(p.home_teaching.visits_per_week, 2);
+        assert_eq!(p.home_teaching.hours_per_visit, 3);
+        assert_eq!(p.home_teaching.min_hours_per_school_year, 216);
+        assert_eq!(p.living_allowance.primary_boarder_fen, 100_000);
+        assert_eq!(p.living_allowance.junior_boarder_fen, 125_000);
+        assert_eq!(p.living_allowance.primary_day_fen, 50_000);
+        assert_eq!(p.living_allowance.junior_day_fen, 62_500);
+        assert_eq!(p.nutrition.fen_per_day, 400);
+        assert_eq!(p.nutrition.days_per_year, 200);
+        assert_eq!(p.problems(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn for_year_picks_latest_not_after() {
+        let mut book = PolicyBook::embedded().clone();
+        let mut p2021 = test_policy();
+        p2021.nutrition.fen_per_day = 500;
+        book.years.insert(2021, p2021);
+        assert!(book.for_year(2013).is_none());
+        assert_eq!(
+            book.for_year(2014).map(|p| p.nutrition.fen_per_day),
+            Some(400)
+        );
+        assert_eq!(
+            book.for_year(2020).map(|p| p.nutrition.fen_per_day),
+            Some(400)
+        );
+        assert_eq!(
+            book.for_year(2021).map(|p| p.nutrition.fen_per_day),
+            Some(500)
+        );
+        assert_eq!(
+            book.for_year(2030).map(|p| p.nutrition.fen_per_day),
+            Some(500)
+        );
+    }
+
+    #[test]
+    fn toml_round_trip_keeps_book() {
+        let book = PolicyBook::embedded();
+        let text = toml::to_string(book).expect("serializes");
+        assert_eq!(PolicyBook::from_toml_str(&text).as_ref(), Ok(book));
+    }
+
+    #[test]
+    fn unknown_field_and_missing_field_are_parse_errors() {
+        let extra = DEFAULT_POLICY_TOML.replace(
+            "letter_reply_days = 30",
+            "letter_reply_days = 30\nletter_reply_dayz = 3",
+        );
+        assert!(matches!(
+            PolicyBook::from_toml_str(&extra),
+            Err(PolicyError::Parse(_))
+        ));
+        let missing = DEFAULT_POLICY_TOML.replace("letter_reply_days = 30", "");
+        assert!(matches!(
+            PolicyBook::from_toml_str(&missing),
+            Err(PolicyError::Parse(_))
+        ));
+    }
+
+    #[test]
+    fn empty_book_is_rejected() {
+        assert_eq!(
+            PolicyBook::from_toml_str("[years]\n"),
+            Err(PolicyError::Empty)
+        );
+    }
+
+    #[test]
+    fn invalid_year_reports_all_problems() {
+        let text = DEFAULT_POLICY_TOML
+            .replace("compulsory_min_age = 6", "compulsory_min_age = 16")
+            .replace(
+                "age_cutoff = { month = 8, day = 31 }",
+                "age_cutoff = { month = 2, day = 29 }",
+            )
+            .replace("junior_day_fen = 62500", "junior_day_fen = -1");
+        match PolicyBook::from_toml_str(&text) {
+            Err(PolicyError::Invalid { year, problems }) => {
+                assert_eq!(year, 2014);
+                assert_eq!(problems.len(), 3, "{problems:?}");
+                assert!(problems[0].contains("compulsory_min_age"));
+                assert!(problems[1].contains("age_cutoff"));
+                assert!(problems[2].contains("junior_day_fen"));
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn more_invalid_figures() {
+        let mut p = test_policy();
+        p.primary_last_grade = 9;
+        p.deferral_max_months = 0;
+        p.letter_reply_days = 0;
+        p.home_teaching.visits_per_week = 8;
+        p.home_teaching.hours_per_visit = 0;
+        p.home_teaching.min_hours_per_school_year = 0;
+        p.nutrition.fen_per_day = -1;
+        p.nutrition.days_per_year = 400;
+        p.extended_max_age = 14;
+        p.school_year_start = MonthDay { month: 13, day: 1 };
+        assert_eq!(p.problems().len(), 10, "{:?}", p.problems());
+    }
+
+    #[test]
+    fn month_day_in_year_clamps_and_saturates() {
+        let md = MonthDay { month: 8, day: 31 };
+        assert_eq!(
+            md.in_year(2020),
+            NaiveDate::from_ymd_opt(2020, 8, 31).unwrap()
+        );
+        let feb29 = MonthDay { month: 2, day: 29 };
+        assert_eq!(
+            feb29.in_year(2021),
+            NaiveDate::from_ymd_opt(2021, 2, 28).unwrap()
+        );
+        assert_eq!(
+            feb29.in_year(2020),
+            NaiveDate::from_ymd_opt(2020, 2, 29).unwrap()
+        );
+        assert_eq!(md.in_year(i32::MAX), NaiveDate::MAX);
+        assert_eq!(md.in_year(i32::MIN), NaiveDate::MIN);
+    }
+}

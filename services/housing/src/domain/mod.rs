@@ -1,0 +1,186 @@
+//! The pure domain core of the housing service: rules and value types, no I/O.
+//!
+//! Validation helpers return *every* violation they find, not just the first, so a caller
+//! can fix a request in one round trip. Each violation carries a [`ViolationKind`]:
+//!
+//! - [`ViolationKind::InvalidArgument`]: the value is malformed on its own (blank, negative,
+//!   zero where a count is needed, a date in the future, an implausible size, funding that
+//!   does not add up). Maps to `INVALID_ARGUMENT`.
+//! - [`ViolationKind::FailedPrecondition`]: well-formed values that break a rule: milestones
+//!   out of order, area over the red line without a reason, debt at or over the cap,
+//!   reclamation without demolition. Maps to `FAILED_PRECONDITION`.
+//!
+//! Some rule breaches are also [`ExceptionKind`]s: records that exist (imported, or
+//! recorded before a rule applied) and that the county summary must count and chase.
+
+pub mod appraisal;
+pub mod milestones;
+pub mod policy;
+pub mod relocation;
+pub mod support;
+
+use std::fmt;
+
+/// Which gRPC status a violation calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ViolationKind {
+    /// The value is malformed by itself; `INVALID_ARGUMENT`.
+    InvalidArgument,
+    /// The value breaks a rule or an ordering; `FAILED_PRECONDITION`.
+    FailedPrecondition,
+}
+
+impl ViolationKind {
+    /// The status for a whole list of violations: malformed input wins, because a request
+    /// must be well-formed before its rules are worth discussing. `None` for an empty list.
+    pub fn overall(violations: &[FieldViolation]) -> Option<ViolationKind> {
+        if violations.is_empty() {
+            None
+        } else if violations
+            .iter()
+            .any(|v| v.kind == ViolationKind::InvalidArgument)
+        {
+            Some(ViolationKind::InvalidArgument)
+        } else {
+            Some(ViolationKind::FailedPrecondition)
+        }
+    }
+}
+
+/// One problem with one field of a request, in the shape of `google.rpc.BadRequest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    /// Path of the offending field (snake_case, dot-separated), so the caller can point at it.
+    pub field: String,
+    /// Human-readable explanation, including the limit that was broken, so the caller can fix it.
+    pub description: String,
+    /// Whether the field is malformed or breaks a rule; selects the gRPC status code.
+    pub kind: ViolationKind,
+}
+
+impl FieldViolation {
+    /// A malformed-value violation.
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        FieldViolation {
+            field: field.into(),
+            description: description.into(),
+            kind: ViolationKind::InvalidArgument,
+        }
+    }
+
+    /// A rule or ordering violation.
+    pub fn precondition(field: impl Into<String>, description: impl Into<String>) -> Self {
+        FieldViolation {
+            field: field.into(),
+            description: description.into(),
+            kind: ViolationKind::FailedPrecondition,
+        }
+    }
+
+    /// The same violation with `prefix.` in front of its field path, for nested messages.
+    pub fn prefixed(mut self, prefix: &str) -> Self {
+        self.field = format!("{prefix}.{}", self.field);
+        self
+    }
+}
+
+impl fmt::Display for FieldViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.description)
+    }
+}
+
+/// `Ok(())` for no violations, otherwise all of them.
+pub fn into_result(violations: Vec<FieldViolation>) -> Result<(), Vec<FieldViolation>> {
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(violations)
+    }
+}
+
+/// True when the text is empty or only whitespace (a required field left blank).
+pub(crate) fn is_blank(s: &str) -> bool {
+    s.trim().is_empty()
+}
+
+/// A condition the county summary counts as a housing exception and the office must chase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExceptionKind {
+    /// Relocated household not (yet) moved in by the move-in rule of its site type.
+    NotMovedIn,
+    /// Moved in, demolition required, old house still standing after the grace months.
+    NotDemolishedAfterGrace,
+    /// Household with labour but no member employed.
+    NoEmployment,
+    /// House larger than the red line for its members and no exception reason recorded.
+    OverAreaWithoutReason,
+    /// Household debt from relocation at or above the cap.
+    DebtAtOrOverCap,
+    /// Moved in but no follow-up support measure recorded.
+    NoFollowUpSupport,
+    /// House appraised C or D and not renovated.
+    DangerousNotRenovated,
+}
+
+impl ExceptionKind {
+    /// Stable snake_case name, for messages and mapping to the contract.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExceptionKind::NotMovedIn => "not_moved_in",
+            ExceptionKind::NotDemolishedAfterGrace => "not_demolished_after_grace",
+            ExceptionKind::NoEmployment => "no_employment",
+            ExceptionKind::OverAreaWithoutReason => "over_area_without_reason",
+            ExceptionKind::DebtAtOrOverCap => "debt_at_or_over_cap",
+            ExceptionKind::NoFollowUpSupport => "no_follow_up_support",
+            ExceptionKind::DangerousNotRenovated => "dangerous_not_renovated",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overall_kind_prefers_invalid_argument() {
+        assert_eq!(ViolationKind::overall(&[]), None);
+        let p = FieldViolation::precondition("a", "rule");
+        let i = FieldViolation::invalid("b", "bad");
+        assert_eq!(
+            ViolationKind::overall(std::slice::from_ref(&p)),
+            Some(ViolationKind::FailedPrecondition)
+        );
+        assert_eq!(
+            ViolationKind::overall(&[p, i]),
+            Some(ViolationKind::InvalidArgument)
+        );
+    }
+
+    #[test]
+    fn prefixed_display_and_result() {
+        let v = FieldViolation::invalid("debt_fen", "negative").prefixed("housing");
+        assert_eq!(v.field, "housing.debt_fen");
+        assert_eq!(v.to_string(), "housing.debt_fen: negative");
+        assert_eq!(into_result(vec![]), Ok(()));
+        assert_eq!(into_result(vec![v.clone()]), Err(vec![v]));
+        assert!(is_blank(" "));
+        assert!(!is_blank("x"));
+    }
+
+    #[test]
+    fn exception_names_are_distinct() {
+        let all = [
+            ExceptionKind::NotMovedIn,
+            ExceptionKind::NotDemolishedAfterGrace,
+            ExceptionKind::NoEmployment,
+            ExceptionKind::OverAreaWithoutReason,
+            ExceptionKind::DebtAtOrOverCap,
+            ExceptionKind::NoFollowUpSupport,
+            ExceptionKind::DangerousNotRenovated,
+        ];
+        let names: std::collections::BTreeSet<&str> = all.iter().map(|e| e.name()).collect();
+        assert_eq!(names.len(), all.len());
+        assert_eq!(ExceptionKind::NotMovedIn.name(), "not_moved_in");
+    }
+}

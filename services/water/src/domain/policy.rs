@@ -1,0 +1,456 @@
+//! The water policy book: every threshold the grading rules and the input checks use,
+//! keyed by policy year.
+//!
+//! Policy figures change, so they live in versioned configuration (`policy.toml`, embedded
+//! as the default) and never as literals in the rules. [`PolicyBook::for_year`] returns the
+//! entry of the latest year not after the one asked; an assessment uses the year of its
+//! assessment date ([`PolicyBook::for_date`]).
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::measurements::AreaType;
+
+/// The default policy book shipped with the service (`policy.toml` in the crate root).
+pub const DEFAULT_POLICY_TOML: &str = include_str!("../../policy.toml");
+
+/// Most outage days 12 months can hold (a leap year). Not a policy figure but a fact of
+/// the calendar: it bounds `outage_days_last_12_months` and the outage thresholds.
+pub const MAX_OUTAGE_DAYS: u32 = 366;
+
+static EMBEDDED: LazyLock<PolicyBook> = LazyLock::new(|| {
+    PolicyBook::from_toml_str(DEFAULT_POLICY_TOML)
+        .unwrap_or_else(|e| panic!("embedded policy.toml is invalid: {e}"))
+});
+
+/// Quantity (水量) thresholds for one area type, in litres per person per day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuantityThresholds {
+    /// At least this many litres is 达标.
+    pub met_min_litres: u32,
+    /// At least this many litres (but below `met_min_litres`) is 基本达标; less is 未达标.
+    pub basically_met_min_litres: u32,
+}
+
+/// Quantity thresholds per area type: dry areas are held to a lower quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuantityByArea {
+    /// Thresholds for ordinary (water-rich) areas.
+    pub water_rich: QuantityThresholds,
+    /// Thresholds for water-short areas.
+    pub water_short: QuantityThresholds,
+}
+
+impl QuantityByArea {
+    /// The thresholds that apply to a household in `area`.
+    pub fn for_area(&self, area: AreaType) -> &QuantityThresholds {
+        match area {
+            AreaType::WaterRich => &self.water_rich,
+            AreaType::WaterShort => &self.water_short,
+        }
+    }
+}
+
+/// Convenience (用水方便程度) thresholds. Water piped into the home or yard is 达标 whatever
+/// these say, so they only concern households that fetch water by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConvenienceThresholds {
+    /// A fetch round trip of at most this many minutes is 达标.
+    pub met_max_round_trip_minutes: u32,
+    /// A fetch round trip of at most this many minutes is 基本达标.
+    pub basically_met_max_round_trip_minutes: u32,
+    /// A source at most this many metres away horizontally is 基本达标 too.
+    pub basically_met_max_horizontal_distance_m: u32,
+    /// A source at most this many metres up or down is 基本达标 too.
+    pub basically_met_max_vertical_distance_m: u32,
+}
+
+/// Supply guarantee rate (供水保证率) thresholds, counted as outage days in the last 12
+/// months so the rule works on whole days (18 days ≈ 95%, 36 days ≈ 90%).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupplyGuaranteeThresholds {
+    /// At most this many outage days is 达标.
+    pub met_max_outage_days: u32,
+    /// At most this many outage days is 基本达标; more is 未达标.
+    pub basically_met_max_outage_days: u32,
+}
+
+/// Plausibility bounds on input: a value above one is a data-entry error, so the
+/// assessment is refused rather than graded on a typo (local figures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputBounds {
+    /// Highest credible litres per person per day.
+    pub max_litres_per_person_day: u32,
+    /// Highest credible fetch round trip, in minutes.
+    pub max_fetch_round_trip_minutes: u32,
+    /// Highest credible horizontal distance to the source, in metres.
+    pub max_horizontal_distance_m: u32,
+    /// Highest credible vertical distance to the source, in metres.
+    pub max_vertical_distance_m: u32,
+}
+
+/// One policy year's figures. Construct through [`PolicyBook`] so it is validated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    /// Area type assumed when an assessment leaves it unspecified (local; water-rich for
+    /// Gucheng), so most assessors need not enter it.
+    pub default_area: AreaType,
+    /// Quantity thresholds per area type.
+    pub quantity: QuantityByArea,
+    /// Convenience thresholds.
+    pub convenience: ConvenienceThresholds,
+    /// Supply guarantee thresholds.
+    pub supply_guarantee: SupplyGuaranteeThresholds,
+    /// Input plausibility bounds used by validation.
+    pub bounds: InputBounds,
+}
+
+impl Thresholds {
+    /// Every problem with this entry, as human-readable lines; empty when valid.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, q) in [
+            ("water_rich", &self.quantity.water_rich),
+            ("water_short", &self.quantity.water_short),
+        ] {
+            if q.basically_met_min_litres == 0 {
+                out.push(format!(
+                    "quantity.{name}.basically_met_min_litres must be at least 1 (no water must grade 未达标)"
+                ));
+            }
+            if q.basically_met_min_litres > q.met_min_litres {
+                out.push(format!(
+                    "quantity.{name}.basically_met_min_litres must not exceed met_min_litres"
+                ));
+            }
+            if q.met_min_litres > self.bounds.max_litres_per_person_day {
+                out.push(format!(
+                    "quantity.{name}.met_min_litres must not exceed bounds.max_litres_per_person_day"
+                ));
+            }
+        }
+        let (rich, short) = (&self.quantity.water_rich, &self.quantity.water_short);
+        if short.met_min_litres > rich.met_min_litres
+            || short.basically_met_min_litres > rich.basically_met_min_litres
+        {
+            out.push(
+                "quantity.water_short thresholds must not exceed the water_rich ones".to_string(),
+            );
+        }
+        let c = &self.convenience;
+        if c.met_max_round_trip_minutes > c.basically_met_max_round_trip_minutes {
+            out.push(
+                "convenience.met_max_round_trip_minutes must not exceed basically_met_max_round_trip_minutes"
+                    .to_string(),
+            );
+        }
+        let b = &self.bounds;
+        if c.basically_met_max_round_trip_minutes > b.max_fetch_round_trip_minutes {
+            out.push(
+                "convenience.basically_met_max_round_trip_minutes must not exceed bounds.max_fetch_round_trip_minutes"
+                    .to_string(),
+            );
+        }
+        if c.basically_met_max_horizontal_distance_m > b.max_horizontal_distance_m {
+            out.push(
+                "convenience.basically_met_max_horizontal_distance_m must not exceed bounds.max_horizontal_distance_m"
+                    .to_string(),
+            );
+        }
+        if c.basically_met_max_vertical_distance_m > b.max_vertical_distance_m {
+            out.push(
+                "convenience.basically_met_max_vertical_distance_m must not exceed bounds.max_vertical_distance_m"
+                    .to_string(),
+            );
+        }
+        let s = &self.supply_guarantee;
+        if s.met_max_outage_days > s.basically_met_max_outage_days {
+            out.push(
+                "supply_guarantee.met_max_outage_days must not exceed basically_met_max_outage_days"
+                    .to_string(),
+            );
+        }
+        if s.basically_met_max_outage_days >= MAX_OUTAGE_DAYS {
+            out.push(format!(
+                "supply_guarantee.basically_met_max_outage_days must be below {MAX_OUTAGE_DAYS} (a year without water must grade 未达标)"
+            ));
+        }
+        out
+    }
+}
+
+/// Why a policy book could not be loaded.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PolicyError {
+    /// The text is not valid TOML for a policy book (syntax, missing or unknown field).
+    #[error("policy book does not parse: {0}")]
+    Parse(String),
+    /// The book has no year at all, so no assessment could be graded.
+    #[error("policy book has no policy year")]
+    Empty,
+    /// One year's figures are inconsistent.
+    #[error("policy year {year} is invalid: {}", problems.join("; "))]
+    Invalid {
+        /// The offending policy year, so the operator knows which table to fix.
+        year: i32,
+        /// Every problem found in that year.
+        problems: Vec<String>,
+    },
+}
+
+/// All policy years; each entry applies from its year until the next entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyBook {
+    /// Thresholds per first calendar year of application.
+    pub years: BTreeMap<i32, Thresholds>,
+}
+
+impl PolicyBook {
+    /// Parse and validate a book from TOML text (the format of `policy.toml`), e.g. a
+    /// county's own book from its configuration.
+    pub fn from_toml_str(text: &str) -> Result<PolicyBook, PolicyError> {
+        let book: PolicyBook =
+            toml::from_str(text).map_err(|e| PolicyError::Parse(e.message().to_string()))?;
+        book.validate()?;
+        Ok(book)
+    }
+
+    /// The book embedded in the binary (`policy.toml`), parsed once.
+    pub fn embedded() -> &'static PolicyBook {
+        &EMBEDDED
+    }
+
+    /// Check every year; the first invalid year is reported with all its problems.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        if self.years.is_empty() {
+            return Err(PolicyError::Empty);
+        }
+        for (year, t) in &self.years {
+            let problems = t.problems();
+            if !problems.is_empty() {
+                return Err(PolicyError::Invalid {
+                    year: *year,
+                    problems,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The thresholds in force in year `y`: the latest entry whose year is `<= y`.
+    /// `None` when `y` is before the first entry.
+    pub fn for_year(&self, y: i32) -> Option<&Thresholds> {
+        self.years.range(..=y).next_back().map(|(_, t)| t)
+    }
+
+    /// The policy year and thresholds that apply to an assessment made on `date`.
+    pub fn for_date(&self, date: NaiveDate) -> Option<(i32, &Thresholds)> {
+        self.years
+            .range(..=date.year())
+            .next_back()
+            .map(|(y, t)| (*y, t))
+    }
+
+    /// The earliest policy year, so a caller can say from when assessments are accepted.
+    pub fn first_year(&self) -> Option<i32> {
+        self.years.keys().next().copied()
+    }
+}
+
+/// The embedded thresholds for 2019, the year of the county's published figures.
+#[cfg(test)]
+pub(crate) fn test_thresholds() -> Thresholds {
+    PolicyBook::embedded()
+        .for_year(2019)
+        .expect("embedded book covers 2019")
+        .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_book_has_domain_defaults() {
+        let t = test_thresholds();
+        assert_eq!(t.default_area, AreaType::WaterRich);
+        assert_eq!(t.quantity.water_rich.met_min_litres, 60);
+        assert_eq!(t.quantity.water_rich.basically_met_min_litres, 35);
+        assert_eq!(t.quantity.water_short.met_min_litres, 40);
+        assert_eq!(t.quantity.water_short.basically_met_min_litres, 20);
+        assert_eq!(t.convenience.met_max_round_trip_minutes, 10);
+        assert_eq!(t.convenience.basically_met_max_round_trip_minutes, 20);
+        assert_eq!(t.convenience.basically_met_max_horizontal_distance_m, 800);
+        assert_eq!(t.convenience.basically_met_max_vertical_distance_m, 80);
+        assert_eq!(t.supply_guarantee.met_max_outage_days, 18);
+        assert_eq!(t.supply_guarantee.basically_met_max_outage_days, 36);
+        assert_eq!(t.bounds.max_litres_per_person_day, 1000);
+        assert_eq!(t.bounds.max_fetch_round_trip_minutes, 720);
+        assert_eq!(t.bounds.max_horizontal_distance_m, 50_000);
+        assert_eq!(t.bounds.max_vertical_distance_m, 3_000);
+        assert_eq!(t.problems(), Vec::<String>::new());
+        assert_eq!(PolicyBook::embedded().first_year(), Some(2018));
+    }
+
+    #[test]
+    fn for_area_picks_the_area_table() {
+        let t = test_thresholds();
+        assert_eq!(t.quantity.for_area(AreaType::WaterRich).met_min_litres, 60);
+        assert_eq!(t.quantity.for_area(AreaType::WaterShort).met_min_litres, 40);
+    }
+
+    #[test]
+    fn for_year_picks_latest_not_after() {
+        let mut book = PolicyBook::embedded().clone();
+        let mut t2021 = test_thresholds();
+        t2021.quantity.water_rich.met_min_litres = 70;
+        book.years.insert(2021, t2021);
+        assert!(book.validate().is_ok());
+        let met = |y: i32| {
+            book.for_year(y)
+                .map(|t| t.quantity.water_rich.met_min_litres)
+        };
+        assert_eq!(met(2017), None);
+        assert_eq!(met(2018), Some(60));
+        assert_eq!(met(2020), Some(60));
+        assert_eq!(met(2021), Some(70));
+        assert_eq!(met(2030), Some(70));
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
+        assert_eq!(book.for_date(date(2021, 1, 1)).map(|(y, _)| y), Some(2021));
+        assert_eq!(
+            book.for_date(date(2020, 12, 31)).map(|(y, _)| y),
+            Some(2018)
+        );
+        assert!(book.for_date(date(2017, 12, 31)).is_none());
+    }
+
+    #[test]
+    fn toml_round_trip_keeps_book() {
+        let book = PolicyBook::embedded();
+        let text = toml::to_string(book).expect("serializes");
+        assert_eq!(PolicyBook::from_toml_str(&text).as_ref(), Ok(book));
+    }
+
+    #[test]
+    fn unknown_field_missing_field_and_bad_area_are_parse_errors() {
+        let extra = DEFAULT_POLICY_TOML.replace(
+            "met_max_outage_days = 18",
+            "met_max_outage_days = 18\nmet_max_outage_dayz = 3",
+        );
+        assert!(matches!(
+            PolicyBook::from_toml_str(&extra),
+            Err(PolicyError::Parse(_))
+        ));
+        let missing = DEFAULT_POLICY_TOML.replace("met_max_outage_days = 18", "");
+        assert!(matches!(
+            PolicyBook::from_toml_str(&missing),
+            Err(PolicyError::Parse(_))
+        ));
+        let bad_area = DEFAULT_POLICY_TOML.replace("\"water_rich\"", "\"swamp\"");
+        assert!(matches!(
+            PolicyBook::from_toml_str(&bad_area),
+            Err(PolicyError::Parse(_))
+        ));
+        let negative = DEFAULT_POLICY_TOML.replace("met_min_litres = 60", "met_min_litres = -60");
+        assert!(matches!(
+            PolicyBook::from_toml_str(&negative),
+            Err(PolicyError::Parse(_))
+        ));
+    }
+
+    #[test]
+    fn empty_book_is_rejected() {
+        assert_eq!(
+            PolicyBook::from_toml_str("[years]\n"),
+            Err(PolicyError::Empty)
+        );
+    }
+
+    #[test]
+    fn caller_book_from_toml_string() {
+        let text = format!(
+            "{DEFAULT_POLICY_TOML}\n{}",
+            DEFAULT_POLICY_TOML
+                .split_once("[years.2018]")
+                .map(|(_, rest)| format!("[years.2022]{rest}"))
+                .expect("has a 2018 table")
+                .replace("years.2018", "years.2022")
+                .replace("met_max_outage_days = 18", "met_max_outage_days = 10")
+        );
+        let book = PolicyBook::from_toml_str(&text).expect("valid book");
+        assert_eq!(book.years.keys().copied().collect::<Vec<_>>(), [2018, 2022]);
+        assert_eq!(
+            book.for_year(2021)
+                .map(|t| t.supply_guarantee.met_max_outage_days),
+            Some(18)
+        );
+        assert_eq!(
+            book.for_year(2022)
+                .map(|t| t.supply_guarantee.met_max_outage_days),
+            Some(10)
+        );
+    }
+
+    #[test]
+    fn invalid_year_reports_all_problems() {
+        let text = DEFAULT_POLICY_TOML
+            .replace(
+                "basically_met_min_litres = 35",
+                "basically_met_min_litres = 65",
+            )
+            .replace(
+                "met_max_round_trip_minutes = 10",
+                "met_max_round_trip_minutes = 25",
+            )
+            .replace(
+                "basically_met_max_outage_days = 36",
+                "basically_met_max_outage_days = 12",
+            );
+        match PolicyBook::from_toml_str(&text) {
+            Err(PolicyError::Invalid { year, problems }) => {
+                assert_eq!(year, 2018);
+                assert_eq!(problems.len(), 3, "{problems:?}");
+                assert!(problems[0].contains("water_rich.basically_met_min_litres"));
+                assert!(problems[1].contains("convenience.met_max_round_trip_minutes"));
+                assert!(problems[2].contains("supply_guarantee.met_max_outage_days"));
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_consistency_rule_is_checked() {
+        let mut t = test_thresholds();
+        t.quantity.water_short.basically_met_min_litres = 0;
+        t.quantity.water_short.met_min_litres = 2000; // above the bound and above water_rich
+        t.convenience.basically_met_max_round_trip_minutes = 800;
+        t.convenience.basically_met_max_horizontal_distance_m = 60_000;
+        t.convenience.basically_met_max_vertical_distance_m = 4_000;
+        t.supply_guarantee.met_max_outage_days = 366;
+        t.supply_guarantee.basically_met_max_outage_days = 366;
+        let problems = t.problems();
+        let expect = [
+            "water_short.basically_met_min_litres must be at least 1",
+            "water_short.met_min_litres must not exceed bounds",
+            "water_short thresholds must not exceed the water_rich",
+            "basically_met_max_round_trip_minutes must not exceed bounds",
+            "basically_met_max_horizontal_distance_m must not exceed bounds",
+            "basically_met_max_vertical_distance_m must not exceed bounds",
+            "basically_met_max_outage_days must be below 366",
+        ];
+        assert_eq!(problems.len(), expect.len(), "{problems:?}");
+        for (p, e) in problems.iter().zip(expect) {
+            assert!(p.contains(e), "{p:?} should contain {e:?}");
+        }
+    }
+}

@@ -51,7 +51,12 @@ pub struct TestDatabase {
 impl TestDatabase {
     /// Creates an empty database of the kind `XK_TEST_DATABASE` selects.
     pub async fn create(label: &str) -> anyhow::Result<TestDatabase> {
-        match TestDb::from_env() {
+        Self::create_as(TestDb::from_env(), label).await
+    }
+
+    /// Creates an empty database of the given kind.
+    pub async fn create_as(kind: TestDb, label: &str) -> anyhow::Result<TestDatabase> {
+        match kind {
             TestDb::Sqlite => {
                 let dir = tempfile::tempdir()?;
                 let url = format!("sqlite://{}/{label}.db", dir.path().display());

@@ -1,12 +1,465 @@
-//! `xiaokang bench` (filled in below).
+//! `xiaokang bench`: the registry measured against what this machine allows, in one run,
+//! so the ratios hold on a noisy machine.
+//!
+//! - Import: ImportHouseholds (gRPC, batches, idempotency, audit) of a demo-sized archive
+//!   (19,139 households / 49,494 people) vs a raw sqlx multi-row insert of the very same
+//!   rows into the same schema of a fresh database, in one transaction.
+//! - Reads: GetHousehold at a fixed concurrency vs a bare tonic server (the standard
+//!   health service's Check, no layers, no database) driven by the same client code over
+//!   the same number of connections.
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use hdrhistogram::Histogram;
+use prost::Message;
+use tokio::net::TcpListener;
+use tonic::transport::{Channel, Endpoint};
+use xk_contracts::pb::registry::v1::registry_service_client::RegistryServiceClient;
+use xk_contracts::pb::registry::v1::*;
+use xk_contracts::types::ResidentId;
+use xk_runtime::{Bureau, Principal, ServeSettings};
+
+use crate::testing::{Bearer, TestDatabase, TestDb, test_tokens};
 
 /// Benchmark options.
 #[derive(Debug, clap::Args)]
-pub struct BenchArgs {}
+pub struct BenchArgs {
+    /// `sqlite` (default) or `postgres` (uses XK_TEST_PG_URL, default the local server).
+    #[arg(long, default_value = "sqlite")]
+    pub database: String,
+    /// Households in the archive (the demo county has 19,139).
+    #[arg(long, default_value_t = 19_139)]
+    pub households: u32,
+    /// People in the archive (the demo county has 49,494).
+    #[arg(long, default_value_t = 49_494)]
+    pub people: u32,
+    /// Households per import batch.
+    #[arg(long, default_value_t = 2_000)]
+    pub batch: usize,
+    /// Concurrent calls in the read benchmark.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// HTTP/2 connections the concurrent calls share.
+    #[arg(long, default_value_t = 4)]
+    pub connections: usize,
+    /// Seconds each read benchmark runs (after a one-second warm-up).
+    #[arg(long, default_value_t = 5)]
+    pub seconds: u64,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
 
-/// Runs the benchmarks.
-pub async fn run(_args: BenchArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not yet")
+/// A synthetic archive of `households` households holding exactly `people` people, in
+/// villages of Gucheng county, with valid resident ids.
+pub fn synthetic_archive(households: u32, people: u32) -> Vec<Household> {
+    assert!(
+        people >= households,
+        "every household has at least one member"
+    );
+    let townships = [
+        "100", "101", "102", "103", "104", "105", "106", "107", "108", "200", "500",
+    ];
+    // Sizes differ by at most one so the total is exact.
+    let per = (people - households) / households;
+    let rem = (people - households) % households;
+    let base = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap_or_default();
+    (0..households)
+        .map(|n| {
+            let size = 1 + per + u32::from(n < rem);
+            let village = format!(
+                "420625{}{:03}",
+                townships[(n as usize) % townships.len()],
+                200 + (n / 11) % 26
+            );
+            let members = (0..size)
+                .map(|i| {
+                    let birth =
+                        base + chrono::Duration::days((n as i64 * 7 + i as i64 * 3) % 25_000);
+                    let seq = ((n / 3_500) * 10 + i) as u16 % 1000;
+                    Member {
+                        resident_id: ResidentId::build("420625", birth, seq).as_str().to_string(),
+                        name: format!("户{n}成员{i}"),
+                        relation: if i == 0 {
+                            Relation::Head
+                        } else {
+                            Relation::Child
+                        } as i32,
+                        health: HealthCondition::Healthy as i32,
+                        labour: LabourCapacity::Full as i32,
+                        registered_year: 2014,
+                        removed_on: None,
+                        removal_reason: 0,
+                    }
+                })
+                .collect();
+            Household {
+                household_id: format!("4206250{n:07}"),
+                village_code: village,
+                members,
+                causes: vec![PovertyCause::Illness as i32],
+                status: ArchiveStatus::Exited as i32,
+                identified_year: 2014,
+                exited_year: 2016 + (n % 4) as i32,
+                monitoring: None,
+                incomes: vec![Income {
+                    year: 2019,
+                    per_capita_net_income_fen: 500_000 + (n as i64 % 300) * 1_000,
+                }],
+                timeline: vec![],
+                etag: String::new(),
+            }
+        })
+        .collect()
+}
+
+struct Latency {
+    calls: u64,
+    errors: u64,
+    seconds: f64,
+    hist: Histogram<u64>,
+}
+
+impl Latency {
+    fn rps(&self) -> f64 {
+        self.calls as f64 / self.seconds
+    }
+    fn ms(&self, q: f64) -> f64 {
+        self.hist.value_at_quantile(q) as f64 / 1000.0
+    }
+}
+
+async fn channels(url: &str, n: usize) -> anyhow::Result<Vec<Channel>> {
+    let mut out = Vec::new();
+    for _ in 0..n.max(1) {
+        out.push(
+            Endpoint::from_shared(url.to_string())?
+                .tcp_nodelay(true)
+                .connect()
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// Runs `call` from `concurrency` tasks for `seconds` (plus a warm-up) and collects latency.
+async fn drive<F, Fut>(concurrency: usize, seconds: u64, call: F) -> Latency
+where
+    F: Fn(usize, u64) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let warm_until = Instant::now() + Duration::from_secs(1);
+    let stop_at = warm_until + Duration::from_secs(seconds);
+    let errors = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for t in 0..concurrency {
+        let call = call.clone();
+        let errors = errors.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut hist =
+                Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
+            let mut calls = 0u64;
+            let mut i = t as u64;
+            loop {
+                let started = Instant::now();
+                if started >= stop_at {
+                    break;
+                }
+                let ok = call(t, i).await;
+                i = i.wrapping_add(7919);
+                if started >= warm_until {
+                    calls += 1;
+                    let _ = hist.record(started.elapsed().as_micros().max(1) as u64);
+                    if !ok {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            (calls, hist)
+        }));
+    }
+    let mut all = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
+    let mut calls = 0;
+    for t in tasks {
+        if let Ok((c, h)) = t.await {
+            calls += c;
+            let _ = all.add(h);
+        }
+    }
+    Latency {
+        calls,
+        errors: errors.load(Ordering::Relaxed),
+        seconds: seconds as f64,
+        hist: all,
+    }
+}
+
+macro_rules! raw_insert {
+    ($name:ident, $db:ty) => {
+        async fn $name(pool: &sea_orm::sqlx::Pool<$db>, archive: &[Household]) -> anyhow::Result<()> {
+            use sea_orm::sqlx::QueryBuilder;
+            let mut tx = pool.begin().await?;
+            let now = chrono::Utc::now();
+            for chunk in archive.chunks(250) {
+                let mut q = QueryBuilder::<$db>::new(
+                    "INSERT INTO households (household_id, village_code, status, identified_year, exited_year, people, monitoring_category, monitoring_stage, monitoring_identified_on, version, doc, updated_at) ",
+                );
+                q.push_values(chunk, |mut b, h| {
+                    b.push_bind(h.household_id.clone())
+                        .push_bind(h.village_code.clone())
+                        .push_bind(h.status)
+                        .push_bind(h.identified_year)
+                        .push_bind(h.exited_year)
+                        .push_bind(h.members.len() as i32)
+                        .push_bind(0i32)
+                        .push_bind(0i32)
+                        .push_bind(None::<NaiveDate>)
+                        .push_bind(1i64)
+                        .push_bind(h.encode_to_vec())
+                        .push_bind(now);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            let members: Vec<(&Household, &Member)> = archive
+                .iter()
+                .flat_map(|h| h.members.iter().map(move |m| (h, m)))
+                .collect();
+            for chunk in members.chunks(1000) {
+                let mut q = QueryBuilder::<$db>::new(
+                    "INSERT INTO members (resident_id, household_id, village_code, registered_year, removed) ",
+                );
+                q.push_values(chunk, |mut b, (h, m)| {
+                    b.push_bind(m.resident_id.clone())
+                        .push_bind(h.household_id.clone())
+                        .push_bind(h.village_code.clone())
+                        .push_bind(m.registered_year)
+                        .push_bind(false);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+    };
+}
+
+raw_insert!(raw_insert_sqlite, sea_orm::sqlx::Sqlite);
+raw_insert!(raw_insert_postgres, sea_orm::sqlx::Postgres);
+
+/// Runs the benchmarks and prints the figures.
+pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let (kind, db_kind) = match args.database.as_str() {
+        "sqlite" => ("sqlite", TestDb::Sqlite),
+        "postgres" | "postgresql" => ("postgres", TestDb::Postgres),
+        other => anyhow::bail!("--database must be sqlite or postgres, got {other}"),
+    };
+    let archive = synthetic_archive(args.households, args.people);
+    let people: usize = archive.iter().map(|h| h.members.len()).sum();
+    eprintln!(
+        "archive: {} households / {people} people; database: {kind}; build: {}",
+        archive.len(),
+        if cfg!(debug_assertions) {
+            "DEBUG (use --release for real figures)"
+        } else {
+            "release"
+        }
+    );
+
+    // 1. Raw insert into a fresh, migrated database.
+    let raw_db = TestDatabase::create_as(db_kind, "bench_raw").await?;
+    let db = xk_runtime::Db::connect(&raw_db.url, 4).await?;
+    crate::suite::migrate(xk_registry::SPEC, db.clone(), &ServeSettings::default()).await?;
+    let started = Instant::now();
+    match kind {
+        "sqlite" => raw_insert_sqlite(db.conn().get_sqlite_connection_pool(), &archive).await?,
+        _ => raw_insert_postgres(db.conn().get_postgres_connection_pool(), &archive).await?,
+    }
+    let raw_secs = started.elapsed().as_secs_f64();
+    db.close().await?;
+    raw_db.drop_now().await?;
+
+    // 2. ImportHouseholds through the real service.
+    let svc_db = TestDatabase::create_as(db_kind, "bench_registry").await?;
+    let (table, tokens) = test_tokens();
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let settings = ServeSettings {
+        concurrency_limit: 1024,
+        ..ServeSettings::default()
+    };
+    let hosted =
+        crate::suite::host(xk_registry::SPEC, &svc_db.url, &settings, table, listener).await?;
+    let url = hosted.url();
+    xk_runtime::server::wait_until_serving(
+        &url,
+        xk_registry::SPEC.grpc_name,
+        Duration::from_secs(10),
+    )
+    .await?;
+    let office = Bearer(Some(
+        tokens[&Principal::Bureau(Bureau::PovertyOffice)].clone(),
+    ));
+    let mut client = RegistryServiceClient::with_interceptor(
+        Endpoint::from_shared(url.clone())?.connect().await?,
+        office.clone(),
+    )
+    .max_encoding_message_size(64 * 1024 * 1024);
+    let batches: Vec<ImportHouseholdsRequest> = archive
+        .chunks(args.batch.max(1))
+        .enumerate()
+        .map(|(i, c)| ImportHouseholdsRequest {
+            request_id: format!("bench-{i}"),
+            households: c.to_vec(),
+        })
+        .collect();
+    let started = Instant::now();
+    let imported = client
+        .import_households(futures::stream::iter(batches))
+        .await?
+        .into_inner();
+    let import_secs = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        imported.people_imported as usize == people,
+        "import lost people"
+    );
+
+    // 3. GetHousehold vs bare tonic, same client code and concurrency.
+    let ids: Arc<Vec<String>> = Arc::new(archive.iter().map(|h| h.household_id.clone()).collect());
+    let chans = channels(&url, args.connections).await?;
+    let clients: Arc<Vec<_>> = Arc::new(
+        chans
+            .into_iter()
+            .map(|c| RegistryServiceClient::with_interceptor(c, office.clone()))
+            .collect(),
+    );
+    let get = {
+        let clients = clients.clone();
+        let ids = ids.clone();
+        move |t: usize, i: u64| {
+            let mut c = clients[t % clients.len()].clone();
+            let id = ids[(i as usize) % ids.len()].clone();
+            async move {
+                c.get_household(GetHouseholdRequest { household_id: id })
+                    .await
+                    .is_ok()
+            }
+        }
+    };
+    let get_result = drive(args.concurrency, args.seconds, get).await;
+
+    let (echo_addr, echo_stop) = bare_echo_server().await?;
+    let echo_chans = channels(&format!("http://{echo_addr}"), args.connections).await?;
+    let echo_clients: Arc<Vec<_>> = Arc::new(
+        echo_chans
+            .into_iter()
+            .map(|c| {
+                tonic_health::pb::health_client::HealthClient::with_interceptor(c, office.clone())
+            })
+            .collect(),
+    );
+    let echo = {
+        let clients = echo_clients.clone();
+        move |t: usize, _i: u64| {
+            let mut c = clients[t % clients.len()].clone();
+            async move {
+                c.check(tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .is_ok()
+            }
+        }
+    };
+    let echo_result = drive(args.concurrency, args.seconds, echo).await;
+    let _ = echo_stop.send(());
+    hosted.shutdown().await?;
+    svc_db.drop_now().await?;
+
+    let raw_rate = people as f64 / raw_secs;
+    let import_rate = people as f64 / import_secs;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "database": kind,
+                "households": archive.len(),
+                "people": people,
+                "raw_insert_people_per_s": raw_rate,
+                "import_people_per_s": import_rate,
+                "import_vs_raw": import_rate / raw_rate,
+                "concurrency": args.concurrency,
+                "echo_rps": echo_result.rps(),
+                "echo_p50_ms": echo_result.ms(0.5),
+                "echo_p99_ms": echo_result.ms(0.99),
+                "get_rps": get_result.rps(),
+                "get_p50_ms": get_result.ms(0.5),
+                "get_p99_ms": get_result.ms(0.99),
+                "get_errors": get_result.errors,
+                "get_vs_echo": get_result.rps() / echo_result.rps(),
+            })
+        );
+    } else {
+        println!(
+            "database {kind}, {} households / {people} people, concurrency {}, {} connections",
+            archive.len(),
+            args.concurrency,
+            args.connections
+        );
+        println!(
+            "{:<34} {:>12} {:>10} {:>10}",
+            "", "rate", "p50 ms", "p99 ms"
+        );
+        println!("{:<34} {:>10.0}/s", "raw sqlx insert (people)", raw_rate);
+        println!(
+            "{:<34} {:>10.0}/s   ratio {:.2} (goal >= 0.50)",
+            "ImportHouseholds (people)",
+            import_rate,
+            import_rate / raw_rate
+        );
+        println!(
+            "{:<34} {:>10.0}/s {:>10.3} {:>10.3}",
+            "bare tonic echo (calls)",
+            echo_result.rps(),
+            echo_result.ms(0.5),
+            echo_result.ms(0.99)
+        );
+        println!(
+            "{:<34} {:>10.0}/s {:>10.3} {:>10.3}   ratio {:.2} (goal >= 0.50), errors {}",
+            "GetHousehold (calls)",
+            get_result.rps(),
+            get_result.ms(0.5),
+            get_result.ms(0.99),
+            get_result.rps() / echo_result.rps(),
+            get_result.errors
+        );
+        println!("import of {people} people took {import_secs:.2} s (raw {raw_secs:.2} s)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A tonic server with only the standard health service: no layers, no database.
+async fn bare_echo_server()
+-> anyhow::Result<(std::net::SocketAddr, tokio::sync::oneshot::Sender<()>)> {
+    let (reporter, service) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status("", tonic_health::ServingStatus::Serving)
+        .await;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    tokio::spawn(async move {
+        let _ = tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming_shutdown(incoming, async {
+                let _ = rx.await;
+                // keep the reporter alive until shutdown
+                drop(reporter);
+            })
+            .await;
+    });
+    Ok((addr, tx))
 }

@@ -26,6 +26,17 @@ use crate::auth::{Access, Principal, ServiceSpec, TokenTable};
 /// Header carrying one request id across services and into logs.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// Process-unique request ids for calls that arrive without one: a random prefix per
+/// process (so ids from replicas do not collide) and a counter.
+fn next_request_id() -> String {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| crate::auth::random_token()[..8].to_string());
+    format!("{prefix}-{}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
 /// The request id of a call, put into request extensions by the trace layer.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
@@ -307,7 +318,7 @@ where
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty() && v.len() <= 128)
             .map(str::to_string)
-            .unwrap_or_else(|| crate::auth::random_token()[..16].to_string());
+            .unwrap_or_else(next_request_id);
         req.extensions_mut().insert(RequestId(request_id.clone()));
         let method = req.uri().path().to_string();
         let span = tracing::info_span!(

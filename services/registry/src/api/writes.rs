@@ -42,6 +42,31 @@ fn household_id(v: &mut Violations, field: &str, s: &str) -> Option<String> {
 }
 
 impl RegistryApi {
+    /// Turns a failed insert into the answer for the caller: when a unique key was
+    /// violated, finds (after the rollback) which household or person of the batch is
+    /// registered already, so the error names its field. Inserting first and explaining
+    /// only on failure keeps the common path to the inserts alone.
+    async fn explain_conflict(
+        &self,
+        e: RegistryError,
+        batch: &[Household],
+        prefix: impl Fn(usize) -> String,
+    ) -> Status {
+        let RegistryError::Db(db) = &e else {
+            return e.into();
+        };
+        if !xk_runtime::errors::is_unique_violation(db) {
+            return e.into();
+        }
+        match store::find_conflict(self.db.conn(), batch, prefix).await {
+            Ok(Some(conflict)) => conflict.into(),
+            Ok(None) => {
+                Status::aborted("a concurrent write registered the same household or person; retry")
+            }
+            Err(e) => e.into(),
+        }
+    }
+
     /// Loads a household in the write transaction, applies `apply`, saves it (checking
     /// `etag` if the caller sent one), and answers with `wrap(stored)`.
     async fn mutate<R>(
@@ -112,10 +137,12 @@ impl RegistryApi {
             return Ok(r);
         }
         let batch = std::slice::from_ref(&h);
-        if let Some(conflict) = store::find_conflict(&*txn, batch, |_| "household.".into()).await? {
-            return Err(conflict.into());
+        if let Err(e) = store::insert_households(&*txn, batch).await {
+            drop(txn);
+            return Err(self
+                .explain_conflict(e, batch, |_| "household.".into())
+                .await);
         }
-        store::insert_households(&*txn, batch).await?;
         h.etag = "1".into();
         let resp = CreateHouseholdResponse { household: Some(h) };
         let target = resp
@@ -220,14 +247,13 @@ impl RegistryApi {
                 batch_no += 1;
                 continue;
             }
-            let conflict =
-                store::find_conflict(&*txn, &households, |i| format!("{bp}households[{i}]."))
-                    .await
-                    .map_err(Status::from)?;
-            if let Some(c) = conflict {
-                return Err(with_progress(c.into(), &total));
+            if let Err(e) = store::insert_households(&*txn, &households).await {
+                drop(txn);
+                let status = self
+                    .explain_conflict(e, &households, |i| format!("{bp}households[{i}]."))
+                    .await;
+                return Err(with_progress(status, &total));
             }
-            store::insert_households(&*txn, &households).await?;
             let people: i64 = households.iter().map(|h| h.members.len() as i64).sum();
             let result = ImportHouseholdsResponse {
                 batches_committed: 1,

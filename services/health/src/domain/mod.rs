@@ -1,0 +1,23 @@
+//! The pure rules of the health service.
+//!
+//! - [`money`]: integer fen, basis points, the rounding rule.
+//! - [`policy`]: per-coverage-year configuration, loaded from TOML and validated.
+//! - [`settlement`]: the four-layer settlement of hospital cases, cumulative per person and
+//!   coverage year.
+//!
+//! Everything a caller needs is re-exported here.
+
+pub mod money;
+pub mod policy;
+pub mod settlement;
+
+pub use money::{BP_SCALE, apply_bp};
+pub use policy::{
+    BasicInsurance, BasicTerms, DEFAULT_POLICY_TOML, InstitutionLevel, LevelTable,
+    MedicalAssistance, Policy, PolicyBook, PolicyError, PolicyViolation, Premium, PremiumSplit,
+    SeriousIllness, Supplementary,
+};
+pub use settlement::{
+    Case, CaseError, ReverseError, SettleError, Settlement, YearToDate, YtdDelta, reverse, settle,
+    settle_all,
+};

@@ -1,0 +1,354 @@
+use super::*;
+
+fn book() -> PolicyBook {
+    PolicyBook::embedded().expect("embedded policy.toml is valid")
+}
+
+fn p2019() -> Policy {
+    book().for_year(2019).expect("2019 present").clone()
+}
+
+/// A book holding one year, 2019's table, with `edit` applied, serialised back to TOML.
+fn edited_book_toml(edit: impl FnOnce(&mut Policy)) -> String {
+    let mut p = p2019();
+    edit(&mut p);
+    let mut years = BTreeMap::new();
+    years.insert("2019".to_owned(), p);
+    #[derive(Serialize)]
+    struct Out {
+        years: BTreeMap<String, Policy>,
+    }
+    toml::to_string(&Out { years }).expect("serialises")
+}
+
+fn violations_of(text: &str) -> (i32, Vec<PolicyViolation>) {
+    match PolicyBook::from_toml_str(text) {
+        Err(PolicyError::Invalid { year, violations }) => (year, violations),
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn embedded_book_has_the_three_coverage_years() {
+    let b = book();
+    assert_eq!(
+        b.years.keys().copied().collect::<Vec<_>>(),
+        vec![2019, 2020, 2021]
+    );
+}
+
+#[test]
+fn embedded_premiums_are_the_published_ones() {
+    let b = book();
+    let premium = |y| b.for_year(y).unwrap().premium.individual_fen;
+    assert_eq!(premium(2019), 22_000);
+    assert_eq!(premium(2020), 25_000);
+    assert_eq!(premium(2021), 28_000);
+    for y in [2019, 2020, 2021] {
+        assert_eq!(
+            b.for_year(y).unwrap().premium.poor_government_share_bp,
+            10_000
+        );
+    }
+}
+
+#[test]
+fn embedded_defaults_are_the_documented_ones() {
+    for (year, p) in &book().years {
+        let b = &p.basic;
+        assert_eq!(
+            b.poor_deductible_in_county_bp, 0,
+            "{year}: waived in county"
+        );
+        assert_eq!(
+            b.poor_deductible_out_of_county_bp, 5_000,
+            "{year}: halved outside"
+        );
+        let poor_rates: Vec<u32> = InstitutionLevel::ALL
+            .iter()
+            .map(|&l| b.in_county.get(l).poor_rate_bp)
+            .collect();
+        assert_eq!(
+            poor_rates,
+            vec![9_000, 9_000, 8_000, 7_000, 6_000],
+            "{year}"
+        );
+        let rates: Vec<u32> = InstitutionLevel::ALL
+            .iter()
+            .map(|&l| b.in_county.get(l).rate_bp)
+            .collect();
+        assert_eq!(rates, vec![8_500, 8_500, 7_500, 6_500, 5_500], "{year}");
+        let deductibles: Vec<i64> = InstitutionLevel::ALL
+            .iter()
+            .map(|&l| b.in_county.get(l).deductible_fen)
+            .collect();
+        assert_eq!(
+            deductibles,
+            vec![0, 20_000, 50_000, 80_000, 150_000],
+            "{year}"
+        );
+        let out_rates: Vec<u32> = InstitutionLevel::ALL
+            .iter()
+            .map(|&l| b.out_of_county.get(l).poor_rate_bp)
+            .collect();
+        assert_eq!(out_rates, vec![8_000, 8_000, 7_000, 7_000, 6_000], "{year}");
+        assert_eq!(
+            b.chronic_outpatient,
+            BasicTerms {
+                deductible_fen: 0,
+                rate_bp: 6_000,
+                poor_rate_bp: 7_000
+            }
+        );
+        assert_eq!(
+            p.serious_illness,
+            SeriousIllness {
+                deductible_fen: 500_000,
+                rate_bp: 6_000,
+                poor_deductible_fen: 250_000,
+                poor_rate_bp: 6_500
+            }
+        );
+        assert_eq!(
+            p.medical_assistance,
+            MedicalAssistance {
+                rate_bp: 7_000,
+                annual_cap_fen: 2_000_000
+            }
+        );
+        assert_eq!(
+            p.supplementary,
+            Supplementary {
+                annual_personal_cap_fen: 500_000,
+                inpatient_target_bp: 9_000,
+                chronic_outpatient_target_bp: 8_000
+            }
+        );
+    }
+}
+
+#[test]
+fn for_year_picks_the_latest_year_not_after() {
+    let b = book();
+    assert!(b.for_year(2018).is_none());
+    assert_eq!(b.for_year(2019).unwrap().premium.individual_fen, 22_000);
+    assert_eq!(b.for_year(2020).unwrap().premium.individual_fen, 25_000);
+    assert_eq!(b.for_year(2021).unwrap().premium.individual_fen, 28_000);
+    assert_eq!(b.for_year(2030).unwrap().premium.individual_fen, 28_000);
+}
+
+#[test]
+fn for_year_skips_gaps() {
+    let mut b = book();
+    b.years.remove(&2020);
+    assert_eq!(b.for_year(2020).unwrap().premium.individual_fen, 22_000);
+    assert_eq!(b.for_year(2021).unwrap().premium.individual_fen, 28_000);
+}
+
+#[test]
+fn from_str_matches_embedded() {
+    let parsed: PolicyBook = DEFAULT_POLICY_TOML.parse().unwrap();
+    assert_eq!(parsed, book());
+}
+
+#[test]
+fn policy_round_trips_through_toml() {
+    let text = edited_book_toml(|_| {});
+    let back = PolicyBook::from_toml_str(&text).unwrap();
+    assert_eq!(back.years.len(), 1);
+    assert_eq!(back.for_year(2019).unwrap(), &p2019());
+}
+
+#[test]
+fn premium_split_government_pays_for_the_poor() {
+    let p = p2019();
+    assert_eq!(
+        p.premium.split(true),
+        PremiumSplit {
+            government_fen: 22_000,
+            personal_fen: 0
+        }
+    );
+    assert_eq!(
+        p.premium.split(false),
+        PremiumSplit {
+            government_fen: 0,
+            personal_fen: 22_000
+        }
+    );
+    let partial = Premium {
+        individual_fen: 22_001,
+        poor_government_share_bp: 5_000,
+    };
+    // floor(22001 / 2) = 11000 to the government, the odd fen to the person.
+    assert_eq!(
+        partial.split(true),
+        PremiumSplit {
+            government_fen: 11_000,
+            personal_fen: 11_001
+        }
+    );
+}
+
+#[test]
+fn rate_above_100_percent_is_rejected_with_its_path() {
+    let text = edited_book_toml(|p| p.basic.in_county.county.poor_rate_bp = 12_000);
+    let (year, v) = violations_of(&text);
+    assert_eq!(year, 2019);
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].field, "basic.in_county.county.poor_rate_bp");
+    assert_eq!(v[0].problem, "12000 bp exceeds 10000 bp (100%)");
+}
+
+#[test]
+fn negative_amount_is_rejected_with_its_path() {
+    let text = edited_book_toml(|p| p.medical_assistance.annual_cap_fen = -1);
+    let (_, v) = violations_of(&text);
+    assert_eq!(
+        v,
+        vec![PolicyViolation {
+            field: "medical_assistance.annual_cap_fen".into(),
+            problem: "-1 fen is negative".into()
+        }]
+    );
+}
+
+#[test]
+fn poor_rate_below_general_is_rejected() {
+    let text = edited_book_toml(|p| p.basic.out_of_county.city.poor_rate_bp = 6_000);
+    let (_, v) = violations_of(&text);
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].field, "basic.out_of_county.city.poor_rate_bp");
+    assert!(
+        v[0].problem.contains("below rate_bp (6500 bp)"),
+        "{}",
+        v[0].problem
+    );
+}
+
+#[test]
+fn poor_serious_deductible_above_general_is_rejected() {
+    let text = edited_book_toml(|p| p.serious_illness.poor_deductible_fen = 600_000);
+    let (_, v) = violations_of(&text);
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].field, "serious_illness.poor_deductible_fen");
+}
+
+#[test]
+fn every_violation_of_a_year_is_listed() {
+    let text = edited_book_toml(|p| {
+        p.premium.individual_fen = -5;
+        p.basic.poor_deductible_in_county_bp = 10_001;
+        p.basic.chronic_outpatient.deductible_fen = -100;
+        p.serious_illness.rate_bp = 10_001; // also above poor_rate_bp
+        p.supplementary.chronic_outpatient_target_bp = 20_000;
+    });
+    let (_, v) = violations_of(&text);
+    let fields: Vec<&str> = v.iter().map(|x| x.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        vec![
+            "premium.individual_fen",
+            "basic.poor_deductible_in_county_bp",
+            "basic.chronic_outpatient.deductible_fen",
+            "serious_illness.rate_bp",
+            "serious_illness.poor_rate_bp",
+            "supplementary.chronic_outpatient_target_bp",
+        ]
+    );
+    let message = PolicyBook::from_toml_str(&text).unwrap_err().to_string();
+    assert!(
+        message.starts_with(
+            "policy for coverage year 2019 is invalid: premium.individual_fen: -5 fen is negative; "
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn rates_at_exactly_100_percent_and_zero_amounts_are_valid() {
+    let text = edited_book_toml(|p| {
+        p.basic.in_county.village.rate_bp = 10_000;
+        p.basic.in_county.village.poor_rate_bp = 10_000;
+        p.medical_assistance.annual_cap_fen = 0;
+        p.supplementary.annual_personal_cap_fen = 0;
+    });
+    let b = PolicyBook::from_toml_str(&text).unwrap();
+    assert_eq!(
+        b.for_year(2019).unwrap().basic.in_county.village.rate_bp,
+        10_000
+    );
+}
+
+#[test]
+fn unknown_key_is_a_parse_error() {
+    let text = DEFAULT_POLICY_TOML.replacen("rate_bp = 7000", "rate_pb = 7000", 1);
+    let err = PolicyBook::from_toml_str(&text).unwrap_err();
+    assert!(matches!(err, PolicyError::Parse(_)), "{err:?}");
+    assert!(err.to_string().contains("rate_pb"), "{err}");
+}
+
+#[test]
+fn missing_key_is_a_parse_error() {
+    let text = DEFAULT_POLICY_TOML.replacen("annual_cap_fen = 2000000", "", 1);
+    let err = PolicyBook::from_toml_str(&text).unwrap_err();
+    assert!(matches!(err, PolicyError::Parse(_)), "{err:?}");
+    assert!(err.to_string().contains("annual_cap_fen"), "{err}");
+}
+
+#[test]
+fn negative_rate_is_a_parse_error() {
+    let text = DEFAULT_POLICY_TOML.replacen("rate_bp = 7000", "rate_bp = -7000", 1);
+    assert!(matches!(
+        PolicyBook::from_toml_str(&text),
+        Err(PolicyError::Parse(_))
+    ));
+}
+
+#[test]
+fn non_year_key_is_rejected() {
+    let text = DEFAULT_POLICY_TOML.replace("years.2020.", "years.next.");
+    match PolicyBook::from_toml_str(&text) {
+        Err(PolicyError::BadYearKey { key }) => assert_eq!(key, "next"),
+        other => panic!("expected BadYearKey, got {other:?}"),
+    }
+    let signed = DEFAULT_POLICY_TOML.replace("years.2020.", "years.\"+2020\".");
+    match PolicyBook::from_toml_str(&signed) {
+        Err(PolicyError::BadYearKey { key }) => assert_eq!(key, "+2020"),
+        other => panic!("expected BadYearKey, got {other:?}"),
+    }
+}
+
+#[test]
+fn empty_book_is_rejected() {
+    let err = PolicyBook::from_toml_str("[years]\n").unwrap_err();
+    assert!(matches!(err, PolicyError::Empty), "{err:?}");
+    assert_eq!(err.to_string(), "policy book has no coverage year");
+}
+
+#[test]
+fn lowest_invalid_year_is_reported() {
+    let mut b = book();
+    b.years.get_mut(&2021).unwrap().serious_illness.poor_rate_bp = 10_500;
+    b.years.get_mut(&2020).unwrap().premium.individual_fen = -1;
+    match b.validate() {
+        Err(PolicyError::Invalid { year, violations }) => {
+            assert_eq!(year, 2020);
+            assert_eq!(violations[0].field, "premium.individual_fen");
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn institution_level_names() {
+    let names: Vec<String> = InstitutionLevel::ALL
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        names,
+        vec!["village", "township", "county", "city", "province"]
+    );
+    assert!(InstitutionLevel::Village < InstitutionLevel::Province);
+}

@@ -404,6 +404,20 @@ async fn update_with_a_stale_etag_is_aborted() {
     let created = create(&mut c, "u0", household(1, V1, 2, ArchiveStatus::Poor))
         .await
         .unwrap();
+    // Read first, so an embedded service has the record in memory before it changes.
+    let before = c
+        .get_household(GetHouseholdRequest {
+            household_id: "HH000001".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .household
+        .unwrap();
+    assert_eq!(
+        (before.etag.as_str(), before.village_code.as_str()),
+        ("1", V1)
+    );
     let mut moved = created.clone();
     moved.village_code = V2.into();
     moved.timeline.clear();
@@ -438,6 +452,10 @@ async fn update_with_a_stale_etag_is_aborted() {
         .household
         .unwrap();
     assert_eq!(now.etag, "2");
+    assert_eq!(
+        now.village_code, V2,
+        "a read after the update sees the update"
+    );
     // The summary follows the move.
     let s = c
         .summarize_by_region(SummarizeByRegionRequest {

@@ -110,6 +110,12 @@ impl Db {
         self.conn.get_database_backend()
     }
 
+    /// Whether this process is the database's only writer (embedded SQLite), so it may
+    /// keep what it reads in memory and publish what it writes.
+    pub fn is_single_writer(&self) -> bool {
+        self.write_lock.is_some()
+    }
+
     /// Opens a write transaction (taking the writer lock on SQLite).
     pub async fn begin_write(&self) -> Result<WriteTxn, Status> {
         let guard = match &self.write_lock {

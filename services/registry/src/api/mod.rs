@@ -13,6 +13,7 @@ use xk_runtime::Db;
 use xk_runtime::policy::PolicyBook;
 
 use crate::policy::RegistryPolicy;
+use crate::store::cache::RecordCache;
 
 /// Largest number of households in one import batch.
 pub const MAX_IMPORT_BATCH: usize = 5000;
@@ -26,14 +27,24 @@ pub struct RegistryApi {
     db: Db,
     /// Policy numbers by year.
     policy: Arc<PolicyBook<RegistryPolicy>>,
+    /// Records in memory when this process is the only writer (SQLite); see
+    /// [`crate::store::cache`].
+    cache: Option<Arc<RecordCache>>,
 }
+
+/// Records the embedded cache may hold: several counties' archives.
+pub const CACHE_CAPACITY: usize = 200_000;
 
 impl RegistryApi {
     /// A service over a migrated database.
     pub fn new(db: Db, policy: PolicyBook<RegistryPolicy>) -> Self {
+        let cache = db
+            .is_single_writer()
+            .then(|| Arc::new(RecordCache::new(CACHE_CAPACITY)));
         Self {
             db,
             policy: Arc::new(policy),
+            cache,
         }
     }
 }

@@ -36,7 +36,13 @@ impl RegistryApi {
         req: GetHouseholdRequest,
     ) -> Result<GetHouseholdResponse, Status> {
         let id = HouseholdId::parse(&req.household_id).map_err(|e| invalid("household_id", e))?;
+        if let Some(h) = self.cache.as_ref().and_then(|c| c.get(id.as_str())) {
+            return Ok(GetHouseholdResponse { household: Some(h) });
+        }
         let household = store::get(self.db.conn(), id.as_str()).await?;
+        if let Some(c) = &self.cache {
+            c.offer(&household);
+        }
         Ok(GetHouseholdResponse {
             household: Some(household),
         })

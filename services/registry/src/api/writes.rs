@@ -103,9 +103,15 @@ impl RegistryApi {
             .last()
             .map(|e| e.detail.clone())
             .unwrap_or_default();
+        let published = self.cache.is_some().then(|| stored.clone());
         let resp = wrap(stored);
         idem.finish(&txn, &resp, id, &detail).await?;
         txn.commit().await?;
+        // Published after the commit, still under the writer lock's ordering: a reader
+        // that fetched the previous version cannot replace this one (versions only grow).
+        if let (Some(c), Some(h)) = (&self.cache, published) {
+            c.offer(&h);
+        }
         Ok(resp)
     }
 

@@ -1,6 +1,7 @@
 //! The registry's I/O: reading and writing household records and their derived rows.
 //! No rules here: callers pass records the domain has checked.
 
+pub mod cache;
 pub mod entities;
 pub mod migration;
 pub mod summary;

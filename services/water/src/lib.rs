@@ -1,22 +1,73 @@
 //! Water Resources Bureau (水利局) service of xiaokang: drinking-water safety
 //! (饮水安全有保障), graded on the four indicators of T/CHES 18-2018 (农村饮水安全评价准则).
 //!
-//! For now the crate holds only the pure domain core; the gRPC `api` and the `store`
-//! layers will depend on it, never the other way round.
-//!
 //! # Module map
 //!
 //! | module | what it decides |
 //! |---|---|
-//! | [`domain`] | the entry point [`domain::assess`] (policy year → validate → grade), and [`domain::FieldViolation`] / [`domain::ViolationKind`], which the API layer maps to `INVALID_ARGUMENT` or `FAILED_PRECONDITION` |
-//! | [`domain::policy`] | the effective-dated policy book ([`domain::policy::Thresholds`] per year: quantity per area type, convenience, supply guarantee, input bounds), loaded from `policy.toml` and validated |
-//! | [`domain::measurements`] | what an assessor records: supply type, litres, quality evidence, fetch time and distances, outage days, area, date; raw (as sent) and validated forms |
-//! | [`domain::validate`](mod@domain::validate) | request checks that report every violation at once, and the proto field paths they name |
-//! | [`domain::grading`] | the four grades ([`domain::grading::Grade`]), the verdict as their minimum ([`domain::grading::Verdict`]), and [`domain::grading::grade`] |
+//! | [`domain`] | the pure core: [`domain::assess`] (policy year → validate → grade), [`domain::FieldViolation`] / [`domain::ViolationKind`]; no I/O |
+//! | [`domain::policy`] | the effective-dated policy book (`policy.toml`): quantity per area type, convenience, supply guarantee, input bounds |
+//! | [`domain::measurements`] | what an assessor records, raw (as sent) and validated |
+//! | [`domain::validate`](mod@domain::validate) | request checks that report every violation at once, and the field paths they name |
+//! | [`domain::grading`] | the four grades, the verdict as their minimum, seasonal shortage |
+//! | [`api`] | the tonic service: proto ↔ domain mapping, transactions, idempotency, audit |
+//! | [`error`] | the one error enum and its exhaustive mapping to `tonic::Status` |
+//! | [`store`] | sea-orm entities, migrations, the history and `current` tables, the SQL summary |
 //!
-//! Rules contain no policy figure: every threshold and bound comes from a
-//! [`domain::policy::Thresholds`].
+//! [`routes`] migrates the database, loads the policy book and returns the routes the
+//! runtime serves; the CLI and the tests host the service through it.
 
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod domain;
+pub mod error;
+pub mod store;
+
+use tonic::service::Routes;
+use xk_contracts::pb::water::v1::water_service_server::WaterServiceServer;
+use xk_runtime::{Bureau, Db, ServeSettings, ServiceSpec};
+
+/// How the runtime serves the water service: only the water bureau (and admin) writes;
+/// the methods listed here are reads, which the aggregator may call too.
+pub const SPEC: ServiceSpec = ServiceSpec {
+    name: "water",
+    grpc_name: "xiaokang.water.v1.WaterService",
+    owner: Some(Bureau::WaterResources),
+    read_methods: &[
+        "GetScheme",
+        "ListSchemes",
+        "GetHouseholdWater",
+        "ListExceptions",
+        "SummarizeByRegion",
+    ],
+    default_port: 50055,
+};
+
+/// Migrates `db`, loads the policy book (the operator's `--policy-file`, else the embedded
+/// `policy.toml`), and returns the water service's routes.
+pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
+    db.migrate::<store::migration::Migrator>().await?;
+    let book = match settings.policy_text()? {
+        Some(text) => domain::PolicyBook::from_toml_str(&text)?,
+        None => domain::PolicyBook::embedded().clone(),
+    };
+    let server = WaterServiceServer::new(api::WaterApi::new(db, book))
+        .max_decoding_message_size(settings.max_message_bytes)
+        .max_encoding_message_size(settings.max_message_bytes);
+    Ok(Routes::new(server))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic::server::NamedService;
+
+    #[test]
+    fn spec_names_the_generated_service() {
+        assert_eq!(
+            SPEC.grpc_name,
+            <WaterServiceServer<api::WaterApi> as NamedService>::NAME
+        );
+    }
+}

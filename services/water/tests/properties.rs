@@ -218,6 +218,7 @@ fn any_thresholds() -> impl Strategy<Value = Thresholds> {
                     max_fetch_round_trip_minutes: 720,
                     max_horizontal_distance_m: 50_000,
                     max_vertical_distance_m: 3_000,
+                    max_household_people: 30,
                 },
             }
         })

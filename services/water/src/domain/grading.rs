@@ -183,6 +183,13 @@ impl Assessment {
         }
     }
 
+    /// Whether this assessment, taken as a seasonal check, shows a seasonal shortage
+    /// (季节性缺水): in the dry season the household lacks water, i.e. quantity or the
+    /// supply guarantee is 未达标. Quality and convenience do not change with the season.
+    pub fn is_shortage(&self) -> bool {
+        self.quantity == Grade::NotMet || self.supply_guarantee == Grade::NotMet
+    }
+
     /// Build an assessment from four grades, deriving the verdict and the failing list so
     /// they can never disagree with the grades.
     pub fn from_grades(
@@ -358,6 +365,14 @@ mod tests {
             ..safe()
         };
         grade_quantity(&m, &test_thresholds())
+    }
+
+    #[test]
+    fn shortage_is_quantity_or_supply_failing() {
+        use Grade::{BasicallyMet as B, Met as M, NotMet as N};
+        assert!(!Assessment::from_grades(B, N, N, B).is_shortage());
+        assert!(Assessment::from_grades(N, M, M, M).is_shortage());
+        assert!(Assessment::from_grades(M, M, M, N).is_shortage());
     }
 
     #[test]

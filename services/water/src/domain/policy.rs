@@ -95,6 +95,9 @@ pub struct InputBounds {
     pub max_horizontal_distance_m: u32,
     /// Highest credible vertical distance to the source, in metres.
     pub max_vertical_distance_m: u32,
+    /// Highest credible household size (people), so a typo cannot inflate the people
+    /// counted by verdict in the county summary.
+    pub max_household_people: u32,
 }
 
 /// One policy year's figures. Construct through [`PolicyBook`] so it is validated.
@@ -171,6 +174,9 @@ impl Thresholds {
                 "convenience.basically_met_max_vertical_distance_m must not exceed bounds.max_vertical_distance_m"
                     .to_string(),
             );
+        }
+        if b.max_household_people == 0 {
+            out.push("bounds.max_household_people must be at least 1".to_string());
         }
         let s = &self.supply_guarantee;
         if s.met_max_outage_days > s.basically_met_max_outage_days {

@@ -1,0 +1,490 @@
+//! Proto ↔ domain mapping: a request's `Assessment` becomes the domain's
+//! [`RawMeasurements`], is validated and graded by [`domain::assess`], and comes back as
+//! the normalised record the store keeps, with the grading filled in. Field paths of the
+//! domain's violations are prefixed with the request's path (`assessment`,
+//! `batch[i].assessments[j]`), so every violation names the field as the caller sent it.
+
+use chrono::NaiveDate;
+use xk_contracts::convert::{date_from_pb, date_to_pb};
+use xk_contracts::pb::water::v1 as pb;
+use xk_contracts::types::{HouseholdId, RegionCode};
+
+use crate::domain::validate::fields;
+use crate::domain::{
+    self, AreaType, FieldViolation, Grade, Indicator, Measurements, PolicyBook, QualityEvidence,
+    RawMeasurements, RawQualityEvidence, RawSupply, ScatteredKind, Supply, Verdict,
+};
+use crate::store::NewAssessment;
+
+/// Longest assessor name or staff number accepted, in characters.
+pub const MAX_ASSESSOR_CHARS: usize = 64;
+/// Longest scheme name accepted, in characters.
+pub const MAX_SCHEME_NAME_CHARS: usize = 100;
+/// Longest scheme id accepted (the store's key column width).
+pub const MAX_SCHEME_ID_CHARS: usize = 32;
+
+/// The wire grade of a domain grade.
+pub fn grade_pb(g: Grade) -> pb::Grade {
+    match g {
+        Grade::Met => pb::Grade::Met,
+        Grade::BasicallyMet => pb::Grade::BasicallyMet,
+        Grade::NotMet => pb::Grade::NotMet,
+    }
+}
+
+/// The wire verdict of a domain verdict.
+pub fn verdict_pb(v: Verdict) -> pb::Verdict {
+    match v {
+        Verdict::Safe => pb::Verdict::Safe,
+        Verdict::BasicallySafe => pb::Verdict::BasicallySafe,
+        Verdict::Unsafe => pb::Verdict::Unsafe,
+    }
+}
+
+fn indicator_pb(i: Indicator) -> pb::Indicator {
+    match i {
+        Indicator::Quantity => pb::Indicator::Quantity,
+        Indicator::Quality => pb::Indicator::Quality,
+        Indicator::Convenience => pb::Indicator::Convenience,
+        Indicator::SupplyGuarantee => pb::Indicator::SupplyGuarantee,
+    }
+}
+
+fn kind_from_pb(k: i32) -> Option<ScatteredKind> {
+    match pb::ScatteredSourceKind::try_from(k) {
+        Ok(pb::ScatteredSourceKind::Well) => Some(ScatteredKind::Well),
+        Ok(pb::ScatteredSourceKind::Cistern) => Some(ScatteredKind::Cistern),
+        Ok(pb::ScatteredSourceKind::Spring) => Some(ScatteredKind::Spring),
+        Ok(pb::ScatteredSourceKind::Other) => Some(ScatteredKind::Other),
+        Ok(pb::ScatteredSourceKind::Unspecified) | Err(_) => None,
+    }
+}
+
+fn kind_pb(k: ScatteredKind) -> pb::ScatteredSourceKind {
+    match k {
+        ScatteredKind::Well => pb::ScatteredSourceKind::Well,
+        ScatteredKind::Cistern => pb::ScatteredSourceKind::Cistern,
+        ScatteredKind::Spring => pb::ScatteredSourceKind::Spring,
+        ScatteredKind::Other => pb::ScatteredSourceKind::Other,
+    }
+}
+
+fn area_pb(a: AreaType) -> pb::AreaType {
+    match a {
+        AreaType::WaterRich => pb::AreaType::WaterRich,
+        AreaType::WaterShort => pb::AreaType::WaterShort,
+    }
+}
+
+/// A wire date: `None` when absent; a violation on `field` when not a real date.
+fn date(
+    field: &'static str,
+    d: Option<&xk_contracts::pb::common::v1::Date>,
+    v: &mut Vec<FieldViolation>,
+) -> Option<NaiveDate> {
+    match d.map(date_from_pb) {
+        None => None,
+        Some(Ok(d)) => Some(d),
+        Some(Err(e)) => {
+            v.push(FieldViolation::invalid(field, e.to_string()));
+            None
+        }
+    }
+}
+
+/// Validates and grades one assessment as sent. Every violation is returned at once,
+/// each naming `prefix.field`; nothing is defaulted silently except the area (the
+/// policy's default, as the proto documents).
+pub fn prepare(
+    a: &pb::Assessment,
+    prefix: &str,
+    today: NaiveDate,
+    book: &PolicyBook,
+) -> Result<NewAssessment, Vec<FieldViolation>> {
+    let mut v: Vec<FieldViolation> = Vec::new();
+    let household = match HouseholdId::parse(&a.household_id) {
+        Ok(h) => Some(h.as_str().to_string()),
+        Err(e) => {
+            v.push(FieldViolation::invalid("household_id", e.to_string()));
+            None
+        }
+    };
+    let village = match RegionCode::parse(&a.village_code) {
+        Ok(c) => Some(c.as_str().to_string()),
+        Err(e) => {
+            v.push(FieldViolation::invalid("village_code", e.to_string()));
+            None
+        }
+    };
+    let assessor = a.assessor.trim();
+    if assessor.is_empty() {
+        v.push(FieldViolation::invalid(
+            "assessor",
+            "required: who assessed (name or staff number)",
+        ));
+    } else if assessor.chars().count() > MAX_ASSESSOR_CHARS {
+        v.push(FieldViolation::invalid(
+            "assessor",
+            format!("at most {MAX_ASSESSOR_CHARS} characters"),
+        ));
+    }
+    if a.grading.is_some() {
+        v.push(FieldViolation::invalid(
+            "grading",
+            "output only: the service grades the measurements; do not send grades",
+        ));
+    }
+    let area = match pb::AreaType::try_from(a.area) {
+        Ok(pb::AreaType::Unspecified) => None,
+        Ok(pb::AreaType::WaterRich) => Some(AreaType::WaterRich),
+        Ok(pb::AreaType::WaterShort) => Some(AreaType::WaterShort),
+        Err(_) => {
+            v.push(FieldViolation::invalid(
+                "area",
+                format!("unknown area type {}", a.area),
+            ));
+            None
+        }
+    };
+    let assessed_on = date(fields::ASSESSED_ON, a.assessed_on.as_ref(), &mut v);
+    let supply = a
+        .supply
+        .as_ref()
+        .and_then(|s| s.kind.as_ref())
+        .map(|k| match k {
+            pb::supply::Kind::Centralized(c) => RawSupply::Centralized {
+                scheme_id: c.scheme_id.clone(),
+            },
+            pb::supply::Kind::Scattered(s) => RawSupply::Scattered {
+                kind: kind_from_pb(s.kind),
+            },
+        });
+    let quality = match a.quality.as_ref().and_then(|q| q.evidence.as_ref()) {
+        None => None,
+        Some(pb::quality_evidence::Evidence::LabReport(r)) => Some(RawQualityEvidence::LabReport {
+            report_no: r.report_no.clone(),
+            lab: r.lab.clone(),
+            date: date(fields::LAB_REPORT_DATE, r.date.as_ref(), &mut v),
+            meets_gb5749: r.meets_gb5749,
+        }),
+        Some(pb::quality_evidence::Evidence::OnSiteCheck(c)) => {
+            Some(RawQualityEvidence::OnSiteCheck {
+                no_visible_impurity_colour_smell: c.no_visible_impurity_colour_smell,
+                no_harm_long_use: c.no_harm_long_use,
+            })
+        }
+    };
+    let raw = RawMeasurements {
+        supply,
+        litres_per_person_day: a.litres_per_person_day,
+        quality,
+        piped_in: a.piped_in,
+        fetch_round_trip_minutes: a.fetch_round_trip_minutes,
+        horizontal_distance_m: a.horizontal_distance_m,
+        vertical_distance_m: a.vertical_distance_m,
+        outage_days_last_12_months: a.outage_days_last_12_months,
+        area,
+        assessed_on,
+        seasonal_check: a.seasonal_check,
+    };
+    // The bounds of the policy year the assessment falls in (or the first year).
+    let max_people = assessed_on
+        .and_then(|d| book.for_date(d))
+        .map(|(_, t)| t)
+        .or_else(|| book.years.values().next())
+        .map_or(0, |t| t.bounds.max_household_people);
+    if a.people < 1 || a.people as i64 > i64::from(max_people) {
+        v.push(FieldViolation::invalid(
+            "people",
+            format!("must be between 1 and {max_people} (got {})", a.people),
+        ));
+    }
+    let graded = domain::assess(&raw, today, book);
+    let graded = match graded {
+        Ok(g) if v.is_empty() => g,
+        Ok(_) => return Err(prefixed(v, prefix)),
+        Err(errs) => {
+            // A date the mapping found unreadable is reported once, by the mapping.
+            let reported: Vec<String> = v.iter().map(|f| f.field.clone()).collect();
+            v.extend(errs.into_iter().filter(|e| !reported.contains(&e.field)));
+            return Err(prefixed(v, prefix));
+        }
+    };
+    let (Some(household_id), Some(village_code)) = (household, village) else {
+        return Err(prefixed(v, prefix));
+    };
+    let m = &graded.measurements;
+    let doc = stored_record(a, &household_id, &village_code, assessor, m, &graded);
+    Ok(NewAssessment {
+        doc,
+        household_id,
+        village_code,
+        people: a.people,
+        assessed_on: m.assessed_on,
+        seasonal_check: m.seasonal_check,
+        scheme_id: match &m.supply {
+            Supply::Centralized { scheme_id } => Some(scheme_id.clone()),
+            Supply::Scattered { .. } => None,
+        },
+        grades: graded.assessment.clone(),
+        policy_year: graded.policy_year,
+    })
+}
+
+fn prefixed(v: Vec<FieldViolation>, prefix: &str) -> Vec<FieldViolation> {
+    v.into_iter().map(|f| f.prefixed(prefix)).collect()
+}
+
+/// The record as stored and returned: the validated (trimmed, area made explicit) input
+/// and the grading.
+fn stored_record(
+    a: &pb::Assessment,
+    household_id: &str,
+    village_code: &str,
+    assessor: &str,
+    m: &Measurements,
+    graded: &domain::Graded,
+) -> pb::Assessment {
+    let g = &graded.assessment;
+    let supply = match &m.supply {
+        Supply::Centralized { scheme_id } => pb::supply::Kind::Centralized(pb::CentralizedSupply {
+            scheme_id: scheme_id.clone(),
+        }),
+        Supply::Scattered { kind } => pb::supply::Kind::Scattered(pb::ScatteredSupply {
+            kind: kind_pb(*kind) as i32,
+        }),
+    };
+    let quality = match &m.quality {
+        QualityEvidence::LabReport {
+            report_no,
+            lab,
+            date,
+            meets_gb5749,
+        } => pb::quality_evidence::Evidence::LabReport(pb::LabReport {
+            report_no: report_no.clone(),
+            lab: lab.clone(),
+            date: Some(date_to_pb(*date)),
+            meets_gb5749: *meets_gb5749,
+        }),
+        QualityEvidence::OnSiteCheck {
+            no_visible_impurity_colour_smell,
+            no_harm_long_use,
+        } => pb::quality_evidence::Evidence::OnSiteCheck(pb::OnSiteCheck {
+            no_visible_impurity_colour_smell: *no_visible_impurity_colour_smell,
+            no_harm_long_use: *no_harm_long_use,
+        }),
+    };
+    pb::Assessment {
+        household_id: household_id.to_string(),
+        village_code: village_code.to_string(),
+        people: a.people,
+        supply: Some(pb::Supply { kind: Some(supply) }),
+        litres_per_person_day: i64::from(m.litres_per_person_day),
+        quality: Some(pb::QualityEvidence {
+            evidence: Some(quality),
+        }),
+        piped_in: m.piped_in,
+        fetch_round_trip_minutes: i64::from(m.fetch_round_trip_minutes),
+        horizontal_distance_m: i64::from(m.horizontal_distance_m),
+        vertical_distance_m: i64::from(m.vertical_distance_m),
+        outage_days_last_12_months: i64::from(m.outage_days_last_12_months),
+        area: area_pb(m.area) as i32,
+        assessor: assessor.to_string(),
+        assessed_on: Some(date_to_pb(m.assessed_on)),
+        seasonal_check: m.seasonal_check,
+        seq: 0,
+        grading: Some(pb::Grading {
+            quantity: grade_pb(g.quantity) as i32,
+            quality: grade_pb(g.quality) as i32,
+            convenience: grade_pb(g.convenience) as i32,
+            supply_guarantee: grade_pb(g.supply_guarantee) as i32,
+            verdict: verdict_pb(g.verdict) as i32,
+            failing: g.failing.iter().map(|i| indicator_pb(*i) as i32).collect(),
+            policy_year: graded.policy_year,
+        }),
+    }
+}
+
+/// Checks a scheme as sent (create or update): id form, name, capacity, people and
+/// village codes. Returns violations naming `scheme.field`.
+pub fn check_scheme(s: &pb::Scheme) -> Vec<FieldViolation> {
+    let mut v = Vec::new();
+    let id_ok = !s.scheme_id.is_empty()
+        && s.scheme_id.len() <= MAX_SCHEME_ID_CHARS
+        && s.scheme_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !id_ok {
+        v.push(FieldViolation::invalid(
+            "scheme.scheme_id",
+            format!("1-{MAX_SCHEME_ID_CHARS} letters, digits, '-' or '_'"),
+        ));
+    }
+    if s.name.trim().is_empty() || s.name.chars().count() > MAX_SCHEME_NAME_CHARS {
+        v.push(FieldViolation::invalid(
+            "scheme.name",
+            format!("required, at most {MAX_SCHEME_NAME_CHARS} characters"),
+        ));
+    }
+    if s.capacity_m3_per_day <= 0 {
+        v.push(FieldViolation::invalid(
+            "scheme.capacity_m3_per_day",
+            format!("must be positive (got {})", s.capacity_m3_per_day),
+        ));
+    }
+    if s.people_served < 0 {
+        v.push(FieldViolation::invalid(
+            "scheme.people_served",
+            format!("must not be negative (got {})", s.people_served),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, code) in s.village_codes.iter().enumerate() {
+        let field = format!("scheme.village_codes[{i}]");
+        if let Err(e) = RegionCode::parse(code) {
+            v.push(FieldViolation::invalid(field, e.to_string()));
+        } else if !seen.insert(code.as_str()) {
+            v.push(FieldViolation::invalid(field, "listed twice"));
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xk_contracts::pb::common::v1::Date;
+
+    fn d(y: i32, m: i32, day: i32) -> Date {
+        Date {
+            year: y,
+            month: m,
+            day,
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2019, 12, 1).expect("valid date")
+    }
+
+    fn scattered() -> pb::Assessment {
+        pb::Assessment {
+            household_id: "HH000001".into(),
+            village_code: "420625100201".into(),
+            people: 3,
+            supply: Some(pb::Supply {
+                kind: Some(pb::supply::Kind::Scattered(pb::ScatteredSupply {
+                    kind: pb::ScatteredSourceKind::Well as i32,
+                })),
+            }),
+            litres_per_person_day: 35,
+            quality: Some(pb::QualityEvidence {
+                evidence: Some(pb::quality_evidence::Evidence::OnSiteCheck(
+                    pb::OnSiteCheck {
+                        no_visible_impurity_colour_smell: true,
+                        no_harm_long_use: true,
+                    },
+                )),
+            }),
+            piped_in: false,
+            fetch_round_trip_minutes: 20,
+            horizontal_distance_m: 900,
+            vertical_distance_m: 90,
+            outage_days_last_12_months: 36,
+            area: 0,
+            assessor: " 王工 ".into(),
+            assessed_on: Some(d(2019, 6, 1)),
+            seasonal_check: false,
+            seq: 0,
+            grading: None,
+        }
+    }
+
+    #[test]
+    fn grades_and_normalises() {
+        let n =
+            prepare(&scattered(), "assessment", today(), PolicyBook::embedded()).expect("valid");
+        let g = n.doc.grading.expect("graded");
+        assert_eq!(g.verdict, pb::Verdict::BasicallySafe as i32);
+        assert_eq!(g.quantity, pb::Grade::BasicallyMet as i32);
+        assert_eq!(g.convenience, pb::Grade::BasicallyMet as i32);
+        assert_eq!(g.policy_year, 2018);
+        assert_eq!(n.doc.area, pb::AreaType::WaterRich as i32, "policy default");
+        assert_eq!(n.doc.assessor, "王工");
+        assert_eq!(n.scheme_id, None);
+    }
+
+    #[test]
+    fn violations_are_prefixed_and_bad_dates_reported_once() {
+        let mut a = scattered();
+        a.assessed_on = Some(d(2019, 2, 30));
+        a.people = 0;
+        a.village_code = "4206251002".into();
+        a.grading = Some(pb::Grading::default());
+        let err = prepare(
+            &a,
+            "batch[1].assessments[2]",
+            today(),
+            PolicyBook::embedded(),
+        )
+        .expect_err("bad");
+        let fields: Vec<&str> = err.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "batch[1].assessments[2].village_code",
+                "batch[1].assessments[2].grading",
+                "batch[1].assessments[2].assessed_on",
+                "batch[1].assessments[2].people",
+            ]
+        );
+    }
+
+    #[test]
+    fn people_bound_comes_from_the_policy() {
+        let mut a = scattered();
+        let max = PolicyBook::embedded()
+            .for_year(2019)
+            .expect("covers 2019")
+            .bounds
+            .max_household_people;
+        a.people = max as i32;
+        assert!(prepare(&a, "assessment", today(), PolicyBook::embedded()).is_ok());
+        a.people = max as i32 + 1;
+        let err = prepare(&a, "assessment", today(), PolicyBook::embedded()).expect_err("bad");
+        assert_eq!(err[0].field, "assessment.people");
+    }
+
+    #[test]
+    fn scheme_checks() {
+        let ok = pb::Scheme {
+            scheme_id: "GC-SH-001".into(),
+            name: "石花镇集中供水工程".into(),
+            capacity_m3_per_day: 5000,
+            people_served: 30000,
+            village_codes: vec!["420625101201".into()],
+            etag: String::new(),
+        };
+        assert!(check_scheme(&ok).is_empty());
+        let bad = pb::Scheme {
+            scheme_id: "bad id".into(),
+            name: " ".into(),
+            capacity_m3_per_day: 0,
+            people_served: -1,
+            village_codes: vec!["420625101201".into(), "420625101201".into(), "1".into()],
+            etag: String::new(),
+        };
+        let fields: Vec<String> = check_scheme(&bad).into_iter().map(|f| f.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "scheme.scheme_id",
+                "scheme.name",
+                "scheme.capacity_m3_per_day",
+                "scheme.people_served",
+                "scheme.village_codes[1]",
+                "scheme.village_codes[2]",
+            ]
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! The water service's tables.
+
+/// `schemes`: centralized supply schemes. `doc` is the `Scheme` message reads return.
+pub mod scheme {
+    use sea_orm::entity::prelude::*;
+
+    /// A scheme row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "schemes")]
+    pub struct Model {
+        /// Scheme id (the bureau's project number).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub scheme_id: String,
+        /// Optimistic-concurrency version; the etag.
+        pub version: i64,
+        /// The encoded `Scheme` record.
+        pub doc: Vec<u8>,
+        /// Last write.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `scheme_villages`: which villages a scheme serves, so ListSchemes can filter by region
+/// prefix with an index range scan.
+pub mod scheme_village {
+    use sea_orm::entity::prelude::*;
+
+    /// One (scheme, village) pair.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "scheme_villages")]
+    pub struct Model {
+        /// The scheme.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub scheme_id: String,
+        /// A village it serves.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub village_code: String,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `assessments`: every assessment ever recorded (the history), keyed by household and
+/// its position on the household's history.
+pub mod assessment {
+    use sea_orm::entity::prelude::*;
+
+    /// One assessment.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "assessments")]
+    pub struct Model {
+        /// The household.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub household_id: String,
+        /// Position on the household's history, from 1 (arrival order).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        /// 12-digit village code at the time of the assessment.
+        pub village_code: String,
+        /// Household size stated by the assessment.
+        pub people: i32,
+        /// Assessment date (orders the history; the latest is current).
+        pub assessed_on: Date,
+        /// A seasonal-shortage check.
+        pub seasonal_check: bool,
+        /// The centralized scheme, if any (DeleteScheme refuses a referenced scheme).
+        pub scheme_id: Option<String>,
+        /// Verdict score (2 安全, 1 基本安全, 0 不安全).
+        pub verdict: i32,
+        /// Policy year that graded it.
+        pub policy_year: i32,
+        /// The encoded `Assessment` record, grading included.
+        pub doc: Vec<u8>,
+        /// When it was written (UTC).
+        pub recorded_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `water_current`: one row per assessed household, its current status (the latest
+/// assessment by date, then seq) and its latest seasonal check, replaced in the same
+/// transaction as the assessment that changes it. Summaries and exception lists read only
+/// this table, over covering indexes.
+pub mod current {
+    use sea_orm::entity::prelude::*;
+
+    /// A household's current water status.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "water_current")]
+    pub struct Model {
+        /// The household.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub household_id: String,
+        /// Village of the current assessment (region prefixes select on it).
+        pub village_code: String,
+        /// Household size of the current assessment.
+        pub people: i32,
+        /// Highest seq assigned to the household (the next assessment gets one more).
+        pub last_seq: i64,
+        /// Seq of the current assessment.
+        pub seq: i64,
+        /// Its date.
+        pub assessed_on: Date,
+        /// Its verdict score.
+        pub verdict: i32,
+        /// Its quantity score.
+        pub quantity: i32,
+        /// Its quality score.
+        pub quality: i32,
+        /// Its convenience score.
+        pub convenience: i32,
+        /// Its supply-guarantee score.
+        pub supply_guarantee: i32,
+        /// Whether the household has had any seasonal check.
+        pub seasonal_checked: bool,
+        /// Seq of the latest seasonal check, if any.
+        pub seasonal_seq: Option<i64>,
+        /// Date of the latest seasonal check, if any.
+        pub seasonal_on: Option<Date>,
+        /// Whether the latest seasonal check found a shortage.
+        pub seasonal_shortage: bool,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,13 +1,14 @@
 //! Education Bureau (教育局) service of xiaokang: the compulsory-education guarantee
 //! (义务教育有保障) and the campaign against dropping out (控辍保学).
 //!
-//! For now the crate holds only the pure domain core; the gRPC `api` and the `store`
-//! layers will depend on it, never the other way round.
-//!
 //! # Module map
 //!
-//! | module | what it decides |
+//! | module | what it holds |
 //! |---|---|
+//! | [`api`] | the tonic service: validation and proto <-> domain mapping, write transactions with idempotency and audit, reads, exceptions, the summary |
+//! | [`store`] | sea-orm entities, migrations, queries; [`store::summary`] (SummarizeByRegion in SQL) and [`store::exceptions`] (ListExceptions) |
+//! | [`error`] | the error enum and its one mapping to `tonic::Status`, including the domain's field violations |
+//! | [`policy`] | which policy-book entry applies on a day (the book itself is [`domain::policy`]) |
 //! | [`domain::policy`] | the effective-dated policy book (ages, cut-off, deferral, letters, home teaching, subsidies), loaded from `policy.toml` and validated |
 //! | [`domain::scope`] | school years, age at the cut-off date, who is a compulsory-age child ([`domain::scope::in_scope`]), primary/junior stage |
 //! | [`domain::status`] | a student's enrolment status and whether it counts as guaranteed ([`domain::status::guarantee`]) |
@@ -16,13 +17,65 @@
 //! | [`domain::subsidy`] | living allowance and nutrition programme amounts; payment validation |
 //! | [`domain::cases`] | return-to-school cases (劝返): open, follow up, close only once the child is guaranteed |
 //!
-//! Shared vocabulary lives in [`domain`]: [`domain::FieldViolation`] and
-//! [`domain::ViolationKind`], which the API layer maps to `INVALID_ARGUMENT` or
-//! `FAILED_PRECONDITION`.
+//! Dependencies point one way: `api` -> `domain` and `store`; `domain` does no I/O.
+//! The domain's [`domain::FieldViolation`]s become `INVALID_ARGUMENT` (any malformed
+//! field) or `FAILED_PRECONDITION` (a broken rule) in [`error::EducationError::from_domain`].
 //!
-//! Rules contain no policy figure: every threshold comes from a [`domain::policy::Policy`].
-//! Money is integer fen.
+//! The `guaranteed` flag is computed by the domain and stored as a column, rewritten in
+//! the same transaction as every change that affects it (status, letters, visits), with
+//! the last day it holds when it lapses by itself (deferral expiry, end of the school year
+//! of the last visit); so the summary is a GROUP BY over a covering index.
+//!
+//! [`routes`] migrates the database and returns the routes the runtime serves; the CLI and
+//! the tests host the service through it. Rules contain no policy figure: every threshold
+//! comes from the policy book. Money is integer fen.
 
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod domain;
+pub mod error;
+pub mod policy;
+pub mod store;
+
+use tonic::service::Routes;
+use xk_contracts::pb::education::v1::education_service_server::EducationServiceServer;
+use xk_runtime::{Bureau, Db, ServeSettings, ServiceSpec};
+
+/// How the runtime serves the education service.
+pub const SPEC: ServiceSpec = ServiceSpec {
+    name: "education",
+    grpc_name: "xiaokang.education.v1.EducationService",
+    owner: Some(Bureau::Education),
+    read_methods: &[
+        "GetStudent",
+        "ListStudents",
+        "ListExceptions",
+        "SummarizeByRegion",
+    ],
+    default_port: 50052,
+};
+
+/// Migrates `db`, loads the policy, and returns the education service's routes.
+pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
+    db.migrate::<store::migration::Migrator>().await?;
+    let policy = policy::load(settings.policy_text()?.as_deref())?;
+    let server = EducationServiceServer::new(api::EducationApi::new(db, policy))
+        .max_decoding_message_size(settings.max_message_bytes)
+        .max_encoding_message_size(settings.max_message_bytes);
+    Ok(Routes::new(server))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic::server::NamedService;
+
+    #[test]
+    fn spec_names_the_generated_service() {
+        assert_eq!(
+            SPEC.grpc_name,
+            <EducationServiceServer<api::EducationApi> as NamedService>::NAME
+        );
+    }
+}

@@ -1,0 +1,231 @@
+//! The education service's tables. Derived columns (status, guaranteed, counters) are
+//! written in the same transaction as the change that affects them, so summaries are SQL
+//! GROUP BYs over covering indexes.
+
+/// `students`: one row per compulsory-age student.
+pub mod student {
+    use sea_orm::entity::prelude::*;
+
+    /// A student row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "students")]
+    pub struct Model {
+        /// Resident id: the key every other service uses for the child.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub resident_id: String,
+        /// Household archive card number, to join with the registry by id.
+        pub household_id: String,
+        /// 12-digit village code: prefix ranges select a county, township or village.
+        pub village_code: String,
+        /// `StudentStatus` number, counted by the summary.
+        pub status: i32,
+        /// Grade (0 = none), for stage-dependent subsidies.
+        pub grade: i32,
+        /// Incoming registered-poor student from another county, counted separately.
+        pub incoming: bool,
+        /// The guarantee computed at the last change (see `guaranteed_until`).
+        pub guaranteed: bool,
+        /// Last day a time-limited guarantee holds (deferral expiry, end of the school year
+        /// of the last home-teaching visit); `None` when it does not lapse by itself.
+        pub guaranteed_until: Option<Date>,
+        /// Whether a return-to-school case is open (exceptions skip children with one).
+        pub open_case: bool,
+        /// Letters sent about the student (outside-county students need one).
+        pub letters_sent: i32,
+        /// Subsidy payments recorded.
+        pub subsidy_count: i32,
+        /// Their total in fen.
+        pub subsidy_total_fen: i64,
+        /// Day the current status was recorded (home-teaching shortfalls).
+        pub status_since: Date,
+        /// Optimistic-concurrency version; the etag.
+        pub version: i64,
+        /// The encoded `Student` record that reads return.
+        pub doc: Vec<u8>,
+        /// Last write.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `letters`: notification letters (协查函).
+pub mod letter {
+    use sea_orm::entity::prelude::*;
+
+    /// A letter row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "letters")]
+    pub struct Model {
+        /// Letter number (函号), unique, so replies can be matched.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub number: String,
+        /// The student it is about.
+        pub resident_id: String,
+        /// The student's village (copied for region counts).
+        pub village_code: String,
+        /// Day sent; the reply deadline counts from here.
+        pub sent_on: Date,
+        /// Receiving school or bureau, for follow-ups.
+        pub recipient: String,
+        /// Day the reply arrived.
+        pub reply_on: Option<Date>,
+        /// Reference of other proof of enrolment.
+        pub proof_ref: Option<String>,
+        /// Whether `proof_ref` is set (kept as a column so summaries stay covered).
+        pub has_proof: bool,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `visits`: home-teaching visits (送教上门).
+pub mod visit {
+    use sea_orm::entity::prelude::*;
+
+    /// A visit row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "visits")]
+    pub struct Model {
+        /// Order of recording.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The student.
+        pub resident_id: String,
+        /// Day of the visit.
+        pub visit_date: Date,
+        /// Calendar year the visit's school year starts in, for yearly totals.
+        pub school_year: i32,
+        /// Teacher who visited.
+        pub teacher: String,
+        /// Class hours.
+        pub hours: i64,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `subsidies`: subsidy payments.
+pub mod subsidy {
+    use sea_orm::entity::prelude::*;
+
+    /// A payment row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "subsidies")]
+    pub struct Model {
+        /// Order of recording.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The student.
+        pub resident_id: String,
+        /// `SubsidyProgramme` number.
+        pub programme: i32,
+        /// Amount in fen.
+        pub amount_fen: i64,
+        /// Day of payment.
+        pub paid_on: Date,
+        /// School days paid for (nutrition).
+        pub days: i64,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `cases`: return-to-school cases (劝返).
+pub mod case {
+    use sea_orm::entity::prelude::*;
+
+    /// A case row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "cases")]
+    pub struct Model {
+        /// Case id assigned by the service.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub case_id: String,
+        /// The student.
+        pub resident_id: String,
+        /// Whether the case is open (one open case per student).
+        pub open: bool,
+        /// Day it was opened, for ordering.
+        pub opened_on: Date,
+        /// The encoded `ReturnCase` record.
+        pub doc: Vec<u8>,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `surveys`: survey campaigns (大排查).
+pub mod survey {
+    use sea_orm::entity::prelude::*;
+
+    /// A survey row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "surveys")]
+    pub struct Model {
+        /// Survey id chosen by the bureau.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub survey_id: String,
+        /// Campaign name.
+        pub name: String,
+        /// Day it concluded; the latest survey is the default of the summary.
+        pub conducted_on: Date,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `survey_findings`: a survey's figures per village.
+pub mod survey_finding {
+    use sea_orm::entity::prelude::*;
+
+    /// A finding row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "survey_findings")]
+    pub struct Model {
+        /// The survey.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub survey_id: String,
+        /// 12-digit village code.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub region_code: String,
+        /// Children surveyed.
+        pub children_surveyed: i64,
+        /// Unable to attend for physical reasons.
+        pub unable_physical: i64,
+        /// Of those, placed in nearby schools.
+        pub placed_nearby: i64,
+        /// Of those, taught at home.
+        pub taught_at_home: i64,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

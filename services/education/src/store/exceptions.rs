@@ -1,0 +1,188 @@
+//! ListExceptions: three keyset-paged queries (not guaranteed without a case, overdue
+//! letters, home-teaching shortfalls), read in kind order so one token continues them.
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+};
+use xk_contracts::pb::education::v1::{EducationException, ExceptionKind, StudentStatus};
+use xk_runtime::db::placeholder;
+
+use super::entities::{letter, student};
+use super::{decode, prefix_range};
+use crate::error::EducationError;
+
+/// What to list.
+#[derive(Debug, Clone)]
+pub struct ExceptionQuery {
+    /// Region prefix or empty for everywhere.
+    pub prefix: String,
+    /// The day exceptions are judged at.
+    pub as_of: NaiveDate,
+    /// Letters sent before this day without reply or proof are overdue.
+    pub overdue_before: NaiveDate,
+    /// The last completed school year: its start year, last day and minimum hours.
+    pub last_year: (i32, NaiveDate, i64),
+}
+
+fn range(prefix: &str) -> (String, String) {
+    if prefix.is_empty() {
+        ("000000000000".into(), "999999999999".into())
+    } else {
+        prefix_range(prefix)
+    }
+}
+
+/// Students not guaranteed at as_of and without an open case, after `after`.
+pub async fn not_guaranteed<C: ConnectionTrait>(
+    conn: &C,
+    q: &ExceptionQuery,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<EducationException>, EducationError> {
+    let (lo, hi) = range(&q.prefix);
+    let mut f = student::Entity::find()
+        .filter(student::Column::VillageCode.gte(lo))
+        .filter(student::Column::VillageCode.lte(hi))
+        .filter(student::Column::OpenCase.eq(false))
+        .filter(
+            Condition::any()
+                .add(student::Column::Guaranteed.eq(false))
+                .add(student::Column::GuaranteedUntil.lt(q.as_of)),
+        );
+    if let Some(a) = after {
+        f = f.filter(student::Column::ResidentId.gt(a));
+    }
+    let rows = f
+        .order_by_asc(student::Column::ResidentId)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for m in rows {
+        let lapsed = m.guaranteed.then_some(m.guaranteed_until).flatten();
+        let r = decode(m)?;
+        let detail = match lapsed {
+            Some(d) => format!(
+                "guarantee ({}) lapsed after {d}",
+                r.student.guarantee_reason
+            ),
+            None => r.student.guarantee_reason.clone(),
+        };
+        out.push(EducationException {
+            kind: ExceptionKind::NotGuaranteedNoCase as i32,
+            resident_id: r.student.resident_id,
+            village_code: r.student.village_code,
+            detail,
+            letter_number: String::new(),
+            missing_hours: 0,
+        });
+    }
+    Ok(out)
+}
+
+/// Letters overdue at as_of, in number order after `after`.
+pub async fn overdue_letters<C: ConnectionTrait>(
+    conn: &C,
+    q: &ExceptionQuery,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<EducationException>, EducationError> {
+    let (lo, hi) = range(&q.prefix);
+    let mut f = letter::Entity::find()
+        .filter(letter::Column::VillageCode.gte(lo))
+        .filter(letter::Column::VillageCode.lte(hi))
+        .filter(letter::Column::HasProof.eq(false))
+        .filter(letter::Column::SentOn.lt(q.overdue_before))
+        .filter(
+            Condition::any()
+                .add(letter::Column::ReplyOn.is_null())
+                .add(letter::Column::ReplyOn.gt(q.as_of)),
+        );
+    if let Some(a) = after {
+        f = f.filter(letter::Column::Number.gt(a));
+    }
+    let rows = f
+        .order_by_asc(letter::Column::Number)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|l| EducationException {
+            kind: ExceptionKind::LetterOverdue as i32,
+            resident_id: l.resident_id,
+            village_code: l.village_code,
+            detail: format!("sent {} to {}, no reply or proof", l.sent_on, l.recipient),
+            letter_number: l.number,
+            missing_hours: 0,
+        })
+        .collect())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ShortRow {
+    resident_id: String,
+    village_code: String,
+    hours: i64,
+}
+
+/// Home-teaching students whose last completed school year fell short of the minimum.
+pub async fn shortfalls<C: ConnectionTrait>(
+    conn: &C,
+    q: &ExceptionQuery,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<EducationException>, EducationError> {
+    let backend = conn.get_database_backend();
+    let ph = |n| placeholder(backend, n);
+    let (lo, hi) = range(&q.prefix);
+    let (year, year_end, min) = q.last_year;
+    let sql = format!(
+        "SELECT s.resident_id AS resident_id, s.village_code AS village_code, \
+         CAST(COALESCE(SUM(v.hours), 0) AS BIGINT) AS hours \
+         FROM students s LEFT JOIN visits v ON v.resident_id = s.resident_id AND v.school_year = {} \
+         WHERE s.village_code >= {} AND s.village_code <= {} AND s.status = {} \
+         AND s.status_since <= {} AND s.resident_id > {} \
+         GROUP BY s.resident_id, s.village_code \
+         HAVING COALESCE(SUM(v.hours), 0) < {} ORDER BY s.resident_id LIMIT {}",
+        ph(1),
+        ph(2),
+        ph(3),
+        StudentStatus::HomeTeaching as i32,
+        ph(4),
+        ph(5),
+        ph(6),
+        limit
+    );
+    let rows = ShortRow::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            year.into(),
+            lo.into(),
+            hi.into(),
+            year_end.into(),
+            after.unwrap_or("").to_string().into(),
+            min.into(),
+        ],
+    ))
+    .all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| EducationException {
+            kind: ExceptionKind::HomeTeachingShortfall as i32,
+            resident_id: r.resident_id,
+            village_code: r.village_code,
+            detail: format!(
+                "school year {year}/{} ended with {} class hours, minimum {min}",
+                year + 1,
+                r.hours
+            ),
+            letter_number: String::new(),
+            missing_hours: min - r.hours,
+        })
+        .collect())
+}

@@ -1,0 +1,567 @@
+//! The education service's I/O: students and the rows that hang off them. No rules here:
+//! callers pass records the domain has checked and guarantees it has computed.
+
+pub mod entities;
+pub mod exceptions;
+pub mod migration;
+pub mod summary;
+
+use std::collections::HashSet;
+
+use chrono::{NaiveDate, Utc};
+use prost::Message;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use xk_contracts::convert::{date_from_pb, date_to_pb};
+use xk_contracts::pb::education::v1::{
+    Letter, ReturnCase, Student, StudentStatus, Subsidy, Survey, Visit,
+};
+use xk_contracts::types::ResidentId;
+
+use crate::error::EducationError;
+use entities::{case, letter, student, subsidy, survey, survey_finding, visit};
+
+/// Rows per multi-row INSERT: students have 16 columns, so 500 rows stay well under the
+/// bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
+const INSERT_CHUNK: usize = 500;
+
+/// Lowest and highest 12-digit codes under a prefix (an index range scan in both databases).
+pub fn prefix_range(prefix: &str) -> (String, String) {
+    (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
+}
+
+/// A resident id for messages and logs: masked, never whole.
+pub fn mask(id: &str) -> String {
+    ResidentId::parse_stored(id)
+        .map(|r| r.masked())
+        .unwrap_or_else(|_| "(unparseable id)".into())
+}
+
+/// A student as stored: the record plus the derived columns kept beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudentRecord {
+    /// The record reads return; output fields (guaranteed, reason, open_case,
+    /// status_since, etag) are filled in.
+    pub student: Student,
+    /// Last day a time-limited guarantee holds; `None` when it does not lapse.
+    pub guaranteed_until: Option<NaiveDate>,
+    /// Letters sent about the student.
+    pub letters_sent: i32,
+    /// Subsidy payments recorded.
+    pub subsidy_count: i32,
+    /// Their total, fen.
+    pub subsidy_total_fen: i64,
+    /// Day the current status was recorded.
+    pub status_since: NaiveDate,
+    /// Optimistic-concurrency version (the etag).
+    pub version: i64,
+}
+
+fn row(r: &StudentRecord) -> student::ActiveModel {
+    let mut doc = r.student.clone();
+    doc.etag.clear();
+    let s = &r.student;
+    student::ActiveModel {
+        resident_id: Set(s.resident_id.clone()),
+        household_id: Set(s.household_id.clone()),
+        village_code: Set(s.village_code.clone()),
+        status: Set(s.status),
+        grade: Set(s.grade),
+        incoming: Set(s.incoming),
+        guaranteed: Set(s.guaranteed),
+        guaranteed_until: Set(r.guaranteed_until),
+        open_case: Set(s.open_case),
+        letters_sent: Set(r.letters_sent),
+        subsidy_count: Set(r.subsidy_count),
+        subsidy_total_fen: Set(r.subsidy_total_fen),
+        status_since: Set(r.status_since),
+        version: Set(r.version),
+        doc: Set(doc.encode_to_vec()),
+        updated_at: Set(Utc::now()),
+    }
+}
+
+fn unreadable(what: &str) -> EducationError {
+    EducationError::Db(sea_orm::DbErr::Custom(format!(
+        "stored {what} record is unreadable"
+    )))
+}
+
+fn decode(m: student::Model) -> Result<StudentRecord, EducationError> {
+    let mut s = Student::decode(m.doc.as_slice()).map_err(|e| {
+        tracing::error!(student = %mask(&m.resident_id), error = %e, "stored record does not decode");
+        unreadable("student")
+    })?;
+    s.guaranteed = m.guaranteed;
+    s.open_case = m.open_case;
+    s.status_since = Some(date_to_pb(m.status_since));
+    s.etag = m.version.to_string();
+    Ok(StudentRecord {
+        student: s,
+        guaranteed_until: m.guaranteed_until,
+        letters_sent: m.letters_sent,
+        subsidy_count: m.subsidy_count,
+        subsidy_total_fen: m.subsidy_total_fen,
+        status_since: m.status_since,
+        version: m.version,
+    })
+}
+
+/// Which of these resident ids are recorded already.
+pub async fn existing_students<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[&str],
+) -> Result<HashSet<String>, EducationError> {
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let rows = student::Entity::find()
+            .select_only()
+            .column(student::Column::ResidentId)
+            .filter(student::Column::ResidentId.is_in(chunk.iter().copied()))
+            .into_tuple::<String>()
+            .all(conn)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Inserts new students (version 1), in multi-row statements.
+pub async fn insert_students<C: ConnectionTrait>(
+    conn: &C,
+    batch: &[StudentRecord],
+) -> Result<(), EducationError> {
+    for chunk in batch.chunks(INSERT_CHUNK) {
+        student::Entity::insert_many(chunk.iter().map(row))
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Reads one student.
+pub async fn get_student<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+) -> Result<StudentRecord, EducationError> {
+    let m = student::Entity::find_by_id(id.to_string())
+        .one(conn)
+        .await?
+        .ok_or_else(|| EducationError::NotFound {
+            what: "student",
+            name: mask(id),
+        })?;
+    decode(m)
+}
+
+/// Writes a changed student if its version is still `r.version`; returns it with the new
+/// version (etag).
+pub async fn save_student<C: ConnectionTrait>(
+    conn: &C,
+    r: &StudentRecord,
+) -> Result<StudentRecord, EducationError> {
+    let mut next = r.clone();
+    next.version = r.version + 1;
+    next.student.etag = next.version.to_string();
+    next.student.status_since = Some(date_to_pb(next.status_since));
+    let mut am = row(&next);
+    am.resident_id = sea_orm::ActiveValue::Unchanged(r.student.resident_id.clone());
+    let updated = student::Entity::update_many()
+        .set(am)
+        .filter(student::Column::ResidentId.eq(&r.student.resident_id))
+        .filter(student::Column::Version.eq(r.version))
+        .exec(conn)
+        .await?;
+    if updated.rows_affected != 1 {
+        let current = get_student(conn, &r.student.resident_id).await?;
+        return Err(EducationError::Stale {
+            name: mask(&r.student.resident_id),
+            sent: r.version.to_string(),
+            current: current.student.etag,
+        });
+    }
+    Ok(next)
+}
+
+/// The filter of a student list.
+#[derive(Debug, Clone, Default)]
+pub struct StudentFilter {
+    /// Region prefix (digits) or empty.
+    pub region_prefix: String,
+    /// Status or any.
+    pub status: Option<StudentStatus>,
+}
+
+impl StudentFilter {
+    /// A stable description, for binding page tokens to the filter.
+    pub fn fingerprint(&self) -> String {
+        format!("students;r={};s={:?}", self.region_prefix, self.status)
+    }
+}
+
+/// Up to `limit` students after `after` in resident-id order.
+pub async fn list_students<C: ConnectionTrait>(
+    conn: &C,
+    f: &StudentFilter,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Student>, EducationError> {
+    let mut q = student::Entity::find();
+    if !f.region_prefix.is_empty() {
+        let (lo, hi) = prefix_range(&f.region_prefix);
+        q = q
+            .filter(student::Column::VillageCode.gte(lo))
+            .filter(student::Column::VillageCode.lte(hi));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(student::Column::Status.eq(s as i32));
+    }
+    if let Some(a) = after {
+        q = q.filter(student::Column::ResidentId.gt(a));
+    }
+    let rows = q
+        .order_by_asc(student::Column::ResidentId)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|m| decode(m).map(|r| r.student))
+        .collect()
+}
+
+/// A letter row as the domain and the wire see it.
+pub fn letter_to_pb(m: &letter::Model) -> Letter {
+    Letter {
+        number: m.number.clone(),
+        resident_id: m.resident_id.clone(),
+        sent_on: Some(date_to_pb(m.sent_on)),
+        recipient: m.recipient.clone(),
+        reply_on: m.reply_on.map(date_to_pb),
+        proof_ref: m.proof_ref.clone().unwrap_or_default(),
+    }
+}
+
+/// Every letter about a student, in sending order.
+pub async fn letters_of<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+) -> Result<Vec<letter::Model>, EducationError> {
+    Ok(letter::Entity::find()
+        .filter(letter::Column::ResidentId.eq(id))
+        .order_by_asc(letter::Column::SentOn)
+        .order_by_asc(letter::Column::Number)
+        .all(conn)
+        .await?)
+}
+
+/// One letter by number.
+pub async fn get_letter<C: ConnectionTrait>(
+    conn: &C,
+    number: &str,
+) -> Result<letter::Model, EducationError> {
+    letter::Entity::find_by_id(number.to_string())
+        .one(conn)
+        .await?
+        .ok_or_else(|| EducationError::NotFound {
+            what: "letter",
+            name: number.to_string(),
+        })
+}
+
+/// Inserts a letter; ALREADY_EXISTS if its number is taken.
+pub async fn insert_letter<C: ConnectionTrait>(
+    conn: &C,
+    m: letter::Model,
+) -> Result<(), EducationError> {
+    if letter::Entity::find_by_id(m.number.clone())
+        .one(conn)
+        .await?
+        .is_some()
+    {
+        return Err(EducationError::AlreadyExists {
+            what: "letter",
+            name: m.number,
+            field: "letter.number".into(),
+        });
+    }
+    let am: letter::ActiveModel = m.into();
+    letter::Entity::insert(am)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a reply or proof on a letter.
+pub async fn update_letter<C: ConnectionTrait>(
+    conn: &C,
+    m: &letter::Model,
+) -> Result<(), EducationError> {
+    letter::Entity::update_many()
+        .col_expr(letter::Column::ReplyOn, Expr::value(m.reply_on))
+        .col_expr(letter::Column::ProofRef, Expr::value(m.proof_ref.clone()))
+        .col_expr(letter::Column::HasProof, Expr::value(m.has_proof))
+        .filter(letter::Column::Number.eq(&m.number))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Visits and class hours of a student in one school year (by its start year).
+pub async fn visit_totals<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    school_year: i32,
+) -> Result<(i64, i64), EducationError> {
+    let row: Option<(i64, Option<i64>)> = visit::Entity::find()
+        .select_only()
+        .column_as(Expr::col(visit::Column::Id).count(), "n")
+        .column_as(Expr::cust("CAST(SUM(hours) AS BIGINT)"), "h")
+        .filter(visit::Column::ResidentId.eq(id))
+        .filter(visit::Column::SchoolYear.eq(school_year))
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(row.map_or((0, 0), |(n, h)| (n, h.unwrap_or(0))))
+}
+
+/// Records a visit.
+pub async fn insert_visit<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    date: NaiveDate,
+    school_year: i32,
+    teacher: &str,
+    hours: i64,
+) -> Result<(), EducationError> {
+    visit::Entity::insert(visit::ActiveModel {
+        id: NotSet,
+        resident_id: Set(id.to_string()),
+        visit_date: Set(date),
+        school_year: Set(school_year),
+        teacher: Set(teacher.to_string()),
+        hours: Set(hours),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every visit of a student, in date order.
+pub async fn visits_of<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+) -> Result<Vec<Visit>, EducationError> {
+    let rows = visit::Entity::find()
+        .filter(visit::Column::ResidentId.eq(id))
+        .order_by_asc(visit::Column::VisitDate)
+        .order_by_asc(visit::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|v| Visit {
+            date: Some(date_to_pb(v.visit_date)),
+            teacher: v.teacher,
+            hours: v.hours,
+        })
+        .collect())
+}
+
+/// Records a subsidy payment.
+pub async fn insert_subsidy<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    s: &Subsidy,
+    paid_on: NaiveDate,
+) -> Result<(), EducationError> {
+    subsidy::Entity::insert(subsidy::ActiveModel {
+        id: NotSet,
+        resident_id: Set(id.to_string()),
+        programme: Set(s.programme),
+        amount_fen: Set(s.amount_fen),
+        paid_on: Set(paid_on),
+        days: Set(s.days),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every subsidy payment of a student, in date order.
+pub async fn subsidies_of<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+) -> Result<Vec<Subsidy>, EducationError> {
+    let rows = subsidy::Entity::find()
+        .filter(subsidy::Column::ResidentId.eq(id))
+        .order_by_asc(subsidy::Column::PaidOn)
+        .order_by_asc(subsidy::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|s| Subsidy {
+            programme: s.programme,
+            amount_fen: s.amount_fen,
+            paid_on: Some(date_to_pb(s.paid_on)),
+            days: s.days,
+        })
+        .collect())
+}
+
+fn decode_case(m: &case::Model) -> Result<ReturnCase, EducationError> {
+    ReturnCase::decode(m.doc.as_slice()).map_err(|e| {
+        tracing::error!(case = %m.case_id, error = %e, "stored case does not decode");
+        unreadable("case")
+    })
+}
+
+/// One case by id.
+pub async fn get_case<C: ConnectionTrait>(
+    conn: &C,
+    case_id: &str,
+) -> Result<ReturnCase, EducationError> {
+    let m = case::Entity::find_by_id(case_id.to_string())
+        .one(conn)
+        .await?
+        .ok_or_else(|| EducationError::NotFound {
+            what: "case",
+            name: case_id.to_string(),
+        })?;
+    decode_case(&m)
+}
+
+/// Inserts or replaces a case.
+pub async fn save_case<C: ConnectionTrait>(
+    conn: &C,
+    c: &ReturnCase,
+    open: bool,
+) -> Result<(), EducationError> {
+    use sea_orm::sea_query::OnConflict;
+    let opened_on = c
+        .opened_on
+        .as_ref()
+        .and_then(|d| date_from_pb(d).ok())
+        .ok_or_else(|| unreadable("case"))?;
+    let am = case::ActiveModel {
+        case_id: Set(c.case_id.clone()),
+        resident_id: Set(c.resident_id.clone()),
+        open: Set(open),
+        opened_on: Set(opened_on),
+        doc: Set(c.encode_to_vec()),
+    };
+    case::Entity::insert(am)
+        .on_conflict(
+            OnConflict::column(case::Column::CaseId)
+                .update_columns([case::Column::Open, case::Column::Doc])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every case of a student, oldest first.
+pub async fn cases_of<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+) -> Result<Vec<ReturnCase>, EducationError> {
+    let rows = case::Entity::find()
+        .filter(case::Column::ResidentId.eq(id))
+        .order_by_asc(case::Column::OpenedOn)
+        .order_by_asc(case::Column::CaseId)
+        .all(conn)
+        .await?;
+    rows.iter().map(decode_case).collect()
+}
+
+/// Inserts a survey and its findings; ALREADY_EXISTS if its id is taken.
+pub async fn insert_survey<C: ConnectionTrait>(
+    conn: &C,
+    s: &Survey,
+    conducted_on: NaiveDate,
+) -> Result<(), EducationError> {
+    if survey::Entity::find_by_id(s.survey_id.clone())
+        .one(conn)
+        .await?
+        .is_some()
+    {
+        return Err(EducationError::AlreadyExists {
+            what: "survey",
+            name: s.survey_id.clone(),
+            field: "survey.survey_id".into(),
+        });
+    }
+    survey::Entity::insert(survey::ActiveModel {
+        survey_id: Set(s.survey_id.clone()),
+        name: Set(s.name.clone()),
+        conducted_on: Set(conducted_on),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    for chunk in s.findings.chunks(INSERT_CHUNK) {
+        survey_finding::Entity::insert_many(chunk.iter().map(|f| survey_finding::ActiveModel {
+            survey_id: Set(s.survey_id.clone()),
+            region_code: Set(f.region_code.clone()),
+            children_surveyed: Set(f.children_surveyed),
+            unable_physical: Set(f.unable_to_attend_physical),
+            placed_nearby: Set(f.placed_nearby),
+            taught_at_home: Set(f.taught_at_home),
+        }))
+        .exec_without_returning(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The survey to summarize: `id` if given and recorded, else the latest one.
+pub async fn pick_survey<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+) -> Result<Option<String>, EducationError> {
+    if !id.is_empty() {
+        return match survey::Entity::find_by_id(id.to_string()).one(conn).await? {
+            Some(s) => Ok(Some(s.survey_id)),
+            None => Err(EducationError::NotFound {
+                what: "survey",
+                name: id.to_string(),
+            }),
+        };
+    }
+    Ok(survey::Entity::find()
+        .order_by_desc(survey::Column::ConductedOn)
+        .order_by_desc(survey::Column::SurveyId)
+        .one(conn)
+        .await?
+        .map(|s| s.survey_id))
+}
+
+/// Counts students (every row, for tests).
+pub async fn count_students<C: ConnectionTrait>(conn: &C) -> Result<u64, EducationError> {
+    use sea_orm::PaginatorTrait;
+    Ok(student::Entity::find().count(conn).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_ranges_cover_exactly_the_prefix() {
+        assert_eq!(
+            prefix_range("420625100"),
+            ("420625100000".to_string(), "420625100999".to_string())
+        );
+    }
+
+    #[test]
+    fn mask_never_shows_the_birth_date() {
+        let id = ResidentId::build("420625", NaiveDate::from_ymd_opt(2010, 3, 4).unwrap(), 11);
+        let m = mask(id.as_str());
+        assert!(!m.contains("20100304"));
+        assert_eq!(mask("junk"), "(unparseable id)");
+    }
+}

@@ -2,18 +2,19 @@
 //! (住房安全有保障) for relocated households (易地扶贫搬迁) and house-safety appraisals
 //! (危房改造) for households not relocated.
 //!
-//! For now the crate holds only the pure domain core; the gRPC `api` and the `store`
-//! layers will depend on it, never the other way round.
-//!
 //! # Module map
 //!
-//! | module | what it decides |
+//! | module | what it does |
 //! |---|---|
+//! | [`domain`] | the pure rules, no I/O (see below) |
 //! | [`domain::policy`] | the effective-dated policy book (area red line, debt cap, reclaimed-area bound, demolition grace) and the mu unit |
 //! | [`domain::milestones`] | the relocation timeline (construction start … reclamation accepted): order and date checks, the move-in rule |
 //! | [`domain::relocation`] | resettlement site types, the new house (area, cost, debt), the old house (demolition, reclamation), the household's exceptions |
 //! | [`domain::support`] | follow-up support measures and the employment rule |
 //! | [`domain::appraisal`] | house-safety grades A–D and renovation of dangerous houses |
+//! | [`api`] | the tonic service: checking and mapping requests ([`api::convert`]), transactions, idempotency |
+//! | [`store`] | sea-orm entities, migrations, queries, derived columns, the SQL summary |
+//! | [`error`] | the error enum and its one mapping to `tonic::Status` |
 //!
 //! Shared vocabulary lives in [`domain`]: [`domain::FieldViolation`],
 //! [`domain::ViolationKind`] (maps to `INVALID_ARGUMENT` or `FAILED_PRECONDITION`) and
@@ -21,7 +22,62 @@
 //!
 //! Rules contain no policy figure: every threshold comes from a [`domain::policy::Policy`].
 //! Money is integer fen, area integer 0.01 m², land integer 0.01 mu.
+//!
+//! [`routes`] migrates the database, loads the policy book and returns the routes the
+//! runtime serves; the CLI and the tests host the service through it.
 
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod domain;
+pub mod error;
+pub mod store;
+
+use tonic::service::Routes;
+use xk_contracts::pb::housing::v1::housing_service_server::HousingServiceServer;
+use xk_runtime::{Bureau, Db, ServeSettings, ServiceSpec};
+
+use domain::policy::{DEFAULT_POLICY_TOML, PolicyBook};
+
+/// How the runtime serves the housing service.
+pub const SPEC: ServiceSpec = ServiceSpec {
+    name: "housing",
+    grpc_name: "xiaokang.housing.v1.HousingService",
+    owner: Some(Bureau::Relocation),
+    read_methods: &[
+        "GetSite",
+        "ListSites",
+        "GetRelocation",
+        "ListRelocations",
+        "GetAppraisal",
+        "ListExceptions",
+        "SummarizeByRegion",
+    ],
+    default_port: 50054,
+};
+
+/// Migrates `db`, loads the policy book (`--policy-file` or the built-in `policy.toml`),
+/// and returns the housing service's routes.
+pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
+    db.migrate::<store::migration::Migrator>().await?;
+    let text = settings.policy_text()?;
+    let policy = PolicyBook::from_toml_str(text.as_deref().unwrap_or(DEFAULT_POLICY_TOML))?;
+    let server = HousingServiceServer::new(api::HousingApi::new(db, policy))
+        .max_decoding_message_size(settings.max_message_bytes)
+        .max_encoding_message_size(settings.max_message_bytes);
+    Ok(Routes::new(server))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic::server::NamedService;
+
+    #[test]
+    fn spec_names_the_generated_service() {
+        assert_eq!(
+            SPEC.grpc_name,
+            <HousingServiceServer<api::HousingApi> as NamedService>::NAME
+        );
+    }
+}

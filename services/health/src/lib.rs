@@ -1,11 +1,12 @@
-//! `xk-health`: the health-insurance service of xiaokang (医保局, 基本医疗有保障).
+//! `xk-health`: the health-insurance service of xiaokang (医保局, 基本医疗有保障):
+//! enrolment per coverage year, designated institutions, and the four-layer settlement of
+//! hospital cases, cumulative per person per coverage year.
 //!
-//! This crate currently holds only the pure domain core: no I/O, no async, no gRPC. The
-//! `api` (tonic) and `store` (sea-orm) layers will depend on it, never the other way round.
+//! One direction of dependency: [`api`] -> [`domain`] (pure rules) and [`store`] (I/O).
 //!
 //! Module map:
 //!
-//! - [`domain`] — the rules, unit-tested in isolation.
+//! - [`domain`] — the rules, unit-tested in isolation, no I/O.
 //!   - [`domain::money`] — fen and basis points, and the one rounding rule
 //!     ([`domain::money::apply_bp`]) every rate in the crate goes through.
 //!   - [`domain::policy`] — one coverage year's policy ([`domain::Policy`]) and the book of
@@ -15,5 +16,66 @@
 //!     ([`domain::settle`]), the per-person per-year cumulative state
 //!     ([`domain::YearToDate`]), re-settling a year ([`domain::settle_all`]) and undoing
 //!     the latest settlement ([`domain::reverse`]).
+//! - [`store`] — sea-orm entities ([`store::entities`]), migrations ([`store::migration`]),
+//!   queries, and the SQL summary ([`store::summary`]). The `person_years` row holds a
+//!   person-year's engine state and totals; it is locked (PostgreSQL `FOR UPDATE`) by every
+//!   settlement and reversal so concurrent settlements of one person serialise.
+//! - [`api`] — the tonic service: validation and mapping, write transactions,
+//!   idempotency and audit.
+//! - [`error`] — the error enum and its one mapping to `tonic::Status`.
+//!
+//! [`routes`] migrates the database, loads the policy and returns the routes the runtime
+//! serves; the CLI and the tests host the service through it.
 
+pub mod api;
 pub mod domain;
+pub mod error;
+pub mod store;
+
+use tonic::service::Routes;
+use xk_contracts::pb::health::v1::health_insurance_service_server::HealthInsuranceServiceServer;
+use xk_runtime::{Bureau, Db, ServeSettings, ServiceSpec};
+
+/// How the runtime serves the health service: the Medical Security Bureau writes; the
+/// aggregator may call only the read methods.
+pub const SPEC: ServiceSpec = ServiceSpec {
+    name: "health",
+    grpc_name: "xiaokang.health.v1.HealthInsuranceService",
+    owner: Some(Bureau::MedicalSecurity),
+    read_methods: &[
+        "ListInstitutions",
+        "GetPersonYear",
+        "ListCases",
+        "ListExceptions",
+        "SummarizeByRegion",
+    ],
+    default_port: 50053,
+};
+
+/// Migrates `db`, loads the policy (`--policy-file` or the embedded `policy.toml`), and
+/// returns the health service's routes.
+pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
+    db.migrate::<store::migration::Migrator>().await?;
+    let book = match settings.policy_text()? {
+        Some(text) => domain::PolicyBook::from_toml_str(&text)?,
+        None => domain::PolicyBook::embedded()?,
+    };
+    let server = HealthInsuranceServiceServer::new(api::HealthApi::new(db, book))
+        .max_decoding_message_size(settings.max_message_bytes)
+        .max_encoding_message_size(settings.max_message_bytes);
+    Ok(Routes::new(server))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic::server::NamedService;
+
+    #[test]
+    fn spec_names_the_generated_service() {
+        assert_eq!(
+            SPEC.grpc_name,
+            <HealthInsuranceServiceServer<api::HealthApi> as NamedService>::NAME
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! The health service's tables.
+
+/// `enrolments`: one row per person per coverage year. The primary key is what makes a
+/// second enrolment of the same person for the same year impossible (ALREADY_EXISTS).
+pub mod enrolment {
+    use sea_orm::entity::prelude::*;
+
+    /// An enrolment row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "enrolments")]
+    pub struct Model {
+        /// The insured person's resident id (first half of the key).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub resident_id: String,
+        /// The coverage year (second half of the key): enrolment is per year.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub coverage_year: i32,
+        /// The person's household, so the aggregator can join by identifier.
+        pub household_id: String,
+        /// 12-digit village code: summaries group by its prefixes.
+        pub village_code: String,
+        /// The year the premium was collected, kept apart from the coverage year.
+        pub collection_year: i32,
+        /// `Scheme` number.
+        pub scheme: i32,
+        /// Registered poor at enrolment: the poor's premium subsidy and settlement terms.
+        pub registered_poor: bool,
+        /// The individual premium, fen (from the year's policy).
+        pub premium_fen: i64,
+        /// Part of the premium paid by the government, fen.
+        pub government_paid_fen: i64,
+        /// Part of the premium paid by the person, fen.
+        pub personal_paid_fen: i64,
+        /// `PremiumPayer` number (derived from the split, stored for reads).
+        pub payer: i32,
+        /// When it was written.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `person_years`: one row per enrolment holding the year-to-date settlement state and
+/// totals. Created with the enrolment (so there is always a row to lock), updated in the
+/// same transaction as every settlement and reversal of that person-year. Its row lock
+/// (PostgreSQL) serialises concurrent settlements of one person.
+pub mod person_year {
+    use sea_orm::entity::prelude::*;
+
+    /// A person-year row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "person_years")]
+    pub struct Model {
+        /// The person.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub resident_id: String,
+        /// The coverage year.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub coverage_year: i32,
+        /// The person's village (copied from the enrolment for region summaries).
+        pub village_code: String,
+        /// Registered poor in this year (copied from the enrolment; the case's terms).
+        pub registered_poor: bool,
+        /// `YearToDate::basic_deductible_used_fen`.
+        pub basic_deductible_used_fen: i64,
+        /// `YearToDate::serious_burden_fen`.
+        pub serious_burden_fen: i64,
+        /// `YearToDate::assistance_paid_fen`.
+        pub assistance_paid_fen: i64,
+        /// `YearToDate::in_county_personal_fen`.
+        pub in_county_personal_fen: i64,
+        /// Live settlements (settlements minus reversals).
+        pub cases: i64,
+        /// Net total cost of the cases, fen.
+        pub total_fen: i64,
+        /// Net layer 1, fen.
+        pub basic_fen: i64,
+        /// Net layer 2, fen.
+        pub serious_fen: i64,
+        /// Net layer 3, fen.
+        pub assistance_fen: i64,
+        /// Net layer 4, fen.
+        pub supplementary_fen: i64,
+        /// Net personal in-policy payment, fen (the over-cap check reads it).
+        pub personal_in_policy_fen: i64,
+        /// Net personal out-of-policy payment, fen.
+        pub personal_out_of_policy_fen: i64,
+        /// Net personal payment in all, fen.
+        pub personal_total_fen: i64,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `institutions`: the designated institutions.
+pub mod institution {
+    use sea_orm::entity::prelude::*;
+
+    /// An institution row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "institutions")]
+    pub struct Model {
+        /// The institution's code.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        /// Its name.
+        pub name: String,
+        /// `InstitutionLevel` number.
+        pub level: i32,
+        /// In the county.
+        pub in_county: bool,
+        /// One-stop settlement.
+        pub one_stop: bool,
+        /// Treat first, pay later.
+        pub treat_first_pay_later: bool,
+        /// Last write.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `cases`: every settlement and every reversal, append-only. A reversal is a row with
+/// every amount negated and `reverses_id` set; nothing is ever updated, so sums over the
+/// table are the net figures and the history stays auditable.
+pub mod case {
+    use sea_orm::entity::prelude::*;
+
+    /// A case row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "cases")]
+    pub struct Model {
+        /// The case id: increasing, the order of settlement.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// `CaseKind` number.
+        pub kind: i32,
+        /// For a reversal, the id of the settlement it reverses; else 0.
+        pub reverses_id: i64,
+        /// The patient.
+        pub resident_id: String,
+        /// The coverage year it counts in.
+        pub coverage_year: i32,
+        /// The patient's village (from the enrolment), for region filters.
+        pub village_code: String,
+        /// The treating institution.
+        pub institution_code: String,
+        /// `InstitutionLevel` number when settled (the institution may change later).
+        pub institution_level: i32,
+        /// In county when settled.
+        pub in_county: bool,
+        /// One-stop when settled (ListExceptions reads it).
+        pub one_stop: bool,
+        /// Admission date.
+        pub admission_date: Date,
+        /// Discharge date.
+        pub discharge_date: Date,
+        /// Chronic outpatient care.
+        pub chronic_outpatient: bool,
+        /// Settled on the poor's terms.
+        pub registered_poor: bool,
+        /// Whole cost, fen (negated in a reversal).
+        pub total_fen: i64,
+        /// Out-of-policy part, fen (negated in a reversal).
+        pub out_of_policy_fen: i64,
+        /// Layer 1, fen.
+        pub basic_fen: i64,
+        /// Layer 2, fen.
+        pub serious_fen: i64,
+        /// Layer 3, fen.
+        pub assistance_fen: i64,
+        /// Layer 4, fen.
+        pub supplementary_fen: i64,
+        /// Personal in-policy payment, fen.
+        pub personal_in_policy_fen: i64,
+        /// Personal out-of-policy payment, fen.
+        pub personal_out_of_policy_fen: i64,
+        /// Personal payment in all, fen.
+        pub personal_total_fen: i64,
+        /// What it added to `basic_deductible_used_fen` (makes reversal exact).
+        pub d_basic_deductible_used_fen: i64,
+        /// What it added to `serious_burden_fen`.
+        pub d_serious_burden_fen: i64,
+        /// What it added to `assistance_paid_fen`.
+        pub d_assistance_paid_fen: i64,
+        /// What it added to `in_county_personal_fen`.
+        pub d_in_county_personal_fen: i64,
+        /// When it was written.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,0 +1,405 @@
+//! The health service's I/O: enrolments, person-years, institutions and cases. No rules
+//! here: callers pass records the domain and the api layer have checked.
+
+pub mod entities;
+pub mod migration;
+pub mod summary;
+
+use std::collections::HashSet;
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use xk_contracts::types::ResidentId;
+
+use crate::error::HealthError;
+use entities::{case, enrolment, institution, person_year};
+
+/// Rows per multi-row INSERT: 1,000 rows of at most 13 columns stays well under SQLite's
+/// and PostgreSQL's bound-parameter limits, and batches keep imports fast.
+const INSERT_CHUNK: usize = 1000;
+
+/// `CaseKind::Settlement` as stored.
+pub const KIND_SETTLEMENT: i32 = 1;
+/// `CaseKind::Reversal` as stored.
+pub const KIND_REVERSAL: i32 = 2;
+
+/// Lowest and highest 12-digit codes under a prefix (an index range scan in both databases).
+pub fn prefix_range(prefix: &str) -> (String, String) {
+    (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
+}
+
+/// A resident id for logs and error messages: never whole.
+pub fn mask(id: &str) -> String {
+    ResidentId::parse_stored(id).map_or_else(|_| "(unreadable id)".to_string(), |r| r.masked())
+}
+
+/// The empty year-to-date row created with an enrolment.
+fn person_year_row(e: &enrolment::Model) -> person_year::ActiveModel {
+    person_year::ActiveModel {
+        resident_id: Set(e.resident_id.clone()),
+        coverage_year: Set(e.coverage_year),
+        village_code: Set(e.village_code.clone()),
+        registered_poor: Set(e.registered_poor),
+        basic_deductible_used_fen: Set(0),
+        serious_burden_fen: Set(0),
+        assistance_paid_fen: Set(0),
+        in_county_personal_fen: Set(0),
+        cases: Set(0),
+        total_fen: Set(0),
+        basic_fen: Set(0),
+        serious_fen: Set(0),
+        assistance_fen: Set(0),
+        supplementary_fen: Set(0),
+        personal_in_policy_fen: Set(0),
+        personal_out_of_policy_fen: Set(0),
+        personal_total_fen: Set(0),
+    }
+}
+
+/// Inserts enrolments and their (empty) person-year rows, in multi-row statements. A
+/// duplicate fails with a unique violation (see [`find_enrolment_conflict`]).
+pub async fn insert_enrolments<C: ConnectionTrait>(
+    conn: &C,
+    batch: &[enrolment::Model],
+) -> Result<(), HealthError> {
+    for chunk in batch.chunks(INSERT_CHUNK) {
+        enrolment::Entity::insert_many(chunk.iter().map(|e| {
+            let a: enrolment::ActiveModel = e.clone().into();
+            a
+        }))
+        .exec_without_returning(conn)
+        .await?;
+        person_year::Entity::insert_many(chunk.iter().map(person_year_row))
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The first enrolment of `batch` that is stored already or repeated within the batch, as
+/// ALREADY_EXISTS naming its field (`prefix(i)` + `resident_id`).
+pub async fn find_enrolment_conflict<C: ConnectionTrait>(
+    conn: &C,
+    batch: &[enrolment::Model],
+    prefix: impl Fn(usize) -> String,
+) -> Result<Option<HealthError>, HealthError> {
+    let mut existing: HashSet<(String, i32)> = HashSet::new();
+    for chunk in batch.chunks(INSERT_CHUNK) {
+        let found = enrolment::Entity::find()
+            .select_only()
+            .column(enrolment::Column::ResidentId)
+            .column(enrolment::Column::CoverageYear)
+            .filter(
+                enrolment::Column::ResidentId.is_in(chunk.iter().map(|e| e.resident_id.clone())),
+            )
+            .into_tuple::<(String, i32)>()
+            .all(conn)
+            .await?;
+        existing.extend(found);
+    }
+    let mut seen = HashSet::new();
+    for (i, e) in batch.iter().enumerate() {
+        let key = (e.resident_id.clone(), e.coverage_year);
+        if existing.contains(&key) || !seen.insert(key) {
+            return Ok(Some(HealthError::AlreadyExists {
+                what: "enrolment",
+                name: format!(
+                    "{} for coverage year {}",
+                    mask(&e.resident_id),
+                    e.coverage_year
+                ),
+                field: format!("{}resident_id", prefix(i)),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// One enrolment.
+pub async fn get_enrolment<C: ConnectionTrait>(
+    conn: &C,
+    resident_id: &str,
+    year: i32,
+) -> Result<Option<enrolment::Model>, HealthError> {
+    Ok(
+        enrolment::Entity::find_by_id((resident_id.to_string(), year))
+            .one(conn)
+            .await?,
+    )
+}
+
+/// The person-year row, locked for update on PostgreSQL (`SELECT … FOR UPDATE`) so that
+/// concurrent settlements of one person queue on it; on SQLite the runtime's writer lock
+/// already serialises every write transaction, and SQLite has no row locks.
+pub async fn lock_person_year<C: ConnectionTrait>(
+    conn: &C,
+    resident_id: &str,
+    year: i32,
+) -> Result<Option<person_year::Model>, HealthError> {
+    let q = person_year::Entity::find_by_id((resident_id.to_string(), year));
+    let q = if conn.get_database_backend() == DbBackend::Postgres {
+        q.lock_exclusive()
+    } else {
+        q
+    };
+    Ok(q.one(conn).await?)
+}
+
+/// One person-year row, unlocked (reads).
+pub async fn get_person_year<C: ConnectionTrait>(
+    conn: &C,
+    resident_id: &str,
+    year: i32,
+) -> Result<Option<person_year::Model>, HealthError> {
+    Ok(
+        person_year::Entity::find_by_id((resident_id.to_string(), year))
+            .one(conn)
+            .await?,
+    )
+}
+
+/// Writes a person-year row (locked by the caller in the same transaction).
+pub async fn save_person_year<C: ConnectionTrait>(
+    conn: &C,
+    row: person_year::Model,
+) -> Result<(), HealthError> {
+    let a: person_year::ActiveModel = row.into();
+    person_year::Entity::update(sea_orm::ActiveModelTrait::reset_all(a))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts or replaces an institution.
+pub async fn upsert_institution<C: ConnectionTrait>(
+    conn: &C,
+    row: institution::Model,
+) -> Result<(), HealthError> {
+    let a: institution::ActiveModel = row.into();
+    institution::Entity::insert(a)
+        .on_conflict(
+            OnConflict::column(institution::Column::Code)
+                .update_columns([
+                    institution::Column::Name,
+                    institution::Column::Level,
+                    institution::Column::InCounty,
+                    institution::Column::OneStop,
+                    institution::Column::TreatFirstPayLater,
+                    institution::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// One institution.
+pub async fn get_institution<C: ConnectionTrait>(
+    conn: &C,
+    code: &str,
+) -> Result<Option<institution::Model>, HealthError> {
+    Ok(institution::Entity::find_by_id(code.to_string())
+        .one(conn)
+        .await?)
+}
+
+/// Up to `limit` institutions after `after` in code order.
+pub async fn list_institutions<C: ConnectionTrait>(
+    conn: &C,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<institution::Model>, HealthError> {
+    let mut q = institution::Entity::find();
+    if let Some(a) = after {
+        q = q.filter(institution::Column::Code.gt(a));
+    }
+    Ok(q.order_by_asc(institution::Column::Code)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
+/// Appends a case row (settlement or reversal) and returns its id.
+pub async fn insert_case<C: ConnectionTrait>(
+    conn: &C,
+    row: case::ActiveModel,
+) -> Result<i64, HealthError> {
+    Ok(case::Entity::insert(row).exec(conn).await?.last_insert_id)
+}
+
+/// One case row.
+pub async fn get_case<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<case::Model>, HealthError> {
+    Ok(case::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// The reversal of settlement `id`, if any.
+pub async fn reversal_of<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<case::Model>, HealthError> {
+    Ok(case::Entity::find()
+        .filter(case::Column::ReversesId.eq(id))
+        .filter(case::Column::Kind.eq(KIND_REVERSAL))
+        .one(conn)
+        .await?)
+}
+
+/// Every case row of a person-year, in id (settlement) order.
+pub async fn person_year_cases<C: ConnectionTrait>(
+    conn: &C,
+    resident_id: &str,
+    year: i32,
+) -> Result<Vec<case::Model>, HealthError> {
+    Ok(case::Entity::find()
+        .filter(case::Column::ResidentId.eq(resident_id))
+        .filter(case::Column::CoverageYear.eq(year))
+        .order_by_asc(case::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The person-year's latest settlement not reversed yet: the only one the engine can
+/// reverse exactly.
+pub async fn latest_live_settlement<C: ConnectionTrait>(
+    conn: &C,
+    resident_id: &str,
+    year: i32,
+) -> Result<Option<i64>, HealthError> {
+    let rows = person_year_cases(conn, resident_id, year).await?;
+    let reversed: HashSet<i64> = rows
+        .iter()
+        .filter(|r| r.kind == KIND_REVERSAL)
+        .map(|r| r.reverses_id)
+        .collect();
+    Ok(rows
+        .iter()
+        .rev()
+        .find(|r| r.kind == KIND_SETTLEMENT && !reversed.contains(&r.id))
+        .map(|r| r.id))
+}
+
+/// Which of these settlement ids have a reversal.
+pub async fn reversed_among<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> Result<HashSet<i64>, HealthError> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let found = case::Entity::find()
+        .select_only()
+        .column(case::Column::ReversesId)
+        .filter(case::Column::Kind.eq(KIND_REVERSAL))
+        .filter(case::Column::ReversesId.is_in(ids.iter().copied()))
+        .into_tuple::<i64>()
+        .all(conn)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// The filter of a case list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Region prefix (digits) or empty: the patient's village.
+    pub region_prefix: String,
+    /// Coverage year or 0 for all.
+    pub coverage_year: i32,
+    /// One person's cases, or empty.
+    pub resident_id: String,
+    /// Only live settlements at institutions without one-stop settlement (ListExceptions).
+    pub non_one_stop_only: bool,
+}
+
+impl CaseFilter {
+    /// A stable description, for binding page tokens to the filter.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "cases;r={};y={};p={};n={}",
+            self.region_prefix, self.coverage_year, self.resident_id, self.non_one_stop_only
+        )
+    }
+}
+
+/// Up to `limit` case rows after id `after`, in id order.
+pub async fn list_cases<C: ConnectionTrait>(
+    conn: &C,
+    f: &CaseFilter,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<case::Model>, HealthError> {
+    let mut q = case::Entity::find().filter(case::Column::Id.gt(after));
+    if !f.region_prefix.is_empty() {
+        let (lo, hi) = prefix_range(&f.region_prefix);
+        q = q
+            .filter(case::Column::VillageCode.gte(lo))
+            .filter(case::Column::VillageCode.lte(hi));
+    }
+    if f.coverage_year != 0 {
+        q = q.filter(case::Column::CoverageYear.eq(f.coverage_year));
+    }
+    if !f.resident_id.is_empty() {
+        q = q.filter(case::Column::ResidentId.eq(f.resident_id.as_str()));
+    }
+    if f.non_one_stop_only {
+        q = q
+            .filter(case::Column::OneStop.eq(false))
+            .filter(case::Column::Kind.eq(KIND_SETTLEMENT));
+    }
+    Ok(q.order_by_asc(case::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
+/// Up to `limit` person-years of `year` under the prefix whose personal in-policy payment
+/// exceeds `cap_fen`, in resident-id order.
+pub async fn persons_over_cap<C: ConnectionTrait>(
+    conn: &C,
+    year: i32,
+    region_prefix: &str,
+    cap_fen: i64,
+    limit: u64,
+) -> Result<Vec<person_year::Model>, HealthError> {
+    let mut q = person_year::Entity::find()
+        .filter(person_year::Column::CoverageYear.eq(year))
+        .filter(person_year::Column::PersonalInPolicyFen.gt(cap_fen));
+    if !region_prefix.is_empty() {
+        let (lo, hi) = prefix_range(region_prefix);
+        q = q
+            .filter(person_year::Column::VillageCode.gte(lo))
+            .filter(person_year::Column::VillageCode.lte(hi));
+    }
+    Ok(q.order_by_asc(person_year::Column::ResidentId)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_ranges_cover_exactly_the_prefix() {
+        assert_eq!(
+            prefix_range("420625"),
+            ("420625000000".to_string(), "420625999999".to_string())
+        );
+        let (lo, hi) = prefix_range("420625100201");
+        assert_eq!(lo, hi);
+    }
+
+    #[test]
+    fn masks_never_show_the_whole_id() {
+        let m = mask("11010519491231002X");
+        assert_eq!(m, "110105********002X");
+        assert_eq!(mask("garbage"), "(unreadable id)");
+    }
+}

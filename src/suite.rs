@@ -8,7 +8,13 @@ use tonic::service::Routes;
 use xk_runtime::{Db, HostedService, ServeSettings, ServiceSpec, TokenTable, start_service};
 
 /// Every service this build can host, in start order.
-pub const SERVICES: &[ServiceSpec] = &[xk_registry::SPEC];
+pub const SERVICES: &[ServiceSpec] = &[
+    xk_registry::SPEC,
+    xk_education::SPEC,
+    xk_housing::SPEC,
+    xk_water::SPEC,
+    xk_health::SPEC,
+];
 
 /// The spec of a service by its short name.
 pub fn spec(name: &str) -> Option<ServiceSpec> {
@@ -23,6 +29,10 @@ pub async fn routes_for(
 ) -> anyhow::Result<Routes> {
     match spec.name {
         "registry" => xk_registry::routes(db, settings).await,
+        "education" => xk_education::routes(db, settings).await,
+        "housing" => xk_housing::routes(db, settings).await,
+        "water" => xk_water::routes(db, settings).await,
+        "health" => xk_health::routes(db, settings).await,
         other => anyhow::bail!("no service named {other}"),
     }
 }

@@ -1,5 +1,5 @@
-//! `xiaokang bench`: the registry measured against what this machine allows, in one run,
-//! so the ratios hold on a noisy machine.
+//! `xiaokang bench registry`: the registry measured against what this machine allows, in
+//! one run, so the ratios hold on a noisy machine.
 //!
 //! - Import: ImportHouseholds (gRPC, batches, idempotency, audit) of a demo-sized archive
 //!   (19,139 households / 49,494 people) vs a raw sqlx multi-row insert of the very same
@@ -25,9 +25,9 @@ use xk_runtime::{Bureau, Principal, ServeSettings};
 
 use crate::testing::{Bearer, TestDatabase, TestDb, test_tokens};
 
-/// Benchmark options.
+/// Options of the registry benchmark.
 #[derive(Debug, clap::Args)]
-pub struct BenchArgs {
+pub struct RegistryBenchArgs {
     /// `sqlite` (default) or `postgres` (uses XK_TEST_PG_URL, default the local server).
     #[arg(long, default_value = "sqlite")]
     pub database: String,
@@ -49,6 +49,9 @@ pub struct BenchArgs {
     /// Seconds each read benchmark runs (after a one-second warm-up).
     #[arg(long, default_value_t = 5)]
     pub seconds: u64,
+    /// Database connections of the service under test.
+    #[arg(long, default_value_t = ServeSettings::default().db_pool)]
+    pub db_pool: u32,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -251,7 +254,7 @@ raw_insert!(raw_insert_sqlite, sea_orm::sqlx::Sqlite);
 raw_insert!(raw_insert_postgres, sea_orm::sqlx::Postgres);
 
 /// Runs the benchmarks and prints the figures.
-pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<ExitCode> {
     let (kind, db_kind) = match args.database.as_str() {
         "sqlite" => ("sqlite", TestDb::Sqlite),
         "postgres" | "postgresql" => ("postgres", TestDb::Postgres),
@@ -288,6 +291,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let settings = ServeSettings {
         concurrency_limit: 1024,
+        db_pool: args.db_pool,
         ..ServeSettings::default()
     };
     let hosted =
@@ -350,6 +354,32 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     };
     let get_result = drive(args.concurrency, args.seconds, get).await;
 
+    // The same server's health Check: the full layer stack without the database, which
+    // splits GetHousehold's cost into serving overhead and the read itself.
+    let layered_clients: Arc<Vec<_>> = Arc::new(
+        channels(&url, args.connections)
+            .await?
+            .into_iter()
+            .map(|c| {
+                tonic_health::pb::health_client::HealthClient::with_interceptor(c, office.clone())
+            })
+            .collect(),
+    );
+    let layered = {
+        let clients = layered_clients.clone();
+        move |t: usize, _i: u64| {
+            let mut c = clients[t % clients.len()].clone();
+            async move {
+                c.check(tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .is_ok()
+            }
+        }
+    };
+    let layered_result = drive(args.concurrency, args.seconds, layered).await;
+
     let (echo_addr, echo_stop) = bare_echo_server().await?;
     let echo_chans = channels(&format!("http://{echo_addr}"), args.connections).await?;
     let echo_clients: Arc<Vec<_>> = Arc::new(
@@ -399,6 +429,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                 "get_p99_ms": get_result.ms(0.99),
                 "get_errors": get_result.errors,
                 "get_vs_echo": get_result.rps() / echo_result.rps(),
+                "layered_check_rps": layered_result.rps(),
+                "layered_check_p99_ms": layered_result.ms(0.99),
             })
         );
     } else {
@@ -425,6 +457,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             echo_result.rps(),
             echo_result.ms(0.5),
             echo_result.ms(0.99)
+        );
+        println!(
+            "{:<34} {:>10.0}/s {:>10.3} {:>10.3}",
+            "health Check via service layers",
+            layered_result.rps(),
+            layered_result.ms(0.5),
+            layered_result.ms(0.99)
         );
         println!(
             "{:<34} {:>10.0}/s {:>10.3} {:>10.3}   ratio {:.2} (goal >= 0.50), errors {}",

@@ -702,3 +702,108 @@ async fn health_reflection_and_graceful_shutdown() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn every_write_leaves_one_audit_row_and_a_replay_none() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let svc = start().await;
+    let mut c = client(&svc, OFFICE).await;
+    create(&mut c, "audit-1", household(1, V1, 2, ArchiveStatus::Poor))
+        .await
+        .unwrap();
+    create(&mut c, "audit-1", household(1, V1, 2, ArchiveStatus::Poor))
+        .await
+        .unwrap();
+    let mut admin = client(&svc, Principal::Admin).await;
+    admin
+        .record_income(RecordIncomeRequest {
+            request_id: "audit-2".into(),
+            household_id: "HH000001".into(),
+            income: Some(Income {
+                year: 2019,
+                per_capita_net_income_fen: 400_000,
+            }),
+        })
+        .await
+        .unwrap();
+    // A refused write leaves no row.
+    let mut edu = client(&svc, Principal::Bureau(Bureau::Education)).await;
+    assert!(
+        create(
+            &mut edu,
+            "audit-3",
+            household(2, V1, 1, ArchiveStatus::Poor)
+        )
+        .await
+        .is_err()
+    );
+
+    let db = sea_orm::Database::connect(svc.database.url.replace("?mode=rwc", ""))
+        .await
+        .unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT principal, request_id, method, target FROM audit_log ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let got: Vec<(String, String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get_by_index(0).unwrap(),
+                r.try_get_by_index(1).unwrap(),
+                r.try_get_by_index(2).unwrap(),
+                r.try_get_by_index(3).unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("poverty-office", "audit-1", "CreateHousehold", "HH000001"),
+        ("admin", "audit-2", "RecordIncome", "HH000001"),
+    ];
+    let got_ref: Vec<(&str, &str, &str, &str)> = got
+        .iter()
+        .map(|(a, b, c, d)| (a.as_str(), b.as_str(), c.as_str(), d.as_str()))
+        .collect();
+    assert_eq!(got_ref, want);
+    db.close().await.unwrap();
+    svc.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn past_the_concurrency_limit_calls_are_shed_and_write_nothing() {
+    let settings = xk_runtime::ServeSettings {
+        concurrency_limit: 1,
+        ..Default::default()
+    };
+    let svc = TestService::start_with(xk_registry::SPEC, settings)
+        .await
+        .unwrap();
+    let base = client(&svc, OFFICE).await;
+    // Twenty imports of 500 households each, all at once: one at a time is served.
+    let calls = (0..20u32).map(|k| {
+        let mut c = base.clone();
+        async move {
+            let b = batch(&format!("shed-{k}"), k * 500..(k + 1) * 500);
+            c.import_households(futures::stream::iter(vec![b])).await
+        }
+    });
+    let results = futures::future::join_all(calls).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let shed = results
+        .iter()
+        .filter(|r| matches!(r, Err(s) if s.code() == Code::ResourceExhausted))
+        .count();
+    assert!(ok >= 1, "some calls are served");
+    assert!(shed >= 1, "some calls are shed at once");
+    assert_eq!(ok + shed, 20, "nothing else happens: {results:?}");
+    let mut c = client(&svc, OFFICE).await;
+    assert_eq!(
+        all_ids(&mut c).await.len(),
+        ok * 500,
+        "shed calls wrote nothing"
+    );
+    svc.stop().await.unwrap();
+}

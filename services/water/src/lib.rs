@@ -40,6 +40,7 @@ pub const SPEC: ServiceSpec = ServiceSpec {
         "GetHouseholdWater",
         "ListExceptions",
         "SummarizeByRegion",
+        "ListVillageAreas",
     ],
     default_port: 50055,
 };

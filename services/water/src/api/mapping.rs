@@ -93,13 +93,15 @@ fn date(
 }
 
 /// Validates and grades one assessment as sent. Every violation is returned at once,
-/// each naming `prefix.field`; nothing is defaulted silently except the area (the
-/// policy's default, as the proto documents).
+/// each naming `prefix.field`. The area is the village's configured one (`configured`,
+/// an `AreaType` number, when the bureau set it; a different area in the request is a
+/// FAILED_PRECONDITION), else the request's, else the policy's default.
 pub fn prepare(
     a: &pb::Assessment,
     prefix: &str,
     today: NaiveDate,
     book: &PolicyBook,
+    configured: Option<i32>,
 ) -> Result<NewAssessment, Vec<FieldViolation>> {
     let mut v: Vec<FieldViolation> = Vec::new();
     let household = match HouseholdId::parse(&a.household_id) {
@@ -145,6 +147,24 @@ pub fn prepare(
             ));
             None
         }
+    };
+    let configured_area = match configured.map(pb::AreaType::try_from) {
+        Some(Ok(pb::AreaType::WaterRich)) => Some(AreaType::WaterRich),
+        Some(Ok(pb::AreaType::WaterShort)) => Some(AreaType::WaterShort),
+        _ => None,
+    };
+    let area = match (area, configured_area) {
+        (Some(sent), Some(conf)) if sent != conf => {
+            v.push(FieldViolation::precondition(
+                "area",
+                format!(
+                    "the village is configured as {} (SetVillageArea); leave area unset or send that",
+                    area_pb(conf).as_str_name()
+                ),
+            ));
+            Some(conf)
+        }
+        (sent, conf) => conf.or(sent),
     };
     let assessed_on = date(fields::ASSESSED_ON, a.assessed_on.as_ref(), &mut v);
     let supply = a
@@ -402,8 +422,14 @@ mod tests {
 
     #[test]
     fn grades_and_normalises() {
-        let n =
-            prepare(&scattered(), "assessment", today(), PolicyBook::embedded()).expect("valid");
+        let n = prepare(
+            &scattered(),
+            "assessment",
+            today(),
+            PolicyBook::embedded(),
+            None,
+        )
+        .expect("valid");
         let g = n.doc.grading.expect("graded");
         assert_eq!(g.verdict, pb::Verdict::BasicallySafe as i32);
         assert_eq!(g.quantity, pb::Grade::BasicallyMet as i32);
@@ -426,6 +452,7 @@ mod tests {
             "batch[1].assessments[2]",
             today(),
             PolicyBook::embedded(),
+            None,
         )
         .expect_err("bad");
         let fields: Vec<&str> = err.iter().map(|f| f.field.as_str()).collect();
@@ -449,10 +476,57 @@ mod tests {
             .bounds
             .max_household_people;
         a.people = max as i32;
-        assert!(prepare(&a, "assessment", today(), PolicyBook::embedded()).is_ok());
+        assert!(prepare(&a, "assessment", today(), PolicyBook::embedded(), None).is_ok());
         a.people = max as i32 + 1;
-        let err = prepare(&a, "assessment", today(), PolicyBook::embedded()).expect_err("bad");
+        let err =
+            prepare(&a, "assessment", today(), PolicyBook::embedded(), None).expect_err("bad");
         assert_eq!(err[0].field, "assessment.people");
+    }
+
+    #[test]
+    fn the_village_configuration_decides_the_area() {
+        let mut a = scattered();
+        let short = pb::AreaType::WaterShort as i32;
+        let n = prepare(
+            &a,
+            "assessment",
+            today(),
+            PolicyBook::embedded(),
+            Some(short),
+        )
+        .expect("valid");
+        assert_eq!(n.doc.area, short, "unset: the village's configuration");
+        a.area = short;
+        let n = prepare(
+            &a,
+            "assessment",
+            today(),
+            PolicyBook::embedded(),
+            Some(short),
+        )
+        .expect("valid");
+        assert_eq!(n.doc.area, short, "the same area may be sent");
+        a.area = pb::AreaType::WaterRich as i32;
+        let err = prepare(
+            &a,
+            "assessment",
+            today(),
+            PolicyBook::embedded(),
+            Some(short),
+        )
+        .expect_err("conflict");
+        assert_eq!(err.len(), 1);
+        assert!(err[0].field.ends_with("area"), "{:?}", err[0].field);
+        assert_eq!(
+            err[0].kind,
+            crate::domain::ViolationKind::FailedPrecondition
+        );
+        let n = prepare(&a, "assessment", today(), PolicyBook::embedded(), None).expect("valid");
+        assert_eq!(
+            n.doc.area,
+            pb::AreaType::WaterRich as i32,
+            "no configuration: as sent"
+        );
     }
 
     #[test]

@@ -73,6 +73,35 @@ impl WaterApi {
         })
     }
 
+    pub(super) async fn list_village_areas_impl(
+        &self,
+        req: ListVillageAreasRequest,
+    ) -> Result<ListVillageAreasResponse, Status> {
+        let mut v = Violations::new();
+        let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
+        let fingerprint = format!("village_areas;r={prefix}");
+        let size = v.check("page_size", paging::page_size(req.page_size));
+        let after = v
+            .check(
+                "page_token",
+                paging::decode_token(&req.page_token, &fingerprint),
+            )
+            .flatten();
+        v.into_result()?;
+        let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
+        let rows =
+            store::list_village_areas(self.db.conn(), &prefix, after.as_deref(), size + 1).await?;
+        let mut village_areas: Vec<VillageArea> = rows
+            .into_iter()
+            .map(|(village_code, area)| VillageArea { village_code, area })
+            .collect();
+        let next_page_token = page(&mut village_areas, size, &fingerprint, |x| &x.village_code);
+        Ok(ListVillageAreasResponse {
+            village_areas,
+            next_page_token,
+        })
+    }
+
     pub(super) async fn get_household_water_impl(
         &self,
         req: GetHouseholdWaterRequest,

@@ -104,4 +104,23 @@ impl WaterService for WaterApi {
             .await
             .map(Response::new)
     }
+
+    async fn set_village_area(
+        &self,
+        req: Request<SetVillageAreaRequest>,
+    ) -> Result<Response<SetVillageAreaResponse>, Status> {
+        let p = principal_of(&req)?;
+        self.set_village_area_impl(p, req.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn list_village_areas(
+        &self,
+        req: Request<ListVillageAreasRequest>,
+    ) -> Result<Response<ListVillageAreasResponse>, Status> {
+        self.list_village_areas_impl(req.into_inner())
+            .await
+            .map(Response::new)
+    }
 }

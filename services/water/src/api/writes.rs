@@ -207,7 +207,12 @@ impl WaterApi {
         let Some(a) = req.assessment.as_ref() else {
             return Err(invalid("assessment", "required"));
         };
-        let new = prepare(a, "assessment", today(), &self.book).map_err(fields_status)?;
+        let configured = store::village_areas(self.db.conn(), &[a.village_code.as_str()])
+            .await?
+            .get(&a.village_code)
+            .copied();
+        let new =
+            prepare(a, "assessment", today(), &self.book, configured).map_err(fields_status)?;
         let txn = self.db.begin_write().await?;
         if let Some(r) = idem.begin::<RecordAssessmentResponse>(&txn).await? {
             return Ok(r);
@@ -263,10 +268,21 @@ impl WaterApi {
                     format!("a batch holds 1 to {MAX_IMPORT_BATCH} assessments, got {n}"),
                 ));
             }
+            let mut villages: Vec<&str> = batch
+                .assessments
+                .iter()
+                .map(|a| a.village_code.as_str())
+                .collect();
+            villages.sort_unstable();
+            villages.dedup();
+            let configured = store::village_areas(self.db.conn(), &villages)
+                .await
+                .map_err(|e| with_progress(e.into(), &total))?;
             let mut items: Vec<(String, NewAssessment)> = Vec::with_capacity(n);
             for (j, a) in batch.assessments.iter().enumerate() {
                 let prefix = format!("{bp}.assessments[{j}]");
-                match prepare(a, &prefix, today, &self.book) {
+                let conf = configured.get(&a.village_code).copied();
+                match prepare(a, &prefix, today, &self.book, conf) {
                     Ok(new) => items.push((prefix, new)),
                     Err(errs) => v.extend(errs),
                 }
@@ -310,5 +326,52 @@ impl WaterApi {
             batch_no += 1;
         }
         Ok(total)
+    }
+
+    pub(super) async fn set_village_area_impl(
+        &self,
+        principal: Principal,
+        req: SetVillageAreaRequest,
+    ) -> Result<SetVillageAreaResponse, Status> {
+        let idem = Idempotent::new(
+            principal,
+            "SetVillageArea",
+            &req.request_id,
+            "request_id",
+            &req,
+        )?;
+        let Some(va) = req.village_area else {
+            return Err(invalid("village_area", "required"));
+        };
+        let mut v = xk_runtime::Violations::new();
+        v.check(
+            "village_area.village_code",
+            xk_contracts::types::RegionCode::parse(&va.village_code),
+        );
+        if !matches!(
+            AreaType::try_from(va.area),
+            Ok(AreaType::WaterRich | AreaType::WaterShort)
+        ) {
+            v.add(
+                "village_area.area",
+                format!("must be WATER_RICH or WATER_SHORT, got {}", va.area),
+            );
+        }
+        v.into_result()?;
+        let txn = self.db.begin_write().await?;
+        if let Some(r) = idem.begin::<SetVillageAreaResponse>(&txn).await? {
+            return Ok(r);
+        }
+        store::set_village_area(&*txn, &va.village_code, va.area).await?;
+        let detail = AreaType::try_from(va.area)
+            .map_or("", |a| a.as_str_name())
+            .to_string();
+        let code = va.village_code.clone();
+        let resp = SetVillageAreaResponse {
+            village_area: Some(va),
+        };
+        idem.finish(&txn, &resp, &code, &detail).await?;
+        txn.commit().await?;
+        Ok(resp)
     }
 }

@@ -142,3 +142,28 @@ pub mod current {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// `village_areas`: the area type the bureau configured for a village; assessments of its
+/// households are graded by it.
+pub mod village_area {
+    use sea_orm::entity::prelude::*;
+
+    /// A configured village.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "village_areas")]
+    pub struct Model {
+        /// 12-digit village code.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub village_code: String,
+        /// `AreaType` number (WATER_RICH or WATER_SHORT).
+        pub area: i32,
+        /// Last write.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -592,3 +592,74 @@ mod tests {
         assert_eq!(c.seasonal_seq, Some(3));
     }
 }
+
+/// Sets (or replaces) a village's configured area type.
+pub async fn set_village_area<C: ConnectionTrait>(
+    conn: &C,
+    village_code: &str,
+    area: i32,
+) -> Result<(), WaterError> {
+    use entities::village_area as va;
+    va::Entity::insert(va::ActiveModel {
+        village_code: sea_orm::ActiveValue::Set(village_code.to_string()),
+        area: sea_orm::ActiveValue::Set(area),
+        updated_at: sea_orm::ActiveValue::Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(va::Column::VillageCode)
+            .update_columns([va::Column::Area, va::Column::UpdatedAt])
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// The configured area type (`AreaType` number) of each of these villages that has one.
+pub async fn village_areas<C: ConnectionTrait>(
+    conn: &C,
+    codes: &[&str],
+) -> Result<HashMap<String, i32>, WaterError> {
+    use entities::village_area as va;
+    let mut found = HashMap::new();
+    for chunk in codes.chunks(CHUNK) {
+        let got = va::Entity::find()
+            .select_only()
+            .column(va::Column::VillageCode)
+            .column(va::Column::Area)
+            .filter(va::Column::VillageCode.is_in(chunk.iter().copied()))
+            .into_tuple::<(String, i32)>()
+            .all(conn)
+            .await?;
+        found.extend(got);
+    }
+    Ok(found)
+}
+
+/// Up to `limit` configured villages after `after`, in code order, under a prefix.
+pub async fn list_village_areas<C: ConnectionTrait>(
+    conn: &C,
+    region_prefix: &str,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<(String, i32)>, WaterError> {
+    use entities::village_area as va;
+    let mut q = va::Entity::find()
+        .select_only()
+        .column(va::Column::VillageCode)
+        .column(va::Column::Area);
+    if !region_prefix.is_empty() {
+        let (lo, hi) = prefix_range(region_prefix);
+        q = q
+            .filter(va::Column::VillageCode.gte(lo))
+            .filter(va::Column::VillageCode.lte(hi));
+    }
+    if let Some(a) = after {
+        q = q.filter(va::Column::VillageCode.gt(a));
+    }
+    Ok(q.order_by_asc(va::Column::VillageCode)
+        .limit(limit)
+        .into_tuple::<(String, i32)>()
+        .all(conn)
+        .await?)
+}

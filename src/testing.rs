@@ -149,16 +149,26 @@ impl TestService {
         spec: ServiceSpec,
         settings: ServeSettings,
     ) -> anyhow::Result<TestService> {
-        let database = TestDatabase::create(spec.name).await?;
-        let (table, tokens) = test_tokens();
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let hosted = crate::suite::host(spec, &database.url, &settings, table, listener).await?;
+        let svc = Self::start_unchecked(spec, settings).await?;
         xk_runtime::server::wait_until_serving(
-            &hosted.url(),
+            &svc.hosted.url(),
             spec.grpc_name,
             Duration::from_secs(10),
         )
         .await?;
+        Ok(svc)
+    }
+
+    /// As [`TestService::start_with`] without waiting for plaintext health (for TLS
+    /// servers, which the caller checks over TLS itself).
+    pub async fn start_unchecked(
+        spec: ServiceSpec,
+        settings: ServeSettings,
+    ) -> anyhow::Result<TestService> {
+        let database = TestDatabase::create(spec.name).await?;
+        let (table, tokens) = test_tokens();
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let hosted = crate::suite::host(spec, &database.url, &settings, table, listener).await?;
         Ok(TestService {
             hosted,
             database,

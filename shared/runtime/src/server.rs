@@ -42,12 +42,15 @@ pub struct HostedService {
     db: Db,
     /// How long in-flight calls may take to finish on shutdown.
     grace: Duration,
+    /// Whether it serves TLS.
+    tls: bool,
 }
 
 impl HostedService {
-    /// `http://addr`, for clients.
+    /// `http://addr`, for clients (`https://` when serving TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Graceful shutdown: NOT_SERVING, stop accepting, finish in-flight calls (cutting
@@ -114,7 +117,11 @@ pub async fn start_service(
     let (stop, mut stop_rx) = watch::channel(false);
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let mut server_stop = stop_rx.clone();
-    let router = Server::builder().layer(layers).add_routes(routes);
+    let mut builder = Server::builder();
+    if let Some(tls) = settings.server_tls()? {
+        builder = builder.tls_config(tls)?;
+    }
+    let router = builder.layer(layers).add_routes(routes);
     let join = tokio::spawn(async move {
         router
             .serve_with_incoming_shutdown(incoming, async move {
@@ -157,6 +164,7 @@ pub async fn start_service(
         join,
         db,
         grace: Duration::from_millis(settings.shutdown_grace_ms),
+        tls: settings.tls_cert.is_some(),
     })
 }
 

@@ -37,6 +37,16 @@ pub struct ServeSettings {
     /// (long-lived streams such as health watches never finish by themselves).
     #[arg(long, env = "XK_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
     pub shutdown_grace_ms: u64,
+    /// Server certificate chain (PEM): serve TLS instead of plaintext.
+    #[arg(long, env = "XK_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The server certificate's private key (PEM).
+    #[arg(long, env = "XK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// CA certificate (PEM) that client certificates must chain to: mutual TLS, as between
+    /// the aggregator and the services. Needs `tls_cert`.
+    #[arg(long, env = "XK_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
     /// How often the health reporter checks that the database answers.
     #[arg(long, env = "XK_HEALTH_INTERVAL_MS", default_value_t = 2_000)]
     pub health_interval_ms: u64,
@@ -54,6 +64,9 @@ impl Default for ServeSettings {
             max_message_bytes: 16 * 1024 * 1024,
             db_pool: 8,
             shutdown_grace_ms: 10_000,
+            tls_cert: None,
+            tls_key: None,
+            tls_client_ca: None,
             health_interval_ms: 2_000,
         }
     }
@@ -63,6 +76,23 @@ impl ServeSettings {
     /// The server-side cap on a call's duration.
     pub fn max_call(&self) -> Duration {
         Duration::from_millis(self.max_call_ms)
+    }
+
+    /// The server TLS configuration, if a certificate is configured; with a client CA,
+    /// clients must present a certificate signed by it (mutual TLS).
+    pub fn server_tls(&self) -> anyhow::Result<Option<tonic::transport::ServerTlsConfig>> {
+        use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+        let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+            return Ok(None);
+        };
+        let read = |p: &PathBuf| {
+            std::fs::read(p).map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))
+        };
+        let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(read(cert)?, read(key)?));
+        if let Some(ca) = &self.tls_client_ca {
+            tls = tls.client_ca_root(Certificate::from_pem(read(ca)?));
+        }
+        Ok(Some(tls))
     }
 
     /// The policy file's text, if one is configured.

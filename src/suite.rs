@@ -51,7 +51,10 @@ pub async fn host(
     tokens: Arc<TokenTable>,
     listener: TcpListener,
 ) -> anyhow::Result<HostedService> {
-    let db = Db::connect(database_url, settings.db_pool).await?;
+    let mut db = Db::connect(database_url, settings.db_pool).await?;
+    if !settings.migrate {
+        db = db.check_migrations_only();
+    }
     let routes = routes_for(spec, db.clone(), settings).await?;
     start_service(spec, routes, db, settings, tokens, listener).await
 }

@@ -26,6 +26,8 @@ pub struct Db {
     conn: DatabaseConnection,
     /// Serialises writers on SQLite; `None` on PostgreSQL.
     write_lock: Option<Arc<Mutex<()>>>,
+    /// Whether [`Db::migrate`] applies pending migrations (false: only checks them).
+    apply_migrations: bool,
 }
 
 /// A write transaction; dropping it without [`WriteTxn::commit`] rolls back, so a failed
@@ -97,7 +99,15 @@ impl Db {
         Ok(Db {
             conn,
             write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
+            apply_migrations: true,
         })
+    }
+
+    /// Only check migrations at start, never apply them (replicas; see
+    /// `ServeSettings::migrate`).
+    pub fn check_migrations_only(mut self) -> Db {
+        self.apply_migrations = false;
+        self
     }
 
     /// The connection pool, for reads.
@@ -131,8 +141,9 @@ impl Db {
         self.conn.ping().await.is_ok()
     }
 
-    /// Applies the service's pending migrations, refusing to start if the database holds a
-    /// migration this binary does not know (it was migrated by a newer version).
+    /// Applies the service's pending migrations (or, when only checking, refuses to start
+    /// while any is pending), and refuses to start if the database holds a migration this
+    /// binary does not know (it was migrated by a newer version).
     pub async fn migrate<M: MigratorTrait>(&self) -> anyhow::Result<()> {
         let known: Vec<String> = M::migrations()
             .iter()
@@ -145,7 +156,18 @@ impl Db {
                 unknown.version
             );
         }
-        M::up(&self.conn, None).await?;
+        if self.apply_migrations {
+            M::up(&self.conn, None).await?;
+        } else {
+            let pending = M::get_pending_migrations_read_only(&self.conn).await?;
+            if let Some(first) = pending.first() {
+                anyhow::bail!(
+                    "{} migration(s) pending, first {}: run `xiaokang migrate` before starting replicas with XK_MIGRATE=false",
+                    pending.len(),
+                    first.name()
+                );
+            }
+        }
         Ok(())
     }
 

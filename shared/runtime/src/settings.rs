@@ -37,6 +37,11 @@ pub struct ServeSettings {
     /// (long-lived streams such as health watches never finish by themselves).
     #[arg(long, env = "XK_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
     pub shutdown_grace_ms: u64,
+    /// Apply pending migrations at start (the embedded default). Replicas of a scaled
+    /// deployment set it to false: `xiaokang migrate` runs once, and each replica only
+    /// checks that the schema is exactly the one it knows.
+    #[arg(long, env = "XK_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub migrate: bool,
     /// Server certificate chain (PEM): serve TLS instead of plaintext.
     #[arg(long, env = "XK_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -64,6 +69,7 @@ impl Default for ServeSettings {
             max_message_bytes: 16 * 1024 * 1024,
             db_pool: 8,
             shutdown_grace_ms: 10_000,
+            migrate: true,
             tls_cert: None,
             tls_key: None,
             tls_client_ca: None,

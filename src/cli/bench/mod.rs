@@ -3,8 +3,12 @@
 //!
 //! - `registry`: ImportHouseholds vs a raw sqlx insert, GetHousehold vs a bare tonic
 //!   server, in one run.
+//! - `services`: education, health, housing and water loaded with a demo-sized county
+//!   through their import RPCs (rows/s, health's SettleCase/s), then SummarizeByRegion
+//!   latency (p50/p99/max).
 
 mod registry;
+mod services;
 
 use std::process::ExitCode;
 
@@ -13,6 +17,8 @@ use std::process::ExitCode;
 pub enum BenchCommand {
     /// The registry against the machine's own baselines.
     Registry(registry::RegistryBenchArgs),
+    /// The four guarantee services: import rate and summary latency.
+    Services(services::ServicesBenchArgs),
 }
 
 /// Benchmark options.
@@ -27,5 +33,6 @@ pub struct BenchArgs {
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         BenchCommand::Registry(a) => registry::run(a).await,
+        BenchCommand::Services(a) => services::run(a).await,
     }
 }

@@ -7,7 +7,9 @@ use tokio::net::TcpListener;
 use tonic::service::Routes;
 use xk_runtime::{Db, HostedService, ServeSettings, ServiceSpec, TokenTable, start_service};
 
-/// Every service this build can host, in start order.
+/// Every domain service this build can host, in start order. The aggregator is not in
+/// this list: it needs the others' addresses, so it is hosted by [`host_aggregator`],
+/// last.
 pub const SERVICES: &[ServiceSpec] = &[
     xk_registry::SPEC,
     xk_education::SPEC,
@@ -57,4 +59,24 @@ pub async fn host(
     }
     let routes = routes_for(spec, db.clone(), settings).await?;
     start_service(spec, routes, db, settings, tokens, listener).await
+}
+
+/// The aggregator's spec (hosted apart from [`SERVICES`]: it needs their addresses).
+pub const AGGREGATOR: ServiceSpec = xk_aggregator::SPEC;
+
+/// Connects, migrates and starts the aggregator on `listener`, calling the services in
+/// `upstream`.
+pub async fn host_aggregator(
+    database_url: &str,
+    settings: &ServeSettings,
+    tokens: Arc<TokenTable>,
+    listener: TcpListener,
+    upstream: xk_aggregator::Upstream,
+) -> anyhow::Result<HostedService> {
+    let mut db = Db::connect(database_url, settings.db_pool).await?;
+    if !settings.migrate {
+        db = db.check_migrations_only();
+    }
+    let routes = xk_aggregator::routes(db.clone(), settings, upstream).await?;
+    start_service(AGGREGATOR, routes, db, settings, tokens, listener).await
 }

@@ -41,6 +41,9 @@ pub enum Command {
         /// Serving settings.
         #[command(flatten)]
         settings: ServeSettings,
+        /// Where the services are (only `serve aggregator` uses these).
+        #[command(flatten)]
+        upstream: Box<xk_aggregator::UpstreamArgs>,
     },
     /// Check a service's gRPC health: exit 0 when SERVING (for container health checks).
     Health {
@@ -75,7 +78,11 @@ impl Cli {
                 bind,
                 exit_after_start,
             } => serve::up(&data_dir, bind, exit_after_start).await,
-            Command::Serve { name, settings } => serve::serve_one(&name, settings).await,
+            Command::Serve {
+                name,
+                settings,
+                upstream,
+            } => serve::serve_one(&name, settings, *upstream).await,
             Command::Health {
                 addr,
                 service,

@@ -35,6 +35,37 @@ pub async fn up(data_dir: &Path, bind: IpAddr, exit_after_start: bool) -> anyhow
             .await?;
         hosted.push(h);
     }
+    // The aggregator last, pointed at the services just started, with its own token.
+    let url_of = |name: &str| {
+        hosted
+            .iter()
+            .find(|h| h.spec.name == name)
+            .map(|h| h.url())
+            .with_context(|| format!("{name} was not started"))
+    };
+    let upstream = xk_aggregator::Upstream::single(
+        [
+            url_of("registry")?,
+            url_of("education")?,
+            url_of("health")?,
+            url_of("housing")?,
+            url_of("water")?,
+        ],
+        tokens
+            .get(&Principal::Aggregator)
+            .cloned()
+            .context("the tokens file has no aggregator token")?,
+    );
+    let spec = suite::AGGREGATOR;
+    let addr = SocketAddr::new(bind, spec.default_port);
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {} on {addr}", spec.name))?;
+    let url = format!("sqlite://{}/{}.db", data_dir.display(), spec.name);
+    let h = suite::host_aggregator(&url, &settings, table.clone(), listener, upstream).await?;
+    xk_runtime::server::wait_until_serving(&h.url(), spec.grpc_name, Duration::from_secs(10))
+        .await?;
+    hosted.push(h);
     println!(
         "xiaokang is up: {} service(s), data in {}",
         hosted.len(),
@@ -58,7 +89,8 @@ pub async fn up(data_dir: &Path, bind: IpAddr, exit_after_start: bool) -> anyhow
         println!("Ctrl-C or SIGTERM stops it gracefully.");
         xk_runtime::server::shutdown_signal().await;
     }
-    for h in hosted {
+    // The aggregator (last started) stops first, so it never calls a stopped service.
+    for h in hosted.into_iter().rev() {
         h.shutdown().await?;
     }
     Ok(ExitCode::SUCCESS)
@@ -88,9 +120,17 @@ fn tokens_for_serve(settings: &ServeSettings) -> anyhow::Result<TokenTable> {
 }
 
 /// `xiaokang serve NAME`.
-pub async fn serve_one(name: &str, settings: ServeSettings) -> anyhow::Result<ExitCode> {
+pub async fn serve_one(
+    name: &str,
+    settings: ServeSettings,
+    upstream: xk_aggregator::UpstreamArgs,
+) -> anyhow::Result<ExitCode> {
+    if name == suite::AGGREGATOR.name {
+        return serve_aggregator(settings, upstream).await;
+    }
     let spec = suite::spec(name).with_context(|| {
-        let known: Vec<_> = suite::SERVICES.iter().map(|s| s.name).collect();
+        let mut known: Vec<_> = suite::SERVICES.iter().map(|s| s.name).collect();
+        known.push(suite::AGGREGATOR.name);
         format!("unknown service {name:?}; known: {}", known.join(", "))
     })?;
     let url = settings
@@ -105,6 +145,34 @@ pub async fn serve_one(name: &str, settings: ServeSettings) -> anyhow::Result<Ex
         .await
         .with_context(|| format!("binding {addr}"))?;
     let hosted = suite::host(spec, &url, &settings, tokens, listener).await?;
+    println!("{} serving on {}", spec.name, hosted.addr);
+    xk_runtime::server::shutdown_signal().await;
+    hosted.shutdown().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `xiaokang serve aggregator`: endpoints from `--<service>-url` / `XK_<SERVICE>_URL`
+/// (repeatable or comma-separated), its own token from `XK_TOKEN_AGGREGATOR`.
+async fn serve_aggregator(
+    settings: ServeSettings,
+    args: xk_aggregator::UpstreamArgs,
+) -> anyhow::Result<ExitCode> {
+    let spec = suite::AGGREGATOR;
+    let token = std::env::var("XK_TOKEN_AGGREGATOR")
+        .context("XK_TOKEN_AGGREGATOR (the aggregator's own read-only token) is not set")?;
+    let upstream = args.into_upstream(token)?;
+    let url = settings
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://data/{}.db", spec.name));
+    let addr = settings
+        .listen
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], spec.default_port)));
+    let tokens = Arc::new(tokens_for_serve(&settings)?);
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let hosted = suite::host_aggregator(&url, &settings, tokens, listener, upstream).await?;
     println!("{} serving on {}", spec.name, hosted.addr);
     xk_runtime::server::shutdown_signal().await;
     hosted.shutdown().await?;
@@ -134,6 +202,14 @@ pub async fn health(addr: &str, service: &str, timeout_ms: u64) -> anyhow::Resul
 
 /// `xiaokang migrate NAME`.
 pub async fn migrate(name: &str, database_url: &str) -> anyhow::Result<ExitCode> {
+    if name == suite::AGGREGATOR.name {
+        let db = xk_runtime::Db::connect(database_url, 1).await?;
+        db.migrate::<xk_aggregator::store::migration::Migrator>()
+            .await?;
+        db.close().await?;
+        println!("{name}: migrations applied");
+        return Ok(ExitCode::SUCCESS);
+    }
     let spec = suite::spec(name).with_context(|| format!("unknown service {name:?}"))?;
     let settings = ServeSettings::default();
     let db = xk_runtime::Db::connect(database_url, 1).await?;

@@ -1,0 +1,102 @@
+//! Aggregator of xiaokang: the county leading group's read-only view across the five
+//! services (DOMAIN.md §8). It owns only its monthly snapshots.
+//!
+//! # Module map
+//!
+//! | module | what it decides |
+//! |---|---|
+//! | [`domain`] | pure rules: deadline arithmetic, the retry rule, section status, combining the five answers, the §8 exceptions, snapshot months; no I/O |
+//! | [`upstream`] | the client side: endpoints and token ([`Upstream`]), one balanced channel per service, per-call deadlines, retries, the request id |
+//! | [`api`] | the tonic service: validation, the parallel fan-outs, the household file, snapshots |
+//! | [`store`] | sea-orm entity and migrations of the snapshots table |
+//!
+//! [`routes`] migrates the database, builds the channels and returns the routes the
+//! runtime serves; the CLI and the tests host the aggregator through it.
+//!
+//! Who may call what: the runtime's rule with `owner: None` is "admin calls everything,
+//! the aggregator principal calls the methods listed in `read_methods`, bureaus nothing".
+//! `TakeSnapshot` is listed there on purpose: snapshots are the aggregator's own data (the
+//! leading group's scheduled job takes them with the aggregator's token), admin may take
+//! them too, and no bureau may. It still writes through the idempotency table and the
+//! audit log like every write.
+
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod domain;
+pub mod store;
+pub mod upstream;
+
+pub use upstream::{Upstream, UpstreamArgs};
+
+use tonic::service::Routes;
+use xk_contracts::pb::aggregator::v1::aggregator_service_server::AggregatorServiceServer;
+use xk_runtime::{Db, ServeSettings, ServiceSpec};
+
+/// How the runtime serves the aggregator: no owning bureau; the listed methods are open to
+/// the aggregator principal and admin (see the module docs for `TakeSnapshot`).
+pub const SPEC: ServiceSpec = ServiceSpec {
+    name: "aggregator",
+    grpc_name: "xiaokang.aggregator.v1.AggregatorService",
+    owner: None,
+    read_methods: &[
+        "GetSummary",
+        "GetHouseholdFile",
+        "ListSnapshots",
+        "GetSnapshot",
+        "TakeSnapshot",
+        "CheckExitEligibility",
+    ],
+    default_port: 50050,
+};
+
+/// Migrates `db`, builds lazy channels to the services in `upstream`, and returns the
+/// aggregator's routes.
+pub async fn routes(
+    db: Db,
+    settings: &ServeSettings,
+    upstream: Upstream,
+) -> anyhow::Result<Routes> {
+    db.migrate::<store::migration::Migrator>().await?;
+    let clients = upstream::Clients::new(&upstream)?;
+    let server = AggregatorServiceServer::new(api::AggregatorApi::new(db, clients)?)
+        .max_decoding_message_size(settings.max_message_bytes)
+        .max_encoding_message_size(settings.max_message_bytes);
+    Ok(Routes::new(server))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic::server::NamedService;
+
+    #[test]
+    fn spec_names_the_generated_service() {
+        assert_eq!(
+            SPEC.grpc_name,
+            <AggregatorServiceServer<api::AggregatorApi> as NamedService>::NAME
+        );
+    }
+
+    #[test]
+    fn bureaus_cannot_take_snapshots_aggregator_and_admin_can() {
+        use xk_runtime::auth::Access;
+        use xk_runtime::{Bureau, Principal};
+        assert_eq!(
+            SPEC.authorize(Principal::Aggregator, "TakeSnapshot"),
+            Access::Allowed
+        );
+        assert_eq!(
+            SPEC.authorize(Principal::Admin, "TakeSnapshot"),
+            Access::Allowed
+        );
+        assert_eq!(
+            SPEC.authorize(Principal::Bureau(Bureau::PovertyOffice), "GetSummary"),
+            Access::Denied
+        );
+        assert_eq!(
+            SPEC.authorize(Principal::Bureau(Bureau::Education), "TakeSnapshot"),
+            Access::Denied
+        );
+    }
+}

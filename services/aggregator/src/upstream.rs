@@ -1,0 +1,269 @@
+//! The client side: one channel per service (balanced over several endpoints), the
+//! aggregator's read-only bearer token, the request id carried across, per-call deadlines
+//! and the retry rule of [`crate::domain::retry_after`].
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tonic::Status;
+use tonic::metadata::{AsciiMetadataValue, MetadataValue};
+use tonic::transport::{Channel, Endpoint};
+use xk_runtime::layers::REQUEST_ID_HEADER;
+
+use crate::domain::{MIN_CALL_BUDGET, retry_after};
+
+/// Where the five services are and how to call them. Built by `xiaokang up` from the
+/// services it just started, or by `xiaokang serve aggregator` from flags / environment.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    /// Registry endpoints (`http://host:port`); several are balanced.
+    pub registry: Vec<String>,
+    /// Education endpoints.
+    pub education: Vec<String>,
+    /// Health endpoints.
+    pub health: Vec<String>,
+    /// Housing endpoints.
+    pub housing: Vec<String>,
+    /// Water endpoints.
+    pub water: Vec<String>,
+    /// The aggregator principal's bearer token: read-only everywhere, so a compromised
+    /// aggregator cannot write any service's data.
+    pub token: String,
+    /// The budget when a caller sends no deadline (and the cap when it sends a longer
+    /// one): the aggregator never holds upstream calls open longer than this.
+    pub default_deadline: Duration,
+    /// How long to wait for a TCP/HTTP2 connection to an endpoint: a dead address fails
+    /// within this instead of within the whole deadline.
+    pub connect_timeout: Duration,
+}
+
+/// Default for [`Upstream::default_deadline`]: long enough for a county's GROUP BYs
+/// (tens of ms), short enough for an interactive dashboard.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Default for [`Upstream::connect_timeout`].
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// `xiaokang serve aggregator`'s upstream flags: each repeatable or comma-separated.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct UpstreamArgs {
+    /// Registry endpoint(s), e.g. http://registry:50051.
+    #[arg(long = "registry-url", env = "XK_REGISTRY_URL", value_delimiter = ',')]
+    pub registry_url: Vec<String>,
+    /// Education endpoint(s).
+    #[arg(
+        long = "education-url",
+        env = "XK_EDUCATION_URL",
+        value_delimiter = ','
+    )]
+    pub education_url: Vec<String>,
+    /// Health endpoint(s).
+    #[arg(long = "health-url", env = "XK_HEALTH_URL", value_delimiter = ',')]
+    pub health_url: Vec<String>,
+    /// Housing endpoint(s).
+    #[arg(long = "housing-url", env = "XK_HOUSING_URL", value_delimiter = ',')]
+    pub housing_url: Vec<String>,
+    /// Water endpoint(s).
+    #[arg(long = "water-url", env = "XK_WATER_URL", value_delimiter = ',')]
+    pub water_url: Vec<String>,
+    /// Upstream budget when the caller sends no deadline, in ms.
+    #[arg(long, env = "XK_AGGREGATOR_DEADLINE_MS", default_value_t = 5_000)]
+    pub upstream_deadline_ms: u64,
+}
+
+impl UpstreamArgs {
+    /// The upstream configuration with `token` (from `XK_TOKEN_AGGREGATOR`).
+    pub fn into_upstream(self, token: String) -> anyhow::Result<Upstream> {
+        let u = Upstream {
+            registry: self.registry_url,
+            education: self.education_url,
+            health: self.health_url,
+            housing: self.housing_url,
+            water: self.water_url,
+            token,
+            default_deadline: Duration::from_millis(self.upstream_deadline_ms),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+        };
+        u.validate()?;
+        Ok(u)
+    }
+}
+
+impl Upstream {
+    /// One endpoint per service, default deadlines.
+    pub fn single(urls: [String; 5], token: String) -> Upstream {
+        let [registry, education, health, housing, water] = urls;
+        Upstream {
+            registry: vec![registry],
+            education: vec![education],
+            health: vec![health],
+            housing: vec![housing],
+            water: vec![water],
+            token,
+            default_deadline: DEFAULT_DEADLINE,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+        }
+    }
+
+    /// Every service has an endpoint and the token is usable.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for (name, urls) in self.named() {
+            anyhow::ensure!(
+                !urls.is_empty(),
+                "no endpoint for {name}: pass --{name}-url (XK_{}_URL)",
+                name.to_uppercase()
+            );
+        }
+        anyhow::ensure!(
+            self.token.len() >= 16,
+            "the aggregator's token (XK_TOKEN_AGGREGATOR) must be at least 16 characters"
+        );
+        Ok(())
+    }
+
+    fn named(&self) -> [(&'static str, &Vec<String>); 5] {
+        [
+            ("registry", &self.registry),
+            ("education", &self.education),
+            ("health", &self.health),
+            ("housing", &self.housing),
+            ("water", &self.water),
+        ]
+    }
+}
+
+/// The channels of the five services plus what every call carries.
+#[derive(Clone)]
+pub struct Clients {
+    /// Registry.
+    pub registry: Channel,
+    /// Education.
+    pub education: Channel,
+    /// Health.
+    pub health: Channel,
+    /// Housing.
+    pub housing: Channel,
+    /// Water.
+    pub water: Channel,
+    /// `Bearer <token>`, prepared once.
+    authorization: AsciiMetadataValue,
+    /// See [`Upstream::default_deadline`].
+    pub default_deadline: Duration,
+}
+
+fn channel(name: &str, urls: &[String], connect_timeout: Duration) -> anyhow::Result<Channel> {
+    let endpoints = urls
+        .iter()
+        .map(|u| {
+            Endpoint::from_shared(u.clone())
+                .map(|e| e.connect_timeout(connect_timeout).tcp_nodelay(true))
+                .map_err(|e| anyhow::anyhow!("{name} endpoint {u:?}: {e}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    match endpoints.as_slice() {
+        [] => anyhow::bail!("no endpoint for {name}"),
+        // Lazy: the aggregator starts while a service is down and connects when it is up.
+        [one] => Ok(one.connect_lazy()),
+        _ => Ok(Channel::balance_list(endpoints.into_iter())),
+    }
+}
+
+impl Clients {
+    /// Channels to every service (lazy: nothing is dialled until the first call).
+    pub fn new(u: &Upstream) -> anyhow::Result<Clients> {
+        u.validate()?;
+        let authorization = MetadataValue::try_from(format!("Bearer {}", u.token))
+            .map_err(|_| anyhow::anyhow!("the aggregator's token is not a valid header value"))?;
+        Ok(Clients {
+            registry: channel("registry", &u.registry, u.connect_timeout)?,
+            education: channel("education", &u.education, u.connect_timeout)?,
+            health: channel("health", &u.health, u.connect_timeout)?,
+            housing: channel("housing", &u.housing, u.connect_timeout)?,
+            water: channel("water", &u.water, u.connect_timeout)?,
+            authorization,
+            default_deadline: u.default_deadline,
+        })
+    }
+
+    /// The context of one incoming call's upstream calls.
+    pub fn context(&self, budget: Duration, request_id: Option<String>) -> CallCtx {
+        CallCtx {
+            deadline: Instant::now() + budget,
+            request_id: request_id.and_then(|r| MetadataValue::try_from(r).ok()),
+            authorization: self.authorization.clone(),
+        }
+    }
+}
+
+/// What every upstream call of one incoming call shares: one deadline, the request id,
+/// the token.
+#[derive(Clone)]
+pub struct CallCtx {
+    /// When every upstream call must be done.
+    pub deadline: Instant,
+    /// The incoming call's `x-request-id`, so one id traces across services.
+    request_id: Option<AsciiMetadataValue>,
+    /// `Bearer <token>`.
+    authorization: AsciiMetadataValue,
+}
+
+impl CallCtx {
+    /// A read: sent with the remaining budget as its deadline (`grpc-timeout`), bounded
+    /// locally as well (a peer that accepts TCP and never answers cannot hang it), retried
+    /// only on UNAVAILABLE with a small backoff while time remains.
+    pub async fn read<T, R, F, Fut>(&self, msg: T, mut call: F) -> Result<R, Status>
+    where
+        T: Clone,
+        F: FnMut(tonic::Request<T>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<R>, Status>>,
+    {
+        let mut attempt = 0;
+        loop {
+            let remaining = self.deadline.saturating_duration_since(Instant::now());
+            if remaining < MIN_CALL_BUDGET {
+                return Err(Status::deadline_exceeded(
+                    "no time left in the caller's deadline for this call",
+                ));
+            }
+            let mut req = tonic::Request::new(msg.clone());
+            req.set_timeout(remaining);
+            req.metadata_mut()
+                .insert("authorization", self.authorization.clone());
+            if let Some(id) = &self.request_id {
+                req.metadata_mut().insert(REQUEST_ID_HEADER, id.clone());
+            }
+            let expired = || {
+                Status::deadline_exceeded(format!("no answer within {} ms", remaining.as_millis()))
+            };
+            let result = match tokio::time::timeout(remaining, call(req)).await {
+                Ok(Ok(r)) => Ok(r.into_inner()),
+                // tonic's client enforces the timeout it sent as CANCELLED: report what
+                // happened, the deadline ran out.
+                Ok(Err(s))
+                    if s.code() == tonic::Code::Cancelled
+                        && self.deadline.saturating_duration_since(Instant::now())
+                            < MIN_CALL_BUDGET =>
+                {
+                    Err(expired())
+                }
+                Ok(Err(s)) => Err(s),
+                Err(_) => Err(expired()),
+            };
+            match result {
+                Ok(r) => return Ok(r),
+                Err(s) => {
+                    let left = self.deadline.saturating_duration_since(Instant::now());
+                    match retry_after(s.code(), attempt, left) {
+                        Some(backoff) => {
+                            tracing::debug!(attempt, code = ?s.code(), "retrying an upstream read");
+                            tokio::time::sleep(backoff).await;
+                            attempt += 1;
+                        }
+                        None => return Err(s),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -11,7 +11,8 @@ against the local PostgreSQL instead of the `postgres` container.
 4. Probes: each domain service's SummarizeByRegion answers the aggregator's token (and
    refuses a bureau's token for another bureau's service); a service cannot reach another
    service's database with its own role.
-5. SIGTERM to all: each must exit 0 (graceful shutdown).
+5. The aggregator answers a county summary with every section available.
+6. SIGTERM to all: each must exit 0 (graceful shutdown).
 
 Usage: topology_check.py PATH/TO/xiaokang
 """
@@ -175,8 +176,14 @@ def main() -> int:
                                 "-qAtc", "select 1"], capture_output=True, text=True)
         assert other.returncode != 0, "the water role connected to the registry database"
         print("postgres: the water role cannot connect to the registry database")
-        if "aggregator" in procs:
-            print("aggregator: running (its summary probe is in tests/aggregator.rs)")
+        assert "aggregator" in procs, "the compose topology has an aggregator"
+        summary = call("127.0.0.1:50050", "xiaokang.aggregator.v1.AggregatorService", "GetSummary",
+                       dotenv["XK_TOKEN_ADMIN"], region_prefix="420625", year=2019).summary
+        available = 1  # SECTION_STATE_AVAILABLE
+        for section in ["registry", "education", "health", "housing", "water"]:
+            state = getattr(summary, section).status.state
+            assert state == available, f"{section} section state {state}: {getattr(summary, section).status}"
+        print("aggregator: GetSummary for 420625 answered with all five sections available")
     finally:
         for name, p in procs.items():
             p.send_signal(signal.SIGTERM)

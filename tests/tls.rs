@@ -143,3 +143,92 @@ async fn mutual_tls_accepts_only_clients_with_a_certificate_from_the_ca() {
     );
     svc.stop().await.unwrap();
 }
+
+/// The aggregator calls an mTLS-only registry with its client certificate; without one,
+/// only the registry section is lost. The other services sit at a dead address here.
+#[tokio::test]
+async fn the_aggregator_calls_services_over_mutual_tls() {
+    use xk_contracts::pb::aggregator::v1::aggregator_service_client::AggregatorServiceClient;
+    use xk_contracts::pb::aggregator::v1::{GetSummaryRequest, SectionState};
+
+    let p = pki();
+    let registry = start(settings(&p, true)).await;
+    let registry_url = format!("https://localhost:{}", registry.hosted.addr.port());
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let a = l.local_addr().unwrap();
+        drop(l);
+        format!("http://{a}")
+    };
+    let (table, tokens) = xiaokang::testing::test_tokens();
+    let aggregator_token = tokens[&xk_runtime::Principal::Aggregator].clone();
+    let admin = tokens[&xk_runtime::Principal::Admin].clone();
+
+    for with_cert in [true, false] {
+        let mut upstream = xk_aggregator::Upstream::single(
+            [
+                registry_url.clone(),
+                dead.clone(),
+                dead.clone(),
+                dead.clone(),
+                dead.clone(),
+            ],
+            aggregator_token.clone(),
+        );
+        let identity =
+            with_cert.then_some((p.client_cert_pem.as_bytes(), p.client_key_pem.as_bytes()));
+        upstream.tls = Some(xk_aggregator::upstream::client_tls(
+            p.ca_pem.as_bytes(),
+            identity,
+        ));
+        upstream.default_deadline = Duration::from_secs(2);
+        let db = xiaokang::testing::TestDatabase::create("aggregator_tls")
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let agg = xiaokang::suite::host_aggregator(
+            &db.url,
+            &ServeSettings::default(),
+            table.clone(),
+            listener,
+            upstream,
+        )
+        .await
+        .unwrap();
+        xk_runtime::server::wait_until_serving(&agg.url(), "", Duration::from_secs(10))
+            .await
+            .unwrap();
+        let channel = Endpoint::from_shared(agg.url())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let mut c = AggregatorServiceClient::with_interceptor(
+            channel,
+            xiaokang::testing::Bearer(Some(admin.clone())),
+        );
+        let summary = c
+            .get_summary(GetSummaryRequest {
+                region_prefix: "420625".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .summary
+            .unwrap();
+        let state = summary.registry.unwrap().status.unwrap().state;
+        let want = if with_cert {
+            SectionState::Available
+        } else {
+            SectionState::Unavailable
+        };
+        assert_eq!(state, want as i32, "with client certificate: {with_cert}");
+        let water = summary.water.unwrap().status.unwrap().state;
+        assert_eq!(water, SectionState::Unavailable as i32, "dead address");
+        drop(c);
+        agg.shutdown().await.unwrap();
+        db.drop_now().await.unwrap();
+    }
+    registry.stop().await.unwrap();
+}

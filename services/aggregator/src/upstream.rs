@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tonic::Status;
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use xk_runtime::layers::REQUEST_ID_HEADER;
 
 use crate::domain::{MIN_CALL_BUDGET, retry_after};
@@ -36,6 +36,9 @@ pub struct Upstream {
     /// How long to wait for a TCP/HTTP2 connection to an endpoint: a dead address fails
     /// within this instead of within the whole deadline.
     pub connect_timeout: Duration,
+    /// TLS towards the services (`https://` endpoints): the CA that signed their
+    /// certificates and, for mutual TLS, the aggregator's own certificate.
+    pub tls: Option<ClientTlsConfig>,
 }
 
 /// Default for [`Upstream::default_deadline`]: long enough for a county's GROUP BYs
@@ -70,11 +73,43 @@ pub struct UpstreamArgs {
     /// Upstream budget when the caller sends no deadline, in ms.
     #[arg(long, env = "XK_AGGREGATOR_DEADLINE_MS", default_value_t = 5_000)]
     pub upstream_deadline_ms: u64,
+    /// CA certificate (PEM) that signed the services' certificates: call them over TLS.
+    #[arg(long, env = "XK_UPSTREAM_TLS_CA")]
+    pub upstream_tls_ca: Option<std::path::PathBuf>,
+    /// The aggregator's client certificate (PEM), for services that require mutual TLS.
+    #[arg(long, env = "XK_UPSTREAM_TLS_CERT", requires_all = ["upstream_tls_key", "upstream_tls_ca"])]
+    pub upstream_tls_cert: Option<std::path::PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, env = "XK_UPSTREAM_TLS_KEY", requires = "upstream_tls_cert")]
+    pub upstream_tls_key: Option<std::path::PathBuf>,
+}
+
+/// Client TLS from PEM texts: trust `ca`; present `identity` (cert, key) if given.
+pub fn client_tls(ca: &[u8], identity: Option<(&[u8], &[u8])>) -> ClientTlsConfig {
+    let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca));
+    if let Some((cert, key)) = identity {
+        tls = tls.identity(Identity::from_pem(cert, key));
+    }
+    tls
 }
 
 impl UpstreamArgs {
     /// The upstream configuration with `token` (from `XK_TOKEN_AGGREGATOR`).
     pub fn into_upstream(self, token: String) -> anyhow::Result<Upstream> {
+        let read = |p: &std::path::PathBuf| {
+            std::fs::read(p).map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))
+        };
+        let tls = match (
+            &self.upstream_tls_ca,
+            &self.upstream_tls_cert,
+            &self.upstream_tls_key,
+        ) {
+            (None, _, _) => None,
+            (Some(ca), Some(cert), Some(key)) => {
+                Some(client_tls(&read(ca)?, Some((&read(cert)?, &read(key)?))))
+            }
+            (Some(ca), _, _) => Some(client_tls(&read(ca)?, None)),
+        };
         let u = Upstream {
             registry: self.registry_url,
             education: self.education_url,
@@ -84,6 +119,7 @@ impl UpstreamArgs {
             token,
             default_deadline: Duration::from_millis(self.upstream_deadline_ms),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            tls,
         };
         u.validate()?;
         Ok(u)
@@ -103,6 +139,7 @@ impl Upstream {
             token,
             default_deadline: DEFAULT_DEADLINE,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            tls: None,
         }
     }
 
@@ -152,13 +189,25 @@ pub struct Clients {
     pub default_deadline: Duration,
 }
 
-fn channel(name: &str, urls: &[String], connect_timeout: Duration) -> anyhow::Result<Channel> {
+fn channel(
+    name: &str,
+    urls: &[String],
+    connect_timeout: Duration,
+    tls: Option<&ClientTlsConfig>,
+) -> anyhow::Result<Channel> {
     let endpoints = urls
         .iter()
         .map(|u| {
-            Endpoint::from_shared(u.clone())
-                .map(|e| e.connect_timeout(connect_timeout).tcp_nodelay(true))
-                .map_err(|e| anyhow::anyhow!("{name} endpoint {u:?}: {e}"))
+            let e = Endpoint::from_shared(u.clone())
+                .map_err(|e| anyhow::anyhow!("{name} endpoint {u:?}: {e}"))?
+                .connect_timeout(connect_timeout)
+                .tcp_nodelay(true);
+            match tls {
+                Some(t) => e
+                    .tls_config(t.clone())
+                    .map_err(|e| anyhow::anyhow!("{name} endpoint {u:?}: TLS: {e}")),
+                None => Ok(e),
+            }
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     match endpoints.as_slice() {
@@ -176,11 +225,11 @@ impl Clients {
         let authorization = MetadataValue::try_from(format!("Bearer {}", u.token))
             .map_err(|_| anyhow::anyhow!("the aggregator's token is not a valid header value"))?;
         Ok(Clients {
-            registry: channel("registry", &u.registry, u.connect_timeout)?,
-            education: channel("education", &u.education, u.connect_timeout)?,
-            health: channel("health", &u.health, u.connect_timeout)?,
-            housing: channel("housing", &u.housing, u.connect_timeout)?,
-            water: channel("water", &u.water, u.connect_timeout)?,
+            registry: channel("registry", &u.registry, u.connect_timeout, u.tls.as_ref())?,
+            education: channel("education", &u.education, u.connect_timeout, u.tls.as_ref())?,
+            health: channel("health", &u.health, u.connect_timeout, u.tls.as_ref())?,
+            housing: channel("housing", &u.housing, u.connect_timeout, u.tls.as_ref())?,
+            water: channel("water", &u.water, u.connect_timeout, u.tls.as_ref())?,
             authorization,
             default_deadline: u.default_deadline,
         })

@@ -20,6 +20,7 @@
 //! - [`server`]: hosting a service on a listener with health, reflection and graceful
 //!   shutdown.
 //! - [`telemetry`]: tracing setup and masking helpers for logs.
+//! - [`violation`]: field violations that carry their status kind (domain modules).
 
 pub mod auth;
 pub mod db;
@@ -32,6 +33,7 @@ pub mod policy;
 pub mod server;
 pub mod settings;
 pub mod telemetry;
+pub mod violation;
 
 pub use auth::{Bureau, Principal, ServiceSpec, TokenTable};
 pub use db::Db;

@@ -20,8 +20,6 @@ pub mod measurements;
 pub mod policy;
 pub mod validate;
 
-use std::fmt;
-
 use chrono::{Datelike, NaiveDate};
 
 pub use grading::{Assessment, Grade, Indicator, Verdict, grade};
@@ -32,77 +30,7 @@ pub use measurements::{
 pub use policy::{PolicyBook, PolicyError, Thresholds};
 pub use validate::{parse, validate};
 
-/// Which gRPC status a violation calls for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ViolationKind {
-    /// The value is malformed by itself; `INVALID_ARGUMENT`.
-    InvalidArgument,
-    /// The value breaks a rule of the standard or the policy; `FAILED_PRECONDITION`.
-    FailedPrecondition,
-}
-
-impl ViolationKind {
-    /// The status for a whole list of violations: malformed input wins, because a request
-    /// must be well-formed before its rules are worth discussing. `None` for an empty list.
-    pub fn overall(violations: &[FieldViolation]) -> Option<ViolationKind> {
-        if violations.is_empty() {
-            None
-        } else if violations
-            .iter()
-            .any(|v| v.kind == ViolationKind::InvalidArgument)
-        {
-            Some(ViolationKind::InvalidArgument)
-        } else {
-            Some(ViolationKind::FailedPrecondition)
-        }
-    }
-}
-
-/// One problem with one field of a request, in the shape of `google.rpc.BadRequest`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldViolation {
-    /// Path of the offending field (proto snake_case, dot-separated; see
-    /// [`validate::fields`]), so the caller can point at it.
-    pub field: String,
-    /// Human-readable explanation, including the limit that was broken, so the caller can
-    /// fix it.
-    pub description: String,
-    /// Whether the field is malformed or breaks a rule; selects the gRPC status code.
-    pub kind: ViolationKind,
-}
-
-impl FieldViolation {
-    /// A malformed-value violation.
-    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
-        FieldViolation {
-            field: field.into(),
-            description: description.into(),
-            kind: ViolationKind::InvalidArgument,
-        }
-    }
-
-    /// A rule violation.
-    pub fn precondition(field: impl Into<String>, description: impl Into<String>) -> Self {
-        FieldViolation {
-            field: field.into(),
-            description: description.into(),
-            kind: ViolationKind::FailedPrecondition,
-        }
-    }
-
-    /// The same violation with `prefix.` in front of its field path, for nested messages
-    /// (e.g. one item of a bulk import).
-    pub fn prefixed(mut self, prefix: &str) -> Self {
-        self.field = format!("{prefix}.{}", self.field);
-        self
-    }
-}
-
-impl fmt::Display for FieldViolation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.description)
-    }
-}
+pub use xk_runtime::violation::{FieldViolation, ViolationKind};
 
 /// True when the text is empty or only whitespace (a required field left blank).
 pub(crate) fn is_blank(s: &str) -> bool {

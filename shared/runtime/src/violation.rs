@@ -1,0 +1,107 @@
+//! Field violations that know which status they call for: malformed input
+//! (INVALID_ARGUMENT) or a broken rule (FAILED_PRECONDITION). The pure domain modules of
+//! the services return these; the api layer turns a list of them into one status.
+
+use std::fmt;
+
+/// Which gRPC status a violation calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ViolationKind {
+    /// The value is malformed by itself; `INVALID_ARGUMENT`.
+    InvalidArgument,
+    /// The value breaks a rule or conflicts with the current state; `FAILED_PRECONDITION`.
+    FailedPrecondition,
+}
+
+impl ViolationKind {
+    /// The status for a whole list of violations: malformed input wins, because a request
+    /// must be well-formed before its rules are worth discussing. `None` for an empty list.
+    pub fn overall(violations: &[FieldViolation]) -> Option<ViolationKind> {
+        if violations.is_empty() {
+            None
+        } else if violations
+            .iter()
+            .any(|v| v.kind == ViolationKind::InvalidArgument)
+        {
+            Some(ViolationKind::InvalidArgument)
+        } else {
+            Some(ViolationKind::FailedPrecondition)
+        }
+    }
+}
+
+/// One problem with one field of a request, in the shape of `google.rpc.BadRequest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    /// Path of the offending field (snake_case, dot-separated), so the caller can point at it.
+    pub field: String,
+    /// Human-readable explanation, including the limit that was broken, so the caller can fix it.
+    pub description: String,
+    /// Whether the field is malformed or breaks a rule; selects the gRPC status code.
+    pub kind: ViolationKind,
+}
+
+impl FieldViolation {
+    /// A malformed-value violation.
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        FieldViolation {
+            field: field.into(),
+            description: description.into(),
+            kind: ViolationKind::InvalidArgument,
+        }
+    }
+
+    /// A rule or state violation.
+    pub fn precondition(field: impl Into<String>, description: impl Into<String>) -> Self {
+        FieldViolation {
+            field: field.into(),
+            description: description.into(),
+            kind: ViolationKind::FailedPrecondition,
+        }
+    }
+
+    /// The same violation with `prefix.` in front of its field path, for nested messages.
+    pub fn prefixed(mut self, prefix: &str) -> Self {
+        self.field = format!("{prefix}.{}", self.field);
+        self
+    }
+}
+
+impl fmt::Display for FieldViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.description)
+    }
+}
+
+/// `Ok(())` for no violations, otherwise all of them.
+/// `Ok(())` for no violations, otherwise all of them.
+pub fn into_result(violations: Vec<FieldViolation>) -> Result<(), Vec<FieldViolation>> {
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(violations)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_input_wins_and_prefixes_nest() {
+        let rule = FieldViolation::precondition("moved_in", "before acceptance");
+        let bad = FieldViolation::invalid("area", "negative").prefixed("housing");
+        assert_eq!(bad.field, "housing.area");
+        assert_eq!(ViolationKind::overall(&[]), None);
+        assert_eq!(
+            ViolationKind::overall(std::slice::from_ref(&rule)),
+            Some(ViolationKind::FailedPrecondition)
+        );
+        assert_eq!(
+            ViolationKind::overall(&[rule, bad.clone()]),
+            Some(ViolationKind::InvalidArgument)
+        );
+        assert_eq!(bad.to_string(), "housing.area: negative");
+        assert_eq!(into_result(vec![]), Ok(()));
+    }
+}

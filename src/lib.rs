@@ -5,8 +5,10 @@
 //! - [`suite`]: which services exist and how each is hosted (the CLI and the tests share it).
 //! - [`testing`]: `spawn`-style helpers that start a real service on port 0 with a fresh
 //!   database (SQLite file or a new PostgreSQL database) and hand back authenticated clients.
+//! - [`client`]: calling a running suite: bearer tokens, service addresses, channels.
 //! - [`cli`]: the `xiaokang` commands: `up`, `serve`, `health`, `migrate`, `bench`.
 
 pub mod cli;
+pub mod client;
 pub mod suite;
 pub mod testing;

@@ -80,3 +80,106 @@ pub async fn host_aggregator(
     let routes = xk_aggregator::routes(db.clone(), settings, upstream).await?;
     start_service(AGGREGATOR, routes, db, settings, tokens, listener).await
 }
+
+/// The whole suite running in this process: the five services, then the aggregator.
+pub struct RunningSuite {
+    /// Every hosted service, the aggregator last.
+    pub hosted: Vec<HostedService>,
+}
+
+impl RunningSuite {
+    /// The URL (`http://addr`) of a service by name.
+    pub fn url(&self, name: &str) -> Option<String> {
+        self.hosted
+            .iter()
+            .find(|h| h.spec.name == name)
+            .map(|h| h.url())
+    }
+
+    /// Every service's URL, for clients.
+    pub fn addrs(&self) -> crate::client::SuiteAddrs {
+        crate::client::SuiteAddrs {
+            urls: self.hosted.iter().map(|h| (h.spec.name, h.url())).collect(),
+        }
+    }
+
+    /// Graceful shutdown, the aggregator first so it never calls a stopped service.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        for h in self.hosted.into_iter().rev() {
+            h.shutdown().await?;
+        }
+        Ok(())
+    }
+}
+
+/// Where one service of a [`start_all`] suite listens.
+pub enum Port {
+    /// The service's default port (`xiaokang up`).
+    Default,
+    /// Any free port (tests, `demo` beside a running suite).
+    Any,
+}
+
+/// Starts the five services and the aggregator in this process, each on `bind` and its
+/// own database (`database_url(name)`), each waited for until SERVING; the aggregator
+/// calls the others with `aggregator_token`.
+pub async fn start_all(
+    database_url: impl Fn(&str) -> String,
+    bind: std::net::IpAddr,
+    port: Port,
+    settings: &ServeSettings,
+    tokens: Arc<TokenTable>,
+    aggregator_token: String,
+) -> anyhow::Result<RunningSuite> {
+    use anyhow::Context;
+    use std::net::SocketAddr;
+    use std::time::Duration;
+    let port_of = |spec: &ServiceSpec| match port {
+        Port::Default => spec.default_port,
+        Port::Any => 0,
+    };
+    let mut hosted = Vec::new();
+    for spec in SERVICES {
+        let addr = SocketAddr::new(bind, port_of(spec));
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {} on {addr}", spec.name))?;
+        let h = host(*spec, &database_url(spec.name), settings, tokens.clone(), listener).await?;
+        xk_runtime::server::wait_until_serving(&h.url(), spec.grpc_name, Duration::from_secs(10))
+            .await?;
+        hosted.push(h);
+    }
+    let suite = RunningSuite { hosted };
+    let url_of = |name: &str| {
+        suite
+            .url(name)
+            .with_context(|| format!("{name} was not started"))
+    };
+    let upstream = xk_aggregator::Upstream::single(
+        [
+            url_of("registry")?,
+            url_of("education")?,
+            url_of("health")?,
+            url_of("housing")?,
+            url_of("water")?,
+        ],
+        aggregator_token,
+    );
+    let mut hosted = suite.hosted;
+    let addr = SocketAddr::new(bind, port_of(&AGGREGATOR));
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {} on {addr}", AGGREGATOR.name))?;
+    let h = host_aggregator(
+        &database_url(AGGREGATOR.name),
+        settings,
+        tokens,
+        listener,
+        upstream,
+    )
+    .await?;
+    xk_runtime::server::wait_until_serving(&h.url(), AGGREGATOR.grpc_name, Duration::from_secs(10))
+        .await?;
+    hosted.push(h);
+    Ok(RunningSuite { hosted })
+}

@@ -10,8 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tonic::metadata::MetadataValue;
-use tonic::service::Interceptor;
 use tonic::transport::{Channel, Endpoint};
 use xk_runtime::{HostedService, Principal, ServeSettings, ServiceSpec, TokenTable};
 
@@ -122,21 +120,7 @@ pub struct TestService {
     pub tokens: HashMap<Principal, String>,
 }
 
-/// Attaches `authorization: Bearer <token>` to every call (or nothing).
-#[derive(Clone)]
-pub struct Bearer(pub Option<String>);
-
-impl Interceptor for Bearer {
-    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(t) = &self.0 {
-            let v: MetadataValue<_> = format!("Bearer {t}")
-                .parse()
-                .map_err(|_| tonic::Status::internal("token is not a header value"))?;
-            req.metadata_mut().insert("authorization", v);
-        }
-        Ok(req)
-    }
-}
+pub use crate::client::Bearer;
 
 impl TestService {
     /// Starts `spec` on 127.0.0.1:0 over a fresh database and waits until it is SERVING.
@@ -190,5 +174,79 @@ impl TestService {
     pub async fn stop(self) -> anyhow::Result<()> {
         self.hosted.shutdown().await?;
         self.database.drop_now().await
+    }
+}
+
+/// The whole suite for a test: the five services and the aggregator in this process on
+/// port 0, each over its own fresh database, with the test tokens.
+pub struct TestSuite {
+    /// The running services, the aggregator last.
+    pub suite: crate::suite::RunningSuite,
+    /// One database per service (dropped after shutdown).
+    pub databases: Vec<TestDatabase>,
+    /// Token per principal.
+    pub tokens: HashMap<Principal, String>,
+}
+
+impl TestSuite {
+    /// Starts every service with default settings over databases of the
+    /// `XK_TEST_DATABASE` kind.
+    pub async fn start() -> anyhow::Result<TestSuite> {
+        Self::start_with(ServeSettings::default()).await
+    }
+
+    /// As [`TestSuite::start`], with settings for every service.
+    pub async fn start_with(settings: ServeSettings) -> anyhow::Result<TestSuite> {
+        let names: Vec<&str> = crate::suite::SERVICES
+            .iter()
+            .chain(std::iter::once(&crate::suite::AGGREGATOR))
+            .map(|s| s.name)
+            .collect();
+        let mut databases = Vec::new();
+        let mut urls = HashMap::new();
+        for name in names {
+            let db = TestDatabase::create(name).await?;
+            urls.insert(name.to_string(), db.url.clone());
+            databases.push(db);
+        }
+        let (table, tokens) = test_tokens();
+        let suite = crate::suite::start_all(
+            |name| urls.get(name).cloned().unwrap_or_default(),
+            std::net::IpAddr::from([127, 0, 0, 1]),
+            crate::suite::Port::Any,
+            &settings,
+            table,
+            tokens[&Principal::Aggregator].clone(),
+        )
+        .await?;
+        Ok(TestSuite {
+            suite,
+            databases,
+            tokens,
+        })
+    }
+
+    /// The URL of a service by name (`registry`, …, `aggregator`).
+    pub fn url(&self, name: &str) -> String {
+        self.suite.url(name).unwrap_or_default()
+    }
+
+    /// A channel to a service by name.
+    pub async fn channel(&self, name: &str) -> anyhow::Result<Channel> {
+        Ok(Endpoint::from_shared(self.url(name))?.connect().await?)
+    }
+
+    /// The bearer interceptor of a principal.
+    pub fn bearer(&self, p: Principal) -> Bearer {
+        Bearer(Some(self.tokens[&p].clone()))
+    }
+
+    /// Graceful shutdown of every service, then drop the databases.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.suite.shutdown().await?;
+        for db in self.databases {
+            db.drop_now().await?;
+        }
+        Ok(())
     }
 }

@@ -23,55 +23,26 @@ pub async fn up(data_dir: &Path, bind: IpAddr, exit_after_start: bool) -> anyhow
     let (table, tokens) = TokenTable::load_or_create(&tokens_path, admin.as_deref())?;
     let table = Arc::new(table);
     let settings = ServeSettings::default();
-    let mut hosted = Vec::new();
-    for spec in suite::SERVICES {
-        let addr = SocketAddr::new(bind, spec.default_port);
-        let listener = TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("binding {} on {addr}", spec.name))?;
-        let url = format!("sqlite://{}/{}.db", data_dir.display(), spec.name);
-        let h = suite::host(*spec, &url, &settings, table.clone(), listener).await?;
-        xk_runtime::server::wait_until_serving(&h.url(), spec.grpc_name, Duration::from_secs(10))
-            .await?;
-        hosted.push(h);
-    }
-    // The aggregator last, pointed at the services just started, with its own token.
-    let url_of = |name: &str| {
-        hosted
-            .iter()
-            .find(|h| h.spec.name == name)
-            .map(|h| h.url())
-            .with_context(|| format!("{name} was not started"))
-    };
-    let upstream = xk_aggregator::Upstream::single(
-        [
-            url_of("registry")?,
-            url_of("education")?,
-            url_of("health")?,
-            url_of("housing")?,
-            url_of("water")?,
-        ],
-        tokens
-            .get(&Principal::Aggregator)
-            .cloned()
-            .context("the tokens file has no aggregator token")?,
-    );
-    let spec = suite::AGGREGATOR;
-    let addr = SocketAddr::new(bind, spec.default_port);
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {} on {addr}", spec.name))?;
-    let url = format!("sqlite://{}/{}.db", data_dir.display(), spec.name);
-    let h = suite::host_aggregator(&url, &settings, table.clone(), listener, upstream).await?;
-    xk_runtime::server::wait_until_serving(&h.url(), spec.grpc_name, Duration::from_secs(10))
-        .await?;
-    hosted.push(h);
+    let aggregator_token = tokens
+        .get(&Principal::Aggregator)
+        .cloned()
+        .context("the tokens file has no aggregator token")?;
+    let suite = suite::start_all(
+        |name| format!("sqlite://{}/{name}.db", data_dir.display()),
+        bind,
+        suite::Port::Default,
+        &settings,
+        table,
+        aggregator_token,
+    )
+    .await?;
+    let hosted = &suite.hosted;
     println!(
         "xiaokang is up: {} service(s), data in {}",
         hosted.len(),
         data_dir.display()
     );
-    for h in &hosted {
+    for h in hosted {
         println!("  {:<11} {}  ({})", h.spec.name, h.addr, h.spec.grpc_name);
     }
     println!("tokens: {} (mode 0600)", tokens_path.display());
@@ -89,10 +60,7 @@ pub async fn up(data_dir: &Path, bind: IpAddr, exit_after_start: bool) -> anyhow
         println!("Ctrl-C or SIGTERM stops it gracefully.");
         xk_runtime::server::shutdown_signal().await;
     }
-    // The aggregator (last started) stops first, so it never calls a stopped service.
-    for h in hosted.into_iter().rev() {
-        h.shutdown().await?;
-    }
+    suite.shutdown().await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,9 +6,11 @@
 //! - [`testing`]: `spawn`-style helpers that start a real service on port 0 with a fresh
 //!   database (SQLite file or a new PostgreSQL database) and hand back authenticated clients.
 //! - [`client`]: calling a running suite: bearer tokens, service addresses, channels.
+//! - [`demo`]: the demo county (Gucheng's published 2019 figures), its loader and checks.
 //! - [`cli`]: the `xiaokang` commands: `up`, `serve`, `health`, `migrate`, `bench`.
 
 pub mod cli;
 pub mod client;
+pub mod demo;
 pub mod suite;
 pub mod testing;

@@ -1,6 +1,7 @@
 //! The `xiaokang` commands.
 
 mod bench;
+mod demo;
 mod serve;
 
 use std::path::PathBuf;
@@ -33,7 +34,14 @@ pub enum Command {
         /// Stop after starting (for checks in scripts); normally runs until Ctrl-C/SIGTERM.
         #[arg(long, hide = true)]
         exit_after_start: bool,
+        /// Load the demo county (Gucheng's published 2019 figures) if the data is empty,
+        /// print the county summary, then keep serving.
+        #[arg(long)]
+        demo: bool,
     },
+    /// Load the demo county through the public RPCs (starting the suite if none is
+    /// running) and print the county summary against the published figures.
+    Demo(demo::DemoArgs),
     /// Run one service.
     Serve {
         /// Which service: registry, …
@@ -77,7 +85,9 @@ impl Cli {
                 data_dir,
                 bind,
                 exit_after_start,
-            } => serve::up(&data_dir, bind, exit_after_start).await,
+                demo,
+            } => serve::up(&data_dir, bind, exit_after_start, demo).await,
+            Command::Demo(args) => demo::demo(args).await,
             Command::Serve {
                 name,
                 settings,

@@ -13,7 +13,12 @@ use xk_runtime::{Principal, ServeSettings, TokenTable};
 use crate::suite;
 
 /// `xiaokang up`.
-pub async fn up(data_dir: &Path, bind: IpAddr, exit_after_start: bool) -> anyhow::Result<ExitCode> {
+pub async fn up(
+    data_dir: &Path,
+    bind: IpAddr,
+    exit_after_start: bool,
+    demo: bool,
+) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let tokens_path = data_dir.join("tokens.toml");
@@ -56,12 +61,17 @@ pub async fn up(data_dir: &Path, bind: IpAddr, exit_after_start: bool) -> anyhow
                 .unwrap_or_default()
         );
     }
+    let mut code = ExitCode::SUCCESS;
+    if demo {
+        code =
+            super::demo::load_and_print(&suite.addrs(), &tokens, crate::demo::DEFAULT_SEED).await?;
+    }
     if !exit_after_start {
         println!("Ctrl-C or SIGTERM stops it gracefully.");
         xk_runtime::server::shutdown_signal().await;
     }
     suite.shutdown().await?;
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }
 
 /// Tokens for `serve`: the tokens file if given, plus `XK_TOKEN_<PRINCIPAL>` variables

@@ -193,7 +193,11 @@ fn section<R, T, G>(
 pub fn combine(key: &SummaryKey, a: Answers) -> Summary {
     let (rs, rt, rg) = section("registry", a.registry, |r| (r.total, r.groups));
     let (es, et, eg) = section("education", a.education, |r| (r.total, r.groups));
-    let (hs, ht, hg) = section("health", a.health, |r| (r.total, r.groups));
+    let mut institutions = None;
+    let (hs, ht, hg) = section("health", a.health, |r| {
+        institutions = r.institutions;
+        (r.total, r.groups)
+    });
     let (os, ot, og) = section("housing", a.housing, |r| (r.total, r.groups));
     let (ws, wt, wg) = section("water", a.water, |r| (r.total, r.groups));
     let ok = |s: &SectionStatus| s.state == SectionState::Available as i32;
@@ -258,6 +262,7 @@ pub fn combine(key: &SummaryKey, a: Answers) -> Summary {
             status: Some(hs),
             total: ht,
             groups: hg,
+            institutions,
         }),
         housing: Some(HousingSection {
             status: Some(os),

@@ -250,9 +250,11 @@ impl HealthApi {
         };
         let groups = summary::summarize(self.db.conn(), &q).await?;
         let total = summary::total(prefix.as_str(), &groups);
+        let institutions = summary::institutions(self.db.conn()).await?;
         Ok(SummarizeByRegionResponse {
             groups,
             total: Some(total),
+            institutions: Some(institutions),
         })
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
-use xk_contracts::pb::health::v1::RegionHealth;
+use xk_contracts::pb::health::v1::{InstitutionCounts, RegionHealth};
 use xk_runtime::db::placeholder;
 
 use super::prefix_range;
@@ -188,4 +188,37 @@ pub fn total(prefix: &str, groups: &[RegionHealth]) -> RegionHealth {
         t.people_over_cap += g.people_over_cap;
     }
     t
+}
+
+#[derive(Debug, FromQueryResult)]
+struct InstitutionRow {
+    designated: i64,
+    in_county: i64,
+    one_stop: i64,
+    treat_first: i64,
+}
+
+/// Counts of the designated institutions, in one SQL aggregate.
+pub async fn institutions<C: ConnectionTrait>(conn: &C) -> Result<InstitutionCounts, HealthError> {
+    let backend = conn.get_database_backend();
+    let flag =
+        |c: &str| format!("CAST(COALESCE(SUM(CASE WHEN {c} THEN 1 ELSE 0 END), 0) AS BIGINT)");
+    let sql = format!(
+        "SELECT COUNT(*) AS designated, {} AS in_county, {} AS one_stop, {} AS treat_first \
+         FROM institutions",
+        flag("in_county"),
+        flag("one_stop"),
+        flag("treat_first_pay_later")
+    );
+    let row = InstitutionRow::find_by_statement(Statement::from_string(backend, sql))
+        .one(conn)
+        .await?;
+    Ok(
+        row.map_or_else(InstitutionCounts::default, |r| InstitutionCounts {
+            designated: r.designated,
+            in_county: r.in_county,
+            one_stop: r.one_stop,
+            treat_first_pay_later: r.treat_first,
+        }),
+    )
 }

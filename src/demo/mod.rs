@@ -1,0 +1,128 @@
+//! The demo county: Gucheng (420625) as its 2019 report describes it, generated
+//! deterministically from a seed and loaded through the public RPCs only, as each bureau's
+//! system would, with that bureau's token.
+//!
+//! Module map:
+//! - [`published`]: the acceptance table of DOMAIN.md §1 (what must come out).
+//! - [`names`]: townships, village and person names.
+//! - [`people`]: resident ids, birth dates, household composition.
+//! - [`registry`], [`education`], [`health`], [`housing`], [`water`]: each bureau's
+//!   records, planned from the archive so identifiers agree across services.
+//! - [`load`]: sends a planned county to a running suite (client-streaming imports where
+//!   they exist, bounded-concurrency unary calls elsewhere) with a progress bar per service.
+//! - [`check`]: compares the aggregator's summary with the published figures.
+//! - [`run`]: load if empty, read the summary back, check it (`demo`, `up --demo`, tests).
+
+pub mod check;
+pub mod education;
+pub mod health;
+pub mod housing;
+pub mod load;
+pub mod names;
+pub mod people;
+pub mod published;
+pub mod registry;
+pub mod run;
+pub mod water;
+
+use chrono::NaiveDate;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use xk_contracts::pb::registry::v1::{Household, RemoveMemberRequest, Village};
+
+/// The seed `xiaokang demo` uses unless told otherwise.
+pub const DEFAULT_SEED: u64 = 420_625;
+
+/// A whole county, planned: every request each bureau will send.
+#[derive(Debug, Clone)]
+pub struct County {
+    /// The seed it was generated from (also in every request id, so a reload is a replay).
+    pub seed: u64,
+    /// The day ages and school years were counted at.
+    pub today: NaiveDate,
+    /// Villages and communities.
+    pub villages: Vec<Village>,
+    /// Households (archive and edge), with the members removed later still in them.
+    pub households: Vec<Household>,
+    /// Baseline members removed since 2014, replayed after the import.
+    pub removals: Vec<RemoveMemberRequest>,
+    /// Households that exited in 2019 (the exit-accuracy check asks about each).
+    pub exited_in_year: Vec<String>,
+    /// Education Bureau.
+    pub education: education::EducationLoad,
+    /// Medical Security Bureau.
+    pub health: health::HealthLoad,
+    /// Relocation office.
+    pub housing: housing::HousingLoad,
+    /// Water Resources Bureau.
+    pub water: water::WaterLoad,
+}
+
+impl County {
+    /// Gucheng from `seed`, with ages and school years counted at `today`. The same seed
+    /// and day give the same county, byte for byte.
+    pub fn generate(seed: u64, today: NaiveDate) -> County {
+        Self::generate_for(seed, today, published::COUNTY)
+    }
+
+    /// The same county shape under another 6-digit county code (growth benchmarks load
+    /// several counties side by side; ids never collide because the code is in them).
+    pub fn generate_for(seed: u64, today: NaiveDate, county: &str) -> County {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut ids = people::IdAllocator::default();
+        let mut archive = registry::generate(&mut rng, &mut ids, county, today);
+        let education = education::generate(&mut rng, &mut ids, &mut archive, seed, today);
+        let health = health::generate(&mut rng, &archive, seed);
+        let housing = housing::generate(&mut rng, &archive, seed, county);
+        let water = water::generate(&mut rng, &archive);
+        let mut extra: Vec<Option<&people::Person>> = vec![None; archive.homes.len()];
+        for (i, person, _, _) in &archive.removed {
+            extra[*i] = Some(person);
+        }
+        let households = archive
+            .homes
+            .iter()
+            .zip(&extra)
+            .map(|(h, x)| registry::household_pb(&mut rng, h, *x))
+            .collect();
+        let removals = archive
+            .removed
+            .iter()
+            .map(|(i, person, reason, on)| {
+                registry::removal_pb(seed, &archive.homes[*i], person, *reason, *on)
+            })
+            .collect();
+        let exited_in_year = archive
+            .homes
+            .iter()
+            .filter(|h| h.group == registry::Group::Exited2019)
+            .map(|h| h.id.clone())
+            .collect();
+        County {
+            seed,
+            today,
+            villages: archive.villages,
+            households,
+            removals,
+            exited_in_year,
+            education,
+            health,
+            housing,
+            water,
+        }
+    }
+
+    /// Every person's resident id and name the county holds (the privacy test looks for
+    /// them in the logs).
+    pub fn identities(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.households
+            .iter()
+            .flat_map(|h| &h.members)
+            .map(|m| (m.resident_id.as_str(), m.name.as_str()))
+    }
+}
+
+/// Today in the county (UTC+8).
+pub fn county_today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}

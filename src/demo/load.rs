@@ -13,7 +13,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tonic::codegen::InterceptedService;
 use tonic::transport::Channel;
 use xk_contracts::pb::education::v1::education_service_client::EducationServiceClient;
-use xk_contracts::pb::education::v1::{ImportStudentsRequest, Student};
+use xk_contracts::pb::education::v1::{ImportStudentsRequest, RecordVisitRequest, Student};
 use xk_contracts::pb::health::v1::health_insurance_service_client::HealthInsuranceServiceClient as HealthServiceClient;
 use xk_contracts::pb::health::v1::{Enrolment, ImportEnrolmentsRequest, UpsertInstitutionRequest};
 use xk_contracts::pb::housing::v1::housing_service_client::HousingServiceClient;
@@ -261,9 +261,25 @@ async fn load_education(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow:
         let mut c = c.clone();
         async move { c.send_letter(request(r)).await.map(|_| ()) }
     });
-    let visits = unary_all(&e.visits, bar, |r| {
+    // A student's visits go in order (each updates the student's record); students in
+    // parallel.
+    let mut per_student: Vec<Vec<RecordVisitRequest>> = Vec::new();
+    for v in &e.visits {
+        match per_student.last_mut() {
+            Some(last) if last[0].resident_id == v.resident_id => last.push(v.clone()),
+            _ => per_student.push(vec![v.clone()]),
+        }
+    }
+    let visits = unary_all(&per_student, bar, |visits| {
         let mut c = c.clone();
-        async move { c.record_visit(request(r)).await.map(|_| ()) }
+        async move {
+            let n = visits.len() as u64;
+            for v in visits {
+                c.record_visit(request(v)).await?;
+            }
+            bar.inc(n.saturating_sub(1));
+            Ok(())
+        }
     });
     let subsidies = unary_all(&e.subsidies, bar, |r| {
         let mut c = c.clone();

@@ -197,6 +197,11 @@ impl TestSuite {
 
     /// As [`TestSuite::start`], with settings for every service.
     pub async fn start_with(settings: ServeSettings) -> anyhow::Result<TestSuite> {
+        Self::start_as(TestDb::from_env(), settings).await
+    }
+
+    /// As [`TestSuite::start_with`], on the given kind of database (benchmarks).
+    pub async fn start_as(kind: TestDb, settings: ServeSettings) -> anyhow::Result<TestSuite> {
         let names: Vec<&str> = crate::suite::SERVICES
             .iter()
             .chain(std::iter::once(&crate::suite::AGGREGATOR))
@@ -205,7 +210,7 @@ impl TestSuite {
         let mut databases = Vec::new();
         let mut urls = HashMap::new();
         for name in names {
-            let db = TestDatabase::create(name).await?;
+            let db = TestDatabase::create_as(kind, name).await?;
             urls.insert(name.to_string(), db.url.clone());
             databases.push(db);
         }

@@ -95,10 +95,10 @@ pub fn generate(rng: &mut impl Rng, archive: &Archive, seed: u64) -> HealthLoad 
                 continue;
             }
             let (chance, lo, hi) = match person.health {
-                HealthCondition::SeriousIllness => (0.8, 800_000, 9_000_000),
-                HealthCondition::ChronicIllness => (0.35, 100_000, 1_200_000),
-                HealthCondition::Disabled => (0.15, 100_000, 2_000_000),
-                _ => (0.01, 100_000, 800_000),
+                HealthCondition::SeriousIllness => (0.2, 800_000, 9_000_000),
+                HealthCondition::ChronicIllness => (0.045, 100_000, 1_200_000),
+                HealthCondition::Disabled => (0.02, 100_000, 2_000_000),
+                _ => (0.0012, 100_000, 800_000),
             };
             if !rng.random_bool(chance) {
                 continue;

@@ -150,7 +150,7 @@ pub async fn load(
     let hea = svc(addrs, "health", token(Bureau::MedicalSecurity))?;
     let hou = svc(addrs, "housing", token(Bureau::Relocation))?;
     let wat = svc(addrs, "water", token(Bureau::WaterResources))?;
-    let r_len = (county.villages.len() + county.households.len() + county.removals.len()) as u64;
+    let r_len = (county.villages.len() + county.households.len()) as u64;
     let e = &county.education;
     let e_len =
         (e.students.len() + e.letters.len() + e.visits.len() + e.subsidies.len() + 1) as u64;
@@ -229,12 +229,7 @@ async fn load_registry(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::
         .import_households(request(stream))
         .await
         .context("ImportHouseholds")?;
-    unary_all(&county.removals, bar, |r| {
-        let mut c = c.clone();
-        async move { c.remove_member(request(r)).await.map(|_| ()) }
-    })
-    .await
-    .context("RemoveMember")
+    Ok(())
 }
 
 async fn load_education(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::Result<()> {

@@ -28,7 +28,7 @@ pub mod water;
 use chrono::NaiveDate;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use xk_contracts::pb::registry::v1::{Household, RemoveMemberRequest, Village};
+use xk_contracts::pb::registry::v1::{Household, Village};
 
 /// The seed `xiaokang demo` uses unless told otherwise.
 pub const DEFAULT_SEED: u64 = 420_625;
@@ -42,10 +42,8 @@ pub struct County {
     pub today: NaiveDate,
     /// Villages and communities.
     pub villages: Vec<Village>,
-    /// Households (archive and edge), with the members removed later still in them.
+    /// Households (archive and edge), with the members who left since 2014 as history.
     pub households: Vec<Household>,
-    /// Baseline members removed since 2014, replayed after the import.
-    pub removals: Vec<RemoveMemberRequest>,
     /// Households that exited in 2019 (the exit-accuracy check asks about each).
     pub exited_in_year: Vec<String>,
     /// Education Bureau.
@@ -68,29 +66,29 @@ impl County {
     /// The same county shape under another 6-digit county code (growth benchmarks load
     /// several counties side by side; ids never collide because the code is in them).
     pub fn generate_for(seed: u64, today: NaiveDate, county: &str) -> County {
+        Self::generate_scaled(seed, today, county, 1)
+    }
+
+    /// The county with every archive group `scale` times as large (growth benchmarks:
+    /// 1 ≈ 50,000 people, 10 ≈ 500,000, 20 ≈ 1,000,000). Only scale 1 reproduces the
+    /// published figures.
+    pub fn generate_scaled(seed: u64, today: NaiveDate, county: &str, scale: u32) -> County {
         let mut rng = StdRng::seed_from_u64(seed);
         let mut ids = people::IdAllocator::default();
-        let mut archive = registry::generate(&mut rng, &mut ids, county, today);
+        let mut archive = registry::generate(&mut rng, &mut ids, county, today, scale);
         let education = education::generate(&mut rng, &mut ids, &mut archive, seed, today);
         let health = health::generate(&mut rng, &archive, seed);
         let housing = housing::generate(&mut rng, &archive, seed, county);
         let water = water::generate(&mut rng, &archive);
-        let mut extra: Vec<Option<&people::Person>> = vec![None; archive.homes.len()];
-        for (i, person, _, _) in &archive.removed {
-            extra[*i] = Some(person);
+        let mut left: Vec<Option<_>> = vec![None; archive.homes.len()];
+        for (i, person, reason, on) in &archive.removed {
+            left[*i] = Some((person, *reason, *on));
         }
         let households = archive
             .homes
             .iter()
-            .zip(&extra)
+            .zip(&left)
             .map(|(h, x)| registry::household_pb(&mut rng, h, *x))
-            .collect();
-        let removals = archive
-            .removed
-            .iter()
-            .map(|(i, person, reason, on)| {
-                registry::removal_pb(seed, &archive.homes[*i], person, *reason, *on)
-            })
             .collect();
         let exited_in_year = archive
             .homes
@@ -103,7 +101,6 @@ impl County {
             today,
             villages: archive.villages,
             households,
-            removals,
             exited_in_year,
             education,
             health,

@@ -16,9 +16,9 @@
 //!
 //! Edge households (边缘户, monitored, not in the archive): 115 / 306, so monitored makes
 //! 275 / 736. Members born after their household was identified enter the archive in
-//! their birth year; the 2014 cohort's shortfall to 51,125 is made of extra members
-//! (elderly parents who died, children who married out or moved) added to households of
-//! the rest and removed with RemoveMember.
+//! their birth year; the 2014 cohort's shortfall to 51,125 is made of members who left
+//! since (elderly parents who died, children who married out or moved), imported as the
+//! households' history with their removal date and reason.
 
 use chrono::NaiveDate;
 use rand::Rng;
@@ -90,14 +90,15 @@ pub struct Home {
     pub income: [i64; 2],
 }
 
-/// The archive: villages, households, and the removals to replay after the import.
+/// The archive: villages, households, and the members who left since 2014.
 #[derive(Debug, Clone)]
 pub struct Archive {
     /// Every village and community.
     pub villages: Vec<Village>,
     /// Every household, archive and edge, in import order.
     pub homes: Vec<Home>,
-    /// Baseline members added to households and removed afterwards, with the household.
+    /// Baseline members who left since (household index, person, why, when): imported as
+    /// the household's history.
     pub removed: Vec<(usize, Person, RemovalReason, NaiveDate)>,
 }
 
@@ -186,19 +187,22 @@ fn years(rng: &mut impl Rng, group: Group) -> (i32, i32) {
 }
 
 /// Generates the archive of one county (`county`: 6-digit code) from `rng`, ages counted
-/// at `today`. `prefix` makes household ids unique across counties.
+/// at `today`. `scale` multiplies every group (1 = the published county; growth
+/// benchmarks use more, and then the baseline removals are left out).
 pub fn generate(
     rng: &mut impl Rng,
     ids: &mut IdAllocator,
     county: &str,
     today: NaiveDate,
+    scale: u32,
 ) -> Archive {
     let villages = villages(rng, county);
     let mut homes = Vec::new();
     let mut n = 0u32;
     for (group, households, people) in GROUPS {
         let elderly = group == Group::Relocated;
-        for size in sizes(rng, households, people) {
+        let k = scale.max(1);
+        for size in sizes(rng, households * k as usize, people * i64::from(k)) {
             n += 1;
             let village = villages[rng.random_range(0..villages.len())]
                 .village_code
@@ -213,7 +217,7 @@ pub fn generate(
             }
             .household(size, elderly && size <= 2);
             homes.push(Home {
-                id: format!("GC{}-{n:06}", &county[4..]),
+                id: format!("GC{}-{n:07}", &county[4..]),
                 village,
                 group,
                 members,
@@ -230,7 +234,11 @@ pub fn generate(
         .flat_map(|h| &h.members)
         .filter(|m| m.registered_year == p::BASELINE_YEAR)
         .count() as i64;
-    let shortfall = (p::BASELINE_PEOPLE - cohort).max(0) as usize;
+    let shortfall = if scale <= 1 {
+        (p::BASELINE_PEOPLE - cohort).max(0) as usize
+    } else {
+        0
+    };
     let mut rest: Vec<usize> = (0..homes.len())
         .filter(|&i| homes[i].group == Group::Rest)
         .collect();
@@ -325,11 +333,19 @@ fn causes(rng: &mut impl Rng, home: &Home) -> Vec<i32> {
     out
 }
 
-/// The household as the registry imports it; `extra` is a member removed afterwards.
-pub fn household_pb(rng: &mut impl Rng, home: &Home, extra: Option<&Person>) -> Household {
+/// The household as the registry imports it, with the member who left since 2014 (if
+/// any) carried as history: removal date and reason.
+pub fn household_pb(
+    rng: &mut impl Rng,
+    home: &Home,
+    removed: Option<(&Person, RemovalReason, NaiveDate)>,
+) -> Household {
     let mut members: Vec<Member> = home.members.iter().map(member_pb).collect();
-    if let Some(x) = extra {
-        members.push(member_pb(x));
+    if let Some((x, reason, on)) = removed {
+        let mut m = member_pb(x);
+        m.removed_on = Some(date_to_pb(on));
+        m.removal_reason = reason as i32;
+        members.push(m);
     }
     let (status, monitoring) = match home.group {
         Group::Identified2019 | Group::Poor2014 => (ArchiveStatus::Poor, None),
@@ -380,23 +396,6 @@ pub fn household_pb(rng: &mut impl Rng, home: &Home, extra: Option<&Person>) -> 
         incomes,
         timeline: vec![],
         etag: String::new(),
-    }
-}
-
-/// RemoveMember for a planned removal.
-pub fn removal_pb(
-    seed: u64,
-    home: &Home,
-    person: &Person,
-    reason: RemovalReason,
-    on: NaiveDate,
-) -> RemoveMemberRequest {
-    RemoveMemberRequest {
-        request_id: format!("demo-{seed}-remove-{}", &person.id[..17]),
-        household_id: home.id.clone(),
-        resident_id: person.id.clone(),
-        reason: reason as i32,
-        removed_on: Some(date_to_pb(on)),
     }
 }
 

@@ -6,9 +6,12 @@
 //! - `services`: education, health, housing and water loaded with a demo-sized county
 //!   through their import RPCs (rows/s, health's SettleCase/s), then SummarizeByRegion
 //!   latency (p50/p99/max).
+//! - `summary`: the demo county in the whole suite; GetSummary p50/p99 against the five
+//!   SummarizeByRegion calls it fans out to, each timed on its own.
 
 mod registry;
 mod services;
+mod summary;
 
 use std::process::ExitCode;
 
@@ -19,6 +22,9 @@ pub enum BenchCommand {
     Registry(registry::RegistryBenchArgs),
     /// The four guarantee services: import rate and summary latency.
     Services(services::ServicesBenchArgs),
+    /// The demo county in the whole suite: GetSummary against its five
+    /// SummarizeByRegion calls.
+    Summary(summary::SummaryBenchArgs),
 }
 
 /// Benchmark options.
@@ -34,5 +40,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         BenchCommand::Registry(a) => registry::run(a).await,
         BenchCommand::Services(a) => services::run(a).await,
+        BenchCommand::Summary(a) => summary::run(a).await,
     }
 }

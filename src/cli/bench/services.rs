@@ -78,15 +78,15 @@ pub struct ServicesBenchArgs {
 
 /// Latency of the timed summary calls, in milliseconds.
 #[derive(Debug, Clone, Copy)]
-struct Summary {
+pub(super) struct Summary {
     /// Calls timed.
-    calls: u64,
+    pub(super) calls: u64,
     /// Median.
-    p50_ms: f64,
+    pub(super) p50_ms: f64,
     /// 99th percentile.
-    p99_ms: f64,
+    pub(super) p99_ms: f64,
     /// Slowest call.
-    max_ms: f64,
+    pub(super) max_ms: f64,
 }
 
 impl Summary {
@@ -213,7 +213,7 @@ impl Running {
 }
 
 /// Makes `WARM_UP_CALLS` untimed calls, then `n` timed ones, one after the other.
-async fn time_calls<F, Fut>(n: u32, call: F) -> anyhow::Result<Summary>
+pub(super) async fn time_calls<F, Fut>(n: u32, call: F) -> anyhow::Result<Summary>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<(), tonic::Status>>,

@@ -133,7 +133,14 @@ impl RegistryApi {
         };
         let mut v = Violations::new();
         let policy = self.policy.for_year(h.identified_year);
-        validate::new_household(&mut h, "household.", today, policy, &mut v);
+        validate::new_household(
+            &mut h,
+            "household.",
+            today,
+            policy,
+            validate::Origin::Create,
+            &mut v,
+        );
         v.into_result()?;
         h.etag.clear();
         let detail = format!("registered as {}", status_name(h.status));
@@ -184,7 +191,7 @@ impl RegistryApi {
                 "required: send the etag of the version you changed",
             );
         }
-        validate::common_fields(&mut new, "household.", today, &mut v);
+        validate::common_fields(&mut new, "household.", today, validate::Origin::Create, &mut v);
         v.into_result()?;
         let id = id.unwrap_or_default();
         let etag = new.etag.clone();
@@ -234,7 +241,14 @@ impl RegistryApi {
             }
             for (i, h) in households.iter_mut().enumerate() {
                 let policy = self.policy.for_year(h.identified_year);
-                validate::new_household(h, &format!("{bp}households[{i}]."), today, policy, &mut v);
+                validate::new_household(
+                    h,
+                    &format!("{bp}households[{i}]."),
+                    today,
+                    policy,
+                    validate::Origin::Import,
+                    &mut v,
+                );
                 h.etag.clear();
                 let detail = format!("registered as {} (import)", status_name(h.status));
                 rules::append_event(h, EventKind::Registered, today, detail);

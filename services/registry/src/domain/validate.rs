@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use chrono::{Datelike, NaiveDate};
 use xk_contracts::convert::date_from_pb;
-use xk_contracts::pb::registry::v1::{
+use xk_contracts::pb::registry::v1::{Member, RemovalReason, 
     ArchiveStatus, HealthCondition, Household, LabourCapacity, MonitoringCategory, MonitoringStage,
     PovertyCause, Relation,
 };
@@ -38,6 +38,17 @@ fn enum_ok<E: TryFrom<i32>>(v: i32) -> bool {
     v != 0 && E::try_from(v).is_ok()
 }
 
+/// Where a new household comes from: what its members may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// CreateHousehold: a household as it stands; members leave later through
+    /// RemoveMember.
+    Create,
+    /// ImportHouseholds: an existing archive moved over with its history, so members who
+    /// left before the import arrive with their removal date and reason.
+    Import,
+}
+
 /// Normalises and checks a household for creation or import. `p` is the field path
 /// prefix (`household.` or `households[3].`). Resident ids are normalised (lowercase x to
 /// X) and members' registered years defaulted in place.
@@ -46,13 +57,14 @@ pub fn new_household(
     p: &str,
     today: NaiveDate,
     policy: &RegistryPolicy,
+    origin: Origin,
     v: &mut Violations,
 ) {
     v.check(
         format!("{p}household_id"),
         HouseholdId::parse(&h.household_id),
     );
-    common_fields(h, p, today, v);
+    common_fields(h, p, today, origin, v);
     let status = ArchiveStatus::try_from(h.status).unwrap_or(ArchiveStatus::Unspecified);
     let year = today.year();
     if h.identified_year < policy.earliest_identified_year || h.identified_year > year {
@@ -206,7 +218,14 @@ pub fn new_household(
 }
 
 /// Checks the fields a create and an update share: village, causes, members.
-pub fn common_fields(h: &mut Household, p: &str, today: NaiveDate, v: &mut Violations) {
+pub fn common_fields(
+    h: &mut Household,
+    p: &str,
+    today: NaiveDate,
+    origin: Origin,
+    v: &mut Violations,
+) {
+    let identified_year = h.identified_year;
     v.check(
         format!("{p}village_code"),
         RegionCode::parse(&h.village_code),
@@ -270,13 +289,54 @@ pub fn common_fields(h: &mut Household, p: &str, today: NaiveDate, v: &mut Viola
             );
         }
         if m.removed_on.is_some() || m.removal_reason != 0 {
-            v.add(f("removed_on"), "output only: use RemoveMember");
+            if origin == Origin::Import {
+                removal_history(m, identified_year, today, &f, v);
+            } else {
+                v.add(
+                    f("removed_on"),
+                    "output only on create: use RemoveMember (ImportHouseholds carries history)",
+                );
+            }
         }
     }
     if !h.members.is_empty() && heads != 1 {
         v.add(
             format!("{p}members"),
             format!("exactly one member must be the head (RELATION_HEAD), found {heads}"),
+        );
+    }
+}
+
+/// A member who left before an import: date and reason both given, the date a real day
+/// between the start of the person's registration year and today, never the head.
+fn removal_history(
+    m: &Member,
+    identified_year: i32,
+    today: NaiveDate,
+    f: &dyn Fn(&str) -> String,
+    v: &mut Violations,
+) {
+    if !enum_ok::<RemovalReason>(m.removal_reason) {
+        v.add(
+            f("removal_reason"),
+            format!("a removed member needs a known reason, got {}", m.removal_reason),
+        );
+    }
+    if m.relation == Relation::Head as i32 {
+        v.add(f("removed_on"), "the head cannot be a removed member");
+    }
+    let Some(d) = &m.removed_on else {
+        v.add(f("removed_on"), "required with removal_reason");
+        return;
+    };
+    let Some(on) = v.check(f("removed_on"), date_from_pb(d)) else {
+        return;
+    };
+    let from = m.registered_year.max(identified_year);
+    if on.year() < from || on > today {
+        v.add(
+            f("removed_on"),
+            format!("must be between the registration year {from} and today, got {on}"),
         );
     }
 }
@@ -299,7 +359,7 @@ mod tests {
         let mut h = household("HH1", ArchiveStatus::Poor);
         h.members[0].resident_id = h.members[0].resident_id.to_lowercase();
         let mut v = Violations::new();
-        new_household(&mut h, "household.", today(), &policy(), &mut v);
+        new_household(&mut h, "household.", today(), &policy(), Origin::Create, &mut v);
         assert!(v.is_empty(), "{v:?}");
         assert!(
             h.members[0]
@@ -318,7 +378,7 @@ mod tests {
         h.members.push(h.members[0].clone());
         h.exited_year = 2019;
         let mut v = Violations::new();
-        new_household(&mut h, "household.", today(), &policy(), &mut v);
+        new_household(&mut h, "household.", today(), &policy(), Origin::Create, &mut v);
         let f = fields(&v);
         for want in [
             "household.household_id",
@@ -338,13 +398,13 @@ mod tests {
         let mut h = household("HH1", ArchiveStatus::Poor);
         h.members.clear();
         let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), &mut v);
+        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
         assert_eq!(fields(&v), ["members"]);
 
         let mut h = household("HH1", ArchiveStatus::Poor);
         h.members[1].relation = Relation::Head as i32;
         let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), &mut v);
+        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
         assert_eq!(fields(&v), ["members"]);
         assert!(v.items()[0].1.contains("found 2"));
     }
@@ -353,7 +413,7 @@ mod tests {
     fn status_and_monitoring_must_fit() {
         let mut h = household("HH1", ArchiveStatus::MonitoredOnly);
         let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), &mut v);
+        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
         assert_eq!(fields(&v), ["monitoring"]);
 
         let mut h = household("HH1", ArchiveStatus::Poor);
@@ -361,7 +421,7 @@ mod tests {
             MonitoringCategory::Edge,
         ));
         let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), &mut v);
+        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
         assert_eq!(fields(&v), ["monitoring.category"]);
 
         let mut h = household("HH1", ArchiveStatus::Exited);
@@ -370,7 +430,7 @@ mod tests {
             MonitoringCategory::SuddenHardship,
         ));
         let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), &mut v);
+        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
         assert_eq!(
             fields(&v),
             ["monitoring.category"],
@@ -383,11 +443,11 @@ mod tests {
         let mut h = household("HH1", ArchiveStatus::Exited);
         h.exited_year = 2013;
         let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), &mut v);
+        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
         assert_eq!(fields(&v), ["exited_year"]);
         h.exited_year = 2016;
         let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), &mut v);
+        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
         assert!(v.is_empty());
     }
 
@@ -410,10 +470,53 @@ mod tests {
         h.members[0].health = 99;
         h.causes.push(0);
         let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), &mut v);
+        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
         let f = fields(&v);
         assert!(f.contains(&"incomes[0].per_capita_net_income_fen".to_string()));
         assert!(f.contains(&"members[0].health".to_string()));
         assert!(f.contains(&"causes[1]".to_string()));
+    }
+
+    #[test]
+    fn import_carries_removed_members_create_does_not() {
+        let removed = |h: &mut Household| {
+            let mut m = h.members[0].clone();
+            m.resident_id = "11010519491231002X".into();
+            m.relation = Relation::Parent as i32;
+            m.removed_on = Some(xk_contracts::convert::date_to_pb(
+                NaiveDate::from_ymd_opt(2017, 3, 1).unwrap(),
+            ));
+            m.removal_reason = RemovalReason::Death as i32;
+            h.members.push(m);
+        };
+        let mut h = household("HH1", ArchiveStatus::Poor);
+        removed(&mut h);
+        let mut v = Violations::new();
+        new_household(&mut h.clone(), "", today(), &policy(), Origin::Import, &mut v);
+        assert!(v.is_empty(), "{:?}", v.into_status());
+        let mut v = Violations::new();
+        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
+        assert!(!v.is_empty());
+
+        // On import the history must be whole and plausible.
+        let n = h.members.len() - 1;
+        let mut bad = h.clone();
+        bad.members[n].removal_reason = 0;
+        let mut v = Violations::new();
+        new_household(&mut bad, "", today(), &policy(), Origin::Import, &mut v);
+        assert!(!v.is_empty(), "a removal without a reason is refused");
+        let mut bad = h.clone();
+        bad.members[n].removed_on = Some(xk_contracts::convert::date_to_pb(
+            NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+        ));
+        let mut v = Violations::new();
+        new_household(&mut bad, "", today(), &policy(), Origin::Import, &mut v);
+        assert!(!v.is_empty(), "a removal in the future is refused");
+        let mut bad = h.clone();
+        bad.members[0].removed_on = bad.members[n].removed_on;
+        bad.members[0].removal_reason = RemovalReason::Death as i32;
+        let mut v = Violations::new();
+        new_household(&mut bad, "", today(), &policy(), Origin::Import, &mut v);
+        assert!(!v.is_empty(), "the head is never a removed member");
     }
 }

@@ -1,0 +1,219 @@
+//! `xiaokang bench summary`: the demo county loaded into the whole suite, then
+//! GetSummary's latency against the five SummarizeByRegion calls it makes, each timed on
+//! its own. The goal: the aggregator adds less than the slowest of them (the fan-out is
+//! truly parallel), and GetSummary p50 ≤ 50 ms for the demo county.
+
+use std::process::ExitCode;
+
+use tonic::codegen::InterceptedService;
+use tonic::transport::Channel;
+use xk_contracts::pb::aggregator::v1::GetSummaryRequest;
+use xk_contracts::pb::aggregator::v1::aggregator_service_client::AggregatorServiceClient;
+use xk_contracts::pb::common::v1::RegionLevel;
+use xk_contracts::pb::education::v1::education_service_client::EducationServiceClient;
+use xk_contracts::pb::health::v1::health_insurance_service_client::HealthInsuranceServiceClient;
+use xk_contracts::pb::housing::v1::housing_service_client::HousingServiceClient;
+use xk_contracts::pb::registry::v1::registry_service_client::RegistryServiceClient;
+use xk_contracts::pb::water::v1::water_service_client::WaterServiceClient;
+use xk_contracts::pb::{education, health, housing, registry, water};
+use xk_runtime::{Principal, ServeSettings};
+
+use super::services::{Summary, time_calls};
+use crate::demo::load::Progress;
+use crate::demo::{County, county_today, published, run};
+use crate::testing::{Bearer, TestDb, TestSuite};
+
+/// Largest answer accepted (a village-level summary is large).
+const MAX_MESSAGE: usize = 64 << 20;
+
+/// Options of the summary benchmark.
+#[derive(Debug, clap::Args)]
+pub struct SummaryBenchArgs {
+    /// `sqlite` (default) or `postgres` (XK_TEST_PG_URL, default the local server).
+    #[arg(long, default_value = "sqlite")]
+    pub database: String,
+    /// Timed calls of each kind, one after the other.
+    #[arg(long, default_value_t = 200)]
+    pub calls: u32,
+    /// Group by township (default) or village.
+    #[arg(long, default_value = "township")]
+    pub group_by: String,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+type Svc = InterceptedService<Channel, Bearer>;
+
+fn svc(suite: &TestSuite, name: &str) -> anyhow::Result<Svc> {
+    Ok(InterceptedService::new(
+        crate::client::channel(&suite.url(name))?,
+        suite.bearer(Principal::Aggregator),
+    ))
+}
+
+/// Runs the benchmark and prints its figures.
+pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
+    let kind = match args.database.as_str() {
+        "sqlite" => TestDb::Sqlite,
+        "postgres" | "postgresql" => TestDb::Postgres,
+        other => anyhow::bail!("--database must be sqlite or postgres, got {other}"),
+    };
+    let group_by = match args.group_by.as_str() {
+        "township" => RegionLevel::Township,
+        "village" => RegionLevel::Village,
+        "county" => RegionLevel::County,
+        other => anyhow::bail!("--group-by must be township, village or county, got {other}"),
+    } as i32;
+    let settings = ServeSettings {
+        max_message_bytes: MAX_MESSAGE,
+        ..ServeSettings::default()
+    };
+    let suite = TestSuite::start_as(kind, settings).await?;
+    let county = County::generate(crate::demo::DEFAULT_SEED, county_today());
+    let outcome = run::load_and_check(&county, &suite.suite.addrs(), &suite.tokens, Progress::Bars).await?;
+    let load_s = outcome.load.as_ref().map_or(0.0, |l| l.seconds);
+    anyhow::ensure!(
+        outcome.figures.iter().all(|f| f.holds()),
+        "the demo county did not load as published:\n{}",
+        crate::demo::check::table(&outcome.figures)
+    );
+    let prefix = published::COUNTY.to_string();
+    let year = published::YEAR;
+    let as_of = Some(xk_contracts::convert::date_to_pb(county_today()));
+    let n = args.calls;
+
+    let c = RegistryServiceClient::new(svc(&suite, "registry")?).max_decoding_message_size(MAX_MESSAGE);
+    let r = registry::v1::SummarizeByRegionRequest {
+        region_prefix: prefix.clone(),
+        group_by,
+        year,
+        baseline_year: 0,
+        as_of,
+    };
+    let reg = time_calls(n, || {
+        let (mut c, r) = (c.clone(), r.clone());
+        async move { c.summarize_by_region(r).await.map(|_| ()) }
+    })
+    .await?;
+    let c = EducationServiceClient::new(svc(&suite, "education")?).max_decoding_message_size(MAX_MESSAGE);
+    let r = education::v1::SummarizeByRegionRequest {
+        region_prefix: prefix.clone(),
+        group_by,
+        as_of,
+        survey_id: String::new(),
+    };
+    let edu = time_calls(n, || {
+        let (mut c, r) = (c.clone(), r.clone());
+        async move { c.summarize_by_region(r).await.map(|_| ()) }
+    })
+    .await?;
+    let c = HealthInsuranceServiceClient::new(svc(&suite, "health")?).max_decoding_message_size(MAX_MESSAGE);
+    let r = health::v1::SummarizeByRegionRequest {
+        region_prefix: prefix.clone(),
+        group_by,
+        coverage_year: year,
+    };
+    let hea = time_calls(n, || {
+        let (mut c, r) = (c.clone(), r.clone());
+        async move { c.summarize_by_region(r).await.map(|_| ()) }
+    })
+    .await?;
+    let c = HousingServiceClient::new(svc(&suite, "housing")?).max_decoding_message_size(MAX_MESSAGE);
+    let r = housing::v1::SummarizeByRegionRequest {
+        region_prefix: prefix.clone(),
+        group_by,
+    };
+    let hou = time_calls(n, || {
+        let (mut c, r) = (c.clone(), r.clone());
+        async move { c.summarize_by_region(r).await.map(|_| ()) }
+    })
+    .await?;
+    let c = WaterServiceClient::new(svc(&suite, "water")?).max_decoding_message_size(MAX_MESSAGE);
+    let r = water::v1::SummarizeByRegionRequest {
+        region_prefix: prefix.clone(),
+        group_by,
+    };
+    let wat = time_calls(n, || {
+        let (mut c, r) = (c.clone(), r.clone());
+        async move { c.summarize_by_region(r).await.map(|_| ()) }
+    })
+    .await?;
+    let c = AggregatorServiceClient::new(svc(&suite, "aggregator")?).max_decoding_message_size(MAX_MESSAGE);
+    let r = GetSummaryRequest {
+        region_prefix: prefix.clone(),
+        as_of,
+        year,
+        group_by,
+    };
+    let agg = time_calls(n, || {
+        let (mut c, r) = (c.clone(), r.clone());
+        async move {
+            let s = c.get_summary(r).await?.into_inner();
+            if s.summary.is_some_and(|s| s.complete) {
+                Ok(())
+            } else {
+                Err(tonic::Status::internal("a section was unavailable during the benchmark"))
+            }
+        }
+    })
+    .await?;
+    suite.stop().await?;
+
+    let parts: [(&str, Summary); 5] = [
+        ("registry", reg),
+        ("education", edu),
+        ("health", hea),
+        ("housing", hou),
+        ("water", wat),
+    ];
+    let slowest = parts.iter().map(|(_, s)| s.p50_ms).fold(0.0, f64::max);
+    let sum: f64 = parts.iter().map(|(_, s)| s.p50_ms).sum();
+    let overhead = agg.p50_ms - slowest;
+    if args.json {
+        let mut v = serde_json::json!({
+            "database": args.database,
+            "group_by": args.group_by,
+            "calls": n,
+            "load_seconds": load_s,
+            "get_summary": {"p50_ms": agg.p50_ms, "p99_ms": agg.p99_ms, "max_ms": agg.max_ms},
+            "slowest_p50_ms": slowest,
+            "sum_p50_ms": sum,
+            "aggregator_overhead_p50_ms": overhead,
+        });
+        for (name, s) in &parts {
+            v[*name] = serde_json::json!({"p50_ms": s.p50_ms, "p99_ms": s.p99_ms, "max_ms": s.max_ms});
+        }
+        println!("{v}");
+    } else {
+        println!(
+            "\nGetSummary vs its five SummarizeByRegion calls ({}, demo county {} / {} people, group by {}, {n} sequential calls each)",
+            args.database,
+            published::COUNTY,
+            published::ARCHIVE_PEOPLE,
+            args.group_by
+        );
+        println!("  demo county load: {load_s:.1} s");
+        println!("  {:<28} {:>9} {:>9} {:>9}", "call", "p50 ms", "p99 ms", "max ms");
+        for (name, s) in &parts {
+            println!(
+                "  {:<28} {:>9.2} {:>9.2} {:>9.2}",
+                format!("{name}.SummarizeByRegion"),
+                s.p50_ms,
+                s.p99_ms,
+                s.max_ms
+            );
+        }
+        println!(
+            "  {:<28} {:>9.2} {:>9.2} {:>9.2}",
+            "aggregator.GetSummary", agg.p50_ms, agg.p99_ms, agg.max_ms
+        );
+        println!(
+            "  slowest part p50 {slowest:.2} ms, sum of parts p50 {sum:.2} ms; the aggregator adds {overhead:.2} ms \
+             ({}: goal < slowest part); GetSummary p50 goal <= 50 ms: {}",
+            if overhead < slowest { "met" } else { "NOT met" },
+            if agg.p50_ms <= 50.0 { "met" } else { "NOT met" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -71,7 +71,8 @@ pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
     };
     let suite = TestSuite::start_as(kind, settings).await?;
     let county = County::generate(crate::demo::DEFAULT_SEED, county_today());
-    let outcome = run::load_and_check(&county, &suite.suite.addrs(), &suite.tokens, Progress::Bars).await?;
+    let outcome =
+        run::load_and_check(&county, &suite.suite.addrs(), &suite.tokens, Progress::Bars).await?;
     let load_s = outcome.load.as_ref().map_or(0.0, |l| l.seconds);
     anyhow::ensure!(
         outcome.figures.iter().all(|f| f.holds()),
@@ -83,7 +84,8 @@ pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
     let as_of = Some(xk_contracts::convert::date_to_pb(county_today()));
     let n = args.calls;
 
-    let c = RegistryServiceClient::new(svc(&suite, "registry")?).max_decoding_message_size(MAX_MESSAGE);
+    let c =
+        RegistryServiceClient::new(svc(&suite, "registry")?).max_decoding_message_size(MAX_MESSAGE);
     let r = registry::v1::SummarizeByRegionRequest {
         region_prefix: prefix.clone(),
         group_by,
@@ -96,7 +98,8 @@ pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
         async move { c.summarize_by_region(r).await.map(|_| ()) }
     })
     .await?;
-    let c = EducationServiceClient::new(svc(&suite, "education")?).max_decoding_message_size(MAX_MESSAGE);
+    let c = EducationServiceClient::new(svc(&suite, "education")?)
+        .max_decoding_message_size(MAX_MESSAGE);
     let r = education::v1::SummarizeByRegionRequest {
         region_prefix: prefix.clone(),
         group_by,
@@ -108,7 +111,8 @@ pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
         async move { c.summarize_by_region(r).await.map(|_| ()) }
     })
     .await?;
-    let c = HealthInsuranceServiceClient::new(svc(&suite, "health")?).max_decoding_message_size(MAX_MESSAGE);
+    let c = HealthInsuranceServiceClient::new(svc(&suite, "health")?)
+        .max_decoding_message_size(MAX_MESSAGE);
     let r = health::v1::SummarizeByRegionRequest {
         region_prefix: prefix.clone(),
         group_by,
@@ -119,7 +123,8 @@ pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
         async move { c.summarize_by_region(r).await.map(|_| ()) }
     })
     .await?;
-    let c = HousingServiceClient::new(svc(&suite, "housing")?).max_decoding_message_size(MAX_MESSAGE);
+    let c =
+        HousingServiceClient::new(svc(&suite, "housing")?).max_decoding_message_size(MAX_MESSAGE);
     let r = housing::v1::SummarizeByRegionRequest {
         region_prefix: prefix.clone(),
         group_by,
@@ -139,7 +144,8 @@ pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
         async move { c.summarize_by_region(r).await.map(|_| ()) }
     })
     .await?;
-    let c = AggregatorServiceClient::new(svc(&suite, "aggregator")?).max_decoding_message_size(MAX_MESSAGE);
+    let c = AggregatorServiceClient::new(svc(&suite, "aggregator")?)
+        .max_decoding_message_size(MAX_MESSAGE);
     let r = GetSummaryRequest {
         region_prefix: prefix.clone(),
         as_of,
@@ -153,7 +159,9 @@ pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
             if s.summary.is_some_and(|s| s.complete) {
                 Ok(())
             } else {
-                Err(tonic::Status::internal("a section was unavailable during the benchmark"))
+                Err(tonic::Status::internal(
+                    "a section was unavailable during the benchmark",
+                ))
             }
         }
     })
@@ -182,7 +190,8 @@ pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
             "aggregator_overhead_p50_ms": overhead,
         });
         for (name, s) in &parts {
-            v[*name] = serde_json::json!({"p50_ms": s.p50_ms, "p99_ms": s.p99_ms, "max_ms": s.max_ms});
+            v[*name] =
+                serde_json::json!({"p50_ms": s.p50_ms, "p99_ms": s.p99_ms, "max_ms": s.max_ms});
         }
         println!("{v}");
     } else {
@@ -194,7 +203,10 @@ pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
             args.group_by
         );
         println!("  demo county load: {load_s:.1} s");
-        println!("  {:<28} {:>9} {:>9} {:>9}", "call", "p50 ms", "p99 ms", "max ms");
+        println!(
+            "  {:<28} {:>9} {:>9} {:>9}",
+            "call", "p50 ms", "p99 ms", "max ms"
+        );
         for (name, s) in &parts {
             println!(
                 "  {:<28} {:>9.2} {:>9.2} {:>9.2}",

@@ -191,7 +191,13 @@ impl RegistryApi {
                 "required: send the etag of the version you changed",
             );
         }
-        validate::common_fields(&mut new, "household.", today, validate::Origin::Create, &mut v);
+        validate::common_fields(
+            &mut new,
+            "household.",
+            today,
+            validate::Origin::Create,
+            &mut v,
+        );
         v.into_result()?;
         let id = id.unwrap_or_default();
         let etag = new.etag.clone();

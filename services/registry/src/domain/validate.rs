@@ -5,9 +5,9 @@ use std::collections::HashSet;
 
 use chrono::{Datelike, NaiveDate};
 use xk_contracts::convert::date_from_pb;
-use xk_contracts::pb::registry::v1::{Member, RemovalReason, 
-    ArchiveStatus, HealthCondition, Household, LabourCapacity, MonitoringCategory, MonitoringStage,
-    PovertyCause, Relation,
+use xk_contracts::pb::registry::v1::{
+    ArchiveStatus, HealthCondition, Household, LabourCapacity, Member, MonitoringCategory,
+    MonitoringStage, PovertyCause, Relation, RemovalReason,
 };
 use xk_contracts::types::{HouseholdId, RegionCode, ResidentId};
 use xk_runtime::Violations;
@@ -319,7 +319,10 @@ fn removal_history(
     if !enum_ok::<RemovalReason>(m.removal_reason) {
         v.add(
             f("removal_reason"),
-            format!("a removed member needs a known reason, got {}", m.removal_reason),
+            format!(
+                "a removed member needs a known reason, got {}",
+                m.removal_reason
+            ),
         );
     }
     if m.relation == Relation::Head as i32 {
@@ -359,7 +362,14 @@ mod tests {
         let mut h = household("HH1", ArchiveStatus::Poor);
         h.members[0].resident_id = h.members[0].resident_id.to_lowercase();
         let mut v = Violations::new();
-        new_household(&mut h, "household.", today(), &policy(), Origin::Create, &mut v);
+        new_household(
+            &mut h,
+            "household.",
+            today(),
+            &policy(),
+            Origin::Create,
+            &mut v,
+        );
         assert!(v.is_empty(), "{v:?}");
         assert!(
             h.members[0]
@@ -378,7 +388,14 @@ mod tests {
         h.members.push(h.members[0].clone());
         h.exited_year = 2019;
         let mut v = Violations::new();
-        new_household(&mut h, "household.", today(), &policy(), Origin::Create, &mut v);
+        new_household(
+            &mut h,
+            "household.",
+            today(),
+            &policy(),
+            Origin::Create,
+            &mut v,
+        );
         let f = fields(&v);
         for want in [
             "household.household_id",
@@ -492,7 +509,14 @@ mod tests {
         let mut h = household("HH1", ArchiveStatus::Poor);
         removed(&mut h);
         let mut v = Violations::new();
-        new_household(&mut h.clone(), "", today(), &policy(), Origin::Import, &mut v);
+        new_household(
+            &mut h.clone(),
+            "",
+            today(),
+            &policy(),
+            Origin::Import,
+            &mut v,
+        );
         assert!(v.is_empty(), "{:?}", v.into_status());
         let mut v = Violations::new();
         new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);

@@ -6,9 +6,11 @@
 //! - [`testing`]: `spawn`-style helpers that start a real service on port 0 with a fresh
 //!   database (SQLite file or a new PostgreSQL database) and hand back authenticated clients.
 //! - [`client`]: calling a running suite: bearer tokens, service addresses, channels.
-//! - [`cli`]: the `xiaokang` commands: `up`, `serve`, `health`, `migrate`, `bench`.
+//! - [`cli`]: the `xiaokang` commands: `up`, `serve`, `health`, `migrate`, `bench`, `report`.
+//! - [`report`]: the county summary rendered as a table, JSON or a self-contained HTML page.
 
 pub mod cli;
 pub mod client;
+pub mod report;
 pub mod suite;
 pub mod testing;

@@ -1,6 +1,7 @@
 //! The `xiaokang` commands.
 
 mod bench;
+mod report;
 mod serve;
 
 use std::path::PathBuf;
@@ -67,6 +68,9 @@ pub enum Command {
     /// Measure the registry against the machine's own baselines (bare gRPC echo, raw
     /// inserts) in one run and print the ratios.
     Bench(bench::BenchArgs),
+    /// Print the county summary of a running suite (from its aggregator) as a table, as
+    /// JSON (`--json`), or write it as a self-contained HTML page (`--html FILE`).
+    Report(report::ReportArgs),
 }
 
 impl Cli {
@@ -90,6 +94,7 @@ impl Cli {
             } => serve::health(&addr, &service, timeout_ms).await,
             Command::Migrate { name, database_url } => serve::migrate(&name, &database_url).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Report(args) => report::run(args).await,
         }
     }
 }

@@ -80,6 +80,14 @@ fn header(out: &mut String, s: &Summary, zh: &str, en: &str) {
     out.push_str("</header>\n");
 }
 
+/// The reason of an unavailable section without its leading `UNAVAILABLE` (the page
+/// shows that word in bold already).
+fn without_prefix(reason: &str) -> &str {
+    reason
+        .strip_prefix("UNAVAILABLE")
+        .map_or(reason, |r| r.trim_start_matches([':', ' ']))
+}
+
 /// One headline figure card.
 fn stat(out: &mut String, zh: &str, en: &str, big: &str, small: &str) {
     let _ = write!(
@@ -99,8 +107,8 @@ fn headline(out: &mut String, s: &Summary) {
         Err(reason) => {
             let _ = write!(
                 out,
-                r#"<div class="unavailable"><b>建档立卡 Registry</b> {}</div>"#,
-                esc(&reason)
+                r#"<div class="unavailable"><b>建档立卡 Registry UNAVAILABLE</b> 数据不可用 {}</div>"#,
+                esc(without_prefix(&reason))
             );
         }
         Ok(()) => {
@@ -328,12 +336,12 @@ fn card(out: &mut String, s: &Summary, b: &Block) {
         Err(reason) => {
             let _ = write!(
                 out,
-                r#"<p class="unavailable"><b>UNAVAILABLE</b> 数据不可用 — {}</p>"#,
-                esc(reason)
+                r#"<p class="unavailable"><b>UNAVAILABLE</b> 数据不可用 {}</p>"#,
+                esc(without_prefix(reason))
             );
         }
         Ok(lines) => {
-            out.push_str(&chart(s, b.key));
+            let _ = write!(out, r#"<div class="charts">{}</div>"#, chart(s, b.key));
             out.push_str("<dl>");
             for l in lines {
                 let class = match l.kind {
@@ -539,6 +547,37 @@ mod tests {
         assert!(!card.contains("<svg") && !card.contains("<dl>"));
         assert!(h.contains("PARTIAL"));
         assert!(h.contains(r#"<td class="unknown">—</td>"#));
+    }
+
+    #[test]
+    fn an_unavailable_registry_replaces_the_headline() {
+        let mut s = sample::county();
+        s.registry.as_mut().unwrap().status =
+            Some(xk_contracts::pb::aggregator::v1::SectionStatus {
+                state: xk_contracts::pb::aggregator::v1::SectionState::Unavailable as i32,
+                code: 4,
+                message: "registry: deadline exceeded".into(),
+            });
+        s.complete = false;
+        let h = render(&s);
+        let headline = h
+            .split(r#"class="headline""#)
+            .nth(1)
+            .unwrap()
+            .split("</section>")
+            .next()
+            .unwrap();
+        assert!(
+            headline.contains("Registry UNAVAILABLE") && headline.contains("deadline exceeded")
+        );
+        assert!(
+            !headline.contains("49,494"),
+            "no stale figures in place of the registry's"
+        );
+        assert!(
+            !h.contains("数据不可用 UNAVAILABLE"),
+            "the word is said once"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::format::{int, share};
+use super::format::{int, pct, share};
 
 /// Escapes text for HTML and SVG (element content and quoted attributes alike).
 pub fn esc(s: &str) -> String {
@@ -45,26 +45,25 @@ impl Segment {
     }
 }
 
-/// The width of the part-of-whole bar's drawing, in SVG units.
-const BAR_WIDTH: f64 = 560.0;
-/// The bar's height.
-const BAR_HEIGHT: f64 = 22.0;
+/// The width of the part-of-whole bar's drawing, in SVG units (stretched to the card).
+const BAR_WIDTH: f64 = 1000.0;
+/// The bar's height in SVG units and CSS pixels.
+const BAR_HEIGHT: f64 = 18.0;
 
-/// One bar split into `segments`, with a legend of values underneath. `aria` names the
-/// chart for screen readers. An all-zero bar is drawn as an empty track.
+/// One bar split into `segments`, with an HTML legend of values and shares underneath (HTML
+/// so the text wraps and keeps its size whatever the card's width). `aria` names the chart
+/// for screen readers. An all-zero bar is drawn as an empty track.
 pub fn part_of_whole(aria: &str, segments: &[Segment]) -> String {
     let total: i64 = segments.iter().map(|s| s.value.max(0)).sum();
-    let legend_rows = segments.len().div_ceil(2);
-    let height = BAR_HEIGHT + 8.0 + 20.0 * legend_rows as f64;
     let mut out = String::new();
     let _ = write!(
         out,
-        r#"<svg class="chart bar" role="img" aria-label="{}" viewBox="0 0 {BAR_WIDTH} {height}" width="100%" preserveAspectRatio="xMinYMin meet">"#,
+        r#"<div class="bar"><svg class="chart bar" role="img" aria-label="{}" viewBox="0 0 {BAR_WIDTH} {BAR_HEIGHT}" width="100%" height="{BAR_HEIGHT}" preserveAspectRatio="none">"#,
         esc(aria)
     );
     let _ = write!(
         out,
-        r#"<rect class="track" x="0" y="0" width="{BAR_WIDTH}" height="{BAR_HEIGHT}" rx="4"/>"#
+        r#"<rect class="track" x="0" y="0" width="{BAR_WIDTH}" height="{BAR_HEIGHT}"/>"#
     );
     let mut x = 0.0;
     for s in segments {
@@ -80,21 +79,20 @@ pub fn part_of_whole(aria: &str, segments: &[Segment]) -> String {
         }
         x += w;
     }
-    for (i, s) in segments.iter().enumerate() {
-        let lx = if i % 2 == 0 { 0.0 } else { BAR_WIDTH / 2.0 };
-        let ly = BAR_HEIGHT + 8.0 + 20.0 * (i / 2) as f64;
+    out.push_str(r#"</svg><ul class="legend">"#);
+    for s in segments {
+        let share = pct(s.value, total)
+            .map(|p| format!(" <small>{p}</small>"))
+            .unwrap_or_default();
         let _ = write!(
             out,
-            r#"<rect class="{}" x="{lx}" y="{:.1}" width="11" height="11" rx="2"/><text class="legend" x="{:.1}" y="{:.1}">{} <tspan class="num">{}</tspan></text>"#,
+            r#"<li><span class="sw {}"></span>{} <b>{}</b>{share}</li>"#,
             s.class,
-            ly + 2.0,
-            lx + 16.0,
-            ly + 11.5,
             esc(&s.label),
             int(s.value)
         );
     }
-    out.push_str("</svg>");
+    out.push_str("</ul></div>");
     out
 }
 
@@ -110,7 +108,7 @@ pub struct Row {
 }
 
 /// The drawing's width of a per-group chart.
-const ROWS_WIDTH: f64 = 760.0;
+const ROWS_WIDTH: f64 = 1000.0;
 /// The space for the labels on the left.
 const LABEL_WIDTH: f64 = 150.0;
 /// The space for the total on the right.
@@ -218,8 +216,9 @@ mod tests {
             ],
         );
         assert!(svg.contains(r#"aria-label="t&lt;""#));
-        assert!(svg.contains(r#"width="420.00""#), "{svg}");
-        assert!(svg.contains(r#"width="140.00""#), "{svg}");
+        assert!(svg.contains(r#"width="750.00""#), "{svg}");
+        assert!(svg.contains(r#"width="250.00""#), "{svg}");
+        assert!(svg.contains("75.00%") && svg.contains("25.00%"), "{svg}");
         assert!(svg.contains("&lt;bad&gt;") && !svg.contains("<bad>"));
     }
 
@@ -242,8 +241,8 @@ mod tests {
             &[("people", "s-ok")],
             &[row("a", Some(10)), row("b", Some(5)), row("c", None)],
         );
-        assert!(svg.contains(r#"width="530.00""#), "{svg}");
-        assert!(svg.contains(r#"width="265.00""#), "{svg}");
+        assert!(svg.contains(r#"width="770.00""#), "{svg}");
+        assert!(svg.contains(r#"width="385.00""#), "{svg}");
         assert!(svg.contains("unknown"));
     }
 }

@@ -3,11 +3,14 @@
 //! hold the figures and the SVG charts, the screenshot must be a real, non-blank image.
 //! One case uses a hand-built summary with the demo county's figures; the other fetches a
 //! real summary from an in-process suite (SQLite, or PostgreSQL with
-//! XK_TEST_DATABASE=postgres) with one service stopped, so the page shows a partial county.
+//! XK_TEST_DATABASE=postgres) holding two households, with one service stopped, so the
+//! page shows a partial county.
 //!
 //! Chromium comes from Debian's `chromium` package (`.ci/run` installs it). When it is
 //! missing the test fails under CI (`CI=true`) and is skipped locally with a note.
 //! `XK_REPORT_KEEP=DIR` keeps the HTML and the screenshot for a look.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,7 +19,9 @@ use xiaokang::report;
 use xiaokang::testing::TestSuite;
 use xk_contracts::pb::aggregator::v1::{GetSummaryRequest, Summary};
 use xk_contracts::pb::common::v1::{Date, RegionLevel};
-use xk_runtime::Principal;
+use xk_contracts::pb::registry::v1::registry_service_client::RegistryServiceClient;
+use xk_contracts::pb::registry::v1::{ArchiveStatus, ImportHouseholdsRequest};
+use xk_runtime::{Bureau, Principal};
 
 /// How long one Chromium run may take on a busy 2-core machine.
 const BROWSER_DEADLINE: Duration = Duration::from_secs(90);
@@ -172,6 +177,21 @@ async fn the_county_page_renders_with_its_figures_and_charts() {
 async fn a_live_partial_summary_renders_with_the_unavailable_section() {
     let Some(browser) = chromium() else { return };
     let mut ts = TestSuite::start().await.unwrap();
+    // Two households through the registry's public import: 城关镇 poor (3 people), 石花镇
+    // exited (2 people).
+    let mut rc = RegistryServiceClient::with_interceptor(
+        ts.channel("registry").await.unwrap(),
+        ts.bearer(Principal::Bureau(Bureau::PovertyOffice)),
+    );
+    rc.import_households(tokio_stream::iter(vec![ImportHouseholdsRequest {
+        request_id: "report-html-1".into(),
+        households: vec![
+            common::household(1, "420625100201", 3, ArchiveStatus::Poor),
+            common::household(2, "420625101202", 2, ArchiveStatus::Exited),
+        ],
+    }]))
+    .await
+    .unwrap();
     // Stop the health service: its section must be UNAVAILABLE, the others empty zeros.
     let at = ts
         .suite
@@ -208,7 +228,13 @@ async fn a_live_partial_summary_renders_with_the_unavailable_section() {
         .expect("no health card");
     assert!(health.contains("UNAVAILABLE"), "{health}");
     assert!(!health.contains("<svg"));
-    assert!(r.dom.contains("nothing recorded under 420625"));
+    // The registry's figures and one row per township that has households.
+    assert!(r.dom.contains("2 户 · 5 人"), "archive total");
+    let table = r.dom.split("<tbody>").nth(1).expect("no township table");
+    assert_eq!(table.matches("<tr>").count(), 2, "{table}");
+    assert!(table.contains("城关镇") && table.contains("石花镇"));
+    // Health-derived exception cells are unknown, not zero.
+    assert!(table.contains(r#"<td class="unknown">—</td>"#));
     // The available sections are there, with their (zero) figures and charts.
     let water = r.dom.split(r#"id="water""#).nth(1).unwrap();
     assert!(water.contains("<svg") && water.contains("0 户 · 0 人"));

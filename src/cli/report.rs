@@ -117,3 +117,79 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn parse(args: &[&str]) -> Result<ReportArgs, clap::Error> {
+        let cli = Cli::try_parse_from(["xiaokang", "report"].iter().chain(args))?;
+        match cli.command {
+            Command::Report(a) => Ok(a),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_ask_for_the_county_by_township_today() {
+        let a = parse(&[]).unwrap();
+        let r = a.request();
+        assert_eq!(r.region_prefix, "420625");
+        assert_eq!(r.as_of, None);
+        assert_eq!(r.year, 0);
+        assert_eq!(r.group_by, RegionLevel::Township as i32);
+        assert!(!a.json && a.html.is_none());
+    }
+
+    #[test]
+    fn options_reach_the_request() {
+        let a = parse(&[
+            "--region",
+            "420625101",
+            "--as-of",
+            "2019-12-31",
+            "--year",
+            "2019",
+            "--group-by",
+            "village",
+            "--json",
+            "--html",
+            "out.html",
+        ])
+        .unwrap();
+        let r = a.request();
+        assert_eq!(r.region_prefix, "420625101");
+        let d = r.as_of.unwrap();
+        assert_eq!((d.year, d.month, d.day), (2019, 12, 31));
+        assert_eq!(r.year, 2019);
+        assert_eq!(r.group_by, RegionLevel::Village as i32);
+        assert!(a.json);
+        assert_eq!(a.html.as_deref(), Some(std::path::Path::new("out.html")));
+    }
+
+    #[test]
+    fn an_impossible_date_or_level_is_refused_before_any_call() {
+        assert!(parse(&["--as-of", "2019-02-29"]).is_err());
+        assert!(parse(&["--group-by", "province"]).is_err());
+    }
+
+    #[test]
+    fn a_missing_token_says_how_to_get_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.toml");
+        std::fs::write(&path, "registry = \"x\"\n").unwrap();
+        // Only when the environment does not provide one (CI does not set these).
+        if std::env::var("XK_TOKEN_AGGREGATOR").is_err() && std::env::var("XK_TOKEN_ADMIN").is_err()
+        {
+            let e = token(&path).unwrap_err().to_string();
+            assert!(e.contains("XK_TOKEN_AGGREGATOR"), "{e}");
+        }
+        std::fs::write(&path, "aggregator = \"agg-token\"\n").unwrap();
+        if std::env::var("XK_TOKEN_AGGREGATOR").is_err() {
+            assert_eq!(token(&path).unwrap(), "agg-token");
+        }
+    }
+}

@@ -230,9 +230,16 @@ async fn a_live_partial_summary_renders_with_the_unavailable_section() {
     assert!(!health.contains("<svg"));
     // The registry's figures and one row per township that has households.
     assert!(r.dom.contains("2 户 · 5 人"), "archive total");
-    let table = r.dom.split("<tbody>").nth(1).expect("no township table");
+    let table = r
+        .dom
+        .split("<tbody>")
+        .nth(1)
+        .and_then(|t| t.split("</tbody>").next())
+        .expect("no township table");
     assert_eq!(table.matches("<tr>").count(), 2, "{table}");
     assert!(table.contains("城关镇") && table.contains("石花镇"));
+    let total = r.dom.split("<tfoot>").nth(1).expect("no total row");
+    assert!(total.contains("<td>5</td>"), "{total}");
     // Health-derived exception cells are unknown, not zero.
     assert!(table.contains(r#"<td class="unknown">—</td>"#));
     // The available sections are there, with their (zero) figures and charts.

@@ -53,6 +53,30 @@ impl GroupRow {
     }
 }
 
+/// The row of the whole prefix (the table's total line), from the sections' totals.
+pub fn total(s: &Summary) -> GroupRow {
+    let reg = s
+        .registry
+        .as_ref()
+        .filter(|r| availability(r.status.as_ref()).is_ok())
+        .map(|r| r.total.clone().unwrap_or_default());
+    let r = |f: fn(&RegionCounts) -> i64| reg.as_ref().map(f);
+    let e = s.exceptions_total.clone().unwrap_or_default();
+    GroupRow {
+        code: s.region_prefix.clone(),
+        archive_households: r(|g| g.archive_households),
+        archive_people: r(|g| g.archive_people),
+        exited_people: r(|g| g.exited_people),
+        poor_people: r(|g| g.poor_people),
+        monitored_households: r(|g| g.monitored_households),
+        children_without_case: e.children_out_of_school_without_case,
+        uninsured_people: e.uninsured_registered_people,
+        over_cap_people: e.people_over_cap,
+        not_moved_in_households: e.relocated_not_moved_in_households,
+        unsafe_water_households: e.unsafe_water_households,
+    }
+}
+
 /// The rows of every group, in code order.
 pub fn rows(s: &Summary) -> Vec<GroupRow> {
     let registry_ok = s

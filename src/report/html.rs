@@ -463,7 +463,23 @@ fn groups(out: &mut String, s: &Summary, rows: &[GroupRow]) {
             td(r.unsafe_water_households, true),
         );
     }
-    out.push_str("</tbody></table></div></section>\n");
+    let t = super::groups::total(s);
+    let _ = write!(
+        out,
+        r#"</tbody><tfoot><tr><td class="code">{}</td><td class="name">合计<span>total</span></td>{}{}{}{}{}{}{}{}{}{}</tr></tfoot></table></div></section>"#,
+        esc(&t.code),
+        td(t.archive_households, false),
+        td(t.archive_people, false),
+        td(t.exited_people, false),
+        td(t.poor_people, false),
+        td(t.monitored_households, false),
+        td(t.children_without_case, true),
+        td(t.uninsured_people, true),
+        td(t.over_cap_people, true),
+        td(t.not_moved_in_households, true),
+        td(t.unsafe_water_households, true),
+    );
+    out.push('\n');
 }
 
 #[cfg(test)]
@@ -493,6 +509,11 @@ mod tests {
             h.matches("<svg").count()
         );
         assert!(h.contains(r#"id="water""#) && h.contains(r#"id="health""#));
+        let foot = h.split("<tfoot>").nth(1).unwrap();
+        assert!(
+            foot.contains("合计") && foot.contains("<td>49,494</td>"),
+            "{foot}"
+        );
         assert!(!h.contains("UNAVAILABLE"));
     }
 

@@ -112,12 +112,18 @@ fn township_table(s: &Summary, rows: &[GroupRow]) -> String {
         return out;
     }
     let headers: Vec<(&str, &str)> = HEADERS.iter().copied().chain([LAST_HEADER]).collect();
+    let total = super::groups::total(s);
     let body: Vec<Vec<String>> = rows
         .iter()
+        .chain(std::iter::once(&total))
         .map(|r| {
             vec![
                 r.code.clone(),
-                names::label_zh(&r.code),
+                if std::ptr::eq(r, &total) {
+                    "合计 total".to_string()
+                } else {
+                    names::label_zh(&r.code)
+                },
                 cell(r.archive_households),
                 cell(r.archive_people),
                 cell(r.exited_people),
@@ -164,12 +170,16 @@ fn township_table(s: &Summary, rows: &[GroupRow]) -> String {
         "{}",
         line(headers.iter().map(|h| h.1.to_string()).collect())
     );
-    let _ = writeln!(
-        out,
+    let rule = format!(
         "  {}",
         "-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1))
     );
-    for row in body {
+    let _ = writeln!(out, "{rule}");
+    let last = body.len() - 1;
+    for (i, row) in body.into_iter().enumerate() {
+        if i == last {
+            let _ = writeln!(out, "{rule}");
+        }
         let _ = writeln!(out, "{}", line(row));
     }
     let _ = writeln!(
@@ -205,6 +215,11 @@ mod tests {
         }
         assert!(t.contains("盛\u{21413}镇"), "{t}");
         assert!(t.contains("420625500  薤山林场"), "{t}");
+        let total = t.lines().find(|l| l.contains("合计 total")).unwrap();
+        assert!(
+            total.contains("19,139") && total.contains("49,494"),
+            "{total}"
+        );
         assert!(!t.contains("UNAVAILABLE"));
         assert!(!t.contains("PARTIAL"));
     }

@@ -135,9 +135,10 @@ fn headline(out: &mut String, s: &Summary) {
                 "monitored",
                 &share,
                 &format!(
-                    "{} 户 / {} 人 of the baseline",
+                    "{} 户 / {} 人 of {} baseline people",
                     int(t.monitored_households),
-                    int(t.monitored_people)
+                    int(t.monitored_people),
+                    int(t.baseline_people)
                 ),
             );
             stat(

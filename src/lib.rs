@@ -7,10 +7,13 @@
 //!   database (SQLite file or a new PostgreSQL database) and hand back authenticated clients.
 //! - [`client`]: calling a running suite: bearer tokens, service addresses, channels.
 //! - [`demo`]: the demo county (Gucheng's published 2019 figures), its loader and checks.
-//! - [`cli`]: the `xiaokang` commands: `up`, `serve`, `health`, `migrate`, `bench`.
+//! - [`report`]: the county summary rendered as a table, JSON or a self-contained HTML page.
+//! - [`cli`]: the `xiaokang` commands: `up`, `serve`, `health`, `migrate`, `demo`, `report`,
+//!   `bench`.
 
 pub mod cli;
 pub mod client;
 pub mod demo;
+pub mod report;
 pub mod suite;
 pub mod testing;

@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod report;
 mod serve;
 
 use std::path::PathBuf;
@@ -75,6 +76,9 @@ pub enum Command {
     /// Measure the registry against the machine's own baselines (bare gRPC echo, raw
     /// inserts) in one run and print the ratios.
     Bench(bench::BenchArgs),
+    /// Print the county summary of a running suite (from its aggregator) as a table, as
+    /// JSON (`--json`), or write it as a self-contained HTML page (`--html FILE`).
+    Report(report::ReportArgs),
 }
 
 impl Cli {
@@ -100,6 +104,7 @@ impl Cli {
             } => serve::health(&addr, &service, timeout_ms).await,
             Command::Migrate { name, database_url } => serve::migrate(&name, &database_url).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Report(args) => report::run(args).await,
         }
     }
 }

@@ -308,11 +308,7 @@ pub fn exit_accuracy(eligible: usize, asked: usize) -> Figure {
         expected: format!("{0} / {0} (100%)", p::EXITED_2019_HOUSEHOLDS),
         found: format!(
             "{eligible} / {asked} ({}%)",
-            if asked == 0 {
-                0
-            } else {
-                eligible * 100 / asked
-            }
+            (eligible * 100).checked_div(asked).unwrap_or(0)
         ),
     }
 }

@@ -51,9 +51,9 @@ fn institutions() -> Vec<Institution> {
         for c in 0..copies {
             n += 1;
             let name = if c == 0 {
-                format!("{}卫生院", t.name)
+                format!("{}卫生院", t.name())
             } else {
-                format!("{}中心卫生院分院", t.name)
+                format!("{}中心卫生院分院", t.name())
             };
             out.push(Institution {
                 code: format!("GC-H{n:03}"),

@@ -46,7 +46,7 @@ fn sites(county: &str) -> Vec<Site> {
     for (i, t) in TOWNSHIPS.iter().enumerate().skip(1).take(8) {
         out.push(Site {
             site_id: format!("GC-S{:02}", i + 1),
-            name: format!("{}集镇安置点", t.name),
+            name: format!("{}集镇安置点", t.name()),
             village_code: format!("{county}{}001", t.code),
             r#type: SiteType::CentralizedMarketTown as i32,
             etag: String::new(),

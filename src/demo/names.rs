@@ -1,4 +1,5 @@
-//! Names the demo county uses: its townships (DOMAIN.md §1), plausible village and
+//! Names the demo county uses: its townships (DOMAIN.md §1; their names live in
+//! [`crate::report::names`]), plausible village and
 //! community names, and people's names drawn from common surnames and given-name
 //! characters. Nothing here names a real person.
 
@@ -10,8 +11,6 @@ use rand::seq::IndexedRandom;
 pub struct Township {
     /// The 3 digits after the county code (100-199 镇, 200-399 乡, 400-599 farms).
     pub code: &'static str,
-    /// Its name as the county writes it (UTF-8; 盛𡐓镇 carries U+21413).
-    pub name: &'static str,
     /// Communities (社区, codes 001-199) the demo gives it.
     pub communities: u32,
     /// Villages (村, codes 200-399) the demo gives it.
@@ -22,77 +21,80 @@ pub struct Township {
 pub const TOWNSHIPS: [Township; 11] = [
     Township {
         code: "100",
-        name: "城关镇",
         communities: 20,
         villages: 10,
     },
     Township {
         code: "101",
-        name: "石花镇",
         communities: 5,
         villages: 30,
     },
     Township {
         code: "102",
-        name: "盛\u{21413}镇",
         communities: 3,
         villages: 28,
     },
     Township {
         code: "103",
-        name: "庙滩镇",
         communities: 3,
         villages: 30,
     },
     Township {
         code: "104",
-        name: "五山镇",
         communities: 3,
         villages: 28,
     },
     Township {
         code: "105",
-        name: "茨河镇",
         communities: 3,
         villages: 25,
     },
     Township {
         code: "106",
-        name: "南河镇",
         communities: 3,
         villages: 25,
     },
     Township {
         code: "107",
-        name: "紫金镇",
         communities: 2,
         villages: 22,
     },
     Township {
         code: "108",
-        name: "冷集镇",
         communities: 3,
         villages: 22,
     },
     Township {
         code: "200",
-        name: "赵湾乡",
         communities: 2,
         villages: 17,
     },
     Township {
         code: "500",
-        name: "薤山林场",
         communities: 1,
         villages: 5,
     },
 ];
 
-/// The township name of a 9-digit township code (or the code's first 9 digits), if the
-/// code is one of the county's.
+impl Township {
+    /// Its name as the county writes it, from the report's one table of names.
+    pub fn name(&self) -> &'static str {
+        township_name(self.code).unwrap_or("谷城县")
+    }
+}
+
+/// The township name of a township's 3 digits, or of any code of 9 digits or more (the
+/// digits after the county's 6), from [`crate::report::names`].
 pub fn township_name(code: &str) -> Option<&'static str> {
-    let t = code.get(6..9)?;
-    TOWNSHIPS.iter().find(|x| x.code == t).map(|x| x.name)
+    let t = if code.len() == 3 {
+        code
+    } else {
+        code.get(6..9)?
+    };
+    crate::report::names::TOWNSHIPS
+        .iter()
+        .find(|x| x.code.ends_with(t))
+        .map(|x| x.zh)
 }
 
 const PLACE_FIRST: [&str; 24] = [

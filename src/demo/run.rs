@@ -100,7 +100,8 @@ pub async fn load_and_check(
     })
 }
 
-/// The outcome as text: load timings, then the figures table.
+/// The outcome as text: load timings, the county summary as `xiaokang report` prints it,
+/// then each published figure against the summary.
 pub fn render(outcome: &DemoOutcome) -> String {
     let mut out = String::new();
     match &outcome.load {
@@ -117,6 +118,8 @@ pub fn render(outcome: &DemoOutcome) -> String {
         }
         None => out.push_str("The suite already holds data: nothing loaded.\n"),
     }
+    out.push('\n');
+    out.push_str(&crate::report::table::render(&outcome.summary));
     let held = outcome.figures.iter().filter(|f| f.holds()).count();
     out.push_str(&format!(
         "\nGucheng County ({}) in {}: the published figures against the county summary\n\n",

@@ -99,7 +99,7 @@ pub fn generate(rng: &mut impl Rng, archive: &Archive) -> WaterLoad {
                 .collect();
             Scheme {
                 scheme_id: scheme_id(t.code),
-                name: format!("{}集中供水工程", t.name),
+                name: format!("{}集中供水工程", t.name()),
                 capacity_m3_per_day: 500 * villages.len() as i64,
                 people_served: 1_000 * villages.len() as i64,
                 village_codes: villages,

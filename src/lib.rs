@@ -6,9 +6,13 @@
 //! - [`testing`]: `spawn`-style helpers that start a real service on port 0 with a fresh
 //!   database (SQLite file or a new PostgreSQL database) and hand back authenticated clients.
 //! - [`client`]: calling a running suite: bearer tokens, service addresses, channels.
-//! - [`cli`]: the `xiaokang` commands: `up`, `serve`, `health`, `migrate`, `bench`.
+//! - [`loadtest`]: the load-test engine behind `xiaokang loadtest` (mix, open and closed
+//!   loops, step mode, per-RPC histograms, memory watch).
+//! - [`cli`]: the `xiaokang` commands: `up`, `serve`, `health`, `migrate`, `bench`,
+//!   `loadtest`.
 
 pub mod cli;
 pub mod client;
+pub mod loadtest;
 pub mod suite;
 pub mod testing;

@@ -1,6 +1,7 @@
 //! The `xiaokang` commands.
 
 mod bench;
+pub mod loadtest;
 mod serve;
 
 use std::path::PathBuf;
@@ -67,6 +68,10 @@ pub enum Command {
     /// Measure the registry against the machine's own baselines (bare gRPC echo, raw
     /// inserts) in one run and print the ratios.
     Bench(bench::BenchArgs),
+    /// Drive a realistic mix of bureau writes and reads at a running suite (open or
+    /// closed loop, or raising the rate in steps) and report latency per RPC, status
+    /// codes and, with --watch-pid, the memory of the suite's process (the soak run).
+    Loadtest(Box<loadtest::LoadtestArgs>),
 }
 
 impl Cli {
@@ -90,6 +95,7 @@ impl Cli {
             } => serve::health(&addr, &service, timeout_ms).await,
             Command::Migrate { name, database_url } => serve::migrate(&name, &database_url).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Loadtest(args) => loadtest::run(*args).await,
         }
     }
 }

@@ -6,7 +6,10 @@
 //! - `services`: education, health, housing and water loaded with a demo-sized county
 //!   through their import RPCs (rows/s, health's SettleCase/s), then SummarizeByRegion
 //!   latency (p50/p99/max).
+//! - `all`: every comparison against the machine's baselines (echo vs GetHousehold, raw
+//!   insert vs ImportHouseholds, …) on SQLite and PostgreSQL in one run, with ratios.
 
+mod all;
 mod registry;
 mod services;
 
@@ -19,6 +22,8 @@ pub enum BenchCommand {
     Registry(registry::RegistryBenchArgs),
     /// The four guarantee services: import rate and summary latency.
     Services(services::ServicesBenchArgs),
+    /// Every comparison with its ratio, on SQLite and PostgreSQL, in one run.
+    All(all::AllBenchArgs),
 }
 
 /// Benchmark options.
@@ -34,5 +39,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         BenchCommand::Registry(a) => registry::run(a).await,
         BenchCommand::Services(a) => services::run(a).await,
+        BenchCommand::All(a) => all::run(a).await,
     }
 }

@@ -277,6 +277,42 @@ mod tests {
         assert!(resolve_targets(&["host:50051".into()]).is_err());
     }
 
+    fn parse(args: &[&str]) -> Result<LoadtestArgs, clap::Error> {
+        use clap::Parser;
+        let cli =
+            crate::cli::Cli::try_parse_from(["xiaokang", "loadtest"].iter().chain(args.iter()))?;
+        match cli.command {
+            crate::cli::Command::Loadtest(a) => Ok(*a),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn command_line_bounds_and_modes() {
+        let a = parse(&[
+            "--duration",
+            "2m",
+            "--rate",
+            "50",
+            "--step",
+            "--mix",
+            "get=1",
+        ])
+        .unwrap();
+        assert_eq!(Duration::from(a.duration), Duration::from_secs(120));
+        assert_eq!(a.rate, Some(50.0));
+        assert!(a.step);
+        assert!(a.mix.has(crate::loadtest::mix::Op::Get));
+        let d = parse(&[]).unwrap();
+        assert_eq!(Duration::from(d.duration), Duration::from_secs(30));
+        assert!(!d.allow_remote && d.concurrency.is_none());
+        // Open and closed loop exclude each other; a step run needs a rate.
+        assert!(parse(&["--rate", "5", "--concurrency", "2"]).is_err());
+        assert!(parse(&["--step"]).is_err());
+        assert!(parse(&["--mix", "nope=1"]).is_err());
+        assert!(parse(&["--duration", "soon"]).is_err());
+    }
+
     #[test]
     fn only_loopback_is_local() {
         assert!(is_loopback("http://127.0.0.1:50051"));

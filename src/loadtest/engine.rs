@@ -72,13 +72,13 @@ impl Shared {
     /// Makes call `seq` and records it, its latency measured from `since`.
     async fn one(&self, seq: u64, since: Instant) {
         let op = self.mix.pick(seq);
-        let code = self.work.call(op, seq).await;
+        let outcome = self.work.call(op, seq).await;
         let latency = since.elapsed();
         if let Ok(mut r) = self.rec.lock() {
-            r.record(op, latency, code);
+            r.record(op, latency, outcome);
         }
         self.live.done.fetch_add(1, Ordering::Relaxed);
-        if code != tonic::Code::Ok {
+        if !outcome.is_ok() {
             self.live.errors.fetch_add(1, Ordering::Relaxed);
         }
     }

@@ -47,6 +47,44 @@ pub fn code_name(code: tonic::Code) -> &'static str {
     }
 }
 
+/// How one call ended: its gRPC status, and for the aggregator's reads whether the answer
+/// was complete (a summary or household file with a section unavailable is OK on the wire
+/// but degraded; the load test counts it apart, as `OK_INCOMPLETE`, and not as OK).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// The gRPC status code.
+    pub code: tonic::Code,
+    /// OK, but some section of the answer was unavailable.
+    pub incomplete: bool,
+}
+
+/// The name an OK-but-incomplete answer is counted under.
+pub const INCOMPLETE: &str = "OK_INCOMPLETE";
+
+impl Outcome {
+    /// A plain status.
+    pub fn status(code: tonic::Code) -> Outcome {
+        Outcome {
+            code,
+            incomplete: false,
+        }
+    }
+
+    /// The name it is counted under.
+    pub fn name(self) -> &'static str {
+        if self.code == tonic::Code::Ok && self.incomplete {
+            INCOMPLETE
+        } else {
+            code_name(self.code)
+        }
+    }
+
+    /// Whether it is a full success.
+    pub fn is_ok(self) -> bool {
+        self.name() == "OK"
+    }
+}
+
 /// Latency and outcomes of one RPC.
 #[derive(Debug, Clone)]
 pub struct OpStats {
@@ -74,12 +112,12 @@ pub struct Recorder {
 
 impl Recorder {
     /// Records one finished call.
-    pub fn record(&mut self, op: Op, latency: Duration, code: tonic::Code) {
+    pub fn record(&mut self, op: Op, latency: Duration, outcome: Outcome) {
         let s = self.ops.entry(op).or_default();
         let us = (latency.as_micros() as u64).clamp(HIST_LOW_US, HIST_HIGH_US);
         // Within bounds by the clamp above; a failure would only lose one sample.
         let _ = s.hist.record(us);
-        *s.codes.entry(code_name(code)).or_insert(0) += 1;
+        *s.codes.entry(outcome.name()).or_insert(0) += 1;
     }
 
     /// Adds another recorder's samples.
@@ -98,7 +136,7 @@ impl Recorder {
         self.ops.values().map(|s| s.hist.len()).sum()
     }
 
-    /// Calls that did not end OK.
+    /// Calls that did not end OK (incomplete answers included).
     pub fn errors(&self) -> u64 {
         self.ops
             .values()
@@ -299,14 +337,22 @@ mod tests {
     fn sample() -> Recorder {
         let mut r = Recorder::default();
         for i in 1..=1000u64 {
-            r.record(Op::Get, Duration::from_micros(i * 10), tonic::Code::Ok);
+            r.record(
+                Op::Get,
+                Duration::from_micros(i * 10),
+                Outcome::status(tonic::Code::Ok),
+            );
         }
         r.record(
             Op::Settle,
             Duration::from_millis(3),
-            tonic::Code::ResourceExhausted,
+            Outcome::status(tonic::Code::ResourceExhausted),
         );
-        r.record(Op::Settle, Duration::from_millis(1), tonic::Code::Ok);
+        r.record(
+            Op::Settle,
+            Duration::from_millis(1),
+            Outcome::status(tonic::Code::Ok),
+        );
         r
     }
 
@@ -333,6 +379,25 @@ mod tests {
         assert_eq!(settle.codes.get("RESOURCE_EXHAUSTED"), Some(&1));
         assert_eq!(settle.codes.get("OK"), Some(&1));
         assert_eq!(code_name(tonic::Code::Unavailable), "UNAVAILABLE");
+    }
+
+    #[test]
+    fn incomplete_answers_are_not_ok() {
+        let degraded = Outcome {
+            code: tonic::Code::Ok,
+            incomplete: true,
+        };
+        assert_eq!(degraded.name(), INCOMPLETE);
+        assert!(!degraded.is_ok());
+        let mut r = Recorder::default();
+        r.record(Op::Summary, Duration::from_millis(2), degraded);
+        assert_eq!(r.errors(), 1);
+        // A failed call is its status, whatever the flag says.
+        let failed = Outcome {
+            code: tonic::Code::Unavailable,
+            incomplete: true,
+        };
+        assert_eq!(failed.name(), "UNAVAILABLE");
     }
 
     #[test]

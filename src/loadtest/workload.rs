@@ -31,6 +31,7 @@ use xk_contracts::types::ResidentId;
 use xk_runtime::{Bureau, Principal};
 
 use super::mix::{Mix, Op};
+use super::stats::Outcome;
 use crate::client::{Bearer, SuiteAddrs};
 
 /// A channel that carries a principal's bearer token.
@@ -280,11 +281,25 @@ pub struct Workload {
     pub timeout: Duration,
 }
 
-/// A call's status code from its result.
-fn code<T>(r: Result<T, tonic::Status>) -> tonic::Code {
-    match r {
+/// A call's outcome from its result.
+fn code<T>(r: Result<T, tonic::Status>) -> Outcome {
+    Outcome::status(match r {
         Ok(_) => tonic::Code::Ok,
         Err(s) => s.code(),
+    })
+}
+
+/// An aggregator read's outcome: OK answers that are not complete are counted apart.
+fn complete<T>(
+    r: Result<tonic::Response<T>, tonic::Status>,
+    is_complete: impl Fn(&T) -> bool,
+) -> Outcome {
+    match r {
+        Ok(resp) => Outcome {
+            code: tonic::Code::Ok,
+            incomplete: !is_complete(resp.get_ref()),
+        },
+        Err(s) => Outcome::status(s.code()),
     }
 }
 
@@ -473,10 +488,11 @@ impl Workload {
         (!hs.is_empty()).then(|| &hs[(seq % hs.len() as u64) as usize])
     }
 
-    /// Makes call `seq` of operation `op`; returns its status code.
-    pub async fn call(&self, op: Op, seq: u64) -> tonic::Code {
+    /// Makes call `seq` of operation `op`; returns how it ended.
+    pub async fn call(&self, op: Op, seq: u64) -> Outcome {
         let c = &self.clients;
-        let missing = tonic::Code::FailedPrecondition;
+        // A call the clients cannot make (no target for its service) counts as refused.
+        let missing = Outcome::status(tonic::Code::FailedPrecondition);
         match op {
             Op::Get => {
                 let Some(mut cl) = nth(&c.registry_read, seq) else {
@@ -509,7 +525,9 @@ impl Workload {
                     year: YEAR,
                     group_by: RegionLevel::Township as i32,
                 });
-                code(cl.get_summary(r).await)
+                complete(cl.get_summary(r).await, |s| {
+                    s.summary.as_ref().is_some_and(|s| s.complete)
+                })
             }
             Op::File => {
                 let Some(mut cl) = nth(&c.aggregator, seq) else {
@@ -519,7 +537,9 @@ impl Workload {
                     household_id: self.read_target(seq),
                     year: YEAR,
                 });
-                code(cl.get_household_file(r).await)
+                complete(cl.get_household_file(r).await, |f| {
+                    f.file.as_ref().is_some_and(|f| f.complete)
+                })
             }
             Op::Import => {
                 let Some(mut cl) = nth(&c.registry_write, seq) else {
@@ -532,7 +552,7 @@ impl Workload {
                         .map(|m| resident(&self.fixture.address, slot + m))
                         .collect();
                     let Ok(residents) = residents else {
-                        return tonic::Code::InvalidArgument;
+                        return Outcome::status(tonic::Code::InvalidArgument);
                     };
                     let id = format!("LT{}-I{}", self.fixture.run_id, seq * IMPORT_BATCH + k);
                     households.push(household(&id, &village(seq + k), &residents));

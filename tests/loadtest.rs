@@ -64,3 +64,52 @@ async fn a_bounded_run_of_the_default_mix_is_all_ok_and_adds_up() {
     assert!(report.memory[0].peak_rss_mb > 0.0);
     suite.stop().await.expect("suite stops");
 }
+
+/// Step mode makes, per step, exactly rate × duration requests at a rising rate (counts,
+/// not timings: the p99 bound is set out of reach).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn step_mode_raises_the_rate_and_reports_every_step() {
+    let suite = TestSuite::start().await.expect("suite starts");
+    let cfg = Config {
+        addrs: suite.suite.addrs(),
+        tokens: suite.tokens.clone(),
+        mix: Mix::parse("get=3,update=1,summary=1").expect("mix"),
+        load: Load::Rate(20.0),
+        duration: Duration::from_secs(1),
+        max_requests: 1_000,
+        timeout: Duration::from_secs(30),
+        connections: 1,
+        households: 10,
+        max_in_flight: 64,
+        step: Some(xiaokang::loadtest::StepConfig {
+            factor: 1.5,
+            max_steps: 2,
+            p99_bound_ms: 60_000.0,
+            steps_past: 0,
+            retries: 0,
+        }),
+        watch_pids: vec![],
+        run_id: xiaokang::loadtest::new_run_id(),
+    };
+    let report = xiaokang::loadtest::run(&cfg, &Quiet)
+        .await
+        .expect("step run");
+    assert!(report.run.is_none());
+    assert!(!report.steps.is_empty() && report.steps.len() <= 2);
+    let expected = [20u64, 30];
+    for (s, want) in report.steps.iter().zip(expected) {
+        assert_eq!(s.summary.target_rate, Some(want as f64));
+        assert_eq!(s.summary.calls, want, "open loop issues rate × duration");
+        assert_eq!(s.summary.errors, 0, "{:?}", s.summary.rpcs);
+    }
+    // Every step sustained (or fell behind on a slow machine): the answer is consistent.
+    let all_sustained = report
+        .steps
+        .iter()
+        .all(|s| s.verdict == xiaokang::loadtest::schedule::Verdict::Sustained);
+    if all_sustained {
+        assert_eq!(report.steps.len(), 2);
+        assert_eq!(report.sustainable_rate, Some(30.0));
+    }
+    suite.stop().await.expect("suite stops");
+}

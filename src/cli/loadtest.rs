@@ -73,6 +73,10 @@ pub struct LoadtestArgs {
     /// Step mode: steps still run after the first failing one, to show load shedding.
     #[arg(long, default_value_t = 1)]
     pub steps_past: u32,
+    /// Step mode: a failing step is run again at the same rate up to this many times
+    /// before the rate counts as failed.
+    #[arg(long, default_value_t = 1)]
+    pub step_retries: u32,
     /// Watch this process's memory (VmRSS/VmHWM) during the run. Repeatable.
     #[arg(long = "watch-pid")]
     pub watch_pids: Vec<u32>,
@@ -226,6 +230,7 @@ pub async fn run(args: LoadtestArgs) -> anyhow::Result<ExitCode> {
             max_steps: args.max_steps,
             p99_bound_ms: args.p99_bound_ms,
             steps_past: args.steps_past,
+            retries: args.step_retries,
         }),
         watch_pids: args.watch_pids,
         run_id: crate::loadtest::new_run_id(),

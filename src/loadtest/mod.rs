@@ -75,11 +75,16 @@ pub struct StepConfig {
     pub p99_bound_ms: f64,
     /// Steps still run after the first failing one, to show how overload is shed.
     pub steps_past: u32,
+    /// A failing step is run again at the same rate up to this many times before the rate
+    /// counts as failed (one noisy p99 on a shared machine should not end the search).
+    pub retries: u32,
 }
 
 /// One step of a step run.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepReport {
+    /// 0 for the first run at this rate, then 1, 2, … for retries.
+    pub attempt: u32,
     /// The verdict.
     pub verdict: Verdict,
     /// What it measured.
@@ -119,7 +124,12 @@ impl Report {
             out.push_str(&r.table());
         }
         for (i, s) in self.steps.iter().enumerate() {
-            out.push_str(&format!("\nstep {} — {:?}\n", i + 1, s.verdict));
+            let retry = if s.attempt > 0 {
+                format!(" (retry {})", s.attempt)
+            } else {
+                String::new()
+            };
+            out.push_str(&format!("\nstep {}{retry} — {:?}\n", i + 1, s.verdict));
             out.push_str(&s.summary.table());
         }
         if !self.steps.is_empty() {
@@ -229,20 +239,32 @@ pub async fn run(cfg: &Config, progress: &dyn Progress) -> anyhow::Result<Report
             let mut verdicts = Vec::new();
             let mut past = 0;
             for rate in plan.rates() {
-                let label = format!("step at {rate:.0}/s");
-                let r = phase(&work, cfg, Load::Rate(rate), seq.clone(), &label, progress).await;
-                let summary = PhaseSummary::of(&r.recorder, r.elapsed, Some(rate), None);
-                let verdict = schedule::judge_step(
-                    &StepOutcome {
-                        target_rate: rate,
-                        achieved_rate: summary.rps,
-                        p99_ms: summary.overall.p99_ms,
-                        errors: summary.errors,
-                    },
-                    step.p99_bound_ms,
-                );
+                let mut attempt = 0;
+                let verdict = loop {
+                    let label = format!("step at {rate:.0}/s");
+                    let r =
+                        phase(&work, cfg, Load::Rate(rate), seq.clone(), &label, progress).await;
+                    let summary = PhaseSummary::of(&r.recorder, r.elapsed, Some(rate), None);
+                    let verdict = schedule::judge_step(
+                        &StepOutcome {
+                            target_rate: rate,
+                            achieved_rate: summary.rps,
+                            p99_ms: summary.overall.p99_ms,
+                            errors: summary.errors,
+                        },
+                        step.p99_bound_ms,
+                    );
+                    report.steps.push(StepReport {
+                        attempt,
+                        verdict,
+                        summary,
+                    });
+                    if verdict == Verdict::Sustained || attempt >= step.retries {
+                        break verdict;
+                    }
+                    attempt += 1;
+                };
                 verdicts.push((rate, verdict));
-                report.steps.push(StepReport { verdict, summary });
                 if verdicts.iter().any(|(_, v)| *v != Verdict::Sustained) {
                     if past >= step.steps_past {
                         break;

@@ -12,7 +12,9 @@ against the local PostgreSQL instead of the `postgres` container.
    refuses a bureau's token for another bureau's service); a service cannot reach another
    service's database with its own role.
 5. The aggregator answers a county summary with every section available.
-6. SIGTERM to all: each must exit 0 (graceful shutdown).
+6. The optional `loadtest` profile's command runs briefly (XK_LOADTEST_DURATION=3s) against
+   the same processes and must finish with every call OK.
+7. SIGTERM to all: each must exit 0 (graceful shutdown).
 
 Usage: topology_check.py PATH/TO/xiaokang
 """
@@ -43,11 +45,14 @@ def compose_binary() -> str:
     return os.path.join(os.path.dirname(compose.__file__), "docker-compose")
 
 
-def load_model() -> dict:
+def load_model(profiles=(), extra_env=None) -> dict:
+    args = [compose_binary(), "-f", str(ROOT / "docker-compose.yml"), "--env-file", str(ROOT / ".env")]
+    for p in profiles:
+        args += ["--profile", p]
     out = subprocess.run(
-        [compose_binary(), "-f", str(ROOT / "docker-compose.yml"), "--env-file", str(ROOT / ".env"),
-         "config", "--format", "json"],
+        args + ["config", "--format", "json"],
         check=True, capture_output=True, text=True, cwd=ROOT,
+        env=dict(os.environ, **(extra_env or {})),
     )
     return json.loads(out.stdout)
 
@@ -184,6 +189,17 @@ def main() -> int:
             state = getattr(summary, section).status.state
             assert state == available, f"{section} section state {state}: {getattr(summary, section).status}"
         print("aggregator: GetSummary for 420625 answered with all five sections available")
+
+        # The optional loadtest profile (not started by a plain `up`): its own command,
+        # briefly, against the topology above.
+        lt = load_model(["loadtest"], {"XK_LOADTEST_DURATION": "3s"})["services"]["loadtest"]
+        assert lt.get("profiles") == ["loadtest"], "loadtest runs only under its profile"
+        r = subprocess.run([binary] + lt["command"] + ["--json"], env=env_of(lt, dotenv),
+                           capture_output=True, text=True, timeout=180)
+        assert r.returncode == 0, f"loadtest: {r.stdout}{r.stderr}"
+        run = json.loads(r.stdout)["run"]
+        assert run["calls"] > 0 and run["errors"] == 0, f"loadtest: {run}"
+        print(f"loadtest profile: {run['calls']} calls in {run['seconds']:.1f} s, every one OK")
     finally:
         for name, p in procs.items():
             p.send_signal(signal.SIGTERM)

@@ -70,6 +70,17 @@ impl SuiteAddrs {
         SuiteAddrs { urls }
     }
 
+    /// The default ports of `xiaokang up` on a host name or address (`registry`,
+    /// `10.0.0.5`, `[::1]`), for suites whose services share a host.
+    pub fn on_host(host: &str) -> SuiteAddrs {
+        let urls = crate::suite::SERVICES
+            .iter()
+            .chain(std::iter::once(&crate::suite::AGGREGATOR))
+            .map(|s| (s.name, format!("http://{host}:{}", s.default_port)))
+            .collect();
+        SuiteAddrs { urls }
+    }
+
     /// The URL of a service by name.
     pub fn url(&self, name: &str) -> anyhow::Result<&str> {
         self.urls

@@ -8,12 +8,15 @@
 //! - [`client`]: calling a running suite: bearer tokens, service addresses, channels.
 //! - [`demo`]: the demo county (Gucheng's published 2019 figures), its loader and checks.
 //! - [`report`]: the county summary rendered as a table, JSON or a self-contained HTML page.
+//! - [`loadtest`]: the load-test engine behind `xiaokang loadtest` (mix, open and closed
+//!   loops, step mode, per-RPC histograms, memory watch).
 //! - [`cli`]: the `xiaokang` commands: `up`, `serve`, `health`, `migrate`, `demo`, `report`,
-//!   `bench`.
+//!   `loadtest`, `bench`.
 
 pub mod cli;
 pub mod client;
 pub mod demo;
+pub mod loadtest;
 pub mod report;
 pub mod suite;
 pub mod testing;

@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+pub mod loadtest;
 mod report;
 mod serve;
 
@@ -79,6 +80,10 @@ pub enum Command {
     /// Print the county summary of a running suite (from its aggregator) as a table, as
     /// JSON (`--json`), or write it as a self-contained HTML page (`--html FILE`).
     Report(report::ReportArgs),
+    /// Drive a realistic mix of bureau writes and reads at a running suite (open or
+    /// closed loop, or raising the rate in steps) and report latency per RPC, status
+    /// codes and, with --watch-pid, the memory of the suite's process (the soak run).
+    Loadtest(Box<loadtest::LoadtestArgs>),
 }
 
 impl Cli {
@@ -105,6 +110,7 @@ impl Cli {
             Command::Migrate { name, database_url } => serve::migrate(&name, &database_url).await,
             Command::Bench(args) => bench::run(args).await,
             Command::Report(args) => report::run(args).await,
+            Command::Loadtest(args) => loadtest::run(*args).await,
         }
     }
 }

@@ -8,7 +8,10 @@
 //!   latency (p50/p99/max).
 //! - `summary`: the demo county in the whole suite; GetSummary p50/p99 against the five
 //!   SummarizeByRegion calls it fans out to, each timed on its own.
+//! - `all`: every comparison against the machine's baselines (echo vs GetHousehold, raw
+//!   insert vs ImportHouseholds, …) on SQLite and PostgreSQL in one run, with ratios.
 
+mod all;
 mod registry;
 mod services;
 mod summary;
@@ -25,6 +28,8 @@ pub enum BenchCommand {
     /// The demo county in the whole suite: GetSummary against its five
     /// SummarizeByRegion calls.
     Summary(summary::SummaryBenchArgs),
+    /// Every comparison with its ratio, on SQLite and PostgreSQL, in one run.
+    All(all::AllBenchArgs),
 }
 
 /// Benchmark options.
@@ -41,5 +46,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         BenchCommand::Registry(a) => registry::run(a).await,
         BenchCommand::Services(a) => services::run(a).await,
         BenchCommand::Summary(a) => summary::run(a).await,
+        BenchCommand::All(a) => all::run(a).await,
     }
 }

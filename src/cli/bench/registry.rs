@@ -120,18 +120,25 @@ pub fn synthetic_archive(households: u32, people: u32) -> Vec<Household> {
         .collect()
 }
 
-struct Latency {
-    calls: u64,
-    errors: u64,
-    seconds: f64,
-    hist: Histogram<u64>,
+/// Calls made by [`drive`] and their latency.
+pub struct Latency {
+    /// Calls timed.
+    pub calls: u64,
+    /// Calls that failed.
+    pub errors: u64,
+    /// Seconds timed.
+    pub seconds: f64,
+    /// Latency in microseconds.
+    pub hist: Histogram<u64>,
 }
 
 impl Latency {
-    fn rps(&self) -> f64 {
+    /// Calls per second.
+    pub fn rps(&self) -> f64 {
         self.calls as f64 / self.seconds
     }
-    fn ms(&self, q: f64) -> f64 {
+    /// Latency at quantile `q`, in milliseconds.
+    pub fn ms(&self, q: f64) -> f64 {
         self.hist.value_at_quantile(q) as f64 / 1000.0
     }
 }
@@ -253,8 +260,39 @@ macro_rules! raw_insert {
 raw_insert!(raw_insert_sqlite, sea_orm::sqlx::Sqlite);
 raw_insert!(raw_insert_postgres, sea_orm::sqlx::Postgres);
 
-/// Runs the benchmarks and prints the figures.
-pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<ExitCode> {
+/// What one registry benchmark run measured.
+pub struct RegistryFigures {
+    /// `sqlite` or `postgres`.
+    pub kind: &'static str,
+    /// Households in the archive.
+    pub households: usize,
+    /// People in the archive.
+    pub people: usize,
+    /// Seconds the raw sqlx insert took.
+    pub raw_secs: f64,
+    /// Seconds ImportHouseholds took.
+    pub import_secs: f64,
+    /// Bare tonic echo at the concurrency.
+    pub echo: Latency,
+    /// GetHousehold at the concurrency.
+    pub get: Latency,
+    /// The service's own health Check through its layers.
+    pub layered: Latency,
+}
+
+impl RegistryFigures {
+    /// Raw insert, people per second.
+    pub fn raw_rate(&self) -> f64 {
+        self.people as f64 / self.raw_secs
+    }
+    /// ImportHouseholds, people per second.
+    pub fn import_rate(&self) -> f64 {
+        self.people as f64 / self.import_secs
+    }
+}
+
+/// Runs the measurements of the registry benchmark on one database.
+pub async fn measure(args: &RegistryBenchArgs) -> anyhow::Result<RegistryFigures> {
     let (kind, db_kind) = match args.database.as_str() {
         "sqlite" => ("sqlite", TestDb::Sqlite),
         "postgres" | "postgresql" => ("postgres", TestDb::Postgres),
@@ -407,7 +445,32 @@ pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<ExitCode> {
     let _ = echo_stop.send(());
     hosted.shutdown().await?;
     svc_db.drop_now().await?;
+    Ok(RegistryFigures {
+        kind,
+        households: archive.len(),
+        people,
+        raw_secs,
+        import_secs,
+        echo: echo_result,
+        get: get_result,
+        layered: layered_result,
+    })
+}
 
+/// Runs the benchmarks and prints the figures.
+pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<ExitCode> {
+    let f = measure(&args).await?;
+    let RegistryFigures {
+        kind,
+        people,
+        raw_secs,
+        import_secs,
+        echo: ref echo_result,
+        get: ref get_result,
+        layered: ref layered_result,
+        ..
+    } = f;
+    let archive_len = f.households;
     let raw_rate = people as f64 / raw_secs;
     let import_rate = people as f64 / import_secs;
     if args.json {
@@ -415,7 +478,7 @@ pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<ExitCode> {
             "{}",
             serde_json::json!({
                 "database": kind,
-                "households": archive.len(),
+                "households": archive_len,
                 "people": people,
                 "raw_insert_people_per_s": raw_rate,
                 "import_people_per_s": import_rate,
@@ -436,9 +499,7 @@ pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!(
             "database {kind}, {} households / {people} people, concurrency {}, {} connections",
-            archive.len(),
-            args.concurrency,
-            args.connections
+            archive_len, args.concurrency, args.connections
         );
         println!(
             "{:<34} {:>12} {:>10} {:>10}",

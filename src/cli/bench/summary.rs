@@ -134,7 +134,8 @@ pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
         async move { c.summarize_by_region(r).await.map(|_| ()) }
     })
     .await?;
-    let c_wat = WaterServiceClient::new(svc(&suite, "water")?).max_decoding_message_size(MAX_MESSAGE);
+    let c_wat =
+        WaterServiceClient::new(svc(&suite, "water")?).max_decoding_message_size(MAX_MESSAGE);
     let r_wat = water::v1::SummarizeByRegionRequest {
         region_prefix: prefix.clone(),
         group_by,

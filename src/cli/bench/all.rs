@@ -1,0 +1,242 @@
+//! `xiaokang bench all`: every comparison of the suite against what this machine allows,
+//! on SQLite and on PostgreSQL, in one run, each with its ratio and goal.
+//!
+//! A comparison is a [`Row`]: a subject (the suite's RPC) measured next to its baseline
+//! (the machine's bare capability) on the same database, client and concurrency. The
+//! measurements that produce rows are listed in [`MEASUREMENTS`]; a new comparison is
+//! one more entry there (a function returning its rows for one database).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::registry::{self, RegistryBenchArgs};
+use crate::testing::TestDb;
+
+/// Options of `bench all`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AllBenchArgs {
+    /// `sqlite`, `postgres` or `both` (the default).
+    #[arg(long, default_value = "both")]
+    pub database: String,
+    /// Concurrent calls in the read comparisons.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Seconds each read measurement runs (after a one-second warm-up).
+    #[arg(long, default_value_t = 5)]
+    pub seconds: u64,
+    /// Print one JSON array of rows instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A goal a row is reported against.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Goal {
+    /// The subject's rate must be at least this share of the baseline's.
+    pub min_ratio: f64,
+    /// The subject's p99 must be at most this (ms), if set.
+    pub max_p99_ms: Option<f64>,
+}
+
+/// One comparison measured in this run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    /// `sqlite` or `postgres`.
+    pub database: &'static str,
+    /// What is compared (`read`, `import`, …).
+    pub what: &'static str,
+    /// What the rates count (`calls`, `people`, …).
+    pub unit: &'static str,
+    /// The baseline's name.
+    pub baseline: &'static str,
+    /// Baseline rate per second.
+    pub baseline_rate: f64,
+    /// The subject's name.
+    pub subject: &'static str,
+    /// Subject rate per second.
+    pub subject_rate: f64,
+    /// The subject's p99 latency (ms), where it is a call rate.
+    pub subject_p99_ms: Option<f64>,
+    /// The goal.
+    pub goal: Goal,
+}
+
+impl Row {
+    /// subject / baseline.
+    pub fn ratio(&self) -> f64 {
+        self.subject_rate / self.baseline_rate.max(f64::MIN_POSITIVE)
+    }
+
+    /// Whether the row meets its goal.
+    pub fn meets_goal(&self) -> bool {
+        self.ratio() >= self.goal.min_ratio
+            && match (self.goal.max_p99_ms, self.subject_p99_ms) {
+                (Some(max), Some(p99)) => p99 <= max,
+                (Some(_), None) => false,
+                (None, _) => true,
+            }
+    }
+}
+
+/// A boxed future of one measurement's rows.
+pub type RowsFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<Vec<Row>>> + 'a>>;
+
+/// A measurement: the rows it produces on one database.
+pub type Measurement = for<'a> fn(TestDb, &'a AllBenchArgs) -> RowsFuture<'a>;
+
+/// Every measurement `bench all` runs, in order, on each database.
+pub const MEASUREMENTS: &[(&str, Measurement)] = &[("registry", registry_rows)];
+
+/// The name of a database kind.
+fn db_name(kind: TestDb) -> &'static str {
+    match kind {
+        TestDb::Sqlite => "sqlite",
+        TestDb::Postgres => "postgres",
+    }
+}
+
+/// Bare tonic echo vs GetHousehold, raw sqlx insert vs ImportHouseholds.
+fn registry_rows(kind: TestDb, args: &AllBenchArgs) -> RowsFuture<'_> {
+    Box::pin(async move {
+        let defaults = RegistryBenchArgs {
+            database: db_name(kind).to_string(),
+            households: 19_139,
+            people: 49_494,
+            batch: 2_000,
+            concurrency: args.concurrency,
+            connections: 4,
+            seconds: args.seconds,
+            db_pool: xk_runtime::ServeSettings::default().db_pool,
+            json: false,
+        };
+        let f = registry::measure(&defaults).await?;
+        let database = db_name(kind);
+        Ok(vec![
+            Row {
+                database,
+                what: "read",
+                unit: "calls",
+                baseline: "bare tonic echo",
+                baseline_rate: f.echo.rps(),
+                subject: "GetHousehold",
+                subject_rate: f.get.rps(),
+                subject_p99_ms: Some(f.get.ms(0.99)),
+                goal: Goal {
+                    min_ratio: 0.5,
+                    max_p99_ms: Some(5.0),
+                },
+            },
+            Row {
+                database,
+                what: "import",
+                unit: "people",
+                baseline: "raw sqlx insert",
+                baseline_rate: f.raw_rate(),
+                subject: "ImportHouseholds",
+                subject_rate: f.import_rate(),
+                subject_p99_ms: None,
+                goal: Goal {
+                    min_ratio: 0.5,
+                    max_p99_ms: None,
+                },
+            },
+        ])
+    })
+}
+
+/// The table of rows.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = format!(
+        "{:<9} {:<7} {:<18} {:>12} {:<17} {:>12} {:>8} {:>6}  goal\n",
+        "database", "what", "baseline", "rate/s", "subject", "rate/s", "p99 ms", "ratio"
+    );
+    for r in rows {
+        let goal = format!(
+            "ratio >= {:.2}{} {}",
+            r.goal.min_ratio,
+            r.goal
+                .max_p99_ms
+                .map(|m| format!(", p99 <= {m} ms"))
+                .unwrap_or_default(),
+            if r.meets_goal() { "met" } else { "NOT met" }
+        );
+        out.push_str(&format!(
+            "{:<9} {:<7} {:<18} {:>12.0} {:<17} {:>12.0} {:>8} {:>6.2}  {goal}\n",
+            r.database,
+            r.what,
+            r.baseline,
+            r.baseline_rate,
+            r.subject,
+            r.subject_rate,
+            r.subject_p99_ms
+                .map(|p| format!("{p:.2}"))
+                .unwrap_or_else(|| "-".into()),
+            r.ratio(),
+        ));
+    }
+    out
+}
+
+/// Runs every measurement on the chosen databases and prints the rows.
+pub async fn run(args: AllBenchArgs) -> anyhow::Result<ExitCode> {
+    let kinds = match args.database.as_str() {
+        "sqlite" => vec![TestDb::Sqlite],
+        "postgres" | "postgresql" => vec![TestDb::Postgres],
+        "both" => vec![TestDb::Sqlite, TestDb::Postgres],
+        other => anyhow::bail!("--database must be sqlite, postgres or both, got {other}"),
+    };
+    let mut rows = Vec::new();
+    for kind in kinds {
+        for (name, measure) in MEASUREMENTS {
+            eprintln!("bench all: {name} on {}", db_name(kind));
+            rows.extend(measure(kind, &args).await?);
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        print!("{}", table(&rows));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(baseline: f64, subject: f64, p99: Option<f64>) -> Row {
+        Row {
+            database: "sqlite",
+            what: "read",
+            unit: "calls",
+            baseline: "echo",
+            baseline_rate: baseline,
+            subject: "GetHousehold",
+            subject_rate: subject,
+            subject_p99_ms: p99,
+            goal: Goal {
+                min_ratio: 0.5,
+                max_p99_ms: Some(5.0),
+            },
+        }
+    }
+
+    #[test]
+    fn goal_needs_the_ratio_and_the_p99() {
+        assert!(row(100.0, 60.0, Some(4.0)).meets_goal());
+        assert!(!row(100.0, 40.0, Some(4.0)).meets_goal());
+        assert!(!row(100.0, 60.0, Some(6.0)).meets_goal());
+        assert!(!row(100.0, 60.0, None).meets_goal());
+        assert!((row(200.0, 50.0, None).ratio() - 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn table_shows_ratio_and_verdict() {
+        let t = table(&[row(100.0, 60.0, Some(4.0)), row(100.0, 40.0, Some(4.0))]);
+        assert!(t.contains("0.60") && t.contains(" met"));
+        assert!(t.contains("NOT met"));
+    }
+}

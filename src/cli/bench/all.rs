@@ -88,7 +88,8 @@ pub type RowsFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<Vec<Row>>> 
 pub type Measurement = for<'a> fn(TestDb, &'a AllBenchArgs) -> RowsFuture<'a>;
 
 /// Every measurement `bench all` runs, in order, on each database.
-pub const MEASUREMENTS: &[(&str, Measurement)] = &[("registry", registry_rows)];
+pub const MEASUREMENTS: &[(&str, Measurement)] =
+    &[("registry", registry_rows), ("summary", summary_rows)];
 
 /// The name of a database kind.
 fn db_name(kind: TestDb) -> &'static str {
@@ -142,6 +143,51 @@ fn registry_rows(kind: TestDb, args: &AllBenchArgs) -> RowsFuture<'_> {
                     min_ratio: 0.5,
                     max_p99_ms: None,
                 },
+            },
+        ])
+    })
+}
+
+/// The five SummarizeByRegion calls (the slowest alone, and all five joined by one
+/// client) vs GetSummary, the demo county loaded. Rates are 1 / p50 of sequential calls.
+/// The goal: the aggregator adds less than the slowest part (ratio >= 0.5).
+fn summary_rows(kind: TestDb, _args: &AllBenchArgs) -> RowsFuture<'_> {
+    Box::pin(async move {
+        let m = super::summary::measure(
+            kind,
+            100,
+            xk_contracts::pb::common::v1::RegionLevel::Township as i32,
+        )
+        .await?;
+        let per_s = |ms: f64| if ms > 0.0 { 1_000.0 / ms } else { 0.0 };
+        let slowest = m.parts.iter().map(|(_, s)| s.p50_ms).fold(0.0, f64::max);
+        let database = db_name(kind);
+        let goal = Goal {
+            min_ratio: 0.5,
+            max_p99_ms: None,
+        };
+        Ok(vec![
+            Row {
+                database,
+                what: "summary",
+                unit: "calls",
+                baseline: "slowest SummarizeByRegion",
+                baseline_rate: per_s(slowest),
+                subject: "GetSummary",
+                subject_rate: per_s(m.agg.p50_ms),
+                subject_p99_ms: Some(m.agg.p99_ms),
+                goal,
+            },
+            Row {
+                database,
+                what: "summary",
+                unit: "calls",
+                baseline: "five joined by a client",
+                baseline_rate: per_s(m.parallel.p50_ms),
+                subject: "GetSummary",
+                subject_rate: per_s(m.agg.p50_ms),
+                subject_p99_ms: Some(m.agg.p99_ms),
+                goal,
             },
         ])
     })

@@ -52,19 +52,21 @@ fn svc(suite: &TestSuite, name: &str) -> anyhow::Result<Svc> {
     ))
 }
 
-/// Runs the benchmark and prints its figures.
-pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
-    let kind = match args.database.as_str() {
-        "sqlite" => TestDb::Sqlite,
-        "postgres" | "postgresql" => TestDb::Postgres,
-        other => anyhow::bail!("--database must be sqlite or postgres, got {other}"),
-    };
-    let group_by = match args.group_by.as_str() {
-        "township" => RegionLevel::Township,
-        "village" => RegionLevel::Village,
-        "county" => RegionLevel::County,
-        other => anyhow::bail!("--group-by must be township, village or county, got {other}"),
-    } as i32;
+/// What one summary benchmark run measured.
+pub struct Measured {
+    /// Seconds the demo county took to load.
+    pub load_s: f64,
+    /// Each SummarizeByRegion on its own, in the order registry, education, health,
+    /// housing, water.
+    pub parts: [(&'static str, Summary); 5],
+    /// The five made at once by one client.
+    pub parallel: Summary,
+    /// GetSummary through the aggregator.
+    pub agg: Summary,
+}
+
+/// Loads the demo county into a fresh suite on `kind` and times the calls.
+pub async fn measure(kind: TestDb, calls: u32, group_by: i32) -> anyhow::Result<Measured> {
     let settings = ServeSettings {
         max_message_bytes: MAX_MESSAGE,
         ..ServeSettings::default()
@@ -82,7 +84,7 @@ pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
     let prefix = published::COUNTY.to_string();
     let year = published::YEAR;
     let as_of = Some(xk_contracts::convert::date_to_pb(county_today()));
-    let n = args.calls;
+    let n = calls;
 
     let c_reg =
         RegistryServiceClient::new(svc(&suite, "registry")?).max_decoding_message_size(MAX_MESSAGE);
@@ -193,14 +195,41 @@ pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
     })
     .await?;
     suite.stop().await?;
+    Ok(Measured {
+        load_s,
+        parts: [
+            ("registry", reg),
+            ("education", edu),
+            ("health", hea),
+            ("housing", hou),
+            ("water", wat),
+        ],
+        parallel,
+        agg,
+    })
+}
 
-    let parts: [(&str, Summary); 5] = [
-        ("registry", reg),
-        ("education", edu),
-        ("health", hea),
-        ("housing", hou),
-        ("water", wat),
-    ];
+/// Runs the benchmark and prints its figures.
+pub async fn run(args: SummaryBenchArgs) -> anyhow::Result<ExitCode> {
+    let kind = match args.database.as_str() {
+        "sqlite" => TestDb::Sqlite,
+        "postgres" | "postgresql" => TestDb::Postgres,
+        other => anyhow::bail!("--database must be sqlite or postgres, got {other}"),
+    };
+    let group_by = match args.group_by.as_str() {
+        "township" => RegionLevel::Township,
+        "village" => RegionLevel::Village,
+        "county" => RegionLevel::County,
+        other => anyhow::bail!("--group-by must be township, village or county, got {other}"),
+    } as i32;
+    let n = args.calls;
+    let Measured {
+        load_s,
+        parts,
+        parallel,
+        agg,
+    } = measure(kind, n, group_by).await?;
+
     let slowest = parts.iter().map(|(_, s)| s.p50_ms).fold(0.0, f64::max);
     let sum: f64 = parts.iter().map(|(_, s)| s.p50_ms).sum();
     let overhead = agg.p50_ms - slowest;

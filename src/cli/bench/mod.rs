@@ -12,6 +12,7 @@
 //!   insert vs ImportHouseholds, …) on SQLite and PostgreSQL in one run, with ratios.
 
 mod all;
+mod growth;
 mod registry;
 mod services;
 mod summary;
@@ -28,6 +29,8 @@ pub enum BenchCommand {
     /// The demo county in the whole suite: GetSummary against its five
     /// SummarizeByRegion calls.
     Summary(summary::SummaryBenchArgs),
+    /// GetSummary at about 50,000, 500,000 and 1,000,000 people (PostgreSQL by default).
+    Growth(growth::GrowthBenchArgs),
     /// Every comparison with its ratio, on SQLite and PostgreSQL, in one run.
     All(all::AllBenchArgs),
 }
@@ -46,6 +49,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         BenchCommand::Registry(a) => registry::run(a).await,
         BenchCommand::Services(a) => services::run(a).await,
         BenchCommand::Summary(a) => summary::run(a).await,
+        BenchCommand::Growth(a) => growth::run(a).await,
         BenchCommand::All(a) => all::run(a).await,
     }
 }

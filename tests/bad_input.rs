@@ -195,7 +195,11 @@ fn mutations(f: &FieldDescriptorProto) -> Vec<(&'static str, Value)> {
                 (3, Value::Int(30)),
             ]),
         )],
-        (Type::Int32, n) if n.ends_with("year") => vec![("year out of range", Value::Int(99_999))],
+        (Type::Int32, n) if n.ends_with("year") => vec![
+            ("year out of range", Value::Int(99_999)),
+            // The most negative year: arithmetic on it must not overflow (health did).
+            ("year i32::MIN", Value::Int(i64::from(i32::MIN))),
+        ],
         _ => vec![],
     }
 }

@@ -1,6 +1,8 @@
 //! Fixtures shared by the suite-level tests.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use chrono::NaiveDate;
 use tonic::codegen::InterceptedService;
 use tonic::transport::Channel;
@@ -138,4 +140,14 @@ pub async fn all_ids(c: &mut Client) -> Vec<String> {
         }
         token = page.next_page_token;
     }
+}
+
+/// A registry client for the service at `url` that sends the given bearer (or none).
+pub async fn client_with_url(url: &str, token: Option<&str>) -> Client {
+    let ch = tonic::transport::Endpoint::from_shared(url.to_string())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    RegistryServiceClient::with_interceptor(ch, Bearer(token.map(str::to_string)))
 }

@@ -142,14 +142,39 @@ pub fn stale_etag(resource_type: &str, name: &str, sent: &str, current: &str) ->
 }
 
 /// Maps a database error to a status and logs its text (which may quote data) only at
-/// the server. Connection trouble is UNAVAILABLE (retryable); anything else INTERNAL.
+/// the server. Connection trouble is UNAVAILABLE (retryable); text PostgreSQL cannot store
+/// (a NUL character) is the caller's INVALID_ARGUMENT; anything else INTERNAL.
 pub fn db_status(e: DbErr) -> Status {
+    if sqlstate(&e).as_deref() == Some(PG_CHARACTER_NOT_IN_REPERTOIRE) {
+        // The caller's text, not the server: PostgreSQL refuses U+0000 in text columns and
+        // parameters. The statement failed, so the transaction writes nothing.
+        tracing::debug!(error = %e, "text with a NUL character refused by the database");
+        return invalid(
+            "request",
+            "text fields must not contain the NUL character (U+0000)",
+        );
+    }
     let retryable = matches!(e, DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) || is_busy(&e);
     tracing::error!(error = %e, retryable, "database error");
     if retryable {
         Status::unavailable("the database is not answering; retry with backoff")
     } else {
         Status::internal("database error; the operators have the details in the service log")
+    }
+}
+
+/// PostgreSQL's SQLSTATE for a character it cannot store: U+0000 in a text value.
+const PG_CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
+
+/// The SQLSTATE of a database error, when the database reported one.
+fn sqlstate(e: &DbErr) -> Option<String> {
+    use sea_orm::RuntimeErr;
+    match e {
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => s
+            .as_database_error()
+            .and_then(|d| d.code())
+            .map(|c| c.into_owned()),
+        _ => None,
     }
 }
 

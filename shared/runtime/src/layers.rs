@@ -189,10 +189,16 @@ pub struct Deadline<S> {
 
 /// Parses a `grpc-timeout` header value (`100m`, `5S`, …).
 pub fn parse_grpc_timeout(v: &str) -> Option<Duration> {
-    if v.len() < 2 || v.len() > 9 {
+    // ASCII only: splitting off the unit below must land on a character boundary.
+    if v.len() < 2 || v.len() > 9 || !v.is_ascii() {
         return None;
     }
     let (digits, unit) = v.split_at(v.len() - 1);
+    // ASCII digits only: `u64::from_str` would also take a leading `+`, which the
+    // gRPC wire format does not allow.
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let n: u64 = digits.parse().ok()?;
     Some(match unit {
         "H" => Duration::from_secs(n.checked_mul(3600)?),
@@ -379,6 +385,12 @@ mod tests {
         assert_eq!(parse_grpc_timeout("5x"), None);
         assert_eq!(parse_grpc_timeout("m"), None);
         assert_eq!(parse_grpc_timeout("123456789S"), None);
+        assert_eq!(parse_grpc_timeout("+5m"), None, "a sign is not a digit");
+        assert_eq!(
+            parse_grpc_timeout("5盛"),
+            None,
+            "no panic on a multi-byte unit"
+        );
     }
 
     #[test]

@@ -88,20 +88,20 @@ fn enrolment_row(
         );
         None
     };
+    // Saturating: a coverage year of i32::MIN is already refused above and must not
+    // overflow (a panic in debug builds) on its way to that answer.
+    let year_before = e.coverage_year.saturating_sub(1);
     let collection_year = if e.collection_year == 0 {
-        e.coverage_year - 1
+        year_before
     } else {
         e.collection_year
     };
-    if collection_year != e.coverage_year - 1 && collection_year != e.coverage_year {
+    if collection_year != year_before && collection_year != e.coverage_year {
         v.add(
             format!("{p}collection_year"),
             format!(
                 "premiums for coverage year {} are collected in {} or {}, got {}",
-                e.coverage_year,
-                e.coverage_year - 1,
-                e.coverage_year,
-                e.collection_year
+                e.coverage_year, year_before, e.coverage_year, e.collection_year
             ),
         );
     }

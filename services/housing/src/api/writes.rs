@@ -46,11 +46,20 @@ fn version_of(what: &'static str, name: &str, etag: &str) -> Result<i64, Housing
     })
 }
 
+/// Longest site name accepted: a resettlement site's full name (县+镇+安置点) fits many
+/// times over; without a bound, a client could store megabytes in one name.
+pub const MAX_SITE_NAME_CHARS: usize = 100;
+
 /// Checks a site's own fields under `prefix`.
 fn check_site(v: &mut Violations, s: &pb::Site, prefix: &str) {
     id(v, &format!("{prefix}site_id"), &s.site_id);
     if is_blank(&s.name) {
         v.add(format!("{prefix}name"), "required");
+    } else if s.name.chars().count() > MAX_SITE_NAME_CHARS {
+        v.add(
+            format!("{prefix}name"),
+            format!("at most {MAX_SITE_NAME_CHARS} characters"),
+        );
     }
     village(v, &format!("{prefix}village_code"), &s.village_code);
     if site_type_from_pb(s.r#type).is_none() {

@@ -255,12 +255,16 @@ impl RegistryApi {
                     validate::Origin::Import,
                     &mut v,
                 );
-                h.etag.clear();
-                let detail = format!("registered as {} (import)", status_name(h.status));
-                rules::append_event(h, EventKind::Registered, today, detail);
             }
             if !v.is_empty() {
                 return Err(with_progress(v.into_status(), &total));
+            }
+            // Only once the whole batch is valid: an invalid record (a client-sent timeline
+            // ending at seq i64::MAX) must be refused, not overflow the next seq.
+            for h in &mut households {
+                h.etag.clear();
+                let detail = format!("registered as {} (import)", status_name(h.status));
+                rules::append_event(h, EventKind::Registered, today, detail);
             }
             let txn = self.db.begin_write().await?;
             if let Some(prev) = idem.begin::<ImportHouseholdsResponse>(&txn).await? {

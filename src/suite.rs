@@ -144,7 +144,14 @@ pub async fn start_all(
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding {} on {addr}", spec.name))?;
-        let h = host(*spec, &database_url(spec.name), settings, tokens.clone(), listener).await?;
+        let h = host(
+            *spec,
+            &database_url(spec.name),
+            settings,
+            tokens.clone(),
+            listener,
+        )
+        .await?;
         xk_runtime::server::wait_until_serving(&h.url(), spec.grpc_name, Duration::from_secs(10))
             .await?;
         hosted.push(h);

@@ -401,15 +401,15 @@ pub fn parse_resume_key(key: &str) -> Result<(String, String), String> {
 /// How long the whole stream may run: the caller's deadline minus the margin kept for
 /// the last message (the same margin rule as a unary call), or `None` when the caller
 /// sent no deadline (each upstream call is still bounded by the upstream budget).
-/// `Err` when the caller's deadline leaves nothing useful.
-pub fn stream_budget(incoming: Option<Duration>) -> Result<Option<Duration>, ()> {
+/// `Err` (why) when the caller's deadline leaves nothing useful.
+pub fn stream_budget(incoming: Option<Duration>) -> Result<Option<Duration>, &'static str> {
     let Some(total) = incoming else {
         return Ok(None);
     };
     let margin = (total * MARGIN_PERCENT / 100).max(MIN_MARGIN);
     match total.checked_sub(margin) {
         Some(b) if b >= MIN_CALL_BUDGET => Ok(Some(b)),
-        _ => Err(()),
+        _ => Err("the deadline leaves no time to ask the services"),
     }
 }
 

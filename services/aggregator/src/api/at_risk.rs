@@ -369,9 +369,7 @@ impl AggregatorApi {
             .and_then(parse_grpc_timeout);
         let rid = request_id(&req);
         let walk = self.validate_at_risk(req.get_ref())?;
-        let budget = risk::stream_budget(incoming).map_err(|()| {
-            Status::deadline_exceeded("the deadline leaves no time to ask the services")
-        })?;
+        let budget = risk::stream_budget(incoming).map_err(Status::deadline_exceeded)?;
         let started = Instant::now();
         let end = budget.map(|b| started + b);
         let clients = self.clients.clone();

@@ -402,6 +402,9 @@ impl AggregatorApi {
         };
         tokio::spawn(async move {
             for village in villages {
+                if em.tx.is_closed() {
+                    return; // the client went away between messages
+                }
                 let Some(ctx) = ctx_now() else {
                     em.fail(Status::deadline_exceeded(
                         "the caller's deadline ran out during the walk; resume with the last resume_token",

@@ -47,6 +47,11 @@ struct County {
 
 impl County {
     async fn start() -> County {
+        Self::start_paging(xk_aggregator::upstream::DEFAULT_LIST_PAGE_SIZE).await
+    }
+
+    /// As [`County::start`], the aggregator reading the services `page` records at a time.
+    async fn start_paging(page: i32) -> County {
         let (registry, education, health, housing, water) = tokio::join!(
             TestService::start(xk_registry::SPEC),
             TestService::start(xk_education::SPEC),
@@ -62,7 +67,7 @@ impl County {
             water.unwrap(),
         );
         let token = test_tokens().1[&Principal::Aggregator].clone();
-        let upstream = Upstream::single(
+        let mut upstream = Upstream::single(
             [
                 registry.hosted.url(),
                 education.hosted.url(),
@@ -72,6 +77,7 @@ impl County {
             ],
             token,
         );
+        upstream.list_page_size = page;
         let database = TestDatabase::create("aggregator").await.unwrap();
         let (table, tokens) = test_tokens();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -716,6 +722,30 @@ async fn at_risk_households_are_exact_ordered_batched_and_resumable() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::PermissionDenied);
+    c.stop().await;
+}
+
+/// Upstream pages of one record: every village's households, cases, students and
+/// exceptions come over several pages, and the answer is the same.
+#[tokio::test]
+async fn upstream_pages_smaller_than_a_village_give_the_same_answer() {
+    let c = County::start_paging(1).await;
+    let fx = fixtures();
+    load(&c, &fx).await;
+    let mut agg = c.agg(Principal::Aggregator).await;
+    let msgs = stream(
+        &mut agg,
+        req("420625", 2, ""),
+        Some(Duration::from_secs(20)),
+    )
+    .await
+    .unwrap();
+    assert!(msgs.iter().all(|m| m.unavailable.is_empty()), "{msgs:?}");
+    assert!(msgs.iter().all(|m| m.households.len() <= 2));
+    assert_eq!(
+        kinds(&households(&msgs)),
+        expected(&fx, "420625", true, true)
+    );
     c.stop().await;
 }
 

@@ -39,10 +39,6 @@ use crate::upstream::{CallCtx, Clients};
 pub type AtRiskStream =
     Pin<Box<dyn Stream<Item = Result<ListAtRiskHouseholdsResponse, Status>> + Send>>;
 
-/// Page size of every upstream read of one village: the largest the services allow, so a
-/// village is almost always one round trip per service.
-const UPSTREAM_PAGE: i32 = 1000;
-
 /// Messages buffered between the walk and the client: the walk runs at most this far
 /// ahead of a slow reader (backpressure bounds memory as well).
 const STREAM_BUFFER: usize = 2;
@@ -98,7 +94,7 @@ async fn village_households(
         let ch = c.registry.clone();
         let msg = registry::v1::ListHouseholdsRequest {
             region_prefix: village.to_string(),
-            page_size: UPSTREAM_PAGE,
+            page_size: c.list_page_size,
             page_token,
             ..Default::default()
         };
@@ -129,7 +125,7 @@ async fn village_payments(
             region_prefix: village.to_string(),
             coverage_year: year,
             resident_id: String::new(),
-            page_size: UPSTREAM_PAGE,
+            page_size: c.list_page_size,
             page_token,
         };
         async move {
@@ -160,7 +156,7 @@ async fn village_out_of_school(
             let msg = education::v1::ListStudentsRequest {
                 region_prefix: village.to_string(),
                 status: status as i32,
-                page_size: UPSTREAM_PAGE,
+                page_size: c.list_page_size,
                 page_token,
             };
             async move {
@@ -193,7 +189,7 @@ async fn village_unsafe_water(
             kind: water::v1::ExceptionKind::Unsafe as i32,
             region_prefix: village.to_string(),
             household_ids: vec![],
-            page_size: UPSTREAM_PAGE,
+            page_size: c.list_page_size,
             page_token,
         };
         async move {
@@ -223,7 +219,7 @@ async fn village_jobless(
             region_prefix: village.to_string(),
             kind: housing::v1::ExceptionKind::NoEmployment as i32,
             as_of: Some(date_to_pb(as_of)),
-            page_size: UPSTREAM_PAGE,
+            page_size: c.list_page_size,
             page_token,
         };
         async move {

@@ -6,7 +6,7 @@
 //! | function | decides |
 //! |---|---|
 //! | [`income_reasons`] | income below the monitoring line; income fallen sharply |
-//! | [`person_payments`] | each person's net personal medical payment from health's cases |
+//! | [`person_payments`] | each person's net personal medical payment, by resident id |
 //! | [`assess_village`] | every reason of every household of one village, in order |
 //! | [`unavailable_signals`] | which triggers a failed service leaves unjudged |
 //! | [`resume_key`] / [`parse_resume_key`] | the resume position (village, household) |
@@ -154,16 +154,13 @@ pub fn income_reasons(h: &registry::v1::Household, year: i32, p: &RiskPolicy) ->
     out
 }
 
-/// Each person's net personal medical payment (in-policy plus out-of-policy) over the
-/// given cases: settlements add, reversals (negative amounts) subtract.
-pub fn person_payments(cases: &[health::v1::CaseRecord]) -> BTreeMap<String, i64> {
+/// Each person's net personal medical payment of the year (in-policy plus out-of-policy,
+/// net of reversals), by resident id, from health's person-year rows. A person listed
+/// twice (never, but pages are the service's) is summed.
+pub fn person_payments(people: &[health::v1::PersonPayment]) -> BTreeMap<String, i64> {
     let mut out = BTreeMap::new();
-    for c in cases {
-        let Some(rid) = c.hospital_case.as_ref().map(|h| h.resident_id.clone()) else {
-            continue;
-        };
-        let paid = c.layers.as_ref().map_or(0, |l| l.personal_total_fen);
-        *out.entry(rid).or_insert(0) += paid;
+    for p in people {
+        *out.entry(p.resident_id.clone()).or_insert(0) += p.personal_total_fen;
     }
     out
 }

@@ -112,19 +112,20 @@ async fn village_households(
     .await
 }
 
-/// The village's health cases of the year, reduced to each person's net payment.
+/// The village's people with a personal medical payment in the year (health's
+/// person-year totals, net of reversals), by resident id.
 async fn village_payments(
     ctx: &CallCtx,
     c: &Clients,
     village: &str,
     year: i32,
 ) -> Result<BTreeMap<String, i64>, Status> {
-    let cases = all_pages(|page_token| {
+    let people = all_pages(|page_token| {
         let ch = c.health.clone();
-        let msg = health::v1::ListCasesRequest {
-            region_prefix: village.to_string(),
+        let msg = health::v1::ListPersonPaymentsRequest {
             coverage_year: year,
-            resident_id: String::new(),
+            region_prefix: village.to_string(),
+            min_personal_total_fen: 0,
             page_size: c.list_page_size,
             page_token,
         };
@@ -133,14 +134,14 @@ async fn village_payments(
                 .read(msg, move |r| {
                     let mut cl = HealthInsuranceServiceClient::new(ch.clone())
                         .max_decoding_message_size(MAX_UPSTREAM_MESSAGE);
-                    async move { cl.list_cases(r).await }
+                    async move { cl.list_person_payments(r).await }
                 })
                 .await?;
-            Ok((r.cases, r.next_page_token))
+            Ok((r.people, r.next_page_token))
         }
     })
     .await?;
-    Ok(risk::person_payments(&cases))
+    Ok(risk::person_payments(&people))
 }
 
 /// The village's students who are out of school (two filtered reads, one per status).

@@ -81,26 +81,16 @@ fn income_exactly_at_the_line_and_a_fall_of_exactly_30_percent_are_not_triggers(
 }
 
 #[test]
-fn payments_net_out_reversals() {
-    let case = |r: &str, fen: i64| health::v1::CaseRecord {
-        hospital_case: Some(health::v1::HospitalCase {
-            resident_id: r.into(),
-            ..Default::default()
-        }),
-        layers: Some(health::v1::Layers {
-            personal_total_fen: fen,
-            ..Default::default()
-        }),
+fn payments_are_keyed_by_person() {
+    let pay = |r: &str, fen: i64| health::v1::PersonPayment {
+        resident_id: r.into(),
+        personal_total_fen: fen,
         ..Default::default()
     };
-    let p = person_payments(&[
-        case("A", 300),
-        case("B", 50),
-        case("A", 200),
-        case("A", -300),
-    ]);
-    assert_eq!(p.get("A"), Some(&200));
+    let p = person_payments(&[pay("A", 300), pay("B", 50), pay("A", 200)]);
+    assert_eq!(p.get("A"), Some(&500));
     assert_eq!(p.get("B"), Some(&50));
+    assert_eq!(p.len(), 2);
 }
 
 #[test]

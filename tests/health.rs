@@ -813,3 +813,145 @@ async fn seed_figures_load_through_the_rpcs_and_come_back_from_the_summary() {
     assert!(ex.persons_over_cap.is_empty() && ex.non_one_stop_cases.is_empty());
     svc.stop().await.unwrap();
 }
+
+/// Every page of ListPersonPayments for a filter, as (resident id, village, personal total).
+async fn payments(c: &mut Client, prefix: &str, min: i64, page: i32) -> Vec<(String, String, i64)> {
+    let mut out = Vec::new();
+    let mut token = String::new();
+    loop {
+        let r = c
+            .list_person_payments(ListPersonPaymentsRequest {
+                coverage_year: YEAR,
+                region_prefix: prefix.into(),
+                min_personal_total_fen: min,
+                page_size: page,
+                page_token: token,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(r.people.len() <= page as usize);
+        out.extend(
+            r.people
+                .into_iter()
+                .map(|p| (p.resident_id, p.village_code, p.personal_total_fen)),
+        );
+        if r.next_page_token.is_empty() {
+            return out;
+        }
+        token = r.next_page_token;
+    }
+}
+
+#[tokio::test]
+async fn person_payments_are_the_year_to_date_totals_by_region_and_floor() {
+    let svc = start().await;
+    let mut c = client(&svc, BUREAU).await;
+    upsert(
+        &mut c,
+        institution("CTY1", InstitutionLevel::County, true, true),
+    )
+    .await;
+    const V2: &str = "420625101202";
+    // Persons 1-4 enrolled (1, 2, 4 in V1; 3 in V2); 1, 2, 3 settle a case each, person
+    // 2's is reversed; person 4 never pays.
+    for (n, v) in [(1, V1), (2, V1), (3, V2), (4, V1)] {
+        enrol(&mut c, &format!("e{n}"), enrolment(n, v, true))
+            .await
+            .unwrap();
+    }
+    let mut paid = BTreeMap::new();
+    for (n, total, oop) in [
+        (1, 2_000_000, 300_000),
+        (2, 500_000, 0),
+        (3, 800_000, 800_000),
+    ] {
+        let s = settle(
+            &mut c,
+            &format!("c{n}"),
+            hospital_case(n, "CTY1", total, oop, n),
+        )
+        .await
+        .unwrap();
+        let personal = s.totals.unwrap().layers.unwrap().personal_total_fen;
+        assert!(personal > 0);
+        paid.insert(n, (s.record.unwrap().case_id, personal));
+    }
+    c.reverse_case(ReverseCaseRequest {
+        request_id: "rev2".into(),
+        case_id: paid[&2].0,
+        reason: "entered twice".into(),
+    })
+    .await
+    .unwrap();
+
+    // The aggregator reads it; what it gets is each person's year-to-date total.
+    let mut agg = client(&svc, Principal::Aggregator).await;
+    let mut want_county: Vec<(String, String, i64)> = vec![
+        (person_id(1), V1.to_string(), paid[&1].1),
+        (person_id(3), V2.to_string(), paid[&3].1),
+    ];
+    want_county.sort();
+    for page in [1, 100] {
+        assert_eq!(payments(&mut agg, "420625", 0, page).await, want_county);
+    }
+    assert_eq!(
+        payments(&mut agg, V1, 0, 100).await,
+        vec![(person_id(1), V1.to_string(), paid[&1].1)]
+    );
+    // The floor is strict: exactly person 3's total excludes it.
+    let floor = paid[&3].1;
+    let above: Vec<_> = want_county
+        .iter()
+        .filter(|p| p.2 > floor)
+        .cloned()
+        .collect();
+    assert_eq!(payments(&mut agg, "420625", floor, 100).await, above);
+    assert_eq!(
+        payments(&mut agg, "420625", floor - 1, 100).await.len(),
+        above.len() + 1
+    );
+
+    // Bad input names the field.
+    for (req, field) in [
+        (
+            ListPersonPaymentsRequest {
+                coverage_year: YEAR,
+                ..Default::default()
+            },
+            "region_prefix",
+        ),
+        (
+            ListPersonPaymentsRequest {
+                region_prefix: "420625".into(),
+                ..Default::default()
+            },
+            "coverage_year",
+        ),
+        (
+            ListPersonPaymentsRequest {
+                coverage_year: YEAR,
+                region_prefix: "420625".into(),
+                min_personal_total_fen: -1,
+                ..Default::default()
+            },
+            "min_personal_total_fen",
+        ),
+    ] {
+        let e = agg.list_person_payments(req).await.unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument);
+        assert!(violated_fields(&e).contains(&field.to_string()), "{e:?}");
+    }
+    // Another bureau may not read it.
+    let mut other = client(&svc, Principal::Bureau(Bureau::Education)).await;
+    let e = other
+        .list_person_payments(ListPersonPaymentsRequest {
+            coverage_year: YEAR,
+            region_prefix: "420625".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied);
+    svc.stop().await.unwrap();
+}

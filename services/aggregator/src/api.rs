@@ -1,5 +1,8 @@
 //! The tonic service: request validation, the parallel fan-outs, the household file, and
-//! the snapshot store. Rules live in [`crate::domain`]; calls in [`crate::upstream`].
+//! the snapshot store. Rules live in [`crate::domain`] and [`crate::risk`]; calls in
+//! [`crate::upstream`]; the ListAtRiskHouseholds walk in [`at_risk`].
+
+mod at_risk;
 
 use std::time::Duration;
 
@@ -48,6 +51,9 @@ pub struct AggregatorApi {
     /// policy book, so both agree on the line without a cross-service call.
     exit_policy:
         std::sync::Arc<xk_runtime::policy::PolicyBook<xk_registry::policy::RegistryPolicy>>,
+    /// The monitoring triggers per year for ListAtRiskHouseholds (the aggregator's own
+    /// `policy.toml`, or `--policy-file`).
+    risk_policy: std::sync::Arc<xk_runtime::policy::PolicyBook<crate::policy::RiskPolicy>>,
 }
 
 /// The upstream budget of an incoming call: its `grpc-timeout` (or the default) minus the
@@ -93,12 +99,17 @@ fn is_absent(s: &Status) -> bool {
 
 impl AggregatorApi {
     /// The service over `db`, calling the services through `clients`.
-    pub fn new(db: Db, clients: Clients) -> anyhow::Result<Self> {
+    pub fn new(
+        db: Db,
+        clients: Clients,
+        risk_policy: xk_runtime::policy::PolicyBook<crate::policy::RiskPolicy>,
+    ) -> anyhow::Result<Self> {
         let exit_policy = std::sync::Arc::new(xk_registry::policy::load(None)?);
         Ok(Self {
             db,
             clients,
             exit_policy,
+            risk_policy: std::sync::Arc::new(risk_policy),
         })
     }
 
@@ -428,6 +439,15 @@ fn to_snapshot(m: snapshot::Model) -> Result<Snapshot, Status> {
 
 #[tonic::async_trait]
 impl AggregatorService for AggregatorApi {
+    type ListAtRiskHouseholdsStream = at_risk::AtRiskStream;
+
+    async fn list_at_risk_households(
+        &self,
+        req: Request<ListAtRiskHouseholdsRequest>,
+    ) -> Result<Response<Self::ListAtRiskHouseholdsStream>, Status> {
+        self.list_at_risk_impl(req).await.map(Response::new)
+    }
+
     async fn get_summary(
         &self,
         req: Request<GetSummaryRequest>,

@@ -6,6 +6,8 @@
 //! | module | what it decides |
 //! |---|---|
 //! | [`domain`] | pure rules: deadline arithmetic, the retry rule, section status, combining the five answers, the §8 exceptions, snapshot months; no I/O |
+//! | [`risk`] | pure rules of ListAtRiskHouseholds: the monitoring triggers (DOMAIN.md §3) of one village's households from each service's signals, the resume key |
+//! | [`policy`] | the aggregator's effective-dated policy book (`policy.toml`): monitoring line, income-fall percent, large medical payment |
 //! | [`upstream`] | the client side: endpoints and token ([`Upstream`]), one balanced channel per service, per-call deadlines, retries, the request id |
 //! | [`api`] | the tonic service: validation, the parallel fan-outs, the household file, snapshots |
 //! | [`store`] | sea-orm entity and migrations of the snapshots table |
@@ -24,6 +26,8 @@
 
 pub mod api;
 pub mod domain;
+pub mod policy;
+pub mod risk;
 pub mod store;
 pub mod upstream;
 
@@ -46,6 +50,7 @@ pub const SPEC: ServiceSpec = ServiceSpec {
         "GetSnapshot",
         "TakeSnapshot",
         "CheckExitEligibility",
+        "ListAtRiskHouseholds",
     ],
     default_port: 50050,
 };
@@ -58,8 +63,9 @@ pub async fn routes(
     upstream: Upstream,
 ) -> anyhow::Result<Routes> {
     db.migrate::<store::migration::Migrator>().await?;
+    let risk_policy = policy::load(settings.policy_text()?.as_deref())?;
     let clients = upstream::Clients::new(&upstream)?;
-    let server = AggregatorServiceServer::new(api::AggregatorApi::new(db, clients)?)
+    let server = AggregatorServiceServer::new(api::AggregatorApi::new(db, clients, risk_policy)?)
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_message_bytes);
     Ok(Routes::new(server))

@@ -39,7 +39,14 @@ pub struct Upstream {
     /// TLS towards the services (`https://` endpoints): the CA that signed their
     /// certificates and, for mutual TLS, the aggregator's own certificate.
     pub tls: Option<ClientTlsConfig>,
+    /// Page size of the aggregator's paged list reads (ListAtRiskHouseholds asks each
+    /// service for one village's records): the services' maximum, so a village is one
+    /// round trip per service; tests set it small to walk villages over several pages.
+    pub list_page_size: i32,
 }
+
+/// Default for [`Upstream::list_page_size`]: the largest page the services serve.
+pub const DEFAULT_LIST_PAGE_SIZE: i32 = 1000;
 
 /// Default for [`Upstream::default_deadline`]: long enough for a county's GROUP BYs
 /// (tens of ms), short enough for an interactive dashboard.
@@ -120,6 +127,7 @@ impl UpstreamArgs {
             default_deadline: Duration::from_millis(self.upstream_deadline_ms),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             tls,
+            list_page_size: DEFAULT_LIST_PAGE_SIZE,
         };
         u.validate()?;
         Ok(u)
@@ -140,6 +148,7 @@ impl Upstream {
             default_deadline: DEFAULT_DEADLINE,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             tls: None,
+            list_page_size: DEFAULT_LIST_PAGE_SIZE,
         }
     }
 
@@ -152,6 +161,11 @@ impl Upstream {
                 name.to_uppercase()
             );
         }
+        anyhow::ensure!(
+            (1..=1000).contains(&self.list_page_size),
+            "the upstream list page size must be 1-1000, got {}",
+            self.list_page_size
+        );
         anyhow::ensure!(
             self.token.len() >= 16,
             "the aggregator's token (XK_TOKEN_AGGREGATOR) must be at least 16 characters"
@@ -187,6 +201,8 @@ pub struct Clients {
     authorization: AsciiMetadataValue,
     /// See [`Upstream::default_deadline`].
     pub default_deadline: Duration,
+    /// See [`Upstream::list_page_size`].
+    pub list_page_size: i32,
 }
 
 fn channel(
@@ -232,6 +248,7 @@ impl Clients {
             water: channel("water", &u.water, u.connect_timeout, u.tls.as_ref())?,
             authorization,
             default_deadline: u.default_deadline,
+            list_page_size: u.list_page_size,
         })
     }
 

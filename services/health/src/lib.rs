@@ -47,6 +47,7 @@ pub const SPEC: ServiceSpec = ServiceSpec {
         "GetPersonYear",
         "ListCases",
         "ListExceptions",
+        "ListPersonPayments",
         "SummarizeByRegion",
     ],
     default_port: 50053,

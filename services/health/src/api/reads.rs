@@ -1,4 +1,5 @@
-//! Read RPCs: ListInstitutions, GetPersonYear, ListCases, ListExceptions, SummarizeByRegion.
+//! Read RPCs: ListInstitutions, GetPersonYear, ListCases, ListExceptions,
+//! ListPersonPayments, SummarizeByRegion.
 
 use tonic::Status;
 use xk_contracts::pb::common::v1::RegionLevel;
@@ -211,6 +212,69 @@ impl HealthApi {
                 .collect(),
             persons_truncated,
             cases_truncated,
+        })
+    }
+
+    pub(super) async fn list_person_payments_impl(
+        &self,
+        req: ListPersonPaymentsRequest,
+    ) -> Result<ListPersonPaymentsResponse, Status> {
+        let mut v = Violations::new();
+        let year = required_year(&mut v, "coverage_year", req.coverage_year);
+        let prefix = if req.region_prefix.is_empty() {
+            v.add(
+                "region_prefix",
+                "required: a 6-, 9- or 12-digit region prefix",
+            );
+            String::new()
+        } else {
+            optional_prefix(&mut v, "region_prefix", &req.region_prefix)
+        };
+        if req.min_personal_total_fen < 0 {
+            v.add(
+                "min_personal_total_fen",
+                format!("must not be negative, got {}", req.min_personal_total_fen),
+            );
+        }
+        let size = v.check("page_size", paging::page_size(req.page_size));
+        let filter = format!(
+            "payments;y={year};r={prefix};m={}",
+            req.min_personal_total_fen
+        );
+        let after = v
+            .check("page_token", paging::decode_token(&req.page_token, &filter))
+            .flatten();
+        v.into_result()?;
+        let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
+        let mut rows = store::persons_paying(
+            self.db.conn(),
+            year,
+            &prefix,
+            req.min_personal_total_fen,
+            after.as_deref(),
+            size + 1,
+        )
+        .await?;
+        let next_page_token = if rows.len() as u64 > size {
+            rows.truncate(size as usize);
+            rows.last()
+                .map(|r| paging::encode_token(&filter, &r.resident_id))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(ListPersonPaymentsResponse {
+            people: rows
+                .into_iter()
+                .map(|r| PersonPayment {
+                    resident_id: r.resident_id,
+                    village_code: r.village_code,
+                    personal_total_fen: r.personal_total_fen,
+                    personal_in_policy_fen: r.personal_in_policy_fen,
+                    cases: r.cases,
+                })
+                .collect(),
+            next_page_token,
         })
     }
 

@@ -84,6 +84,15 @@ impl HealthInsuranceService for HealthApi {
             .map(Response::new)
     }
 
+    async fn list_person_payments(
+        &self,
+        req: Request<ListPersonPaymentsRequest>,
+    ) -> Result<Response<ListPersonPaymentsResponse>, Status> {
+        self.list_person_payments_impl(req.into_inner())
+            .await
+            .map(Response::new)
+    }
+
     async fn list_exceptions(
         &self,
         req: Request<ListExceptionsRequest>,

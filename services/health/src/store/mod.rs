@@ -382,6 +382,31 @@ pub async fn persons_over_cap<C: ConnectionTrait>(
         .await?)
 }
 
+/// Up to `limit` person-years of `year` under the prefix whose net personal payment
+/// exceeds `min_fen`, after resident id `after`, in resident-id order.
+pub async fn persons_paying<C: ConnectionTrait>(
+    conn: &C,
+    year: i32,
+    region_prefix: &str,
+    min_fen: i64,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<person_year::Model>, HealthError> {
+    let (lo, hi) = prefix_range(region_prefix);
+    let mut q = person_year::Entity::find()
+        .filter(person_year::Column::CoverageYear.eq(year))
+        .filter(person_year::Column::VillageCode.gte(lo))
+        .filter(person_year::Column::VillageCode.lte(hi))
+        .filter(person_year::Column::PersonalTotalFen.gt(min_fen));
+    if let Some(a) = after {
+        q = q.filter(person_year::Column::ResidentId.gt(a));
+    }
+    Ok(q.order_by_asc(person_year::Column::ResidentId)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

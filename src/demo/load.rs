@@ -33,8 +33,11 @@ use crate::client::{Bearer, SuiteAddrs, channel};
 const BATCH: usize = 1_000;
 /// Unary calls in flight per service.
 const CONCURRENCY: usize = 32;
-/// Deadline of one unary call or one whole import stream.
+/// Deadline of one unary call, and the base of an import stream's deadline.
 const CALL_DEADLINE: Duration = Duration::from_secs(120);
+/// An import stream's deadline grows with its records (a million-person growth load on a
+/// busy PostgreSQL takes minutes; the demo county seconds).
+const PER_RECORD: Duration = Duration::from_millis(2);
 /// Largest message the loader sends or accepts.
 const MAX_MESSAGE: usize = 16 << 20;
 
@@ -76,6 +79,13 @@ fn bar(multi: &MultiProgress, name: &str, len: u64) -> ProgressBar {
 fn request<T>(msg: T) -> tonic::Request<T> {
     let mut r = tonic::Request::new(msg);
     r.set_timeout(CALL_DEADLINE);
+    r
+}
+
+/// A client-streaming import request carrying `records` records in all.
+fn import<T>(stream: T, records: usize) -> tonic::Request<T> {
+    let mut r = tonic::Request::new(stream);
+    r.set_timeout(CALL_DEADLINE + PER_RECORD * records as u32);
     r
 }
 
@@ -226,7 +236,7 @@ async fn load_registry(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::
     let b = bar.clone();
     let stream = futures::stream::iter(reqs).inspect(move |r| b.inc(r.households.len() as u64));
     c.clone()
-        .import_households(request(stream))
+        .import_households(import(stream, county.households.len()))
         .await
         .context("ImportHouseholds")?;
     Ok(())
@@ -249,7 +259,7 @@ async fn load_education(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow:
     let b = bar.clone();
     let stream = futures::stream::iter(reqs).inspect(move |r| b.inc(r.students.len() as u64));
     c.clone()
-        .import_students(request(stream))
+        .import_students(import(stream, e.students.len()))
         .await
         .context("ImportStudents")?;
     let letters = unary_all(&e.letters, bar, |r| {
@@ -325,7 +335,7 @@ async fn load_health(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::Re
     let b = bar.clone();
     let stream = futures::stream::iter(reqs).inspect(move |r| b.inc(r.enrolments.len() as u64));
     c.clone()
-        .import_enrolments(request(stream))
+        .import_enrolments(import(stream, h.enrolments.len()))
         .await
         .context("ImportEnrolments")?;
     // A person's cases settle in order (the year's totals are cumulative); people in parallel.
@@ -376,7 +386,7 @@ async fn load_housing(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::R
     let b = bar.clone();
     let stream = futures::stream::iter(reqs).inspect(move |r| b.inc(r.relocations.len() as u64));
     c.clone()
-        .import_relocations(request(stream))
+        .import_relocations(import(stream, o.relocations.len()))
         .await
         .context("ImportRelocations")?;
     unary_all(&o.appraisals, bar, |r| {
@@ -424,7 +434,7 @@ async fn load_water(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::Res
     let b = bar.clone();
     let stream = futures::stream::iter(reqs).inspect(move |r| b.inc(r.assessments.len() as u64));
     c.clone()
-        .import_assessments(request(stream))
+        .import_assessments(import(stream, w.assessments.len()))
         .await
         .context("ImportAssessments")?;
     Ok(())

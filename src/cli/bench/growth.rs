@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use tonic::codegen::InterceptedService;
-use xk_contracts::pb::aggregator::v1::GetSummaryRequest;
 use xk_contracts::pb::aggregator::v1::aggregator_service_client::AggregatorServiceClient;
+use xk_contracts::pb::aggregator::v1::{GetSummaryRequest, ListAtRiskHouseholdsRequest};
 use xk_contracts::pb::common::v1::RegionLevel;
 use xk_runtime::{Principal, ServeSettings};
 
@@ -51,6 +51,10 @@ pub struct SizeRow {
     pub summary_p50_ms: f64,
     /// GetSummary p99 (ms).
     pub summary_p99_ms: f64,
+    /// One whole ListAtRiskHouseholds walk of the county (ms).
+    pub at_risk_ms: f64,
+    /// Households it listed.
+    pub at_risk_households: u64,
 }
 
 async fn one_size(kind: TestDb, scale: u32, calls: u32) -> anyhow::Result<SizeRow> {
@@ -103,14 +107,36 @@ async fn one_size(kind: TestDb, scale: u32, calls: u32) -> anyhow::Result<SizeRo
         }
     })
     .await?;
+    // One whole at-risk walk, streamed to the end (the county's 290 villages, one at a time).
+    let started = Instant::now();
+    let mut req = tonic::Request::new(ListAtRiskHouseholdsRequest {
+        region_prefix: published::COUNTY.into(),
+        year: published::YEAR,
+        ..Default::default()
+    });
+    req.set_timeout(std::time::Duration::from_secs(600));
+    let mut stream = c.clone().list_at_risk_households(req).await?.into_inner();
+    let mut at_risk_households = 0u64;
+    while let Some(msg) = stream.message().await? {
+        at_risk_households += msg.households.len() as u64;
+        anyhow::ensure!(
+            msg.unavailable.is_empty(),
+            "a signal was unavailable during the benchmark"
+        );
+    }
+    let at_risk_ms = started.elapsed().as_secs_f64() * 1_000.0;
     suite.stop().await?;
-    Ok(SizeRow {
+    let row = SizeRow {
         scale,
         people,
         load_s,
         summary_p50_ms: s.p50_ms,
         summary_p99_ms: s.p99_ms,
-    })
+        at_risk_ms,
+        at_risk_households,
+    };
+    eprintln!("{}", serde_json::to_string(&row)?);
+    Ok(row)
 }
 
 /// Runs the benchmark and prints its figures.
@@ -135,8 +161,8 @@ pub async fn run(args: GrowthBenchArgs) -> anyhow::Result<ExitCode> {
         args.database, args.calls
     );
     println!(
-        "  {:>6} {:>10} {:>9} {:>10} {:>10} {:>12} {:>12}",
-        "scale", "people", "load s", "p50 ms", "p99 ms", "size ×", "p50 ×"
+        "  {:>6} {:>10} {:>9} {:>10} {:>10} {:>12} {:>12} {:>13} {:>10}",
+        "scale", "people", "load s", "p50 ms", "p99 ms", "size ×", "p50 ×", "at-risk ms", "at-risk"
     );
     let first = rows.first().cloned();
     for r in &rows {
@@ -147,8 +173,16 @@ pub async fn run(args: GrowthBenchArgs) -> anyhow::Result<ExitCode> {
             )
         });
         println!(
-            "  {:>6} {:>10} {:>9.1} {:>10.1} {:>10.1} {:>12.1} {:>12.1}",
-            r.scale, r.people, r.load_s, r.summary_p50_ms, r.summary_p99_ms, size_x, time_x
+            "  {:>6} {:>10} {:>9.1} {:>10.1} {:>10.1} {:>12.1} {:>12.1} {:>13.0} {:>10}",
+            r.scale,
+            r.people,
+            r.load_s,
+            r.summary_p50_ms,
+            r.summary_p99_ms,
+            size_x,
+            time_x,
+            r.at_risk_ms,
+            r.at_risk_households
         );
     }
     if let Some(last) = rows.last() {

@@ -17,8 +17,8 @@ mod common;
 
 use std::time::Duration;
 
+use common::count_rows;
 use prost::bytes::Bytes;
-use sea_orm::{ConnectionTrait, Statement};
 use tonic::Code;
 use xiaokang::testing::TestSuite;
 use xk_runtime::{Principal, ServiceSpec};
@@ -61,24 +61,6 @@ fn expected_allowed(spec: &ServiceSpec, rpc: &common::raw::Rpc, p: Principal) ->
         (Some(_), Principal::Aggregator) => !rpc.is_write(),
         (Some(owner), Principal::Bureau(b)) => owner == b,
     }
-}
-
-/// Rows of `table` in a service's database.
-async fn count_rows(url: &str, table: &str) -> i64 {
-    let db = sea_orm::Database::connect(url.replace("?mode=rwc", ""))
-        .await
-        .unwrap();
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let n = row.try_get_by_index::<i64>(0).unwrap();
-    db.close().await.unwrap();
-    n
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

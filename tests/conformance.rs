@@ -178,8 +178,11 @@ async fn a_1ms_deadline_is_deadline_exceeded() {
         }
     }
     // The one batch sent raced the deadline: it is whole (one household) or absent.
-    for c in [&mut c, &mut c2] {
-        let n = all_ids(c).await.len();
+    // Counted in the databases: the first service answers nothing within its 1 ms cap
+    // when the machine is busy.
+    drop((c, c2));
+    for s in [&svc, &svc2] {
+        let n = count_rows(&s.database.url, "households").await;
         assert!(n <= 1, "{n}");
     }
     svc.stop().await.unwrap();

@@ -151,3 +151,22 @@ pub async fn client_with_url(url: &str, token: Option<&str>) -> Client {
         .unwrap();
     RegistryServiceClient::with_interceptor(ch, Bearer(token.map(str::to_string)))
 }
+
+/// Rows of `table` in a service's database, read directly (not through the service).
+pub async fn count_rows(url: &str, table: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = sea_orm::Database::connect(url.replace("?mode=rwc", ""))
+        .await
+        .unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let n = row.try_get_by_index::<i64>(0).unwrap();
+    db.close().await.unwrap();
+    n
+}

@@ -160,6 +160,35 @@ impl TestService {
         })
     }
 
+    /// Starts the aggregator on 127.0.0.1:0 over a fresh database, calling the services
+    /// in `upstream`, and waits until it is SERVING.
+    pub async fn start_aggregator(
+        upstream: xk_aggregator::Upstream,
+    ) -> anyhow::Result<TestService> {
+        let database = TestDatabase::create(crate::suite::AGGREGATOR.name).await?;
+        let (table, tokens) = test_tokens();
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let hosted = crate::suite::host_aggregator(
+            &database.url,
+            &ServeSettings::default(),
+            table,
+            listener,
+            upstream,
+        )
+        .await?;
+        xk_runtime::server::wait_until_serving(
+            &hosted.url(),
+            crate::suite::AGGREGATOR.grpc_name,
+            Duration::from_secs(10),
+        )
+        .await?;
+        Ok(TestService {
+            hosted,
+            database,
+            tokens,
+        })
+    }
+
     /// A channel to the service.
     pub async fn channel(&self) -> anyhow::Result<Channel> {
         Ok(Endpoint::from_shared(self.hosted.url())?.connect().await?)

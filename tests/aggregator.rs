@@ -11,14 +11,14 @@ use tokio::net::TcpListener;
 use tonic::Code;
 use tonic::codegen::InterceptedService;
 use tonic::transport::Channel;
-use xiaokang::testing::{Bearer, TestDatabase, TestService, test_tokens};
+use xiaokang::testing::{Bearer, TestService, test_tokens};
 use xk_aggregator::Upstream;
 use xk_contracts::pb::aggregator::v1::aggregator_service_client::AggregatorServiceClient;
 use xk_contracts::pb::aggregator::v1::*;
 use xk_contracts::pb::common::v1::RegionLevel;
 use xk_contracts::pb::{education, health, housing, registry, water};
 use xk_contracts::types::ResidentId;
-use xk_runtime::{Bureau, Principal, ServeSettings};
+use xk_runtime::{Bureau, Principal};
 
 /// 城关镇 and one of its villages.
 const T1: &str = "420625100";
@@ -91,30 +91,7 @@ async fn start_aggregator(urls: [String; 5], default_deadline: Duration) -> Test
 
 /// Starts the aggregator with an upstream configuration.
 async fn start_aggregator_with(upstream: Upstream) -> TestService {
-    let database = TestDatabase::create("aggregator").await.unwrap();
-    let (table, tokens) = test_tokens();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hosted = xiaokang::suite::host_aggregator(
-        &database.url,
-        &ServeSettings::default(),
-        table,
-        listener,
-        upstream,
-    )
-    .await
-    .unwrap();
-    xk_runtime::server::wait_until_serving(
-        &hosted.url(),
-        xk_aggregator::SPEC.grpc_name,
-        Duration::from_secs(10),
-    )
-    .await
-    .unwrap();
-    TestService {
-        hosted,
-        database,
-        tokens,
-    }
+    TestService::start_aggregator(upstream).await.unwrap()
 }
 
 async fn agg(svc: &TestService, p: Principal) -> Agg {

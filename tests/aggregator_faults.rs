@@ -22,13 +22,13 @@ use tonic::body::Body;
 use tonic::server::NamedService;
 use tonic::transport::{Channel, Endpoint};
 use tower::Service;
-use xiaokang::testing::{Bearer, TestDatabase, TestSuite, test_tokens};
+use xiaokang::testing::{Bearer, TestDatabase, TestService, TestSuite, test_tokens};
 use xk_aggregator::Upstream;
 use xk_aggregator::domain::MAX_RETRIES;
 use xk_contracts::pb::aggregator::v1::aggregator_service_client::AggregatorServiceClient;
 use xk_contracts::pb::aggregator::v1::*;
 use xk_contracts::pb::common::v1::RegionLevel;
-use xk_runtime::{Principal, ServeSettings};
+use xk_runtime::Principal;
 
 /// What the proxy does to each call.
 #[derive(Default)]
@@ -126,25 +126,8 @@ async fn start_aggregator(
         ],
         token,
     );
-    let database = TestDatabase::create("aggregator-faults").await.unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hosted = xiaokang::suite::host_aggregator(
-        &database.url,
-        &ServeSettings::default(),
-        test_tokens().0,
-        listener,
-        upstream,
-    )
-    .await
-    .unwrap();
-    xk_runtime::server::wait_until_serving(
-        &hosted.url(),
-        xk_aggregator::SPEC.grpc_name,
-        Duration::from_secs(10),
-    )
-    .await
-    .unwrap();
-    (hosted, database)
+    let svc = TestService::start_aggregator(upstream).await.unwrap();
+    (svc.hosted, svc.database)
 }
 
 /// The water section's state and code, and whether every other section is available.

@@ -10,17 +10,17 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use tokio::net::TcpListener;
+
 use tonic::Code;
 use tonic::codegen::InterceptedService;
 use tonic::transport::Channel;
-use xiaokang::testing::{Bearer, TestDatabase, TestService, test_tokens};
+use xiaokang::testing::{Bearer, TestService, test_tokens};
 use xk_aggregator::Upstream;
 use xk_contracts::pb::aggregator::v1::aggregator_service_client::AggregatorServiceClient;
 use xk_contracts::pb::aggregator::v1::*;
 use xk_contracts::pb::{education, health, housing, registry, water};
 use xk_contracts::types::ResidentId;
-use xk_runtime::{Bureau, Principal, ServeSettings};
+use xk_runtime::{Bureau, Principal};
 
 /// Two villages of 城关镇 and one of 石花镇.
 const V1: &str = "420625100201";
@@ -78,36 +78,14 @@ impl County {
             token,
         );
         upstream.list_page_size = page;
-        let database = TestDatabase::create("aggregator").await.unwrap();
-        let (table, tokens) = test_tokens();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let hosted = xiaokang::suite::host_aggregator(
-            &database.url,
-            &ServeSettings::default(),
-            table,
-            listener,
-            upstream,
-        )
-        .await
-        .unwrap();
-        xk_runtime::server::wait_until_serving(
-            &hosted.url(),
-            xk_aggregator::SPEC.grpc_name,
-            Duration::from_secs(10),
-        )
-        .await
-        .unwrap();
+        let aggregator = TestService::start_aggregator(upstream).await.unwrap();
         County {
             registry: Some(registry),
             education: Some(education),
             health: Some(health),
             housing: Some(housing),
             water: Some(water),
-            aggregator: TestService {
-                hosted,
-                database,
-                tokens,
-            },
+            aggregator,
         }
     }
 

@@ -258,3 +258,31 @@ async fn a_named_school_year_decides_which_entitlement_a_payment_uses() {
     );
     svc.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn racing_full_payments_pay_the_year_once() {
+    let (svc, mut c) = start().await;
+    let id = create_student(&mut c, 4).await;
+    let full = policy().living_allowance.primary_day_fen;
+    let day = last_school_year().start + Days::new(20);
+    let calls = (0..6).map(|n| {
+        let mut c = c.clone();
+        let pay = allowance(&format!("race-{n}"), &id, full, day);
+        async move { c.record_subsidy(pay).await.map(|r| r.into_inner()) }
+    });
+    let results = futures::future::join_all(calls).await;
+    let accepted = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(accepted, 1, "{results:?}");
+    // The others either saw the first payment (the rule) or lost the race for the
+    // student's row (ABORTED, to be retried); none was written.
+    for err in results.iter().filter_map(|r| r.as_ref().err()) {
+        match err.code() {
+            Code::FailedPrecondition => assert_eq!(rule_of(err).0, OVER_ENTITLEMENT),
+            Code::Aborted => {}
+            other => panic!("unexpected {other:?}: {err:?}"),
+        }
+    }
+    let stored = payments(&mut c, &id).await;
+    assert_eq!(stored.iter().map(|s| s.amount_fen).sum::<i64>(), full);
+    svc.stop().await.unwrap();
+}

@@ -286,3 +286,53 @@ async fn racing_full_payments_pay_the_year_once() {
     assert_eq!(stored.iter().map(|s| s.amount_fen).sum::<i64>(), full);
     svc.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn payments_stored_without_a_school_year_count_by_their_date() {
+    use sea_orm::{ActiveValue::NotSet, ActiveValue::Set, EntityTrait};
+    use xk_education::store::entities::subsidy;
+
+    let (svc, mut c) = start().await;
+    let id = create_student(&mut c, 5).await;
+    let full = policy().living_allowance.primary_day_fen;
+    let last = last_school_year();
+    // A full allowance stored before payments carried a school year (column NULL).
+    let db = xk_runtime::Db::connect(&svc.database.url, 1).await.unwrap();
+    subsidy::Entity::insert(subsidy::ActiveModel {
+        id: NotSet,
+        resident_id: Set(id.clone()),
+        programme: Set(SubsidyProgramme::LivingAllowance as i32),
+        amount_fen: Set(full),
+        paid_on: Set(last.end),
+        days: Set(0),
+        school_year: Set(None),
+    })
+    .exec_without_returning(db.conn())
+    .await
+    .unwrap();
+    db.close().await.unwrap();
+    // Read back with the school year of its date.
+    let stored = payments(&mut c, &id).await;
+    assert_eq!(
+        stored.iter().map(|s| s.school_year).collect::<Vec<_>>(),
+        [last.start.year()]
+    );
+    // It fills last school year's entitlement, whether the year is named or derived.
+    let err = c
+        .record_subsidy(allowance("old-1", &id, 1, last.start))
+        .await
+        .unwrap_err();
+    assert_eq!(rule_of(&err).0, OVER_ENTITLEMENT, "{err:?}");
+    let mut named = allowance("old-2", &id, 1, today());
+    if let Some(s) = named.subsidy.as_mut() {
+        s.school_year = last.start.year();
+    }
+    let err = c.record_subsidy(named).await.unwrap_err();
+    assert_eq!(rule_of(&err).0, OVER_ENTITLEMENT, "{err:?}");
+    // It does not touch this school year's.
+    c.record_subsidy(allowance("new-1", &id, full, this_school_year().start))
+        .await
+        .unwrap();
+    assert_eq!(payments(&mut c, &id).await.len(), 2);
+    svc.stop().await.unwrap();
+}

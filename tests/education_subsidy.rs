@@ -90,12 +90,29 @@ fn allowance(rid: &str, id: &str, amount_fen: i64, paid_on: NaiveDate) -> Record
     }
 }
 
+/// The same payment, counted towards the named school year.
+fn for_school_year(mut req: RecordSubsidyRequest, year: i32) -> RecordSubsidyRequest {
+    if let Some(s) = req.subsidy.as_mut() {
+        s.school_year = year;
+    }
+    req
+}
+
 /// The rule id and subject of a FAILED_PRECONDITION.
 fn rule_of(s: &tonic::Status) -> (String, String) {
     s.get_details_precondition_failure()
         .and_then(|p| p.violations.into_iter().next())
         .map(|v| (v.r#type, v.subject))
         .unwrap_or_default()
+}
+
+/// The school year of each stored payment, in the order GetStudent lists them.
+async fn school_years(c: &mut Client, id: &str) -> Vec<i32> {
+    payments(c, id)
+        .await
+        .iter()
+        .map(|s| s.school_year)
+        .collect()
 }
 
 async fn payments(c: &mut Client, id: &str) -> Vec<Subsidy> {
@@ -148,9 +165,8 @@ async fn second_full_allowance_in_a_school_year_is_refused_and_the_next_year_is_
         .unwrap()
         .into_inner();
     assert_eq!((next.payments, next.total_fen), (2, 2 * full));
-    let stored = payments(&mut c, &id).await;
     assert_eq!(
-        stored.iter().map(|s| s.school_year).collect::<Vec<_>>(),
+        school_years(&mut c, &id).await,
         [last.start.year(), this_school_year().start.year()]
     );
     svc.stop().await.unwrap();
@@ -225,10 +241,7 @@ async fn a_named_school_year_decides_which_entitlement_a_payment_uses() {
         .await
         .unwrap();
     // Arrears for last school year, paid today: counted towards last year, so accepted.
-    let mut arrears = allowance("y-2", &id, full, today());
-    if let Some(s) = arrears.subsidy.as_mut() {
-        s.school_year = last;
-    }
+    let mut arrears = for_school_year(allowance("y-2", &id, full, today()), last);
     c.record_subsidy(arrears.clone()).await.unwrap();
     // A second payment for last year is refused, though paid in this one.
     arrears.request_id = "y-3".into();
@@ -241,19 +254,19 @@ async fn a_named_school_year_decides_which_entitlement_a_payment_uses() {
         err.message()
     );
     // A school year that has not begun cannot be paid for: a bad field, nothing written.
-    if let Some(s) = arrears.subsidy.as_mut() {
-        s.school_year = this_school_year().start.year() + 1;
-    }
-    let err = c.record_subsidy(arrears).await.unwrap_err();
+    let not_begun = this_school_year().start.year() + 1;
+    let err = c
+        .record_subsidy(for_school_year(arrears, not_begun))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     let fields: Vec<String> = err
         .get_details_bad_request()
         .map(|b| b.field_violations.into_iter().map(|f| f.field).collect())
         .unwrap_or_default();
     assert_eq!(fields, ["subsidy.school_year"]);
-    let stored = payments(&mut c, &id).await;
     assert_eq!(
-        stored.iter().map(|s| s.school_year).collect::<Vec<_>>(),
+        school_years(&mut c, &id).await,
         [this_school_year().start.year(), last]
     );
     svc.stop().await.unwrap();
@@ -312,21 +325,14 @@ async fn payments_stored_without_a_school_year_count_by_their_date() {
     .unwrap();
     db.close().await.unwrap();
     // Read back with the school year of its date.
-    let stored = payments(&mut c, &id).await;
-    assert_eq!(
-        stored.iter().map(|s| s.school_year).collect::<Vec<_>>(),
-        [last.start.year()]
-    );
+    assert_eq!(school_years(&mut c, &id).await, [last.start.year()]);
     // It fills last school year's entitlement, whether the year is named or derived.
     let err = c
         .record_subsidy(allowance("old-1", &id, 1, last.start))
         .await
         .unwrap_err();
     assert_eq!(rule_of(&err).0, OVER_ENTITLEMENT, "{err:?}");
-    let mut named = allowance("old-2", &id, 1, today());
-    if let Some(s) = named.subsidy.as_mut() {
-        s.school_year = last.start.year();
-    }
+    let named = for_school_year(allowance("old-2", &id, 1, today()), last.start.year());
     let err = c.record_subsidy(named).await.unwrap_err();
     assert_eq!(rule_of(&err).0, OVER_ENTITLEMENT, "{err:?}");
     // It does not touch this school year's.

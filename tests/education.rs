@@ -423,6 +423,7 @@ async fn bad_requests_name_the_field_and_write_nothing() {
                 amount_fen: -1,
                 paid_on: d(today()),
                 days: 0,
+                school_year: 0,
             }),
         })
         .await
@@ -475,6 +476,7 @@ async fn retried_writes_return_the_first_answer_and_write_once() {
             amount_fen: policy().living_allowance.primary_day_fen,
             paid_on: d(today()),
             days: 0,
+            school_year: 0,
         }),
     };
     let a = c.record_subsidy(pay.clone()).await.unwrap().into_inner();
@@ -732,6 +734,7 @@ async fn seed_figures_load_through_the_rpcs_and_come_back_from_the_summary() {
                 amount_fen: amount,
                 paid_on: d(today()),
                 days: 0,
+                school_year: 0,
             }),
         });
     }

@@ -4,7 +4,7 @@
 //! (the survey's 102 children unable to attend for physical reasons), and 230 students
 //! from other counties, each paid the living allowance.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 use rand::seq::SliceRandom;
 use xk_contracts::convert::date_to_pb;
@@ -197,6 +197,8 @@ pub fn generate(
                     (year.start + chrono::Duration::days(30)).min(today),
                 )),
                 days: 0,
+                // One full year's allowance for this school year: within the yearly rule.
+                school_year: year.start.year(),
             }),
         });
     }

@@ -5,8 +5,8 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`api`] | the tonic service: validation and proto <-> domain mapping, write transactions with idempotency and audit, reads, exceptions, the summary |
-//! | [`store`] | sea-orm entities, migrations, queries; [`store::summary`] (SummarizeByRegion in SQL) and [`store::exceptions`] (ListExceptions) |
+//! | [`api`] | the tonic service: validation and proto <-> domain mapping, write transactions with idempotency and audit (RecordSubsidy in its own file), reads, exceptions, the summary |
+//! | [`store`] | sea-orm entities, migrations, queries; [`store::summary`] (SummarizeByRegion in SQL), [`store::exceptions`] (ListExceptions), [`store::subsidies`] (payments and a school year's total) |
 //! | [`error`] | the error enum and its one mapping to `tonic::Status`, including the domain's field violations |
 //! | [`policy`] | which policy-book entry applies on a day (the book itself is [`domain::policy`]) |
 //! | [`domain::policy`] | the effective-dated policy book (ages, cut-off, deferral, letters, home teaching, subsidies), loaded from `policy.toml` and validated |
@@ -14,7 +14,7 @@
 //! | [`domain::status`] | a student's enrolment status and whether it counts as guaranteed ([`domain::status::guarantee`]) |
 //! | [`domain::letters`] | notification letters (协查函) for students outside the county: confirmation and the overdue alert |
 //! | [`domain::home_teaching`] | home-delivered teaching (送教上门): visits, the yearly log, the hours shortfall |
-//! | [`domain::subsidy`] | living allowance and nutrition programme amounts; payment validation |
+//! | [`domain::subsidy`] | living allowance and nutrition programme amounts; payment validation; the yearly entitlement per programme and school year ([`domain::subsidy::check_yearly_total`]) |
 //! | [`domain::cases`] | return-to-school cases (劝返): open, follow up, close only once the child is guaranteed |
 //!
 //! Dependencies point one way: `api` -> `domain` and `store`; `domain` does no I/O.

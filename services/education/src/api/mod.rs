@@ -5,6 +5,7 @@
 mod convert;
 mod reads;
 mod service;
+mod subsidies;
 mod writes;
 
 use std::sync::Arc;

@@ -60,7 +60,8 @@ impl EducationApi {
             student: Some(rec.student),
             letters: letters.iter().map(store::letter_to_pb).collect(),
             visits: store::visits_of(conn, id).await?,
-            subsidies: store::subsidies_of(conn, id).await?,
+            subsidies: store::subsidies::subsidies_of(conn, id, |on| self.school_year_of(on))
+                .await?,
             cases: store::cases_of(conn, id).await?,
         })
     }

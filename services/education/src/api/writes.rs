@@ -24,8 +24,7 @@ use crate::domain::FieldViolation;
 use crate::domain::cases::{FollowUp as DomainFollowUp, ReturnCase as DomainCase};
 use crate::domain::home_teaching::{HomeTeachingLog, VisitInput, validate_visit};
 use crate::domain::letters::{Letter as DomainLetter, validate_letter};
-use crate::domain::scope::{school_year, stage_of_grade};
-use crate::domain::subsidy::{PaymentInput, SubsidyKind, validate_payment};
+use crate::domain::scope::school_year;
 use crate::error::EducationError;
 use crate::store::{self, StudentRecord, entities::letter, mask};
 
@@ -33,7 +32,7 @@ use crate::store::{self, StudentRecord, entities::letter, mask};
 const MAX_KEY_CHARS: usize = 64;
 
 /// `Err` with the right status when the domain found anything; field paths get `prefix`.
-fn fail(prefix: &str, v: Vec<FieldViolation>) -> Result<(), Status> {
+pub(super) fn fail(prefix: &str, v: Vec<FieldViolation>) -> Result<(), Status> {
     if v.is_empty() {
         Ok(())
     } else {
@@ -761,97 +760,6 @@ impl EducationApi {
             return_case: Some(pb),
         };
         idem.finish(&txn, &resp, &stored.case_id, "closed").await?;
-        txn.commit().await?;
-        Ok(resp)
-    }
-
-    pub(super) async fn record_subsidy_impl(
-        &self,
-        principal: Principal,
-        req: RecordSubsidyRequest,
-    ) -> Result<RecordSubsidyResponse, Status> {
-        let idem = Idempotent::new(
-            principal,
-            "RecordSubsidy",
-            &req.request_id,
-            "request_id",
-            &req,
-        )?;
-        let today = today();
-        let mut v = Vec::new();
-        let id = resident_id(&mut v, "resident_id", &req.resident_id, today);
-        let Some(s) = req.subsidy else {
-            return Err(invalid("subsidy", "required"));
-        };
-        let programme = match SubsidyProgramme::try_from(s.programme) {
-            Ok(SubsidyProgramme::Unspecified) | Err(_) => {
-                v.push(FieldViolation::invalid(
-                    "subsidy.programme",
-                    format!("required: a known programme, got {}", s.programme),
-                ));
-                None
-            }
-            Ok(p) => Some(p),
-        };
-        let paid_on = req_date(&mut v, "subsidy.paid_on", s.paid_on.as_ref());
-        fail("", v)?;
-        let (Some(id), Some(programme), Some(paid_on)) = (id, programme, paid_on) else {
-            return Err(invalid("subsidy", "incomplete"));
-        };
-        let txn = self.db.begin_write().await?;
-        if let Some(r) = idem.begin::<RecordSubsidyResponse>(&txn).await? {
-            return Ok(r);
-        }
-        let mut rec = store::get_student(&*txn, id.as_str()).await?;
-        let p = self.policy_on(paid_on);
-        let kind = match programme {
-            SubsidyProgramme::Nutrition => SubsidyKind::Nutrition { days: s.days },
-            _ => {
-                let stage = u8::try_from(rec.student.grade)
-                    .ok()
-                    .and_then(|g| stage_of_grade(g, p));
-                let Some(stage) = stage else {
-                    return Err(EducationError::rule(
-                        "NO_COMPULSORY_GRADE",
-                        "resident_id",
-                        format!(
-                            "the living allowance depends on the stage; the student's grade {} is not a compulsory grade",
-                            rec.student.grade
-                        ),
-                    )
-                    .into());
-                };
-                SubsidyKind::LivingAllowance {
-                    stage,
-                    boarding: rec.student.boarding,
-                }
-            }
-        };
-        let input = PaymentInput {
-            kind,
-            amount_fen: s.amount_fen,
-            paid_on,
-        };
-        fail(
-            "subsidy.",
-            validate_payment(&input, today, p).err().unwrap_or_default(),
-        )?;
-        store::insert_subsidy(&*txn, id.as_str(), &s, paid_on).await?;
-        rec.subsidy_count += 1;
-        rec.subsidy_total_fen = rec.subsidy_total_fen.saturating_add(s.amount_fen);
-        let rec = store::save_student(&*txn, &rec).await?;
-        let resp = RecordSubsidyResponse {
-            payments: i64::from(rec.subsidy_count),
-            total_fen: rec.subsidy_total_fen,
-            student: Some(rec.student),
-        };
-        idem.finish(
-            &txn,
-            &resp,
-            &mask(id.as_str()),
-            &format!("{} fen ({})", s.amount_fen, programme.as_str_name()),
-        )
-        .await?;
         txn.commit().await?;
         Ok(resp)
     }

@@ -107,6 +107,88 @@ pub fn validate_payment(
     into_result(v)
 }
 
+/// Stable rule id of a payment that would take a school year's total past the entitlement.
+pub const OVER_ENTITLEMENT_RULE: &str = "SUBSIDY_OVER_ENTITLEMENT";
+
+/// The most one student may receive from a programme in one school year, in fen: the
+/// living allowance for the stage and boarding, or the nutrition rate for the programme's
+/// full `days_per_year` (whatever the payment's own day count).
+pub fn yearly_entitlement(kind: SubsidyKind, p: &Policy) -> i64 {
+    match kind {
+        SubsidyKind::LivingAllowance { stage, boarding } => living_allowance(stage, boarding, p),
+        SubsidyKind::Nutrition { .. } => nutrition(p.nutrition.days_per_year, p),
+    }
+}
+
+/// A payment refused because the school year's total would pass the yearly entitlement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "school year {school_year}: {paid_fen} fen paid of a yearly entitlement of {entitlement_fen} fen, \
+     so at most {remaining_fen} fen remains; this payment of {amount_fen} fen is over it"
+)]
+pub struct OverEntitlement {
+    /// The school year (its starting calendar year) the payment counts towards.
+    pub school_year: i32,
+    /// The yearly entitlement for the programme, in fen.
+    pub entitlement_fen: i64,
+    /// Already paid for the programme in that school year, in fen.
+    pub paid_fen: i64,
+    /// What may still be paid in that school year, in fen (never negative).
+    pub remaining_fen: i64,
+    /// The refused payment, in fen.
+    pub amount_fen: i64,
+}
+
+/// The yearly rule: a student's payments under one programme in one school year add up to
+/// at most [`yearly_entitlement`]. `paid_fen` is what that student has been paid under the
+/// same programme for `school_year` before this payment of `amount_fen`; other programmes
+/// and other school years do not count. Amounts are non-negative (checked by
+/// [`validate_payment`]); reaching the entitlement exactly is allowed.
+pub fn check_yearly_total(
+    kind: SubsidyKind,
+    school_year: i32,
+    paid_fen: i64,
+    amount_fen: i64,
+    p: &Policy,
+) -> Result<(), OverEntitlement> {
+    let entitlement_fen = yearly_entitlement(kind, p);
+    let remaining_fen = entitlement_fen.saturating_sub(paid_fen).max(0);
+    if amount_fen <= remaining_fen {
+        return Ok(());
+    }
+    Err(OverEntitlement {
+        school_year,
+        entitlement_fen,
+        paid_fen,
+        remaining_fen,
+        amount_fen,
+    })
+}
+
+/// Validate the school year a payment names (`0`: none named, the payment date decides):
+/// not negative, and not after `current_school_year` (the starting year of the school
+/// year containing today), since a year that has not begun cannot be paid for yet.
+pub fn validate_school_year(
+    sent: i32,
+    current_school_year: i32,
+) -> Result<(), Vec<FieldViolation>> {
+    let mut v = Vec::new();
+    if sent < 0 {
+        v.push(FieldViolation::invalid(
+            "school_year",
+            format!("school year must not be negative (got {sent})"),
+        ));
+    } else if sent > current_school_year {
+        v.push(FieldViolation::invalid(
+            "school_year",
+            format!(
+                "school year {sent} has not begun (the current school year is {current_school_year})"
+            ),
+        ));
+    }
+    into_result(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,7 +300,143 @@ mod tests {
         );
     }
 
+    const LIVING_JUNIOR_DAY: SubsidyKind = SubsidyKind::LivingAllowance {
+        stage: Stage::Junior,
+        boarding: false,
+    };
+
+    #[test]
+    fn yearly_entitlement_follows_kind_and_policy() {
+        let mut p = test_policy();
+        assert_eq!(yearly_entitlement(LIVING_JUNIOR_DAY, &p), 62_500);
+        let boarder = SubsidyKind::LivingAllowance {
+            stage: Stage::Primary,
+            boarding: true,
+        };
+        assert_eq!(yearly_entitlement(boarder, &p), 100_000);
+        // Nutrition: the full programme year, whatever days one payment covers.
+        assert_eq!(
+            yearly_entitlement(SubsidyKind::Nutrition { days: 10 }, &p),
+            80_000
+        );
+        p.nutrition.days_per_year = 180;
+        assert_eq!(
+            yearly_entitlement(SubsidyKind::Nutrition { days: 10 }, &p),
+            72_000
+        );
+    }
+
+    #[test]
+    fn yearly_total_at_just_under_and_just_over_the_entitlement() {
+        let p = test_policy();
+        // A first payment of exactly the entitlement, and one fen under it.
+        assert_eq!(
+            check_yearly_total(LIVING_JUNIOR_DAY, 2019, 0, 62_500, &p),
+            Ok(())
+        );
+        assert_eq!(
+            check_yearly_total(LIVING_JUNIOR_DAY, 2019, 0, 62_499, &p),
+            Ok(())
+        );
+        let over = check_yearly_total(LIVING_JUNIOR_DAY, 2019, 0, 62_501, &p).unwrap_err();
+        assert_eq!(
+            over,
+            OverEntitlement {
+                school_year: 2019,
+                entitlement_fen: 62_500,
+                paid_fen: 0,
+                remaining_fen: 62_500,
+                amount_fen: 62_501,
+            }
+        );
+        assert!(
+            over.to_string().contains("at most 62500 fen remains"),
+            "{over}"
+        );
+    }
+
+    #[test]
+    fn payments_summing_past_the_entitlement_are_refused() {
+        let p = test_policy();
+        // Two instalments that reach the entitlement exactly are fine.
+        assert_eq!(
+            check_yearly_total(LIVING_JUNIOR_DAY, 2019, 40_000, 22_500, &p),
+            Ok(())
+        );
+        // One fen more is not; the error names what is left.
+        let over = check_yearly_total(LIVING_JUNIOR_DAY, 2019, 40_000, 22_501, &p).unwrap_err();
+        assert_eq!(over.remaining_fen, 22_500);
+        assert_eq!(over.paid_fen, 40_000);
+        // A second full payment: nothing remains, even a zero payment is fine.
+        let second = check_yearly_total(LIVING_JUNIOR_DAY, 2019, 62_500, 62_500, &p).unwrap_err();
+        assert_eq!(second.remaining_fen, 0);
+        assert_eq!(
+            check_yearly_total(LIVING_JUNIOR_DAY, 2019, 62_500, 0, &p),
+            Ok(())
+        );
+        // Nutrition: 150 days then 60 days at the daily rate pass the 200-day year.
+        let food = SubsidyKind::Nutrition { days: 60 };
+        let over = check_yearly_total(food, 2019, 60_000, 24_000, &p).unwrap_err();
+        assert_eq!(over.remaining_fen, 20_000);
+        assert_eq!(check_yearly_total(food, 2019, 60_000, 20_000, &p), Ok(()));
+    }
+
+    #[test]
+    fn overpaid_history_leaves_nothing_and_does_not_overflow() {
+        let p = test_policy();
+        // Paid more than the entitlement before the rule existed: nothing remains.
+        let over = check_yearly_total(LIVING_JUNIOR_DAY, 2019, 100_000, 1, &p).unwrap_err();
+        assert_eq!(over.remaining_fen, 0);
+        assert_eq!(
+            check_yearly_total(LIVING_JUNIOR_DAY, 2019, i64::MAX, 1, &p)
+                .map_err(|e| e.remaining_fen),
+            Err(0)
+        );
+    }
+
+    #[test]
+    fn school_year_named_or_derived_and_not_in_the_future() {
+        assert_eq!(validate_school_year(0, 2019), Ok(()));
+        assert_eq!(validate_school_year(2019, 2019), Ok(()));
+        assert_eq!(validate_school_year(2014, 2019), Ok(()));
+        let future = validate_school_year(2020, 2019).unwrap_err();
+        assert_eq!(future.len(), 1);
+        assert_eq!(future[0].field, "school_year");
+        assert_eq!(future[0].kind, ViolationKind::InvalidArgument);
+        let negative = validate_school_year(-1, 2019).unwrap_err();
+        assert_eq!(negative[0].kind, ViolationKind::InvalidArgument);
+    }
+
     proptest! {
+        #[test]
+        fn different_school_years_are_independent(
+            paid_last_year in 0i64..1_000_000,
+            amount in 0i64..200_000,
+        ) {
+            // The caller sums one school year only: whatever was paid in another year, a
+            // payment in a year with nothing paid yet is judged against the whole entitlement.
+            let p = test_policy();
+            let this_year = check_yearly_total(LIVING_JUNIOR_DAY, 2020, 0, amount, &p);
+            prop_assert_eq!(this_year.is_ok(), amount <= 62_500);
+            let last_year = check_yearly_total(LIVING_JUNIOR_DAY, 2019, paid_last_year, amount, &p);
+            prop_assert_eq!(last_year.is_ok(), paid_last_year + amount <= 62_500);
+        }
+
+        #[test]
+        fn accepted_payments_never_exceed_the_entitlement(
+            amounts in proptest::collection::vec(0i64..70_000, 1..8),
+        ) {
+            // Record every payment the rule accepts: the year's total stays within it.
+            let p = test_policy();
+            let mut paid = 0i64;
+            for amount in amounts {
+                if check_yearly_total(LIVING_JUNIOR_DAY, 2019, paid, amount, &p).is_ok() {
+                    paid += amount;
+                }
+            }
+            prop_assert!(paid <= 62_500);
+        }
+
         #[test]
         fn nutrition_is_bounded_and_monotone(a in 0u32..1000, b in 0u32..1000) {
             let p = test_policy();

@@ -138,6 +138,9 @@ pub mod subsidy {
         pub paid_on: Date,
         /// School days paid for (nutrition).
         pub days: i64,
+        /// School year the payment counts towards (its starting calendar year); `None` on
+        /// rows written before payments carried one, whose school year is that of `paid_on`.
+        pub school_year: Option<i32>,
     }
 
     /// No relations are navigated.

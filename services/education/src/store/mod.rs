@@ -4,6 +4,7 @@
 pub mod entities;
 pub mod exceptions;
 pub mod migration;
+pub mod subsidies;
 pub mod summary;
 
 use std::collections::HashSet;
@@ -16,13 +17,11 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 use xk_contracts::convert::{date_from_pb, date_to_pb};
-use xk_contracts::pb::education::v1::{
-    Letter, ReturnCase, Student, StudentStatus, Subsidy, Survey, Visit,
-};
+use xk_contracts::pb::education::v1::{Letter, ReturnCase, Student, StudentStatus, Survey, Visit};
 use xk_contracts::types::ResidentId;
 
 use crate::error::EducationError;
-use entities::{case, letter, student, subsidy, survey, survey_finding, visit};
+use entities::{case, letter, student, survey, survey_finding, visit};
 
 /// Rows per multi-row INSERT: students have 16 columns, so 500 rows stay well under the
 /// bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
@@ -366,48 +365,6 @@ pub async fn visits_of<C: ConnectionTrait>(
             date: Some(date_to_pb(v.visit_date)),
             teacher: v.teacher,
             hours: v.hours,
-        })
-        .collect())
-}
-
-/// Records a subsidy payment.
-pub async fn insert_subsidy<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-    s: &Subsidy,
-    paid_on: NaiveDate,
-) -> Result<(), EducationError> {
-    subsidy::Entity::insert(subsidy::ActiveModel {
-        id: NotSet,
-        resident_id: Set(id.to_string()),
-        programme: Set(s.programme),
-        amount_fen: Set(s.amount_fen),
-        paid_on: Set(paid_on),
-        days: Set(s.days),
-    })
-    .exec_without_returning(conn)
-    .await?;
-    Ok(())
-}
-
-/// Every subsidy payment of a student, in date order.
-pub async fn subsidies_of<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Vec<Subsidy>, EducationError> {
-    let rows = subsidy::Entity::find()
-        .filter(subsidy::Column::ResidentId.eq(id))
-        .order_by_asc(subsidy::Column::PaidOn)
-        .order_by_asc(subsidy::Column::Id)
-        .all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|s| Subsidy {
-            programme: s.programme,
-            amount_fen: s.amount_fen,
-            paid_on: Some(date_to_pb(s.paid_on)),
-            days: s.days,
         })
         .collect())
 }

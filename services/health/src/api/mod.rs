@@ -200,7 +200,8 @@ fn add_case(p: &mut person_year::Model, c: &case::Model, next: &YearToDate) {
     p.personal_total_fen += c.personal_total_fen;
 }
 
-/// A person-year's totals as a message, judged against the year's cap.
+/// A person-year's totals as a message, judged against the year's cap (which only the
+/// in-county, in-policy payment of the registered poor counts toward).
 fn totals_to_pb(p: &person_year::Model, cap_fen: i64) -> pb::PersonYearTotals {
     pb::PersonYearTotals {
         cases: p.cases,
@@ -219,6 +220,6 @@ fn totals_to_pb(p: &person_year::Model, cap_fen: i64) -> pb::PersonYearTotals {
         assistance_paid_fen: p.assistance_paid_fen,
         in_county_personal_fen: p.in_county_personal_fen,
         annual_personal_cap_fen: cap_fen,
-        over_cap: p.personal_in_policy_fen > cap_fen,
+        over_cap: p.in_county_personal_fen > cap_fen,
     }
 }

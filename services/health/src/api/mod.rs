@@ -4,9 +4,11 @@
 //!
 //! - `service`: the tonic trait, one line per RPC.
 //! - `writes`: Enrol, ImportEnrolments, UpsertInstitution, SettleCase, ReverseCase.
+//! - `bills`: SettleCase's bill check (one live settlement per institution and bill).
 //! - `reads`: ListInstitutions, GetPersonYear, ListCases, ListExceptions, SummarizeByRegion.
 //! - this module: the service struct and the mapping between rows and messages.
 
+mod bills;
 mod reads;
 mod service;
 mod writes;
@@ -136,6 +138,7 @@ fn case_to_pb(c: &case::Model, reversed: bool) -> pb::CaseRecord {
             total_fen: c.total_fen,
             out_of_policy_fen: c.out_of_policy_fen,
             chronic_outpatient: c.chronic_outpatient,
+            bill_number: c.bill_number.clone(),
         }),
         institution_level: c.institution_level,
         in_county: c.in_county,

@@ -1,6 +1,7 @@
 //! The health service's I/O: enrolments, person-years, institutions and cases. No rules
 //! here: callers pass records the domain and the api layer have checked.
 
+pub mod bills;
 pub mod entities;
 pub mod migration;
 pub mod summary;

@@ -250,6 +250,7 @@ async fn load(c: &County) -> Expected {
             total_fen: 1_000_000,
             out_of_policy_fen: 0,
             chronic_outpatient: false,
+            bill_number: "BILL-1".into(),
         }),
     })
     .await

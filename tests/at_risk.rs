@@ -431,6 +431,7 @@ async fn load(c: &County, fx: &[Fixture]) {
                         total_fen: *fen,
                         out_of_policy_fen: *fen,
                         chronic_outpatient: false,
+                        bill_number: format!("BILL-{}-{i}", f.n),
                     }),
                 })
                 .await

@@ -3,197 +3,18 @@
 //! client with bearer tokens. Expected settlements come from the pure engine
 //! (`xk_health::domain`) on the same inputs.
 
+#[path = "common/health.rs"]
+mod support;
+
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use chrono::NaiveDate;
+use support::*;
 use tonic::Code;
-use tonic::codegen::InterceptedService;
-use tonic::transport::Channel;
-use tonic_types::StatusExt;
-use xiaokang::testing::{Bearer, TestService};
-use xk_contracts::pb::common::v1::{Date, RegionLevel};
-use xk_contracts::pb::health::v1::health_insurance_service_client::HealthInsuranceServiceClient;
+use xk_contracts::pb::common::v1::RegionLevel;
 use xk_contracts::pb::health::v1::*;
-use xk_contracts::types::ResidentId;
-use xk_health::domain::{self, InstitutionLevel as Level, PolicyBook};
+use xk_health::domain;
 use xk_runtime::{Bureau, Principal};
-
-/// A health client acting as some principal.
-type Client = HealthInsuranceServiceClient<InterceptedService<Channel, Bearer>>;
-
-/// The bureau that owns the service.
-const BUREAU: Principal = Principal::Bureau(Bureau::MedicalSecurity);
-/// A village of 城关镇.
-const V1: &str = "420625100201";
-/// The coverage year of the published figures.
-const YEAR: i32 = 2019;
-
-async fn start() -> TestService {
-    TestService::start(xk_health::SPEC).await.unwrap()
-}
-
-async fn client(svc: &TestService, p: Principal) -> Client {
-    HealthInsuranceServiceClient::with_interceptor(svc.channel().await.unwrap(), svc.bearer(p))
-        .max_decoding_message_size(64 << 20)
-        .max_encoding_message_size(64 << 20)
-}
-
-fn date(y: i32, m: i32, d: i32) -> Date {
-    Date {
-        year: y,
-        month: m,
-        day: d,
-    }
-}
-
-/// A distinct valid resident id for person `n` (n < 200,000).
-fn person_id(n: u32) -> String {
-    let base = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap();
-    let birth = base + chrono::Duration::days(i64::from(n % 20_000));
-    ResidentId::build("420625", birth, 100 + (n / 20_000) as u16)
-        .as_str()
-        .to_string()
-}
-
-fn enrolment(n: u32, village: &str, poor: bool) -> Enrolment {
-    Enrolment {
-        resident_id: person_id(n),
-        household_id: format!("HH{:06}", n / 3),
-        village_code: village.to_string(),
-        coverage_year: YEAR,
-        registered_poor: poor,
-        ..Default::default()
-    }
-}
-
-fn institution(
-    code: &str,
-    level: InstitutionLevel,
-    in_county: bool,
-    one_stop: bool,
-) -> Institution {
-    Institution {
-        code: code.to_string(),
-        name: format!("医院{code}"),
-        level: level as i32,
-        in_county,
-        one_stop,
-        treat_first_pay_later: in_county,
-    }
-}
-
-async fn enrol(c: &mut Client, rid: &str, e: Enrolment) -> Result<Enrolment, tonic::Status> {
-    c.enrol(EnrolRequest {
-        request_id: rid.into(),
-        enrolment: Some(e),
-    })
-    .await
-    .map(|r| r.into_inner().enrolment.unwrap())
-}
-
-async fn upsert(c: &mut Client, i: Institution) {
-    c.upsert_institution(UpsertInstitutionRequest {
-        request_id: format!("inst-{}", i.code),
-        institution: Some(i),
-    })
-    .await
-    .unwrap();
-}
-
-fn hospital_case(n: u32, inst: &str, total: i64, oop: i64, day: u32) -> HospitalCase {
-    let adm = NaiveDate::from_ymd_opt(YEAR, 1, 1).unwrap() + chrono::Duration::days(i64::from(day));
-    let dis = adm + chrono::Duration::days(5);
-    HospitalCase {
-        resident_id: person_id(n),
-        institution_code: inst.to_string(),
-        admission_date: Some(xk_contracts::convert::date_to_pb(adm)),
-        discharge_date: Some(xk_contracts::convert::date_to_pb(dis)),
-        total_fen: total,
-        out_of_policy_fen: oop,
-        chronic_outpatient: false,
-    }
-}
-
-async fn settle(
-    c: &mut Client,
-    rid: &str,
-    hc: HospitalCase,
-) -> Result<SettleCaseResponse, tonic::Status> {
-    c.settle_case(SettleCaseRequest {
-        request_id: rid.into(),
-        hospital_case: Some(hc),
-    })
-    .await
-    .map(|r| r.into_inner())
-}
-
-fn layers_of(s: &domain::Settlement) -> Layers {
-    Layers {
-        basic_fen: s.basic_fen,
-        serious_illness_fen: s.serious_fen,
-        medical_assistance_fen: s.assistance_fen,
-        supplementary_fen: s.supplementary_fen,
-        personal_in_policy_fen: s.personal_in_policy_fen,
-        personal_out_of_policy_fen: s.personal_out_of_policy_fen,
-        personal_total_fen: s.personal_total_fen,
-    }
-}
-
-fn level(v: i32) -> Level {
-    match InstitutionLevel::try_from(v).unwrap() {
-        InstitutionLevel::Village => Level::Village,
-        InstitutionLevel::Township => Level::Township,
-        InstitutionLevel::County => Level::County,
-        InstitutionLevel::City => Level::City,
-        InstitutionLevel::Province => Level::Province,
-        InstitutionLevel::Unspecified => panic!("unspecified level"),
-    }
-}
-
-/// The engine's case for a stored settlement record.
-fn engine_case(r: &CaseRecord) -> domain::Case {
-    let hc = r.hospital_case.as_ref().unwrap();
-    domain::Case {
-        total_fen: hc.total_fen,
-        out_of_policy_fen: hc.out_of_policy_fen,
-        institution_level: level(r.institution_level),
-        in_county: r.in_county,
-        chronic_outpatient: hc.chronic_outpatient,
-        registered_poor: r.registered_poor,
-    }
-}
-
-fn policy_2019() -> domain::Policy {
-    PolicyBook::embedded()
-        .unwrap()
-        .for_year(YEAR)
-        .unwrap()
-        .clone()
-}
-
-fn violated_fields(s: &tonic::Status) -> Vec<String> {
-    s.get_details_bad_request()
-        .map(|b| b.field_violations.into_iter().map(|f| f.field).collect())
-        .unwrap_or_default()
-}
-
-fn precondition_subject(s: &tonic::Status) -> String {
-    s.get_details_precondition_failure()
-        .and_then(|p| p.violations.into_iter().next())
-        .map(|v| v.subject)
-        .unwrap_or_default()
-}
-
-async fn person_year(c: &mut Client, n: u32) -> GetPersonYearResponse {
-    c.get_person_year(GetPersonYearRequest {
-        resident_id: person_id(n),
-        coverage_year: YEAR,
-    })
-    .await
-    .unwrap()
-    .into_inner()
-}
 
 #[tokio::test]
 async fn settlement_layers_equal_the_engine_and_retries_and_reversals_are_exact() {
@@ -499,17 +320,6 @@ async fn second_enrolment_is_already_exists_and_imports_are_batched_and_idempote
         "1 + 10 + 10; nothing of the rejected batches"
     );
     svc.stop().await.unwrap();
-}
-
-async fn summarize(c: &mut Client, prefix: &str, by: RegionLevel) -> SummarizeByRegionResponse {
-    c.summarize_by_region(SummarizeByRegionRequest {
-        region_prefix: prefix.into(),
-        group_by: by as i32,
-        coverage_year: YEAR,
-    })
-    .await
-    .unwrap()
-    .into_inner()
 }
 
 #[tokio::test]

@@ -128,6 +128,8 @@ pub fn generate(rng: &mut impl Rng, archive: &Archive, seed: u64) -> HealthLoad 
                         total_fen: total,
                         out_of_policy_fen: total * rng.random_range(0..12) / 100,
                         chronic_outpatient: chronic,
+                        // Unique per case, so the institution never sees a bill twice.
+                        bill_number: format!("D{seed}-{}-{k}", &person.id[..17]),
                     }),
                 });
                 if start >= 360 {

@@ -596,6 +596,8 @@ impl Workload {
                         total_fen: total,
                         out_of_policy_fen: total / 10,
                         chronic_outpatient: false,
+                        // One bill per settle op of the run: never settled twice.
+                        bill_number: format!("LT{}-bill-{seq}", self.fixture.run_id),
                     }),
                 });
                 code(cl.settle_case(r).await)

@@ -471,6 +471,7 @@ mod health {
                 total_fen: total,
                 out_of_policy_fen: total * i64::from(k % 15) / 100,
                 chronic_outpatient: false,
+                bill_number: format!("B-{n}-{k}"),
             }),
         }
     }

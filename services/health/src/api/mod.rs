@@ -4,9 +4,11 @@
 //!
 //! - `service`: the tonic trait, one line per RPC.
 //! - `writes`: Enrol, ImportEnrolments, UpsertInstitution, SettleCase, ReverseCase.
+//! - `bills`: SettleCase's bill check (one live settlement per institution and bill).
 //! - `reads`: ListInstitutions, GetPersonYear, ListCases, ListExceptions, SummarizeByRegion.
 //! - this module: the service struct and the mapping between rows and messages.
 
+mod bills;
 mod reads;
 mod service;
 mod writes;
@@ -136,6 +138,7 @@ fn case_to_pb(c: &case::Model, reversed: bool) -> pb::CaseRecord {
             total_fen: c.total_fen,
             out_of_policy_fen: c.out_of_policy_fen,
             chronic_outpatient: c.chronic_outpatient,
+            bill_number: c.bill_number.clone(),
         }),
         institution_level: c.institution_level,
         in_county: c.in_county,
@@ -200,7 +203,8 @@ fn add_case(p: &mut person_year::Model, c: &case::Model, next: &YearToDate) {
     p.personal_total_fen += c.personal_total_fen;
 }
 
-/// A person-year's totals as a message, judged against the year's cap.
+/// A person-year's totals as a message, judged against the year's cap (which only the
+/// in-county, in-policy payment of the registered poor counts toward).
 fn totals_to_pb(p: &person_year::Model, cap_fen: i64) -> pb::PersonYearTotals {
     pb::PersonYearTotals {
         cases: p.cases,
@@ -219,6 +223,6 @@ fn totals_to_pb(p: &person_year::Model, cap_fen: i64) -> pb::PersonYearTotals {
         assistance_paid_fen: p.assistance_paid_fen,
         in_county_personal_fen: p.in_county_personal_fen,
         annual_personal_cap_fen: cap_fen,
-        over_cap: p.personal_in_policy_fen > cap_fen,
+        over_cap: p.in_county_personal_fen > cap_fen,
     }
 }

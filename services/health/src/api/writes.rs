@@ -14,7 +14,7 @@ use xk_runtime::idempotency::Idempotent;
 use xk_runtime::{Principal, Violations};
 
 use super::{
-    HealthApi, MAX_CODE_LEN, MAX_IMPORT_BATCH, MAX_NAME_CHARS, MAX_REASON_CHARS, add_case,
+    HealthApi, MAX_CODE_LEN, MAX_IMPORT_BATCH, MAX_NAME_CHARS, MAX_REASON_CHARS, add_case, bills,
     case_to_pb, enrolment_to_pb, level_from_pb, payer_of, settlement_of, today, totals_to_pb,
     ytd_of,
 };
@@ -402,6 +402,10 @@ impl HealthApi {
             "hospital_case.institution_code",
             check_code(&hc.institution_code),
         );
+        v.check(
+            "hospital_case.bill_number",
+            domain::check_bill_number(&hc.bill_number),
+        );
         let admitted = required_date(
             &mut v,
             "hospital_case.admission_date",
@@ -489,6 +493,7 @@ impl HealthApi {
             )
             .into());
         };
+        let bill_settlement = bills::open_bill(&txn, &inst.code, &hc.bill_number).await?;
         let case_in = Case {
             total_fen: hc.total_fen,
             out_of_policy_fen: hc.out_of_policy_fen,
@@ -531,9 +536,14 @@ impl HealthApi {
             d_serious_burden_fen: s.ytd_delta.serious_burden_fen,
             d_assistance_paid_fen: s.ytd_delta.assistance_paid_fen,
             d_in_county_personal_fen: s.ytd_delta.in_county_personal_fen,
+            bill_number: hc.bill_number.clone(),
+            bill_settlement,
             created_at: Utc::now(),
         };
-        row.id = store::insert_case(&*txn, active(&row)).await?;
+        let (txn, id) = self
+            .insert_settlement(txn, active(&row), &inst.code, &hc.bill_number)
+            .await?;
+        row.id = id;
         add_case(&mut py, &row, &next);
         let totals = totals_to_pb(&py, policy.supplementary.annual_personal_cap_fen);
         store::save_person_year(&*txn, py).await?;

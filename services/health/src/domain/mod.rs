@@ -1,5 +1,7 @@
 //! The pure rules of the health service.
 //!
+//! - [`bill`]: bill numbers, and when a bill may be settled (once at a time; again after
+//!   a reversal).
 //! - [`money`]: integer fen, basis points, the rounding rule.
 //! - [`policy`]: per-coverage-year configuration, loaded from TOML and validated.
 //! - [`settlement`]: the four-layer settlement of hospital cases, cumulative per person and
@@ -7,10 +9,12 @@
 //!
 //! Everything a caller needs is re-exported here.
 
+pub mod bill;
 pub mod money;
 pub mod policy;
 pub mod settlement;
 
+pub use bill::{BillRow, BillState, MAX_BILL_NUMBER_LEN, bill_state, check_bill_number};
 pub use money::{BP_SCALE, apply_bp};
 pub use policy::{
     BasicInsurance, BasicTerms, DEFAULT_POLICY_TOML, InstitutionLevel, LevelTable,

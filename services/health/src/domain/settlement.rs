@@ -47,9 +47,17 @@
 //! coverage year, and nothing else. Settling cases one after another, each with the previous
 //! result's state, *is* the annual rule: there is no separate year-end computation. Order
 //! matters (an earlier case uses up the deductible, the assistance cap and the personal cap),
-//! so cases are settled in a fixed order the store defines (date of discharge, then claim
-//! id). [`settle`] is a pure function: re-settling a claim with the same state gives the same
-//! answer.
+//! so it is fixed: **cases settle in arrival order**, the order the service settles them in,
+//! recorded as the increasing case id (settlements of one person-year are serialised on its
+//! row, so that order is the commit order). The discharge date plays no part: a claim for an
+//! early stay that arrives after a later one settles after it, against the state the later
+//! one left. Why not discharge-date order: one-stop settlement (一站式结算) fixes what the
+//! person pays at the discharge desk, and the layers pay the institution then; ordering by
+//! discharge date would mean re-settling, after the fact, cases already paid and collected
+//! whenever a late claim (a manual, out-of-county reimbursement) arrives. Arrival order
+//! keeps every settled figure final and is reproducible: [`settle_all`] over a person-year's
+//! cases in case-id order gives exactly the stored figures. [`settle`] is a pure function:
+//! re-settling a claim with the same state gives the same answer.
 //!
 //! A settlement is never overwritten. A reversal is a negative settlement
 //! ([`Settlement::negated`]) that, applied to the state, restores it: [`reverse`] does that

@@ -197,6 +197,12 @@ pub mod case {
         pub d_assistance_paid_fen: i64,
         /// What it added to `in_county_personal_fen`.
         pub d_in_county_personal_fen: i64,
+        /// The institution's bill number (a reversal copies its settlement's).
+        pub bill_number: String,
+        /// Which settlement of the bill this is: 1, then one more for each settlement
+        /// after a reversal (a reversal copies its settlement's). Part of the unique
+        /// bill index, so a bill has one settlement per number.
+        pub bill_settlement: i32,
         /// When it was written.
         pub created_at: DateTimeUtc,
     }

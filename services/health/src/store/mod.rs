@@ -1,6 +1,7 @@
 //! The health service's I/O: enrolments, person-years, institutions and cases. No rules
 //! here: callers pass records the domain and the api layer have checked.
 
+pub mod bills;
 pub mod entities;
 pub mod migration;
 pub mod summary;
@@ -359,7 +360,8 @@ pub async fn list_cases<C: ConnectionTrait>(
 }
 
 /// Up to `limit` person-years of `year` under the prefix whose personal in-policy payment
-/// exceeds `cap_fen`, in resident-id order.
+/// for in-county care settled as registered poor exceeds `cap_fen`, in resident-id order.
+/// Only that payment counts: the cap promises nothing about out-of-county care.
 pub async fn persons_over_cap<C: ConnectionTrait>(
     conn: &C,
     year: i32,
@@ -369,7 +371,7 @@ pub async fn persons_over_cap<C: ConnectionTrait>(
 ) -> Result<Vec<person_year::Model>, HealthError> {
     let mut q = person_year::Entity::find()
         .filter(person_year::Column::CoverageYear.eq(year))
-        .filter(person_year::Column::PersonalInPolicyFen.gt(cap_fen));
+        .filter(person_year::Column::InCountyPersonalFen.gt(cap_fen));
     if !region_prefix.is_empty() {
         let (lo, hi) = prefix_range(region_prefix);
         q = q

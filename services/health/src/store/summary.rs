@@ -65,7 +65,7 @@ struct YearRow {
     personal_in_policy: i64,
     /// Personal in all.
     personal_total: i64,
-    /// People over the cap.
+    /// People whose in-county in-policy personal payment is over the cap.
     over_cap: i64,
 }
 
@@ -124,8 +124,10 @@ pub async fn summarize<C: ConnectionTrait>(
         sum("supplementary_fen"),
         sum("personal_in_policy_fen"),
         sum("personal_total_fen"),
+        // The cap is on in-county, in-policy care of the registered poor only: out-of-county
+        // payments must not make a person count as over it.
         sum(&format!(
-            "CASE WHEN personal_in_policy_fen > {} THEN 1 ELSE 0 END",
+            "CASE WHEN in_county_personal_fen > {} THEN 1 ELSE 0 END",
             ph(4)
         )),
     );

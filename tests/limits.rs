@@ -25,7 +25,9 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 use xiaokang::testing::{TestDatabase, TestService};
-use xk_contracts::pb::registry::v1::{ArchiveStatus, ImportHouseholdsRequest, ListHouseholdsRequest};
+use xk_contracts::pb::registry::v1::{
+    ArchiveStatus, ImportHouseholdsRequest, ListHouseholdsRequest,
+};
 use xk_runtime::ServeSettings;
 
 use common::raw::RawCodec;
@@ -40,12 +42,15 @@ const MAX_MESSAGE: usize = 4 * 1024 * 1024;
 const LARGE_MESSAGE: usize = MAX_MESSAGE - 4096;
 /// The default budgets: 64 MiB per service, two largest messages per connection.
 const SERVICE_BUDGET: usize = 64 * 1024 * 1024;
+/// How far above its baseline the server's RSS may stay after the burst (measured: +7 MiB).
+const FALLBACK_SLACK: u64 = 16 * 1024 * 1024;
 /// Path of the registry's client-streaming import.
 const IMPORT_PATH: &str = "/xiaokang.registry.v1.RegistryService/ImportHouseholds";
 
 /// `xiaokang serve registry` as a child process over a fresh database.
 struct ServeChild {
-    child: tokio::process::Child,
+    /// Killed on drop.
+    _child: tokio::process::Child,
     pid: u32,
     url: String,
     log: PathBuf,
@@ -64,6 +69,7 @@ impl ServeChild {
             l.local_addr().unwrap().port()
         };
         let log = dir.path().join("serve.log");
+        let log_file = std::fs::File::create(&log).unwrap();
         let bin = env!("CARGO_BIN_EXE_xiaokang");
         let mut cmd = match open_files {
             Some(n) => {
@@ -80,8 +86,9 @@ impl ServeChild {
             .env_remove("XK_TOKENS_FILE")
             .env("XK_TOKEN_ADMIN", TOKEN)
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
+            // Logs go to stdout, panics to stderr.
+            .stdout(Stdio::from(log_file.try_clone().unwrap()))
+            .stderr(Stdio::from(log_file))
             .kill_on_drop(true);
         for (k, v) in env {
             cmd.env(k, v);
@@ -97,7 +104,7 @@ impl ServeChild {
             panic!("registry did not become SERVING: {e:#}\nlog:\n{tail}");
         }
         ServeChild {
-            child,
+            _child: child,
             pid,
             url,
             log,
@@ -123,8 +130,24 @@ impl ServeChild {
         ticks as f64 / 100.0
     }
 
+    /// The server's log so far, without terminal colour codes.
     fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        let raw = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let mut plain = String::with_capacity(raw.len());
+        let mut chars = raw.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                // CSI: ESC [ parameters final-letter.
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            } else {
+                plain.push(c);
+            }
+        }
+        plain
     }
 }
 
@@ -188,9 +211,15 @@ async fn held_import(
 async fn rss_stays_within_the_byte_budget_and_calls_past_it_are_refused() {
     let server = ServeChild::start(&[], None).await;
     // Warm up the paths a held import takes (connection, auth, a database write).
-    let warm = Endpoint::from_shared(server.url.clone()).unwrap().connect().await.unwrap();
+    let warm = Endpoint::from_shared(server.url.clone())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
     let (_, never) = tokio::sync::watch::channel(true);
-    held_import(warm, big_import(1_000, 1_000), never).await.unwrap();
+    held_import(warm, big_import(1_000, 1_000), never)
+        .await
+        .unwrap();
     let baseline = server.rss();
 
     let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(baseline));
@@ -208,7 +237,11 @@ async fn rss_stays_within_the_byte_budget_and_calls_past_it_are_refused() {
     let (release, released) = tokio::sync::watch::channel(false);
     let mut calls = tokio::task::JoinSet::new();
     for conn in 0..9u32 {
-        let channel = Endpoint::from_shared(server.url.clone()).unwrap().connect().await.unwrap();
+        let channel = Endpoint::from_shared(server.url.clone())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
         for k in 0..3u32 {
             let message = big_import(conn * 3 + k, LARGE_MESSAGE);
             calls.spawn(held_import(channel.clone(), message, released.clone()));
@@ -235,7 +268,10 @@ async fn rss_stays_within_the_byte_budget_and_calls_past_it_are_refused() {
     let peak_rss = peak.load(std::sync::atomic::Ordering::Relaxed);
     sampler.abort();
 
-    assert_eq!(admitted, 16, "64 MiB admits 16 messages of {LARGE_MESSAGE} bytes");
+    assert_eq!(
+        admitted, 16,
+        "64 MiB admits 16 messages of {LARGE_MESSAGE} bytes"
+    );
     assert_eq!(refused.len(), 11);
     for status in &refused {
         assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
@@ -250,13 +286,19 @@ async fn rss_stays_within_the_byte_budget_and_calls_past_it_are_refused() {
         .count();
     // Every connection that got two admitted refused its third; the service budget (16)
     // is two short of what the connections would admit (18).
-    assert!(by_connection >= 7, "{by_connection} refused by the connection budget");
-    assert!(by_service >= 2, "{by_service} refused by the service budget");
+    assert!(
+        by_connection >= 7,
+        "{by_connection} refused by the connection budget"
+    );
+    assert!(
+        by_service >= 2,
+        "{by_service} refused by the service budget"
+    );
 
     // Falls back: freed buffers go back to the system.
     let after_deadline = Instant::now() + Duration::from_secs(10);
     let mut after = server.rss();
-    while after > baseline + 24 * 1024 * 1024 && Instant::now() < after_deadline {
+    while after > baseline + FALLBACK_SLACK && Instant::now() < after_deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
         after = server.rss();
     }
@@ -273,7 +315,9 @@ async fn rss_stays_within_the_byte_budget_and_calls_past_it_are_refused() {
         by_connection,
         by_service,
     );
-    let margin = 2 * SERVICE_BUDGET as u64 + 32 * 1024 * 1024;
+    // Measured: +63 MiB held for 16 admitted messages of ~4 MiB (the decoder buffers);
+    // the margin covers HTTP/2 buffers of the refused streams and allocator slack.
+    let margin = SERVICE_BUDGET as u64 + 32 * 1024 * 1024;
     assert!(
         peak_rss - baseline <= margin,
         "peak RSS grew {:.1} MiB over the baseline; allowed {:.1} MiB",
@@ -281,7 +325,7 @@ async fn rss_stays_within_the_byte_budget_and_calls_past_it_are_refused() {
         margin as f64 / MIB
     );
     assert!(
-        after <= baseline + 24 * 1024 * 1024,
+        after <= baseline + FALLBACK_SLACK,
         "RSS {:.1} MiB after the burst vs {:.1} MiB before",
         after as f64 / MIB,
         baseline as f64 / MIB
@@ -322,7 +366,10 @@ async fn idle_connections_past_the_fd_limit_are_closed_without_spinning() {
             .unwrap();
         if n % 2 == 0 {
             // Half send the HTTP/2 client preface and then nothing.
-            stream.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await.unwrap();
+            stream
+                .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+                .await
+                .unwrap();
         }
         idle.push(stream);
     }
@@ -357,7 +404,11 @@ async fn idle_connections_past_the_fd_limit_are_closed_without_spinning() {
         health_after,
         all_closed_after
     );
-    assert!(cpu_share < 0.25, "the accept loop spins: {:.0}% CPU", cpu_share * 100.0);
+    assert!(
+        cpu_share < 0.25,
+        "the accept loop spins: {:.0}% CPU",
+        cpu_share * 100.0
+    );
     assert_eq!(closed, 400, "every idle connection is closed");
     assert!(
         log.contains("accept failed") && log.contains("open_files_limit=256"),
@@ -374,7 +425,9 @@ async fn health_answers_serving_while_the_service_sheds() {
         concurrency_limit: 1,
         ..ServeSettings::default()
     };
-    let svc = TestService::start_with(xk_registry::SPEC, settings).await.unwrap();
+    let svc = TestService::start_with(xk_registry::SPEC, settings)
+        .await
+        .unwrap();
     let mut registry = common::client(&svc, common::OFFICE).await;
     let (tx, rx) = tokio::sync::mpsc::channel(1);
     tx.send(ImportHouseholdsRequest {
@@ -418,7 +471,10 @@ async fn health_answers_serving_while_the_service_sheds() {
         slowest = slowest.max(asked.elapsed());
         assert_eq!(answer.into_inner().status, ServingStatus::Serving as i32);
     }
-    assert!(slowest < Duration::from_millis(100), "slowest health answer {slowest:?}");
+    assert!(
+        slowest < Duration::from_millis(100),
+        "slowest health answer {slowest:?}"
+    );
     // Still shedding: health went around the limit, not through a freed slot.
     let still = registry
         .list_households(ListHouseholdsRequest {
@@ -443,7 +499,9 @@ async fn connections_past_the_limit_are_closed_at_once() {
         max_connections: 3,
         ..ServeSettings::default()
     };
-    let svc = TestService::start_with(xk_registry::SPEC, settings).await.unwrap();
+    let svc = TestService::start_with(xk_registry::SPEC, settings)
+        .await
+        .unwrap();
     let mut streams = Vec::new();
     for _ in 0..6 {
         streams.push(TcpStream::connect(svc.hosted.addr).await.unwrap());
@@ -471,7 +529,9 @@ async fn idle_connections_close_but_calls_in_flight_keep_theirs() {
         shutdown_grace_ms: 300,
         ..ServeSettings::default()
     };
-    let svc = TestService::start_with(xk_registry::SPEC, settings).await.unwrap();
+    let svc = TestService::start_with(xk_registry::SPEC, settings)
+        .await
+        .unwrap();
     let mut silent = TcpStream::connect(svc.hosted.addr).await.unwrap();
     let mut health = HealthClient::new(svc.channel().await.unwrap());
     let mut watch = health
@@ -485,14 +545,26 @@ async fn idle_connections_close_but_calls_in_flight_keep_theirs() {
     assert_eq!(first.status, ServingStatus::Serving as i32);
 
     let opened = Instant::now();
-    assert!(closed_by(&mut silent, tokio::time::Instant::now() + Duration::from_secs(3)).await);
+    assert!(
+        closed_by(
+            &mut silent,
+            tokio::time::Instant::now() + Duration::from_secs(3)
+        )
+        .await
+    );
     let silent_closed_after = opened.elapsed();
-    assert!(silent_closed_after < Duration::from_secs(2), "{silent_closed_after:?}");
+    assert!(
+        silent_closed_after < Duration::from_secs(2),
+        "{silent_closed_after:?}"
+    );
     // Three idle periods later the watch's connection is still there: shutting down
     // reaches it as NOT_SERVING.
     tokio::time::sleep(Duration::from_millis(900)).await;
     let stopping = tokio::spawn(svc.stop());
-    let next = watch.message().await.expect("the watch survived the idle timeout");
+    let next = watch
+        .message()
+        .await
+        .expect("the watch survived the idle timeout");
     assert_eq!(next.unwrap().status, ServingStatus::NotServing as i32);
     stopping.await.unwrap().unwrap();
 }

@@ -153,7 +153,12 @@ where
             let response = response.await?;
             // The call ends when its response body is done (a stream may run long after
             // the headers).
-            Ok(response.map(|body| Body::new(CallBody { inner: body, _call: call })))
+            Ok(response.map(|body| {
+                Body::new(CallBody {
+                    inner: body,
+                    _call: call,
+                })
+            }))
         })
     }
 }
@@ -416,7 +421,13 @@ mod tests {
         let connection = Arc::new(ConnectionState::new(60));
         let call = CallGuard::start(Some(connection.clone()), service.clone());
         call.reserve(50).unwrap();
-        assert_eq!((service.available_permits(), connection.budget.available_permits()), (50, 10));
+        assert_eq!(
+            (
+                service.available_permits(),
+                connection.budget.available_permits()
+            ),
+            (50, 10)
+        );
         // The next message of the stream replaces the previous one.
         call.reserve(40).unwrap();
         assert_eq!(service.available_permits(), 60);
@@ -424,9 +435,19 @@ mod tests {
         let refused = other.reserve(30).unwrap_err();
         assert_eq!(refused.code(), tonic::Code::ResourceExhausted);
         assert!(refused.message().contains("XK_CONNECTION_BUDGET_BYTES"));
-        assert_eq!(service.available_permits(), 60, "nothing taken by a refusal");
+        assert_eq!(
+            service.available_permits(),
+            60,
+            "nothing taken by a refusal"
+        );
         drop(call);
-        assert_eq!((service.available_permits(), connection.budget.available_permits()), (100, 60));
+        assert_eq!(
+            (
+                service.available_permits(),
+                connection.budget.available_permits()
+            ),
+            (100, 60)
+        );
     }
 
     #[test]
@@ -451,7 +472,10 @@ mod tests {
             ..ServeSettings::default()
         };
         let budgets = Budgets::from_settings(&settings);
-        assert_eq!((budgets.connection_bytes, budgets.service_bytes), (1005, 1005));
+        assert_eq!(
+            (budgets.connection_bytes, budgets.service_bytes),
+            (1005, 1005)
+        );
         let defaults = Budgets::from_settings(&ServeSettings::default());
         assert_eq!(defaults.connection_bytes, 2 * (4 << 20) + 10);
         assert_eq!(defaults.service_bytes, 64 << 20);
@@ -461,7 +485,11 @@ mod tests {
     fn only_health_is_exempt() {
         assert!(is_exempt_from_limits("/grpc.health.v1.Health/Check"));
         assert!(is_exempt_from_limits("/grpc.health.v1.Health/Watch"));
-        assert!(!is_exempt_from_limits("/grpc.reflection.v1.ServerReflection/Info"));
-        assert!(!is_exempt_from_limits("/xiaokang.registry.v1.RegistryService/CreateHousehold"));
+        assert!(!is_exempt_from_limits(
+            "/grpc.reflection.v1.ServerReflection/Info"
+        ));
+        assert!(!is_exempt_from_limits(
+            "/xiaokang.registry.v1.RegistryService/CreateHousehold"
+        ));
     }
 }

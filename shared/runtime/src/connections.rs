@@ -385,16 +385,16 @@ pub fn incoming(
     registry: Arc<ConnectionRegistry>,
     service: &'static str,
 ) -> impl Stream<Item = Result<GuardedConnection, io::Error>> + Send + 'static {
-    if let Some(fds) = open_files_limit() {
-        if limits.max_connections as u64 >= fds {
-            tracing::warn!(
-                service,
-                max_connections = limits.max_connections,
-                open_files_limit = fds,
-                "max connections is not below the open-files limit: accepting will hit EMFILE \
-                 (and back off) before the connection limit"
-            );
-        }
+    if let Some(fds) = open_files_limit()
+        && limits.max_connections as u64 >= fds
+    {
+        tracing::warn!(
+            service,
+            max_connections = limits.max_connections,
+            open_files_limit = fds,
+            "max connections is not below the open-files limit: accepting will hit EMFILE \
+             (and back off) before the connection limit"
+        );
     }
     let acceptor = Acceptor {
         listener,
@@ -446,9 +446,16 @@ mod tests {
         };
         let state = ConnectionState::new(10);
         let accepted = state.last_activity.lock().unwrap().0;
-        assert_eq!(state.close_at(&limits), Some(accepted + limits.handshake_timeout));
+        assert_eq!(
+            state.close_at(&limits),
+            Some(accepted + limits.handshake_timeout)
+        );
         state.call_started();
-        assert_eq!(state.close_at(&limits), None, "a call in flight keeps it open");
+        assert_eq!(
+            state.close_at(&limits),
+            None,
+            "a call in flight keeps it open"
+        );
         state.call_ended();
         let ended = state.last_activity.lock().unwrap().0;
         assert_eq!(state.close_at(&limits), Some(ended + limits.idle_timeout));

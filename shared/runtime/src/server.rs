@@ -117,8 +117,12 @@ pub async fn start_service(
         .into_inner();
 
     let (stop, mut stop_rx) = watch::channel(false);
-    let incoming =
-        connections::incoming(listener, settings.connection_limits(), connections, spec.name);
+    let incoming = connections::incoming(
+        listener,
+        settings.connection_limits(),
+        connections,
+        spec.name,
+    );
     let mut server_stop = stop_rx.clone();
     let keepalive = settings.http2_keepalive();
     let mut builder = Server::builder()

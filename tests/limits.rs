@@ -429,16 +429,28 @@ async fn health_answers_serving_while_the_service_sheds() {
         .await
         .unwrap();
     let mut registry = common::client(&svc, common::OFFICE).await;
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
-    tx.send(ImportHouseholdsRequest {
+    let batch = ImportHouseholdsRequest {
         request_id: "limits-shed-0".into(),
         households: vec![common::household(1, VILLAGE, 2, ArchiveStatus::Poor)],
-    })
-    .await
-    .unwrap();
+    };
+    let (release, released) = tokio::sync::watch::channel(false);
     let mut importer = registry.clone();
-    let long_call =
-        tokio::spawn(async move { importer.import_households(ReceiverStream::new(rx)).await });
+    let long_call = tokio::spawn(async move {
+        loop {
+            let (tx, rx) = tokio::sync::mpsc::channel(1);
+            tx.send(batch.clone()).await.unwrap();
+            let mut released = released.clone();
+            let hold = tokio::spawn(async move {
+                let _ = released.wait_for(|r| *r).await;
+                drop(tx);
+            });
+            match importer.import_households(ReceiverStream::new(rx)).await {
+                // Shed itself by a list call below that held the slot at that moment.
+                Err(s) if s.code() == tonic::Code::ResourceExhausted => hold.abort(),
+                other => return other,
+            }
+        }
+    });
 
     // The open import holds the only slot: other calls are shed.
     let shedding_by = Instant::now() + Duration::from_secs(10);
@@ -453,7 +465,8 @@ async fn health_answers_serving_while_the_service_sheds() {
         match outcome {
             Err(s) if s.code() == tonic::Code::ResourceExhausted => break s,
             _ if Instant::now() > shedding_by => panic!("never shed: {outcome:?}"),
-            _ => tokio::task::yield_now().await,
+            // Leave the importer room to take the slot.
+            _ => tokio::time::sleep(Duration::from_millis(5)).await,
         }
     };
     assert!(shed.message().contains("overloaded"), "{shed:?}");
@@ -486,7 +499,7 @@ async fn health_answers_serving_while_the_service_sheds() {
         .unwrap_err();
     assert_eq!(still.code(), tonic::Code::ResourceExhausted);
 
-    drop(tx);
+    let _ = release.send(true);
     let imported = long_call.await.unwrap().unwrap().into_inner();
     assert_eq!(imported.households_imported, 1);
     svc.stop().await.unwrap();

@@ -42,7 +42,8 @@ pub struct ServeSettings {
     /// Request bytes all calls of this service may hold at once (announced message
     /// lengths, reserved before tonic buffers the message, held until the call ends);
     /// a call past it is refused with RESOURCE_EXHAUSTED. Sized to the 256 MB container:
-    /// a buffered request costs about twice its wire size (buffer + decoded message).
+    /// measured, 200 concurrent calls of ~4 MiB take a service from 26 to 85 MiB RSS
+    /// (703 MiB without a budget), leaving room for the database pool and the responses.
     #[arg(long, env = "XK_REQUEST_BUDGET_BYTES", default_value_t = DEFAULT_REQUEST_BUDGET_BYTES)]
     pub request_budget_bytes: usize,
     /// Request bytes the calls of one connection may hold at once (HTTP/2 multiplexes

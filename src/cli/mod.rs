@@ -48,9 +48,9 @@ pub enum Command {
     Serve {
         /// Which service: registry, …
         name: String,
-        /// Serving settings.
+        /// Serving settings (boxed: they outgrew the other commands).
         #[command(flatten)]
-        settings: ServeSettings,
+        settings: Box<ServeSettings>,
         /// Where the services are (only `serve aggregator` uses these).
         #[command(flatten)]
         upstream: Box<xk_aggregator::UpstreamArgs>,
@@ -101,7 +101,7 @@ impl Cli {
                 name,
                 settings,
                 upstream,
-            } => serve::serve_one(&name, settings, *upstream).await,
+            } => serve::serve_one(&name, *settings, *upstream).await,
             Command::Health {
                 addr,
                 service,

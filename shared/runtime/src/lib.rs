@@ -7,8 +7,13 @@
 //! Module map:
 //! - [`settings`]: typed settings from flags and `XK_*` environment variables.
 //! - [`auth`]: bearer token -> [`auth::Principal`], and who may read or write which service.
-//! - [`layers`]: the tower stack (trace -> auth -> deadline -> load shed -> concurrency
-//!   limit), set up in one place.
+//! - [`layers`]: the tower stack (calls -> trace -> auth -> deadline -> load shed ->
+//!   concurrency limit), set up in one place.
+//! - [`connections`]: the accept loop: connection limit, handshake and idle timeouts,
+//!   backoff on EMFILE.
+//! - [`budget`]: request bytes in flight per service and per connection; calls in flight
+//!   per connection.
+//! - [`shed`]: load shedding and the concurrency limit, gRPC health exempt.
 //! - [`errors`]: building `tonic::Status` with field violations and precondition details;
 //!   database errors to status.
 //! - [`db`]: connecting by URL (SQLite default, PostgreSQL), pragmas, the write lock,
@@ -23,6 +28,8 @@
 //! - [`violation`]: field violations that carry their status kind (domain modules).
 
 pub mod auth;
+pub mod budget;
+pub mod connections;
 pub mod db;
 pub mod errors;
 pub mod idempotency;
@@ -32,6 +39,7 @@ pub mod paging;
 pub mod policy;
 pub mod server;
 pub mod settings;
+pub mod shed;
 pub mod telemetry;
 pub mod violation;
 

@@ -14,17 +14,17 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tonic::service::Routes;
 use tonic::transport::Server;
-use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use tower::ServiceBuilder;
-use tower::limit::GlobalConcurrencyLimitLayer;
-use tower::load_shed::LoadShedLayer;
 
 use crate::auth::{ServiceSpec, TokenTable};
+use crate::budget::{Budgets, CallLayer};
+use crate::connections::{self, ConnectionRegistry};
 use crate::db::Db;
 use crate::layers::{AuthLayer, DeadlineLayer, TraceLayer};
 use crate::settings::ServeSettings;
+use crate::shed::ShedLayer;
 
 /// A running service.
 pub struct HostedService {
@@ -106,18 +106,28 @@ pub async fn start_service(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
 
+    let budgets = Budgets::from_settings(settings);
+    let connections = ConnectionRegistry::new(budgets.connection_bytes);
     let layers = ServiceBuilder::new()
+        .layer(CallLayer::new(connections.clone(), budgets))
         .layer(TraceLayer::new(spec.name))
         .layer(AuthLayer::new(tokens, spec))
         .layer(DeadlineLayer::new(settings.max_call()))
-        .layer(LoadShedLayer::new())
-        .layer(GlobalConcurrencyLimitLayer::new(settings.concurrency_limit))
+        .layer(ShedLayer::new(settings.concurrency_limit))
         .into_inner();
 
     let (stop, mut stop_rx) = watch::channel(false);
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let incoming = connections::incoming(
+        listener,
+        settings.connection_limits(),
+        connections,
+        spec.name,
+    );
     let mut server_stop = stop_rx.clone();
-    let mut builder = Server::builder();
+    let keepalive = settings.http2_keepalive();
+    let mut builder = Server::builder()
+        .http2_keepalive_interval(keepalive.map(|(interval, _)| interval))
+        .http2_keepalive_timeout(keepalive.map(|(_, timeout)| timeout));
     if let Some(tls) = settings.server_tls()? {
         builder = builder.tls_config(tls)?;
     }

@@ -330,7 +330,7 @@ async fn load(c: &County) -> Expected {
                         },
                     )),
                 }),
-                litres_per_person_day: litres,
+                litres_per_person_day: Some(litres),
                 quality: Some(water::v1::QualityEvidence {
                     evidence: Some(water::v1::quality_evidence::Evidence::OnSiteCheck(
                         water::v1::OnSiteCheck {
@@ -340,10 +340,10 @@ async fn load(c: &County) -> Expected {
                     )),
                 }),
                 piped_in: false,
-                fetch_round_trip_minutes: 20,
-                horizontal_distance_m: 1500,
-                vertical_distance_m: 120,
-                outage_days_last_12_months: 36,
+                fetch_round_trip_minutes: Some(20),
+                horizontal_distance_m: Some(1500),
+                vertical_distance_m: Some(120),
+                outage_days_last_12_months: Some(36),
                 area: 0,
                 assessor: "水利局-007".into(),
                 assessed_on: Some(date(YEAR, 5, 1)),

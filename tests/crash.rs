@@ -532,7 +532,7 @@ fn assessment(household: &str, people: i32, day: u32) -> wat::Assessment {
                 kind: wat::ScatteredSourceKind::Well as i32,
             })),
         }),
-        litres_per_person_day: 35,
+        litres_per_person_day: Some(35),
         quality: Some(wat::QualityEvidence {
             evidence: Some(wat::quality_evidence::Evidence::OnSiteCheck(
                 wat::OnSiteCheck {
@@ -542,10 +542,10 @@ fn assessment(household: &str, people: i32, day: u32) -> wat::Assessment {
             )),
         }),
         piped_in: false,
-        fetch_round_trip_minutes: 20,
-        horizontal_distance_m: 1500,
-        vertical_distance_m: 120,
-        outage_days_last_12_months: 36,
+        fetch_round_trip_minutes: Some(20),
+        horizontal_distance_m: Some(1500),
+        vertical_distance_m: Some(120),
+        outage_days_last_12_months: Some(36),
         area: 0,
         assessor: "水利局-007".into(),
         assessed_on: Some(xk_contracts::pb::common::v1::Date {

@@ -58,6 +58,18 @@ fn precondition_subjects(s: &tonic::Status) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The (rule type, subject) pairs of a FAILED_PRECONDITION status.
+fn precondition_rules(s: &tonic::Status) -> Vec<(String, String)> {
+    s.get_details_precondition_failure()
+        .map(|p| {
+            p.violations
+                .into_iter()
+                .map(|v| (v.r#type, v.subject))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn site(id: &str, t: SiteType) -> Site {
     Site {
         site_id: id.into(),
@@ -232,8 +244,147 @@ async fn move_in_rule_follows_the_site_type() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
-    assert_eq!(precondition_subjects(&err), ["milestones.acceptance"]);
+    assert_eq!(
+        precondition_subjects(&err),
+        ["milestones.completion", "milestones.acceptance"]
+    );
     assert!(!get(&mut c, "HH000003").await.moved_in);
+    svc.stop().await.unwrap();
+}
+
+/// `(MILESTONE_ORDER, prefix + milestones.<m>)` for each missing milestone `m`.
+fn missing_milestones(prefix: &str, ms: &[&str]) -> Vec<(String, String)> {
+    ms.iter()
+        .map(|m| {
+            (
+                "MILESTONE_ORDER".to_string(),
+                format!("{prefix}milestones.{m}"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn no_write_path_records_a_handover_or_move_in_before_completion_and_acceptance() {
+    let svc = start().await;
+    let mut c = client(&svc, OFFICE).await;
+    create_sites(&mut c).await;
+    // Handed over and moved in, but neither completion nor acceptance on record.
+    let skipped = |n: u32, site_id: &str| {
+        let mut r = done(n, V1, 2, 40);
+        r.site_id = site_id.into();
+        let m = r.milestones.as_mut().unwrap();
+        m.completion = None;
+        m.acceptance = None;
+        r
+    };
+
+    // CreateRelocation: refused, nothing stored, nobody counts as moved in.
+    let err = create(&mut c, "c1", skipped(1, CENTRAL)).await.unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(
+        precondition_rules(&err),
+        missing_milestones("relocation.", &["completion", "acceptance"])
+    );
+    // Acceptance alone is not enough: the house must have been completed.
+    let mut no_completion = skipped(2, SCATTERED);
+    no_completion.milestones.as_mut().unwrap().acceptance = Some(date(2018, 1, 10));
+    let err = create(&mut c, "c2", no_completion).await.unwrap_err();
+    assert_eq!(
+        precondition_rules(&err),
+        missing_milestones("relocation.", &["completion"])
+    );
+    // Centralized sites move in at key handover: moving in without one is refused …
+    let mut no_handover = done(3, V1, 2, 40);
+    no_handover.milestones.as_mut().unwrap().key_handover = None;
+    let err = create(&mut c, "c3", no_handover.clone()).await.unwrap_err();
+    assert_eq!(
+        precondition_rules(&err),
+        missing_milestones("relocation.", &["key_handover"])
+    );
+    // … scattered ones once the house passed and the family lives there (DOMAIN.md §6).
+    no_handover.site_id = SCATTERED.into();
+    let r = create(&mut c, "c4", no_handover).await.unwrap();
+    assert!(r.moved_in);
+    assert_eq!(r.moved_in_on, Some(date(2018, 2, 15)));
+    assert_eq!(count_relocations(&mut c).await, 1, "only the scattered one");
+
+    // ImportRelocations: one bad household refuses its whole batch; the batch before it stays.
+    let mut bad = batch("i1", 20..23);
+    bad.relocations[1] = skipped(21, CENTRAL);
+    let err = c
+        .import_relocations(futures::stream::iter(vec![batch("i0", 10..12), bad]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(
+        precondition_rules(&err),
+        missing_milestones("batch[1].relocations[1].", &["completion", "acceptance"])
+    );
+    assert!(
+        err.message().contains("1 earlier batches committed"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(
+        count_relocations(&mut c).await,
+        3,
+        "the bad batch wrote nothing"
+    );
+    let total = c
+        .summarize_by_region(SummarizeByRegionRequest {
+            region_prefix: "420625".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .total
+        .unwrap();
+    assert_eq!(total.moved_in_households, 3);
+
+    // UpdateRelocation: adding a handover to a house never accepted is refused.
+    let mut started = accepted(30, V1, CENTRAL, 2);
+    let m = started.milestones.as_mut().unwrap();
+    m.completion = None;
+    m.acceptance = None;
+    let stored = create(&mut c, "c30", started).await.unwrap();
+    let mut handed = stored.clone();
+    handed.milestones.as_mut().unwrap().key_handover = Some(date(2018, 2, 1));
+    let err = c
+        .update_relocation(UpdateRelocationRequest {
+            request_id: "u30".into(),
+            relocation: Some(handed),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        precondition_rules(&err),
+        missing_milestones("relocation.", &["completion", "acceptance"])
+    );
+    // RecordMoveIn: the same rule, the same rule id.
+    let err = c
+        .record_move_in(move_in("m30", "HH000030", Some(date(2018, 2, 1)), None))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        precondition_rules(&err),
+        missing_milestones("", &["completion", "acceptance"])
+    );
+    assert_eq!(get(&mut c, "HH000030").await, stored, "nothing changed");
+    // At a centralized site a move-in date without the handover is refused too.
+    create(&mut c, "c31", accepted(31, V1, CENTRAL, 2))
+        .await
+        .unwrap();
+    let err = c
+        .record_move_in(move_in("m31", "HH000031", None, Some(date(2018, 3, 1))))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        precondition_rules(&err),
+        missing_milestones("", &["key_handover"])
+    );
+    assert!(!get(&mut c, "HH000031").await.moved_in);
     svc.stop().await.unwrap();
 }
 

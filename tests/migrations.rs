@@ -63,3 +63,104 @@ async fn replicas_need_migrate_first_and_refuse_a_newer_schema() {
     }
     database.drop_now().await.unwrap();
 }
+
+/// One assessment record as the water service stored it before its measurements had
+/// presence: a 0 was not encoded, so it decodes as not measured.
+fn old_water_record(n: usize) -> xk_contracts::pb::water::v1::Assessment {
+    xk_contracts::pb::water::v1::Assessment {
+        household_id: format!("HH{n:06}"),
+        litres_per_person_day: Some(40 + n as i64 % 3),
+        fetch_round_trip_minutes: None, // sent as 0
+        horizontal_distance_m: Some(500),
+        vertical_distance_m: None,        // sent as 0
+        outage_days_last_12_months: None, // sent as 0
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn water_measurement_columns_are_backfilled_from_the_stored_records() {
+    use prost::Message;
+    use sea_orm::{TransactionTrait, Value};
+    use sea_orm_migration::MigratorTrait;
+    use xk_runtime::db::placeholder;
+    use xk_water::store::migration::Migrator;
+
+    let database = TestDatabase::create("water_backfill").await.unwrap();
+    let db = Db::connect(&database.url, 1).await.unwrap();
+    // The runtime's tables and the two water migrations before the measurement columns.
+    Migrator::up(db.conn(), Some(3)).await.unwrap();
+    // More rows than one backfill page, so paging is exercised.
+    const ROWS: usize = 1_005;
+    let backend = db.backend();
+    let marks: Vec<String> = (1..=6).map(|i| placeholder(backend, i)).collect();
+    let insert = format!(
+        "INSERT INTO assessments (household_id, seq, village_code, people, assessed_on, \
+         seasonal_check, scheme_id, verdict, policy_year, doc, recorded_at) \
+         VALUES ({}, {}, '420625100201', 3, {}, FALSE, NULL, 1, 2018, {}, {})",
+        marks[0], marks[1], marks[2], marks[3], marks[4]
+    );
+    let on = chrono::NaiveDate::from_ymd_opt(2019, 6, 1).unwrap();
+    let txn = db.conn().begin().await.unwrap();
+    for n in 0..ROWS {
+        let mut record = old_water_record(n);
+        if n == 7 {
+            // Nothing but zeros: nothing to copy.
+            record.litres_per_person_day = None;
+            record.horizontal_distance_m = None;
+        }
+        let values: Vec<Value> = vec![
+            record.household_id.clone().into(),
+            1i64.into(),
+            on.into(),
+            record.encode_to_vec().into(),
+            chrono::Utc::now().into(),
+        ];
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            insert.clone(),
+            values,
+        ))
+        .await
+        .unwrap();
+    }
+    txn.commit().await.unwrap();
+
+    Migrator::up(db.conn(), None).await.unwrap();
+    let count = |condition: &str| {
+        Statement::from_string(
+            backend,
+            format!("SELECT COUNT(*) AS n FROM assessments WHERE {condition}"),
+        )
+    };
+    let n = |stmt: Statement| {
+        let conn = db.conn().clone();
+        async move {
+            let row = conn.query_one_raw(stmt).await.unwrap().unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        }
+    };
+    assert_eq!(
+        n(count(
+            "horizontal_distance_m = 500 AND litres_per_person_day BETWEEN 40 AND 42"
+        ))
+        .await,
+        ROWS as i64 - 1,
+        "every non-zero value copied"
+    );
+    assert_eq!(
+        n(count(
+            "fetch_round_trip_minutes IS NULL AND vertical_distance_m IS NULL \
+             AND outage_days_last_12_months IS NULL"
+        ))
+        .await,
+        ROWS as i64,
+        "a zero written before presence reads as not measured"
+    );
+    assert_eq!(
+        n(count("household_id = 'HH000007' AND litres_per_person_day IS NULL AND horizontal_distance_m IS NULL")).await,
+        1
+    );
+    db.close().await.unwrap();
+    database.drop_now().await.unwrap();
+}

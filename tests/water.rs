@@ -88,7 +88,7 @@ fn safe(household: &str, village: &str, people: i32, scheme_id: &str, on: Date) 
                 scheme_id: scheme_id.into(),
             })),
         }),
-        litres_per_person_day: 60,
+        litres_per_person_day: Some(60),
         quality: Some(QualityEvidence {
             evidence: Some(quality_evidence::Evidence::LabReport(LabReport {
                 report_no: "SZ-2019-0413".into(),
@@ -98,10 +98,10 @@ fn safe(household: &str, village: &str, people: i32, scheme_id: &str, on: Date) 
             })),
         }),
         piped_in: true,
-        fetch_round_trip_minutes: 0,
-        horizontal_distance_m: 0,
-        vertical_distance_m: 0,
-        outage_days_last_12_months: 18,
+        fetch_round_trip_minutes: None,
+        horizontal_distance_m: None,
+        vertical_distance_m: None,
+        outage_days_last_12_months: Some(18),
         area: 0,
         assessor: "水利局-007".into(),
         assessed_on: Some(on),
@@ -120,7 +120,7 @@ fn basic(household: &str, village: &str, people: i32, on: Date) -> Assessment {
                 kind: ScatteredSourceKind::Well as i32,
             })),
         }),
-        litres_per_person_day: 35,
+        litres_per_person_day: Some(35),
         quality: Some(QualityEvidence {
             evidence: Some(quality_evidence::Evidence::OnSiteCheck(OnSiteCheck {
                 no_visible_impurity_colour_smell: true,
@@ -128,10 +128,10 @@ fn basic(household: &str, village: &str, people: i32, on: Date) -> Assessment {
             })),
         }),
         piped_in: false,
-        fetch_round_trip_minutes: 20,
-        horizontal_distance_m: 1500,
-        vertical_distance_m: 120,
-        outage_days_last_12_months: 36,
+        fetch_round_trip_minutes: Some(20),
+        horizontal_distance_m: Some(1500),
+        vertical_distance_m: Some(120),
+        outage_days_last_12_months: Some(36),
         ..safe(household, village, people, "", on)
     }
 }
@@ -217,7 +217,7 @@ async fn grading_current_status_history_and_exceptions() {
 
     // An older assessment one litre under the 基本达标 edge: 不安全, but history only.
     let mut older = basic("HH000001", V1, 3, date(2019, 3, 1));
-    older.litres_per_person_day = 34;
+    older.litres_per_person_day = Some(34);
     let r = record(&mut c, "a2", older).await.unwrap();
     let g = grading(r.assessment.as_ref().unwrap());
     assert_eq!(g.verdict, Verdict::Unsafe as i32);
@@ -227,7 +227,7 @@ async fn grading_current_status_history_and_exceptions() {
 
     // The same litres in a water-short area are 基本达标 (20 <= 34 < 40).
     let mut short = basic("HH000002", V2, 2, date(2019, 6, 1));
-    short.litres_per_person_day = 34;
+    short.litres_per_person_day = Some(34);
     short.area = AreaType::WaterShort as i32;
     let r = record(&mut c, "a3", short).await.unwrap();
     assert_eq!(
@@ -238,7 +238,7 @@ async fn grading_current_status_history_and_exceptions() {
     // A newer seasonal check of household 2 finds a shortage (37 outage days).
     let mut dry = basic("HH000002", V2, 2, date(2019, 8, 20));
     dry.seasonal_check = true;
-    dry.outage_days_last_12_months = 37;
+    dry.outage_days_last_12_months = Some(37);
     let r = record(&mut c, "a4", dry).await.unwrap();
     let g = grading(r.assessment.as_ref().unwrap());
     assert_eq!(g.supply_guarantee, Grade::NotMet as i32);
@@ -328,17 +328,17 @@ async fn bad_input_names_the_field_and_writes_nothing() {
     let ok = || safe("HH000001", V1, 3, SCHEME, date(2019, 6, 1));
     let mut cases: Vec<(Assessment, Code, &str)> = Vec::new();
     let mut a = ok();
-    a.outage_days_last_12_months = 367;
+    a.outage_days_last_12_months = Some(367);
     cases.push((
         a,
         Code::InvalidArgument,
         "assessment.outage_days_last_12_months",
     ));
     let mut a = ok();
-    a.litres_per_person_day = 1001;
+    a.litres_per_person_day = Some(1001);
     cases.push((a, Code::InvalidArgument, "assessment.litres_per_person_day"));
     let mut a = ok();
-    a.litres_per_person_day = -1;
+    a.litres_per_person_day = Some(-1);
     cases.push((a, Code::InvalidArgument, "assessment.litres_per_person_day"));
     let mut a = ok();
     a.assessed_on = Some(date(2999, 1, 1));
@@ -410,7 +410,7 @@ async fn a_retry_returns_the_first_answer_and_stores_one() {
         .into_inner();
     assert_eq!(w.history.len(), 1);
     let mut other = a;
-    other.litres_per_person_day = 80;
+    other.litres_per_person_day = Some(80);
     let err = record(&mut c, "r1", other).await.unwrap_err();
     assert_eq!(err.code(), Code::AlreadyExists);
     svc.stop().await.unwrap();
@@ -432,7 +432,7 @@ async fn an_import_batch_with_a_bad_record_is_rejected_whole_and_replays() {
                     date(2019, 6, 1),
                 );
                 if bad == Some(j) {
-                    a.litres_per_person_day = 5000;
+                    a.litres_per_person_day = Some(5000);
                 }
                 a
             })
@@ -771,9 +771,9 @@ async fn the_village_configuration_decides_the_area_and_its_thresholds() {
     .unwrap();
     // 45 litres a person a day: below the water-rich 60 but above the water-short 40.
     let mut rich = safe("HH-A", V1, 3, SCHEME, date(2020, 5, 1));
-    rich.litres_per_person_day = 45;
+    rich.litres_per_person_day = Some(45);
     let mut short = safe("HH-B", V2, 3, SCHEME, date(2020, 5, 1));
-    short.litres_per_person_day = 45;
+    short.litres_per_person_day = Some(45);
     let a = record(&mut c, "area-a", rich)
         .await
         .unwrap()
@@ -834,5 +834,127 @@ async fn the_village_configuration_decides_the_area_and_its_thresholds() {
         .await
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
+    svc.stop().await.unwrap();
+}
+
+/// The stored measurement columns of one assessment, read straight from the database.
+async fn stored_measurements(svc: &TestService, household: &str) -> Vec<Option<i64>> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = xk_runtime::Db::connect(&svc.database.url, 1).await.unwrap();
+    let row = db
+        .conn()
+        .query_one_raw(Statement::from_string(
+            db.backend(),
+            format!(
+                "SELECT litres_per_person_day, fetch_round_trip_minutes, horizontal_distance_m, \
+                 vertical_distance_m, outage_days_last_12_months FROM assessments \
+                 WHERE household_id = '{household}'"
+            ),
+        ))
+        .await
+        .unwrap()
+        .expect("one stored assessment");
+    let columns = [
+        "litres_per_person_day",
+        "fetch_round_trip_minutes",
+        "horizontal_distance_m",
+        "vertical_distance_m",
+        "outage_days_last_12_months",
+    ];
+    let values = columns
+        .iter()
+        .map(|c| row.try_get::<Option<i64>>("", c).unwrap())
+        .collect();
+    db.close().await.unwrap();
+    values
+}
+
+#[tokio::test]
+async fn an_unmeasured_distance_is_not_within_800_m_but_a_measured_one_is() {
+    let svc = start().await;
+    let mut c = client(&svc, BUREAU).await;
+    // A scattered well, not piped in, a 30-minute round trip (over both time bounds), no
+    // vertical distance: only the horizontal distance can make convenience 基本达标.
+    let fetching = |household: &str, horizontal: Option<i64>| Assessment {
+        fetch_round_trip_minutes: Some(30),
+        horizontal_distance_m: horizontal,
+        vertical_distance_m: None,
+        ..basic(household, V1, 3, date(2019, 6, 1))
+    };
+
+    let unset = record(&mut c, "d1", fetching("HH000001", None))
+        .await
+        .unwrap()
+        .assessment
+        .unwrap();
+    let g = grading(&unset);
+    assert_eq!(
+        g.convenience,
+        Grade::NotMet as i32,
+        "not measured is not ≤ 800 m"
+    );
+    assert_eq!(g.verdict, Verdict::Unsafe as i32);
+    assert_eq!(g.failing, [Indicator::Convenience as i32]);
+    assert_eq!(
+        unset.horizontal_distance_m, None,
+        "returned as not measured"
+    );
+
+    let at_edge = record(&mut c, "d2", fetching("HH000002", Some(800)))
+        .await
+        .unwrap()
+        .assessment
+        .unwrap();
+    let g = grading(&at_edge);
+    assert_eq!(
+        g.convenience,
+        Grade::BasicallyMet as i32,
+        "an explicit 800 m"
+    );
+    assert_eq!(g.verdict, Verdict::BasicallySafe as i32);
+    assert_eq!(at_edge.horizontal_distance_m, Some(800));
+
+    // Other criteria still grade without any distance: a measured round trip …
+    let mut quick = fetching("HH000003", None);
+    quick.fetch_round_trip_minutes = Some(20);
+    let g = grading(
+        &record(&mut c, "d3", quick)
+            .await
+            .unwrap()
+            .assessment
+            .unwrap(),
+    );
+    assert_eq!(g.convenience, Grade::BasicallyMet as i32);
+    // … or water piped in, with nothing about fetching measured.
+    let mut piped = fetching("HH000004", None);
+    piped.piped_in = true;
+    piped.fetch_round_trip_minutes = None;
+    let g = grading(
+        &record(&mut c, "d4", piped)
+            .await
+            .unwrap()
+            .assessment
+            .unwrap(),
+    );
+    assert_eq!(g.convenience, Grade::Met as i32);
+
+    // The store keeps NULL for what was not measured, and a measured 0 as 0.
+    let mut zero_outage = fetching("HH000005", Some(0));
+    zero_outage.outage_days_last_12_months = Some(0);
+    record(&mut c, "d5", zero_outage).await.unwrap();
+    assert_eq!(
+        stored_measurements(&svc, "HH000001").await,
+        [Some(35), Some(30), None, None, Some(36)]
+    );
+    assert_eq!(
+        stored_measurements(&svc, "HH000005").await,
+        [Some(35), Some(30), Some(0), None, Some(0)]
+    );
+    // The summary counts the unmeasured household as failing convenience.
+    let t = summarize(&mut c, "420625", RegionLevel::Township)
+        .await
+        .total
+        .unwrap();
+    assert_eq!((t.households, t.convenience_failed_households), (5, 1));
     svc.stop().await.unwrap();
 }

@@ -35,7 +35,7 @@ fn safe(home: &Home, scheme: &str, on: NaiveDate, rng: &mut impl Rng) -> Assessm
                 scheme_id: scheme.into(),
             })),
         }),
-        litres_per_person_day: rng.random_range(60..110),
+        litres_per_person_day: Some(rng.random_range(60..110)),
         quality: Some(QualityEvidence {
             evidence: Some(quality_evidence::Evidence::LabReport(LabReport {
                 report_no: format!("SZ-{}-{:04}", p::YEAR, rng.random_range(1..400)),
@@ -45,10 +45,11 @@ fn safe(home: &Home, scheme: &str, on: NaiveDate, rng: &mut impl Rng) -> Assessm
             })),
         }),
         piped_in: true,
-        fetch_round_trip_minutes: 0,
-        horizontal_distance_m: 0,
-        vertical_distance_m: 0,
-        outage_days_last_12_months: rng.random_range(0..=18),
+        // Piped into the yard: nobody fetches water, so there is no trip to measure.
+        fetch_round_trip_minutes: None,
+        horizontal_distance_m: None,
+        vertical_distance_m: None,
+        outage_days_last_12_months: Some(rng.random_range(0..=18)),
         area: 0,
         assessor: format!("水利局-{:03}", rng.random_range(1..60)),
         assessed_on: Some(date_to_pb(on)),
@@ -70,7 +71,7 @@ fn basic(home: &Home, on: NaiveDate, rng: &mut impl Rng) -> Assessment {
                 kind: kind as i32,
             })),
         }),
-        litres_per_person_day: rng.random_range(35..60),
+        litres_per_person_day: Some(rng.random_range(35..60)),
         quality: Some(QualityEvidence {
             evidence: Some(quality_evidence::Evidence::OnSiteCheck(OnSiteCheck {
                 no_visible_impurity_colour_smell: true,
@@ -78,10 +79,10 @@ fn basic(home: &Home, on: NaiveDate, rng: &mut impl Rng) -> Assessment {
             })),
         }),
         piped_in: false,
-        fetch_round_trip_minutes: rng.random_range(5..=20),
-        horizontal_distance_m: rng.random_range(100..800),
-        vertical_distance_m: rng.random_range(0..80),
-        outage_days_last_12_months: rng.random_range(10..=36),
+        fetch_round_trip_minutes: Some(rng.random_range(5..=20)),
+        horizontal_distance_m: Some(rng.random_range(100..800)),
+        vertical_distance_m: Some(rng.random_range(0..80)),
+        outage_days_last_12_months: Some(rng.random_range(10..=36)),
         ..safe(home, "", on, rng)
     }
 }

@@ -619,7 +619,7 @@ impl Workload {
                                 kind: wt::ScatteredSourceKind::Well as i32,
                             })),
                         }),
-                        litres_per_person_day: 40,
+                        litres_per_person_day: Some(40),
                         quality: Some(wt::QualityEvidence {
                             evidence: Some(wt::quality_evidence::Evidence::OnSiteCheck(
                                 wt::OnSiteCheck {
@@ -629,10 +629,10 @@ impl Workload {
                             )),
                         }),
                         piped_in: false,
-                        fetch_round_trip_minutes: 15,
-                        horizontal_distance_m: 800,
-                        vertical_distance_m: 60,
-                        outage_days_last_12_months: 20,
+                        fetch_round_trip_minutes: Some(15),
+                        horizontal_distance_m: Some(800),
+                        vertical_distance_m: Some(60),
+                        outage_days_last_12_months: Some(20),
                         area: 0,
                         assessor: "压测".into(),
                         assessed_on: Some(date(on)),

@@ -3,6 +3,7 @@
 //! in-bounds record (and gives it back unchanged).
 
 use chrono::{Days, NaiveDate};
+use proptest::option;
 use proptest::prelude::*;
 use xk_water::domain::grading::{
     grade_convenience, grade_quality, grade_quantity, grade_supply_guarantee,
@@ -76,12 +77,12 @@ fn on_site() -> impl Strategy<Value = QualityEvidence> {
 /// Any measurements at all, including values no validation would accept: grading is total.
 fn any_measurements() -> impl Strategy<Value = Measurements> {
     let numbers = (
-        any::<u32>(),
+        option::of(any::<u32>()),
         any::<bool>(),
-        any::<u32>(),
-        any::<u32>(),
-        any::<u32>(),
-        any::<u32>(),
+        option::of(any::<u32>()),
+        option::of(any::<u32>()),
+        option::of(any::<u32>()),
+        option::of(any::<u32>()),
     );
     (
         supply(),
@@ -112,11 +113,11 @@ fn any_measurements() -> impl Strategy<Value = Measurements> {
 fn near_measurements() -> impl Strategy<Value = Measurements> {
     (
         any_measurements(),
-        0u32..100,
-        0u32..40,
-        0u32..1000,
-        0u32..120,
-        0u32..60,
+        option::of(0u32..100),
+        option::of(0u32..40),
+        option::of(0u32..1000),
+        option::of(0u32..120),
+        option::of(0u32..60),
     )
         .prop_map(|(m, l, min, h, v, o)| Measurements {
             litres_per_person_day: l,
@@ -133,12 +134,12 @@ fn near_measurements() -> impl Strategy<Value = Measurements> {
 fn valid_measurements(t: Thresholds, today: NaiveDate) -> impl Strategy<Value = Measurements> {
     let b = t.bounds;
     let numbers = (
-        0..=b.max_litres_per_person_day,
+        option::of(0..=b.max_litres_per_person_day),
         any::<bool>(),
-        0..=b.max_fetch_round_trip_minutes,
-        0..=b.max_horizontal_distance_m,
-        0..=b.max_vertical_distance_m,
-        0..=MAX_OUTAGE_DAYS,
+        option::of(0..=b.max_fetch_round_trip_minutes),
+        option::of(0..=b.max_horizontal_distance_m),
+        option::of(0..=b.max_vertical_distance_m),
+        option::of(0..=MAX_OUTAGE_DAYS),
     );
     (supply(), numbers, area(), 0u64..1500, any::<bool>())
         .prop_flat_map(move |(supply, numbers, area, back, seasonal)| {
@@ -222,6 +223,18 @@ fn any_thresholds() -> impl Strategy<Value = Thresholds> {
                 },
             }
         })
+}
+
+/// A measurement where more is better, improved: `by` more, or measured at `by` when it
+/// was not (any measured value is at least as good as none).
+fn more_of(value: Option<u32>, by: u32) -> Option<u32> {
+    Some(value.map_or(by, |v| v.saturating_add(by)))
+}
+
+/// A measurement where less is better, improved: `by` less, or measured at `by` when it
+/// was not.
+fn less_of(value: Option<u32>, by: u32) -> Option<u32> {
+    Some(value.map_or(by, |v| v.saturating_sub(by)))
 }
 
 fn grades(m: &Measurements, t: &Thresholds) -> [Grade; 4] {
@@ -328,12 +341,12 @@ proptest! {
     ) {
         let base = &m;
         let better = [
-            Measurements { litres_per_person_day: m.litres_per_person_day.saturating_add(more), ..m.clone() },
+            Measurements { litres_per_person_day: more_of(m.litres_per_person_day, more), ..m.clone() },
             Measurements { piped_in: true, ..m.clone() },
-            Measurements { fetch_round_trip_minutes: m.fetch_round_trip_minutes.saturating_sub(less), ..m.clone() },
-            Measurements { horizontal_distance_m: m.horizontal_distance_m.saturating_sub(less), ..m.clone() },
-            Measurements { vertical_distance_m: m.vertical_distance_m.saturating_sub(less), ..m.clone() },
-            Measurements { outage_days_last_12_months: m.outage_days_last_12_months.saturating_sub(less), ..m.clone() },
+            Measurements { fetch_round_trip_minutes: less_of(m.fetch_round_trip_minutes, less), ..m.clone() },
+            Measurements { horizontal_distance_m: less_of(m.horizontal_distance_m, less), ..m.clone() },
+            Measurements { vertical_distance_m: less_of(m.vertical_distance_m, less), ..m.clone() },
+            Measurements { outage_days_last_12_months: less_of(m.outage_days_last_12_months, less), ..m.clone() },
             Measurements { quality: improve_quality(&m.quality, how), ..m.clone() },
             // Being judged as a water-short area asks less water, never more.
             Measurements { area: AreaType::WaterShort, ..m.clone() },
@@ -343,12 +356,12 @@ proptest! {
         }
         // All improvements at once.
         let all = Measurements {
-            litres_per_person_day: m.litres_per_person_day.saturating_add(more),
+            litres_per_person_day: more_of(m.litres_per_person_day, more),
             piped_in: m.piped_in || how % 2 == 0,
-            fetch_round_trip_minutes: m.fetch_round_trip_minutes.saturating_sub(less),
-            horizontal_distance_m: m.horizontal_distance_m.saturating_sub(less),
-            vertical_distance_m: m.vertical_distance_m.saturating_sub(less),
-            outage_days_last_12_months: m.outage_days_last_12_months.saturating_sub(less),
+            fetch_round_trip_minutes: less_of(m.fetch_round_trip_minutes, less),
+            horizontal_distance_m: less_of(m.horizontal_distance_m, less),
+            vertical_distance_m: less_of(m.vertical_distance_m, less),
+            outage_days_last_12_months: less_of(m.outage_days_last_12_months, less),
             quality: improve_quality(&m.quality, how),
             ..m.clone()
         };
@@ -417,7 +430,7 @@ proptest! {
                 3 => &mut raw.vertical_distance_m,
                 _ => &mut raw.outage_days_last_12_months,
             };
-            *slot = -by;
+            *slot = Some(-by);
         }
         let err = validate(&raw, date(2000), &embedded()).expect_err("negative values");
         let got: Vec<&str> = err.iter().map(|v| v.field.as_str()).collect();

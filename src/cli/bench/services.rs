@@ -739,7 +739,7 @@ mod water {
                     scheme_id: scheme_id.into(),
                 })),
             }),
-            litres_per_person_day: 60,
+            litres_per_person_day: Some(60),
             quality: Some(QualityEvidence {
                 evidence: Some(quality_evidence::Evidence::LabReport(LabReport {
                     report_no: "SZ-2019-0413".into(),
@@ -749,10 +749,10 @@ mod water {
                 })),
             }),
             piped_in: true,
-            fetch_round_trip_minutes: 0,
-            horizontal_distance_m: 0,
-            vertical_distance_m: 0,
-            outage_days_last_12_months: 18,
+            fetch_round_trip_minutes: None,
+            horizontal_distance_m: None,
+            vertical_distance_m: None,
+            outage_days_last_12_months: Some(18),
             area: 0,
             assessor: "水利局-007".into(),
             assessed_on: Some(on),
@@ -770,7 +770,7 @@ mod water {
                     kind: ScatteredSourceKind::Well as i32,
                 })),
             }),
-            litres_per_person_day: 35,
+            litres_per_person_day: Some(35),
             quality: Some(QualityEvidence {
                 evidence: Some(quality_evidence::Evidence::OnSiteCheck(OnSiteCheck {
                     no_visible_impurity_colour_smell: true,
@@ -778,10 +778,10 @@ mod water {
                 })),
             }),
             piped_in: false,
-            fetch_round_trip_minutes: 20,
-            horizontal_distance_m: 1500,
-            vertical_distance_m: 120,
-            outage_days_last_12_months: 36,
+            fetch_round_trip_minutes: Some(20),
+            horizontal_distance_m: Some(1500),
+            vertical_distance_m: Some(120),
+            outage_days_last_12_months: Some(36),
             ..safe(household, village, people, "", on)
         }
     }

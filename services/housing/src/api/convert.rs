@@ -10,7 +10,7 @@ use xk_contracts::types::{HouseholdId, RegionCode};
 use xk_runtime::Violations;
 
 use crate::domain::appraisal::Grade;
-use crate::domain::milestones::{Milestones, moved_in_on};
+use crate::domain::milestones::{Milestones, moved_in_on, validate_prerequisites};
 use crate::domain::policy::{Policy, PolicyBook};
 use crate::domain::relocation::{
     CentralizedKind, Demolition, Housing, LandType, OldHouse, RelocationFacts, ScatteredKind,
@@ -155,6 +155,9 @@ pub struct Checked {
     pub facts: RelocationFacts,
     /// The policy of its batch year, for the derived flags that depend on figures.
     pub policy: Policy,
+    /// Where the record sits in its request (`relocation.`, `batch[0].relocations[3].`),
+    /// so the rules checked once the site is known name the request's fields.
+    pub prefix: String,
 }
 
 /// Checks the parts of a relocation that need no stored state: ids, codes, enum numbers,
@@ -284,18 +287,25 @@ pub fn check_relocation(
         record,
         facts,
         policy,
+        prefix: prefix.to_string(),
     })
 }
 
 impl Checked {
-    /// Sets the site's type and the output-only fields that follow from it.
-    pub fn with_site_type(mut self, t: SiteType) -> Self {
+    /// Sets the site's type and the output-only fields that follow from it, once the
+    /// milestones pass the prerequisites of that site type. Every write of a relocation
+    /// (create, import, update, each milestone RPC) passes through here, so no path can
+    /// store a handover or a move-in without the steps before it. A breach is returned as
+    /// failed preconditions with the request's field paths.
+    pub fn with_site_type(mut self, t: SiteType) -> Result<Self, Vec<FieldViolation>> {
+        validate_prerequisites(t, &self.facts.milestones)
+            .map_err(|errs| to_wire(&format!("{}milestones.", self.prefix), errs))?;
         self.facts.site_type = t;
         let on = moved_in_on(t, &self.facts.milestones);
         self.record.site_type = site_type_to_pb(t) as i32;
         self.record.moved_in = on.is_some();
         self.record.moved_in_on = on.map(date_to_pb);
-        self
+        Ok(self)
     }
 }
 

@@ -147,7 +147,8 @@ impl HousingApi {
                 format!("no resettlement site {}", rec.site_id),
             ));
         };
-        let stored = store::save_relocation(&*txn, &checked.with_site_type(t), current).await?;
+        let checked = checked.with_site_type(t).map_err(HousingError::Rule)?;
+        let stored = store::save_relocation(&*txn, &checked, current).await?;
         let detail = format!(
             "{}moved in, etag {}",
             if stored.moved_in { "" } else { "not " },
@@ -252,7 +253,9 @@ impl HousingApi {
     }
 
     /// Looks up the sites of checked records in `txn` and sets their types; a missing
-    /// site is FAILED_PRECONDITION naming `field(i)`.
+    /// site, or milestones missing a prerequisite at that site's type, is
+    /// FAILED_PRECONDITION naming `field(i)` or the missing milestone, for every record of
+    /// the batch at once.
     async fn attach_sites(
         &self,
         txn: &xk_runtime::db::WriteTxn,
@@ -261,21 +264,24 @@ impl HousingApi {
     ) -> Result<Vec<Checked>, HousingError> {
         let ids: Vec<&str> = checked.iter().map(|c| c.record.site_id.as_str()).collect();
         let types = store::site_types(&**txn, &ids).await?;
-        let mut missing = Vec::new();
+        let mut broken = Vec::new();
         let mut out = Vec::with_capacity(checked.len());
         for (i, c) in checked.into_iter().enumerate() {
             match types.get(&c.record.site_id) {
-                Some(t) => out.push(c.with_site_type(*t)),
-                None => missing.push(FieldViolation::precondition(
+                Some(t) => match c.with_site_type(*t) {
+                    Ok(c) => out.push(c),
+                    Err(errs) => broken.extend(errs),
+                },
+                None => broken.push(FieldViolation::precondition(
                     field(i),
                     format!("no resettlement site {}; create it first", c.record.site_id),
                 )),
             }
         }
-        if missing.is_empty() {
+        if broken.is_empty() {
             Ok(out)
         } else {
-            Err(HousingError::Rule(missing))
+            Err(HousingError::Rule(broken))
         }
     }
 
@@ -498,19 +504,15 @@ impl HousingApi {
             None,
             "",
             |rec| {
-                let m = rec.milestones.get_or_insert_with(Default::default);
-                if m.acceptance.is_none() {
-                    return Err(HousingError::rule(
-                        "milestones.acceptance",
-                        "no move-in before acceptance: the house has not passed acceptance",
-                    ));
-                }
+                // No move-in before completion and acceptance: the prerequisites are checked
+                // on the whole record once the site is known, as on every other write.
                 if rec.moved_in {
                     return Err(HousingError::rule(
                         "milestones.moved_in",
                         "the household already counts as moved in; correct it with UpdateRelocation",
                     ));
                 }
+                let m = rec.milestones.get_or_insert_with(Default::default);
                 if let Some(d) = handover {
                     m.key_handover = Some(date_to_pb(d));
                 }

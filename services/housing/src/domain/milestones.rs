@@ -6,8 +6,17 @@
 //! demolished ≤ reclamation accepted.
 //!
 //! A milestone may be missing (not reached yet, or not applicable: a family moving in with
-//! relatives has no construction). Order is checked among the recorded ones: each recorded
-//! milestone must not be earlier than any recorded milestone before it in the chain.
+//! relatives has no construction start). Order is checked among the recorded ones: each
+//! recorded milestone must not be earlier than any recorded milestone before it in the chain.
+//!
+//! Missing is not a way around the order on the move-in path, though: completion →
+//! acceptance → key handover → moved in is a sequence of prerequisites
+//! ([`validate_prerequisites`]). A later step may only be on record when every step before
+//! it is, so a household never counts as moved in without a completed, accepted house. The
+//! site type decides the last link (DOMAIN.md §6): a centralized site moves in at key
+//! handover, so moving in needs the handover; a scattered household moves in once the house
+//! passed and the family lives there, so moving in needs acceptance, and a key handover,
+//! when there is one, still comes after acceptance.
 //!
 //! A date in the future is a malformed value ([`ViolationKind::InvalidArgument`](super::ViolationKind::InvalidArgument));
 //! a date out of order breaks the timeline rule ([`ViolationKind::FailedPrecondition`](super::ViolationKind::FailedPrecondition)).
@@ -142,9 +151,57 @@ pub fn validate_milestones(m: &Milestones, today: NaiveDate) -> Result<(), Vec<F
     into_result(v)
 }
 
+/// The milestones that must be on record before `step` may be, at a site of `site_type`
+/// (see the module doc). Construction start, demolition and reclamation have none here:
+/// a family moving in with relatives builds nothing, and the old house's steps follow the
+/// move-in by their own rules.
+pub fn prerequisites(site_type: SiteType, step: Milestone) -> &'static [Milestone] {
+    use Milestone::{Acceptance, Completion, KeyHandover};
+    match (step, site_type) {
+        (Milestone::Acceptance, _) => &[Completion],
+        (Milestone::KeyHandover, _) => &[Completion, Acceptance],
+        (Milestone::MovedIn, SiteType::Centralized(_)) => &[Completion, Acceptance, KeyHandover],
+        (Milestone::MovedIn, SiteType::Scattered(_)) => &[Completion, Acceptance],
+        _ => &[],
+    }
+}
+
+/// Check that no milestone is on record while one of its [`prerequisites`] is missing.
+/// Each missing prerequisite is one failed precondition on the *missing* milestone's field
+/// (what the caller has to supply), naming the first recorded step that needs it; nothing
+/// is reported for a chain that stops early.
+pub fn validate_prerequisites(
+    site_type: SiteType,
+    m: &Milestones,
+) -> Result<(), Vec<FieldViolation>> {
+    let mut v = Vec::new();
+    for missing in Milestone::ALL.into_iter().filter(|s| m.get(*s).is_none()) {
+        let needed_by = Milestone::ALL.into_iter().find_map(|later| {
+            let date = m.get(later)?;
+            prerequisites(site_type, later)
+                .contains(&missing)
+                .then_some((later, date))
+        });
+        if let Some((later, date)) = needed_by {
+            v.push(FieldViolation::precondition(
+                missing.field(),
+                format!(
+                    "{} {date} is recorded but {} is not: completion, acceptance, key handover \
+                     and moving in happen in that order; record {} first",
+                    later.field(),
+                    missing.field(),
+                    missing.field()
+                ),
+            ));
+        }
+    }
+    into_result(v)
+}
+
 /// The day the household counts as moved in, if it does: for a centralized site the key
-/// handover (or, if no handover was recorded, the moved-in date); for a scattered site the
-/// later of acceptance and moved in, both required.
+/// handover (or, for a record stored before [`validate_prerequisites`] held on every write
+/// path, the moved-in date when no handover is on record); for a scattered site the later
+/// of acceptance and moved in, both required.
 pub fn moved_in_on(site_type: SiteType, m: &Milestones) -> Option<NaiveDate> {
     match site_type {
         SiteType::Centralized(_) => m.key_handover.or(m.moved_in),
@@ -386,6 +443,93 @@ mod tests {
         }
     }
 
+    const CENTRAL: SiteType = SiteType::Centralized(CentralizedKind::CountyTown);
+    const SCATTERED: SiteType = SiteType::Scattered(ScatteredKind::WithRelatives);
+
+    /// The fields of the missing milestones [`validate_prerequisites`] reports.
+    fn missing(site: SiteType, m: &Milestones) -> Vec<String> {
+        match validate_prerequisites(site, m) {
+            Ok(()) => vec![],
+            Err(v) => {
+                assert!(
+                    v.iter()
+                        .all(|x| x.kind == ViolationKind::FailedPrecondition)
+                );
+                v.into_iter().map(|x| x.field).collect()
+            }
+        }
+    }
+
+    #[test]
+    fn a_handover_needs_completion_and_acceptance_on_record() {
+        let handed = Milestones {
+            key_handover: Some(d(2019, 6, 1)),
+            ..Milestones::default()
+        };
+        for site in [CENTRAL, SCATTERED] {
+            assert_eq!(missing(site, &handed), ["completion", "acceptance"]);
+        }
+        let err = validate_prerequisites(CENTRAL, &handed).unwrap_err();
+        assert!(
+            err[1].description.contains("key_handover 2019-06-01"),
+            "{}",
+            err[1].description
+        );
+        let accepted_only = Milestones {
+            acceptance: Some(d(2019, 5, 1)),
+            key_handover: Some(d(2019, 6, 1)),
+            ..Milestones::default()
+        };
+        assert_eq!(missing(CENTRAL, &accepted_only), ["completion"]);
+        let complete = Milestones {
+            completion: Some(d(2019, 4, 1)),
+            ..accepted_only
+        };
+        assert_eq!(missing(CENTRAL, &complete), Vec::<String>::new());
+    }
+
+    #[test]
+    fn acceptance_needs_completion_but_construction_start_is_never_required() {
+        let accepted = Milestones {
+            acceptance: Some(d(2019, 5, 1)),
+            ..Milestones::default()
+        };
+        assert_eq!(missing(SCATTERED, &accepted), ["completion"]);
+        let completed = Milestones {
+            completion: Some(d(2019, 4, 1)),
+            ..accepted
+        };
+        assert_eq!(missing(SCATTERED, &completed), Vec::<String>::new());
+        assert_eq!(
+            missing(CENTRAL, &Milestones::default()),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn moving_in_follows_the_site_type() {
+        let lived_in = Milestones {
+            completion: Some(d(2019, 4, 1)),
+            acceptance: Some(d(2019, 5, 1)),
+            moved_in: Some(d(2019, 7, 1)),
+            ..Milestones::default()
+        };
+        // Centralized moves in at key handover: living there without one is out of order.
+        assert_eq!(missing(CENTRAL, &lived_in), ["key_handover"]);
+        // Scattered moves in once the house passed and the family lives there.
+        assert_eq!(missing(SCATTERED, &lived_in), Vec::<String>::new());
+        assert!(is_moved_in(SCATTERED, &lived_in));
+        let not_accepted = Milestones {
+            acceptance: None,
+            ..lived_in
+        };
+        assert_eq!(missing(SCATTERED, &not_accepted), ["acceptance"]);
+        assert_eq!(
+            missing(CENTRAL, &not_accepted),
+            ["acceptance", "key_handover"]
+        );
+    }
+
     #[test]
     fn get_set_round_trip_and_fields() {
         let mut m = Milestones::default();
@@ -443,6 +587,23 @@ mod tests {
     }
 
     proptest! {
+        /// Whatever is left out of a chain, a record that passes the prerequisites and
+        /// counts as moved in has a completed, accepted house, and a centralized one its keys.
+        #[test]
+        fn moved_in_records_that_pass_have_the_whole_chain((m, _) in arb_chain(), central in any::<bool>()) {
+            let site = if central { CENTRAL } else { SCATTERED };
+            let passes = validate_prerequisites(site, &m).is_ok();
+            let expected = Milestone::ALL.into_iter().all(|step| {
+                m.get(step).is_none()
+                    || prerequisites(site, step).iter().all(|p| m.get(*p).is_some())
+            });
+            prop_assert_eq!(passes, expected);
+            if passes && is_moved_in(site, &m) {
+                prop_assert!(m.completion.is_some() && m.acceptance.is_some());
+                prop_assert!(!central || m.key_handover.is_some());
+            }
+        }
+
         #[test]
         fn ordered_past_chains_are_valid((m, last) in arb_chain()) {
             prop_assert_eq!(validate_milestones(&m, last), Ok(()));

@@ -248,6 +248,7 @@ pub fn prepare(
         },
         grades: graded.assessment.clone(),
         policy_year: graded.policy_year,
+        measurements: graded.measurements.clone(),
     })
 }
 
@@ -299,15 +300,15 @@ fn stored_record(
         village_code: village_code.to_string(),
         people: a.people,
         supply: Some(pb::Supply { kind: Some(supply) }),
-        litres_per_person_day: i64::from(m.litres_per_person_day),
+        litres_per_person_day: m.litres_per_person_day.map(i64::from),
         quality: Some(pb::QualityEvidence {
             evidence: Some(quality),
         }),
         piped_in: m.piped_in,
-        fetch_round_trip_minutes: i64::from(m.fetch_round_trip_minutes),
-        horizontal_distance_m: i64::from(m.horizontal_distance_m),
-        vertical_distance_m: i64::from(m.vertical_distance_m),
-        outage_days_last_12_months: i64::from(m.outage_days_last_12_months),
+        fetch_round_trip_minutes: m.fetch_round_trip_minutes.map(i64::from),
+        horizontal_distance_m: m.horizontal_distance_m.map(i64::from),
+        vertical_distance_m: m.vertical_distance_m.map(i64::from),
+        outage_days_last_12_months: m.outage_days_last_12_months.map(i64::from),
         area: area_pb(m.area) as i32,
         assessor: assessor.to_string(),
         assessed_on: Some(date_to_pb(m.assessed_on)),
@@ -397,7 +398,7 @@ mod tests {
                     kind: pb::ScatteredSourceKind::Well as i32,
                 })),
             }),
-            litres_per_person_day: 35,
+            litres_per_person_day: Some(35),
             quality: Some(pb::QualityEvidence {
                 evidence: Some(pb::quality_evidence::Evidence::OnSiteCheck(
                     pb::OnSiteCheck {
@@ -407,10 +408,10 @@ mod tests {
                 )),
             }),
             piped_in: false,
-            fetch_round_trip_minutes: 20,
-            horizontal_distance_m: 900,
-            vertical_distance_m: 90,
-            outage_days_last_12_months: 36,
+            fetch_round_trip_minutes: Some(20),
+            horizontal_distance_m: Some(900),
+            vertical_distance_m: None,
+            outage_days_last_12_months: Some(36),
             area: 0,
             assessor: " 王工 ".into(),
             assessed_on: Some(d(2019, 6, 1)),
@@ -438,6 +439,11 @@ mod tests {
         assert_eq!(n.doc.area, pb::AreaType::WaterRich as i32, "policy default");
         assert_eq!(n.doc.assessor, "王工");
         assert_eq!(n.scheme_id, None);
+        // The stored record keeps what was measured and leaves the rest unset.
+        assert_eq!(n.doc.horizontal_distance_m, Some(900));
+        assert_eq!(n.doc.vertical_distance_m, None);
+        assert_eq!(n.measurements.vertical_distance_m, None);
+        assert_eq!(n.measurements.fetch_round_trip_minutes, Some(20));
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //! [`Grade::Met`] (达标), [`Grade::BasicallyMet`] (基本达标) or [`Grade::NotMet`] (未达标);
 //! the household's [`Verdict`] is the lowest of the four. Every figure comes from a
 //! [`Thresholds`]; the rules hold none.
+//!
+//! A measurement that was not taken (`None`) satisfies no criterion that needs it: an
+//! unmeasured quantity or outage count grades its indicator 未达标, and an unmeasured
+//! distance is not "within 800 m". Other criteria of the same indicator still grade (piped
+//! in, or a measured fetch time, makes convenience 达标 whatever the distances).
 
 use std::fmt;
 
@@ -215,9 +220,17 @@ impl Assessment {
     }
 }
 
+/// Whether a measured value is at most `bound`; an unmeasured one is not.
+fn within(value: Option<u32>, bound: u32) -> bool {
+    value.is_some_and(|x| x <= bound)
+}
+
 /// Three-way grade of a value against two bounds: at least `met` is 达标, at least `basic`
-/// is 基本达标 (used where more is better).
-fn at_least(value: u32, met: u32, basic: u32) -> Grade {
+/// is 基本达标 (used where more is better); unmeasured is 未达标.
+fn at_least(value: Option<u32>, met: u32, basic: u32) -> Grade {
+    let Some(value) = value else {
+        return Grade::NotMet;
+    };
     if value >= met {
         Grade::Met
     } else if value >= basic {
@@ -228,11 +241,11 @@ fn at_least(value: u32, met: u32, basic: u32) -> Grade {
 }
 
 /// Three-way grade of a value against two bounds: at most `met` is 达标, at most `basic` is
-/// 基本达标 (used where less is better).
-fn at_most(value: u32, met: u32, basic: u32) -> Grade {
-    if value <= met {
+/// 基本达标 (used where less is better); unmeasured is 未达标.
+fn at_most(value: Option<u32>, met: u32, basic: u32) -> Grade {
+    if within(value, met) {
         Grade::Met
-    } else if value <= basic {
+    } else if within(value, basic) {
         Grade::BasicallyMet
     } else {
         Grade::NotMet
@@ -278,15 +291,21 @@ pub fn grade_quality(m: &Measurements) -> Grade {
 
 /// Convenience: piped into the home or yard, or a short enough round trip, is 达标; a
 /// longer but bounded round trip, or a near enough source horizontally or vertically, is
-/// 基本达标.
+/// 基本达标. Each criterion counts only with its measurement taken.
 pub fn grade_convenience(m: &Measurements, t: &Thresholds) -> Grade {
     let c = &t.convenience;
-    if m.piped_in || m.fetch_round_trip_minutes <= c.met_max_round_trip_minutes {
+    if m.piped_in || within(m.fetch_round_trip_minutes, c.met_max_round_trip_minutes) {
         Grade::Met
-    } else if m.fetch_round_trip_minutes <= c.basically_met_max_round_trip_minutes
-        || m.horizontal_distance_m <= c.basically_met_max_horizontal_distance_m
-        || m.vertical_distance_m <= c.basically_met_max_vertical_distance_m
-    {
+    } else if within(
+        m.fetch_round_trip_minutes,
+        c.basically_met_max_round_trip_minutes,
+    ) || within(
+        m.horizontal_distance_m,
+        c.basically_met_max_horizontal_distance_m,
+    ) || within(
+        m.vertical_distance_m,
+        c.basically_met_max_vertical_distance_m,
+    ) {
         Grade::BasicallyMet
     } else {
         Grade::NotMet
@@ -315,371 +334,4 @@ pub fn grade(m: &Measurements, t: &Thresholds) -> Assessment {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::measurements::{AreaType, ScatteredKind};
-    use crate::domain::policy::test_thresholds;
-    use chrono::NaiveDate;
-
-    /// A household that is 安全 on every indicator under the default thresholds; each test
-    /// changes one measurement.
-    fn safe() -> Measurements {
-        Measurements {
-            supply: Supply::Centralized {
-                scheme_id: "GC-SH-001".into(),
-            },
-            litres_per_person_day: 80,
-            quality: QualityEvidence::LabReport {
-                report_no: "SZ-2019-0413".into(),
-                lab: "襄阳市疾控中心".into(),
-                date: NaiveDate::from_ymd_opt(2019, 4, 13).expect("valid date"),
-                meets_gb5749: true,
-            },
-            piped_in: true,
-            fetch_round_trip_minutes: 0,
-            horizontal_distance_m: 0,
-            vertical_distance_m: 0,
-            outage_days_last_12_months: 0,
-            area: AreaType::WaterRich,
-            assessed_on: NaiveDate::from_ymd_opt(2019, 6, 1).expect("valid date"),
-            seasonal_check: false,
-        }
-    }
-
-    /// Not piped in, and far away on every measure: only the one measure under test can
-    /// lift convenience.
-    fn fetching(minutes: u32, horizontal: u32, vertical: u32) -> Measurements {
-        Measurements {
-            piped_in: false,
-            fetch_round_trip_minutes: minutes,
-            horizontal_distance_m: horizontal,
-            vertical_distance_m: vertical,
-            ..safe()
-        }
-    }
-
-    fn litres(area: AreaType, l: u32) -> Grade {
-        let m = Measurements {
-            area,
-            litres_per_person_day: l,
-            ..safe()
-        };
-        grade_quantity(&m, &test_thresholds())
-    }
-
-    #[test]
-    fn shortage_is_quantity_or_supply_failing() {
-        use Grade::{BasicallyMet as B, Met as M, NotMet as N};
-        assert!(!Assessment::from_grades(B, N, N, B).is_shortage());
-        assert!(Assessment::from_grades(N, M, M, M).is_shortage());
-        assert!(Assessment::from_grades(M, M, M, N).is_shortage());
-    }
-
-    #[test]
-    fn quantity_edges_water_rich() {
-        use AreaType::WaterRich as R;
-        assert_eq!(litres(R, 61), Grade::Met);
-        assert_eq!(litres(R, 60), Grade::Met);
-        assert_eq!(litres(R, 59), Grade::BasicallyMet);
-        assert_eq!(litres(R, 35), Grade::BasicallyMet);
-        assert_eq!(litres(R, 34), Grade::NotMet);
-        assert_eq!(litres(R, 0), Grade::NotMet);
-    }
-
-    #[test]
-    fn quantity_edges_water_short() {
-        use AreaType::WaterShort as S;
-        assert_eq!(litres(S, 60), Grade::Met);
-        assert_eq!(litres(S, 40), Grade::Met);
-        assert_eq!(litres(S, 39), Grade::BasicallyMet);
-        assert_eq!(litres(S, 20), Grade::BasicallyMet);
-        assert_eq!(litres(S, 19), Grade::NotMet);
-        assert_eq!(litres(S, 0), Grade::NotMet);
-    }
-
-    #[test]
-    fn area_type_changes_the_grade_of_the_same_quantity() {
-        // 40 L is 达标 in a water-short area but only 基本达标 in a water-rich one.
-        assert_eq!(litres(AreaType::WaterShort, 40), Grade::Met);
-        assert_eq!(litres(AreaType::WaterRich, 40), Grade::BasicallyMet);
-        // 20 L: 基本达标 when short, 未达标 when rich.
-        assert_eq!(litres(AreaType::WaterShort, 20), Grade::BasicallyMet);
-        assert_eq!(litres(AreaType::WaterRich, 20), Grade::NotMet);
-    }
-
-    #[test]
-    fn quantity_follows_the_thresholds_not_literals() {
-        let mut t = test_thresholds();
-        t.quantity.water_rich.met_min_litres = 70;
-        t.quantity.water_rich.basically_met_min_litres = 50;
-        let g = |l| {
-            grade_quantity(
-                &Measurements {
-                    litres_per_person_day: l,
-                    ..safe()
-                },
-                &t,
-            )
-        };
-        assert_eq!(g(70), Grade::Met);
-        assert_eq!(g(69), Grade::BasicallyMet);
-        assert_eq!(g(60), Grade::BasicallyMet);
-        assert_eq!(g(50), Grade::BasicallyMet);
-        assert_eq!(g(49), Grade::NotMet);
-    }
-
-    fn quality(supply: Supply, q: QualityEvidence) -> Grade {
-        grade_quality(&Measurements {
-            supply,
-            quality: q,
-            ..safe()
-        })
-    }
-
-    fn well() -> Supply {
-        Supply::Scattered {
-            kind: ScatteredKind::Well,
-        }
-    }
-
-    fn lab(meets: bool) -> QualityEvidence {
-        QualityEvidence::LabReport {
-            report_no: "R".into(),
-            lab: "L".into(),
-            date: NaiveDate::from_ymd_opt(2019, 1, 1).expect("valid date"),
-            meets_gb5749: meets,
-        }
-    }
-
-    fn on_site(clear: bool, harmless: bool) -> QualityEvidence {
-        QualityEvidence::OnSiteCheck {
-            no_visible_impurity_colour_smell: clear,
-            no_harm_long_use: harmless,
-        }
-    }
-
-    #[test]
-    fn quality_lab_report() {
-        let scheme = safe().supply;
-        assert_eq!(quality(scheme.clone(), lab(true)), Grade::Met);
-        assert_eq!(quality(scheme, lab(false)), Grade::NotMet);
-        assert_eq!(quality(well(), lab(true)), Grade::Met);
-        assert_eq!(quality(well(), lab(false)), Grade::NotMet);
-    }
-
-    #[test]
-    fn quality_on_site_check_for_scattered_supply() {
-        for kind in [
-            ScatteredKind::Well,
-            ScatteredKind::Cistern,
-            ScatteredKind::Spring,
-            ScatteredKind::Other,
-        ] {
-            let s = Supply::Scattered { kind };
-            assert_eq!(quality(s.clone(), on_site(true, true)), Grade::BasicallyMet);
-            assert_eq!(quality(s.clone(), on_site(true, false)), Grade::NotMet);
-            assert_eq!(quality(s.clone(), on_site(false, true)), Grade::NotMet);
-            assert_eq!(quality(s, on_site(false, false)), Grade::NotMet);
-        }
-    }
-
-    #[test]
-    fn quality_on_site_check_is_no_evidence_for_a_centralized_scheme() {
-        assert_eq!(quality(safe().supply, on_site(true, true)), Grade::NotMet);
-    }
-
-    fn convenience(m: &Measurements) -> Grade {
-        grade_convenience(m, &test_thresholds())
-    }
-
-    #[test]
-    fn convenience_piped_in_is_met_whatever_the_distance() {
-        let m = Measurements {
-            piped_in: true,
-            ..fetching(500, 40_000, 2_000)
-        };
-        assert_eq!(convenience(&m), Grade::Met);
-    }
-
-    #[test]
-    fn convenience_round_trip_edges() {
-        let far = |min| convenience(&fetching(min, 801, 81));
-        assert_eq!(far(0), Grade::Met);
-        assert_eq!(far(10), Grade::Met);
-        assert_eq!(far(11), Grade::BasicallyMet);
-        assert_eq!(far(20), Grade::BasicallyMet);
-        assert_eq!(far(21), Grade::NotMet);
-    }
-
-    #[test]
-    fn convenience_horizontal_distance_edges() {
-        let g = |h| convenience(&fetching(21, h, 81));
-        assert_eq!(g(0), Grade::BasicallyMet);
-        assert_eq!(g(800), Grade::BasicallyMet);
-        assert_eq!(g(801), Grade::NotMet);
-    }
-
-    #[test]
-    fn convenience_vertical_distance_edges() {
-        let g = |v| convenience(&fetching(21, 801, v));
-        assert_eq!(g(0), Grade::BasicallyMet);
-        assert_eq!(g(80), Grade::BasicallyMet);
-        assert_eq!(g(81), Grade::NotMet);
-    }
-
-    #[test]
-    fn convenience_distances_never_reach_met() {
-        // A near source without a short round trip stays 基本达标.
-        assert_eq!(convenience(&fetching(11, 0, 0)), Grade::BasicallyMet);
-        assert_eq!(convenience(&fetching(300, 0, 0)), Grade::BasicallyMet);
-    }
-
-    fn outage(days: u32) -> Grade {
-        grade_supply_guarantee(
-            &Measurements {
-                outage_days_last_12_months: days,
-                ..safe()
-            },
-            &test_thresholds(),
-        )
-    }
-
-    #[test]
-    fn supply_guarantee_edges() {
-        assert_eq!(outage(0), Grade::Met);
-        assert_eq!(outage(18), Grade::Met); // 95%
-        assert_eq!(outage(19), Grade::BasicallyMet);
-        assert_eq!(outage(36), Grade::BasicallyMet); // 90%
-        assert_eq!(outage(37), Grade::NotMet);
-        assert_eq!(outage(366), Grade::NotMet);
-    }
-
-    #[test]
-    fn safe_household_is_safe() {
-        let a = grade(&safe(), &test_thresholds());
-        assert_eq!(
-            a,
-            Assessment {
-                quantity: Grade::Met,
-                quality: Grade::Met,
-                convenience: Grade::Met,
-                supply_guarantee: Grade::Met,
-                verdict: Verdict::Safe,
-                failing: vec![],
-            }
-        );
-        assert!(a.verdict.is_guaranteed());
-    }
-
-    #[test]
-    fn one_basically_met_makes_basically_safe() {
-        let m = Measurements {
-            outage_days_last_12_months: 30,
-            ..safe()
-        };
-        let a = grade(&m, &test_thresholds());
-        assert_eq!(a.supply_guarantee, Grade::BasicallyMet);
-        assert_eq!(a.quantity, Grade::Met);
-        assert_eq!(a.verdict, Verdict::BasicallySafe);
-        assert_eq!(a.failing, vec![]);
-        assert!(a.verdict.is_guaranteed());
-    }
-
-    #[test]
-    fn scattered_well_on_site_check_is_basically_safe() {
-        let m = Measurements {
-            supply: well(),
-            quality: on_site(true, true),
-            litres_per_person_day: 45,
-            ..fetching(15, 300, 10)
-        };
-        let a = grade(&m, &test_thresholds());
-        assert_eq!(
-            a,
-            Assessment {
-                quantity: Grade::BasicallyMet,
-                quality: Grade::BasicallyMet,
-                convenience: Grade::BasicallyMet,
-                supply_guarantee: Grade::Met,
-                verdict: Verdict::BasicallySafe,
-                failing: vec![],
-            }
-        );
-    }
-
-    #[test]
-    fn any_not_met_makes_unsafe_and_lists_the_failures() {
-        let m = Measurements {
-            litres_per_person_day: 10,
-            outage_days_last_12_months: 40,
-            ..safe()
-        };
-        let a = grade(&m, &test_thresholds());
-        assert_eq!(a.quantity, Grade::NotMet);
-        assert_eq!(a.quality, Grade::Met);
-        assert_eq!(a.convenience, Grade::Met);
-        assert_eq!(a.supply_guarantee, Grade::NotMet);
-        assert_eq!(a.verdict, Verdict::Unsafe);
-        assert_eq!(
-            a.failing,
-            vec![Indicator::Quantity, Indicator::SupplyGuarantee]
-        );
-        assert!(!a.verdict.is_guaranteed());
-    }
-
-    #[test]
-    fn verdict_is_the_minimum_of_every_combination() {
-        for q in Grade::ALL {
-            for w in Grade::ALL {
-                for c in Grade::ALL {
-                    for s in Grade::ALL {
-                        let a = Assessment::from_grades(q, w, c, s);
-                        let min = q.min(w).min(c).min(s);
-                        assert_eq!(a.verdict.grade(), min);
-                        assert_eq!(a.verdict, Verdict::from_grade(min));
-                        let failing: Vec<_> = Indicator::ALL
-                            .into_iter()
-                            .zip([q, w, c, s])
-                            .filter(|(_, g)| *g == Grade::NotMet)
-                            .map(|(i, _)| i)
-                            .collect();
-                        assert_eq!(a.failing, failing);
-                        assert_eq!(a.verdict.is_guaranteed(), min != Grade::NotMet);
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn grade_and_verdict_scores_and_labels() {
-        assert_eq!(Grade::Met.score(), 2);
-        assert_eq!(Grade::BasicallyMet.score(), 1);
-        assert_eq!(Grade::NotMet.score(), 0);
-        assert!(Grade::NotMet < Grade::BasicallyMet && Grade::BasicallyMet < Grade::Met);
-        for g in Grade::ALL {
-            assert_eq!(Grade::from_score(g.score()), Some(g));
-            assert_eq!(Verdict::from_grade(g).grade(), g);
-            assert_eq!(Verdict::from_grade(g).score(), g.score());
-        }
-        assert_eq!(Grade::from_score(3), None);
-        assert_eq!(Grade::Met.to_string(), "达标");
-        assert_eq!(Grade::BasicallyMet.to_string(), "基本达标");
-        assert_eq!(Grade::NotMet.to_string(), "未达标");
-        assert_eq!(Verdict::Safe.to_string(), "安全");
-        assert_eq!(Verdict::BasicallySafe.to_string(), "基本安全");
-        assert_eq!(Verdict::Unsafe.to_string(), "不安全");
-        assert!(Verdict::Safe.is_guaranteed());
-        assert!(Verdict::BasicallySafe.is_guaranteed());
-        assert!(!Verdict::Unsafe.is_guaranteed());
-        assert_eq!(Verdict::of([]), Verdict::Safe);
-        assert_eq!(
-            Verdict::ALL.map(Verdict::label_zh),
-            ["安全", "基本安全", "不安全"]
-        );
-        assert_eq!(
-            Indicator::ALL.map(Indicator::label_zh),
-            ["水量", "水质", "用水方便程度", "供水保证率"]
-        );
-    }
-}
+mod tests;

@@ -5,8 +5,13 @@
 //!   negative value can be reported instead of wrapped, and every message field is optional
 //!   so a missing one can be reported instead of defaulted.
 //! - [`Measurements`] is the validated, total form that [`crate::domain::grading::grade`]
-//!   works on: unsigned numbers, every field present. Obtain one from
+//!   works on: unsigned numbers, every message field present. Obtain one from
 //!   [`crate::domain::validate::parse`], which reports every problem at once.
+//!
+//! The numeric measurements (litres, fetch minutes, distances, outage days) are optional
+//! in both shapes: `None` is *not measured*, which is not the same as a measured 0. An
+//! unmeasured value never satisfies a grading criterion that needs it (a missing distance
+//! is not "within 800 m"); the store keeps it as NULL.
 //!
 //! The grades and the verdict are never part of either shape: the service computes them,
 //! the caller does not send them (DOMAIN.md §7).
@@ -95,20 +100,24 @@ pub struct Measurements {
     /// Where the water comes from; decides which quality evidence is acceptable.
     pub supply: Supply,
     /// Water available per person per day, in litres; graded for quantity (水量).
-    pub litres_per_person_day: u32,
+    /// `None`: not measured, and quantity is 未达标.
+    pub litres_per_person_day: Option<u32>,
     /// Evidence for the quality indicator (水质).
     pub quality: QualityEvidence,
     /// Water piped into the home or yard (供水入户); makes convenience 达标 by itself.
     pub piped_in: bool,
     /// Round-trip time to fetch water by hand, in minutes; graded for convenience.
-    pub fetch_round_trip_minutes: u32,
+    /// `None`: not measured, so it satisfies no convenience criterion.
+    pub fetch_round_trip_minutes: Option<u32>,
     /// Horizontal distance to the source, in metres; an alternative route to 基本达标.
-    pub horizontal_distance_m: u32,
+    /// `None`: not measured, so it is not within any distance.
+    pub horizontal_distance_m: Option<u32>,
     /// Height difference to the source, in metres; an alternative route to 基本达标.
-    pub vertical_distance_m: u32,
+    /// `None`: not measured, so it is not within any height.
+    pub vertical_distance_m: Option<u32>,
     /// Days without supply in the 12 months before the assessment; graded for the supply
-    /// guarantee rate (供水保证率).
-    pub outage_days_last_12_months: u32,
+    /// guarantee rate (供水保证率). `None`: not measured, and the guarantee is 未达标.
+    pub outage_days_last_12_months: Option<u32>,
     /// Water-rich or water-short area; selects the quantity thresholds.
     pub area: AreaType,
     /// The day of the assessment; selects the policy year and must not be in the future.
@@ -163,20 +172,25 @@ pub enum RawQualityEvidence {
 pub struct RawMeasurements {
     /// Supply type; `None` when the oneof was not set.
     pub supply: Option<RawSupply>,
-    /// Litres per person per day; signed so a negative value can be reported.
-    pub litres_per_person_day: i64,
+    /// Litres per person per day; signed so a negative value can be reported; `None`
+    /// when not measured.
+    pub litres_per_person_day: Option<i64>,
     /// Quality evidence; `None` when the caller sent none.
     pub quality: Option<RawQualityEvidence>,
     /// Piped into the home or yard.
     pub piped_in: bool,
-    /// Fetch round trip in minutes; signed so a negative value can be reported.
-    pub fetch_round_trip_minutes: i64,
-    /// Horizontal distance in metres; signed so a negative value can be reported.
-    pub horizontal_distance_m: i64,
-    /// Vertical distance in metres; signed so a negative value can be reported.
-    pub vertical_distance_m: i64,
-    /// Outage days in the last 12 months; signed so a negative value can be reported.
-    pub outage_days_last_12_months: i64,
+    /// Fetch round trip in minutes; signed so a negative value can be reported; `None`
+    /// when not measured.
+    pub fetch_round_trip_minutes: Option<i64>,
+    /// Horizontal distance in metres; signed so a negative value can be reported; `None`
+    /// when not measured.
+    pub horizontal_distance_m: Option<i64>,
+    /// Vertical distance in metres; signed so a negative value can be reported; `None`
+    /// when not measured.
+    pub vertical_distance_m: Option<i64>,
+    /// Outage days in the last 12 months; signed so a negative value can be reported;
+    /// `None` when not measured.
+    pub outage_days_last_12_months: Option<i64>,
     /// Area type; `None` (unspecified) means the policy's default area.
     pub area: Option<AreaType>,
     /// Assessment date; `None` when missing or not a real date.
@@ -227,13 +241,13 @@ impl From<&Measurements> for RawMeasurements {
     fn from(m: &Measurements) -> Self {
         RawMeasurements {
             supply: Some(RawSupply::from(&m.supply)),
-            litres_per_person_day: i64::from(m.litres_per_person_day),
+            litres_per_person_day: m.litres_per_person_day.map(i64::from),
             quality: Some(RawQualityEvidence::from(&m.quality)),
             piped_in: m.piped_in,
-            fetch_round_trip_minutes: i64::from(m.fetch_round_trip_minutes),
-            horizontal_distance_m: i64::from(m.horizontal_distance_m),
-            vertical_distance_m: i64::from(m.vertical_distance_m),
-            outage_days_last_12_months: i64::from(m.outage_days_last_12_months),
+            fetch_round_trip_minutes: m.fetch_round_trip_minutes.map(i64::from),
+            horizontal_distance_m: m.horizontal_distance_m.map(i64::from),
+            vertical_distance_m: m.vertical_distance_m.map(i64::from),
+            outage_days_last_12_months: m.outage_days_last_12_months.map(i64::from),
             area: Some(m.area),
             assessed_on: Some(m.assessed_on),
             seasonal_check: m.seasonal_check,
@@ -255,7 +269,7 @@ mod tests {
             supply: Supply::Centralized {
                 scheme_id: "GC-001".into(),
             },
-            litres_per_person_day: 61,
+            litres_per_person_day: Some(61),
             quality: QualityEvidence::LabReport {
                 report_no: "R-1".into(),
                 lab: "谷城县疾控中心".into(),
@@ -263,10 +277,10 @@ mod tests {
                 meets_gb5749: true,
             },
             piped_in: true,
-            fetch_round_trip_minutes: 3,
-            horizontal_distance_m: 4,
-            vertical_distance_m: 5,
-            outage_days_last_12_months: 6,
+            fetch_round_trip_minutes: Some(3),
+            horizontal_distance_m: None,
+            vertical_distance_m: Some(5),
+            outage_days_last_12_months: Some(0),
             area: AreaType::WaterShort,
             assessed_on: d(2019, 6, 1),
             seasonal_check: true,
@@ -278,7 +292,7 @@ mod tests {
                 scheme_id: "GC-001".into()
             })
         );
-        assert_eq!(raw.litres_per_person_day, 61);
+        assert_eq!(raw.litres_per_person_day, Some(61));
         assert_eq!(
             raw.quality,
             Some(RawQualityEvidence::LabReport {
@@ -289,10 +303,17 @@ mod tests {
             })
         );
         assert!(raw.piped_in);
-        assert_eq!(raw.fetch_round_trip_minutes, 3);
-        assert_eq!(raw.horizontal_distance_m, 4);
-        assert_eq!(raw.vertical_distance_m, 5);
-        assert_eq!(raw.outage_days_last_12_months, 6);
+        assert_eq!(raw.fetch_round_trip_minutes, Some(3));
+        assert_eq!(
+            raw.horizontal_distance_m, None,
+            "not measured stays not measured"
+        );
+        assert_eq!(raw.vertical_distance_m, Some(5));
+        assert_eq!(
+            raw.outage_days_last_12_months,
+            Some(0),
+            "a measured zero stays zero"
+        );
         assert_eq!(raw.area, Some(AreaType::WaterShort));
         assert_eq!(raw.assessed_on, Some(d(2019, 6, 1)));
         assert!(raw.seasonal_check);

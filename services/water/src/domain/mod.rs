@@ -104,16 +104,16 @@ mod tests {
             supply: Some(RawSupply::Scattered {
                 kind: Some(ScatteredKind::Well),
             }),
-            litres_per_person_day: 50,
+            litres_per_person_day: Some(50),
             quality: Some(RawQualityEvidence::OnSiteCheck {
                 no_visible_impurity_colour_smell: true,
                 no_harm_long_use: true,
             }),
             piped_in: false,
-            fetch_round_trip_minutes: 8,
-            horizontal_distance_m: 120,
-            vertical_distance_m: 6,
-            outage_days_last_12_months: 20,
+            fetch_round_trip_minutes: Some(8),
+            horizontal_distance_m: Some(120),
+            vertical_distance_m: Some(6),
+            outage_days_last_12_months: Some(20),
             area: None,
             assessed_on: Some(assessed_on),
             seasonal_check: true,
@@ -176,8 +176,8 @@ mod tests {
     #[test]
     fn assess_reports_all_violations_including_the_date() {
         let bad = RawMeasurements {
-            litres_per_person_day: -1,
-            outage_days_last_12_months: 999,
+            litres_per_person_day: Some(-1),
+            outage_days_last_12_months: Some(999),
             ..raw(d(2017, 1, 1))
         };
         let err = assess(&bad, d(2019, 1, 1), PolicyBook::embedded()).expect_err("bad");
@@ -207,7 +207,7 @@ mod tests {
     fn assess_with_missing_or_future_date_still_checks_the_rest() {
         let missing = RawMeasurements {
             assessed_on: None,
-            litres_per_person_day: 5000,
+            litres_per_person_day: Some(5000),
             ..raw(d(2019, 1, 1))
         };
         let err = assess(&missing, d(2019, 3, 1), PolicyBook::embedded()).expect_err("bad");

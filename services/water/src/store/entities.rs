@@ -83,6 +83,17 @@ pub mod assessment {
         pub doc: Vec<u8>,
         /// When it was written (UTC).
         pub recorded_at: DateTimeUtc,
+        /// Litres per person per day; NULL when not measured (as for every measurement
+        /// below), so SQL can find assessments to complete without decoding `doc`.
+        pub litres_per_person_day: Option<i64>,
+        /// Fetch round trip in minutes.
+        pub fetch_round_trip_minutes: Option<i64>,
+        /// Horizontal distance to the source in metres.
+        pub horizontal_distance_m: Option<i64>,
+        /// Vertical distance to the source in metres.
+        pub vertical_distance_m: Option<i64>,
+        /// Outage days in the 12 months before the assessment.
+        pub outage_days_last_12_months: Option<i64>,
     }
 
     /// No relations are navigated.

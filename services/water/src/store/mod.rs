@@ -236,6 +236,8 @@ pub struct NewAssessment {
     pub grades: domain::Assessment,
     /// The policy year that graded it.
     pub policy_year: i32,
+    /// The validated measurements; the numeric ones get their own nullable columns.
+    pub measurements: domain::Measurements,
 }
 
 /// One stored assessment and whether it became its household's current status.
@@ -330,7 +332,14 @@ pub async fn record<C: ConnectionTrait>(
         cur.insert(n.household_id.clone(), c);
         let mut doc = n.doc;
         doc.seq = seq;
+        let m = &n.measurements;
+        let column = |v: Option<u32>| Set(v.map(i64::from));
         rows.push(assessment::ActiveModel {
+            litres_per_person_day: column(m.litres_per_person_day),
+            fetch_round_trip_minutes: column(m.fetch_round_trip_minutes),
+            horizontal_distance_m: column(m.horizontal_distance_m),
+            vertical_distance_m: column(m.vertical_distance_m),
+            outage_days_last_12_months: column(m.outage_days_last_12_months),
             household_id: Set(n.household_id),
             seq: Set(seq),
             village_code: Set(n.village_code),
@@ -619,6 +628,24 @@ mod tests {
             scheme_id: None,
             grades,
             policy_year: 2018,
+            measurements: domain::Measurements {
+                supply: domain::Supply::Scattered {
+                    kind: domain::ScatteredKind::Well,
+                },
+                litres_per_person_day: Some(40),
+                quality: domain::QualityEvidence::OnSiteCheck {
+                    no_visible_impurity_colour_smell: true,
+                    no_harm_long_use: true,
+                },
+                piped_in: false,
+                fetch_round_trip_minutes: None,
+                horizontal_distance_m: Some(300),
+                vertical_distance_m: None,
+                outage_days_last_12_months: Some(0),
+                area: domain::AreaType::WaterRich,
+                assessed_on: on,
+                seasonal_check: seasonal,
+            },
         }
     }
 

@@ -1,0 +1,428 @@
+//! Unit tests of request validation: every field's bounds, missing and unmeasured values.
+
+use super::*;
+use crate::domain::ViolationKind;
+use crate::domain::measurements::{AreaType, ScatteredKind};
+use crate::domain::policy::test_thresholds;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
+}
+
+fn today() -> NaiveDate {
+    d(2019, 12, 1)
+}
+
+fn good() -> RawMeasurements {
+    RawMeasurements {
+        supply: Some(RawSupply::Centralized {
+            scheme_id: "GC-SH-001".into(),
+        }),
+        litres_per_person_day: Some(60),
+        quality: Some(RawQualityEvidence::LabReport {
+            report_no: "SZ-2019-0413".into(),
+            lab: "襄阳市疾控中心".into(),
+            date: Some(d(2019, 4, 13)),
+            meets_gb5749: true,
+        }),
+        piped_in: true,
+        fetch_round_trip_minutes: Some(0),
+        horizontal_distance_m: None,
+        vertical_distance_m: None,
+        outage_days_last_12_months: Some(2),
+        area: None,
+        assessed_on: Some(d(2019, 6, 1)),
+        seasonal_check: true,
+    }
+}
+
+fn violations(raw: &RawMeasurements) -> Vec<(String, ViolationKind)> {
+    match validate(raw, today(), &test_thresholds()) {
+        Ok(()) => vec![],
+        Err(v) => v.into_iter().map(|v| (v.field, v.kind)).collect(),
+    }
+}
+
+fn one(field: &str) -> Vec<(String, ViolationKind)> {
+    vec![(field.to_string(), ViolationKind::InvalidArgument)]
+}
+
+#[test]
+fn good_request_parses_with_default_area() {
+    let m = parse(&good(), today(), &test_thresholds()).expect("valid");
+    assert_eq!(
+        m,
+        Measurements {
+            supply: Supply::Centralized {
+                scheme_id: "GC-SH-001".into()
+            },
+            litres_per_person_day: Some(60),
+            quality: QualityEvidence::LabReport {
+                report_no: "SZ-2019-0413".into(),
+                lab: "襄阳市疾控中心".into(),
+                date: d(2019, 4, 13),
+                meets_gb5749: true,
+            },
+            piped_in: true,
+            fetch_round_trip_minutes: Some(0),
+            horizontal_distance_m: None,
+            vertical_distance_m: None,
+            outage_days_last_12_months: Some(2),
+            area: AreaType::WaterRich,
+            assessed_on: d(2019, 6, 1),
+            seasonal_check: true,
+        }
+    );
+    assert_eq!(validate(&good(), today(), &test_thresholds()), Ok(()));
+}
+
+#[test]
+fn explicit_area_is_kept_and_text_is_trimmed() {
+    let raw = RawMeasurements {
+        area: Some(AreaType::WaterShort),
+        supply: Some(RawSupply::Centralized {
+            scheme_id: "  GC-SH-001 ".into(),
+        }),
+        ..good()
+    };
+    let m = parse(&raw, today(), &test_thresholds()).expect("valid");
+    assert_eq!(m.area, AreaType::WaterShort);
+    assert_eq!(
+        m.supply,
+        Supply::Centralized {
+            scheme_id: "GC-SH-001".into()
+        }
+    );
+}
+
+#[test]
+fn scattered_supply_with_on_site_check_is_accepted() {
+    let raw = RawMeasurements {
+        supply: Some(RawSupply::Scattered {
+            kind: Some(ScatteredKind::Spring),
+        }),
+        quality: Some(RawQualityEvidence::OnSiteCheck {
+            no_visible_impurity_colour_smell: true,
+            no_harm_long_use: false,
+        }),
+        ..good()
+    };
+    let m = parse(&raw, today(), &test_thresholds()).expect("valid");
+    assert_eq!(
+        m.supply,
+        Supply::Scattered {
+            kind: ScatteredKind::Spring
+        }
+    );
+    assert_eq!(
+        m.quality,
+        QualityEvidence::OnSiteCheck {
+            no_visible_impurity_colour_smell: true,
+            no_harm_long_use: false,
+        }
+    );
+}
+
+#[test]
+fn litres_negative_and_over_bound() {
+    let r = |l| RawMeasurements {
+        litres_per_person_day: Some(l),
+        ..good()
+    };
+    assert_eq!(violations(&r(-1)), one(fields::LITRES_PER_PERSON_DAY));
+    assert_eq!(violations(&r(0)), vec![]);
+    assert_eq!(violations(&r(1000)), vec![]);
+    assert_eq!(violations(&r(1001)), one(fields::LITRES_PER_PERSON_DAY));
+    assert_eq!(violations(&r(i64::MAX)), one(fields::LITRES_PER_PERSON_DAY));
+}
+
+#[test]
+fn litres_bound_comes_from_the_policy() {
+    let mut t = test_thresholds();
+    t.bounds.max_litres_per_person_day = 500;
+    let raw = RawMeasurements {
+        litres_per_person_day: Some(501),
+        ..good()
+    };
+    let err = validate(&raw, today(), &t).expect_err("over the bound");
+    assert_eq!(err.len(), 1);
+    assert_eq!(err[0].field, fields::LITRES_PER_PERSON_DAY);
+    assert_eq!(err[0].description, "must be at most 500 (got 501)");
+}
+
+#[test]
+fn outage_days_negative_and_over_a_year() {
+    let r = |o| RawMeasurements {
+        outage_days_last_12_months: Some(o),
+        ..good()
+    };
+    assert_eq!(violations(&r(-1)), one(fields::OUTAGE_DAYS_LAST_12_MONTHS));
+    assert_eq!(violations(&r(366)), vec![]);
+    assert_eq!(violations(&r(367)), one(fields::OUTAGE_DAYS_LAST_12_MONTHS));
+}
+
+#[test]
+fn fetch_minutes_and_distances_negative_and_over_bounds() {
+    let t = test_thresholds();
+    let b = t.bounds;
+    let minutes = |x| RawMeasurements {
+        fetch_round_trip_minutes: Some(x),
+        ..good()
+    };
+    let horizontal = |x| RawMeasurements {
+        horizontal_distance_m: Some(x),
+        ..good()
+    };
+    let vertical = |x| RawMeasurements {
+        vertical_distance_m: Some(x),
+        ..good()
+    };
+    let (mm, mh, mv) = (
+        i64::from(b.max_fetch_round_trip_minutes),
+        i64::from(b.max_horizontal_distance_m),
+        i64::from(b.max_vertical_distance_m),
+    );
+    assert_eq!(
+        violations(&minutes(-5)),
+        one(fields::FETCH_ROUND_TRIP_MINUTES)
+    );
+    assert_eq!(violations(&minutes(mm)), vec![]);
+    assert_eq!(
+        violations(&minutes(mm + 1)),
+        one(fields::FETCH_ROUND_TRIP_MINUTES)
+    );
+    assert_eq!(
+        violations(&horizontal(-5)),
+        one(fields::HORIZONTAL_DISTANCE_M)
+    );
+    assert_eq!(violations(&horizontal(mh)), vec![]);
+    assert_eq!(
+        violations(&horizontal(mh + 1)),
+        one(fields::HORIZONTAL_DISTANCE_M)
+    );
+    assert_eq!(violations(&vertical(-5)), one(fields::VERTICAL_DISTANCE_M));
+    assert_eq!(violations(&vertical(mv)), vec![]);
+    assert_eq!(
+        violations(&vertical(mv + 1)),
+        one(fields::VERTICAL_DISTANCE_M)
+    );
+}
+
+#[test]
+fn assessment_date_missing_or_in_the_future() {
+    let r = |a| RawMeasurements {
+        assessed_on: a,
+        ..good()
+    };
+    assert_eq!(violations(&r(None)), one(fields::ASSESSED_ON));
+    assert_eq!(violations(&r(Some(today()))), vec![]);
+    assert_eq!(
+        violations(&r(Some(d(2019, 12, 2)))),
+        one(fields::ASSESSED_ON)
+    );
+}
+
+#[test]
+fn supply_missing_blank_scheme_or_unspecified_kind() {
+    let r = |s| RawMeasurements {
+        supply: s,
+        ..good()
+    };
+    assert_eq!(violations(&r(None)), one(fields::SUPPLY));
+    assert_eq!(
+        violations(&r(Some(RawSupply::Centralized {
+            scheme_id: " \t".into()
+        }))),
+        one(fields::SCHEME_ID)
+    );
+    assert_eq!(
+        violations(&r(Some(RawSupply::Scattered { kind: None }))),
+        one(fields::SCATTERED_KIND)
+    );
+}
+
+#[test]
+fn quality_missing() {
+    let raw = RawMeasurements {
+        quality: None,
+        ..good()
+    };
+    assert_eq!(violations(&raw), one(fields::QUALITY));
+}
+
+#[test]
+fn on_site_check_for_a_centralized_scheme_is_refused() {
+    let raw = RawMeasurements {
+        quality: Some(RawQualityEvidence::OnSiteCheck {
+            no_visible_impurity_colour_smell: true,
+            no_harm_long_use: true,
+        }),
+        ..good()
+    };
+    assert_eq!(
+        violations(&raw),
+        vec![(
+            fields::QUALITY.to_string(),
+            ViolationKind::FailedPrecondition
+        )]
+    );
+    // Even with a blank scheme id the supply is centralized: both are reported.
+    let blank = RawMeasurements {
+        supply: Some(RawSupply::Centralized {
+            scheme_id: String::new(),
+        }),
+        ..raw
+    };
+    assert_eq!(
+        violations(&blank),
+        vec![
+            (
+                fields::SCHEME_ID.to_string(),
+                ViolationKind::InvalidArgument
+            ),
+            (
+                fields::QUALITY.to_string(),
+                ViolationKind::FailedPrecondition
+            ),
+        ]
+    );
+}
+
+fn lab(report_no: &str, lab: &str, date: Option<NaiveDate>) -> RawMeasurements {
+    RawMeasurements {
+        quality: Some(RawQualityEvidence::LabReport {
+            report_no: report_no.into(),
+            lab: lab.into(),
+            date,
+            meets_gb5749: false,
+        }),
+        ..good()
+    }
+}
+
+#[test]
+fn lab_report_fields() {
+    let ok = Some(d(2019, 5, 1));
+    assert_eq!(violations(&lab("R", "L", ok)), vec![]);
+    assert_eq!(violations(&lab("", "L", ok)), one(fields::LAB_REPORT_NO));
+    assert_eq!(violations(&lab("R", " ", ok)), one(fields::LAB_REPORT_LAB));
+    assert_eq!(
+        violations(&lab("R", "L", None)),
+        one(fields::LAB_REPORT_DATE)
+    );
+    // Future report.
+    let future = lab("R", "L", Some(d(2020, 1, 1)));
+    let err = validate(&future, today(), &test_thresholds()).expect_err("future");
+    assert_eq!(err.len(), 1);
+    assert_eq!(err[0].field, fields::LAB_REPORT_DATE);
+    assert!(err[0].description.contains("in the future"));
+    // After the assessment it supports (assessed 2019-06-01), but not in the future.
+    let late = lab("R", "L", Some(d(2019, 6, 2)));
+    let err = validate(&late, today(), &test_thresholds()).expect_err("late");
+    assert_eq!(err.len(), 1);
+    assert_eq!(err[0].field, fields::LAB_REPORT_DATE);
+    assert!(err[0].description.contains("after the assessment date"));
+    // Same day as the assessment is fine.
+    assert_eq!(violations(&lab("R", "L", Some(d(2019, 6, 1)))), vec![]);
+}
+
+#[test]
+fn every_violation_is_reported_at_once() {
+    let raw = RawMeasurements {
+        supply: Some(RawSupply::Scattered { kind: None }),
+        litres_per_person_day: Some(-3),
+        quality: Some(RawQualityEvidence::LabReport {
+            report_no: "".into(),
+            lab: "".into(),
+            date: None,
+            meets_gb5749: true,
+        }),
+        piped_in: false,
+        fetch_round_trip_minutes: Some(-1),
+        horizontal_distance_m: Some(1_000_000),
+        vertical_distance_m: Some(-2),
+        outage_days_last_12_months: Some(400),
+        area: Some(AreaType::WaterShort),
+        assessed_on: Some(d(2030, 1, 1)),
+        seasonal_check: false,
+    };
+    let err = validate(&raw, today(), &test_thresholds()).expect_err("all bad");
+    let got: Vec<&str> = err.iter().map(|v| v.field.as_str()).collect();
+    assert_eq!(
+        got,
+        vec![
+            fields::SCATTERED_KIND,
+            fields::LITRES_PER_PERSON_DAY,
+            fields::LAB_REPORT_NO,
+            fields::LAB_REPORT_LAB,
+            fields::LAB_REPORT_DATE,
+            fields::FETCH_ROUND_TRIP_MINUTES,
+            fields::HORIZONTAL_DISTANCE_M,
+            fields::VERTICAL_DISTANCE_M,
+            fields::OUTAGE_DAYS_LAST_12_MONTHS,
+            fields::ASSESSED_ON,
+        ]
+    );
+    assert!(err.iter().all(|v| v.kind == ViolationKind::InvalidArgument));
+    assert_eq!(err[1].description, "must not be negative (got -3)");
+    assert_eq!(err[8].description, "must be at most 366 (got 400)");
+    assert_eq!(parse(&raw, today(), &test_thresholds()), Err(err));
+}
+
+#[test]
+fn unmeasured_values_are_accepted_and_kept_apart_from_zero() {
+    let unmeasured = RawMeasurements {
+        litres_per_person_day: None,
+        fetch_round_trip_minutes: None,
+        horizontal_distance_m: None,
+        vertical_distance_m: None,
+        outage_days_last_12_months: None,
+        ..good()
+    };
+    let m = parse(&unmeasured, today(), &test_thresholds()).expect("valid");
+    assert_eq!(
+        (
+            m.litres_per_person_day,
+            m.fetch_round_trip_minutes,
+            m.horizontal_distance_m,
+            m.vertical_distance_m,
+            m.outage_days_last_12_months
+        ),
+        (None, None, None, None, None)
+    );
+    let zeros = RawMeasurements {
+        litres_per_person_day: Some(0),
+        fetch_round_trip_minutes: Some(0),
+        horizontal_distance_m: Some(0),
+        vertical_distance_m: Some(0),
+        outage_days_last_12_months: Some(0),
+        ..good()
+    };
+    let m = parse(&zeros, today(), &test_thresholds()).expect("valid");
+    assert_eq!(
+        (
+            m.litres_per_person_day,
+            m.fetch_round_trip_minutes,
+            m.horizontal_distance_m,
+            m.vertical_distance_m,
+            m.outage_days_last_12_months
+        ),
+        (Some(0), Some(0), Some(0), Some(0), Some(0))
+    );
+}
+
+#[test]
+fn everything_missing_is_reported_at_once() {
+    let raw = RawMeasurements {
+        supply: None,
+        quality: None,
+        assessed_on: None,
+        ..good()
+    };
+    let got: Vec<String> = validate(&raw, today(), &test_thresholds())
+        .expect_err("missing")
+        .into_iter()
+        .map(|v| v.field)
+        .collect();
+    assert_eq!(got, [fields::SUPPLY, fields::QUALITY, fields::ASSESSED_ON]);
+}

@@ -506,6 +506,7 @@ async fn summarize(c: &mut Client, prefix: &str, by: RegionLevel) -> SummarizeBy
         region_prefix: prefix.into(),
         group_by: by as i32,
         coverage_year: YEAR,
+        ..Default::default()
     })
     .await
     .unwrap()

@@ -16,6 +16,12 @@ use xk_runtime::ServeSettings;
 #[derive(Debug, Parser)]
 #[command(name = "xiaokang", version, about)]
 pub struct Cli {
+    /// Log one INFO line for every call a service finishes, whatever its outcome. Off by
+    /// default: calls a client expects to be refused or not found (NOT_FOUND,
+    /// ALREADY_EXISTS, INVALID_ARGUMENT, …) and successful ones are logged at DEBUG only;
+    /// overload and unavailability are WARN and server faults ERROR either way.
+    #[arg(long, global = true, env = "XK_LOG_CALLS")]
+    pub log_calls: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

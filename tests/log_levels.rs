@@ -3,57 +3,18 @@
 //! line to the terminal; the same lookups are one INFO line each when call logging is
 //! asked for (`XK_LOG_CALLS`, `--log-calls`).
 
-use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod common;
 
+use std::collections::BTreeMap;
+
+use common::capture::Capture;
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::MakeWriter;
 use xiaokang::demo::load::Progress;
 use xiaokang::demo::{County, county_today, run};
 use xiaokang::testing::TestSuite;
 use xk_contracts::pb::registry::v1::GetHouseholdRequest;
 use xk_contracts::pb::registry::v1::registry_service_client::RegistryServiceClient;
 use xk_runtime::{Bureau, Principal};
-
-/// Everything logged, in memory.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Capture {
-    /// The JSON lines written from byte `from` on.
-    fn lines_since(&self, from: usize) -> Vec<serde_json::Value> {
-        let bytes = self.0.lock().unwrap()[from..].to_vec();
-        String::from_utf8_lossy(&bytes)
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("every log line is JSON"))
-            .collect()
-    }
-
-    fn len(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-}
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("log buffer poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
 
 fn level(line: &serde_json::Value) -> &str {
     line["level"].as_str().unwrap_or("")
@@ -96,7 +57,7 @@ async fn expected_outcomes_are_quiet_unless_call_logging_is_asked_for() {
     .await
     .unwrap();
     assert!(outcome.figures.iter().all(|f| f.holds()));
-    let during_load = capture.lines_since(started);
+    let during_load = capture.json_lines_since(started);
 
     // What the calls answered, from their per-call lines (whatever their level).
     let mut codes: BTreeMap<String, usize> = BTreeMap::new();
@@ -138,7 +99,7 @@ async fn expected_outcomes_are_quiet_unless_call_logging_is_asked_for() {
         assert_eq!(err.code(), tonic::Code::NotFound);
     }
     xk_runtime::telemetry::set_log_calls(false);
-    let asked = capture.lines_since(before);
+    let asked = capture.json_lines_since(before);
     let info: Vec<_> = asked
         .iter()
         .filter(|l| level(l) == "INFO" && message(l) == "call done")

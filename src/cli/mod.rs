@@ -120,3 +120,28 @@ impl Cli {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn log_calls_is_taken_before_or_after_the_command() {
+        // Only meaningful when the environment does not set it (CI does not).
+        if std::env::var_os("XK_LOG_CALLS").is_none() {
+            assert!(
+                !Cli::try_parse_from(["xiaokang", "report"])
+                    .unwrap()
+                    .log_calls
+            );
+        }
+        for args in [
+            ["xiaokang", "--log-calls", "report"],
+            ["xiaokang", "report", "--log-calls"],
+        ] {
+            assert!(Cli::try_parse_from(args).unwrap().log_calls, "{args:?}");
+        }
+    }
+}

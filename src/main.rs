@@ -4,8 +4,9 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    xk_runtime::telemetry::init();
     let cli = xiaokang::cli::Cli::parse();
+    xk_runtime::telemetry::init();
+    xk_runtime::telemetry::set_log_calls(cli.log_calls);
     match cli.run().await {
         Ok(code) => code,
         Err(e) => {

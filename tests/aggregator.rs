@@ -364,6 +364,7 @@ async fn summary(c: &mut Agg, prefix: &str, deadline: Option<Duration>) -> Summa
         as_of: None,
         year: YEAR,
         group_by: RegionLevel::Township as i32,
+        latest_year_with_data: false,
     });
     if let Some(d) = deadline {
         req.set_timeout(d);

@@ -140,6 +140,7 @@ async fn water_section(
         as_of: None,
         year: 2019,
         group_by: RegionLevel::Township as i32,
+        latest_year_with_data: false,
     });
     req.set_timeout(deadline);
     let s = c

@@ -3,39 +3,15 @@
 //! libraries at INFO; JSON, as deployed), and not one
 //! whole resident id or whole name of the county in them.
 
-use std::collections::HashSet;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod common;
 
+use std::collections::HashSet;
+
+use common::capture::Capture;
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::MakeWriter;
 use xiaokang::demo::load::Progress;
 use xiaokang::demo::{County, county_today, run};
 use xiaokang::testing::TestSuite;
-
-/// Everything the services log, in memory.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("log buffer poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
 
 /// Whole resident ids in `text`: every 18-character window of a run of id characters
 /// that is one of `ids`.
@@ -130,7 +106,7 @@ async fn a_full_demo_load_logs_no_whole_resident_id_or_name() {
     assert!(outcome.figures.iter().all(|f| f.holds()));
     suite.stop().await.unwrap();
 
-    let bytes = capture.0.lock().unwrap().clone();
+    let bytes = capture.bytes();
     let text = String::from_utf8_lossy(&bytes);
     let lines = text.lines().count();
     // The load really was logged: a "call done" line for at least every unary call the

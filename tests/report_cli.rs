@@ -75,3 +75,64 @@ async fn a_wrong_token_is_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("Unauthenticated"));
     ts.stop().await.unwrap();
 }
+
+/// Issue 21: after `up --demo`, `xiaokang report` with no --year / --as-of shows what the
+/// demo printed. The demo county's data is of 2019 while today is later, so the report's
+/// default year must be the latest year with data, not the current year (which showed
+/// 49,494 registered poor uninsured and no identifications or exits).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_default_report_shows_what_the_demo_printed() {
+    use xiaokang::demo::load::Progress;
+    use xiaokang::demo::{County, check, county_today, published, run};
+
+    let county = County::generate(xiaokang::demo::DEFAULT_SEED, county_today());
+    let ts = TestSuite::start().await.unwrap();
+    let demo = run::load_and_check(&county, &ts.suite.addrs(), &ts.tokens, Progress::Hidden)
+        .await
+        .unwrap();
+    assert_eq!(demo.summary.year, published::YEAR);
+
+    // As a user runs it: the same table the demo printed, character for character.
+    let out = report(&ts, &[]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(table, xiaokang::report::table::render(&demo.summary));
+
+    // The same default request in process: every figure line the demo checks (all but
+    // exit accuracy, which comes from CheckExitEligibility) reads the same from it.
+    let cli = <xiaokang::cli::Cli as clap::Parser>::try_parse_from(["xiaokang", "report"]).unwrap();
+    let xiaokang::cli::Command::Report(args) = cli.command else {
+        panic!("parsed as another command");
+    };
+    let token = ts.tokens[&Principal::Aggregator].clone();
+    let summary = xiaokang::report::fetch(&ts.url("aggregator"), Some(token), args.request())
+        .await
+        .unwrap();
+    assert_eq!(summary.year, published::YEAR, "the latest year with data");
+    let shown = check::figures(&summary);
+    let printed: Vec<_> = demo
+        .figures
+        .iter()
+        .filter(|f| !f.what.contains("accuracy"))
+        .cloned()
+        .collect();
+    assert_eq!(shown.len(), 25);
+    assert_eq!(shown, printed);
+    let found = |what: &str| {
+        shown
+            .iter()
+            .find(|f| f.what.starts_with(what))
+            .map(|f| f.found.clone())
+            .unwrap_or_else(|| panic!("no line {what}"))
+    };
+    assert_eq!(found("registered poor insured"), "49494 / 220 yuan each");
+    assert_eq!(found("registered poor people uninsured"), "0");
+    assert_eq!(found("exited in 2019"), "210 / 470");
+    assert_eq!(found("identified in 2019"), "39 / 92");
+    assert!(shown.iter().all(|f| f.holds()), "{}", check::table(&shown));
+    ts.stop().await.unwrap();
+}

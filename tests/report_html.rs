@@ -212,6 +212,7 @@ async fn a_live_partial_summary_renders_with_the_unavailable_section() {
             }),
             year: 2019,
             group_by: RegionLevel::Township as i32,
+            latest_year_with_data: false,
         },
     )
     .await

@@ -16,6 +16,12 @@ use xk_runtime::ServeSettings;
 #[derive(Debug, Parser)]
 #[command(name = "xiaokang", version, about)]
 pub struct Cli {
+    /// Log one INFO line for every call a service finishes, whatever its outcome. Off by
+    /// default: calls a client expects to be refused or not found (NOT_FOUND,
+    /// ALREADY_EXISTS, INVALID_ARGUMENT, …) and successful ones are logged at DEBUG only;
+    /// overload and unavailability are WARN and server faults ERROR either way.
+    #[arg(long, global = true, env = "XK_LOG_CALLS")]
+    pub log_calls: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -111,6 +117,31 @@ impl Cli {
             Command::Bench(args) => bench::run(args).await,
             Command::Report(args) => report::run(args).await,
             Command::Loadtest(args) => loadtest::run(*args).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn log_calls_is_taken_before_or_after_the_command() {
+        // Only meaningful when the environment does not set it (CI does not).
+        if std::env::var_os("XK_LOG_CALLS").is_none() {
+            assert!(
+                !Cli::try_parse_from(["xiaokang", "report"])
+                    .unwrap()
+                    .log_calls
+            );
+        }
+        for args in [
+            ["xiaokang", "--log-calls", "report"],
+            ["xiaokang", "report", "--log-calls"],
+        ] {
+            assert!(Cli::try_parse_from(args).unwrap().log_calls, "{args:?}");
         }
     }
 }

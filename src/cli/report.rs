@@ -45,7 +45,10 @@ pub struct ReportArgs {
     /// The day the summary is judged at (YYYY-MM-DD); default today (UTC+8).
     #[arg(long)]
     pub as_of: Option<NaiveDate>,
-    /// Year of the in-year counts and health coverage year; default the as-of year.
+    /// Year of the in-year counts and health coverage year. Default: the latest year with
+    /// data, i.e. the latest coverage year, not after the as-of year, in which anyone in
+    /// the region is enrolled for health (the as-of year when nobody is); the header
+    /// names the year used. So the demo county (2019 data) reports 2019 by default.
     #[arg(long)]
     pub year: Option<i32>,
     /// Level of the per-group rows.
@@ -78,6 +81,7 @@ impl ReportArgs {
             as_of: self.as_of.map(date_to_pb),
             year: self.year.unwrap_or(0),
             group_by: RegionLevel::from(self.group_by) as i32,
+            latest_year_with_data: self.year.is_none(),
         }
     }
 }
@@ -134,12 +138,13 @@ mod tests {
     }
 
     #[test]
-    fn defaults_ask_for_the_county_by_township_today() {
+    fn defaults_ask_for_the_county_by_township_today_in_the_latest_year_with_data() {
         let a = parse(&[]).unwrap();
         let r = a.request();
         assert_eq!(r.region_prefix, "420625");
         assert_eq!(r.as_of, None);
         assert_eq!(r.year, 0);
+        assert!(r.latest_year_with_data);
         assert_eq!(r.group_by, RegionLevel::Township as i32);
         assert!(!a.json && a.html.is_none());
     }
@@ -165,6 +170,7 @@ mod tests {
         let d = r.as_of.unwrap();
         assert_eq!((d.year, d.month, d.day), (2019, 12, 31));
         assert_eq!(r.year, 2019);
+        assert!(!r.latest_year_with_data, "a year given is the year used");
         assert_eq!(r.group_by, RegionLevel::Village as i32);
         assert!(a.json);
         assert_eq!(a.html.as_deref(), Some(std::path::Path::new("out.html")));

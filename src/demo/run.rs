@@ -56,6 +56,7 @@ pub async fn load_and_check(
         as_of: None,
         year: published::YEAR,
         group_by: RegionLevel::Township as i32,
+        latest_year_with_data: false,
     });
     req.set_timeout(Duration::from_secs(30));
     let summary = agg

@@ -524,6 +524,7 @@ impl Workload {
                     as_of: None,
                     year: YEAR,
                     group_by: RegionLevel::Township as i32,
+                    latest_year_with_data: false,
                 });
                 complete(cl.get_summary(r).await, |s| {
                     s.summary.as_ref().is_some_and(|s| s.complete)

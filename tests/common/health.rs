@@ -198,6 +198,7 @@ pub async fn summarize(c: &mut Client, prefix: &str, by: RegionLevel) -> Summari
         region_prefix: prefix.into(),
         group_by: by as i32,
         coverage_year: YEAR,
+        ..Default::default()
     })
     .await
     .unwrap()

@@ -1,6 +1,7 @@
 //! Fixtures shared by the suite-level tests.
 #![allow(dead_code)]
 
+pub mod capture;
 pub mod raw;
 
 use chrono::NaiveDate;

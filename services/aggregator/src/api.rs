@@ -3,6 +3,7 @@
 //! [`crate::upstream`]; the ListAtRiskHouseholds walk in [`at_risk`].
 
 mod at_risk;
+mod summary;
 
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use futures::future::join_all;
 use prost::Message;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tonic::{Code, Request, Response, Status};
-use xk_contracts::convert::{date_from_pb, date_to_pb};
+use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::aggregator::v1::aggregator_service_server::AggregatorService;
 use xk_contracts::pb::aggregator::v1::*;
 use xk_contracts::pb::common::v1::RegionLevel;
@@ -28,7 +29,7 @@ use xk_runtime::idempotency::{Idempotent, principal_of};
 use xk_runtime::layers::{REQUEST_ID_HEADER, RequestId, parse_grpc_timeout};
 use xk_runtime::paging;
 
-use crate::domain::{self, Answers, SummaryKey};
+use crate::domain::{self, SummaryKey};
 use crate::store::snapshot;
 use crate::upstream::{CallCtx, Clients};
 
@@ -116,99 +117,6 @@ impl AggregatorApi {
     fn ctx<T>(&self, req: &Request<T>) -> Result<CallCtx, Status> {
         let b = budget(req, self.clients.default_deadline)?;
         Ok(self.clients.context(b, request_id(req)))
-    }
-
-    /// The five SummarizeByRegion calls, in parallel, each bounded by the context.
-    async fn fan_out(&self, ctx: &CallCtx, key: &SummaryKey) -> Answers {
-        let as_of = Some(date_to_pb(key.as_of));
-        let c = &self.clients;
-        let (rc, ec, hc, oc, wc) = (
-            c.registry.clone(),
-            c.education.clone(),
-            c.health.clone(),
-            c.housing.clone(),
-            c.water.clone(),
-        );
-        let reg = ctx.read(
-            registry::v1::SummarizeByRegionRequest {
-                region_prefix: key.region_prefix.clone(),
-                group_by: key.group_by,
-                year: key.year,
-                baseline_year: 0,
-                as_of,
-            },
-            move |r| {
-                let mut cl = RegistryServiceClient::new(rc.clone())
-                    .max_decoding_message_size(MAX_UPSTREAM_MESSAGE);
-                async move { cl.summarize_by_region(r).await }
-            },
-        );
-        let edu = ctx.read(
-            education::v1::SummarizeByRegionRequest {
-                region_prefix: key.region_prefix.clone(),
-                group_by: key.group_by,
-                as_of,
-                survey_id: String::new(),
-            },
-            move |r| {
-                let mut cl = EducationServiceClient::new(ec.clone())
-                    .max_decoding_message_size(MAX_UPSTREAM_MESSAGE);
-                async move { cl.summarize_by_region(r).await }
-            },
-        );
-        let hea = ctx.read(
-            health::v1::SummarizeByRegionRequest {
-                region_prefix: key.region_prefix.clone(),
-                group_by: key.group_by,
-                coverage_year: key.year,
-            },
-            move |r| {
-                let mut cl = HealthInsuranceServiceClient::new(hc.clone())
-                    .max_decoding_message_size(MAX_UPSTREAM_MESSAGE);
-                async move { cl.summarize_by_region(r).await }
-            },
-        );
-        let hou = ctx.read(
-            housing::v1::SummarizeByRegionRequest {
-                region_prefix: key.region_prefix.clone(),
-                group_by: key.group_by,
-            },
-            move |r| {
-                let mut cl = HousingServiceClient::new(oc.clone())
-                    .max_decoding_message_size(MAX_UPSTREAM_MESSAGE);
-                async move { cl.summarize_by_region(r).await }
-            },
-        );
-        let wat = ctx.read(
-            water::v1::SummarizeByRegionRequest {
-                region_prefix: key.region_prefix.clone(),
-                group_by: key.group_by,
-            },
-            move |r| {
-                let mut cl = WaterServiceClient::new(wc.clone())
-                    .max_decoding_message_size(MAX_UPSTREAM_MESSAGE);
-                async move { cl.summarize_by_region(r).await }
-            },
-        );
-        let (registry, education, health, housing, water) = tokio::join!(reg, edu, hea, hou, wat);
-        Answers {
-            registry,
-            education,
-            health,
-            housing,
-            water,
-        }
-    }
-
-    async fn summary(&self, ctx: &CallCtx, key: &SummaryKey) -> Summary {
-        let summary = domain::combine(key, self.fan_out(ctx, key).await);
-        if !summary.complete {
-            tracing::warn!(
-                region_prefix = %key.region_prefix,
-                "summary served with unavailable sections"
-            );
-        }
-        summary
     }
 
     /// The household file: registry plus the household-keyed reads in parallel, then the
@@ -473,6 +381,7 @@ impl AggregatorService for AggregatorApi {
             group_by,
             as_of,
             year: if r.year == 0 { as_of.year() } else { r.year },
+            latest_year_with_data: r.year == 0 && r.latest_year_with_data,
         };
         let summary = self.summary(&ctx, &key).await;
         Ok(Response::new(GetSummaryResponse {
@@ -539,6 +448,7 @@ impl AggregatorService for AggregatorApi {
             group_by,
             as_of,
             year: as_of.year(),
+            latest_year_with_data: false,
         };
         let summary = self.summary(&ctx, &key).await;
         if !summary.complete {

@@ -169,8 +169,26 @@ pub struct SummaryKey {
     pub group_by: i32,
     /// The day judged at.
     pub as_of: NaiveDate,
-    /// The in-year / coverage year.
+    /// The in-year / coverage year; with `latest_year_with_data`, the latest one asked about.
     pub year: i32,
+    /// Whether the year is the latest with health enrolments, not after `year`.
+    pub latest_year_with_data: bool,
+}
+
+/// The year a summary's figures are of: the key's, or with `latest_year_with_data` the
+/// coverage year health found. A health that failed, or one too old to know the field
+/// (it answers 0), leaves the key's year; so does an answer after it, which health must
+/// not give.
+pub fn summary_year(
+    key: &SummaryKey,
+    health: &Result<health::v1::SummarizeByRegionResponse, Status>,
+) -> i32 {
+    match health {
+        Ok(r) if key.latest_year_with_data && (2000..=key.year).contains(&r.coverage_year) => {
+            r.coverage_year
+        }
+        _ => key.year,
+    }
 }
 
 fn section<R, T, G>(
@@ -640,12 +658,37 @@ mod tests {
     }
 
     #[test]
+    fn the_summary_year_is_health_s_latest_only_when_asked_and_never_later() {
+        let key = |latest| SummaryKey {
+            region_prefix: "420625".into(),
+            group_by: 2,
+            as_of: NaiveDate::from_ymd_opt(2026, 12, 6).unwrap(),
+            year: 2026,
+            latest_year_with_data: latest,
+        };
+        let found = |y| {
+            Ok(health::v1::SummarizeByRegionResponse {
+                coverage_year: y,
+                ..Default::default()
+            })
+        };
+        assert_eq!(summary_year(&key(true), &found(2019)), 2019);
+        assert_eq!(summary_year(&key(false), &found(2019)), 2026);
+        // A health too old to know the field answers 0; a later year is not believed.
+        assert_eq!(summary_year(&key(true), &found(0)), 2026);
+        assert_eq!(summary_year(&key(true), &found(2027)), 2026);
+        let down = Err(Status::unavailable("down"));
+        assert_eq!(summary_year(&key(true), &down), 2026);
+    }
+
+    #[test]
     fn combine_marks_the_failed_section_and_serves_the_rest() {
         let key = SummaryKey {
             region_prefix: "420625".into(),
             group_by: 2,
             as_of: NaiveDate::from_ymd_opt(2019, 12, 31).unwrap(),
             year: 2019,
+            latest_year_with_data: false,
         };
         let t1 = "420625100";
         let t2 = "420625101";

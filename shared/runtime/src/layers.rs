@@ -4,7 +4,9 @@
 //!
 //! - trace: one span per call with the method and the request id (`x-request-id`, made up
 //!   when absent and echoed back), and one line when the call ends with its gRPC status and
-//!   latency.
+//!   latency, at a level set by the outcome ([`CallOutcome`]): DEBUG for what a caller
+//!   expects (INFO with [`crate::telemetry::set_log_calls`]), WARN for overload and
+//!   unavailability, ERROR for a server fault.
 //! - auth: bearer token -> principal -> [`ServiceSpec::authorize`]; health and reflection
 //!   are open so generic tools work without a token.
 //! - deadline: the client's `grpc-timeout`, capped by the server's maximum; a call past it
@@ -268,6 +270,46 @@ where
     }
 }
 
+/// What a finished call's status says about the server, which sets its log level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// An answer, or a refusal of the caller's own request (NOT_FOUND, ALREADY_EXISTS,
+    /// INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, CANCELLED, …): the
+    /// caller handles it and the operator has nothing to do. DEBUG, or INFO when asked.
+    Expected,
+    /// Overload, a missed deadline, a dependency down (RESOURCE_EXHAUSTED,
+    /// DEADLINE_EXCEEDED, UNAVAILABLE): the operator may need to act. WARN.
+    Degraded,
+    /// The server failed (INTERNAL, UNKNOWN, DATA_LOSS). ERROR.
+    Fault,
+}
+
+impl CallOutcome {
+    /// The outcome a status code stands for.
+    pub fn of(code: tonic::Code) -> CallOutcome {
+        use tonic::Code;
+        match code {
+            Code::Internal | Code::Unknown | Code::DataLoss => CallOutcome::Fault,
+            Code::ResourceExhausted | Code::DeadlineExceeded | Code::Unavailable => {
+                CallOutcome::Degraded
+            }
+            _ => CallOutcome::Expected,
+        }
+    }
+}
+
+/// The one line of a finished call.
+fn log_call(latency_ms: f64, code: tonic::Code) {
+    match CallOutcome::of(code) {
+        CallOutcome::Fault => tracing::error!(latency_ms, code = ?code, "call failed"),
+        CallOutcome::Degraded => tracing::warn!(latency_ms, code = ?code, "call failed"),
+        CallOutcome::Expected if crate::telemetry::log_calls() => {
+            tracing::info!(latency_ms, code = ?code, "call done")
+        }
+        CallOutcome::Expected => tracing::debug!(latency_ms, code = ?code, "call done"),
+    }
+}
+
 /// Layer adding [`Trace`].
 #[derive(Clone, Copy)]
 pub struct TraceLayer {
@@ -350,13 +392,9 @@ where
                             .and_then(|v| v.parse::<i32>().ok())
                             .map(tonic::Code::from_i32)
                             .unwrap_or(tonic::Code::Ok);
-                        if code == tonic::Code::Ok {
-                            tracing::debug!(latency_ms = ms, code = ?code, "call done");
-                        } else {
-                            tracing::info!(latency_ms = ms, code = ?code, "call failed");
-                        }
+                        log_call(ms, code);
                     }
-                    Err(e) => tracing::warn!(latency_ms = ms, error = %e, "call errored"),
+                    Err(e) => tracing::error!(latency_ms = ms, error = %e, "call errored"),
                 }
                 result.map(|mut resp| {
                     if let Ok(v) = HeaderValue::from_str(&request_id) {
@@ -391,6 +429,36 @@ mod tests {
             None,
             "no panic on a multi-byte unit"
         );
+    }
+
+    #[test]
+    fn only_server_trouble_is_louder_than_debug() {
+        use tonic::Code;
+        for code in [
+            Code::Ok,
+            Code::Cancelled,
+            Code::InvalidArgument,
+            Code::NotFound,
+            Code::AlreadyExists,
+            Code::PermissionDenied,
+            Code::FailedPrecondition,
+            Code::Aborted,
+            Code::OutOfRange,
+            Code::Unimplemented,
+            Code::Unauthenticated,
+        ] {
+            assert_eq!(CallOutcome::of(code), CallOutcome::Expected, "{code:?}");
+        }
+        for code in [
+            Code::ResourceExhausted,
+            Code::DeadlineExceeded,
+            Code::Unavailable,
+        ] {
+            assert_eq!(CallOutcome::of(code), CallOutcome::Degraded, "{code:?}");
+        }
+        for code in [Code::Internal, Code::Unknown, Code::DataLoss] {
+            assert_eq!(CallOutcome::of(code), CallOutcome::Fault, "{code:?}");
+        }
     }
 
     #[test]

@@ -91,6 +91,7 @@ async fn one_size(kind: TestDb, scale: u32, calls: u32) -> anyhow::Result<SizeRo
         as_of: None,
         year: published::YEAR,
         group_by: RegionLevel::Township as i32,
+        latest_year_with_data: false,
     };
     let s: Summary = time_calls(calls, || {
         let (mut c, r) = (c.clone(), r.clone());

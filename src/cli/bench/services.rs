@@ -557,6 +557,7 @@ mod health {
                     region_prefix: COUNTY.into(),
                     group_by: RegionLevel::Township as i32,
                     coverage_year: YEAR,
+                    latest_enrolled_year: false,
                 })
                 .await
                 .map(|_| ())

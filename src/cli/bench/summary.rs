@@ -119,6 +119,7 @@ pub async fn measure(kind: TestDb, calls: u32, group_by: i32) -> anyhow::Result<
         region_prefix: prefix.clone(),
         group_by,
         coverage_year: year,
+        latest_enrolled_year: false,
     };
     let hea = time_calls(n, || {
         let (mut c, r) = (c_hea.clone(), r_hea.clone());
@@ -179,6 +180,7 @@ pub async fn measure(kind: TestDb, calls: u32, group_by: i32) -> anyhow::Result<
         as_of,
         year,
         group_by,
+        latest_year_with_data: false,
     };
     let agg = time_calls(n, || {
         let (mut c, r) = (c.clone(), r.clone());

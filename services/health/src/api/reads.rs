@@ -306,6 +306,13 @@ impl HealthApi {
         let Some(prefix) = prefix else {
             return Err(invalid("region_prefix", "could not be read"));
         };
+        let year = if req.latest_enrolled_year {
+            summary::latest_enrolled_year(self.db.conn(), prefix.as_str(), year)
+                .await?
+                .unwrap_or(year)
+        } else {
+            year
+        };
         let q = summary::SummaryQuery {
             prefix: prefix.as_str().to_string(),
             group_len: group_len.max(prefix.as_str().len()),
@@ -319,6 +326,7 @@ impl HealthApi {
             groups,
             total: Some(total),
             institutions: Some(institutions),
+            coverage_year: year,
         })
     }
 }

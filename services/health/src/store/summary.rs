@@ -171,6 +171,39 @@ pub async fn summarize<C: ConnectionTrait>(
     Ok(groups.into_values().collect())
 }
 
+#[derive(Debug, FromQueryResult)]
+struct LatestYearRow {
+    /// NULL when nobody under the prefix is enrolled up to the bound.
+    y: Option<i32>,
+}
+
+/// The latest coverage year, not after `not_after`, in which anyone under `prefix` is
+/// enrolled; `None` when nobody is. One MAX over the enrolment index led by coverage year.
+pub async fn latest_enrolled_year<C: ConnectionTrait>(
+    conn: &C,
+    prefix: &str,
+    not_after: i32,
+) -> Result<Option<i32>, HealthError> {
+    let backend = conn.get_database_backend();
+    let ph = |n| placeholder(backend, n);
+    let (lo, hi) = prefix_range(prefix);
+    let sql = format!(
+        "SELECT MAX(coverage_year) AS y FROM enrolments WHERE coverage_year <= {} \
+         AND village_code >= {} AND village_code <= {}",
+        ph(1),
+        ph(2),
+        ph(3)
+    );
+    let row = LatestYearRow::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [not_after.into(), lo.into(), hi.into()],
+    ))
+    .one(conn)
+    .await?;
+    Ok(row.and_then(|r| r.y))
+}
+
 /// Adds up the groups into the total for the prefix.
 pub fn total(prefix: &str, groups: &[RegionHealth]) -> RegionHealth {
     let mut t = RegionHealth {

@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261201_000001_education_tables;
+mod m20261206_000001_schooling_expenses;
 
 /// The education service's migrator.
 pub struct Migrator;
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(xk_runtime::migration::RuntimeTables),
             Box::new(m20261201_000001_education_tables::Migration),
+            Box::new(m20261206_000001_schooling_expenses::Migration),
         ]
     }
 }

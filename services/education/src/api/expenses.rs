@@ -6,7 +6,7 @@
 use chrono::Datelike;
 use tonic::Status;
 use xk_contracts::pb::education::v1::*;
-use xk_contracts::types::{HouseholdId, RegionCode, RegionPrefix};
+use xk_contracts::types::{HouseholdId, RegionCode};
 use xk_runtime::errors::invalid;
 use xk_runtime::idempotency::Idempotent;
 use xk_runtime::{Principal, Violations, paging};
@@ -14,7 +14,7 @@ use xk_runtime::{Principal, Violations, paging};
 use super::convert::resident_id;
 use super::{EducationApi, today};
 use crate::domain::FieldViolation;
-use crate::domain::expenses::check_expense;
+use crate::domain::expenses::{FIRST_EXPENSE_YEAR, check_expense};
 use crate::error::EducationError;
 use crate::store::{expenses, mask};
 
@@ -90,55 +90,31 @@ impl EducationApi {
         req: ListSchoolingExpensesRequest,
     ) -> Result<ListSchoolingExpensesResponse, Status> {
         let mut v = Violations::new();
-        if !(crate::domain::expenses::FIRST_EXPENSE_YEAR..=LAST_LIST_YEAR).contains(&req.year) {
-            v.add(
-                "year",
-                format!(
-                    "required: a year between {} and {LAST_LIST_YEAR}, got {}",
-                    crate::domain::expenses::FIRST_EXPENSE_YEAR,
-                    req.year
-                ),
-            );
-        }
-        let prefix = if req.region_prefix.is_empty() {
-            v.add(
-                "region_prefix",
-                "required: a 6-, 9- or 12-digit region prefix",
-            );
-            None
-        } else {
-            v.check("region_prefix", RegionPrefix::parse(&req.region_prefix))
-        };
-        let prefix = prefix.map(|p| p.as_str().to_string()).unwrap_or_default();
-        let size = v.check("page_size", paging::page_size(req.page_size));
-        let filter = format!("schooling-expenses;y={};r={prefix}", req.year);
-        let after = v
-            .check("page_token", paging::decode_token(&req.page_token, &filter))
-            .flatten();
-        let after = match after.as_deref().map(|k| k.rsplit_once('/')) {
+        let page = paging::year_region_page(
+            &mut v,
+            "schooling-expenses",
+            req.year,
+            FIRST_EXPENSE_YEAR..=LAST_LIST_YEAR,
+            &req.region_prefix,
+            req.page_size,
+            &req.page_token,
+        );
+        let after = match page.after.as_deref().map(|k| k.rsplit_once('/')) {
             None => None,
-            Some(Some((household, resident))) => {
-                Some((household.to_string(), resident.to_string()))
-            }
+            Some(Some((household, resident))) => Some((household, resident)),
             Some(None) => {
                 v.add("page_token", "not a token this service issued");
                 None
             }
         };
         v.into_result()?;
-        let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
-        let mut rows = expenses::list(
-            self.db.conn(),
-            req.year,
-            &prefix,
-            after.as_ref().map(|(h, r)| (h.as_str(), r.as_str())),
-            size + 1,
-        )
-        .await?;
+        let size = page.size;
+        let mut rows =
+            expenses::list(self.db.conn(), req.year, &page.prefix, after, size + 1).await?;
         let next_page_token = if rows.len() as u64 > size {
             rows.truncate(size as usize);
             rows.last()
-                .map(|e| paging::encode_token(&filter, &page_key(e)))
+                .map(|e| paging::encode_token(&page.filter, &page_key(e)))
                 .unwrap_or_default()
         } else {
             String::new()

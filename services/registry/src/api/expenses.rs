@@ -6,7 +6,7 @@
 use chrono::Datelike;
 use tonic::Status;
 use xk_contracts::pb::registry::v1::*;
-use xk_contracts::types::{HouseholdId, RegionPrefix};
+use xk_contracts::types::HouseholdId;
 use xk_runtime::idempotency::Idempotent;
 use xk_runtime::{Principal, Violations, paging};
 
@@ -67,44 +67,29 @@ impl RegistryApi {
         req: ListDisasterExpensesRequest,
     ) -> Result<ListDisasterExpensesResponse, Status> {
         let mut v = Violations::new();
-        if !(FIRST_EXPENSE_YEAR..=LAST_LIST_YEAR).contains(&req.year) {
-            v.add(
-                "year",
-                format!(
-                    "required: a year between {FIRST_EXPENSE_YEAR} and {LAST_LIST_YEAR}, got {}",
-                    req.year
-                ),
-            );
-        }
-        let prefix = if req.region_prefix.is_empty() {
-            v.add(
-                "region_prefix",
-                "required: a 6-, 9- or 12-digit region prefix",
-            );
-            None
-        } else {
-            v.check("region_prefix", RegionPrefix::parse(&req.region_prefix))
-        };
-        let prefix = prefix.map(|p| p.as_str().to_string()).unwrap_or_default();
-        let size = v.check("page_size", paging::page_size(req.page_size));
-        let filter = format!("disaster-expenses;y={};r={prefix}", req.year);
-        let after = v
-            .check("page_token", paging::decode_token(&req.page_token, &filter))
-            .flatten();
+        let page = paging::year_region_page(
+            &mut v,
+            "disaster-expenses",
+            req.year,
+            FIRST_EXPENSE_YEAR..=LAST_LIST_YEAR,
+            &req.region_prefix,
+            req.page_size,
+            &req.page_token,
+        );
         v.into_result()?;
-        let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
+        let size = page.size;
         let mut rows = expenses::list(
             self.db.conn(),
             req.year,
-            &prefix,
-            after.as_deref(),
+            &page.prefix,
+            page.after.as_deref(),
             size + 1,
         )
         .await?;
         let next_page_token = if rows.len() as u64 > size {
             rows.truncate(size as usize);
             rows.last()
-                .map(|e| paging::encode_token(&filter, &e.household_id))
+                .map(|e| paging::encode_token(&page.filter, &e.household_id))
                 .unwrap_or_default()
         } else {
             String::new()

@@ -3,7 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261201_000001_education_tables;
-mod m20261206_000001_schooling_expenses;
+mod m20261206_000020_schooling_expenses;
 
 /// The education service's migrator.
 pub struct Migrator;
@@ -14,7 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(xk_runtime::migration::RuntimeTables),
             Box::new(m20261201_000001_education_tables::Migration),
-            Box::new(m20261206_000001_schooling_expenses::Migration),
+            Box::new(m20261206_000020_schooling_expenses::Migration),
         ]
     }
 }

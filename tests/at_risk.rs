@@ -789,7 +789,7 @@ async fn a_service_down_leaves_its_signals_unavailable_and_the_registry_fails_th
 
 /// A county-sized walk (19,140 households in 290 villages, every tenth below the line),
 /// timed: `cargo test --release --test at_risk -- --ignored --nocapture`. The guarantee
-/// services are empty, so this measures the walk's own cost: five upstream reads per
+/// services are empty, so this measures the walk's own cost: seven upstream reads per
 /// village plus the registry's households.
 #[tokio::test]
 #[ignore]

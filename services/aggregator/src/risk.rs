@@ -7,6 +7,8 @@
 //! |---|---|
 //! | [`income_reasons`] | income below the monitoring line; income fallen sharply |
 //! | [`person_payments`] | each person's net personal medical payment, by resident id |
+//! | [`schooling_by_household`] / [`disaster_by_household`] | the other two rigid expenses, by household |
+//! | [`rigid_expenses_reason`] | medical + schooling + disaster above last year's income |
 //! | [`assess_village`] | every reason of every household of one village, in order |
 //! | [`unavailable_signals`] | which triggers a failed service leaves unjudged |
 //! | [`resume_key`] / [`parse_resume_key`] | the resume position (village, household) |
@@ -66,7 +68,11 @@ impl Source {
                 RiskKind::MedicalExpensesAboveIncome,
                 RiskKind::LargeMedicalPayment,
             ],
-            Source::Education => &[RiskKind::ChildOutOfSchool],
+            // Schooling expenses are a part of the rigid-expenses trigger.
+            Source::Education => &[
+                RiskKind::MedicalExpensesAboveIncome,
+                RiskKind::ChildOutOfSchool,
+            ],
             Source::Water => &[RiskKind::UnsafeWater],
             Source::Housing => &[RiskKind::RelocatedWithoutEmployment],
         }
@@ -79,6 +85,11 @@ impl Source {
 pub struct Signals<'a> {
     /// Net personal medical payment of the year per resident id (see [`person_payments`]).
     pub payments: Result<&'a BTreeMap<String, i64>, &'a SectionStatus>,
+    /// The registry's disaster expenses of the year for the village's households (the
+    /// registry is the walk's spine, so this part is always there).
+    pub disaster: &'a [registry::v1::DisasterExpense],
+    /// Education's schooling expenses of the year for the village.
+    pub schooling: Result<&'a [education::v1::SchoolingExpense], &'a SectionStatus>,
     /// Students of the village whose status is dropped out or never enrolled.
     pub students: Result<&'a [education::v1::Student], &'a SectionStatus>,
     /// Water's UNSAFE exceptions of the village.
@@ -169,38 +180,121 @@ fn current_members(h: &registry::v1::Household) -> impl Iterator<Item = &registr
     h.members.iter().filter(|m| m.removed_on.is_none())
 }
 
-fn medical_reasons(
-    h: &registry::v1::Household,
-    payments: &BTreeMap<String, i64>,
+/// Each household's schooling expenses of `year` (education), by household id. A figure
+/// for a student who is a member of one of the village's households counts for that
+/// household (education's household id may be out of date); any other figure counts for the
+/// household it names. `member_of` maps resident id to household id.
+pub fn schooling_by_household(
+    expenses: &[education::v1::SchoolingExpense],
+    member_of: &HashMap<&str, &str>,
     year: i32,
-    p: &RiskPolicy,
-) -> Vec<RiskReason> {
-    let mut out = Vec::new();
+) -> HashMap<String, i64> {
+    let mut out: HashMap<String, i64> = HashMap::new();
+    for e in expenses.iter().filter(|e| e.year == year) {
+        let household = member_of
+            .get(e.resident_id.as_str())
+            .copied()
+            .unwrap_or(e.household_id.as_str());
+        let sum = out.entry(household.to_string()).or_insert(0);
+        *sum = sum.saturating_add(e.out_of_pocket_fen);
+    }
+    out
+}
+
+/// Each household's disaster expenses of `year` (registry), by household id.
+pub fn disaster_by_household(
+    expenses: &[registry::v1::DisasterExpense],
+    year: i32,
+) -> HashMap<String, i64> {
+    let mut out: HashMap<String, i64> = HashMap::new();
+    for e in expenses.iter().filter(|e| e.year == year) {
+        let sum = out.entry(e.household_id.clone()).or_insert(0);
+        *sum = sum.saturating_add(e.amount_fen);
+    }
+    out
+}
+
+/// A household's rigid expenses of one year (DOMAIN.md §3), by part, in fen; `None` for a
+/// part whose service was unavailable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RigidExpenses {
+    /// The members' net personal medical payments (health).
+    pub medical: Option<i64>,
+    /// Out-of-pocket schooling costs (education).
+    pub schooling: Option<i64>,
+    /// Disaster losses and expenses (registry).
+    pub disaster: Option<i64>,
+}
+
+impl RigidExpenses {
+    /// The sum of the known parts (saturating: figures are callers' and unbounded).
+    pub fn known_total(&self) -> i64 {
+        [self.medical, self.schooling, self.disaster]
+            .into_iter()
+            .flatten()
+            .fold(0i64, i64::saturating_add)
+    }
+}
+
+fn part(fen: Option<i64>, service: &str) -> String {
+    match fen {
+        Some(f) => format!("{f} fen"),
+        None => format!("unknown ({service} unavailable)"),
+    }
+}
+
+/// The rigid-expenses trigger: medical + schooling + disaster expenses of `year` strictly
+/// above last year's household income (per-capita income of `year - 1` x current members).
+/// No income recorded for last year: not judged. An unknown part counts as nothing, so a
+/// household the known parts already put above is listed; one they do not is left to the
+/// `unavailable` list. The detail names every part.
+pub fn rigid_expenses_reason(
+    h: &registry::v1::Household,
+    parts: RigidExpenses,
+    year: i32,
+) -> Option<RiskReason> {
+    let prev = income_of(h, year - 1)?;
+    let people = current_members(h).count() as i64;
+    let income = prev.saturating_mul(people);
+    let total = parts.known_total();
+    (total > income).then(|| {
+        reason(
+            RiskKind::MedicalExpensesAboveIncome,
+            format!(
+                "rigid expenses of {total} fen in {year} (medical {}, schooling {}, disaster {}) are above last year's household income of {income} fen ({prev} fen x {people} people)",
+                part(parts.medical, "health"),
+                part(parts.schooling, "education"),
+                part(parts.disaster, "registry"),
+            ),
+        )
+    })
+}
+
+/// Every member's payment of the year, by resident id, in member order.
+fn member_payments<'a>(
+    h: &'a registry::v1::Household,
+    payments: &BTreeMap<String, i64>,
+) -> Vec<(&'a str, i64)> {
     // Every member listed pays into the household's burden (one who died in the year after
     // a long illness is the typical case); the income base counts the current members.
-    let paid: Vec<(&str, i64)> = h
-        .members
+    h.members
         .iter()
         .filter_map(|m| {
             payments
                 .get(&m.resident_id)
                 .map(|f| (m.resident_id.as_str(), *f))
         })
-        .collect();
-    let total: i64 = paid.iter().map(|(_, f)| f).sum();
-    let people = current_members(h).count() as i64;
-    if let Some(prev) = income_of(h, year - 1) {
-        let income = prev.saturating_mul(people);
-        if total > income {
-            out.push(reason(
-                RiskKind::MedicalExpensesAboveIncome,
-                format!(
-                    "members paid {total} fen for medical care in {year}, above last year's household income of {income} fen ({prev} fen x {people} people)"
-                ),
-            ));
-        }
-    }
-    for (rid, fen) in paid {
+        .collect()
+}
+
+fn large_payment_reasons(
+    h: &registry::v1::Household,
+    payments: &BTreeMap<String, i64>,
+    year: i32,
+    p: &RiskPolicy,
+) -> Vec<RiskReason> {
+    let mut out = Vec::new();
+    for (rid, fen) in member_payments(h, payments) {
         if fen > p.large_medical_payment_fen {
             out.push(reason(
                 RiskKind::LargeMedicalPayment,
@@ -315,6 +409,11 @@ pub fn assess_village(
         })
         .unwrap_or_default();
 
+    let schooling = signals
+        .schooling
+        .map(|e| schooling_by_household(e, &member_of, year));
+    let disaster = disaster_by_household(signals.disaster, year);
+
     let mut sorted: Vec<&registry::v1::Household> = households
         .iter()
         .filter(|h| h.status != registry::v1::ArchiveStatus::Removed as i32)
@@ -324,8 +423,21 @@ pub fn assess_village(
     for h in sorted {
         let id = h.household_id.as_str();
         let mut reasons = income_reasons(h, year, p);
+        let parts = RigidExpenses {
+            medical: signals.payments.ok().map(|pay| {
+                member_payments(h, pay)
+                    .iter()
+                    .fold(0i64, |sum, (_, f)| sum.saturating_add(*f))
+            }),
+            schooling: schooling
+                .as_ref()
+                .ok()
+                .map(|s| s.get(id).copied().unwrap_or(0)),
+            disaster: Some(disaster.get(id).copied().unwrap_or(0)),
+        };
+        reasons.extend(rigid_expenses_reason(h, parts, year));
         if let Ok(payments) = signals.payments {
-            reasons.extend(medical_reasons(h, payments, year, p));
+            reasons.extend(large_payment_reasons(h, payments, year, p));
         }
         if let Some(kids) = children.get(id) {
             let mut kids = kids.clone();

@@ -16,6 +16,7 @@
 //! | [`domain::home_teaching`] | home-delivered teaching (送教上门): visits, the yearly log, the hours shortfall |
 //! | [`domain::subsidy`] | living allowance and nutrition programme amounts; payment validation; the yearly entitlement per programme and school year ([`domain::subsidy::check_yearly_total`]) |
 //! | [`domain::cases`] | return-to-school cases (劝返): open, follow up, close only once the child is guaranteed |
+//! | [`domain::expenses`] | schooling expenses (a household's out-of-pocket cost per year): the figure's checks |
 //!
 //! Dependencies point one way: `api` -> `domain` and `store`; `domain` does no I/O.
 //! The domain's [`domain::FieldViolation`]s become `INVALID_ARGUMENT` (any malformed
@@ -52,6 +53,7 @@ pub const SPEC: ServiceSpec = ServiceSpec {
         "ListStudents",
         "ListExceptions",
         "SummarizeByRegion",
+        "ListSchoolingExpenses",
     ],
     default_port: 50052,
 };

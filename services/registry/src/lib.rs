@@ -33,6 +33,7 @@ pub const SPEC: ServiceSpec = ServiceSpec {
         "ExportHouseholds",
         "ListVillages",
         "SummarizeByRegion",
+        "ListDisasterExpenses",
     ],
     default_port: 50051,
 };

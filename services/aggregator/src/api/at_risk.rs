@@ -1,6 +1,7 @@
 //! ListAtRiskHouseholds: the village-by-village walk. For each village under the prefix
 //! (the registry's village groups, in code order) it reads the village's households from
-//! the registry and, in parallel, the village's signals from health, education, water and
+//! the registry and, in parallel, the village's disaster expenses (registry) and signals
+//! from health, education (out-of-school students and schooling expenses), water and
 //! housing (each a filtered, paged read), combines them with [`crate::risk`], sends the
 //! at-risk households in batches, and drops the village before reading the next.
 //!
@@ -34,6 +35,9 @@ use crate::domain;
 use crate::policy::RiskPolicy;
 use crate::risk::{self, Signals, Source};
 use crate::upstream::{CallCtx, Clients};
+use expenses::{village_disaster, village_education};
+
+mod expenses;
 
 /// The server-streaming type of ListAtRiskHouseholds.
 pub type AtRiskStream =
@@ -468,8 +472,9 @@ impl AggregatorApi {
     }
 }
 
-/// One village: the registry's households (an error here ends the stream), then every
-/// source's signals in parallel (a failure marks the source unavailable), combined.
+/// One village: the registry's households and disaster expenses (an error here ends the
+/// stream), then every source's signals in parallel (a failure marks the source
+/// unavailable), combined.
 async fn walk_village(
     ctx: &CallCtx,
     c: &Clients,
@@ -487,7 +492,8 @@ async fn walk_village(
     }
     let w = &em.walk;
     let failed = &em.failed;
-    let (payments, students, unsafe_water, jobless) = tokio::join!(
+    let (disaster, payments, education, unsafe_water, jobless) = tokio::join!(
+        village_disaster(ctx, c, village, w.year),
         guarded(
             failed,
             Source::Health,
@@ -496,7 +502,7 @@ async fn walk_village(
         guarded(
             failed,
             Source::Education,
-            village_out_of_school(ctx, c, village)
+            village_education(ctx, c, village, w.year)
         ),
         guarded(failed, Source::Water, village_unsafe_water(ctx, c, village)),
         guarded(
@@ -505,11 +511,14 @@ async fn walk_village(
             village_jobless(ctx, c, village, w.as_of)
         ),
     );
+    let disaster = disaster?;
     let found = risk::assess_village(
         &households,
         Signals {
             payments: payments.as_ref(),
-            students: students.as_deref(),
+            disaster: &disaster,
+            schooling: education.as_ref().map(|e| e.schooling.as_slice()),
+            students: education.as_ref().map(|e| e.students.as_slice()),
             water: unsafe_water.as_deref(),
             housing: jobless.as_deref(),
         },
@@ -518,7 +527,7 @@ async fn walk_village(
     );
     for (src, r) in [
         (Source::Health, payments.err()),
-        (Source::Education, students.err()),
+        (Source::Education, education.err()),
         (Source::Water, unsafe_water.err()),
         (Source::Housing, jobless.err()),
     ] {

@@ -103,6 +103,8 @@ fn medical_reasons_compare_with_last_years_household_income() {
     fn sig(pay: &BTreeMap<String, i64>) -> Signals<'_> {
         Signals {
             payments: Ok(pay),
+            disaster: &[],
+            schooling: Ok(&[]),
             students: Ok(&[]),
             water: Ok(&[]),
             housing: Ok(&[]),
@@ -184,6 +186,8 @@ fn every_signal_lands_on_its_household_in_order() {
         &households,
         Signals {
             payments: Ok(&pay),
+            disaster: &[],
+            schooling: Ok(&[]),
             students: Ok(&students),
             water: Ok(&water),
             housing: Ok(&housing),
@@ -210,6 +214,8 @@ fn every_signal_lands_on_its_household_in_order() {
         &households,
         Signals {
             payments: Ok(&pay),
+            disaster: &[],
+            schooling: Ok(&[]),
             students: Ok(&students),
             water: Err(&down),
             housing: Err(&down),
@@ -245,6 +251,23 @@ fn unavailable_lists_each_kind_of_a_failed_source() {
             .starts_with("health: ")
     );
     assert!(unavailable_signals(&BTreeMap::new()).is_empty());
+    // Education holds a part of the rigid expenses as well as the out-of-school children.
+    let mut failed = BTreeMap::new();
+    failed.insert(
+        Source::Education,
+        crate::domain::unavailable("education", &tonic::Status::unavailable("down")),
+    );
+    let k: Vec<i32> = unavailable_signals(&failed)
+        .iter()
+        .map(|u| u.kind)
+        .collect();
+    assert_eq!(
+        k,
+        [
+            RiskKind::MedicalExpensesAboveIncome as i32,
+            RiskKind::ChildOutOfSchool as i32
+        ]
+    );
 }
 
 #[test]
@@ -275,6 +298,157 @@ fn stream_budget_keeps_a_margin_and_is_open_without_a_deadline() {
     assert!(stream_budget(Some(Duration::from_millis(20))).is_err());
 }
 
+fn schooling(
+    household: &str,
+    resident: &str,
+    year: i32,
+    fen: i64,
+) -> education::v1::SchoolingExpense {
+    education::v1::SchoolingExpense {
+        household_id: household.into(),
+        village_code: V.into(),
+        resident_id: resident.into(),
+        year,
+        out_of_pocket_fen: fen,
+    }
+}
+
+fn disaster(household: &str, year: i32, fen: i64) -> registry::v1::DisasterExpense {
+    registry::v1::DisasterExpense {
+        household_id: household.into(),
+        village_code: V.into(),
+        year,
+        amount_fen: fen,
+    }
+}
+
+#[test]
+fn rigid_expenses_add_medical_schooling_and_disaster_against_last_years_income() {
+    // Two people, 300,000 fen each last year: household income 600,000.
+    let h = hh("H1", &[1, 2], &[(YEAR - 1, 300_000), (YEAR, 700_000)]);
+    let parts = |m, s, d| RigidExpenses {
+        medical: Some(m),
+        schooling: Some(s),
+        disaster: Some(d),
+    };
+    // Medical alone below; all three exactly at the income: not above.
+    assert!(rigid_expenses_reason(&h, parts(400_000, 0, 0), YEAR).is_none());
+    assert!(rigid_expenses_reason(&h, parts(400_000, 150_000, 50_000), YEAR).is_none());
+    // One fen more anywhere: above, and the detail names every part and the income.
+    let r = rigid_expenses_reason(&h, parts(400_000, 150_000, 50_001), YEAR).unwrap();
+    assert_eq!(r.kind, RiskKind::MedicalExpensesAboveIncome as i32);
+    for figure in [
+        "600001 fen",
+        "medical 400000 fen",
+        "schooling 150000 fen",
+        "disaster 50001 fen",
+        "600000 fen (300000 fen x 2 people)",
+    ] {
+        assert!(r.detail.contains(figure), "{figure}: {}", r.detail);
+    }
+    // No income last year: not judged, whatever the expenses.
+    let new = hh("H2", &[1], &[(YEAR, 100)]);
+    assert!(rigid_expenses_reason(&new, parts(i64::MAX, i64::MAX, 1), YEAR).is_none());
+    // An unknown part counts as nothing and is named as unknown.
+    let partial = RigidExpenses {
+        schooling: None,
+        ..parts(500_000, 0, 100_001)
+    };
+    let r = rigid_expenses_reason(&h, partial, YEAR).unwrap();
+    assert!(
+        r.detail
+            .contains("schooling unknown (education unavailable)"),
+        "{}",
+        r.detail
+    );
+    let partial = RigidExpenses {
+        medical: None,
+        ..parts(0, 300_000, 300_000)
+    };
+    assert!(rigid_expenses_reason(&h, partial, YEAR).is_none());
+}
+
+#[test]
+fn schooling_goes_to_the_students_household_and_disaster_to_its_own() {
+    let child = rid(21);
+    let member_of: HashMap<&str, &str> = [(child.as_str(), "H2")].into_iter().collect();
+    let by = schooling_by_household(
+        &[
+            // A member of H2 whom education files under an old household id.
+            schooling("OLD", &rid(21), YEAR, 1_000),
+            schooling("H2", "", YEAR, 200),
+            schooling("H3", &rid(99), YEAR, 30),
+            // Another year: ignored.
+            schooling("H2", "", YEAR - 1, 5),
+        ],
+        &member_of,
+        YEAR,
+    );
+    assert_eq!(by.get("H2"), Some(&1_200));
+    assert_eq!(by.get("H3"), Some(&30));
+    assert_eq!(by.get("OLD"), None);
+    let by = disaster_by_household(
+        &[
+            disaster("H1", YEAR, 70),
+            disaster("H1", YEAR - 1, 9),
+            disaster("H2", YEAR, i64::MAX),
+            disaster("H2", YEAR, 1),
+        ],
+        YEAR,
+    );
+    assert_eq!(by.get("H1"), Some(&70));
+    assert_eq!(by.get("H2"), Some(&i64::MAX), "saturates");
+}
+
+#[test]
+fn a_village_with_all_three_parts_lists_the_household_medical_alone_would_not() {
+    // H1: 2 people x 300,000 = 600,000. Medical 400,000 (below), + schooling 150,000 for a
+    // member + disaster 50,001 = 600,001 (above). H2: the same but disaster 50,000 (equal).
+    let households = vec![
+        hh("H1", &[1, 2], &[(YEAR - 1, 300_000), (YEAR, 700_000)]),
+        hh("H2", &[3, 4], &[(YEAR - 1, 300_000), (YEAR, 700_000)]),
+    ];
+    let mut pay = BTreeMap::new();
+    pay.insert(rid(1), 400_000);
+    pay.insert(rid(3), 400_000);
+    let school = vec![
+        schooling("H1", &rid(2), YEAR, 150_000),
+        schooling("H2", "", YEAR, 150_000),
+    ];
+    let loss = vec![disaster("H1", YEAR, 50_001), disaster("H2", YEAR, 50_000)];
+    let sig = Signals {
+        payments: Ok(&pay),
+        disaster: &loss,
+        schooling: Ok(&school),
+        students: Ok(&[]),
+        water: Ok(&[]),
+        housing: Ok(&[]),
+    };
+    let out = assess_village(&households, sig, YEAR, &POLICY);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].household_id, "H1");
+    assert_eq!(
+        kinds(&out[0].reasons),
+        [RiskKind::MedicalExpensesAboveIncome]
+    );
+    // Without the schooling and disaster parts, neither is listed (the pre-fix behaviour).
+    let medical_only = Signals {
+        disaster: &[],
+        schooling: Ok(&[]),
+        ..sig
+    };
+    assert!(assess_village(&households, medical_only, YEAR, &POLICY).is_empty());
+    // Education down: H1's medical + disaster (450,001) is not above, so it is not listed;
+    // the trigger is reported unavailable by the walk instead.
+    let down = none_available();
+    let no_school = Signals {
+        schooling: Err(&down),
+        students: Err(&down),
+        ..sig
+    };
+    assert!(assess_village(&households, no_school, YEAR, &POLICY).is_empty());
+}
+
 proptest! {
     /// The fall trigger agrees with its definition in other words: the current income is
     /// below (100 - percent)% of the previous one.
@@ -295,6 +469,20 @@ proptest! {
         prop_assert_eq!(below, cur < line);
     }
 
+    /// The rigid-expenses trigger is exactly "the three parts' sum > last year's per-capita
+    /// income x members".
+    #[test]
+    fn rigid_trigger_is_the_strict_sum(
+        m in 0i64..2_000_000, sc in 0i64..2_000_000, d in 0i64..2_000_000,
+        prev in 0i64..1_000_000, people in 1u16..6,
+    ) {
+        let members: Vec<u16> = (1..=people).collect();
+        let h = hh("H", &members, &[(YEAR - 1, prev)]);
+        let parts = RigidExpenses { medical: Some(m), schooling: Some(sc), disaster: Some(d) };
+        let listed = rigid_expenses_reason(&h, parts, YEAR).is_some();
+        prop_assert_eq!(listed, m + sc + d > prev * i64::from(people));
+    }
+
     /// No detail ever carries a whole resident id.
     #[test]
     fn details_never_carry_a_resident_id(fen in 0i64..5_000_000, n in 100u16..999) {
@@ -309,7 +497,8 @@ proptest! {
         let none_w: Vec<water::v1::HouseholdException> = vec![];
         let none_h: Vec<housing::v1::HousingException> = vec![];
         let out = assess_village(std::slice::from_ref(&h), Signals {
-            payments: Ok(&pay), students: Ok(&students), water: Ok(&none_w), housing: Ok(&none_h),
+            payments: Ok(&pay), disaster: &[], schooling: Ok(&[]), students: Ok(&students),
+            water: Ok(&none_w), housing: Ok(&none_h),
         }, YEAR, &POLICY);
         for r in out.iter().flat_map(|h| &h.reasons) {
             prop_assert!(!r.detail.contains(&rid(n)), "{}", r.detail);

@@ -3,6 +3,7 @@
 //! audit row, and map errors through [`crate::error::EducationError`].
 
 mod convert;
+mod expenses;
 mod reads;
 mod service;
 mod subsidies;

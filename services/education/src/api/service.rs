@@ -155,4 +155,23 @@ impl EducationService for EducationApi {
             .await
             .map(Response::new)
     }
+
+    async fn record_schooling_expense(
+        &self,
+        req: Request<RecordSchoolingExpenseRequest>,
+    ) -> Result<Response<RecordSchoolingExpenseResponse>, Status> {
+        let p = principal_of(&req)?;
+        self.record_schooling_expense_impl(p, req.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn list_schooling_expenses(
+        &self,
+        req: Request<ListSchoolingExpensesRequest>,
+    ) -> Result<Response<ListSchoolingExpensesResponse>, Status> {
+        self.list_schooling_expenses_impl(req.into_inner())
+            .await
+            .map(Response::new)
+    }
 }

@@ -11,6 +11,7 @@
 //!   `FAILED_PRECONDITION`.
 
 pub mod cases;
+pub mod expenses;
 pub mod home_teaching;
 pub mod letters;
 pub mod policy;

@@ -3,6 +3,7 @@
 
 pub mod entities;
 pub mod exceptions;
+pub mod expenses;
 pub mod migration;
 pub mod subsidies;
 pub mod summary;

@@ -2,6 +2,7 @@
 //! the store inside one write transaction with the idempotency claim and the audit row,
 //! and map errors through [`crate::error::RegistryError`].
 
+mod expenses;
 mod reads;
 mod service;
 mod writes;

@@ -146,4 +146,23 @@ impl RegistryService for RegistryApi {
             .await
             .map(Response::new)
     }
+
+    async fn record_disaster_expense(
+        &self,
+        req: Request<RecordDisasterExpenseRequest>,
+    ) -> Result<Response<RecordDisasterExpenseResponse>, Status> {
+        let p = principal_of(&req)?;
+        self.record_disaster_expense_impl(p, req.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn list_disaster_expenses(
+        &self,
+        req: Request<ListDisasterExpensesRequest>,
+    ) -> Result<Response<ListDisasterExpensesResponse>, Status> {
+        self.list_disaster_expenses_impl(req.into_inner())
+            .await
+            .map(Response::new)
+    }
 }

@@ -6,7 +6,9 @@
 //!
 //! - [`validate`]: a new or replaced household is well formed (ids, codes, head, years).
 //! - [`rules`]: exit, monitoring lifecycle, member removal, alerts.
+//! - [`expenses`]: a disaster-expense figure is well formed (year, fen).
 
+pub mod expenses;
 pub mod rules;
 pub mod validate;
 

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod entities;
+pub mod expenses;
 pub mod migration;
 pub mod summary;
 

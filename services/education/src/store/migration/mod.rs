@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261201_000001_education_tables;
 mod m20261206_000010_subsidy_school_year;
+mod m20261206_000020_schooling_expenses;
 
 /// The education service's migrator.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(xk_runtime::migration::RuntimeTables),
             Box::new(m20261201_000001_education_tables::Migration),
             Box::new(m20261206_000010_subsidy_school_year::Migration),
+            Box::new(m20261206_000020_schooling_expenses::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_registry_tables;
+mod m20261206_000020_disaster_expenses;
 
 /// The registry's migrator.
 pub struct Migrator;
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(xk_runtime::migration::RuntimeTables),
             Box::new(m20261129_000001_registry_tables::Migration),
+            Box::new(m20261206_000020_disaster_expenses::Migration),
         ]
     }
 }

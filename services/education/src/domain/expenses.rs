@@ -1,0 +1,59 @@
+//! Schooling expenses: a household's (or one student's) out-of-pocket schooling cost of a
+//! calendar year, one of the rigid expenses the aggregator's monitoring trigger adds up
+//! (DOMAIN.md §3). Only the figure's own checks live here; the sum and the comparison with
+//! income are the aggregator's.
+
+use xk_contracts::types::Fen;
+
+use super::FieldViolation;
+
+/// The first year a figure may be recorded for (the records start with the 2014 archive;
+/// 2000 matches the registry's income years).
+pub const FIRST_EXPENSE_YEAR: i32 = 2000;
+
+/// Checks a figure: the year is between [`FIRST_EXPENSE_YEAR`] and `this_year` (a cost is
+/// recorded once paid, never ahead), the amount is fen and not negative. Field paths are
+/// `year` and `out_of_pocket_fen`; every violation is returned.
+pub fn check_expense(year: i32, out_of_pocket_fen: i64, this_year: i32) -> Vec<FieldViolation> {
+    let mut v = Vec::new();
+    if !(FIRST_EXPENSE_YEAR..=this_year).contains(&year) {
+        v.push(FieldViolation::invalid(
+            "year",
+            format!("must be between {FIRST_EXPENSE_YEAR} and {this_year}, got {year}"),
+        ));
+    }
+    if let Err(e) = Fen::non_negative(out_of_pocket_fen) {
+        v.push(FieldViolation::invalid("out_of_pocket_fen", e.to_string()));
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(v: &[FieldViolation]) -> Vec<&str> {
+        v.iter().map(|f| f.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_paid_figure_of_a_past_or_current_year_is_accepted() {
+        assert!(check_expense(2000, 0, 2026).is_empty());
+        assert!(check_expense(2026, 1_234_500, 2026).is_empty());
+    }
+
+    #[test]
+    fn years_outside_the_range_and_negative_amounts_are_named() {
+        assert_eq!(fields(&check_expense(1999, 1, 2026)), ["year"]);
+        assert_eq!(fields(&check_expense(2027, 1, 2026)), ["year"]);
+        assert_eq!(fields(&check_expense(i32::MIN, 1, 2026)), ["year"]);
+        assert_eq!(
+            fields(&check_expense(2020, -1, 2026)),
+            ["out_of_pocket_fen"]
+        );
+        assert_eq!(
+            fields(&check_expense(i32::MAX, i64::MIN, 2026)),
+            ["year", "out_of_pocket_fen"]
+        );
+    }
+}

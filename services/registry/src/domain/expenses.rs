@@ -1,0 +1,55 @@
+//! Disaster expenses: a household's losses and expenses from natural disasters in a
+//! calendar year, one of the rigid expenses the aggregator's monitoring trigger adds up
+//! (DOMAIN.md §3). Only the figure's own checks live here; the sum and the comparison with
+//! income are the aggregator's.
+
+use xk_contracts::types::Fen;
+use xk_runtime::Violations;
+
+/// The first year a figure may be recorded for (as for incomes).
+pub const FIRST_EXPENSE_YEAR: i32 = 2000;
+
+/// Checks a figure: the year is between [`FIRST_EXPENSE_YEAR`] and `this_year` (losses
+/// are recorded once they happened), the amount is fen and not negative. Field paths are
+/// `year` and `amount_fen`; every violation is returned.
+pub fn check_disaster_expense(year: i32, amount_fen: i64, this_year: i32) -> Violations {
+    let mut v = Violations::new();
+    if !(FIRST_EXPENSE_YEAR..=this_year).contains(&year) {
+        v.add(
+            "year",
+            format!("must be between {FIRST_EXPENSE_YEAR} and {this_year}, got {year}"),
+        );
+    }
+    v.check("amount_fen", Fen::non_negative(amount_fen));
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(v: &Violations) -> Vec<&str> {
+        v.items().iter().map(|(f, _)| f.as_str()).collect()
+    }
+
+    #[test]
+    fn a_past_or_current_year_and_zero_or_more_fen_are_accepted() {
+        assert!(check_disaster_expense(2000, 0, 2026).is_empty());
+        assert!(check_disaster_expense(2026, 8_000_000, 2026).is_empty());
+    }
+
+    #[test]
+    fn years_outside_the_range_and_negative_amounts_are_named() {
+        assert_eq!(fields(&check_disaster_expense(1999, 1, 2026)), ["year"]);
+        assert_eq!(fields(&check_disaster_expense(2027, 1, 2026)), ["year"]);
+        assert_eq!(fields(&check_disaster_expense(i32::MIN, 1, 2026)), ["year"]);
+        assert_eq!(
+            fields(&check_disaster_expense(2020, -1, 2026)),
+            ["amount_fen"]
+        );
+        assert_eq!(
+            fields(&check_disaster_expense(i32::MAX, i64::MIN, 2026)),
+            ["year", "amount_fen"]
+        );
+    }
+}

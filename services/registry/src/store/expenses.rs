@@ -1,0 +1,118 @@
+//! Disaster expenses (`disaster_expenses`): one figure per household and year, replaced
+//! when recorded again; listed one year under a region prefix (the household's current
+//! village) for the aggregator's rigid-expenses trigger.
+
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationDef,
+};
+use xk_contracts::pb::registry::v1::DisasterExpense;
+
+use super::entities::household;
+use super::prefix_range;
+use crate::error::RegistryError;
+
+/// The `disaster_expenses` table.
+pub mod disaster_expense {
+    use sea_orm::entity::prelude::*;
+
+    /// One year's disaster losses and expenses of a household.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "disaster_expenses")]
+    pub struct Model {
+        /// The household.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub household_id: String,
+        /// Calendar year.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub year: i32,
+        /// Losses and expenses in fen.
+        pub amount_fen: i64,
+        /// Last write.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated (the list joins households explicitly).
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use disaster_expense::{Column, Entity};
+
+/// Stores a household's figure for a year, replacing the one recorded before.
+pub async fn upsert<C: ConnectionTrait>(
+    conn: &C,
+    household_id: &str,
+    year: i32,
+    amount_fen: i64,
+) -> Result<(), RegistryError> {
+    let row = disaster_expense::ActiveModel {
+        household_id: Set(household_id.to_string()),
+        year: Set(year),
+        amount_fen: Set(amount_fen),
+        updated_at: Set(Utc::now()),
+    };
+    Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([Column::HouseholdId, Column::Year])
+                .update_columns([Column::AmountFen, Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// The expense row's household, for the join that gives its current village.
+fn of_household() -> RelationDef {
+    Entity::belongs_to(household::Entity)
+        .from(Column::HouseholdId)
+        .to(household::Column::HouseholdId)
+        .into()
+}
+
+/// Up to `limit` figures of `year` of the households whose village is under `prefix`, in
+/// household-id order, after `after` when given.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    year: i32,
+    prefix: &str,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<DisasterExpense>, RegistryError> {
+    let (lo, hi) = prefix_range(prefix);
+    let mut q = Entity::find()
+        .join(JoinType::InnerJoin, of_household())
+        .filter(Column::Year.eq(year))
+        .filter(household::Column::VillageCode.gte(lo))
+        .filter(household::Column::VillageCode.lte(hi));
+    if let Some(a) = after {
+        q = q.filter(Column::HouseholdId.gt(a));
+    }
+    let rows: Vec<(String, String, i32, i64)> = q
+        .select_only()
+        .column(Column::HouseholdId)
+        .column(household::Column::VillageCode)
+        .column(Column::Year)
+        .column(Column::AmountFen)
+        .order_by_asc(Column::HouseholdId)
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(household_id, village_code, year, amount_fen)| DisasterExpense {
+                household_id,
+                village_code,
+                year,
+                amount_fen,
+            },
+        )
+        .collect())
+}

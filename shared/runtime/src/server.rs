@@ -24,6 +24,7 @@ use tower::load_shed::LoadShedLayer;
 use crate::auth::{ServiceSpec, TokenTable};
 use crate::db::Db;
 use crate::layers::{AuthLayer, DeadlineLayer, TraceLayer};
+use crate::retry::RetryConflictLayer;
 use crate::settings::ServeSettings;
 
 /// A running service.
@@ -112,6 +113,10 @@ pub async fn start_service(
         .layer(DeadlineLayer::new(settings.max_call()))
         .layer(LoadShedLayer::new())
         .layer(GlobalConcurrencyLimitLayer::new(settings.concurrency_limit))
+        .layer(RetryConflictLayer::new(
+            settings.conflict_retries,
+            settings.max_message_bytes,
+        )?)
         .into_inner();
 
     let (stop, mut stop_rx) = watch::channel(false);

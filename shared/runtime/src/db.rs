@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    TransactionTrait,
+    EntityTrait, QuerySelect, Select, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -175,6 +175,16 @@ impl Db {
     pub async fn close(self) -> Result<(), DbErr> {
         self.conn.close().await
     }
+}
+
+/// The rows a write transaction reads in order to change them, locked (`SELECT … FOR
+/// UPDATE` on PostgreSQL) until it commits: concurrent writers to one record then queue
+/// on the row and each reads the version the previous one committed, instead of all
+/// reading the same version and all but one failing its version check. SQLite has no row
+/// locks (its SQL builder leaves the clause out) and needs none: its writers already run
+/// one at a time under [`Db::begin_write`].
+pub fn for_update<E: EntityTrait>(select: Select<E>) -> Select<E> {
+    select.lock_exclusive()
 }
 
 /// Writes the `n`th (1-based) placeholder for raw SQL in the backend's dialect: `$n` on

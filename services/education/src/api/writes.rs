@@ -271,7 +271,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<UpdateStudentResponse>(&txn).await? {
             return Ok(r);
         }
-        let mut rec = store::get_student(&*txn, &s.resident_id).await?;
+        let mut rec = store::lock_student(&*txn, &s.resident_id).await?;
         if etag != rec.student.etag {
             return Err(EducationError::Stale {
                 name: mask(&s.resident_id),
@@ -441,7 +441,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<SendLetterResponse>(&txn).await? {
             return Ok(r);
         }
-        let mut rec = store::get_student(&*txn, id.as_str()).await?;
+        let mut rec = store::lock_student(&*txn, id.as_str()).await?;
         let status = StudentStatus::try_from(rec.student.status).unwrap_or_default();
         if !matches!(
             status,
@@ -512,7 +512,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<RecordLetterReplyResponse>(&txn).await? {
             return Ok(r);
         }
-        let mut row = store::get_letter(&*txn, req.number.trim()).await?;
+        let mut row = store::lock_letter(&*txn, req.number.trim()).await?;
         if reply_on.is_some() {
             row.reply_on = reply_on;
         }
@@ -526,7 +526,7 @@ impl EducationApi {
             validate_letter(&domain, today).err().unwrap_or_default(),
         )?;
         store::update_letter(&*txn, &row).await?;
-        let mut rec = store::get_student(&*txn, &row.resident_id).await?;
+        let mut rec = store::lock_student(&*txn, &row.resident_id).await?;
         self.refresh(&*txn, &mut rec, today).await?;
         let rec = store::save_student(&*txn, &rec).await?;
         let resp = RecordLetterReplyResponse {
@@ -572,7 +572,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<RecordVisitResponse>(&txn).await? {
             return Ok(r);
         }
-        let mut rec = store::get_student(&*txn, id.as_str()).await?;
+        let mut rec = store::lock_student(&*txn, id.as_str()).await?;
         let input = VisitInput {
             date,
             teacher: visit.teacher.clone(),
@@ -636,7 +636,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<OpenCaseResponse>(&txn).await? {
             return Ok(r);
         }
-        let mut rec = store::get_student(&*txn, id.as_str()).await?;
+        let mut rec = store::lock_student(&*txn, id.as_str()).await?;
         if !domain_status(&rec.student).needs_return_case() {
             return Err(EducationError::rule(
                 "NOT_OUT_OF_SCHOOL",
@@ -698,7 +698,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<AddFollowUpResponse>(&txn).await? {
             return Ok(r);
         }
-        let stored = store::get_case(&*txn, &req.case_id).await?;
+        let stored = store::lock_case(&*txn, &req.case_id).await?;
         let mut case = case_to_domain(&stored)?;
         case.follow_up(
             DomainFollowUp {
@@ -738,9 +738,9 @@ impl EducationApi {
         if let Some(r) = idem.begin::<CloseCaseResponse>(&txn).await? {
             return Ok(r);
         }
-        let stored = store::get_case(&*txn, &req.case_id).await?;
+        let stored = store::lock_case(&*txn, &req.case_id).await?;
         let mut case = case_to_domain(&stored)?;
-        let mut rec = store::get_student(&*txn, &stored.resident_id).await?;
+        let mut rec = store::lock_student(&*txn, &stored.resident_id).await?;
         self.refresh(&*txn, &mut rec, today).await?;
         let p = self.policy_on(today);
         let letters = store::letters_of(&*txn, &stored.resident_id).await?;
@@ -802,7 +802,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<RecordSubsidyResponse>(&txn).await? {
             return Ok(r);
         }
-        let mut rec = store::get_student(&*txn, id.as_str()).await?;
+        let mut rec = store::lock_student(&*txn, id.as_str()).await?;
         let p = self.policy_on(paid_on);
         let kind = match programme {
             SubsidyProgramme::Nutrition => SubsidyKind::Nutrition { days: s.days },

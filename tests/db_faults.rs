@@ -1,0 +1,296 @@
+//! A failing database and shared files (issue 19), against real services:
+//! - a PostgreSQL backend terminated mid-call (as in a restart or failover) is answered
+//!   UNAVAILABLE, and the retried write (same request_id) lands exactly once;
+//! - concurrent writes to one household that carry no etag all succeed (they queue on the
+//!   household's row instead of failing a version check the caller never asked for);
+//! - `xiaokang up` keeps its data folder 0700 and its databases, their WAL and shared
+//!   memory, and the tokens file 0600, and prints no token.
+//!
+//! Database tests run on SQLite, or on PostgreSQL with `XK_TEST_DATABASE=postgres`.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use common::{OFFICE, client, household};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement, TransactionTrait};
+use tonic::Code;
+use xiaokang::testing::{TestDb, TestService};
+use xk_contracts::pb::registry::v1::*;
+
+/// A household's income of `year`, recorded with `request_id` and no etag.
+fn income(request_id: &str, year: i32) -> RecordIncomeRequest {
+    RecordIncomeRequest {
+        request_id: request_id.into(),
+        household_id: "HH000001".into(),
+        income: Some(Income {
+            year,
+            per_capita_net_income_fen: 500_000 + i64::from(year),
+        }),
+    }
+}
+
+async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_writes_without_etag_to_one_household_all_land() {
+    let svc = TestService::start(xk_registry::SPEC).await.unwrap();
+    let mut c = client(&svc, OFFICE).await;
+    common::create(
+        &mut c,
+        "create-1",
+        household(1, "420625100201", 3, ArchiveStatus::Poor),
+    )
+    .await
+    .unwrap();
+    let writes = (0..20).map(|k| {
+        let mut c = c.clone();
+        async move {
+            c.record_income(income(&format!("income-{k}"), 2001 + k))
+                .await
+        }
+    });
+    let results = futures::future::join_all(writes).await;
+    let refused: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .map(|s| (s.code(), s.message().to_string()))
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "every etag-less write succeeds: {refused:?}"
+    );
+    let h = c
+        .get_household(GetHouseholdRequest {
+            household_id: "HH000001".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .household
+        .unwrap();
+    let years: Vec<i32> = h.incomes.iter().map(|i| i.year).collect();
+    assert_eq!(
+        years,
+        (2001..=2020).collect::<Vec<_>>(),
+        "all 20 incomes held"
+    );
+    assert_eq!(
+        h.etag, "21",
+        "created at version 1, then 20 writes, one at a time"
+    );
+    svc.stop().await.unwrap();
+}
+
+/// Waits until a backend of the service (not `admin`'s own) is waiting on a lock in the
+/// test database, and returns its pid.
+async fn blocked_backend(admin: &DatabaseConnection) -> i32 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let row = admin
+            .query_one_raw(Statement::from_string(
+                admin.get_database_backend(),
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+                 AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+            ))
+            .await
+            .unwrap();
+        if let Some(row) = row {
+            return row.try_get_by_index::<i32>(0).unwrap();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the write never blocked on the test's lock"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backend_terminated_mid_call_is_unavailable_and_the_retry_lands_once() {
+    if TestDb::from_env() != TestDb::Postgres {
+        eprintln!("PostgreSQL only (XK_TEST_DATABASE=postgres): SQLite has no server to lose");
+        return;
+    }
+    let svc = TestService::start(xk_registry::SPEC).await.unwrap();
+    let mut c = client(&svc, OFFICE).await;
+    common::create(
+        &mut c,
+        "create-1",
+        household(1, "420625100201", 3, ArchiveStatus::Poor),
+    )
+    .await
+    .unwrap();
+    // The test holds the household's row, so the write blocks inside its transaction,
+    // where its backend is terminated, exactly as a restart or failover would.
+    let admin = Database::connect(svc.database.url.clone()).await.unwrap();
+    let holder = admin.begin().await.unwrap();
+    holder
+        .execute_unprepared("SELECT 1 FROM households WHERE household_id = 'HH000001' FOR UPDATE")
+        .await
+        .unwrap();
+    let mut writer = c.clone();
+    let call = tokio::spawn(async move { writer.record_income(income("kill-1", 2019)).await });
+    let pid = blocked_backend(&admin).await;
+    let terminated = count(
+        &admin,
+        &format!("SELECT pg_terminate_backend({pid})::int::int8"),
+    )
+    .await;
+    assert_eq!(terminated, 1);
+    let status = call
+        .await
+        .unwrap()
+        .expect_err("the call lost its connection");
+    assert_eq!(
+        status.code(),
+        Code::Unavailable,
+        "a lost connection is retryable: {status:?}"
+    );
+    holder.rollback().await.unwrap();
+
+    let first = c
+        .record_income(income("kill-1", 2019))
+        .await
+        .unwrap()
+        .into_inner();
+    let again = c
+        .record_income(income("kill-1", 2019))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        first, again,
+        "the retry of the retry is answered from the request id"
+    );
+    let h = first.household.unwrap();
+    assert_eq!(h.incomes.len(), 1);
+    assert_eq!(h.etag, "2", "written once: version 1 + one write");
+    for table in ["audit_log", "idempotency_keys"] {
+        let rows = count(
+            &admin,
+            &format!("SELECT COUNT(*) FROM {table} WHERE request_id = 'kill-1'"),
+        )
+        .await;
+        assert_eq!(rows, 1, "{table} holds the write once");
+    }
+    admin.close().await.unwrap();
+    svc.stop().await.unwrap();
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+/// The tokens of a tokens file (`principal = "token"` lines).
+fn tokens_in(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    table
+        .values()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_keeps_the_data_private_and_prints_no_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // A loopback address of its own: `up` binds the default ports, which another test
+    // or a running suite may hold on 127.0.0.1.
+    let bind = format!(
+        "127.{}.{}.{}",
+        rand::random_range(100..200),
+        rand::random_range(0..=255),
+        rand::random_range(1..255)
+    );
+    // umask 000: the modes must come from xiaokang, not from a careful shell.
+    let child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg("umask 000; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_xiaokang"))
+        .args(["up", "--data-dir", data.to_str().unwrap(), "--bind", &bind])
+        .env_remove("XK_ADMIN_TOKEN")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // The aggregator starts last: once it serves, every database is open.
+    xk_runtime::server::wait_until_serving(
+        &format!("http://{bind}:50050"),
+        "",
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(mode(&data), 0o700, "data folder");
+    assert_eq!(mode(&data.join("tokens.toml")), 0o600, "tokens file");
+    let services = [
+        "registry",
+        "education",
+        "housing",
+        "water",
+        "health",
+        "aggregator",
+    ];
+    for name in services {
+        for suffix in [".db", ".db-wal", ".db-shm"] {
+            let file = data.join(format!("{name}{suffix}"));
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+        }
+    }
+    let mut listing: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    listing.sort();
+    assert_eq!(listing.len(), 1 + 3 * services.len(), "{listing:?}");
+
+    let pid = child.id().unwrap().to_string();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("up stops on SIGTERM")
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let printed = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains(&format!("tokens: {}", data.join("tokens.toml").display())),
+        "up says where the tokens are: {stdout}"
+    );
+    let tokens = tokens_in(&data.join("tokens.toml"));
+    assert_eq!(tokens.len(), 7, "one token per principal");
+    for token in &tokens {
+        // Any 8 characters of a token would narrow a guess; none may be printed.
+        let leaked = token
+            .as_bytes()
+            .windows(8)
+            .any(|w| printed.contains(std::str::from_utf8(w).unwrap()));
+        assert!(!leaked, "output shows part of a token:\n{printed}");
+    }
+}

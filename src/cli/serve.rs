@@ -69,8 +69,13 @@ pub async fn up(
             super::demo::load_and_print(&suite.addrs(), &tokens, crate::demo::DEFAULT_SEED).await?;
     }
     if !exit_after_start {
+        let signal = xk_runtime::server::shutdown_signal();
+        tokio::pin!(signal);
+        // Polled once before the banner, so the signal handlers are in place by the time
+        // it says so: a SIGTERM sent on reading it stops gracefully, not by default action.
+        let _ = futures::FutureExt::now_or_never(signal.as_mut());
         println!("Ctrl-C or SIGTERM stops it gracefully.");
-        xk_runtime::server::shutdown_signal().await;
+        signal.await;
     }
     suite.shutdown().await?;
     Ok(code)

@@ -1,6 +1,7 @@
 //! A failing database and shared files (issue 19), against real services:
 //! - a PostgreSQL backend terminated mid-call (as in a restart or failover) is answered
 //!   UNAVAILABLE, and the retried write (same request_id) lands exactly once;
+//! - a deadlock (PostgreSQL's 40P01) is run again inside the service: the caller sees OK;
 //! - concurrent writes to one household that carry no etag all succeed (they queue on the
 //!   household's row instead of failing a version check the caller never asked for);
 //! - `xiaokang up` keeps its data folder 0700 and its databases, their WAL and shared
@@ -187,12 +188,99 @@ async fn a_backend_terminated_mid_call_is_unavailable_and_the_retry_lands_once()
     svc.stop().await.unwrap();
 }
 
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadlock_is_run_again_inside_the_service_and_the_caller_sees_ok() {
+    if TestDb::from_env() != TestDb::Postgres {
+        eprintln!("PostgreSQL only (XK_TEST_DATABASE=postgres): SQLite writers never deadlock");
+        return;
+    }
+    let svc = TestService::start(xk_registry::SPEC).await.unwrap();
+    let mut c = client(&svc, OFFICE).await;
+    common::create(
+        &mut c,
+        "create-1",
+        household(1, "420625100201", 3, ArchiveStatus::Poor),
+    )
+    .await
+    .unwrap();
+    // A real deadlock: the test holds the household's members, the write takes the
+    // household and waits for the members, then the test asks for the household. The
+    // service's backend has waited longest, so PostgreSQL picks it as the victim (40P01).
+    let admin = Database::connect(svc.database.url.clone()).await.unwrap();
+    let holder = admin.begin().await.unwrap();
+    holder
+        .execute_unprepared("SET LOCAL deadlock_timeout = '20s'")
+        .await
+        .unwrap();
+    holder
+        .execute_unprepared("SELECT 1 FROM members WHERE household_id = 'HH000001' FOR UPDATE")
+        .await
+        .unwrap();
+    let mut writer = c.clone();
+    let call = tokio::spawn(async move { writer.record_income(income("deadlock-1", 2019)).await });
+    blocked_backend(&admin).await;
+    holder
+        .execute_unprepared("SELECT 1 FROM households WHERE household_id = 'HH000001' FOR UPDATE")
+        .await
+        .expect("the service's transaction was the deadlock victim, so the test's goes on");
+    holder.rollback().await.unwrap();
+    let answer = call.await.unwrap();
+    let h = answer
+        .expect("the deadlock was retried inside the service")
+        .into_inner()
+        .household
+        .unwrap();
+    assert_eq!(h.incomes.len(), 1);
+    assert_eq!(h.etag, "2", "written once: version 1 + one write");
+    let rows = count(
+        &admin,
+        "SELECT COUNT(*) FROM audit_log WHERE request_id = 'deadlock-1'",
+    )
+    .await;
+    assert_eq!(rows, 1);
+    admin.close().await.unwrap();
+    svc.stop().await.unwrap();
+}
+
+/// A file's permission bits in octal, as `ls -l` users read them.
+fn mode(path: &Path) -> String {
+    let mode = std::fs::metadata(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .permissions()
-        .mode()
-        & 0o7777
+        .mode();
+    format!("{:o}", mode & 0o7777)
+}
+
+/// What `up` says once SIGTERM stops it gracefully.
+const BANNER: &str = "Ctrl-C or SIGTERM stops it gracefully.";
+
+/// Reads a child's stdout to its end, telling `banner` when the [`BANNER`] line came.
+async fn read_until_banner(
+    out: tokio::process::ChildStdout,
+    banner: tokio::sync::oneshot::Sender<()>,
+) -> String {
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(out).lines();
+    let mut text = String::new();
+    let mut banner = Some(banner);
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line == BANNER
+            && let Some(tx) = banner.take()
+        {
+            let _ = tx.send(());
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
+}
+
+/// Reads a child's stream to its end.
+async fn read_all(mut out: impl tokio::io::AsyncRead + Unpin) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut text = String::new();
+    let _ = out.read_to_string(&mut text).await;
+    text
 }
 
 /// The tokens of a tokens file (`principal = "token"` lines).
@@ -218,7 +306,7 @@ async fn up_keeps_the_data_private_and_prints_no_token() {
         rand::random_range(1..255)
     );
     // umask 000: the modes must come from xiaokang, not from a careful shell.
-    let child = tokio::process::Command::new("sh")
+    let mut child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg("umask 000; exec \"$0\" \"$@\"")
         .arg(env!("CARGO_BIN_EXE_xiaokang"))
@@ -230,6 +318,9 @@ async fn up_keeps_the_data_private_and_prints_no_token() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
+    let (banner_tx, banner_rx) = tokio::sync::oneshot::channel();
+    let stdout = tokio::spawn(read_until_banner(child.stdout.take().unwrap(), banner_tx));
+    let stderr = tokio::spawn(read_all(child.stderr.take().unwrap()));
     // The aggregator starts last: once it serves, every database is open.
     xk_runtime::server::wait_until_serving(
         &format!("http://{bind}:50050"),
@@ -239,8 +330,8 @@ async fn up_keeps_the_data_private_and_prints_no_token() {
     .await
     .unwrap();
 
-    assert_eq!(mode(&data), 0o700, "data folder");
-    assert_eq!(mode(&data.join("tokens.toml")), 0o600, "tokens file");
+    assert_eq!(mode(&data), "700", "data folder");
+    assert_eq!(mode(&data.join("tokens.toml")), "600", "tokens file");
     let services = [
         "registry",
         "education",
@@ -252,7 +343,7 @@ async fn up_keeps_the_data_private_and_prints_no_token() {
     for name in services {
         for suffix in [".db", ".db-wal", ".db-shm"] {
             let file = data.join(format!("{name}{suffix}"));
-            assert_eq!(mode(&file), 0o600, "{}", file.display());
+            assert_eq!(mode(&file), "600", "{}", file.display());
         }
     }
     let mut listing: Vec<String> = std::fs::read_dir(&data)
@@ -262,23 +353,21 @@ async fn up_keeps_the_data_private_and_prints_no_token() {
     listing.sort();
     assert_eq!(listing.len(), 1 + 3 * services.len(), "{listing:?}");
 
+    // SIGTERM once `up` says it takes it (its handlers are in place by then).
+    banner_rx.await.expect("up prints its banner");
     let pid = child.id().unwrap().to_string();
     let term = std::process::Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .unwrap();
     assert!(term.success());
-    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
         .await
         .expect("up stops on SIGTERM")
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let printed = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let (stdout, stderr) = (stdout.await.unwrap(), stderr.await.unwrap());
+    assert!(status.success(), "{status}: {stderr}");
+    let printed = format!("{stdout}{stderr}");
     assert!(
         stdout.contains(&format!("tokens: {}", data.join("tokens.toml").display())),
         "up says where the tokens are: {stdout}"

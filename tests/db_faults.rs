@@ -16,7 +16,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::{OFFICE, client, household};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, Statement, TransactionTrait,
+};
 use tonic::Code;
 use xiaokang::testing::{TestDb, TestService};
 use xk_contracts::pb::registry::v1::*;
@@ -116,39 +118,89 @@ async fn blocked_backend(admin: &DatabaseConnection) -> i32 {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_backend_terminated_mid_call_is_unavailable_and_the_retry_lands_once() {
+/// A RecordIncome call blocked inside its transaction on a lock the test holds.
+struct BlockedWrite {
+    svc: TestService,
+    client: common::Client,
+    /// The test's own connection to the service's database.
+    admin: DatabaseConnection,
+    /// The test's transaction, holding the lock.
+    holder: DatabaseTransaction,
+    /// The blocked call.
+    call: tokio::task::JoinHandle<Result<tonic::Response<RecordIncomeResponse>, tonic::Status>>,
+    /// The service's backend that waits on the lock.
+    pid: i32,
+}
+
+/// Creates household HH000001 on PostgreSQL, runs `statements` in a transaction of the
+/// test's (taking locks), then sends RecordIncome with `request_id` and waits until it is
+/// blocked on them. `None` on SQLite, which has no backends or row locks.
+async fn write_blocked_by(statements: &[&str], request_id: &'static str) -> Option<BlockedWrite> {
     if TestDb::from_env() != TestDb::Postgres {
-        eprintln!("PostgreSQL only (XK_TEST_DATABASE=postgres): SQLite has no server to lose");
-        return;
+        eprintln!("PostgreSQL only (XK_TEST_DATABASE=postgres)");
+        return None;
     }
     let svc = TestService::start(xk_registry::SPEC).await.unwrap();
-    let mut c = client(&svc, OFFICE).await;
+    let mut client = client(&svc, OFFICE).await;
     common::create(
-        &mut c,
+        &mut client,
         "create-1",
         household(1, "420625100201", 3, ArchiveStatus::Poor),
     )
     .await
     .unwrap();
-    // The test holds the household's row, so the write blocks inside its transaction,
-    // where its backend is terminated, exactly as a restart or failover would.
     let admin = Database::connect(svc.database.url.clone()).await.unwrap();
     let holder = admin.begin().await.unwrap();
-    holder
-        .execute_unprepared("SELECT 1 FROM households WHERE household_id = 'HH000001' FOR UPDATE")
-        .await
-        .unwrap();
-    let mut writer = c.clone();
-    let call = tokio::spawn(async move { writer.record_income(income("kill-1", 2019)).await });
+    for sql in statements {
+        holder.execute_unprepared(sql).await.unwrap();
+    }
+    let mut writer = client.clone();
+    let call = tokio::spawn(async move { writer.record_income(income(request_id, 2019)).await });
     let pid = blocked_backend(&admin).await;
+    Some(BlockedWrite {
+        svc,
+        client,
+        admin,
+        holder,
+        call,
+        pid,
+    })
+}
+
+/// Asserts that the write of `request_id` landed exactly once on household `h`.
+async fn assert_written_once(admin: &DatabaseConnection, h: &Household, request_id: &str) {
+    assert_eq!(h.incomes.len(), 1);
+    assert_eq!(h.etag, "2", "written once: version 1 + one write");
+    for table in ["audit_log", "idempotency_keys"] {
+        let rows = count(
+            admin,
+            &format!("SELECT COUNT(*) FROM {table} WHERE request_id = '{request_id}'"),
+        )
+        .await;
+        assert_eq!(rows, 1, "{table} holds the write once");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backend_terminated_mid_call_is_unavailable_and_the_retry_lands_once() {
+    // The test holds the household's row, so the write blocks inside its transaction,
+    // where its backend is terminated, exactly as a restart or failover would.
+    let Some(mut blocked) = write_blocked_by(
+        &["SELECT 1 FROM households WHERE household_id = 'HH000001' FOR UPDATE"],
+        "kill-1",
+    )
+    .await
+    else {
+        return;
+    };
     let terminated = count(
-        &admin,
-        &format!("SELECT pg_terminate_backend({pid})::int::int8"),
+        &blocked.admin,
+        &format!("SELECT pg_terminate_backend({})::int::int8", blocked.pid),
     )
     .await;
     assert_eq!(terminated, 1);
-    let status = call
+    let status = blocked
+        .call
         .await
         .unwrap()
         .expect_err("the call lost its connection");
@@ -157,89 +209,55 @@ async fn a_backend_terminated_mid_call_is_unavailable_and_the_retry_lands_once()
         Code::Unavailable,
         "a lost connection is retryable: {status:?}"
     );
-    holder.rollback().await.unwrap();
+    blocked.holder.rollback().await.unwrap();
 
-    let first = c
-        .record_income(income("kill-1", 2019))
-        .await
-        .unwrap()
-        .into_inner();
-    let again = c
-        .record_income(income("kill-1", 2019))
-        .await
-        .unwrap()
-        .into_inner();
+    let c = &mut blocked.client;
+    let first = c.record_income(income("kill-1", 2019)).await.unwrap();
+    let again = c.record_income(income("kill-1", 2019)).await.unwrap();
+    let (first, again) = (first.into_inner(), again.into_inner());
     assert_eq!(
         first, again,
         "the retry of the retry is answered from the request id"
     );
-    let h = first.household.unwrap();
-    assert_eq!(h.incomes.len(), 1);
-    assert_eq!(h.etag, "2", "written once: version 1 + one write");
-    for table in ["audit_log", "idempotency_keys"] {
-        let rows = count(
-            &admin,
-            &format!("SELECT COUNT(*) FROM {table} WHERE request_id = 'kill-1'"),
-        )
-        .await;
-        assert_eq!(rows, 1, "{table} holds the write once");
-    }
-    admin.close().await.unwrap();
-    svc.stop().await.unwrap();
+    assert_written_once(&blocked.admin, &first.household.unwrap(), "kill-1").await;
+    blocked.admin.close().await.unwrap();
+    blocked.svc.stop().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deadlock_is_run_again_inside_the_service_and_the_caller_sees_ok() {
-    if TestDb::from_env() != TestDb::Postgres {
-        eprintln!("PostgreSQL only (XK_TEST_DATABASE=postgres): SQLite writers never deadlock");
-        return;
-    }
-    let svc = TestService::start(xk_registry::SPEC).await.unwrap();
-    let mut c = client(&svc, OFFICE).await;
-    common::create(
-        &mut c,
-        "create-1",
-        household(1, "420625100201", 3, ArchiveStatus::Poor),
-    )
-    .await
-    .unwrap();
     // A real deadlock: the test holds the household's members, the write takes the
     // household and waits for the members, then the test asks for the household. The
-    // service's backend has waited longest, so PostgreSQL picks it as the victim (40P01).
-    let admin = Database::connect(svc.database.url.clone()).await.unwrap();
-    let holder = admin.begin().await.unwrap();
-    holder
-        .execute_unprepared("SET LOCAL deadlock_timeout = '20s'")
-        .await
-        .unwrap();
-    holder
-        .execute_unprepared("SELECT 1 FROM members WHERE household_id = 'HH000001' FOR UPDATE")
-        .await
-        .unwrap();
-    let mut writer = c.clone();
-    let call = tokio::spawn(async move { writer.record_income(income("deadlock-1", 2019)).await });
-    blocked_backend(&admin).await;
-    holder
+    // service's backend has waited longest (the test's waits 20 s before checking), so
+    // PostgreSQL picks it as the victim (40P01).
+    let Some(blocked) = write_blocked_by(
+        &[
+            "SET LOCAL deadlock_timeout = '20s'",
+            "SELECT 1 FROM members WHERE household_id = 'HH000001' FOR UPDATE",
+        ],
+        "deadlock-1",
+    )
+    .await
+    else {
+        return;
+    };
+    blocked
+        .holder
         .execute_unprepared("SELECT 1 FROM households WHERE household_id = 'HH000001' FOR UPDATE")
         .await
         .expect("the service's transaction was the deadlock victim, so the test's goes on");
-    holder.rollback().await.unwrap();
-    let answer = call.await.unwrap();
-    let h = answer
+    blocked.holder.rollback().await.unwrap();
+    let h = blocked
+        .call
+        .await
+        .unwrap()
         .expect("the deadlock was retried inside the service")
         .into_inner()
         .household
         .unwrap();
-    assert_eq!(h.incomes.len(), 1);
-    assert_eq!(h.etag, "2", "written once: version 1 + one write");
-    let rows = count(
-        &admin,
-        "SELECT COUNT(*) FROM audit_log WHERE request_id = 'deadlock-1'",
-    )
-    .await;
-    assert_eq!(rows, 1);
-    admin.close().await.unwrap();
-    svc.stop().await.unwrap();
+    assert_written_once(&blocked.admin, &h, "deadlock-1").await;
+    blocked.admin.close().await.unwrap();
+    blocked.svc.stop().await.unwrap();
 }
 
 /// A file's permission bits in octal, as `ls -l` users read them.

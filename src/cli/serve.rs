@@ -19,13 +19,13 @@ pub async fn up(
     exit_after_start: bool,
     demo: bool,
 ) -> anyhow::Result<ExitCode> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("creating {}", data_dir.display()))?;
+    make_private_dir(data_dir)?;
     let tokens_path = data_dir.join("tokens.toml");
     let admin = std::env::var("XK_ADMIN_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());
     let (table, tokens) = TokenTable::load_or_create(&tokens_path, admin.as_deref())?;
+    make_private_file(&tokens_path)?;
     let table = Arc::new(table);
     let settings = ServeSettings::default();
     let aggregator_token = tokens
@@ -50,28 +50,74 @@ pub async fn up(
     for h in hosted {
         println!("  {:<11} {}  ({})", h.spec.name, h.addr, h.spec.grpc_name);
     }
-    println!("tokens: {} (mode 0600)", tokens_path.display());
-    if let Some(t) = tokens.get(&Principal::Admin) {
-        println!(
-            "try:   grpcurl -plaintext -H 'authorization: Bearer {}…' {} list",
-            &t[..8.min(t.len())],
-            hosted
-                .first()
-                .map(|h| h.addr.to_string())
-                .unwrap_or_default()
-        );
-    }
+    // Where the tokens are, never any part of them: terminal output ends up in
+    // scrollback, screen recordings and CI logs.
+    println!(
+        "tokens: {} (mode 0600; one line per principal, e.g. admin = \"…\")",
+        tokens_path.display()
+    );
+    println!(
+        "try:   grpcurl -plaintext {} list",
+        hosted
+            .first()
+            .map(|h| h.addr.to_string())
+            .unwrap_or_default()
+    );
     let mut code = ExitCode::SUCCESS;
     if demo {
         code =
             super::demo::load_and_print(&suite.addrs(), &tokens, crate::demo::DEFAULT_SEED).await?;
     }
     if !exit_after_start {
+        let signal = xk_runtime::server::shutdown_signal();
+        tokio::pin!(signal);
+        // Polled once before the banner, so the signal handlers are in place by the time
+        // it says so: a SIGTERM sent on reading it stops gracefully, not by default action.
+        let _ = futures::FutureExt::now_or_never(signal.as_mut());
         println!("Ctrl-C or SIGTERM stops it gracefully.");
-        xk_runtime::server::shutdown_signal().await;
+        signal.await;
     }
     suite.shutdown().await?;
     Ok(code)
+}
+
+/// Creates the data folder with mode 0700, or narrows an existing one to 0700: it holds
+/// every record and the tokens. A shared folder with the sticky bit (such as /tmp) is
+/// left alone; a folder that cannot be narrowed is reported and used as it is.
+fn make_private_dir(dir: &Path) -> anyhow::Result<()> {
+    xk_runtime::db::create_private_dir_all(dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 && mode & 0o1000 == 0 {
+            let narrowed = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+            if let Err(e) = narrowed {
+                eprintln!(
+                    "warning: {} is readable by other users and could not be narrowed to 0700: {e}",
+                    dir.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Narrows an existing file to mode 0600 (a tokens file written by an older version).
+fn make_private_file(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("narrowing {} to mode 0600", path.display()))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Tokens for `serve`: the tokens file if given, plus `XK_TOKEN_<PRINCIPAL>` variables

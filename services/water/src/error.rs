@@ -130,7 +130,7 @@ impl From<WaterError> for Status {
                 subject,
                 description,
             } => st::failed_precondition(rule, &subject, description),
-            WaterError::Conflict(msg) => Status::aborted(msg),
+            WaterError::Conflict(msg) => st::conflict_retry(msg),
             WaterError::Db(e) => st::db_status(e),
             WaterError::Status(s) => s,
         }

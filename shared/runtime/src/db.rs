@@ -6,12 +6,13 @@
 //! cannot always upgrade to a writer without SQLITE_BUSY; so writes take an in-process lock
 //! first ([`Db::begin_write`]). PostgreSQL needs no such lock.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    TransactionTrait,
+    EntityTrait, QuerySelect, Select, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -53,20 +54,64 @@ impl WriteTxn {
     }
 }
 
-/// Turns `sqlite:relative/path.db` into a URL sqlx accepts, creating the folder.
+/// Turns `sqlite:relative/path.db` into a URL sqlx accepts, creating the folder (0700)
+/// and the database file (0600) so that only the service's user can read the records.
 fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     let path = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url);
     let (file, _query) = path.split_once('?').unwrap_or((path, ""));
-    if let Some(dir) = std::path::Path::new(file).parent()
-        && file != ":memory:"
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir)?;
+    if file != ":memory:" && !file.is_empty() {
+        let file = Path::new(file);
+        if let Some(dir) = file.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            create_private_dir_all(dir)?;
+        }
+        make_private_database(file)?;
     }
     Ok(format!("sqlite://{file}?mode=rwc"))
+}
+
+/// Creates `dir` and any missing parents with mode 0700 (folders that exist keep theirs).
+pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the SQLite file with mode 0600 before SQLite opens it, and narrows an existing
+/// one (and its `-wal` / `-shm` companions) to 0600. SQLite creates the `-wal` and `-shm`
+/// files with the database file's permissions, so a 0600 database keeps them 0600
+/// whatever the process umask (checked by tests/db_faults.rs).
+fn make_private_database(file: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(file)?;
+        let mut companions = vec![file.to_path_buf()];
+        for suffix in ["-wal", "-shm"] {
+            let mut name = file.as_os_str().to_owned();
+            name.push(suffix);
+            companions.push(name.into());
+        }
+        for path in companions.iter().filter(|p| p.exists()) {
+            let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+            if mode != 0o600 {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
 }
 
 impl Db {
@@ -177,6 +222,16 @@ impl Db {
     }
 }
 
+/// The rows a write transaction reads in order to change them, locked (`SELECT … FOR
+/// UPDATE` on PostgreSQL) until it commits: concurrent writers to one record then queue
+/// on the row and each reads the version the previous one committed, instead of all
+/// reading the same version and all but one failing its version check. SQLite has no row
+/// locks (its SQL builder leaves the clause out) and needs none: its writers already run
+/// one at a time under [`Db::begin_write`].
+pub fn for_update<E: EntityTrait>(select: Select<E>) -> Select<E> {
+    select.lock_exclusive()
+}
+
 /// Writes the `n`th (1-based) placeholder for raw SQL in the backend's dialect: `$n` on
 /// PostgreSQL, `?n` on SQLite; both may repeat a number, so values bind once each.
 pub fn placeholder(backend: DbBackend, n: usize) -> String {
@@ -197,6 +252,33 @@ mod tests {
         let url = prepare_sqlite_url(&format!("sqlite://{}", file.display())).unwrap();
         assert_eq!(url, format!("sqlite://{}?mode=rwc", file.display()));
         assert!(dir.path().join("nested").is_dir());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn sqlite_files_and_new_folders_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("new/registry.db");
+        prepare_sqlite_url(&format!("sqlite://{}", file.display())).unwrap();
+        assert_eq!(mode(&dir.path().join("new")), 0o700);
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().len(),
+            0,
+            "an empty new database"
+        );
+        // A database and WAL left world-readable by an older version are narrowed.
+        let old = dir.path().join("old.db");
+        let wal = dir.path().join("old.db-wal");
+        for p in [&old, &wal] {
+            std::fs::write(p, b"x").unwrap();
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        prepare_sqlite_url(&format!("sqlite:{}", old.display())).unwrap();
+        assert_eq!((mode(&old), mode(&wal)), (0o600, 0o600));
+        assert_eq!(std::fs::read(&old).unwrap(), b"x", "contents untouched");
     }
 
     #[test]

@@ -142,7 +142,9 @@ pub fn stale_etag(resource_type: &str, name: &str, sent: &str, current: &str) ->
 }
 
 /// Maps a database error to a status and logs its text (which may quote data) only at
-/// the server. Connection trouble is UNAVAILABLE (retryable); text PostgreSQL cannot store
+/// the server. Connection trouble is UNAVAILABLE (retryable); a serialization failure or a
+/// deadlock is ABORTED with the [`RETRY_MARKER`], which the retry layer
+/// ([`crate::retry`]) turns into a re-run of the whole call; text PostgreSQL cannot store
 /// (a NUL character) is the caller's INVALID_ARGUMENT; anything else INTERNAL.
 pub fn db_status(e: DbErr) -> Status {
     if sqlstate(&e).as_deref() == Some(PG_CHARACTER_NOT_IN_REPERTOIRE) {
@@ -154,13 +156,94 @@ pub fn db_status(e: DbErr) -> Status {
             "text fields must not contain the NUL character (U+0000)",
         );
     }
-    let retryable = matches!(e, DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) || is_busy(&e);
-    tracing::error!(error = %e, retryable, "database error");
-    if retryable {
-        Status::unavailable("the database is not answering; retry with backoff")
-    } else {
-        Status::internal("database error; the operators have the details in the service log")
+    let fault = classify(&e);
+    match fault {
+        DbFault::Conflict => tracing::info!(error = %e, "transaction conflict"),
+        DbFault::Unavailable => tracing::warn!(error = %e, "database unavailable"),
+        DbFault::Other => tracing::error!(error = %e, "database error"),
     }
+    match fault {
+        DbFault::Unavailable => {
+            Status::unavailable("the database is not answering; retry with backoff")
+        }
+        DbFault::Conflict => conflict_retry("the write conflicted with a concurrent one; retry it"),
+        DbFault::Other => {
+            Status::internal("database error; the operators have the details in the service log")
+        }
+    }
+}
+
+/// What a database error means for the call that met it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFault {
+    /// The connection or the server is gone or going (restart, failover, network,
+    /// pool exhausted): the call may succeed later, so the caller should retry.
+    Unavailable,
+    /// The transaction lost a race (serialization failure, deadlock) and was rolled back:
+    /// running it again is safe and usually succeeds at once.
+    Conflict,
+    /// Anything else: a bug or a broken database.
+    Other,
+}
+
+/// Sorts a database error into [`DbFault`].
+pub fn classify(e: &DbErr) -> DbFault {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    if matches!(e, DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) || is_busy(e) {
+        return DbFault::Unavailable;
+    }
+    let (DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s))) = e else {
+        return DbFault::Other;
+    };
+    match &**s {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => DbFault::Unavailable,
+        Sqlx::Database(d) => match d.code().as_deref() {
+            Some(code) => classify_sqlstate(code),
+            None => DbFault::Other,
+        },
+        _ => DbFault::Other,
+    }
+}
+
+/// Sorts a PostgreSQL SQLSTATE: class 08 (connection exception) and the operator
+/// interventions that end a session (57P01 admin shutdown, 57P02 crash shutdown,
+/// 57P03 cannot connect now) are [`DbFault::Unavailable`]; 40001 (serialization failure)
+/// and 40P01 (deadlock detected) are [`DbFault::Conflict`].
+pub fn classify_sqlstate(code: &str) -> DbFault {
+    match code {
+        "40001" | "40P01" => DbFault::Conflict,
+        "57P01" | "57P02" | "57P03" => DbFault::Unavailable,
+        c if c.starts_with("08") => DbFault::Unavailable,
+        _ => DbFault::Other,
+    }
+}
+
+/// Response header (gRPC metadata) by which a handler asks the retry layer to run the
+/// call again: its transaction lost a race and wrote nothing. The layer removes it before
+/// the answer leaves the server.
+pub const RETRY_MARKER: &str = "xk-internal-retry";
+
+/// ABORTED carrying the [`RETRY_MARKER`]: the call's transaction lost a race with a
+/// concurrent one and wrote nothing, so the server may run the call again. Handlers
+/// return it for any such race (a serialization failure, a key claimed by a concurrent
+/// writer); if the retries run out, the caller sees a plain ABORTED.
+pub fn conflict_retry(message: impl Into<String>) -> Status {
+    let mut status = Status::aborted(message);
+    status.metadata_mut().insert(
+        RETRY_MARKER,
+        tonic::metadata::MetadataValue::from_static("conflict"),
+    );
+    status
+}
+
+/// Whether a status carries the [`RETRY_MARKER`].
+pub fn is_conflict_retry(status: &Status) -> bool {
+    status.metadata().contains_key(RETRY_MARKER)
 }
 
 /// PostgreSQL's SQLSTATE for a character it cannot store: U+0000 in a text value.
@@ -231,6 +314,100 @@ mod tests {
             .expect("precondition detail");
         assert_eq!(pf.violations[0].r#type, "NOT_POOR");
         assert_eq!(pf.violations[0].subject, "household H1");
+    }
+
+    /// A database error with a chosen SQLSTATE, as the PostgreSQL driver reports one.
+    #[derive(Debug)]
+    struct FakeDbError(&'static str);
+
+    impl std::fmt::Display for FakeDbError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "error with SQLSTATE {}", self.0)
+        }
+    }
+
+    impl std::error::Error for FakeDbError {}
+
+    impl sea_orm::sqlx::error::DatabaseError for FakeDbError {
+        fn message(&self) -> &str {
+            "fake"
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sea_orm::sqlx::error::ErrorKind {
+            sea_orm::sqlx::error::ErrorKind::Other
+        }
+    }
+
+    fn query_err(e: sea_orm::sqlx::Error) -> DbErr {
+        DbErr::Query(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(e)))
+    }
+
+    fn with_sqlstate(code: &'static str) -> DbErr {
+        query_err(sea_orm::sqlx::Error::Database(Box::new(FakeDbError(code))))
+    }
+
+    #[test]
+    fn connection_failures_are_unavailable() {
+        for code in [
+            "57P01", "57P02", "57P03", "08000", "08003", "08006", "08P01",
+        ] {
+            assert_eq!(
+                db_status(with_sqlstate(code)).code(),
+                Code::Unavailable,
+                "SQLSTATE {code}"
+            );
+        }
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        for e in [
+            query_err(sea_orm::sqlx::Error::Io(reset)),
+            query_err(sea_orm::sqlx::Error::PoolTimedOut),
+            query_err(sea_orm::sqlx::Error::PoolClosed),
+            DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::ConnectionClosed),
+        ] {
+            let text = e.to_string();
+            assert_eq!(db_status(e).code(), Code::Unavailable, "{text}");
+        }
+    }
+
+    #[test]
+    fn conflicts_are_aborted_with_the_retry_marker() {
+        for code in ["40001", "40P01"] {
+            let s = db_status(with_sqlstate(code));
+            assert_eq!(s.code(), Code::Aborted, "SQLSTATE {code}");
+            assert!(is_conflict_retry(&s), "SQLSTATE {code} asks for a retry");
+        }
+        let s = db_status(with_sqlstate("23505"));
+        assert_eq!(
+            s.code(),
+            Code::Internal,
+            "an unhandled unique violation is a bug"
+        );
+        assert!(!is_conflict_retry(&s));
+        assert!(!is_conflict_retry(&stale_etag("household", "H", "1", "2")));
+    }
+
+    #[test]
+    fn other_database_errors_stay_internal_and_nul_is_the_callers() {
+        assert_eq!(db_status(with_sqlstate("42P01")).code(), Code::Internal);
+        assert_eq!(
+            db_status(DbErr::Custom("boom".into())).code(),
+            Code::Internal
+        );
+        assert_eq!(
+            db_status(with_sqlstate(PG_CHARACTER_NOT_IN_REPERTOIRE)).code(),
+            Code::InvalidArgument
+        );
     }
 
     #[test]

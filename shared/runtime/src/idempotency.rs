@@ -171,7 +171,9 @@ impl Idempotent {
             .one(&**txn)
             .await
             .map_err(db_status)?
-            .ok_or_else(|| Status::aborted("request id claimed concurrently; retry"))?;
+            .ok_or_else(|| {
+                crate::errors::conflict_retry("request id claimed concurrently; retry")
+            })?;
         if existing.method != self.method || existing.request_hash != self.hash {
             return Err(crate::errors::already_exists(
                 "request_id",

@@ -20,6 +20,8 @@
 //!   migrations, refusing a schema newer than the binary.
 //! - [`idempotency`]: the request-id table and the audit log, written in the same
 //!   transaction as the work.
+//! - [`retry`]: running a unary call again when its transaction lost a race (the
+//!   innermost layer).
 //! - [`paging`]: page sizes and opaque page tokens bound to their filter.
 //! - [`policy`]: effective-dated policy books keyed by policy year.
 //! - [`server`]: hosting a service on a listener with health, reflection and graceful
@@ -37,6 +39,7 @@ pub mod layers;
 pub mod migration;
 pub mod paging;
 pub mod policy;
+pub mod retry;
 pub mod server;
 pub mod settings;
 pub mod shed;

@@ -23,6 +23,7 @@ use crate::budget::{Budgets, CallLayer};
 use crate::connections::{self, ConnectionRegistry};
 use crate::db::Db;
 use crate::layers::{AuthLayer, DeadlineLayer, TraceLayer};
+use crate::retry::RetryConflictLayer;
 use crate::settings::ServeSettings;
 use crate::shed::ShedLayer;
 
@@ -114,6 +115,10 @@ pub async fn start_service(
         .layer(AuthLayer::new(tokens, spec))
         .layer(DeadlineLayer::new(settings.max_call()))
         .layer(ShedLayer::new(settings.concurrency_limit))
+        .layer(RetryConflictLayer::new(
+            settings.conflict_retries,
+            settings.max_message_bytes,
+        )?)
         .into_inner();
 
     let (stop, mut stop_rx) = watch::channel(false);

@@ -97,6 +97,11 @@ pub struct ServeSettings {
     /// How often the health reporter checks that the database answers.
     #[arg(long, env = "XK_HEALTH_INTERVAL_MS", default_value_t = 2_000)]
     pub health_interval_ms: u64,
+    /// How many times a unary call is run again when its transaction lost a race with a
+    /// concurrent one (a serialization failure or deadlock) before the caller gets ABORTED;
+    /// 0 turns retrying off.
+    #[arg(long, env = "XK_CONFLICT_RETRIES", default_value_t = 3)]
+    pub conflict_retries: u32,
 }
 
 impl Default for ServeSettings {
@@ -124,6 +129,7 @@ impl Default for ServeSettings {
             tls_key: None,
             tls_client_ca: None,
             health_interval_ms: 2_000,
+            conflict_retries: 3,
         }
     }
 }

@@ -92,7 +92,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<RecordSubsidyResponse>(&txn).await? {
             return Ok(r);
         }
-        let mut rec = store::get_student(&*txn, id.as_str()).await?;
+        let mut rec = store::lock_student(&*txn, id.as_str()).await?;
         let kind = subsidy_kind(programme, s.days, &rec, p)?;
         let input = PaymentInput {
             kind,

@@ -270,7 +270,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<UpdateStudentResponse>(&txn).await? {
             return Ok(r);
         }
-        let mut rec = store::get_student(&*txn, &s.resident_id).await?;
+        let mut rec = store::lock_student(&*txn, &s.resident_id).await?;
         if etag != rec.student.etag {
             return Err(EducationError::Stale {
                 name: mask(&s.resident_id),
@@ -440,7 +440,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<SendLetterResponse>(&txn).await? {
             return Ok(r);
         }
-        let mut rec = store::get_student(&*txn, id.as_str()).await?;
+        let mut rec = store::lock_student(&*txn, id.as_str()).await?;
         let status = StudentStatus::try_from(rec.student.status).unwrap_or_default();
         if !matches!(
             status,
@@ -511,7 +511,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<RecordLetterReplyResponse>(&txn).await? {
             return Ok(r);
         }
-        let mut row = store::get_letter(&*txn, req.number.trim()).await?;
+        let mut row = store::lock_letter(&*txn, req.number.trim()).await?;
         if reply_on.is_some() {
             row.reply_on = reply_on;
         }
@@ -525,7 +525,7 @@ impl EducationApi {
             validate_letter(&domain, today).err().unwrap_or_default(),
         )?;
         store::update_letter(&*txn, &row).await?;
-        let mut rec = store::get_student(&*txn, &row.resident_id).await?;
+        let mut rec = store::lock_student(&*txn, &row.resident_id).await?;
         self.refresh(&*txn, &mut rec, today).await?;
         let rec = store::save_student(&*txn, &rec).await?;
         let resp = RecordLetterReplyResponse {
@@ -571,7 +571,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<RecordVisitResponse>(&txn).await? {
             return Ok(r);
         }
-        let mut rec = store::get_student(&*txn, id.as_str()).await?;
+        let mut rec = store::lock_student(&*txn, id.as_str()).await?;
         let input = VisitInput {
             date,
             teacher: visit.teacher.clone(),
@@ -635,7 +635,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<OpenCaseResponse>(&txn).await? {
             return Ok(r);
         }
-        let mut rec = store::get_student(&*txn, id.as_str()).await?;
+        let mut rec = store::lock_student(&*txn, id.as_str()).await?;
         if !domain_status(&rec.student).needs_return_case() {
             return Err(EducationError::rule(
                 "NOT_OUT_OF_SCHOOL",
@@ -697,7 +697,7 @@ impl EducationApi {
         if let Some(r) = idem.begin::<AddFollowUpResponse>(&txn).await? {
             return Ok(r);
         }
-        let stored = store::get_case(&*txn, &req.case_id).await?;
+        let stored = store::lock_case(&*txn, &req.case_id).await?;
         let mut case = case_to_domain(&stored)?;
         case.follow_up(
             DomainFollowUp {
@@ -737,9 +737,9 @@ impl EducationApi {
         if let Some(r) = idem.begin::<CloseCaseResponse>(&txn).await? {
             return Ok(r);
         }
-        let stored = store::get_case(&*txn, &req.case_id).await?;
+        let stored = store::lock_case(&*txn, &req.case_id).await?;
         let mut case = case_to_domain(&stored)?;
-        let mut rec = store::get_student(&*txn, &stored.resident_id).await?;
+        let mut rec = store::lock_student(&*txn, &stored.resident_id).await?;
         self.refresh(&*txn, &mut rec, today).await?;
         let p = self.policy_on(today);
         let letters = store::letters_of(&*txn, &stored.resident_id).await?;

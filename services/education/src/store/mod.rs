@@ -147,7 +147,25 @@ pub async fn get_student<C: ConnectionTrait>(
     conn: &C,
     id: &str,
 ) -> Result<StudentRecord, EducationError> {
-    let m = student::Entity::find_by_id(id.to_string())
+    load_student(conn, student::Entity::find_by_id(id.to_string()), id).await
+}
+
+/// Reads one student to change it, locking the row until the transaction ends
+/// ([`xk_runtime::db::for_update`]): concurrent writes to one student queue.
+pub async fn lock_student<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+) -> Result<StudentRecord, EducationError> {
+    let select = xk_runtime::db::for_update(student::Entity::find_by_id(id.to_string()));
+    load_student(conn, select, id).await
+}
+
+async fn load_student<C: ConnectionTrait>(
+    conn: &C,
+    select: sea_orm::Select<student::Entity>,
+    id: &str,
+) -> Result<StudentRecord, EducationError> {
+    let m = select
         .one(conn)
         .await?
         .ok_or_else(|| EducationError::NotFound {
@@ -257,12 +275,13 @@ pub async fn letters_of<C: ConnectionTrait>(
         .await?)
 }
 
-/// One letter by number.
-pub async fn get_letter<C: ConnectionTrait>(
+/// One letter by number, locked until the transaction ends
+/// ([`xk_runtime::db::for_update`]): it is read to be changed.
+pub async fn lock_letter<C: ConnectionTrait>(
     conn: &C,
     number: &str,
 ) -> Result<letter::Model, EducationError> {
-    letter::Entity::find_by_id(number.to_string())
+    xk_runtime::db::for_update(letter::Entity::find_by_id(number.to_string()))
         .one(conn)
         .await?
         .ok_or_else(|| EducationError::NotFound {
@@ -377,12 +396,13 @@ fn decode_case(m: &case::Model) -> Result<ReturnCase, EducationError> {
     })
 }
 
-/// One case by id.
-pub async fn get_case<C: ConnectionTrait>(
+/// One case by id, locked until the transaction ends ([`xk_runtime::db::for_update`]):
+/// it is read to be changed.
+pub async fn lock_case<C: ConnectionTrait>(
     conn: &C,
     case_id: &str,
 ) -> Result<ReturnCase, EducationError> {
-    let m = case::Entity::find_by_id(case_id.to_string())
+    let m = xk_runtime::db::for_update(case::Entity::find_by_id(case_id.to_string()))
         .one(conn)
         .await?
         .ok_or_else(|| EducationError::NotFound {

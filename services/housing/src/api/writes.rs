@@ -126,7 +126,7 @@ impl HousingApi {
         if let Some(r) = idem.begin::<R>(&txn).await? {
             return Ok(r);
         }
-        let mut rec = store::get_relocation(&*txn, household_id).await?;
+        let mut rec = store::lock_relocation(&*txn, household_id).await?;
         let current = version_of("relocation", household_id, &rec.etag)?;
         if let Some(sent) = etag
             && sent != rec.etag
@@ -204,7 +204,7 @@ impl HousingApi {
         if let Some(r) = idem.begin(&txn).await? {
             return Ok(r);
         }
-        let stored = store::get_site(&*txn, &site.site_id).await?;
+        let stored = store::lock_site(&*txn, &site.site_id).await?;
         if stored.r#type != site.r#type {
             let n = store::households_at_site(&*txn, &site.site_id).await?;
             if n > 0 {
@@ -237,7 +237,7 @@ impl HousingApi {
         if let Some(r) = idem.begin(&txn).await? {
             return Ok(r);
         }
-        let stored = store::get_site(&*txn, &req.site_id).await?;
+        let stored = store::lock_site(&*txn, &req.site_id).await?;
         let n = store::households_at_site(&*txn, &req.site_id).await?;
         if n > 0 {
             return Err(HousingError::rule(

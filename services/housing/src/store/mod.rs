@@ -77,7 +77,22 @@ pub async fn insert_site<C: ConnectionTrait>(
 
 /// Reads one site.
 pub async fn get_site<C: ConnectionTrait>(conn: &C, id: &str) -> Result<pb::Site, HousingError> {
-    site::Entity::find_by_id(id.to_string())
+    load_site(conn, site::Entity::find_by_id(id.to_string()), id).await
+}
+
+/// Reads a site to change it, locking the row until the transaction ends
+/// ([`xk_runtime::db::for_update`]): concurrent writes to one site queue.
+pub async fn lock_site<C: ConnectionTrait>(conn: &C, id: &str) -> Result<pb::Site, HousingError> {
+    let select = xk_runtime::db::for_update(site::Entity::find_by_id(id.to_string()));
+    load_site(conn, select, id).await
+}
+
+async fn load_site<C: ConnectionTrait>(
+    conn: &C,
+    select: sea_orm::Select<site::Entity>,
+    id: &str,
+) -> Result<pb::Site, HousingError> {
+    select
         .one(conn)
         .await?
         .map(site_from_row)
@@ -286,7 +301,25 @@ pub async fn get_relocation<C: ConnectionTrait>(
     conn: &C,
     id: &str,
 ) -> Result<pb::Relocation, HousingError> {
-    let row = relocation::Entity::find_by_id(id.to_string())
+    load_relocation(conn, relocation::Entity::find_by_id(id.to_string()), id).await
+}
+
+/// Reads a relocated household to change it, locking the row until the transaction ends
+/// ([`xk_runtime::db::for_update`]): concurrent writes to one household queue.
+pub async fn lock_relocation<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+) -> Result<pb::Relocation, HousingError> {
+    let select = xk_runtime::db::for_update(relocation::Entity::find_by_id(id.to_string()));
+    load_relocation(conn, select, id).await
+}
+
+async fn load_relocation<C: ConnectionTrait>(
+    conn: &C,
+    select: sea_orm::Select<relocation::Entity>,
+    id: &str,
+) -> Result<pb::Relocation, HousingError> {
+    let row = select
         .one(conn)
         .await?
         .ok_or_else(|| HousingError::NotFound {

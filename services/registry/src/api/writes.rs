@@ -60,9 +60,9 @@ impl RegistryApi {
         }
         match store::find_conflict(self.db.conn(), batch, prefix).await {
             Ok(Some(conflict)) => conflict.into(),
-            Ok(None) => {
-                Status::aborted("a concurrent write registered the same household or person; retry")
-            }
+            Ok(None) => xk_runtime::errors::conflict_retry(
+                "a concurrent write registered the same household or person; retry",
+            ),
             Err(e) => e.into(),
         }
     }
@@ -84,7 +84,7 @@ impl RegistryApi {
         if let Some(r) = idem.begin::<R>(&txn).await? {
             return Ok(r);
         }
-        let mut h = store::get(&*txn, id).await?;
+        let mut h = store::get_for_update(&*txn, id).await?;
         if let Some(sent) = etag
             && sent != h.etag
         {

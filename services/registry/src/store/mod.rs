@@ -155,7 +155,25 @@ pub async fn insert_households<C: ConnectionTrait>(
 
 /// Reads one household.
 pub async fn get<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Household, RegistryError> {
-    let row = household::Entity::find_by_id(id.to_string())
+    load(conn, household::Entity::find_by_id(id.to_string()), id).await
+}
+
+/// Reads one household to change it, locking its row until the transaction ends
+/// ([`xk_runtime::db::for_update`]): concurrent writes to one household queue.
+pub async fn get_for_update<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+) -> Result<Household, RegistryError> {
+    let select = household::Entity::find_by_id(id.to_string());
+    load(conn, xk_runtime::db::for_update(select), id).await
+}
+
+async fn load<C: ConnectionTrait>(
+    conn: &C,
+    select: sea_orm::Select<household::Entity>,
+    id: &str,
+) -> Result<Household, RegistryError> {
+    let row = select
         .one(conn)
         .await?
         .ok_or_else(|| RegistryError::NotFound {

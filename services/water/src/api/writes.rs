@@ -132,7 +132,7 @@ impl WaterApi {
         if let Some(r) = idem.begin::<UpdateSchemeResponse>(&txn).await? {
             return Ok(r);
         }
-        let current = store::get_scheme(&*txn, &scheme.scheme_id).await?;
+        let current = store::lock_scheme(&*txn, &scheme.scheme_id).await?;
         if current.etag != scheme.etag {
             return Err(WaterError::Stale {
                 name: scheme.scheme_id.clone(),
@@ -170,7 +170,7 @@ impl WaterApi {
         if let Some(r) = idem.begin::<DeleteSchemeResponse>(&txn).await? {
             return Ok(r);
         }
-        let scheme = store::get_scheme(&*txn, &req.scheme_id).await?;
+        let scheme = store::lock_scheme(&*txn, &req.scheme_id).await?;
         let refs = store::scheme_references(&*txn, &req.scheme_id).await?;
         if refs > 0 {
             return Err(WaterError::Precondition {

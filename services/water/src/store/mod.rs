@@ -109,7 +109,22 @@ pub async fn insert_scheme<C: ConnectionTrait>(conn: &C, s: &Scheme) -> Result<S
 
 /// Reads one scheme.
 pub async fn get_scheme<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Scheme, WaterError> {
-    let row = scheme::Entity::find_by_id(id.to_string())
+    load_scheme(conn, scheme::Entity::find_by_id(id.to_string()), id).await
+}
+
+/// Reads a scheme to change it, locking the row until the transaction ends
+/// ([`xk_runtime::db::for_update`]): concurrent writes to one scheme queue.
+pub async fn lock_scheme<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Scheme, WaterError> {
+    let select = xk_runtime::db::for_update(scheme::Entity::find_by_id(id.to_string()));
+    load_scheme(conn, select, id).await
+}
+
+async fn load_scheme<C: ConnectionTrait>(
+    conn: &C,
+    select: sea_orm::Select<scheme::Entity>,
+    id: &str,
+) -> Result<Scheme, WaterError> {
+    let row = select
         .one(conn)
         .await?
         .ok_or_else(|| WaterError::NotFound {
@@ -293,14 +308,18 @@ pub fn fold(prev: Option<current::Model>, n: &NewAssessment, seq: i64) -> (curre
     (c, newer)
 }
 
-/// Current rows of these households.
+/// Current rows of these households, locked until the transaction ends
+/// ([`xk_runtime::db::for_update`]) so that concurrent assessments of one household queue
+/// for its next seq. Pass `ids` sorted: every writer then locks in the same order and two
+/// batches cannot deadlock. A household's first assessment has no row to lock; two of
+/// those racing collide on the seq key, and the loser is run again ([`conflict_or`]).
 async fn current_rows<C: ConnectionTrait>(
     conn: &C,
     ids: &[&str],
 ) -> Result<HashMap<String, current::Model>, WaterError> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
-        let rows = current::Entity::find()
+        let rows = xk_runtime::db::for_update(current::Entity::find())
             .filter(current::Column::HouseholdId.is_in(chunk.iter().copied()))
             .all(conn)
             .await?;

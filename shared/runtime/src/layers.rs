@@ -1,6 +1,9 @@
-//! The tower stack every service is served behind, set up in one place:
+//! The tower layers of this module, in the stack every service is served behind (assembled
+//! in one place, [`crate::server::start_service`]):
 //!
-//! trace -> auth -> deadline (and error mapping) -> load shed -> global concurrency limit
+//! calls ([`crate::budget`]) -> trace -> auth -> deadline (and error mapping) -> load shed +
+//! concurrency limit ([`crate::shed`], gRPC health exempt) -> conflict retry
+//! ([`crate::retry`])
 //!
 //! - trace: one span per call with the method and the request id (`x-request-id`, made up
 //!   when absent and echoed back), and one line when the call ends with its gRPC status and
@@ -11,8 +14,9 @@
 //!   are open so generic tools work without a token.
 //! - deadline: the client's `grpc-timeout`, capped by the server's maximum; a call past it
 //!   answers DEADLINE_EXCEEDED (a raw tower timeout would reach the client as INTERNAL).
-//! - load shed + concurrency limit: past the limit a call is refused at once with
-//!   RESOURCE_EXHAUSTED rather than queued, so latency stays bounded under overload.
+//! - load shed + concurrency limit (in [`crate::shed`]): past the limit a call is refused at
+//!   once with RESOURCE_EXHAUSTED rather than queued, so latency stays bounded under
+//!   overload; health is never shed.
 
 use std::sync::Arc;
 use std::task::{Context, Poll};

@@ -7,8 +7,8 @@
 //! Module map:
 //! - [`settings`]: typed settings from flags and `XK_*` environment variables.
 //! - [`auth`]: bearer token -> [`auth::Principal`], and who may read or write which service.
-//! - [`layers`]: the tower stack (calls -> trace -> auth -> deadline -> load shed ->
-//!   concurrency limit), set up in one place.
+//! - [`layers`]: the tower stack (calls -> trace -> auth -> deadline -> load shed +
+//!   concurrency limit -> conflict retry), assembled in one place ([`server`]).
 //! - [`connections`]: the accept loop: connection limit, handshake and idle timeouts,
 //!   backoff on EMFILE.
 //! - [`budget`]: request bytes in flight per service and per connection; calls in flight

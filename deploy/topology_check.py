@@ -224,7 +224,9 @@ def check_observability(model: dict, default: dict) -> None:
         assert svc.get("profiles") == ["observability"], f"{name}: profiles {svc.get('profiles')}"
         assert name not in default["services"], f"{name} starts without its profile"
         sources = [v.get("source") for v in svc.get("volumes") or []]
-        assert str(ROOT / path) in sources, f"{name}: does not mount {path}: {sources}"
+        # The file itself, or the folder holding it.
+        mounted = [s for s in sources if str(ROOT / path) == s or str(ROOT / path).startswith(s + "/")]
+        assert mounted, f"{name}: does not mount {path}: {sources}"
     for name, svc in default["services"].items():
         env = svc.get("environment") or {}
         assert env.get("XK_OTLP_ENDPOINT") is None, f"{name}: exports traces without the observability profile"

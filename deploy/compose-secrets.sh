@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Writes the secret files docker-compose.yml mounts, one set per container, into DIR
-# (default ./secrets, or $XK_SECRETS_DIR):
+# (default: secrets/ beside docker-compose.yml, or $XK_SECRETS_DIR):
 #   postgres-password             the PostgreSQL superuser's (postgres container only)
 #   <service>-database-url        postgres://<service>:<password>@postgres:5432/<service>
 #   tokens.toml                   every principal's bearer token: the operator's copy,
@@ -19,7 +19,7 @@
 # and the containers run as their own users (xiaokang 10001, postgres 999), not as you.
 set -euo pipefail
 
-dir="${1:-${XK_SECRETS_DIR:-./secrets}}"
+dir="${1:-${XK_SECRETS_DIR:-$(cd "$(dirname "$0")/.." && pwd)/secrets}}"
 umask 022
 mkdir -p "$dir"
 chmod 0700 "$dir"

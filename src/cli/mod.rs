@@ -78,7 +78,11 @@ pub enum Command {
         name: String,
         /// Database URL.
         #[arg(long, env = "XK_DATABASE_URL")]
-        database_url: String,
+        database_url: Option<String>,
+        /// A file holding the database URL (a container secret), instead of
+        /// `--database-url`; trailing line breaks are trimmed.
+        #[arg(long, env = "XK_DATABASE_URL_FILE")]
+        database_url_file: Option<PathBuf>,
     },
     /// Measure the registry against the machine's own baselines (bare gRPC echo, raw
     /// inserts) in one run and print the ratios.
@@ -113,7 +117,17 @@ impl Cli {
                 service,
                 timeout_ms,
             } => serve::health(&addr, &service, timeout_ms).await,
-            Command::Migrate { name, database_url } => serve::migrate(&name, &database_url).await,
+            Command::Migrate {
+                name,
+                database_url,
+                database_url_file,
+            } => {
+                let url = serve::migrate_database_url(
+                    database_url.as_deref(),
+                    database_url_file.as_deref(),
+                )?;
+                serve::migrate(&name, &url).await
+            }
             Command::Bench(args) => bench::run(args).await,
             Command::Report(args) => report::run(args).await,
             Command::Loadtest(args) => loadtest::run(*args).await,

@@ -121,7 +121,7 @@ fn make_private_file(path: &Path) -> anyhow::Result<()> {
 }
 
 /// Tokens for `serve`: the tokens file if given, plus `XK_TOKEN_<PRINCIPAL>` variables
-/// (e.g. `XK_TOKEN_POVERTY_OFFICE`), as an env file of docker-compose provides them.
+/// (e.g. `XK_TOKEN_POVERTY_OFFICE`) or their `XK_TOKEN_<PRINCIPAL>_FILE` variants.
 fn tokens_for_serve(settings: &ServeSettings) -> anyhow::Result<TokenTable> {
     let mut table = match &settings.tokens_file {
         Some(p) => TokenTable::load(p)?,
@@ -130,7 +130,7 @@ fn tokens_for_serve(settings: &ServeSettings) -> anyhow::Result<TokenTable> {
     let mut any = settings.tokens_file.is_some();
     for p in Principal::ALL {
         let var = format!("XK_TOKEN_{}", p.name().to_uppercase().replace('-', "_"));
-        if let Ok(t) = std::env::var(&var) {
+        if let Some(t) = xk_runtime::settings::env_or_file(&var)? {
             anyhow::ensure!(t.len() >= 16, "{var} must be at least 16 characters");
             table.insert(p, &t);
             any = true;
@@ -138,7 +138,7 @@ fn tokens_for_serve(settings: &ServeSettings) -> anyhow::Result<TokenTable> {
     }
     anyhow::ensure!(
         any,
-        "no tokens configured: pass --tokens-file (XK_TOKENS_FILE) or set XK_TOKEN_<PRINCIPAL> variables"
+        "no tokens configured: pass --tokens-file (XK_TOKENS_FILE) or set XK_TOKEN_<PRINCIPAL> (or XK_TOKEN_<PRINCIPAL>_FILE) variables"
     );
     Ok(table)
 }
@@ -158,8 +158,7 @@ pub async fn serve_one(
         format!("unknown service {name:?}; known: {}", known.join(", "))
     })?;
     let url = settings
-        .database_url
-        .clone()
+        .resolved_database_url()?
         .unwrap_or_else(|| format!("sqlite://data/{}.db", spec.name));
     let addr = settings
         .listen
@@ -176,18 +175,19 @@ pub async fn serve_one(
 }
 
 /// `xiaokang serve aggregator`: endpoints from `--<service>-url` / `XK_<SERVICE>_URL`
-/// (repeatable or comma-separated), its own token from `XK_TOKEN_AGGREGATOR`.
+/// (repeatable or comma-separated), its own token from `XK_TOKEN_AGGREGATOR` or the file
+/// `XK_TOKEN_AGGREGATOR_FILE` names.
 async fn serve_aggregator(
     settings: ServeSettings,
     args: xk_aggregator::UpstreamArgs,
 ) -> anyhow::Result<ExitCode> {
     let spec = suite::AGGREGATOR;
-    let token = std::env::var("XK_TOKEN_AGGREGATOR")
-        .context("XK_TOKEN_AGGREGATOR (the aggregator's own read-only token) is not set")?;
+    let token = xk_runtime::settings::env_or_file("XK_TOKEN_AGGREGATOR")?.context(
+        "XK_TOKEN_AGGREGATOR or XK_TOKEN_AGGREGATOR_FILE (the aggregator's own read-only token) is not set",
+    )?;
     let upstream = args.into_upstream(token)?;
     let url = settings
-        .database_url
-        .clone()
+        .resolved_database_url()?
         .unwrap_or_else(|| format!("sqlite://data/{}.db", spec.name));
     let addr = settings
         .listen
@@ -222,6 +222,14 @@ pub async fn health(addr: &str, service: &str, timeout_ms: u64) -> anyhow::Resul
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// The database URL `migrate` requires: `--database-url` (`XK_DATABASE_URL`) or the file
+/// `--database-url-file` (`XK_DATABASE_URL_FILE`) names, exactly one of them.
+pub fn migrate_database_url(url: Option<&str>, file: Option<&Path>) -> anyhow::Result<String> {
+    xk_runtime::settings::value_or_file("XK_DATABASE_URL", url, file)?.context(
+        "no database URL: pass --database-url (XK_DATABASE_URL) or --database-url-file (XK_DATABASE_URL_FILE)",
+    )
 }
 
 /// `xiaokang migrate NAME`.

@@ -1,6 +1,6 @@
 //! Typed settings for serving one service, from flags and `XK_*` environment variables.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Default largest message: gRPC's own default.
@@ -21,6 +21,11 @@ pub struct ServeSettings {
     /// Database URL: `sqlite://path/file.db` (created if missing) or `postgres://…`.
     #[arg(long, env = "XK_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// A file holding the database URL (e.g. a container secret at
+    /// `/run/secrets/registry-database-url`), read at start instead of `database_url`, so
+    /// the password is not in the process environment; trailing line breaks are trimmed.
+    #[arg(long, env = "XK_DATABASE_URL_FILE")]
+    pub database_url_file: Option<PathBuf>,
     /// The file of bearer tokens (TOML: principal = "token"); see `auth`.
     #[arg(long, env = "XK_TOKENS_FILE")]
     pub tokens_file: Option<PathBuf>,
@@ -109,6 +114,7 @@ impl Default for ServeSettings {
         Self {
             listen: None,
             database_url: None,
+            database_url_file: None,
             tokens_file: None,
             policy_file: None,
             max_call_ms: 30_000,
@@ -189,6 +195,58 @@ impl ServeSettings {
     }
 }
 
+impl ServeSettings {
+    /// The database URL from `database_url` or `database_url_file` (an error if both are
+    /// given or the file cannot be read); `None` when neither is.
+    pub fn resolved_database_url(&self) -> anyhow::Result<Option<String>> {
+        value_or_file(
+            "XK_DATABASE_URL",
+            self.database_url.as_deref(),
+            self.database_url_file.as_deref(),
+        )
+    }
+}
+
+/// Reads a secret file as the `*_FILE` settings name it: the whole file, trailing line
+/// breaks trimmed (`echo` and editors add one; no URL or token ends in one). An empty
+/// secret is an error here rather than a confusing one later (a login that fails).
+pub fn read_secret_file(path: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("reading secret file {}: {e}", path.display()))?;
+    let value = text.trim_end_matches(['\n', '\r']);
+    anyhow::ensure!(!value.is_empty(), "secret file {} is empty", path.display());
+    Ok(value.to_string())
+}
+
+/// A setting given either as its value (`setting`, e.g. `XK_DATABASE_URL`) or as a file
+/// holding it (`<setting>_FILE`), never both: two sources could disagree, and silently
+/// preferring one hides a stale secret. An empty value or path counts as not given, as
+/// compose's `${VAR:-}` leaves it. `None` when neither is given.
+pub fn value_or_file(
+    setting: &str,
+    value: Option<&str>,
+    file: Option<&Path>,
+) -> anyhow::Result<Option<String>> {
+    let value = value.filter(|v| !v.is_empty());
+    let file = file.filter(|f| !f.as_os_str().is_empty());
+    match (value, file) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("{setting} and {setting}_FILE are both set: give one of them")
+        }
+        (Some(v), None) => Ok(Some(v.to_string())),
+        (None, Some(f)) => read_secret_file(f).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+/// [`value_or_file`] for a setting read only from the environment (`var` or `var_FILE`),
+/// such as the `XK_TOKEN_<PRINCIPAL>` variables.
+pub fn env_or_file(var: &str) -> anyhow::Result<Option<String>> {
+    let value = std::env::var(var).ok();
+    let file = std::env::var_os(format!("{var}_FILE")).map(PathBuf::from);
+    value_or_file(var, value.as_deref(), file.as_deref())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +264,94 @@ mod tests {
         let parsed = Cli::try_parse_from(["xk"]).unwrap().serve;
         let default = ServeSettings::default();
         assert_eq!(format!("{parsed:?}"), format!("{default:?}"));
+    }
+}
+
+#[cfg(test)]
+mod secret_file_tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeSettings,
+    }
+
+    fn secret(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn the_database_url_is_read_from_its_file_without_the_line_break() {
+        let dir = tempfile::tempdir().unwrap();
+        let unix = secret(&dir, "unix", "postgres://registry:pw@db:5432/registry\n");
+        let windows = secret(
+            &dir,
+            "windows",
+            "postgres://registry:pw@db:5432/registry\r\n",
+        );
+        for file in [unix, windows] {
+            let settings = Cli::try_parse_from([
+                "xk".as_ref(),
+                "--database-url-file".as_ref(),
+                file.as_os_str(),
+            ])
+            .unwrap()
+            .serve;
+            assert_eq!(
+                settings.resolved_database_url().unwrap().as_deref(),
+                Some("postgres://registry:pw@db:5432/registry")
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_and_a_file_for_the_same_setting_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = secret(&dir, "url", "sqlite://a.db");
+        let settings = ServeSettings {
+            database_url: Some("sqlite://b.db".into()),
+            database_url_file: Some(file),
+            ..ServeSettings::default()
+        };
+        let err = settings.resolved_database_url().unwrap_err().to_string();
+        assert!(
+            err.contains("XK_DATABASE_URL and XK_DATABASE_URL_FILE are both set"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn neither_value_nor_file_is_none_and_empty_counts_as_unset() {
+        assert_eq!(value_or_file("XK_X", None, None).unwrap(), None);
+        assert_eq!(
+            value_or_file("XK_X", Some(""), Some(Path::new(""))).unwrap(),
+            None
+        );
+        assert_eq!(
+            value_or_file("XK_X", Some("direct"), Some(Path::new(""))).unwrap(),
+            Some("direct".to_string())
+        );
+    }
+
+    #[test]
+    fn a_missing_or_empty_secret_file_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("absent");
+        let err = value_or_file("XK_X", None, Some(&missing)).unwrap_err();
+        assert!(err.to_string().contains("absent"), "{err}");
+        let empty = secret(&dir, "empty", "\n");
+        let err = read_secret_file(&empty).unwrap_err();
+        assert!(err.to_string().contains("is empty"), "{err}");
+    }
+
+    #[test]
+    fn only_trailing_line_breaks_are_trimmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = secret(&dir, "token", " token with spaces \n\n");
+        assert_eq!(read_secret_file(&file).unwrap(), " token with spaces ");
     }
 }

@@ -29,7 +29,16 @@ fn loud(lines: &[serde_json::Value]) -> Vec<&serde_json::Value> {
     lines
         .iter()
         .filter(|l| matches!(level(l), "INFO" | "WARN" | "ERROR"))
+        .filter(|l| !is_pool_wait(l))
         .collect()
+}
+
+/// sqlx's own WARN when a connection took longer than its slow threshold (2 s) to acquire:
+/// a measure of how busy the machine is (a loaded CI host, PostgreSQL's row locks queueing
+/// the demo's concurrent writers), not a call outcome, so it is the one line this test
+/// leaves to the operator. Every other INFO-or-above line, whoever logs it, still counts.
+fn is_pool_wait(line: &serde_json::Value) -> bool {
+    line["target"].as_str() == Some("sqlx::pool::acquire")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -69,6 +69,9 @@ struct Pool {
     connect_timeout: Duration,
     /// TLS towards the members, if any.
     tls: Option<ClientTlsConfig>,
+    /// Becomes true after the first refresh: a call made before it waits for it rather
+    /// than failing for want of an address.
+    resolved: tokio::sync::watch::Sender<bool>,
 }
 
 /// A gRPC channel spread per call across the current addresses of one service.
@@ -127,6 +130,7 @@ impl BalancedChannel {
             cursor: AtomicUsize::new(0),
             connect_timeout,
             tls: tls.cloned(),
+            resolved: tokio::sync::watch::Sender::new(false),
         });
         // IP literals need no lookup: their members exist before the first call.
         let mut literal = Vec::new();
@@ -142,6 +146,8 @@ impl BalancedChannel {
             .any(|t| t.host.parse::<std::net::IpAddr>().is_err())
         {
             tokio::spawn(refresh_loop(Arc::downgrade(&pool), resolve.clone()));
+        } else {
+            pool.resolved.send_replace(true);
         }
         Ok(BalancedChannel { pool })
     }
@@ -282,6 +288,7 @@ async fn refresh_loop(pool: Weak<Pool>, settings: ResolveSettings) {
             return;
         };
         live.refresh(&settings).await;
+        live.resolved.send_replace(true);
         drop(live);
         tokio::time::sleep(settings.interval).await;
     }
@@ -323,13 +330,17 @@ impl tower::Service<http::Request<Body>> for BalancedChannel {
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let Some(member) = self.pick() else {
-            let status =
-                tonic::Status::unavailable(format!("no address known yet for {}", self.pool.name));
-            return Box::pin(async move { Err(Box::new(status) as BoxError) });
-        };
-        let name = self.pool.name.clone();
+        let this = self.clone();
         Box::pin(async move {
+            let name = &this.pool.name;
+            // Bounded: a refresh's lookup and probes each have a timeout.
+            let _ = this.pool.resolved.subscribe().wait_for(|done| *done).await;
+            let Some(member) = this.pick() else {
+                let status = tonic::Status::unavailable(format!(
+                    "{name}: its host name resolved to no address yet"
+                ));
+                return Err(Box::new(status) as BoxError);
+            };
             match member.channel.clone().oneshot(request).await {
                 Ok(response) => {
                     member.resting.store(false, Ordering::Relaxed);

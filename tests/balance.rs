@@ -27,20 +27,26 @@ use xk_runtime::{Db, HostedService, Principal, ServeSettings};
 const WATER_NAME: &str = "water.test.invalid";
 /// How often the aggregator re-reads the resolve file here.
 const RESOLVE_EVERY: Duration = Duration::from_millis(100);
+/// The method the aggregator calls on water for a summary.
+const SUMMARIES: &str = "/SummarizeByRegion";
 /// Longest any awaited condition may take (a bound, not a sleep).
 const PATIENCE: Duration = Duration::from_secs(20);
 
-/// Counts the SummarizeByRegion calls a replica receives (its own count, in front of
-/// the runtime's layers).
+/// Counts the calls of one method (path suffix) a replica receives: its own count, in
+/// front of the runtime's layers.
 #[derive(Clone)]
-struct CountSummaries(Arc<AtomicU64>);
+struct CountCalls {
+    method: &'static str,
+    calls: Arc<AtomicU64>,
+}
 
-impl<S> tower::Layer<S> for CountSummaries {
+impl<S> tower::Layer<S> for CountCalls {
     type Service = Counted<S>;
     fn layer(&self, inner: S) -> Counted<S> {
         Counted {
             inner,
-            calls: self.0.clone(),
+            method: self.method,
+            calls: self.calls.clone(),
         }
     }
 }
@@ -48,6 +54,7 @@ impl<S> tower::Layer<S> for CountSummaries {
 #[derive(Clone)]
 struct Counted<S> {
     inner: S,
+    method: &'static str,
     calls: Arc<AtomicU64>,
 }
 
@@ -64,7 +71,7 @@ where
     }
 
     fn call(&mut self, req: http::Request<B>) -> S::Future {
-        if req.uri().path().ends_with("/SummarizeByRegion") {
+        if req.uri().path().ends_with(self.method) {
             self.calls.fetch_add(1, Ordering::Relaxed);
         }
         self.inner.call(req)
@@ -78,19 +85,19 @@ struct Replica {
 }
 
 impl Replica {
-    /// Serves water on `listener` over the database at `url` (shared by every replica).
-    async fn start(listener: TcpListener, url: &str) -> Replica {
+    /// Serves water on `listener` over the database at `url` (shared by every replica),
+    /// counting the calls of `method` (`/SummarizeByRegion`).
+    async fn start(listener: TcpListener, url: &str, method: &'static str) -> Replica {
         let settings = ServeSettings::default();
         let db = Db::connect(url, settings.db_pool).await.unwrap();
         let routes = xiaokang::suite::routes_for(xk_water::SPEC, db.clone(), &settings)
             .await
             .unwrap();
         let calls = Arc::new(AtomicU64::new(0));
-        let routes = Routes::from(
-            routes
-                .into_axum_router()
-                .layer(CountSummaries(calls.clone())),
-        );
+        let routes = Routes::from(routes.into_axum_router().layer(CountCalls {
+            method,
+            calls: calls.clone(),
+        }));
         let hosted = xk_runtime::start_service(
             xk_water::SPEC,
             routes,
@@ -169,8 +176,8 @@ async fn replicas_behind_one_name_share_calls_survive_a_loss_and_gain_a_newcomer
     let [l2, l3, l4] = same_port_listeners().await;
     let port = l2.local_addr().unwrap().port();
     let water_db = TestDatabase::create("water").await.unwrap();
-    let replica2 = Replica::start(l2, &water_db.url).await;
-    let replica3 = Replica::start(l3, &water_db.url).await;
+    let replica2 = Replica::start(l2, &water_db.url, SUMMARIES).await;
+    let replica3 = Replica::start(l3, &water_db.url, SUMMARIES).await;
 
     let (registry, education, health, housing) = tokio::join!(
         TestService::start(xk_registry::SPEC),
@@ -290,7 +297,7 @@ async fn replicas_behind_one_name_share_calls_survive_a_loss_and_gain_a_newcomer
     );
 
     // A third replica appears in the file: it gets calls within a few refreshes.
-    let replica4 = Replica::start(l4, &water_db.url).await;
+    let replica4 = Replica::start(l4, &water_db.url, SUMMARIES).await;
     write_hosts(
         &hosts,
         &[
@@ -324,5 +331,74 @@ async fn replicas_behind_one_name_share_calls_survive_a_loss_and_gain_a_newcomer
     for s in [registry, education, health, housing] {
         s.stop().await.unwrap();
     }
+    water_db.drop_now().await.unwrap();
+}
+
+/// The load tester's client does the same: one connection to `water.test.invalid`
+/// spreads its RecordAssessment calls over both replicas.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_load_tester_spreads_its_calls_over_every_replica_of_a_name() {
+    use xiaokang::loadtest::engine::Load;
+    use xiaokang::loadtest::mix::Mix;
+    use xiaokang::loadtest::{Config, Quiet};
+
+    const ASSESSMENTS: u64 = 40;
+    let [l2, l3, _] = same_port_listeners().await;
+    let port = l2.local_addr().unwrap().port();
+    let water_db = TestDatabase::create("water").await.unwrap();
+    let replica2 = Replica::start(l2, &water_db.url, "/RecordAssessment").await;
+    let replica3 = Replica::start(l3, &water_db.url, "/RecordAssessment").await;
+    let registry = TestService::start(xk_registry::SPEC).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = dir.path().join("hosts");
+    write_hosts(
+        &hosts,
+        &[
+            "127.0.0.2 water.test.invalid",
+            "127.0.0.3 water.test.invalid",
+        ],
+    );
+    let cfg = Config {
+        addrs: xiaokang::client::SuiteAddrs {
+            urls: std::collections::HashMap::from([
+                ("registry", registry.hosted.url()),
+                ("water", format!("http://{WATER_NAME}:{port}")),
+            ]),
+        },
+        tokens: test_tokens().1,
+        mix: Mix::parse("assess=1").unwrap(),
+        load: Load::Concurrency(2),
+        // The count ends the run, not the clock.
+        duration: Duration::from_secs(300),
+        max_requests: ASSESSMENTS,
+        timeout: Duration::from_secs(30),
+        connections: 1,
+        households: 10,
+        max_in_flight: 64,
+        step: None,
+        watch_pids: vec![],
+        run_id: xiaokang::loadtest::new_run_id(),
+        resolve: xk_aggregator::resolve::ResolveSettings {
+            file: Some(hosts),
+            interval: RESOLVE_EVERY,
+        },
+    };
+    let report = xiaokang::loadtest::run(&cfg, &Quiet).await.unwrap();
+    let run = report.run.expect("a single phase");
+    assert_eq!((run.calls, run.errors), (ASSESSMENTS, 0));
+    let (two, three) = (replica2.calls(), replica3.calls());
+    assert_eq!(
+        two + three,
+        ASSESSMENTS,
+        "every assessment reached a replica once"
+    );
+    assert!(
+        two.min(three) * 3 >= two.max(three),
+        "one connection's calls are spread over both replicas: {two} vs {three}"
+    );
+
+    replica2.hosted.shutdown().await.unwrap();
+    replica3.hosted.shutdown().await.unwrap();
+    registry.stop().await.unwrap();
     water_db.drop_now().await.unwrap();
 }

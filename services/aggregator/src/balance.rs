@@ -69,9 +69,9 @@ struct Pool {
     connect_timeout: Duration,
     /// TLS towards the members, if any.
     tls: Option<ClientTlsConfig>,
-    /// Becomes true after the first refresh: a call made before it waits for it rather
-    /// than failing for want of an address.
-    resolved: tokio::sync::watch::Sender<bool>,
+    /// Refreshes done so far (IP literals only: 1 from the start). A call made before
+    /// the first waits for it rather than failing for want of an address.
+    refreshes: tokio::sync::watch::Sender<u64>,
 }
 
 /// A gRPC channel spread per call across the current addresses of one service.
@@ -130,7 +130,7 @@ impl BalancedChannel {
             cursor: AtomicUsize::new(0),
             connect_timeout,
             tls: tls.cloned(),
-            resolved: tokio::sync::watch::Sender::new(false),
+            refreshes: tokio::sync::watch::Sender::new(0),
         });
         // IP literals need no lookup: their members exist before the first call.
         let mut literal = Vec::new();
@@ -147,7 +147,7 @@ impl BalancedChannel {
         {
             tokio::spawn(refresh_loop(Arc::downgrade(&pool), resolve.clone()));
         } else {
-            pool.resolved.send_replace(true);
+            pool.refreshes.send_replace(1);
         }
         Ok(BalancedChannel { pool })
     }
@@ -288,7 +288,7 @@ async fn refresh_loop(pool: Weak<Pool>, settings: ResolveSettings) {
             return;
         };
         live.refresh(&settings).await;
-        live.resolved.send_replace(true);
+        live.refreshes.send_modify(|done| *done += 1);
         drop(live);
         tokio::time::sleep(settings.interval).await;
     }
@@ -334,7 +334,12 @@ impl tower::Service<http::Request<Body>> for BalancedChannel {
         Box::pin(async move {
             let name = &this.pool.name;
             // Bounded: a refresh's lookup and probes each have a timeout.
-            let _ = this.pool.resolved.subscribe().wait_for(|done| *done).await;
+            let _ = this
+                .pool
+                .refreshes
+                .subscribe()
+                .wait_for(|done| *done > 0)
+                .await;
             let Some(member) = this.pick() else {
                 let status = tonic::Status::unavailable(format!(
                     "{name}: its host name resolved to no address yet"
@@ -422,5 +427,73 @@ mod tests {
         members[1].resting.store(true, Ordering::Relaxed);
         let picked: BTreeSet<SocketAddr> = (0..4).map(|_| ch.pick().unwrap().addr).collect();
         assert_eq!(picked.len(), 2, "all resting: calls still go out, to each");
+    }
+
+    #[tokio::test]
+    async fn a_refresh_adds_new_addresses_and_drops_vanished_ones() {
+        let path = std::env::temp_dir().join(format!(
+            "xk-balance-{}-{}.hosts",
+            std::process::id(),
+            xk_runtime::auth::random_token()
+                .chars()
+                .take(8)
+                .collect::<String>()
+        ));
+        std::fs::write(
+            &path,
+            "127.0.0.2 svc.test.invalid\n127.0.0.3 svc.test.invalid\n",
+        )
+        .unwrap();
+        let resolve = ResolveSettings {
+            file: Some(path.clone()),
+            interval: Duration::from_millis(20),
+        };
+        let ch = BalancedChannel::new(
+            "svc",
+            &["http://svc.test.invalid:7000".to_string()],
+            Duration::from_millis(50),
+            None,
+            &resolve,
+        )
+        .unwrap();
+        let wanted = |addrs: &[&str]| -> Vec<SocketAddr> {
+            addrs.iter().map(|a| a.parse().unwrap()).collect()
+        };
+        let until = |want: Vec<SocketAddr>| {
+            let ch = ch.clone();
+            async move {
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+                while ch.addresses() != want {
+                    assert!(
+                        tokio::time::Instant::now() < deadline,
+                        "still {:?}, want {want:?}",
+                        ch.addresses()
+                    );
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+        };
+        until(wanted(&["127.0.0.2:7000", "127.0.0.3:7000"])).await;
+        std::fs::write(
+            &path,
+            "127.0.0.3 svc.test.invalid\n127.0.0.4 svc.test.invalid\n",
+        )
+        .unwrap();
+        until(wanted(&["127.0.0.3:7000", "127.0.0.4:7000"])).await;
+        // An unreadable file keeps what is known rather than dropping every address.
+        std::fs::remove_file(&path).unwrap();
+        let mut refreshes = ch.pool.refreshes.subscribe();
+        let now = *refreshes.borrow_and_update();
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            refreshes.wait_for(|done| *done >= now + 3),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            ch.addresses(),
+            wanted(&["127.0.0.3:7000", "127.0.0.4:7000"])
+        );
     }
 }

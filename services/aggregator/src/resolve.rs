@@ -184,6 +184,18 @@ mod tests {
     }
 
     #[test]
+    fn the_interval_defaults_to_5_s_and_0_is_refused() {
+        let default = ResolveArgs::default().settings().unwrap();
+        assert_eq!(default.interval, DEFAULT_RESOLVE_INTERVAL);
+        assert_eq!(default.interval, Duration::from_secs(5));
+        let zero = ResolveArgs {
+            resolve_interval_ms: 0,
+            resolve_file: None,
+        };
+        assert!(zero.settings().is_err());
+    }
+
+    #[test]
     fn a_commented_out_line_names_nothing() {
         let hosts = parse_hosts("#127.0.0.2 water\n  # 127.0.0.3 water\n");
         assert!(hosts.is_empty(), "{hosts:?}");

@@ -30,6 +30,7 @@ async fn a_bounded_run_of_the_default_mix_is_all_ok_and_adds_up() {
         step: None,
         watch_pids: vec![std::process::id()],
         run_id: xiaokang::loadtest::new_run_id(),
+        resolve: Default::default(),
     };
     let report = xiaokang::loadtest::run(&cfg, &Quiet)
         .await
@@ -90,6 +91,7 @@ async fn step_mode_raises_the_rate_and_reports_every_step() {
         }),
         watch_pids: vec![],
         run_id: xiaokang::loadtest::new_run_id(),
+        resolve: Default::default(),
     };
     let report = xiaokang::loadtest::run(&cfg, &Quiet)
         .await

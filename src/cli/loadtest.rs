@@ -49,9 +49,13 @@ pub struct LoadtestArgs {
     /// Deadline of each call.
     #[arg(long, default_value = "5s")]
     pub timeout: humantime::Duration,
-    /// HTTP/2 connections per service.
+    /// HTTP/2 connections per service (per address, when a target's name resolves to
+    /// several).
     #[arg(long, default_value_t = 2)]
     pub connections: usize,
+    /// How target host names are re-resolved (replicas behind one name share the calls).
+    #[command(flatten)]
+    pub resolve: xk_aggregator::resolve::ResolveArgs,
     /// Households the warm-up plants (ids prefixed with the run id).
     #[arg(long, default_value_t = 100)]
     pub households: u32,
@@ -234,6 +238,7 @@ pub async fn run(args: LoadtestArgs) -> anyhow::Result<ExitCode> {
         }),
         watch_pids: args.watch_pids,
         run_id: crate::loadtest::new_run_id(),
+        resolve: args.resolve.settings()?,
     };
     let report = if args.quiet || !std::io::stderr().is_terminal() {
         crate::loadtest::run(&cfg, &Quiet).await?

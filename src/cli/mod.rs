@@ -158,4 +158,29 @@ mod tests {
             assert!(Cli::try_parse_from(args).unwrap().log_calls, "{args:?}");
         }
     }
+
+    #[test]
+    fn serve_aggregator_takes_the_resolve_settings() {
+        let cli = Cli::try_parse_from([
+            "xiaokang",
+            "serve",
+            "aggregator",
+            "--water-url",
+            "http://water:50055",
+            "--resolve-interval-ms",
+            "250",
+            "--resolve-file",
+            "/etc/xk-hosts",
+        ])
+        .unwrap();
+        let super::Command::Serve { upstream, .. } = cli.command else {
+            panic!("not serve");
+        };
+        let resolve = upstream.resolve.settings().unwrap();
+        assert_eq!(resolve.interval, std::time::Duration::from_millis(250));
+        assert_eq!(
+            resolve.file.as_deref(),
+            Some(std::path::Path::new("/etc/xk-hosts"))
+        );
+    }
 }

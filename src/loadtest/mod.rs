@@ -62,6 +62,9 @@ pub struct Config {
     pub watch_pids: Vec<u32>,
     /// This run's id (8 hex digits); prefixes the ids it creates.
     pub run_id: String,
+    /// How target host names are re-resolved (each connection balances over all
+    /// addresses of its target).
+    pub resolve: xk_aggregator::resolve::ResolveSettings,
 }
 
 /// Step mode settings.
@@ -212,7 +215,13 @@ async fn phase(
 
 /// Warms up, runs the phase (or steps), and reports.
 pub async fn run(cfg: &Config, progress: &dyn Progress) -> anyhow::Result<Report> {
-    let clients = workload::Clients::connect(&cfg.addrs, &cfg.tokens, &cfg.mix, cfg.connections)?;
+    let clients = workload::Clients::connect(
+        &cfg.addrs,
+        &cfg.tokens,
+        &cfg.mix,
+        cfg.connections,
+        &cfg.resolve,
+    )?;
     let work =
         workload::Workload::warm_up(clients, &cfg.mix, cfg.households, &cfg.run_id, cfg.timeout)
             .await?;

@@ -16,7 +16,8 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::{Datelike, NaiveDate};
 use tonic::codegen::InterceptedService;
-use tonic::transport::Channel;
+use xk_aggregator::balance::BalancedChannel;
+use xk_aggregator::resolve::ResolveSettings;
 use xk_contracts::pb::aggregator::v1::aggregator_service_client::AggregatorServiceClient;
 use xk_contracts::pb::aggregator::v1::{GetHouseholdFileRequest, GetSummaryRequest};
 use xk_contracts::pb::common::v1::{Date, RegionLevel};
@@ -34,8 +35,12 @@ use super::mix::{Mix, Op};
 use super::stats::Outcome;
 use crate::client::{Bearer, SuiteAddrs};
 
-/// A channel that carries a principal's bearer token.
-type Authed = InterceptedService<Channel, Bearer>;
+/// A channel (balanced over every address of the target's host name) that carries a
+/// principal's bearer token.
+type Authed = InterceptedService<BalancedChannel, Bearer>;
+
+/// How long a load-test call waits for a TCP/HTTP2 connection to one address.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The county the load test's data lives in (谷城县).
 const COUNTY: &str = "420625";
@@ -95,21 +100,25 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Connects lazily to every service the mix (and its warm-up) needs.
+    /// Connects lazily to every service the mix (and its warm-up) needs; each target's
+    /// host name is re-resolved as `resolve` says and calls spread over its addresses.
     pub fn connect(
         addrs: &SuiteAddrs,
         tokens: &HashMap<Principal, String>,
         mix: &Mix,
         connections: usize,
+        resolve: &ResolveSettings,
     ) -> anyhow::Result<Clients> {
         use Principal::{Admin, Aggregator, Bureau as B};
         let needs = |ops: &[Op]| ops.iter().any(|o| mix.has(*o));
-        let chans = |name: &str| -> anyhow::Result<Vec<Channel>> {
+        let chans = |name: &str| -> anyhow::Result<Vec<BalancedChannel>> {
             let url = addrs
                 .url(name)
                 .with_context(|| format!("the mix calls {name}: give --target {name}=URL"))?;
             (0..connections.max(1))
-                .map(|_| crate::client::channel(url))
+                .map(|_| {
+                    BalancedChannel::new(name, &[url.to_string()], CONNECT_TIMEOUT, None, resolve)
+                })
                 .collect()
         };
         let mut c = Clients::default();

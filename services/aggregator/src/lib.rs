@@ -9,6 +9,8 @@
 //! | [`risk`] | pure rules of ListAtRiskHouseholds: the monitoring triggers (DOMAIN.md §3) of one village's households from each service's signals, the resume key |
 //! | [`policy`] | the aggregator's effective-dated policy book (`policy.toml`): monitoring line, income-fall percent, large medical payment |
 //! | [`upstream`] | the client side: endpoints and token ([`Upstream`]), one balanced channel per service, per-call deadlines, retries, the request id |
+//! | [`balance`] | one channel spread per call over every current address of a service's endpoints; failed addresses rest until a probe reaches them |
+//! | [`resolve`] | which addresses a host name stands for: the hosts file (`--resolve-file`) before DNS, and what changed between two answers |
 //! | [`api`] | the tonic service: validation, the parallel fan-outs, the household file, snapshots |
 //! | [`store`] | sea-orm entity and migrations of the snapshots table |
 //!
@@ -25,8 +27,10 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod balance;
 pub mod domain;
 pub mod policy;
+pub mod resolve;
 pub mod risk;
 pub mod store;
 pub mod upstream;

@@ -1,4 +1,5 @@
-//! The client side: one channel per service (balanced over several endpoints), the
+//! The client side: one channel per service (balanced per call over every address its
+//! endpoints resolve to, see [`crate::balance`]), the
 //! aggregator's read-only bearer token, the request id carried across, per-call deadlines
 //! and the retry rule of [`crate::domain::retry_after`].
 
@@ -8,10 +9,12 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tonic::Status;
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
-use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+use tonic::transport::{Certificate, ClientTlsConfig, Identity};
 use xk_runtime::layers::REQUEST_ID_HEADER;
 
+use crate::balance::BalancedChannel;
 use crate::domain::{MIN_CALL_BUDGET, retry_after};
+use crate::resolve::{ResolveArgs, ResolveSettings};
 
 /// Where the five services are and how to call them. Built by `xiaokang up` from the
 /// services it just started, or by `xiaokang serve aggregator` from flags / environment.
@@ -43,6 +46,8 @@ pub struct Upstream {
     /// service for one village's records): the services' maximum, so a village is one
     /// round trip per service; tests set it small to walk villages over several pages.
     pub list_page_size: i32,
+    /// How endpoint host names are re-resolved (interval, hosts file).
+    pub resolve: ResolveSettings,
 }
 
 /// Default for [`Upstream::list_page_size`]: the largest page the services serve.
@@ -89,6 +94,9 @@ pub struct UpstreamArgs {
     /// The client certificate's private key (PEM).
     #[arg(long, env = "XK_UPSTREAM_TLS_KEY", requires = "upstream_tls_cert")]
     pub upstream_tls_key: Option<std::path::PathBuf>,
+    /// How the endpoints' host names are re-resolved.
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
 }
 
 /// Client TLS from PEM texts: trust `ca`; present `identity` (cert, key) if given.
@@ -128,6 +136,7 @@ impl UpstreamArgs {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             tls,
             list_page_size: DEFAULT_LIST_PAGE_SIZE,
+            resolve: self.resolve.settings()?,
         };
         u.validate()?;
         Ok(u)
@@ -149,6 +158,7 @@ impl Upstream {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             tls: None,
             list_page_size: DEFAULT_LIST_PAGE_SIZE,
+            resolve: ResolveSettings::default(),
         }
     }
 
@@ -165,6 +175,10 @@ impl Upstream {
             (1..=1000).contains(&self.list_page_size),
             "the upstream list page size must be 1-1000, got {}",
             self.list_page_size
+        );
+        anyhow::ensure!(
+            !self.resolve.interval.is_zero(),
+            "the resolve interval must be above 0"
         );
         anyhow::ensure!(
             self.token.len() >= 16,
@@ -188,15 +202,15 @@ impl Upstream {
 #[derive(Clone)]
 pub struct Clients {
     /// Registry.
-    pub registry: Channel,
+    pub registry: BalancedChannel,
     /// Education.
-    pub education: Channel,
+    pub education: BalancedChannel,
     /// Health.
-    pub health: Channel,
+    pub health: BalancedChannel,
     /// Housing.
-    pub housing: Channel,
+    pub housing: BalancedChannel,
     /// Water.
-    pub water: Channel,
+    pub water: BalancedChannel,
     /// `Bearer <token>`, prepared once.
     authorization: AsciiMetadataValue,
     /// See [`Upstream::default_deadline`].
@@ -205,47 +219,23 @@ pub struct Clients {
     pub list_page_size: i32,
 }
 
-fn channel(
-    name: &str,
-    urls: &[String],
-    connect_timeout: Duration,
-    tls: Option<&ClientTlsConfig>,
-) -> anyhow::Result<Channel> {
-    let endpoints = urls
-        .iter()
-        .map(|u| {
-            let e = Endpoint::from_shared(u.clone())
-                .map_err(|e| anyhow::anyhow!("{name} endpoint {u:?}: {e}"))?
-                .connect_timeout(connect_timeout)
-                .tcp_nodelay(true);
-            match tls {
-                Some(t) => e
-                    .tls_config(t.clone())
-                    .map_err(|e| anyhow::anyhow!("{name} endpoint {u:?}: TLS: {e}")),
-                None => Ok(e),
-            }
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    match endpoints.as_slice() {
-        [] => anyhow::bail!("no endpoint for {name}"),
-        // Lazy: the aggregator starts while a service is down and connects when it is up.
-        [one] => Ok(one.connect_lazy()),
-        _ => Ok(Channel::balance_list(endpoints.into_iter())),
-    }
-}
-
 impl Clients {
-    /// Channels to every service (lazy: nothing is dialled until the first call).
+    /// Channels to every service (lazy: nothing is dialled until the first call; host
+    /// names are resolved in the background, see [`crate::balance`]). Needs a Tokio
+    /// runtime.
     pub fn new(u: &Upstream) -> anyhow::Result<Clients> {
         u.validate()?;
+        let channel = |name: &str, urls: &[String]| {
+            BalancedChannel::new(name, urls, u.connect_timeout, u.tls.as_ref(), &u.resolve)
+        };
         let authorization = MetadataValue::try_from(format!("Bearer {}", u.token))
             .map_err(|_| anyhow::anyhow!("the aggregator's token is not a valid header value"))?;
         Ok(Clients {
-            registry: channel("registry", &u.registry, u.connect_timeout, u.tls.as_ref())?,
-            education: channel("education", &u.education, u.connect_timeout, u.tls.as_ref())?,
-            health: channel("health", &u.health, u.connect_timeout, u.tls.as_ref())?,
-            housing: channel("housing", &u.housing, u.connect_timeout, u.tls.as_ref())?,
-            water: channel("water", &u.water, u.connect_timeout, u.tls.as_ref())?,
+            registry: channel("registry", &u.registry)?,
+            education: channel("education", &u.education)?,
+            health: channel("health", &u.health)?,
+            housing: channel("housing", &u.housing)?,
+            water: channel("water", &u.water)?,
             authorization,
             default_deadline: u.default_deadline,
             list_page_size: u.list_page_size,

@@ -93,6 +93,21 @@ pub enum Command {
 }
 
 impl Cli {
+    /// The `<service>` of the `xiaokang-<service>` name spans are exported under: the
+    /// served service, `up` for the whole suite in one process, else the command.
+    pub fn trace_service_name(&self) -> &str {
+        match &self.command {
+            Command::Serve { name, .. } => name,
+            Command::Up { .. } => "up",
+            Command::Demo(_) => "demo",
+            Command::Health { .. } => "health",
+            Command::Migrate { .. } => "migrate",
+            Command::Bench(_) => "bench",
+            Command::Report(_) => "report",
+            Command::Loadtest(_) => "loadtest",
+        }
+    }
+
     /// Runs the command.
     pub async fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {

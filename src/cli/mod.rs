@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod health;
 pub mod loadtest;
 mod report;
 mod serve;
@@ -61,17 +62,9 @@ pub enum Command {
         #[command(flatten)]
         upstream: Box<xk_aggregator::UpstreamArgs>,
     },
-    /// Check a service's gRPC health: exit 0 when SERVING (for container health checks).
-    Health {
-        /// host:port or http://host:port.
-        addr: String,
-        /// The gRPC service name to check; empty means the whole server.
-        #[arg(long, default_value = "")]
-        service: String,
-        /// How long to keep trying.
-        #[arg(long, default_value_t = 2_000)]
-        timeout_ms: u64,
-    },
+    /// Check a service: gRPC health SERVING (over TLS with --tls-ca) and/or its admin
+    /// port's /readyz (--admin); exit 0 when ready (for container health checks).
+    Health(health::HealthArgs),
     /// Apply a service's migrations to its database and exit.
     Migrate {
         /// Which service.
@@ -100,7 +93,7 @@ impl Cli {
             Command::Serve { name, .. } => name,
             Command::Up { .. } => "up",
             Command::Demo(_) => "demo",
-            Command::Health { .. } => "health",
+            Command::Health(_) => "health",
             Command::Migrate { .. } => "migrate",
             Command::Bench(_) => "bench",
             Command::Report(_) => "report",
@@ -123,11 +116,7 @@ impl Cli {
                 settings,
                 upstream,
             } => serve::serve_one(&name, *settings, *upstream).await,
-            Command::Health {
-                addr,
-                service,
-                timeout_ms,
-            } => serve::health(&addr, &service, timeout_ms).await,
+            Command::Health(args) => health::run(args).await,
             Command::Migrate { name, database_url } => serve::migrate(&name, &database_url).await,
             Command::Bench(args) => bench::run(args).await,
             Command::Report(args) => report::run(args).await,

@@ -376,10 +376,10 @@ where
             method = %method,
             request_id = %request_id,
             principal = tracing::field::Empty,
-            otel.kind = "server",
-            otel.name = %method
+            otel.kind = tracing::field::Empty,
+            otel.name = tracing::field::Empty
         );
-        crate::traces::adopt_remote_parent(&span, req.headers());
+        crate::traces::server_span(&span, &method, req.headers());
         let started = Instant::now();
         Box::pin(
             async move {

@@ -6,12 +6,13 @@
 //! (the trace layer's `rpc` span per call, the aggregator's `upstream` span per service
 //! call) and sea-orm's per-statement spans are batched to it, under
 //! `service.name = xiaokang-<service>`. With the exporter off nothing here runs on the
-//! call path but a header lookup: extracting into a span no layer records is a no-op.
+//! call path but a flag check.
 //!
 //! Propagation follows the W3C Trace Context: the server's span adopts the caller's
 //! `traceparent` ([`adopt_remote_parent`]); a client span writes its own into the
 //! outgoing metadata ([`inject_into`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
@@ -120,6 +121,7 @@ where
         )
         .build();
     let tracer = provider.tracer("xiaokang");
+    EXPORTING.store(true, Ordering::Relaxed);
     let layer = tracing_opentelemetry::layer()
         .with_tracer(tracer)
         .with_filter(export_filter());
@@ -152,6 +154,22 @@ impl Injector for MetadataInjector<'_> {
             self.0.insert(k, v);
         }
     }
+}
+
+/// Whether a span exporter was started in this process.
+static EXPORTING: AtomicBool = AtomicBool::new(false);
+
+/// Prepares the trace layer's per-call `span` for export: a SERVER span named by the
+/// gRPC method, child of the caller's span (see [`adopt_remote_parent`]). The span
+/// declares `otel.kind` and `otel.name` empty and they are filled only while exporting,
+/// so log lines stay as they were when tracing export is off.
+pub fn server_span(span: &tracing::Span, method: &str, headers: &http::HeaderMap) {
+    if !EXPORTING.load(Ordering::Relaxed) {
+        return;
+    }
+    span.record("otel.kind", "server");
+    span.record("otel.name", method);
+    adopt_remote_parent(span, headers);
 }
 
 /// Makes `span` (a server span) a child of the caller's span named by the request's

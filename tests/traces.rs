@@ -20,6 +20,8 @@ use xiaokang::testing::TestSuite;
 use xk_contracts::pb::aggregator::v1::GetSummaryRequest;
 use xk_contracts::pb::aggregator::v1::aggregator_service_client::AggregatorServiceClient;
 use xk_contracts::pb::common::v1::RegionLevel;
+use xk_contracts::pb::registry::v1::ExportHouseholdsRequest;
+use xk_contracts::pb::registry::v1::registry_service_client::RegistryServiceClient;
 use xk_runtime::Principal;
 
 const SERVICES: [&str; 5] = ["registry", "education", "health", "housing", "water"];
@@ -160,6 +162,7 @@ async fn one_summary_is_one_trace_across_the_suite() {
         }
     };
     let all = receiver.spans.lock().unwrap().clone();
+    external_caller_joins_an_export_stream(&suite, &traces, &receiver).await;
     suite.stop().await.unwrap();
 
     assert!(
@@ -228,4 +231,61 @@ async fn one_summary_is_one_trace_across_the_suite() {
         db_under_service,
         "a database span is the child of a service's server span"
     );
+}
+
+/// A caller outside the suite sends its own `traceparent` on a server stream whose pages
+/// are read by a task of their own: the registry's server span is the caller's child and
+/// the export's queries stay in that trace.
+async fn external_caller_joins_an_export_stream(
+    suite: &TestSuite,
+    traces: &xk_runtime::traces::Traces,
+    receiver: &Receiver,
+) {
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const CALLER_SPAN: &str = "00f067aa0ba902b7";
+    let mut registry = RegistryServiceClient::new(suite.channel("registry").await.unwrap());
+    let mut req = tonic::Request::new(ExportHouseholdsRequest::default());
+    let token = format!("Bearer {}", suite.tokens[&Principal::Admin]);
+    req.metadata_mut()
+        .insert("authorization", token.parse().unwrap());
+    req.metadata_mut().insert(
+        "traceparent",
+        format!("00-{TRACE}-{CALLER_SPAN}-01").parse().unwrap(),
+    );
+    let mut stream = registry.export_households(req).await.unwrap().into_inner();
+    while stream.message().await.unwrap().is_some() {}
+
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        traces.flush().await.unwrap();
+        let spans: Vec<Span> = receiver
+            .spans
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, s)| s.clone())
+            .filter(|s| hex(&s.trace_id) == TRACE)
+            .collect();
+        let server = spans
+            .iter()
+            .find(|s| s.name.ends_with("/ExportHouseholds") && is_kind(s, SpanKind::Server));
+        let query_under_it = server.is_some_and(|server| {
+            spans
+                .iter()
+                .any(|s| DB_SPANS.contains(&s.name.as_str()) && s.parent_span_id == server.span_id)
+        });
+        if let Some(server) = server
+            && query_under_it
+        {
+            assert_eq!(hex(&server.parent_span_id), CALLER_SPAN);
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no ExportHouseholds server span with a query under it in trace {TRACE}: {:?}",
+            spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+        );
+        tokio::task::yield_now().await;
+    }
 }

@@ -321,12 +321,12 @@ impl CallCtx {
             // One client span per attempt, the parent of the callee's server span.
             let span = tracing::info_span!(
                 "upstream",
-                otel.kind = "client",
-                otel.name = %upstream_call_name::<T>(),
+                otel.kind = tracing::field::Empty,
+                otel.name = tracing::field::Empty,
                 attempt
             );
             let mut req = tonic::Request::new(msg.clone());
-            xk_runtime::traces::inject_into(&span, req.metadata_mut());
+            xk_runtime::traces::client_span(&span, upstream_call_name::<T>, req.metadata_mut());
             req.set_timeout(remaining);
             req.metadata_mut()
                 .insert("authorization", self.authorization.clone());

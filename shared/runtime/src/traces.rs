@@ -185,6 +185,23 @@ pub fn adopt_remote_parent(span: &tracing::Span, headers: &http::HeaderMap) {
     let _ = span.set_parent(parent);
 }
 
+/// Prepares an outgoing call's `span` for export: a CLIENT span named `name()` whose
+/// context goes out in `metadata` as `traceparent` (see [`inject_into`]). As with
+/// [`server_span`], the span's `otel.kind` / `otel.name` stay empty and nothing is
+/// computed when export is off.
+pub fn client_span(
+    span: &tracing::Span,
+    name: impl FnOnce() -> String,
+    metadata: &mut tonic::metadata::MetadataMap,
+) {
+    if !EXPORTING.load(Ordering::Relaxed) {
+        return;
+    }
+    span.record("otel.kind", "client");
+    span.record("otel.name", name());
+    inject_into(span, metadata);
+}
+
 /// Writes `span`'s trace context into `metadata` as `traceparent`, so the callee's server
 /// span becomes its child. Writes nothing when the exporter is off.
 pub fn inject_into(span: &tracing::Span, metadata: &mut tonic::metadata::MetadataMap) {

@@ -165,6 +165,18 @@ async fn one_summary_is_one_trace_across_the_suite() {
     external_caller_joins_an_export_stream(&suite, &traces, &receiver).await;
     suite.stop().await.unwrap();
 
+    // Connection settings (a PostgreSQL URL carries its password) never leave the process.
+    for (_, span) in &all {
+        for kv in &span.attributes {
+            let value = kv.value.as_ref().and_then(string_value).unwrap_or_default();
+            assert!(
+                !value.contains("sqlite:") && !value.contains("postgres://"),
+                "span {} exports a database URL in {}",
+                span.name,
+                kv.key
+            );
+        }
+    }
     assert!(
         all.iter().all(|(svc, _)| svc == "xiaokang-suite"),
         "every span carries service.name xiaokang-<service>"

@@ -24,7 +24,6 @@ use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::Level;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::Layer;
-use tracing_subscriber::filter::Targets;
 use tracing_subscriber::registry::LookupSpan;
 
 /// The xiaokang setting naming the OTLP/gRPC collector; wins over the standard one.
@@ -83,19 +82,40 @@ impl Traces {
     }
 }
 
-/// What the span exporter records: every span at INFO or above, plus sea-orm's TRACE
-/// spans around each statement of the pool (`sea_orm::driver`) and of a transaction
-/// (`sea_orm::database::transaction`), which give one span per database statement
-/// without touching a query. Independent of `RUST_LOG`, which filters the log lines.
-fn export_filter() -> Targets {
-    Targets::new()
-        .with_default(Level::INFO)
-        .with_target("sea_orm::driver", Level::TRACE)
-        .with_target("sea_orm::database::transaction", Level::TRACE)
-        // The exporter's own transport must not trace itself into a feedback loop.
-        .with_target("opentelemetry", tracing::level_filters::LevelFilter::OFF)
-        .with_target("h2", tracing::level_filters::LevelFilter::OFF)
-        .with_target("tonic", tracing::level_filters::LevelFilter::OFF)
+/// sea-orm's TRACE spans around one database statement, on the pool
+/// (`sea_orm::driver::*`) and in a transaction (`sea_orm::database::transaction`). They
+/// skip the statement and its values; the others there do not qualify: `connect` records
+/// the connection options, whose URL carries a PostgreSQL password.
+const STATEMENT_SPANS: [&str; 8] = [
+    "execute",
+    "execute_unprepared",
+    "query_one",
+    "query_all",
+    "stream",
+    "execute_raw",
+    "query_one_raw",
+    "query_all_raw",
+];
+
+/// Targets whose spans never go out: the exporter's own transport must not trace itself
+/// into a feedback loop.
+const QUIET_TARGETS: [&str; 5] = ["opentelemetry", "h2", "hyper", "tonic", "tower"];
+
+/// What the span exporter records: every span and event at INFO or above (the `rpc`
+/// span per call, the aggregator's `upstream` span per service call), plus sea-orm's
+/// statement spans ([`STATEMENT_SPANS`]), one per database statement without touching a
+/// query. Independent of `RUST_LOG`, which filters the log lines.
+fn export_filter(meta: &tracing::Metadata<'_>) -> bool {
+    let target = meta.target();
+    if target.starts_with("sea_orm::driver") || target.starts_with("sea_orm::database::transaction")
+    {
+        return meta.is_span() && STATEMENT_SPANS.contains(&meta.name())
+            || *meta.level() <= Level::INFO;
+    }
+    if QUIET_TARGETS.iter().any(|q| target.starts_with(q)) {
+        return false;
+    }
+    *meta.level() <= Level::INFO
 }
 
 /// Starts a batch exporter to `endpoint` and returns it with the `tracing` layer that
@@ -124,7 +144,7 @@ where
     EXPORTING.store(true, Ordering::Relaxed);
     let layer = tracing_opentelemetry::layer()
         .with_tracer(tracer)
-        .with_filter(export_filter());
+        .with_filter(tracing_subscriber::filter::filter_fn(export_filter));
     Ok((Traces { provider }, layer))
 }
 

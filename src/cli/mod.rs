@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod health;
 pub mod loadtest;
 mod report;
 mod serve;
@@ -61,17 +62,9 @@ pub enum Command {
         #[command(flatten)]
         upstream: Box<xk_aggregator::UpstreamArgs>,
     },
-    /// Check a service's gRPC health: exit 0 when SERVING (for container health checks).
-    Health {
-        /// host:port or http://host:port.
-        addr: String,
-        /// The gRPC service name to check; empty means the whole server.
-        #[arg(long, default_value = "")]
-        service: String,
-        /// How long to keep trying.
-        #[arg(long, default_value_t = 2_000)]
-        timeout_ms: u64,
-    },
+    /// Check a service: gRPC health SERVING (over TLS with --tls-ca) and/or its admin
+    /// port's /readyz (--admin); exit 0 when ready (for container health checks).
+    Health(health::HealthArgs),
     /// Apply a service's migrations to its database and exit.
     Migrate {
         /// Which service.
@@ -97,6 +90,21 @@ pub enum Command {
 }
 
 impl Cli {
+    /// The `<service>` of the `xiaokang-<service>` name spans are exported under: the
+    /// served service, `up` for the whole suite in one process, else the command.
+    pub fn trace_service_name(&self) -> &str {
+        match &self.command {
+            Command::Serve { name, .. } => name,
+            Command::Up { .. } => "up",
+            Command::Demo(_) => "demo",
+            Command::Health(_) => "health",
+            Command::Migrate { .. } => "migrate",
+            Command::Bench(_) => "bench",
+            Command::Report(_) => "report",
+            Command::Loadtest(_) => "loadtest",
+        }
+    }
+
     /// Runs the command.
     pub async fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {
@@ -112,11 +120,7 @@ impl Cli {
                 settings,
                 upstream,
             } => serve::serve_one(&name, *settings, *upstream).await,
-            Command::Health {
-                addr,
-                service,
-                timeout_ms,
-            } => serve::health(&addr, &service, timeout_ms).await,
+            Command::Health(args) => health::run(args).await,
             Command::Migrate {
                 name,
                 database_url,

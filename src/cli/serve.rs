@@ -4,7 +4,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -201,27 +200,6 @@ async fn serve_aggregator(
     xk_runtime::server::shutdown_signal().await;
     hosted.shutdown().await?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// `xiaokang health ADDR`.
-pub async fn health(addr: &str, service: &str, timeout_ms: u64) -> anyhow::Result<ExitCode> {
-    let url = if addr.starts_with("http") {
-        addr.to_string()
-    } else {
-        format!("http://{addr}")
-    };
-    match xk_runtime::server::wait_until_serving(&url, service, Duration::from_millis(timeout_ms))
-        .await
-    {
-        Ok(()) => {
-            println!("SERVING");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            println!("NOT SERVING: {e:#}");
-            Ok(ExitCode::FAILURE)
-        }
-    }
 }
 
 /// The database URL `migrate` requires: `--database-url` (`XK_DATABASE_URL`) or the file

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use tonic::Status;
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 use tonic::transport::{Certificate, ClientTlsConfig, Identity};
+use tracing::Instrument;
 use xk_runtime::layers::REQUEST_ID_HEADER;
 
 use crate::balance::BalancedChannel;
@@ -252,6 +253,31 @@ impl Clients {
     }
 }
 
+/// The span name of an upstream call, from its request type:
+/// `xk_contracts::pb::registry::v1::SummarizeByRegionRequest` is
+/// `registry.v1.SummarizeByRegion` (the callee's package and method).
+fn upstream_call_name<T>() -> String {
+    let full = std::any::type_name::<T>();
+    let path = full.rsplit_once("::pb::").map_or(full, |(_, p)| p);
+    let path = path.strip_suffix("Request").unwrap_or(path);
+    path.replace("::", ".")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn upstream_spans_are_named_by_package_and_method() {
+        assert_eq!(
+            super::upstream_call_name::<xk_contracts::pb::registry::v1::SummarizeByRegionRequest>(),
+            "registry.v1.SummarizeByRegion"
+        );
+        assert_eq!(
+            super::upstream_call_name::<xk_contracts::pb::water::v1::ListSchemesRequest>(),
+            "water.v1.ListSchemes"
+        );
+    }
+}
+
 /// What every upstream call of one incoming call shares: one deadline, the request id,
 /// the token.
 #[derive(Clone)]
@@ -282,7 +308,15 @@ impl CallCtx {
                     "no time left in the caller's deadline for this call",
                 ));
             }
+            // One client span per attempt, the parent of the callee's server span.
+            let span = tracing::info_span!(
+                "upstream",
+                otel.kind = tracing::field::Empty,
+                otel.name = tracing::field::Empty,
+                attempt
+            );
             let mut req = tonic::Request::new(msg.clone());
+            xk_runtime::traces::client_span(&span, upstream_call_name::<T>, req.metadata_mut());
             req.set_timeout(remaining);
             req.metadata_mut()
                 .insert("authorization", self.authorization.clone());
@@ -292,7 +326,7 @@ impl CallCtx {
             let expired = || {
                 Status::deadline_exceeded(format!("no answer within {} ms", remaining.as_millis()))
             };
-            let result = match tokio::time::timeout(remaining, call(req)).await {
+            let result = match tokio::time::timeout(remaining, call(req).instrument(span)).await {
                 Ok(Ok(r)) => Ok(r.into_inner()),
                 // tonic's client enforces the timeout it sent as CANCELLED: report what
                 // happened, the deadline ran out.

@@ -6,7 +6,8 @@
 //! ([`crate::retry`])
 //!
 //! - trace: one span per call with the method and the request id (`x-request-id`, made up
-//!   when absent and echoed back), and one line when the call ends with its gRPC status and
+//!   when absent and echoed back), a child of the caller's span when the call carries a
+//!   W3C `traceparent` ([`crate::traces`]), and one line when the call ends with its gRPC status and
 //!   latency, at a level set by the outcome ([`CallOutcome`]): DEBUG for what a caller
 //!   expects (INFO with [`crate::telemetry::set_log_calls`]), WARN for overload and
 //!   unavailability, ERROR for a server fault.
@@ -378,8 +379,11 @@ where
             service = self.service,
             method = %method,
             request_id = %request_id,
-            principal = tracing::field::Empty
+            principal = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
+            otel.name = tracing::field::Empty
         );
+        crate::traces::server_span(&span, &method, req.headers());
         let started = Instant::now();
         Box::pin(
             async move {

@@ -27,6 +27,7 @@
 //! - [`server`]: hosting a service on a listener with health, reflection and graceful
 //!   shutdown.
 //! - [`telemetry`]: tracing setup and masking helpers for logs.
+//! - [`traces`]: OpenTelemetry span export (OTLP) and W3C trace context across services.
 //! - [`violation`]: field violations that carry their status kind (domain modules).
 
 pub mod auth;
@@ -44,6 +45,7 @@ pub mod server;
 pub mod settings;
 pub mod shed;
 pub mod telemetry;
+pub mod traces;
 pub mod violation;
 
 pub use auth::{Bureau, Principal, ServiceSpec, TokenTable};

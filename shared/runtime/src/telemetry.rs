@@ -21,19 +21,62 @@ static LOG_CALLS: AtomicBool = AtomicBool::new(false);
 
 /// Installs the global subscriber once; later calls are no-ops (tests host many services).
 pub fn init() {
+    install(None::<tracing_subscriber::layer::Identity>);
+}
+
+/// As [`init`], and exports spans over OTLP when `XK_OTLP_ENDPOINT` /
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` is set (see [`crate::traces`]), reporting as
+/// `xiaokang-<service>`. The returned exporter must be shut down after the graceful
+/// shutdown so the last spans reach the collector; `None` when export is off (or the
+/// subscriber was already installed by an earlier call).
+pub fn init_with_traces(service: &str) -> anyhow::Result<Option<crate::traces::Traces>> {
+    match crate::traces::endpoint_from_env() {
+        Some(endpoint) => init_exporting_to(&endpoint, service),
+        None => {
+            init();
+            Ok(None)
+        }
+    }
+}
+
+/// As [`init_with_traces`] with an explicit collector endpoint (tests run their own).
+pub fn init_exporting_to(
+    endpoint: &str,
+    service: &str,
+) -> anyhow::Result<Option<crate::traces::Traces>> {
+    let (traces, layer) = crate::traces::exporter(endpoint, service)?;
+    Ok(install(Some(layer)).then_some(traces))
+}
+
+/// Installs the log lines plus `extra` (the span exporter); false when a subscriber was
+/// already installed.
+fn install<L>(extra: Option<L>) -> bool
+where
+    L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync + 'static,
+{
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("XK_LOG_FORMAT").is_ok_and(|v| v == "json");
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let lines = tracing_subscriber::fmt::layer()
         .with_target(false)
         .with_writer(std::io::stderr)
         .with_ansi(!no_color && std::io::stderr().is_terminal());
-    let _ = if json {
-        builder.json().try_init()
+    // A per-layer filter: RUST_LOG picks the log lines without hiding spans from the
+    // exporter, which has its own filter.
+    let lines = if json {
+        lines.json().with_filter(filter).boxed()
     } else {
-        builder.try_init()
+        lines.with_filter(filter).boxed()
     };
+    let extra = extra.map(|l| l.boxed());
+    tracing_subscriber::registry()
+        .with(extra)
+        .with(lines)
+        .try_init()
+        .is_ok()
 }
 
 /// Logs one INFO line for every finished call, whatever its outcome, when `on`; otherwise

@@ -16,6 +16,7 @@ use futures::Stream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tonic::{Request, Status};
+use tracing::Instrument;
 use xk_contracts::convert::{date_from_pb, date_to_pb};
 use xk_contracts::pb::aggregator::v1::*;
 use xk_contracts::pb::common::v1::RegionLevel;
@@ -434,7 +435,9 @@ impl AggregatorApi {
             }
             let rest = em.pending.len();
             let _ = em.send(rest, true).await;
-        });
+        }
+        // The walk's upstream calls stay in the caller's trace.
+        .in_current_span());
         Ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx)))
     }
 

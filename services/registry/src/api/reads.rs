@@ -5,6 +5,7 @@ use std::pin::Pin;
 use chrono::Datelike;
 use futures::Stream;
 use tonic::Status;
+use tracing::Instrument;
 use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::common::v1::RegionLevel;
 use xk_contracts::pb::registry::v1::*;
@@ -103,32 +104,37 @@ impl RegistryApi {
         v.into_result()?;
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         let db = self.db.clone();
-        tokio::spawn(async move {
-            let mut after: Option<String> = None;
-            loop {
-                let page = store::list(db.conn(), &filter, after.as_deref(), EXPORT_CHUNK).await;
-                let page = match page {
-                    Ok(p) => p,
-                    Err(e) => {
-                        let _ = tx.send(Err(Status::from(e))).await;
+        tokio::spawn(
+            async move {
+                let mut after: Option<String> = None;
+                loop {
+                    let page =
+                        store::list(db.conn(), &filter, after.as_deref(), EXPORT_CHUNK).await;
+                    let page = match page {
+                        Ok(p) => p,
+                        Err(e) => {
+                            let _ = tx.send(Err(Status::from(e))).await;
+                            return;
+                        }
+                    };
+                    let done = (page.len() as u64) < EXPORT_CHUNK;
+                    after = page.last().map(|h| h.household_id.clone());
+                    if !page.is_empty()
+                        && tx
+                            .send(Ok(ExportHouseholdsResponse { households: page }))
+                            .await
+                            .is_err()
+                    {
+                        return; // the client went away
+                    }
+                    if done {
                         return;
                     }
-                };
-                let done = (page.len() as u64) < EXPORT_CHUNK;
-                after = page.last().map(|h| h.household_id.clone());
-                if !page.is_empty()
-                    && tx
-                        .send(Ok(ExportHouseholdsResponse { households: page }))
-                        .await
-                        .is_err()
-                {
-                    return; // the client went away
-                }
-                if done {
-                    return;
                 }
             }
-        });
+            // The export's queries stay in the caller's trace.
+            .in_current_span(),
+        );
         Ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx)))
     }
 

@@ -161,7 +161,9 @@ def wait_started(proc, container: dict, addr: str, direct: bool, binary: str, gr
         if ok:
             return
         time.sleep(0.2)
-    raise AssertionError(f"{addr}: startupProbe did not pass")
+    what = "gRPC health" if direct else probe_url(container, "startupProbe", addr)
+    raise AssertionError(f"{addr}: startupProbe ({what}) did not pass; without the admin listener "
+                         f"(obs-metrics) and XK_RESOLVE_FILE (balance) in the binary, run with --direct")
 
 
 def call(addr: str, service: str, method: str, token: str, **fields):
@@ -270,9 +272,10 @@ def main() -> int:
     ap.add_argument("binary")
     ap.add_argument("--direct", action="store_true",
                     help="no admin probes or resolve file: gRPC health, direct addresses")
-    ap.add_argument("--replicas", action="append", default=["registry=2"], metavar="NAME=N")
+    ap.add_argument("--replicas", action="append", default=[], metavar="NAME=N",
+                    help="replicas of a Deployment instead of the manifest's (default registry=2)")
     a = ap.parse_args()
-    replicas = {k: int(v) for k, v in (r.split("=", 1) for r in a.replicas)}
+    replicas = {k: int(v) for k, v in (r.split("=", 1) for r in a.replicas or ["registry=2"])}
     assert any(v >= 2 for v in replicas.values()), "run at least one service with two replicas"
     binary = str(pathlib.Path(a.binary).resolve())
     prefix = f"k8s{os.getpid()}_"

@@ -299,20 +299,85 @@ def check_prod(objs: list) -> None:
     assert mon["spec"]["podMetricsEndpoints"][0]["port"] == "admin"
 
 
+def _find(objs: list, kind: str, name: str) -> dict:
+    return next(o for o in objs if o["kind"] == kind and o["metadata"]["name"] == name)
+
+
+def _container(objs: list, kind: str, name: str) -> dict:
+    return _find(objs, kind, name)["spec"]["template"]["spec"]["containers"][0]
+
+
+# Each rule above, broken once in a copy of the rendered objects: the checks must refuse
+# every one, so a check that passes everything cannot pass here.
+MUTATIONS = [
+    ("a container may escalate privileges", "dev", lambda o: _container(o, "Deployment", "water")
+     ["securityContext"].update(allowPrivilegeEscalation=True)),
+    ("the migration Job keeps capabilities", "dev", lambda o: _container(o, "Job", "health-migrate")
+     ["securityContext"]["capabilities"].update(drop=[])),
+    ("the dev PostgreSQL writes its root filesystem", "dev", lambda o: _container(o, "StatefulSet", "postgres")
+     ["securityContext"].update(readOnlyRootFilesystem=False)),
+    ("readiness on the gRPC port", "dev", lambda o: _container(o, "Deployment", "housing")
+     ["readinessProbe"]["httpGet"].update(port="grpc")),
+    ("liveness on /readyz", "dev", lambda o: _container(o, "Deployment", "registry")
+     ["livenessProbe"]["httpGet"].update(path="/readyz")),
+    ("the admin listener off gRPC + 1000", "dev", lambda o: _find(o, "ConfigMap", "education-config")
+     ["data"].update(XK_ADMIN_LISTEN="0.0.0.0:9000")),
+    ("replicas that migrate", "dev", lambda o: _find(o, "ConfigMap", "water-config")["data"].update(XK_MIGRATE="true")),
+    ("another bureau's token in a Secret", "dev", lambda o: _find(o, "Secret", "registry-secrets")
+     .setdefault("stringData", {}).update(XK_TOKEN_WATER_RESOURCES="x" * 20)),
+    ("a headless Service with a cluster IP", "dev", lambda o: _find(o, "Service", "health-headless")
+     ["spec"].pop("clusterIP")),
+    ("a Service selecting no pod", "dev", lambda o: _find(o, "Service", "housing")
+     ["spec"]["selector"].update({"app.kubernetes.io/name": "hosuing"})),
+    ("the aggregator through a ClusterIP", "dev", lambda o: _find(o, "ConfigMap", "aggregator-config")
+     ["data"].update(XK_WATER_URL="http://water:50055")),
+    ("the aggregator may call the aggregator", "dev", lambda o: _find(o, "NetworkPolicy", "aggregator")
+     ["spec"]["ingress"].append({"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "aggregator"}}}]})),
+    ("a database egress to every server", "dev", lambda o: _find(o, "NetworkPolicy", "education-database")
+     ["spec"]["egress"][0]["to"][0].update(podSelector={})),
+    ("a CNPG Cluster missing its label", "prod", lambda o: _find(o, "Cluster", "water-db")
+     ["spec"]["inheritedMetadata"]["labels"].clear()),
+    ("the Job with the service Secret's URL in prod", "prod", lambda o: _container(o, "Job", "registry-migrate")
+     ["env"][0]["valueFrom"]["secretKeyRef"].update(name="registry-secrets", key="XK_DATABASE_URL")),
+    ("a PDB for the wrong pods", "prod", lambda o: _find(o, "PodDisruptionBudget", "health")
+     ["spec"]["selector"]["matchLabels"].update({"app.kubernetes.io/name": "water"})),
+    ("one replica in prod", "prod", lambda o: _find(o, "Deployment", "aggregator")["spec"].update(replicas=1)),
+]
+
+
+def check_overlay(overlay: str, objs: list) -> None:
+    check_services(objs, overlay)
+    check_policies(objs, overlay)
+    if overlay == "prod":
+        check_prod(objs)
+
+
+def self_test(rendered: dict) -> int:
+    for what, overlay, mutate in MUTATIONS:
+        objs = copy.deepcopy(rendered[overlay])
+        mutate(objs)
+        try:
+            check_overlay(overlay, objs)
+        except AssertionError:
+            continue
+        raise AssertionError(f"the checks accepted {what}")
+    return len(MUTATIONS)
+
+
 def main() -> int:
     overlays = sorted(p.name for p in (K8S / "overlays").iterdir() if p.is_dir())
     assert {"dev", "prod"} <= set(overlays), overlays
+    rendered = {}
     for overlay in overlays:
         objs = render(overlay)
+        rendered[overlay] = objs
         builtin = kubernetes_validate(objs, overlay)
         custom = validate_custom(objs, overlay)
-        check_services(objs, overlay)
-        check_policies(objs, overlay)
-        if overlay == "prod":
-            check_prod(objs)
+        check_overlay(overlay, objs)
         print(f"{overlay}: {len(objs)} objects rendered; {builtin} valid for Kubernetes {K8S_VERSION} "
               f"(strict), {custom} custom resources valid; restricted pods, probes, Secrets, "
               f"Services and policies as documented")
+    print(f"self-test: {self_test(rendered)} broken copies of the manifests, every one refused")
     return 0
 
 

@@ -14,13 +14,15 @@ docker-compose: what the manifests say, not a copy of it.
    `--replicas registry=2` (the default) runs two registry replicas.
 6. The manifests' probes: startupProbe until it passes, then livenessProbe and
    readinessProbe must answer 200 (HTTP GET, path and port as written).
-7. The aggregator finds the services by their Service names through a resolve file
+7. The registry answers the aggregator's token and does not know the water bureau's
+   (UNAUTHENTICATED): each Secret holds only the tokens its service must verify.
+8. The aggregator finds the services by their Service names through a resolve file
    (XK_RESOLVE_FILE: Service name -> every replica's address), then answers county
    summaries with every section available; each registry replica's /metrics must count
    the aggregator's calls, so both replicas were reached through the one name.
-8. SIGTERM to all: each must exit 0.
+9. SIGTERM to all: each must exit 0.
 
-`--direct` skips what needs the admin listener and the resolve file (steps 6-7's probes,
+`--direct` skips what needs the admin listener and the resolve file (steps 6 and 8's probes,
 metrics and names): the aggregator is given the replicas' addresses directly and
 readiness is the gRPC health check. Without --direct the run needs the obs-metrics and
 balance work (admin listener, XK_RESOLVE_FILE) in the binary.
@@ -245,6 +247,19 @@ def run(binary: str, direct: bool, replicas: dict, procs: list, prefix: str) -> 
                     assert status == 200, f"{n}@{a}: {probe} {url} -> {status} {body}"
         print(f"{n}: {len(addrs[n])} replica(s) on {', '.join(addrs[n])}"
               + ("" if direct else ", startup/liveness/readiness probes answer 200"))
+
+    # Each Secret holds only the tokens its service must verify: the registry answers the
+    # aggregator's token, and does not know the water bureau's at all.
+    reg = f"{addrs['registry'][0]}:{next(x['containerPort'] for x in container('registry')['ports'] if x['name'] == 'grpc')}"
+    call(reg, GRPC_NAMES["registry"], "SummarizeByRegion", secret(objs, "registry-secrets")["XK_TOKEN_AGGREGATOR"],
+         region_prefix="420625")
+    try:
+        call(reg, GRPC_NAMES["registry"], "SummarizeByRegion",
+             secret(objs, "water-secrets")["XK_TOKEN_WATER_RESOURCES"], region_prefix="420625")
+        raise AssertionError("the registry accepted the water bureau's token")
+    except grpc.RpcError as e:
+        assert e.code() == grpc.StatusCode.UNAUTHENTICATED, e
+    print("registry: answers the aggregator's token; the water bureau's token is unknown to it (UNAUTHENTICATED)")
 
     agg = addrs["aggregator"][0]
     agg_port = next(x["containerPort"] for x in container("aggregator")["ports"] if x["name"] == "grpc")

@@ -206,6 +206,11 @@ def check_services(objs: list, label: str) -> None:
             assert get["path"] == path and ports.get(get["port"], get["port"]) == port + 1000, \
                 f"{where}: {probe} {get}"
         cm = cms[f"{name}-config"]["data"]
+        # The pod is killed terminationGracePeriodSeconds after it starts terminating: the
+        # preStop pause and the service's own shutdown grace must both fit.
+        pause = int(c["lifecycle"]["preStop"]["exec"]["command"][-1])
+        grace = int(cm.get("XK_SHUTDOWN_GRACE_MS", "10000")) / 1000
+        assert spec["terminationGracePeriodSeconds"] > pause + grace, f"{where}: termination grace"
         assert cm["XK_LISTEN"] == f"0.0.0.0:{port}", f"{where}: XK_LISTEN"
         assert cm["XK_ADMIN_LISTEN"] == f"0.0.0.0:{port + 1000}", f"{where}: XK_ADMIN_LISTEN"
         assert cm["XK_MIGRATE"] == "false", f"{where}: replicas must not migrate"
@@ -341,6 +346,8 @@ MUTATIONS = [
      ["env"][0]["valueFrom"]["secretKeyRef"].update(name="registry-secrets", key="XK_DATABASE_URL")),
     ("a PDB for the wrong pods", "prod", lambda o: _find(o, "PodDisruptionBudget", "health")
      ["spec"]["selector"]["matchLabels"].update({"app.kubernetes.io/name": "water"})),
+    ("a grace period shorter than the shutdown", "dev", lambda o: _find(o, "Deployment", "education")
+     ["spec"]["template"]["spec"].update(terminationGracePeriodSeconds=10)),
     ("one replica in prod", "prod", lambda o: _find(o, "Deployment", "aggregator")["spec"].update(replicas=1)),
 ]
 

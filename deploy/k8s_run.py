@@ -22,12 +22,12 @@ docker-compose: what the manifests say, not a copy of it.
    the aggregator's calls, so both replicas were reached through the one name.
 9. SIGTERM to all: each must exit 0.
 
-`--direct` skips what needs the admin listener and the resolve file (steps 6 and 8's probes,
-metrics and names): the aggregator is given the replicas' addresses directly and
-readiness is the gRPC health check. Without --direct the run needs the obs-metrics and
-balance work (admin listener, XK_RESOLVE_FILE) in the binary.
+For a binary without the obs-metrics work (the admin listener), `--no-admin` checks
+readiness with the gRPC health check instead and skips the HTTP probes and the metrics of
+steps 6 and 8; without the balance work (XK_RESOLVE_FILE), `--no-resolve-file` gives the
+aggregator the replicas' addresses instead of the Service names. `--direct` is both.
 
-Usage: k8s_run.py PATH/TO/xiaokang [--direct] [--replicas NAME=N ...]
+Usage: k8s_run.py PATH/TO/xiaokang [--direct | --no-admin | --no-resolve-file] [--replicas NAME=N ...]
 """
 
 import argparse
@@ -147,15 +147,15 @@ def probe_url(container: dict, probe: str, addr: str) -> str:
     return f"http://{addr}:{ports.get(get['port'], get['port'])}{get['path']}"
 
 
-def wait_started(proc, container: dict, addr: str, direct: bool, binary: str, grpc_name: str) -> None:
+def wait_started(proc, container: dict, addr: str, admin: bool, binary: str, grpc_name: str) -> None:
     """Until the startupProbe passes (as the kubelet would poll it), or gRPC health with
-    --direct. The process exiting first is a failure."""
+    --no-admin. The process exiting first is a failure."""
     p = container["startupProbe"]
     deadline = time.time() + p.get("periodSeconds", 10) * p.get("failureThreshold", 3)
     grpc_port = next(x["containerPort"] for x in container["ports"] if x["name"] == "grpc")
     while time.time() < deadline:
         assert proc.poll() is None, f"{addr}: exited {proc.returncode}: {proc.stderr.read()[-2000:]}"
-        if direct:
+        if not admin:
             ok = subprocess.run([binary, "health", f"{addr}:{grpc_port}", "--service", grpc_name],
                                 capture_output=True).returncode == 0
         else:
@@ -163,9 +163,9 @@ def wait_started(proc, container: dict, addr: str, direct: bool, binary: str, gr
         if ok:
             return
         time.sleep(0.2)
-    what = "gRPC health" if direct else probe_url(container, "startupProbe", addr)
+    what = probe_url(container, "startupProbe", addr) if admin else "gRPC health"
     raise AssertionError(f"{addr}: startupProbe ({what}) did not pass; without the admin listener "
-                         f"(obs-metrics) and XK_RESOLVE_FILE (balance) in the binary, run with --direct")
+                         f"(obs-metrics) in the binary, run with --no-admin")
 
 
 def call(addr: str, service: str, method: str, token: str, **fields):
@@ -188,7 +188,7 @@ def summarize_calls(metrics: str) -> float:
     return total
 
 
-def run(binary: str, direct: bool, replicas: dict, procs: list, prefix: str) -> None:
+def run(binary: str, admin: bool, by_name: bool, replicas: dict, procs: list, prefix: str) -> None:
     objs = render()
     deps = objs["Deployment"]
     names = sorted(deps, key=lambda n: (n == "aggregator", n))
@@ -232,15 +232,15 @@ def run(binary: str, direct: bool, replicas: dict, procs: list, prefix: str) -> 
             env = local.container_env(objs, c, a)
             if n == "aggregator":
                 env["XK_RESOLVE_FILE"] = str(resolve)
-                if direct:  # no resolve file support yet: the replicas' addresses instead
+                if not by_name:  # no resolve file support: the replicas' addresses instead
                     for up in SECTIONS:
                         u = urllib.parse.urlsplit(env[f"XK_{up.upper()}_URL"])
                         env[f"XK_{up.upper()}_URL"] = ",".join(f"http://{x}:{u.port}" for x in addrs[up])
             p = subprocess.Popen([binary] + c["args"], env=env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.PIPE, text=True)
             procs.append((f"{n}@{a}", p))
-            wait_started(p, c, a, direct, binary, GRPC_NAMES[n])
-            if not direct:
+            wait_started(p, c, a, admin, binary, GRPC_NAMES[n])
+            if admin:
                 url = probe_url(c, "livenessProbe", a)
                 status, body = http_get(url)
                 assert status == 200, f"{n}@{a}: livenessProbe {url} -> {status} {body}"
@@ -250,7 +250,7 @@ def run(binary: str, direct: bool, replicas: dict, procs: list, prefix: str) -> 
                     assert time.time() < deadline, f"{n}@{a}: readinessProbe {url} -> {got}"
                     time.sleep(0.2)
         print(f"{n}: {len(addrs[n])} replica(s) on {', '.join(addrs[n])}"
-              + ("" if direct else ", startup/liveness/readiness probes answer 200"))
+              + (", startup/liveness/readiness probes answer 200" if admin else ""))
 
     # Each Secret holds only the tokens its service must verify: the registry answers the
     # aggregator's token, and does not know the water bureau's at all.
@@ -275,21 +275,23 @@ def run(binary: str, direct: bool, replicas: dict, procs: list, prefix: str) -> 
             out.append(summarize_calls(body))
         return out
 
-    before = None if direct else registry_counts()
+    before = registry_counts() if admin else None
     agg = addrs["aggregator"][0]
     agg_port = next(x["containerPort"] for x in container("aggregator")["ports"] if x["name"] == "grpc")
-    admin = secret(objs, "aggregator-secrets")["XK_TOKEN_ADMIN"]
+    admin_token = secret(objs, "aggregator-secrets")["XK_TOKEN_ADMIN"]
     # 20 summaries: if calls were spread at random, both replicas get one but with
     # probability 1 - 2^-19.
     rounds = 20
     for _ in range(rounds):
-        summary = call(f"{agg}:{agg_port}", GRPC_NAMES["aggregator"], "GetSummary", admin,
+        summary = call(f"{agg}:{agg_port}", GRPC_NAMES["aggregator"], "GetSummary", admin_token,
                        region_prefix="420625", year=2019).summary
         for section in SECTIONS:
             status = getattr(summary, section).status
             assert status.state == 1, f"{section} section: {status}"  # SECTION_STATE_AVAILABLE
     print(f"aggregator: {rounds} county summaries for 420625, all five sections available")
-    if not direct:
+    how = "Service names (resolve file)" if by_name else "the replicas' addresses (--no-resolve-file)"
+    print(f"aggregator: reached every service through {how}")
+    if admin:
         for a, b, n in zip(addrs["registry"], before, registry_counts()):
             assert n > b, f"registry@{a}: no SummarizeByRegion call from the aggregator ({b} -> {n})"
             print(f"registry@{a}: served {n - b:.0f} of the aggregator's calls through Service name registry-headless")
@@ -298,8 +300,11 @@ def run(binary: str, direct: bool, replicas: dict, procs: list, prefix: str) -> 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("binary")
-    ap.add_argument("--direct", action="store_true",
-                    help="no admin probes or resolve file: gRPC health, direct addresses")
+    ap.add_argument("--no-admin", action="store_true",
+                    help="no admin listener in the binary: gRPC health, no HTTP probes or metrics")
+    ap.add_argument("--no-resolve-file", action="store_true",
+                    help="no XK_RESOLVE_FILE in the binary: the aggregator gets direct addresses")
+    ap.add_argument("--direct", action="store_true", help="both of the above")
     ap.add_argument("--replicas", action="append", default=[], metavar="NAME=N",
                     help="replicas of a Deployment instead of the manifest's (default registry=2)")
     a = ap.parse_args()
@@ -309,7 +314,7 @@ def main() -> int:
     prefix = f"k8s{os.getpid()}_"
     procs, failed = [], []
     try:
-        run(binary, a.direct, replicas, procs, prefix)
+        run(binary, not (a.direct or a.no_admin), not (a.direct or a.no_resolve_file), replicas, procs, prefix)
     finally:
         for _, p in procs:
             p.send_signal(signal.SIGTERM)
@@ -326,7 +331,8 @@ def main() -> int:
         print("\n".join(failed))
         return 1
     print(f"k8s dev overlay: {len(procs)} processes started, probed and stopped gracefully"
-          + (" (--direct: admin probes, metrics and Service names not checked)" if a.direct else ""))
+          + (" (not checked: admin probes and metrics)" if a.direct or a.no_admin else "")
+          + (" (not checked: Service names)" if a.direct or a.no_resolve_file else ""))
     return 0
 
 

@@ -102,6 +102,14 @@ pub struct ServeSettings {
     /// 0 turns retrying off.
     #[arg(long, env = "XK_CONFLICT_RETRIES", default_value_t = 3)]
     pub conflict_retries: u32,
+    /// The admin listener (plain HTTP: `/livez`, `/readyz`, `/metrics`), apart from the
+    /// gRPC port and its limits; unset: none. `xiaokang up` uses each gRPC port + 1000.
+    #[arg(long, env = "XK_ADMIN_LISTEN")]
+    pub admin_listen: Option<std::net::SocketAddr>,
+    /// Measure calls for `/metrics` (false skips the metrics layer: the baseline of the
+    /// overhead benchmark).
+    #[arg(long, env = "XK_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
 }
 
 impl Default for ServeSettings {
@@ -130,6 +138,8 @@ impl Default for ServeSettings {
             tls_client_ca: None,
             health_interval_ms: 2_000,
             conflict_retries: 3,
+            admin_listen: None,
+            metrics: true,
         }
     }
 }

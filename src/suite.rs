@@ -60,7 +60,22 @@ pub async fn host(
         db = db.check_migrations_only();
     }
     let routes = routes_for(spec, db.clone(), settings).await?;
-    start_service(spec, routes, db, settings, tokens, listener).await
+    let hosted = start_service(spec, routes, db, settings, tokens, listener).await?;
+    if let Some(refresh) = gauges_for(spec) {
+        hosted.refresh_gauges_every(
+            std::time::Duration::from_millis(settings.gauge_interval_ms),
+            refresh,
+        );
+    }
+    Ok(hosted)
+}
+
+/// The business gauges a service exports on `/metrics`, if it has any yet.
+fn gauges_for(spec: ServiceSpec) -> Option<xk_runtime::server::GaugeRefresh> {
+    match spec.name {
+        "registry" => Some(xk_registry::store::gauges::refresh),
+        _ => None,
+    }
 }
 
 /// The aggregator's spec (hosted apart from [`SERVICES`]: it needs their addresses).

@@ -159,6 +159,19 @@ pub fn record_query(service: &'static str, elapsed: Duration) {
     metrics::histogram!(DB_QUERY_DURATION, "service" => service).record(elapsed.as_secs_f64());
 }
 
+/// Sets a business gauge of `service` (refreshed on an interval by the service's own
+/// count query; see [`crate::server::HostedService::refresh_gauges_every`]).
+pub fn set_gauge(
+    name: &'static str,
+    service: &'static str,
+    labels: &[(&'static str, &'static str)],
+    value: f64,
+) {
+    let mut all = vec![Label::new("service", service)];
+    all.extend(labels.iter().map(|(k, v)| Label::new(*k, *v)));
+    metrics::gauge!(name, all).set(value);
+}
+
 /// Sets the pool gauges of `service` (called at scrape time).
 pub fn record_pool(service: &'static str, size: u32, idle: usize, max: u32) {
     let idle = idle as f64;

@@ -29,6 +29,10 @@ use crate::retry::RetryConflictLayer;
 use crate::settings::ServeSettings;
 use crate::shed::ShedLayer;
 
+/// Counts a service's business figures and sets its gauges (one query, run on an
+/// interval by [`HostedService::refresh_gauges_every`]).
+pub type GaugeRefresh = fn(Db) -> futures::future::BoxFuture<'static, anyhow::Result<()>>;
+
 /// A running service.
 pub struct HostedService {
     /// Which service.
@@ -60,6 +64,26 @@ impl HostedService {
     pub fn url(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };
         format!("{scheme}://{}", self.addr)
+    }
+
+    /// Runs `refresh` now and then every `interval` until shutdown; a failed round is
+    /// logged and the previous values stay.
+    pub fn refresh_gauges_every(&self, interval: Duration, refresh: GaugeRefresh) {
+        let db = self.db.clone();
+        let service = self.spec.name;
+        let mut stop = self.stop.subscribe();
+        let interval = interval.max(Duration::from_millis(100));
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = refresh(db.clone()).await {
+                    tracing::warn!(service, error = %e, "business gauges not refreshed");
+                }
+                tokio::select! {
+                    _ = stop.wait_for(|s| *s) => break,
+                    _ = tokio::time::sleep(interval) => {}
+                }
+            }
+        });
     }
 
     /// Graceful shutdown: NOT_SERVING, stop accepting, finish in-flight calls (cutting

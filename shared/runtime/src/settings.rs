@@ -110,6 +110,10 @@ pub struct ServeSettings {
     /// overhead benchmark).
     #[arg(long, env = "XK_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
     pub metrics: bool,
+    /// How often the service's business gauges (households by status, …) are counted
+    /// again for `/metrics`: one aggregate query per interval, never one per scrape.
+    #[arg(long, env = "XK_GAUGE_INTERVAL_MS", default_value_t = 30_000)]
+    pub gauge_interval_ms: u64,
 }
 
 impl Default for ServeSettings {
@@ -140,6 +144,7 @@ impl Default for ServeSettings {
             conflict_retries: 3,
             admin_listen: None,
             metrics: true,
+            gauge_interval_ms: 30_000,
         }
     }
 }

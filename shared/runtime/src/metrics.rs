@@ -172,6 +172,19 @@ pub fn set_gauge(
     metrics::gauge!(name, all).set(value);
 }
 
+/// Runs a query answering one `BIGINT` count (for business gauges); no rows count 0.
+pub async fn count(db: &crate::db::Db, sql: String) -> Result<i64, sea_orm::DbErr> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let conn = db.conn();
+    let row = conn
+        .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await?;
+    match row {
+        Some(row) => Ok(row.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0)),
+        None => Ok(0),
+    }
+}
+
 /// Sets the pool gauges of `service` (called at scrape time).
 pub fn record_pool(service: &'static str, size: u32, idle: usize, max: u32) {
     let idle = idle as f64;

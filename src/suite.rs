@@ -75,6 +75,7 @@ fn gauges_for(spec: ServiceSpec) -> Option<xk_runtime::server::GaugeRefresh> {
     match spec.name {
         "registry" => Some(xk_registry::store::gauges::refresh),
         "water" => Some(xk_water::store::gauges::refresh),
+        "education" => Some(xk_education::gauges::refresh),
         "housing" => Some(xk_housing::store::gauges::refresh),
         _ => None,
     }

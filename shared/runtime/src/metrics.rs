@@ -172,13 +172,17 @@ pub fn set_gauge(
     metrics::gauge!(name, all).set(value);
 }
 
-/// Runs a query answering one `BIGINT` count (for business gauges); no rows count 0.
-pub async fn count(db: &crate::db::Db, sql: String) -> Result<i64, sea_orm::DbErr> {
+/// Runs a query answering one `BIGINT` count with `values` bound to its placeholders
+/// (for business gauges); no rows count 0.
+pub async fn count(
+    db: &crate::db::Db,
+    sql: String,
+    values: Vec<sea_orm::Value>,
+) -> Result<i64, sea_orm::DbErr> {
     use sea_orm::{ConnectionTrait, Statement};
     let conn = db.conn();
-    let row = conn
-        .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
-        .await?;
+    let statement = Statement::from_sql_and_values(conn.get_database_backend(), sql, values);
+    let row = conn.query_one_raw(statement).await?;
     match row {
         Some(row) => Ok(row.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0)),
         None => Ok(0),

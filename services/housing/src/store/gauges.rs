@@ -11,7 +11,7 @@ pub const NOT_MOVED_IN_HOUSEHOLDS: &str = "xk_housing_not_moved_in_households";
 pub fn refresh(db: Db) -> BoxFuture<'static, anyhow::Result<()>> {
     Box::pin(async move {
         let sql = "SELECT CAST(COUNT(*) AS BIGINT) FROM relocations WHERE NOT moved_in".to_string();
-        let waiting = xk_runtime::metrics::count(&db, sql).await?;
+        let waiting = xk_runtime::metrics::count(&db, sql, vec![]).await?;
         xk_runtime::metrics::set_gauge(NOT_MOVED_IN_HOUSEHOLDS, "housing", &[], waiting as f64);
         Ok(())
     })

@@ -17,7 +17,7 @@ pub fn refresh(db: Db) -> BoxFuture<'static, anyhow::Result<()>> {
             "SELECT CAST(COUNT(*) AS BIGINT) FROM water_current WHERE verdict = {}",
             Verdict::Unsafe.score()
         );
-        let unsafe_households = xk_runtime::metrics::count(&db, sql).await?;
+        let unsafe_households = xk_runtime::metrics::count(&db, sql, vec![]).await?;
         xk_runtime::metrics::set_gauge(UNSAFE_HOUSEHOLDS, "water", &[], unsafe_households as f64);
         Ok(())
     })

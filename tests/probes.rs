@@ -248,3 +248,39 @@ async fn postgres_admin() -> sea_orm::DatabaseConnection {
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn readyz_is_503_while_a_migration_is_pending() {
+    let svc = TestService::start_with(
+        xk_registry::SPEC,
+        ServeSettings {
+            health_interval_ms: 100,
+            ..settings_with_admin()
+        },
+    )
+    .await
+    .unwrap();
+    let admin = svc.hosted.admin_addr.expect("admin listener");
+    assert_eq!(admin_get(admin, "/readyz").await.unwrap().0, 200);
+    // Forget the newest applied migration behind the service's back: the schema it
+    // serves is no longer the one its binary expects.
+    use sea_orm::ConnectionTrait;
+    let direct = sea_orm::Database::connect(svc.database.url.replace("?mode=rwc", ""))
+        .await
+        .unwrap();
+    direct
+        .execute_unprepared(
+            "DELETE FROM seaql_migrations WHERE version = \
+             (SELECT MAX(version) FROM seaql_migrations)",
+        )
+        .await
+        .unwrap();
+    direct.close().await.unwrap();
+    let body = wait_for_status(admin, "/readyz", 503, Duration::from_secs(10)).await;
+    assert_eq!(body, "not ready: database migrations pending\n");
+    assert_eq!(
+        admin_get(admin, "/livez").await.unwrap(),
+        (200, "ok\n".into())
+    );
+    svc.stop().await.unwrap();
+}

@@ -53,12 +53,32 @@ pub async fn host(
     tokens: Arc<TokenTable>,
     listener: TcpListener,
 ) -> anyhow::Result<HostedService> {
-    let mut db = Db::connect(database_url, settings.db_pool).await?;
+    let mut db = Db::connect(database_url, settings.db_pool)
+        .await?
+        .with_query_metrics(spec.name);
     if !settings.migrate {
         db = db.check_migrations_only();
     }
     let routes = routes_for(spec, db.clone(), settings).await?;
-    start_service(spec, routes, db, settings, tokens, listener).await
+    let hosted = start_service(spec, routes, db, settings, tokens, listener).await?;
+    if let Some(refresh) = gauges_for(spec) {
+        hosted.refresh_gauges_every(
+            std::time::Duration::from_millis(settings.gauge_interval_ms),
+            refresh,
+        );
+    }
+    Ok(hosted)
+}
+
+/// The business gauges a service exports on `/metrics`, if it has any yet.
+fn gauges_for(spec: ServiceSpec) -> Option<xk_runtime::server::GaugeRefresh> {
+    match spec.name {
+        "registry" => Some(xk_registry::store::gauges::refresh),
+        "water" => Some(xk_water::store::gauges::refresh),
+        "education" => Some(xk_education::gauges::refresh),
+        "housing" => Some(xk_housing::store::gauges::refresh),
+        _ => None,
+    }
 }
 
 /// The aggregator's spec (hosted apart from [`SERVICES`]: it needs their addresses).
@@ -73,7 +93,9 @@ pub async fn host_aggregator(
     listener: TcpListener,
     upstream: xk_aggregator::Upstream,
 ) -> anyhow::Result<HostedService> {
-    let mut db = Db::connect(database_url, settings.db_pool).await?;
+    let mut db = Db::connect(database_url, settings.db_pool)
+        .await?
+        .with_query_metrics(AGGREGATOR.name);
     if !settings.migrate {
         db = db.check_migrations_only();
     }
@@ -112,6 +134,11 @@ impl RunningSuite {
     }
 }
 
+/// The admin port `xiaokang up` gives a service: its gRPC port + 1000.
+pub fn admin_port(spec: &ServiceSpec) -> u16 {
+    spec.default_port.saturating_add(1000)
+}
+
 /// Where one service of a [`start_all`] suite listens.
 pub enum Port {
     /// The service's default port (`xiaokang up`).
@@ -123,6 +150,10 @@ pub enum Port {
 /// Starts the five services and the aggregator in this process, each on `bind` and its
 /// own database (`database_url(name)`), each waited for until SERVING; the aggregator
 /// calls the others with `aggregator_token`.
+///
+/// Admin listeners: with [`Port::Default`] each service gets one on its gRPC port + 1000
+/// (registry 50051 -> 51051); with [`Port::Any`] each gets one on a free port when
+/// `settings.admin_listen` is set (tests), none otherwise.
 pub async fn start_all(
     database_url: impl Fn(&str) -> String,
     bind: std::net::IpAddr,
@@ -138,6 +169,16 @@ pub async fn start_all(
         Port::Default => spec.default_port,
         Port::Any => 0,
     };
+    let settings_of = |spec: &ServiceSpec| {
+        let admin_listen = match port {
+            Port::Default => Some(SocketAddr::new(bind, admin_port(spec))),
+            Port::Any => settings.admin_listen.map(|_| SocketAddr::new(bind, 0)),
+        };
+        ServeSettings {
+            admin_listen,
+            ..settings.clone()
+        }
+    };
     let mut hosted = Vec::new();
     for spec in SERVICES {
         let addr = SocketAddr::new(bind, port_of(spec));
@@ -147,7 +188,7 @@ pub async fn start_all(
         let h = host(
             *spec,
             &database_url(spec.name),
-            settings,
+            &settings_of(spec),
             tokens.clone(),
             listener,
         )
@@ -179,7 +220,7 @@ pub async fn start_all(
         .with_context(|| format!("binding {} on {addr}", AGGREGATOR.name))?;
     let h = host_aggregator(
         &database_url(AGGREGATOR.name),
-        settings,
+        &settings_of(&AGGREGATOR),
         tokens,
         listener,
         upstream,

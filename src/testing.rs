@@ -260,6 +260,15 @@ impl TestSuite {
         })
     }
 
+    /// The admin listener of a service by name (started with `admin_listen` set).
+    pub fn admin_addr(&self, name: &str) -> Option<std::net::SocketAddr> {
+        self.suite
+            .hosted
+            .iter()
+            .find(|h| h.spec.name == name)
+            .and_then(|h| h.admin_addr)
+    }
+
     /// The URL of a service by name (`registry`, …, `aggregator`).
     pub fn url(&self, name: &str) -> String {
         self.suite.url(name).unwrap_or_default()
@@ -283,4 +292,32 @@ impl TestSuite {
         }
         Ok(())
     }
+}
+
+/// Settings with an admin listener on a free loopback port, as tests start services.
+pub fn settings_with_admin() -> ServeSettings {
+    ServeSettings {
+        admin_listen: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+        ..ServeSettings::default()
+    }
+}
+
+/// `GET path` on an admin listener: the status code and the body.
+pub async fn admin_get(addr: std::net::SocketAddr, path: &str) -> anyhow::Result<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    stream
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await?;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| anyhow::anyhow!("no end of headers in {response:?}"))?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no status in {head:?}"))?;
+    Ok((status, body.to_string()))
 }

@@ -47,7 +47,14 @@ pub async fn up(
         data_dir.display()
     );
     for h in hosted {
-        println!("  {:<11} {}  ({})", h.spec.name, h.addr, h.spec.grpc_name);
+        let admin = h
+            .admin_addr
+            .map(|a| format!("  admin http://{a}/metrics"))
+            .unwrap_or_default();
+        println!(
+            "  {:<11} {}  ({}){admin}",
+            h.spec.name, h.addr, h.spec.grpc_name
+        );
     }
     // Where the tokens are, never any part of them: terminal output ends up in
     // scrollback, screen recordings and CI logs.
@@ -167,10 +174,21 @@ pub async fn serve_one(
         .await
         .with_context(|| format!("binding {addr}"))?;
     let hosted = suite::host(spec, &url, &settings, tokens, listener).await?;
-    println!("{} serving on {}", spec.name, hosted.addr);
+    print_serving(&hosted);
     xk_runtime::server::shutdown_signal().await;
     hosted.shutdown().await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The line `serve` prints once listening, with the admin listener when there is one.
+fn print_serving(hosted: &xk_runtime::HostedService) {
+    match hosted.admin_addr {
+        Some(admin) => println!(
+            "{} serving on {}, admin (/livez /readyz /metrics) on {admin}",
+            hosted.spec.name, hosted.addr
+        ),
+        None => println!("{} serving on {}", hosted.spec.name, hosted.addr),
+    }
 }
 
 /// `xiaokang serve aggregator`: endpoints from `--<service>-url` / `XK_<SERVICE>_URL`
@@ -196,7 +214,7 @@ async fn serve_aggregator(
         .await
         .with_context(|| format!("binding {addr}"))?;
     let hosted = suite::host_aggregator(&url, &settings, tokens, listener, upstream).await?;
-    println!("{} serving on {}", spec.name, hosted.addr);
+    print_serving(&hosted);
     xk_runtime::server::shutdown_signal().await;
     hosted.shutdown().await?;
     Ok(ExitCode::SUCCESS)

@@ -7,6 +7,7 @@
 //! |---|---|
 //! | [`api`] | the tonic service: validation and proto <-> domain mapping, write transactions with idempotency and audit (RecordSubsidy in its own file), reads, exceptions, the summary |
 //! | [`store`] | sea-orm entities, migrations, queries; [`store::summary`] (SummarizeByRegion in SQL), [`store::exceptions`] (ListExceptions), [`store::subsidies`] (payments and a school year's total) |
+//! | [`gauges`] | the business gauge for `/metrics` (children not guaranteed without a case), counted on an interval |
 //! | [`error`] | the error enum and its one mapping to `tonic::Status`, including the domain's field violations |
 //! | [`policy`] | which policy-book entry applies on a day (the book itself is [`domain::policy`]) |
 //! | [`domain::policy`] | the effective-dated policy book (ages, cut-off, deferral, letters, home teaching, subsidies), loaded from `policy.toml` and validated |
@@ -36,6 +37,7 @@
 pub mod api;
 pub mod domain;
 pub mod error;
+pub mod gauges;
 pub mod policy;
 pub mod store;
 

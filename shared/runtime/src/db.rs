@@ -7,8 +7,10 @@
 //! first ([`Db::begin_write`]). PostgreSQL needs no such lock.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+use futures::future::BoxFuture;
 
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
@@ -29,6 +31,29 @@ pub struct Db {
     write_lock: Option<Arc<Mutex<()>>>,
     /// Whether [`Db::migrate`] applies pending migrations (false: only checks them).
     apply_migrations: bool,
+    /// Counts the service's pending migrations; set by [`Db::migrate`], which is the only
+    /// place that knows the service's migrator type (read by the readiness probe).
+    pending_check: Arc<OnceLock<PendingCheck>>,
+}
+
+/// Counts a migrator's pending migrations on a connection.
+type PendingCheck = for<'a> fn(&'a DatabaseConnection) -> BoxFuture<'a, Result<usize, DbErr>>;
+
+fn count_pending<M: MigratorTrait>(
+    conn: &DatabaseConnection,
+) -> BoxFuture<'_, Result<usize, DbErr>> {
+    Box::pin(async move { Ok(M::get_pending_migrations_read_only(conn).await?.len()) })
+}
+
+/// The pool's connections now, for the pool gauges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open (idle and in use).
+    pub size: u32,
+    /// Connections open and idle.
+    pub idle: usize,
+    /// The most connections the pool opens.
+    pub max: u32,
 }
 
 /// A write transaction; dropping it without [`WriteTxn::commit`] rolls back, so a failed
@@ -145,7 +170,43 @@ impl Db {
             conn,
             write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
             apply_migrations: true,
+            pending_check: Arc::new(OnceLock::new()),
         })
+    }
+
+    /// Records every statement's duration as `service`'s query latency. Call before the
+    /// first clone: clones share the pool but copy the connection's callback.
+    pub fn with_query_metrics(mut self, service: &'static str) -> Db {
+        self.conn.set_metric_callback(move |info| {
+            crate::metrics::record_query(service, info.elapsed);
+        });
+        self
+    }
+
+    /// The pool's size, idle connections and maximum (SQLite and PostgreSQL pools).
+    pub fn pool_stats(&self) -> Option<PoolStats> {
+        macro_rules! stats_of {
+            ($pool:expr) => {{
+                let pool = $pool;
+                Some(PoolStats {
+                    size: pool.size(),
+                    idle: pool.num_idle(),
+                    max: pool.options().get_max_connections(),
+                })
+            }};
+        }
+        match self.backend() {
+            DbBackend::Postgres => stats_of!(self.conn.get_postgres_connection_pool()),
+            DbBackend::Sqlite => stats_of!(self.conn.get_sqlite_connection_pool()),
+            _ => None,
+        }
+    }
+
+    /// How many of the service's migrations are not applied; `None` before
+    /// [`Db::migrate`] ran (nothing to compare with).
+    pub async fn pending_migrations(&self) -> Option<Result<usize, DbErr>> {
+        let check = self.pending_check.get()?;
+        Some(check(&self.conn).await)
     }
 
     /// Only check migrations at start, never apply them (replicas; see
@@ -190,6 +251,7 @@ impl Db {
     /// while any is pending), and refuses to start if the database holds a migration this
     /// binary does not know (it was migrated by a newer version).
     pub async fn migrate<M: MigratorTrait>(&self) -> anyhow::Result<()> {
+        let _ = self.pending_check.set(count_pending::<M>);
         let known: Vec<String> = M::migrations()
             .iter()
             .map(|m| m.name().to_string())

@@ -189,6 +189,7 @@ impl Idempotent {
             Status::internal("stored response is unreadable")
         })?;
         tracing::debug!(method = self.method, "replayed an idempotent write");
+        crate::metrics::record_idempotent_replay(self.method);
         Ok(Some(response))
     }
 

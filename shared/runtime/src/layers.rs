@@ -264,7 +264,15 @@ where
         Box::pin(async move {
             match tokio::time::timeout(limit, inner.call(req)).await {
                 Ok(Ok(resp)) => Ok(resp),
-                Ok(Err(e)) => Ok(error_status(e.into()).into_http()),
+                Ok(Err(e)) => {
+                    let e = e.into();
+                    let shed = e.is::<tower::load_shed::error::Overloaded>();
+                    let mut resp = error_status(e).into_http();
+                    if shed {
+                        resp.extensions_mut().insert(crate::metrics::ShedMarker);
+                    }
+                    Ok(resp)
+                }
                 Err(_) => Ok(Status::deadline_exceeded(format!(
                     "deadline of {} ms exceeded",
                     limit.as_millis()

@@ -5,6 +5,10 @@
 //! way for all of them.
 //!
 //! Module map:
+//! - [`admin`]: the admin listener (`/livez`, `/readyz`, `/metrics`) on its own port,
+//!   and the database watcher that health and readiness follow.
+//! - [`metrics`]: the process's Prometheus recorder, the per-call metrics layer
+//!   (outermost), pool and query gauges.
 //! - [`settings`]: typed settings from flags and `XK_*` environment variables.
 //! - [`auth`]: bearer token -> [`auth::Principal`], and who may read or write which service.
 //! - [`layers`]: the tower stack (calls -> trace -> auth -> deadline -> load shed +
@@ -30,6 +34,7 @@
 //! - [`traces`]: OpenTelemetry span export (OTLP) and W3C trace context across services.
 //! - [`violation`]: field violations that carry their status kind (domain modules).
 
+pub mod admin;
 pub mod auth;
 pub mod budget;
 pub mod connections;
@@ -37,6 +42,7 @@ pub mod db;
 pub mod errors;
 pub mod idempotency;
 pub mod layers;
+pub mod metrics;
 pub mod migration;
 pub mod paging;
 pub mod policy;

@@ -2,7 +2,7 @@
 //! on a listener, with graceful shutdown.
 //!
 //! Shutdown order (SIGTERM, Ctrl-C, or [`HostedService::shutdown`]): health flips to
-//! NOT_SERVING so balancers stop sending; the listener stops accepting; in-flight calls
+//! NOT_SERVING and `/readyz` to 503 so balancers stop sending; the listener stops accepting; in-flight calls
 //! finish; the database pool closes.
 
 use std::net::SocketAddr;
@@ -18,14 +18,20 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use tower::ServiceBuilder;
 
+use crate::admin::Readiness;
 use crate::auth::{ServiceSpec, TokenTable};
 use crate::budget::{Budgets, CallLayer};
 use crate::connections::{self, ConnectionRegistry};
 use crate::db::Db;
 use crate::layers::{AuthLayer, DeadlineLayer, TraceLayer};
+use crate::metrics::RpcMetricsLayer;
 use crate::retry::RetryConflictLayer;
 use crate::settings::ServeSettings;
 use crate::shed::ShedLayer;
+
+/// Counts a service's business figures and sets its gauges (one query, run on an
+/// interval by [`HostedService::refresh_gauges_every`]).
+pub type GaugeRefresh = fn(Db) -> futures::future::BoxFuture<'static, anyhow::Result<()>>;
 
 /// A running service.
 pub struct HostedService {
@@ -33,6 +39,12 @@ pub struct HostedService {
     pub spec: ServiceSpec,
     /// Where it listens (the real port when bound to port 0).
     pub addr: SocketAddr,
+    /// Where its admin listener (probes, metrics) listens, if it has one.
+    pub admin_addr: Option<SocketAddr>,
+    /// What `/readyz` answers from.
+    readiness: Arc<Readiness>,
+    /// The admin listener's task, stopped last.
+    admin: Option<JoinHandle<()>>,
     /// Flips health before stopping.
     health: HealthReporter,
     /// Tells the server and the health watcher to stop.
@@ -54,10 +66,31 @@ impl HostedService {
         format!("{scheme}://{}", self.addr)
     }
 
+    /// Runs `refresh` now and then every `interval` until shutdown; a failed round is
+    /// logged and the previous values stay.
+    pub fn refresh_gauges_every(&self, interval: Duration, refresh: GaugeRefresh) {
+        let db = self.db.clone();
+        let service = self.spec.name;
+        let mut stop = self.stop.subscribe();
+        let interval = interval.max(Duration::from_millis(100));
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = refresh(db.clone()).await {
+                    tracing::warn!(service, error = %e, "business gauges not refreshed");
+                }
+                tokio::select! {
+                    _ = stop.wait_for(|s| *s) => break,
+                    _ = tokio::time::sleep(interval) => {}
+                }
+            }
+        });
+    }
+
     /// Graceful shutdown: NOT_SERVING, stop accepting, finish in-flight calls (cutting
     /// those still open after the grace period, such as health watches), close the
     /// database.
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        self.readiness.begin_shutdown();
         set_all(&self.health, self.spec, ServingStatus::NotServing).await;
         let _ = self.stop.send(true);
         match tokio::time::timeout(self.grace, &mut self.join).await {
@@ -71,12 +104,15 @@ impl HostedService {
             }
         }
         self.db.close().await?;
+        if let Some(admin) = self.admin.take() {
+            admin.abort();
+        }
         tracing::info!(service = self.spec.name, "stopped");
         Ok(())
     }
 }
 
-async fn set_all(health: &HealthReporter, spec: ServiceSpec, status: ServingStatus) {
+pub(crate) async fn set_all(health: &HealthReporter, spec: ServiceSpec, status: ServingStatus) {
     health.set_service_status("", status).await;
     health.set_service_status(spec.grpc_name, status).await;
 }
@@ -110,6 +146,7 @@ pub async fn start_service(
     let budgets = Budgets::from_settings(settings);
     let connections = ConnectionRegistry::new(budgets.connection_bytes);
     let layers = ServiceBuilder::new()
+        .layer(RpcMetricsLayer::new(spec, settings.metrics))
         .layer(CallLayer::new(connections.clone(), budgets))
         .layer(TraceLayer::new(spec.name))
         .layer(AuthLayer::new(tokens, spec))
@@ -121,7 +158,7 @@ pub async fn start_service(
         )?)
         .into_inner();
 
-    let (stop, mut stop_rx) = watch::channel(false);
+    let (stop, stop_rx) = watch::channel(false);
     let incoming = connections::incoming(
         listener,
         settings.connection_limits(),
@@ -145,35 +182,33 @@ pub async fn start_service(
             .await
     });
 
-    // Health follows the database: NOT_SERVING while it does not answer.
-    let watcher_db = db.clone();
-    let watcher_health = health.clone();
-    let interval = Duration::from_millis(settings.health_interval_ms.max(100));
-    tokio::spawn(async move {
-        let mut serving = true;
-        loop {
-            tokio::select! {
-                _ = stop_rx.wait_for(|s| *s) => break,
-                _ = tokio::time::sleep(interval) => {}
-            }
-            let ok = watcher_db.ping().await;
-            if ok != serving {
-                serving = ok;
-                let status = if ok {
-                    ServingStatus::Serving
-                } else {
-                    ServingStatus::NotServing
-                };
-                tracing::warn!(service = spec.name, database_ok = ok, "health changed");
-                set_all(&watcher_health, spec, status).await;
-            }
+    let readiness = Arc::new(Readiness::default());
+    crate::admin::watch_database(
+        spec,
+        db.clone(),
+        health.clone(),
+        readiness.clone(),
+        Duration::from_millis(settings.health_interval_ms.max(100)),
+        stop_rx,
+    );
+    let (admin, admin_addr) = match settings.admin_listen {
+        Some(admin_addr) => {
+            let listener = crate::admin::bind(admin_addr, spec.name).await?;
+            let admin_addr = listener.local_addr()?;
+            let task = crate::admin::serve(listener, spec.name, db.clone(), readiness.clone());
+            tracing::info!(service = spec.name, %admin_addr, "admin listener (probes, metrics)");
+            (Some(task), Some(admin_addr))
         }
-    });
+        None => (None, None),
+    };
 
     tracing::info!(service = spec.name, %addr, "serving");
     Ok(HostedService {
         spec,
         addr,
+        admin_addr,
+        readiness,
+        admin,
         health,
         stop,
         join,

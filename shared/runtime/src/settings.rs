@@ -107,6 +107,18 @@ pub struct ServeSettings {
     /// 0 turns retrying off.
     #[arg(long, env = "XK_CONFLICT_RETRIES", default_value_t = 3)]
     pub conflict_retries: u32,
+    /// The admin listener (plain HTTP: `/livez`, `/readyz`, `/metrics`), apart from the
+    /// gRPC port and its limits; unset: none. `xiaokang up` uses each gRPC port + 1000.
+    #[arg(long, env = "XK_ADMIN_LISTEN")]
+    pub admin_listen: Option<std::net::SocketAddr>,
+    /// Measure calls for `/metrics` (false skips the metrics layer: the baseline of the
+    /// overhead benchmark).
+    #[arg(long, env = "XK_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
+    /// How often the service's business gauges (households by status, …) are counted
+    /// again for `/metrics`: one aggregate query per interval, never one per scrape.
+    #[arg(long, env = "XK_GAUGE_INTERVAL_MS", default_value_t = 30_000)]
+    pub gauge_interval_ms: u64,
 }
 
 impl Default for ServeSettings {
@@ -136,6 +148,9 @@ impl Default for ServeSettings {
             tls_client_ca: None,
             health_interval_ms: 2_000,
             conflict_retries: 3,
+            admin_listen: None,
+            metrics: true,
+            gauge_interval_ms: 30_000,
         }
     }
 }

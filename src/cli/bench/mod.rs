@@ -2,7 +2,7 @@
 //! timed tests).
 //!
 //! - `registry`: ImportHouseholds vs a raw sqlx insert, GetHousehold vs a bare tonic
-//!   server, in one run.
+//!   server, and GetHousehold with the metrics layer on and off, in one run.
 //! - `services`: education, health, housing and water loaded with a demo-sized county
 //!   through their import RPCs (rows/s, health's SettleCase/s), then SummarizeByRegion
 //!   latency (p50/p99/max).
@@ -13,6 +13,7 @@
 
 mod all;
 mod growth;
+mod overhead;
 mod registry;
 mod services;
 mod summary;

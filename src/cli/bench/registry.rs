@@ -143,7 +143,7 @@ impl Latency {
     }
 }
 
-async fn channels(url: &str, n: usize) -> anyhow::Result<Vec<Channel>> {
+pub(super) async fn channels(url: &str, n: usize) -> anyhow::Result<Vec<Channel>> {
     let mut out = Vec::new();
     for _ in 0..n.max(1) {
         out.push(
@@ -157,7 +157,7 @@ async fn channels(url: &str, n: usize) -> anyhow::Result<Vec<Channel>> {
 }
 
 /// Runs `call` from `concurrency` tasks for `seconds` (plus a warm-up) and collects latency.
-async fn drive<F, Fut>(concurrency: usize, seconds: u64, call: F) -> Latency
+pub(super) async fn drive<F, Fut>(concurrency: usize, seconds: u64, call: F) -> Latency
 where
     F: Fn(usize, u64) -> Fut + Send + Sync + Clone + 'static,
     Fut: std::future::Future<Output = bool> + Send,
@@ -276,6 +276,8 @@ pub struct RegistryFigures {
     pub echo: Latency,
     /// GetHousehold at the concurrency.
     pub get: Latency,
+    /// GetHousehold at the concurrency, served without the metrics layer.
+    pub get_without_metrics: Latency,
     /// The service's own health Check through its layers.
     pub layered: Latency,
 }
@@ -391,6 +393,14 @@ pub async fn measure(args: &RegistryBenchArgs) -> anyhow::Result<RegistryFigures
         }
     };
     let get_result = drive(args.concurrency, args.seconds, get).await;
+    let get_without_metrics = super::overhead::get_without_metrics(
+        &svc_db.url,
+        &settings,
+        office.clone(),
+        ids.clone(),
+        (args.concurrency, args.connections, args.seconds),
+    )
+    .await?;
 
     // The same server's health Check: the full layer stack without the database, which
     // splits GetHousehold's cost into serving overhead and the read itself.
@@ -453,6 +463,7 @@ pub async fn measure(args: &RegistryBenchArgs) -> anyhow::Result<RegistryFigures
         import_secs,
         echo: echo_result,
         get: get_result,
+        get_without_metrics,
         layered: layered_result,
     })
 }
@@ -468,6 +479,7 @@ pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<ExitCode> {
         echo: ref echo_result,
         get: ref get_result,
         layered: ref layered_result,
+        get_without_metrics: ref bare_get,
         ..
     } = f;
     let archive_len = f.households;
@@ -492,6 +504,8 @@ pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<ExitCode> {
                 "get_p99_ms": get_result.ms(0.99),
                 "get_errors": get_result.errors,
                 "get_vs_echo": get_result.rps() / echo_result.rps(),
+                "get_without_metrics_rps": bare_get.rps(),
+                "get_metrics_vs_without": get_result.rps() / bare_get.rps(),
                 "layered_check_rps": layered_result.rps(),
                 "layered_check_p99_ms": layered_result.ms(0.99),
             })
@@ -534,6 +548,14 @@ pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<ExitCode> {
             get_result.ms(0.99),
             get_result.rps() / echo_result.rps(),
             get_result.errors
+        );
+        println!(
+            "{:<34} {:>10.0}/s {:>10.3} {:>10.3}   metrics on/off {:.3} (goal >= 0.95)",
+            "GetHousehold, metrics off",
+            bare_get.rps(),
+            bare_get.ms(0.5),
+            bare_get.ms(0.99),
+            get_result.rps() / bare_get.rps()
         );
         println!("import of {people} people took {import_secs:.2} s (raw {raw_secs:.2} s)");
     }

@@ -3,6 +3,7 @@
 //! columns are computed from the checked facts in the same transaction as the record.
 
 pub mod entities;
+pub mod gauges;
 pub mod migration;
 pub mod summary;
 

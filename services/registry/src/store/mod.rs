@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod entities;
 pub mod expenses;
+pub mod gauges;
 pub mod migration;
 pub mod summary;
 

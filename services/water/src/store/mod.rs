@@ -3,6 +3,7 @@
 //! has validated and graded.
 
 pub mod entities;
+pub mod gauges;
 pub mod migration;
 pub mod summary;
 

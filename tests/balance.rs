@@ -313,7 +313,10 @@ async fn replicas_behind_one_name_share_calls_survive_a_loss_and_gain_a_newcomer
         noticed_after < RESOLVE_EVERY * 30,
         "a new address is used within a few refreshes, took {noticed_after:?}"
     );
-    until("the new replica keeps getting calls", || replica4.calls() >= 5).await;
+    until("the new replica keeps getting calls", || {
+        replica4.calls() >= 5
+    })
+    .await;
 
     stop.store(true, Ordering::Relaxed);
     for c in callers {

@@ -61,7 +61,7 @@ pub async fn host(
     }
     let routes = routes_for(spec, db.clone(), settings).await?;
     let hosted = start_service(spec, routes, db, settings, tokens, listener).await?;
-    if let Some(refresh) = gauges_for(spec) {
+    if let Some(refresh) = gauges_for(spec, settings)? {
         hosted.refresh_gauges_every(
             std::time::Duration::from_millis(settings.gauge_interval_ms),
             refresh,
@@ -70,15 +70,22 @@ pub async fn host(
     Ok(hosted)
 }
 
-/// The business gauges a service exports on `/metrics`, if it has any yet.
-fn gauges_for(spec: ServiceSpec) -> Option<xk_runtime::server::GaugeRefresh> {
-    match spec.name {
-        "registry" => Some(xk_registry::store::gauges::refresh),
-        "water" => Some(xk_water::store::gauges::refresh),
-        "education" => Some(xk_education::gauges::refresh),
-        "housing" => Some(xk_housing::store::gauges::refresh),
+/// The business gauges a service exports on `/metrics`, if it has any.
+fn gauges_for(
+    spec: ServiceSpec,
+    settings: &ServeSettings,
+) -> anyhow::Result<Option<xk_runtime::server::GaugeRefresh>> {
+    Ok(match spec.name {
+        "registry" => Some(Arc::new(xk_registry::store::gauges::refresh)),
+        "water" => Some(Arc::new(xk_water::store::gauges::refresh)),
+        "education" => Some(Arc::new(xk_education::gauges::refresh)),
+        "housing" => Some(Arc::new(xk_housing::store::gauges::refresh)),
+        // The cap is policy: the gauge reads the same book the service settles with.
+        "health" => Some(xk_health::store::gauges::refresher(xk_health::policy_book(
+            settings,
+        )?)),
         _ => None,
-    }
+    })
 }
 
 /// The aggregator's spec (hosted apart from [`SERVICES`]: it needs their addresses).

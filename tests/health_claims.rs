@@ -327,6 +327,46 @@ async fn only_in_county_in_policy_payments_count_toward_the_cap() {
     let t2 = person_year(&mut c, 2).await.totals.unwrap();
     assert_eq!((t1.over_cap, t2.over_cap), (true, false));
     assert_eq!(t2.annual_personal_cap_fen, cap);
+
+    // The operators' gauge counts the same person, for the latest coverage year with data.
+    // Other tests of this binary host health services in the same process (one metrics
+    // recorder), and each sets the gauge once at its start: this service refreshes every
+    // 100 ms, so polling sees its own figures within the bound.
+    let svc = restart(
+        svc,
+        &ServeSettings {
+            gauge_interval_ms: 100,
+            ..xiaokang::testing::settings_with_admin()
+        },
+    )
+    .await;
+    let admin = svc.hosted.admin_addr.expect("admin listener");
+    let gauge = |body: &str, name: &str| -> Option<f64> {
+        body.lines()
+            .find(|l| l.starts_with(&format!("{name}{{")))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let seen = loop {
+        let (status, body) = xiaokang::testing::admin_get(admin, "/metrics")
+            .await
+            .unwrap();
+        assert_eq!(status, 200);
+        let seen = (
+            gauge(&body, "xk_health_people_over_cap"),
+            gauge(&body, "xk_health_over_cap_coverage_year"),
+        );
+        if seen == (Some(1.0), Some(f64::from(YEAR))) || tokio::time::Instant::now() > deadline {
+            break seen;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        seen,
+        (Some(1.0), Some(f64::from(YEAR))),
+        "person 1 only, in {YEAR}"
+    );
     svc.stop().await.unwrap();
 }
 

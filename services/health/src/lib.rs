@@ -57,14 +57,20 @@ pub const SPEC: ServiceSpec = ServiceSpec {
 /// returns the health service's routes.
 pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
     db.migrate::<store::migration::Migrator>().await?;
-    let book = match settings.policy_text()? {
-        Some(text) => domain::PolicyBook::from_toml_str(&text)?,
-        None => domain::PolicyBook::embedded()?,
-    };
+    let book = policy_book(settings)?;
     let server = HealthInsuranceServiceServer::new(api::HealthApi::new(db, book))
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_message_bytes);
     Ok(Routes::new(server))
+}
+
+/// The policy book the service settles with: `--policy-file`, or the embedded
+/// `policy.toml` (also read by the business gauges, so they judge by the same caps).
+pub fn policy_book(settings: &ServeSettings) -> anyhow::Result<domain::PolicyBook> {
+    Ok(match settings.policy_text()? {
+        Some(text) => domain::PolicyBook::from_toml_str(&text)?,
+        None => domain::PolicyBook::embedded()?,
+    })
 }
 
 #[cfg(test)]

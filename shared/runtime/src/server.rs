@@ -31,7 +31,8 @@ use crate::shed::ShedLayer;
 
 /// Counts a service's business figures and sets its gauges (one query, run on an
 /// interval by [`HostedService::refresh_gauges_every`]).
-pub type GaugeRefresh = fn(Db) -> futures::future::BoxFuture<'static, anyhow::Result<()>>;
+pub type GaugeRefresh =
+    Arc<dyn Fn(Db) -> futures::future::BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
 
 /// A running service.
 pub struct HostedService {

@@ -3,6 +3,7 @@
 
 pub mod bills;
 pub mod entities;
+pub mod gauges;
 pub mod migration;
 pub mod summary;
 

@@ -578,7 +578,7 @@ impl AggregatorService for AggregatorApi {
         };
         let year = if r.year == 0 { today().year() } else { r.year };
         let file = self.household_file(&ctx, id.as_str(), year).await?;
-        let line = self.exit_policy.for_year(year).poverty_line_fen;
+        let line = self.exit_policy.require(year, "year")?.poverty_line_fen;
         let criteria = domain::exit_criteria(&file, year, line);
         let eligible = criteria
             .iter()

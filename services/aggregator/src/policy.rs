@@ -49,11 +49,17 @@ mod tests {
     fn default_book_has_the_domain_lines() {
         let b = load(None).unwrap();
         // 1.5 x 3,218 yuan in 2019; 1.5 x 4,000 in 2020; 6,000 (local) in 2021.
-        assert_eq!(b.for_year(2019).monitoring_line_fen, 321_800 * 3 / 2);
-        assert_eq!(b.for_year(2020).monitoring_line_fen, 400_000 * 3 / 2);
-        assert_eq!(b.for_year(2021).monitoring_line_fen, 600_000);
-        assert_eq!(b.for_year(2019).income_fall_percent, 30);
-        assert_eq!(b.for_year(2025).large_medical_payment_fen, 500_000);
+        assert_eq!(
+            b.for_year(2019).unwrap().monitoring_line_fen,
+            321_800 * 3 / 2
+        );
+        assert_eq!(
+            b.for_year(2020).unwrap().monitoring_line_fen,
+            400_000 * 3 / 2
+        );
+        assert_eq!(b.for_year(2021).unwrap().monitoring_line_fen, 600_000);
+        assert_eq!(b.for_year(2019).unwrap().income_fall_percent, 30);
+        assert_eq!(b.for_year(2025).unwrap().large_medical_payment_fen, 500_000);
     }
 
     #[test]

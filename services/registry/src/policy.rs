@@ -49,10 +49,10 @@ mod tests {
     #[test]
     fn default_book_has_the_published_lines() {
         let b = load(None).unwrap();
-        assert_eq!(b.for_year(2019).poverty_line_fen, 321_800);
-        assert_eq!(b.for_year(2020).monitoring_line_fen, 600_000);
+        assert_eq!(b.for_year(2019).unwrap().poverty_line_fen, 321_800);
+        assert_eq!(b.for_year(2020).unwrap().monitoring_line_fen, 600_000);
         assert_eq!(
-            b.for_year(2019).poor_village_collective_income_fen,
+            b.for_year(2019).unwrap().poor_village_collective_income_fen,
             5_000_000
         );
     }

@@ -5,6 +5,12 @@
 //! way for all of them.
 //!
 //! Module map:
+//! - [`write`]: the write path written once: [`Db::write`] runs a handler's work as one
+//!   idempotent, audited transaction; [`write::update`] for a versioned record.
+//! - [`import`]: the client-streaming import loop, batch by batch.
+//! - [`api_error`]: [`ApiError`], the one error every handler returns, and its one
+//!   mapping to `tonic::Status`.
+//! - [`clock`]: the county's `today()` (UTC+8).
 //! - [`admin`]: the admin listener (`/livez`, `/readyz`, `/metrics`) on its own port,
 //!   and the database watcher that health and readiness follow.
 //! - [`metrics`]: the process's Prometheus recorder, the per-call metrics layer
@@ -34,13 +40,18 @@
 //! - [`traces`]: OpenTelemetry span export (OTLP) and W3C trace context across services.
 //! - [`violation`]: field violations that carry their status kind (domain modules).
 
+#![warn(missing_docs)]
+
 pub mod admin;
+pub mod api_error;
 pub mod auth;
 pub mod budget;
+pub mod clock;
 pub mod connections;
 pub mod db;
 pub mod errors;
 pub mod idempotency;
+pub mod import;
 pub mod layers;
 pub mod metrics;
 pub mod migration;
@@ -53,9 +64,12 @@ pub mod shed;
 pub mod telemetry;
 pub mod traces;
 pub mod violation;
+pub mod write;
 
+pub use api_error::ApiError;
 pub use auth::{Bureau, Principal, ServiceSpec, TokenTable};
 pub use db::Db;
 pub use errors::Violations;
 pub use server::{HostedService, start_service};
 pub use settings::ServeSettings;
+pub use write::Audit;

@@ -7,7 +7,14 @@
 //! [2020]
 //! poverty_line_fen = 400000
 //! ```
-//! The policy for a year is the entry of the latest year not after it.
+//! The policy for a year is the entry of the latest year not after it. A year before the
+//! book's first entry has no policy: a request that needs one is INVALID_ARGUMENT naming
+//! its year field ([`PolicyBook::require`]), rather than judged by rules made later. A
+//! service whose valid inputs reach back further starts its built-in book earlier.
+//!
+//! Every service keeps its policy in a `PolicyBook<ItsPolicy>`; the checks a year's
+//! numbers must pass (a positive poverty line, ordered layers …) go to
+//! [`PolicyBook::from_toml_checked`].
 
 use std::collections::BTreeMap;
 
@@ -26,6 +33,14 @@ pub enum PolicyError {
     /// Not valid TOML for this policy.
     #[error("policy is not valid: {0}")]
     Parse(String),
+    /// A year's numbers break a check of the service's.
+    #[error("policy for {year} is not valid: {reason}")]
+    Invalid {
+        /// The effective year of the entry.
+        year: i32,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A table name is not a year.
     #[error("policy table {0:?} is not a year")]
     BadYear(String),
@@ -49,18 +64,53 @@ impl<T: DeserializeOwned> PolicyBook<T> {
         }
         Ok(Self { years })
     }
+
+    /// Parses a book from TOML and runs `check` on every year's entry.
+    pub fn from_toml_checked(
+        text: &str,
+        check: impl Fn(&T) -> Result<(), String>,
+    ) -> Result<Self, PolicyError> {
+        let book = Self::from_toml(text)?;
+        for (year, policy) in &book.years {
+            check(policy).map_err(|reason| PolicyError::Invalid {
+                year: *year,
+                reason,
+            })?;
+        }
+        Ok(book)
+    }
 }
 
 impl<T> PolicyBook<T> {
-    /// The policy in force in `year`: the latest entry not after it, or the earliest entry
-    /// for years before the book starts.
-    pub fn for_year(&self, year: i32) -> &T {
-        self.years
-            .range(..=year)
-            .next_back()
-            .or_else(|| self.years.iter().next())
-            .map(|(_, v)| v)
-            .expect("a PolicyBook is never empty")
+    /// The policy in force in `year`: the latest entry not after it; `None` before the
+    /// book starts.
+    pub fn for_year(&self, year: i32) -> Option<&T> {
+        self.years.range(..=year).next_back().map(|(_, v)| v)
+    }
+
+    /// The effective year of the entry in force in `year` (`None` before the book starts).
+    pub fn effective_year(&self, year: i32) -> Option<i32> {
+        self.years.range(..=year).next_back().map(|(y, _)| *y)
+    }
+
+    /// The policy in force in `year`, or INVALID_ARGUMENT naming `field` (the request field
+    /// that carries the year) when the book starts later.
+    pub fn require(&self, year: i32, field: &str) -> Result<&T, crate::api_error::ApiError> {
+        self.for_year(year).ok_or_else(|| {
+            crate::api_error::ApiError::invalid(
+                field,
+                format!(
+                    "no policy covers year {year}: the policy book starts in {}",
+                    self.first_year()
+                ),
+            )
+        })
+    }
+
+    /// The year of the book's first entry.
+    pub fn first_year(&self) -> i32 {
+        // A book is never empty (`from_toml` refuses that), so the fallback is unreachable.
+        self.years.keys().next().copied().unwrap_or(i32::MAX)
     }
 
     /// Every (year, policy) pair, oldest first.
@@ -82,11 +132,39 @@ mod tests {
     fn latest_entry_not_after_the_year_applies() {
         let b: PolicyBook<P> =
             PolicyBook::from_toml("[2019]\nline = 1\n[2021]\nline = 3\n").unwrap();
-        assert_eq!(b.for_year(2019).line, 1);
-        assert_eq!(b.for_year(2020).line, 1);
-        assert_eq!(b.for_year(2021).line, 3);
-        assert_eq!(b.for_year(2030).line, 3);
-        assert_eq!(b.for_year(2000).line, 1);
+        let line = |y| b.for_year(y).map(|p| p.line);
+        assert_eq!(line(2019), Some(1));
+        assert_eq!(line(2020), Some(1));
+        assert_eq!(line(2021), Some(3));
+        assert_eq!(line(2030), Some(3));
+        assert_eq!(line(2018), None, "no policy before the book starts");
+        assert_eq!(b.effective_year(2020), Some(2019));
+        assert_eq!(b.first_year(), 2019);
+    }
+
+    #[test]
+    fn a_year_before_the_book_is_invalid_argument_naming_the_field() {
+        let b: PolicyBook<P> = PolicyBook::from_toml("[2019]\nline = 1\n").unwrap();
+        assert_eq!(b.require(2019, "year").map(|p| p.line).ok(), Some(1));
+        let s = tonic::Status::from(b.require(2018, "batch_year").unwrap_err());
+        assert_eq!(s.code(), tonic::Code::InvalidArgument);
+        assert!(s.message().contains("batch_year"), "{}", s.message());
+        assert!(s.message().contains("starts in 2019"), "{}", s.message());
+    }
+
+    #[test]
+    fn checks_run_on_every_year() {
+        let text = "[2019]\nline = 1\n[2020]\nline = -1\n";
+        let err = PolicyBook::<P>::from_toml_checked(text, |p| {
+            (p.line > 0)
+                .then_some(())
+                .ok_or("line must be positive".to_string())
+        })
+        .unwrap_err();
+        assert!(
+            matches!(err, PolicyError::Invalid { year: 2020, .. }),
+            "{err}"
+        );
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub struct FieldViolation {
     pub description: String,
     /// Whether the field is malformed or breaks a rule; selects the gRPC status code.
     pub kind: ViolationKind,
+    /// For a broken rule, its stable SCREAMING_SNAKE_CASE id (the precondition
+    /// violation's `type`, which clients switch on); empty for a malformed value.
+    pub rule: &'static str,
 }
 
 impl FieldViolation {
@@ -48,15 +51,27 @@ impl FieldViolation {
             field: field.into(),
             description: description.into(),
             kind: ViolationKind::InvalidArgument,
+            rule: "",
         }
     }
 
-    /// A rule or state violation.
+    /// TRANSITIONAL(i20): a breach without a rule id. Every service moves to
+    /// [`FieldViolation::rule`]; this goes when the last caller does.
     pub fn precondition(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self::rule("", field, description)
+    }
+
+    /// A breach of the rule `rule` (a stable id) by `field`, given the stored state.
+    pub fn rule(
+        rule: &'static str,
+        field: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
         FieldViolation {
             field: field.into(),
             description: description.into(),
             kind: ViolationKind::FailedPrecondition,
+            rule,
         }
     }
 
@@ -89,7 +104,7 @@ mod tests {
 
     #[test]
     fn malformed_input_wins_and_prefixes_nest() {
-        let rule = FieldViolation::precondition("moved_in", "before acceptance");
+        let rule = FieldViolation::rule("MILESTONE_ORDER", "moved_in", "before acceptance");
         let bad = FieldViolation::invalid("area", "negative").prefixed("housing");
         assert_eq!(bad.field, "housing.area");
         assert_eq!(ViolationKind::overall(&[]), None);

@@ -353,7 +353,7 @@ impl AggregatorApi {
             batch: batch as usize,
             resume,
             as_of,
-            policy: *self.risk_policy.for_year(year),
+            policy: *self.risk_policy.require(year, "year")?,
             filter,
         })
     }

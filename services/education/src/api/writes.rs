@@ -152,6 +152,7 @@ fn case_error(e: crate::domain::cases::RuleError, date_field: &str) -> Education
         field: field.to_string(),
         description: e.to_string(),
         kind: e.kind(),
+        rule: "",
     };
     if e.kind() == ViolationKind::FailedPrecondition {
         let rule = match e {

@@ -48,6 +48,20 @@ impl RegistryApi {
             cache,
         }
     }
+
+    /// TRANSITIONAL(i20): the old fallback (earliest entry before the book starts), kept
+    /// only until the registry moves to `PolicyBook::require`.
+    fn policy_in(&self, year: i32) -> &RegistryPolicy {
+        match self.policy.for_year(year) {
+            Some(p) => p,
+            None => self
+                .policy
+                .iter()
+                .next()
+                .map(|(_, p)| p)
+                .unwrap_or_else(|| unreachable!()),
+        }
+    }
 }
 
 /// A status filter from the wire: 0 = any; unknown numbers are an error.

@@ -222,7 +222,7 @@ impl RegistryApi {
         } else {
             req.year
         };
-        let policy = self.policy.for_year(year);
+        let policy = self.policy_in(year);
         let q = summary::SummaryQuery {
             prefix: prefix.as_str().to_string(),
             group_len: group_len.max(prefix.as_str().len()),
@@ -232,7 +232,7 @@ impl RegistryApi {
             } else {
                 req.baseline_year
             },
-            alert_cutoff: alert_cutoff(as_of, self.policy.for_year(as_of.year())),
+            alert_cutoff: alert_cutoff(as_of, self.policy_in(as_of.year())),
             village_income_fen: policy.poor_village_collective_income_fen,
         };
         let groups = summary::summarize(self.db.conn(), &q).await?;

@@ -132,7 +132,7 @@ impl RegistryApi {
             return Err(invalid("household", "required"));
         };
         let mut v = Violations::new();
-        let policy = self.policy.for_year(h.identified_year);
+        let policy = self.policy_in(h.identified_year);
         validate::new_household(
             &mut h,
             "household.",
@@ -246,7 +246,7 @@ impl RegistryApi {
                 );
             }
             for (i, h) in households.iter_mut().enumerate() {
-                let policy = self.policy.for_year(h.identified_year);
+                let policy = self.policy_in(h.identified_year);
                 validate::new_household(
                     h,
                     &format!("{bp}households[{i}]."),
@@ -370,7 +370,7 @@ impl RegistryApi {
         }
         v.into_result()?;
         let (id, on) = (id.unwrap_or_default(), on.unwrap_or(today));
-        let policy = self.policy.for_year(req.exit_year).clone();
+        let policy = self.policy_in(req.exit_year).clone();
         self.mutate(
             idem,
             &id,
@@ -410,7 +410,7 @@ impl RegistryApi {
         v.into_result()?;
         let (id, on) = (id.unwrap_or_default(), on.unwrap_or(today));
         let category = category.unwrap_or(MonitoringCategory::Edge);
-        let policy = self.policy.for_year(chrono::Datelike::year(&on)).clone();
+        let policy = self.policy_in(chrono::Datelike::year(&on)).clone();
         self.mutate(
             idem,
             &id,

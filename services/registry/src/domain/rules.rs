@@ -372,7 +372,11 @@ pub(crate) mod tests {
     use xk_contracts::types::ResidentId;
 
     pub(crate) fn policy() -> RegistryPolicy {
-        crate::policy::load(None).unwrap().for_year(2019).clone()
+        crate::policy::load(None)
+            .unwrap()
+            .for_year(2019)
+            .unwrap()
+            .clone()
     }
 
     pub(crate) fn d(y: i32, m: u32, day: u32) -> NaiveDate {

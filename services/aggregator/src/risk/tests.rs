@@ -232,7 +232,7 @@ fn unavailable_lists_each_kind_of_a_failed_source() {
     let mut failed = BTreeMap::new();
     failed.insert(
         Source::Health,
-        crate::domain::unavailable("health", &tonic::Status::unavailable("down")),
+        crate::domain::section::unavailable("health", &tonic::Status::unavailable("down")),
     );
     let u = unavailable_signals(&failed);
     let k: Vec<i32> = u.iter().map(|u| u.kind).collect();
@@ -255,7 +255,7 @@ fn unavailable_lists_each_kind_of_a_failed_source() {
     let mut failed = BTreeMap::new();
     failed.insert(
         Source::Education,
-        crate::domain::unavailable("education", &tonic::Status::unavailable("down")),
+        crate::domain::section::unavailable("education", &tonic::Status::unavailable("down")),
     );
     let k: Vec<i32> = unavailable_signals(&failed)
         .iter()

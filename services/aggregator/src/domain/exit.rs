@@ -31,6 +31,11 @@ fn judged(
     }
 }
 
+/// MET with `met` when none of the counted items fails, NOT_MET with `not_met` otherwise.
+fn met_unless_any(failing: usize, met: String, not_met: String) -> Result<String, String> {
+    if failing == 0 { Ok(met) } else { Err(not_met) }
+}
+
 /// The exit criteria of a household from its file: per-capita income of `year` at or
 /// above `poverty_line_fen`; every student guaranteed; every current member insured for
 /// the year; relocated households moved in and no unrenovated C/D house; drinking water
@@ -60,20 +65,20 @@ pub fn exit_criteria(file: &HouseholdFile, year: i32, poverty_line_fen: i64) -> 
             .iter()
             .filter(|s| !s.student.as_ref().is_some_and(|s| s.guaranteed))
             .count();
-        if not == 0 {
-            Ok(format!("{} student(s), all guaranteed", edu.students.len()))
-        } else {
-            Err(format!("{not} student(s) not guaranteed"))
-        }
+        met_unless_any(
+            not,
+            format!("{} student(s), all guaranteed", edu.students.len()),
+            format!("{not} student(s) not guaranteed"),
+        )
     });
     let hea = file.health.clone().unwrap_or_default();
     let insured = judged("HEALTH", &hea.status, || {
         let not = hea.people.iter().filter(|p| !p.enrolled).count();
-        if not == 0 {
-            Ok(format!("{} member(s) insured for {year}", hea.people.len()))
-        } else {
-            Err(format!("{not} member(s) not insured for {year}"))
-        }
+        met_unless_any(
+            not,
+            format!("{} member(s) insured for {year}", hea.people.len()),
+            format!("{not} member(s) not insured for {year}"),
+        )
     });
     let hou = file.housing.clone().unwrap_or_default();
     let housed = judged("HOUSING", &hou.status, || {

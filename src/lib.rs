@@ -2,7 +2,8 @@
 //! operators and tests use around them.
 //!
 //! Module map:
-//! - [`suite`]: which services exist and how each is hosted (the CLI and the tests share it).
+//! - [`catalog`]: which services exist (a leaf: `suite` and `client` both read it).
+//! - [`suite`]: how each service is hosted (the CLI and the tests share it).
 //! - [`testing`]: `spawn`-style helpers that start a real service on port 0 with a fresh
 //!   database (SQLite file or a new PostgreSQL database) and hand back authenticated clients.
 //! - [`client`]: calling a running suite: bearer tokens, service addresses, channels.
@@ -13,6 +14,7 @@
 //! - [`cli`]: the `xiaokang` commands: `up`, `serve`, `health`, `migrate`, `demo`, `report`,
 //!   `loadtest`, `bench`.
 
+pub mod catalog;
 pub mod cli;
 pub mod client;
 pub mod demo;

@@ -9,9 +9,9 @@ use xk_contracts::convert::date_to_pb;
 use xk_contracts::pb::water::v1::*;
 
 use super::names::TOWNSHIPS;
-use crate::fixtures;
 use super::published as p;
 use super::registry::{Archive, Home};
+use crate::fixtures;
 
 /// Everything the Water Resources Bureau's system sends.
 #[derive(Debug, Clone, Default)]

@@ -26,10 +26,10 @@ use xk_contracts::pb::{
 use super::mix::Op;
 use super::stats::Outcome;
 use crate::fixtures::{COUNTY, TOWNSHIPS, county_today};
-use clients::nth;
 pub use clients::Clients;
-use planted::{household, resident, village};
+use clients::nth;
 pub use planted::{Fixture, Planted};
+use planted::{household, resident, village};
 
 /// The year settlements, incomes, summaries and files refer to (a year every service's
 /// built-in policy covers).
@@ -263,4 +263,3 @@ impl Workload {
         }
     }
 }
-

@@ -7,14 +7,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use xk_contracts::pb::{
-    education::v1 as edu, health::v1 as hl, registry::v1 as reg,
-};
+use xk_contracts::pb::{education::v1 as edu, health::v1 as hl, registry::v1 as reg};
 use xk_contracts::types::ResidentId;
 
+use super::super::mix::{Mix, Op};
 use super::clients::{Clients, nth};
 use super::{MEMBERS, Workload, YEAR};
-use super::super::mix::{Mix, Op};
 use crate::fixtures::{COUNTY, TOWNSHIPS};
 
 /// Households per warm-up import batch.

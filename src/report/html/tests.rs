@@ -90,12 +90,11 @@ fn an_unavailable_section_is_shown_as_such() {
 #[test]
 fn an_unavailable_registry_replaces_the_headline() {
     let mut s = sample::county();
-    s.registry.as_mut().unwrap().status =
-        Some(xk_contracts::pb::aggregator::v1::SectionStatus {
-            state: xk_contracts::pb::aggregator::v1::SectionState::Unavailable as i32,
-            code: 4,
-            message: "registry: deadline exceeded".into(),
-        });
+    s.registry.as_mut().unwrap().status = Some(xk_contracts::pb::aggregator::v1::SectionStatus {
+        state: xk_contracts::pb::aggregator::v1::SectionState::Unavailable as i32,
+        code: 4,
+        message: "registry: deadline exceeded".into(),
+    });
     s.complete = false;
     let h = render(&s);
     let headline = h
@@ -105,9 +104,7 @@ fn an_unavailable_registry_replaces_the_headline() {
         .split("</section>")
         .next()
         .unwrap();
-    assert!(
-        headline.contains("Registry UNAVAILABLE") && headline.contains("deadline exceeded")
-    );
+    assert!(headline.contains("Registry UNAVAILABLE") && headline.contains("deadline exceeded"));
     assert!(
         !headline.contains("49,494"),
         "no stale figures in place of the registry's"

@@ -69,11 +69,7 @@ pub async fn run(kind: TestDb, args: &ServicesBenchArgs) -> anyhow::Result<Vec<R
     let results: Vec<Result<(), tonic::Status>> = futures::stream::iter(0..cases)
         .map(|k| {
             let mut c = c.clone();
-            async move {
-                c.settle_case(settle(25_000 + k, k))
-                    .await
-                    .map(|_| ())
-            }
+            async move { c.settle_case(settle(25_000 + k, k)).await.map(|_| ()) }
         })
         .buffer_unordered(8)
         .collect()

@@ -17,6 +17,8 @@
 //! - [`cli`]: the `xiaokang` commands: `up`, `serve`, `health`, `migrate`, `demo`, `report`,
 //!   `loadtest`, `bench`.
 
+#![warn(missing_docs)]
+
 pub mod catalog;
 pub mod cli;
 pub mod client;

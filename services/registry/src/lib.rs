@@ -1,20 +1,22 @@
 //! The registry service: the household archive (建档立卡) of the Poverty Alleviation Office.
 //! Every other service and the aggregator refer to its households and people.
 //!
-//! Module map:
-//! - [`domain`]: pure rules — validation of new households, exit, the monitoring
-//!   lifecycle, member removal, alerts. Unit-tested, no I/O.
+//! Module map (each uses only those below it):
+//! - [`api`]: the tonic service, one file per resource's RPCs: validate, then the
+//!   runtime's idempotent, audited write around the domain rule and the store change.
 //! - [`store`]: sea-orm entities, migrations, queries and the SQL summary.
-//! - [`api`]: the tonic service: validation and mapping, transactions, idempotency.
-//! - [`error`]: the error enum and its one mapping to `tonic::Status`.
+//! - [`domain`]: pure rules — validation of new households, exit, the monitoring
+//!   lifecycle, member removal, alerts, and the rule ids. Unit-tested, no I/O.
 //! - [`policy`]: the effective-dated policy numbers (`policy.toml`).
 //!
+//! Errors are the runtime's [`xk_runtime::ApiError`], mapped to a status in one place.
 //! [`routes`] migrates the database and returns the routes the runtime serves; the CLI and
 //! the tests host the service through it.
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod domain;
-pub mod error;
 pub mod policy;
 pub mod store;
 

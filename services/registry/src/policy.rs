@@ -1,10 +1,18 @@
-//! The registry's policy numbers, per effective year (see `policy.toml`).
+//! The registry's policy numbers, per effective year (see `policy.toml`), in the runtime's
+//! [`PolicyBook`].
 
 use serde::Deserialize;
 use xk_runtime::policy::{PolicyBook, PolicyError};
 
 /// The built-in book; an operator replaces it with `--policy-file`.
 pub const DEFAULT_POLICY: &str = include_str!("../policy.toml");
+
+/// The first year a request may name as an exit or summary year. The built-in book starts
+/// no later, so every such year has a policy.
+pub const FIRST_YEAR: i32 = 2000;
+
+/// The last year a request may name as an exit or summary year (a typo guard).
+pub const LAST_YEAR: i32 = 2100;
 
 /// One year's registry policy.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -24,22 +32,25 @@ pub struct RegistryPolicy {
     pub earliest_identified_year: i32,
 }
 
-/// Parses and checks a policy book.
-pub fn load(text: Option<&str>) -> Result<PolicyBook<RegistryPolicy>, PolicyError> {
-    let book = PolicyBook::<RegistryPolicy>::from_toml(text.unwrap_or(DEFAULT_POLICY))?;
-    for (year, p) in book.iter() {
-        if p.poverty_line_fen <= 0 || p.monitoring_line_fen < p.poverty_line_fen {
-            return Err(PolicyError::Parse(format!(
-                "{year}: poverty line must be positive and the monitoring line at least the poverty line"
-            )));
+impl RegistryPolicy {
+    /// What one year's numbers must satisfy for the rules to make sense.
+    fn check(&self) -> Result<(), String> {
+        if self.poverty_line_fen <= 0 || self.monitoring_line_fen < self.poverty_line_fen {
+            return Err(
+                "poverty line must be positive and the monitoring line at least the poverty line"
+                    .into(),
+            );
         }
-        if p.monitoring_alert_days <= 0 || p.poor_village_collective_income_fen < 0 {
-            return Err(PolicyError::Parse(format!(
-                "{year}: alert days must be positive, income threshold non-negative"
-            )));
+        if self.monitoring_alert_days <= 0 || self.poor_village_collective_income_fen < 0 {
+            return Err("alert days must be positive, income threshold non-negative".into());
         }
+        Ok(())
     }
-    Ok(book)
+}
+
+/// Parses and checks a policy book (the built-in one when `text` is `None`).
+pub fn load(text: Option<&str>) -> Result<PolicyBook<RegistryPolicy>, PolicyError> {
+    PolicyBook::from_toml_checked(text.unwrap_or(DEFAULT_POLICY), RegistryPolicy::check)
 }
 
 #[cfg(test)]
@@ -57,9 +68,38 @@ mod tests {
         );
     }
 
+    /// A year the validation accepts but the book does not cover would turn a valid
+    /// request into INVALID_ARGUMENT: the book starts at the first exit or summary year,
+    /// and no entry accepts an identified year before the book.
+    #[test]
+    fn every_year_the_validation_accepts_has_a_policy() {
+        let b = load(None).unwrap();
+        assert!(
+            b.first_year() <= FIRST_YEAR,
+            "book starts {}",
+            b.first_year()
+        );
+        for (year, p) in b.iter() {
+            assert!(
+                p.earliest_identified_year >= b.first_year(),
+                "{year}: identified years from {} are accepted",
+                p.earliest_identified_year
+            );
+        }
+        // 2013 pilots are accepted, and judged by the archive's first figures.
+        let pilot = b.require(2013, "household.identified_year").unwrap();
+        assert_eq!(pilot, b.for_year(2014).unwrap());
+        assert_eq!(pilot.earliest_identified_year, 2013);
+        assert!(b.require(FIRST_YEAR - 1, "exit_year").is_err());
+    }
+
     #[test]
     fn rejects_a_monitoring_line_below_the_poverty_line() {
         let bad = DEFAULT_POLICY.replace("monitoring_line_fen = 600000", "monitoring_line_fen = 1");
-        assert!(load(Some(&bad)).is_err());
+        let err = load(Some(&bad)).unwrap_err();
+        assert!(
+            matches!(err, PolicyError::Invalid { year: 2020, .. }),
+            "{err}"
+        );
     }
 }

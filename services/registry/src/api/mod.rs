@@ -1,12 +1,31 @@
-//! The gRPC face of the registry: validate and map the request, call the domain rules and
-//! the store inside one write transaction with the idempotency claim and the audit row,
-//! and map errors through [`crate::error::RegistryError`].
+//! The gRPC face of the registry, one file per resource's RPCs. Every write reads:
+//! validate (INVALID_ARGUMENT, nothing touched) -> the runtime's idempotent, audited
+//! transaction ([`xk_runtime::Db::write`], or [`xk_runtime::write::update`] for a change to
+//! one household) -> response. Handlers return [`xk_runtime::ApiError`]; `service` is
+//! the tonic trait, where it becomes a status.
+//!
+//! - `households`: CreateHousehold, UpdateHousehold, and the change every household RPC
+//!   goes through (lock, rule, save, publish to the cache).
+//! - `import`: ImportHouseholds through the runtime's import loop.
+//! - `exit`: RecordIncome, RecordExit. `monitoring`: RecordMonitoring, AdvanceMonitoring.
+//!   `members`: RemoveMember. `villages`: UpsertVillage, ListVillages.
+//!   `expenses`: RecordDisasterExpense, ListDisasterExpenses. `policy`: GetPolicy.
+//! - `reads`: GetHousehold, ListHouseholds, ExportHouseholds, SummarizeByRegion.
+//! - `fields`: the field checks several RPCs share; `messages`: what the write messages
+//!   have in common (request id, the household answered). Both leaves.
 
+mod exit;
 mod expenses;
+mod fields;
+mod households;
+mod import;
+mod members;
+mod messages;
+mod monitoring;
 mod policy;
 mod reads;
 mod service;
-mod writes;
+mod villages;
 
 use std::sync::Arc;
 
@@ -47,20 +66,6 @@ impl RegistryApi {
             db,
             policy: Arc::new(policy),
             cache,
-        }
-    }
-
-    /// TRANSITIONAL(i20): the old fallback (earliest entry before the book starts), kept
-    /// only until the registry moves to `PolicyBook::require`.
-    fn policy_in(&self, year: i32) -> &RegistryPolicy {
-        match self.policy.for_year(year) {
-            Some(p) => p,
-            None => self
-                .policy
-                .iter()
-                .next()
-                .map(|(_, p)| p)
-                .unwrap_or_else(|| unreachable!()),
         }
     }
 }

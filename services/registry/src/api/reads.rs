@@ -1,4 +1,5 @@
-//! Read RPCs: Get, List, Export, ListVillages, SummarizeByRegion.
+//! Household reads: GetHousehold (from the record cache when there is one),
+//! ListHouseholds, ExportHouseholds, and SummarizeByRegion.
 
 use std::pin::Pin;
 
@@ -10,33 +11,35 @@ use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::common::v1::RegionLevel;
 use xk_contracts::pb::registry::v1::*;
 use xk_contracts::types::{HouseholdId, RegionPrefix};
-use xk_runtime::Violations;
-use xk_runtime::errors::invalid;
-use xk_runtime::paging;
+use xk_runtime::{ApiError, Violations, clock, paging};
 
+use super::fields::{next_page, optional_prefix};
 use super::{EXPORT_CHUNK, RegistryApi, category_filter, status_filter};
-use crate::domain::{rules::alert_cutoff, today};
+use crate::domain::monitoring::alert_cutoff;
+use crate::policy::{FIRST_YEAR, LAST_YEAR};
 use crate::store::{self, HouseholdFilter, summary};
 
 /// The server-streaming type of ExportHouseholds.
 pub type ExportStream =
     Pin<Box<dyn Stream<Item = Result<ExportHouseholdsResponse, Status>> + Send>>;
 
-fn optional_prefix(v: &mut Violations, field: &str, s: &str) -> String {
-    if s.is_empty() {
-        return String::new();
+/// The region and status filter a list and an export share (any monitoring category).
+fn household_filter(v: &mut Violations, region_prefix: &str, status: i32) -> HouseholdFilter {
+    HouseholdFilter {
+        region_prefix: optional_prefix(v, "region_prefix", region_prefix),
+        status: v.check("status", status_filter(status)).flatten(),
+        monitoring_category: None,
     }
-    v.check(field, RegionPrefix::parse(s))
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default()
 }
 
 impl RegistryApi {
-    pub(super) async fn get_household_impl(
+    /// GetHousehold: one household with its members, incomes and timeline.
+    pub(super) async fn get_household(
         &self,
         req: GetHouseholdRequest,
-    ) -> Result<GetHouseholdResponse, Status> {
-        let id = HouseholdId::parse(&req.household_id).map_err(|e| invalid("household_id", e))?;
+    ) -> Result<GetHouseholdResponse, ApiError> {
+        let id = HouseholdId::parse(&req.household_id)
+            .map_err(|e| ApiError::invalid("household_id", e))?;
         if let Some(h) = self.cache.as_ref().and_then(|c| c.get(id.as_str())) {
             return Ok(GetHouseholdResponse { household: Some(h) });
         }
@@ -49,21 +52,15 @@ impl RegistryApi {
         })
     }
 
-    pub(super) async fn list_households_impl(
+    /// ListHouseholds: a page in household-id order under the filter.
+    pub(super) async fn list_households(
         &self,
         req: ListHouseholdsRequest,
-    ) -> Result<ListHouseholdsResponse, Status> {
+    ) -> Result<ListHouseholdsResponse, ApiError> {
         let mut v = Violations::new();
-        let filter = HouseholdFilter {
-            region_prefix: optional_prefix(&mut v, "region_prefix", &req.region_prefix),
-            status: v.check("status", status_filter(req.status)).flatten(),
-            monitoring_category: v
-                .check(
-                    "monitoring_category",
-                    category_filter(req.monitoring_category),
-                )
-                .flatten(),
-        };
+        let mut filter = household_filter(&mut v, &req.region_prefix, req.status);
+        let category = category_filter(req.monitoring_category);
+        filter.monitoring_category = v.check("monitoring_category", category).flatten();
         let size = v.check("page_size", paging::page_size(req.page_size));
         let after = v
             .check(
@@ -76,31 +73,21 @@ impl RegistryApi {
         // One extra row tells whether another page exists.
         let mut households =
             store::list(self.db.conn(), &filter, after.as_deref(), size + 1).await?;
-        let next_page_token = if households.len() as u64 > size {
-            households.truncate(size as usize);
-            households
-                .last()
-                .map(|h| paging::encode_token(&filter.fingerprint(), &h.household_id))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let fingerprint = filter.fingerprint();
+        let next_page_token = next_page(&mut households, size, &fingerprint, |h| &h.household_id);
         Ok(ListHouseholdsResponse {
             households,
             next_page_token,
         })
     }
 
-    pub(super) fn export_households_impl(
+    /// ExportHouseholds: every household under the filter, streamed in key order.
+    pub(super) fn export_households(
         &self,
         req: ExportHouseholdsRequest,
-    ) -> Result<ExportStream, Status> {
+    ) -> Result<ExportStream, ApiError> {
         let mut v = Violations::new();
-        let filter = HouseholdFilter {
-            region_prefix: optional_prefix(&mut v, "region_prefix", &req.region_prefix),
-            status: v.check("status", status_filter(req.status)).flatten(),
-            monitoring_category: None,
-        };
+        let filter = household_filter(&mut v, &req.region_prefix, req.status);
         v.into_result()?;
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         let db = self.db.clone();
@@ -138,43 +125,11 @@ impl RegistryApi {
         Ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx)))
     }
 
-    pub(super) async fn list_villages_impl(
-        &self,
-        req: ListVillagesRequest,
-    ) -> Result<ListVillagesResponse, Status> {
-        let mut v = Violations::new();
-        let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
-        let fingerprint = format!("villages;r={prefix}");
-        let size = v.check("page_size", paging::page_size(req.page_size));
-        let after = v
-            .check(
-                "page_token",
-                paging::decode_token(&req.page_token, &fingerprint),
-            )
-            .flatten();
-        v.into_result()?;
-        let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
-        let mut villages =
-            store::list_villages(self.db.conn(), &prefix, after.as_deref(), size + 1).await?;
-        let next_page_token = if villages.len() as u64 > size {
-            villages.truncate(size as usize);
-            villages
-                .last()
-                .map(|x| paging::encode_token(&fingerprint, &x.village_code))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
-        Ok(ListVillagesResponse {
-            villages,
-            next_page_token,
-        })
-    }
-
-    pub(super) async fn summarize_impl(
+    /// SummarizeByRegion: counts by township or village, judged by the year's policy.
+    pub(super) async fn summarize_by_region(
         &self,
         req: SummarizeByRegionRequest,
-    ) -> Result<SummarizeByRegionResponse, Status> {
+    ) -> Result<SummarizeByRegionResponse, ApiError> {
         let mut v = Violations::new();
         let prefix = if req.region_prefix.is_empty() {
             v.add(
@@ -195,34 +150,29 @@ impl RegistryApi {
             }
         };
         let as_of = match &req.as_of {
-            None => Some(today()),
+            None => Some(clock::today()),
             Some(d) => v.check("as_of", date_from_pb(d)),
         };
-        if req.year != 0 && !(2000..=2100).contains(&req.year) {
-            v.add(
-                "year",
-                format!("must be 0 or between 2000 and 2100, got {}", req.year),
-            );
-        }
-        if req.baseline_year != 0 && !(2000..=2100).contains(&req.baseline_year) {
-            v.add(
-                "baseline_year",
-                format!(
-                    "must be 0 or between 2000 and 2100, got {}",
-                    req.baseline_year
-                ),
-            );
+        for (field, year) in [("year", req.year), ("baseline_year", req.baseline_year)] {
+            if year != 0 && !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+                v.add(
+                    field,
+                    format!("must be 0 or between {FIRST_YEAR} and {LAST_YEAR}, got {year}"),
+                );
+            }
         }
         v.into_result()?;
         let (Some(prefix), Some(as_of)) = (prefix, as_of) else {
-            return Err(Status::internal("validated fields missing"));
+            return Err(Status::internal("validated fields missing").into());
         };
-        let year = if req.year == 0 {
-            as_of.year()
+        // Alerts are judged by the policy of the day asked about; the in-year counts by
+        // that of the year asked about (the same unless a year is given).
+        let alert_policy = self.policy.require(as_of.year(), "as_of")?;
+        let (year, policy) = if req.year == 0 {
+            (as_of.year(), alert_policy)
         } else {
-            req.year
+            (req.year, self.policy.require(req.year, "year")?)
         };
-        let policy = self.policy_in(year);
         let q = summary::SummaryQuery {
             prefix: prefix.as_str().to_string(),
             group_len: group_len.max(prefix.as_str().len()),
@@ -232,7 +182,7 @@ impl RegistryApi {
             } else {
                 req.baseline_year
             },
-            alert_cutoff: alert_cutoff(as_of, self.policy_in(as_of.year())),
+            alert_cutoff: alert_cutoff(as_of, alert_policy),
             village_income_fen: policy.poor_village_collective_income_fen,
         };
         let groups = summary::summarize(self.db.conn(), &q).await?;

@@ -2,52 +2,25 @@
 //!
 //! The record is the contract's `Household` message: the store keeps exactly what clients
 //! read, so a read is one lookup with no mapping. These functions check new records and
-//! apply status changes to them; the api layer maps their errors to status codes.
+//! apply status changes to them. A malformed request is a list of field violations
+//! (INVALID_ARGUMENT); a broken rule is an [`xk_runtime::ApiError::rule`] with its id
+//! from [`rule_ids`]; the runtime maps both to a status.
 //!
 //! - [`validate`]: a new or replaced household is well formed (ids, codes, head, years).
-//! - [`rules`]: exit, monitoring lifecycle, member removal, alerts.
+//! - [`exit`]: income and the exit from poverty.
+//! - [`monitoring`]: the monitoring lifecycle and its alerts.
+//! - [`members`]: member removal and replacement.
+//! - [`record`]: the timeline and current members every rule reads (a leaf).
+//! - [`rule_ids`]: every rule's stable id (a leaf).
 //! - [`expenses`]: a disaster-expense figure is well formed (year, fen).
 
+pub mod exit;
 pub mod expenses;
-pub mod rules;
+pub mod members;
+pub mod monitoring;
+pub mod record;
+pub mod rule_ids;
 pub mod validate;
 
-use chrono::NaiveDate;
-
-/// A rule the request breaks given the stored state (FAILED_PRECONDITION), or a conflict.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RuleError {
-    /// A business rule; `rule` is a stable SCREAMING_SNAKE_CASE identifier.
-    #[error("{description}")]
-    Precondition {
-        /// Stable identifier clients can switch on.
-        rule: &'static str,
-        /// What it applies to (a field path).
-        subject: String,
-        /// What is wrong, for people.
-        description: String,
-    },
-    /// Something named in the request does not exist in the record.
-    #[error("{what} {name} not found")]
-    NotFound {
-        /// Resource type.
-        what: &'static str,
-        /// Its name (never a whole resident id).
-        name: String,
-    },
-}
-
-impl RuleError {
-    pub(crate) fn pre(rule: &'static str, subject: &str, description: impl Into<String>) -> Self {
-        RuleError::Precondition {
-            rule,
-            subject: subject.to_string(),
-            description: description.into(),
-        }
-    }
-}
-
-/// Today's date in the county's time zone (UTC+8), for "not in the future" checks.
-pub fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
+#[cfg(test)]
+mod fixtures;

@@ -12,6 +12,7 @@ use xk_contracts::pb::registry::v1::{
 use xk_contracts::types::{HouseholdId, RegionCode, ResidentId};
 use xk_runtime::Violations;
 
+use super::monitoring::category_fits;
 use crate::policy::RegistryPolicy;
 
 /// Longest name accepted, in characters.
@@ -115,15 +116,7 @@ pub fn new_household(
     if let Some(m) = &h.monitoring {
         let cat =
             MonitoringCategory::try_from(m.category).unwrap_or(MonitoringCategory::Unspecified);
-        let fits = match cat {
-            MonitoringCategory::UnstableExited => status == ArchiveStatus::Exited,
-            MonitoringCategory::Edge => status == ArchiveStatus::MonitoredOnly,
-            MonitoringCategory::SuddenHardship => {
-                matches!(status, ArchiveStatus::Exited | ArchiveStatus::MonitoredOnly)
-            }
-            MonitoringCategory::Unspecified => false,
-        };
-        if !fits {
+        if !category_fits(cat, status) {
             v.add(
                 format!("{p}monitoring.category"),
                 "must fit the status: UNSTABLE_EXITED for EXITED, EDGE for MONITORED_ONLY, SUDDEN_HARDSHIP for either",
@@ -347,10 +340,18 @@ fn removal_history(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::rules::tests::{household, policy};
+    use crate::domain::fixtures::{household, monitoring, policy};
 
-    fn today() -> NaiveDate {
+    fn fixed_day() -> NaiveDate {
         NaiveDate::from_ymd_opt(2020, 6, 1).unwrap()
+    }
+
+    /// The violations of `h` as a new household from `origin`, judged on the fixed day
+    /// by 2019's policy.
+    fn check(h: &mut Household, prefix: &str, origin: Origin) -> Violations {
+        let mut v = Violations::new();
+        new_household(h, prefix, fixed_day(), &policy(), origin, &mut v);
+        v
     }
 
     fn fields(v: &Violations) -> Vec<String> {
@@ -361,15 +362,7 @@ mod tests {
     fn a_good_household_passes_and_is_normalised() {
         let mut h = household("HH1", ArchiveStatus::Poor);
         h.members[0].resident_id = h.members[0].resident_id.to_lowercase();
-        let mut v = Violations::new();
-        new_household(
-            &mut h,
-            "household.",
-            today(),
-            &policy(),
-            Origin::Create,
-            &mut v,
-        );
+        let v = check(&mut h, "household.", Origin::Create);
         assert!(v.is_empty(), "{v:?}");
         assert!(
             h.members[0]
@@ -387,15 +380,7 @@ mod tests {
         h.members[1].name = String::new();
         h.members.push(h.members[0].clone());
         h.exited_year = 2019;
-        let mut v = Violations::new();
-        new_household(
-            &mut h,
-            "household.",
-            today(),
-            &policy(),
-            Origin::Create,
-            &mut v,
-        );
+        let v = check(&mut h, "household.", Origin::Create);
         let f = fields(&v);
         for want in [
             "household.household_id",
@@ -414,14 +399,12 @@ mod tests {
     fn a_household_needs_members_and_one_head() {
         let mut h = household("HH1", ArchiveStatus::Poor);
         h.members.clear();
-        let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
+        let v = check(&mut h, "", Origin::Create);
         assert_eq!(fields(&v), ["members"]);
 
         let mut h = household("HH1", ArchiveStatus::Poor);
         h.members[1].relation = Relation::Head as i32;
-        let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
+        let v = check(&mut h, "", Origin::Create);
         assert_eq!(fields(&v), ["members"]);
         assert!(v.items()[0].1.contains("found 2"));
     }
@@ -429,25 +412,18 @@ mod tests {
     #[test]
     fn status_and_monitoring_must_fit() {
         let mut h = household("HH1", ArchiveStatus::MonitoredOnly);
-        let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
+        let v = check(&mut h, "", Origin::Create);
         assert_eq!(fields(&v), ["monitoring"]);
 
         let mut h = household("HH1", ArchiveStatus::Poor);
-        h.monitoring = Some(crate::domain::rules::tests::monitoring(
-            MonitoringCategory::Edge,
-        ));
-        let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
+        h.monitoring = Some(monitoring(MonitoringCategory::Edge));
+        let v = check(&mut h, "", Origin::Create);
         assert_eq!(fields(&v), ["monitoring.category"]);
 
         let mut h = household("HH1", ArchiveStatus::Exited);
         h.exited_year = 2019;
-        h.monitoring = Some(crate::domain::rules::tests::monitoring(
-            MonitoringCategory::SuddenHardship,
-        ));
-        let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
+        h.monitoring = Some(monitoring(MonitoringCategory::SuddenHardship));
+        let v = check(&mut h, "", Origin::Create);
         assert_eq!(
             fields(&v),
             ["monitoring.category"],
@@ -459,12 +435,10 @@ mod tests {
     fn exit_year_bounds() {
         let mut h = household("HH1", ArchiveStatus::Exited);
         h.exited_year = 2013;
-        let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
+        let v = check(&mut h, "", Origin::Create);
         assert_eq!(fields(&v), ["exited_year"]);
         h.exited_year = 2016;
-        let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
+        let v = check(&mut h, "", Origin::Create);
         assert!(v.is_empty());
     }
 
@@ -486,8 +460,7 @@ mod tests {
         });
         h.members[0].health = 99;
         h.causes.push(0);
-        let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
+        let v = check(&mut h, "", Origin::Create);
         let f = fields(&v);
         assert!(f.contains(&"incomes[0].per_capita_net_income_fen".to_string()));
         assert!(f.contains(&"members[0].health".to_string()));
@@ -508,39 +481,27 @@ mod tests {
         };
         let mut h = household("HH1", ArchiveStatus::Poor);
         removed(&mut h);
-        let mut v = Violations::new();
-        new_household(
-            &mut h.clone(),
-            "",
-            today(),
-            &policy(),
-            Origin::Import,
-            &mut v,
-        );
+        let v = check(&mut h.clone(), "", Origin::Import);
         assert!(v.is_empty(), "{:?}", v.into_status());
-        let mut v = Violations::new();
-        new_household(&mut h, "", today(), &policy(), Origin::Create, &mut v);
+        let v = check(&mut h, "", Origin::Create);
         assert!(!v.is_empty());
 
         // On import the history must be whole and plausible.
         let n = h.members.len() - 1;
         let mut bad = h.clone();
         bad.members[n].removal_reason = 0;
-        let mut v = Violations::new();
-        new_household(&mut bad, "", today(), &policy(), Origin::Import, &mut v);
+        let v = check(&mut bad, "", Origin::Import);
         assert!(!v.is_empty(), "a removal without a reason is refused");
         let mut bad = h.clone();
         bad.members[n].removed_on = Some(xk_contracts::convert::date_to_pb(
             NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
         ));
-        let mut v = Violations::new();
-        new_household(&mut bad, "", today(), &policy(), Origin::Import, &mut v);
+        let v = check(&mut bad, "", Origin::Import);
         assert!(!v.is_empty(), "a removal in the future is refused");
         let mut bad = h.clone();
         bad.members[0].removed_on = bad.members[n].removed_on;
         bad.members[0].removal_reason = RemovalReason::Death as i32;
-        let mut v = Violations::new();
-        new_household(&mut bad, "", today(), &policy(), Origin::Import, &mut v);
+        let v = check(&mut bad, "", Origin::Import);
         assert!(!v.is_empty(), "the head is never a removed member");
     }
 }

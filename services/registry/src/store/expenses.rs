@@ -9,10 +9,10 @@ use sea_orm::{
     QuerySelect, RelationDef,
 };
 use xk_contracts::pb::registry::v1::DisasterExpense;
+use xk_runtime::ApiError;
 
 use super::entities::household;
 use super::prefix_range;
-use crate::error::RegistryError;
 
 /// The `disaster_expenses` table.
 pub mod disaster_expense {
@@ -49,7 +49,7 @@ pub async fn upsert<C: ConnectionTrait>(
     household_id: &str,
     year: i32,
     amount_fen: i64,
-) -> Result<(), RegistryError> {
+) -> Result<(), ApiError> {
     let row = disaster_expense::ActiveModel {
         household_id: Set(household_id.to_string()),
         year: Set(year),
@@ -83,7 +83,7 @@ pub async fn list<C: ConnectionTrait>(
     prefix: &str,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<DisasterExpense>, RegistryError> {
+) -> Result<Vec<DisasterExpense>, ApiError> {
     let (lo, hi) = prefix_range(prefix);
     let mut q = Entity::find()
         .join(JoinType::InnerJoin, of_household())

@@ -19,9 +19,15 @@ use sea_orm::{
 use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::registry::v1::{ArchiveStatus, Household, MonitoringCategory, Village};
 
-use crate::domain::rules::{active_people, mask};
-use crate::error::RegistryError;
+use xk_runtime::ApiError;
+use xk_runtime::db::WriteTxn;
+use xk_runtime::write::{RecordStore, Versioned};
+
+use crate::domain::record::{active_people, mask};
 use entities::{household, member, village};
+
+/// The resource name of a household in NOT_FOUND, ABORTED and ALREADY_EXISTS answers.
+pub const HOUSEHOLD: &str = "household";
 
 /// Rows per multi-row INSERT: well under SQLite's bound-parameter limit for every table.
 const INSERT_CHUNK: usize = 1000;
@@ -63,15 +69,36 @@ fn member_rows(h: &Household) -> impl Iterator<Item = member::ActiveModel> + '_ 
     })
 }
 
-fn decode(row: household::Model) -> Result<Household, RegistryError> {
+fn decode(row: household::Model) -> Result<Household, ApiError> {
     let mut h = Household::decode(row.doc.as_slice()).map_err(|e| {
         tracing::error!(household = %row.household_id, error = %e, "stored record does not decode");
-        RegistryError::Db(sea_orm::DbErr::Custom(
+        ApiError::Db(sea_orm::DbErr::Custom(
             "stored household record is unreadable".into(),
         ))
     })?;
     h.etag = row.version.to_string();
     Ok(h)
+}
+
+/// Which of `keys` are stored in `column` of `E`, looked up in chunks that stay under the
+/// databases' bound-parameter limits.
+async fn stored_keys<C: ConnectionTrait, E: EntityTrait>(
+    conn: &C,
+    column: E::Column,
+    keys: &[&str],
+) -> Result<HashSet<String>, ApiError> {
+    let mut stored = HashSet::new();
+    for chunk in keys.chunks(INSERT_CHUNK) {
+        let found = E::find()
+            .select_only()
+            .column(column)
+            .filter(column.is_in(chunk.iter().copied()))
+            .into_tuple::<String>()
+            .all(conn)
+            .await?;
+        stored.extend(found);
+    }
+    Ok(stored)
 }
 
 /// Which of these households and people are registered already: the first conflict found,
@@ -80,24 +107,15 @@ pub async fn find_conflict<C: ConnectionTrait>(
     conn: &C,
     batch: &[Household],
     prefix: impl Fn(usize) -> String,
-) -> Result<Option<RegistryError>, RegistryError> {
+) -> Result<Option<ApiError>, ApiError> {
     let ids: Vec<&str> = batch.iter().map(|h| h.household_id.as_str()).collect();
-    let mut existing: HashSet<String> = HashSet::new();
-    for chunk in ids.chunks(INSERT_CHUNK) {
-        let found = household::Entity::find()
-            .select_only()
-            .column(household::Column::HouseholdId)
-            .filter(household::Column::HouseholdId.is_in(chunk.iter().copied()))
-            .into_tuple::<String>()
-            .all(conn)
-            .await?;
-        existing.extend(found);
-    }
+    let existing =
+        stored_keys::<_, household::Entity>(conn, household::Column::HouseholdId, &ids).await?;
     let mut seen_ids = HashSet::new();
     for (i, h) in batch.iter().enumerate() {
         if existing.contains(&h.household_id) || !seen_ids.insert(h.household_id.as_str()) {
-            return Ok(Some(RegistryError::AlreadyExists {
-                what: "household",
+            return Ok(Some(ApiError::AlreadyExists {
+                what: HOUSEHOLD,
                 name: h.household_id.clone(),
                 field: format!("{}household_id", prefix(i)),
             }));
@@ -107,22 +125,12 @@ pub async fn find_conflict<C: ConnectionTrait>(
         .iter()
         .flat_map(|h| h.members.iter().map(|m| m.resident_id.as_str()))
         .collect();
-    let mut taken: HashSet<String> = HashSet::new();
-    for chunk in people.chunks(INSERT_CHUNK) {
-        let found = member::Entity::find()
-            .select_only()
-            .column(member::Column::ResidentId)
-            .filter(member::Column::ResidentId.is_in(chunk.iter().copied()))
-            .into_tuple::<String>()
-            .all(conn)
-            .await?;
-        taken.extend(found);
-    }
+    let taken = stored_keys::<_, member::Entity>(conn, member::Column::ResidentId, &people).await?;
     let mut seen_people = HashSet::new();
     for (i, h) in batch.iter().enumerate() {
         for (j, m) in h.members.iter().enumerate() {
             if taken.contains(&m.resident_id) || !seen_people.insert(m.resident_id.as_str()) {
-                return Ok(Some(RegistryError::AlreadyExists {
+                return Ok(Some(ApiError::AlreadyExists {
                     what: "person",
                     name: mask(&m.resident_id),
                     field: format!("{}members[{j}].resident_id", prefix(i)),
@@ -137,7 +145,7 @@ pub async fn find_conflict<C: ConnectionTrait>(
 pub async fn insert_households<C: ConnectionTrait>(
     conn: &C,
     batch: &[Household],
-) -> Result<(), RegistryError> {
+) -> Result<(), ApiError> {
     for chunk in batch.chunks(INSERT_CHUNK / 4) {
         household::Entity::insert_many(chunk.iter().map(|h| household_row(h, 1)))
             .exec_without_returning(conn)
@@ -155,16 +163,13 @@ pub async fn insert_households<C: ConnectionTrait>(
 }
 
 /// Reads one household.
-pub async fn get<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Household, RegistryError> {
+pub async fn get<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Household, ApiError> {
     load(conn, household::Entity::find_by_id(id.to_string()), id).await
 }
 
 /// Reads one household to change it, locking its row until the transaction ends
 /// ([`xk_runtime::db::for_update`]): concurrent writes to one household queue.
-pub async fn get_for_update<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Household, RegistryError> {
+pub async fn get_for_update<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Household, ApiError> {
     let select = household::Entity::find_by_id(id.to_string());
     load(conn, xk_runtime::db::for_update(select), id).await
 }
@@ -173,14 +178,11 @@ async fn load<C: ConnectionTrait>(
     conn: &C,
     select: sea_orm::Select<household::Entity>,
     id: &str,
-) -> Result<Household, RegistryError> {
+) -> Result<Household, ApiError> {
     let row = select
         .one(conn)
         .await?
-        .ok_or_else(|| RegistryError::NotFound {
-            what: "household",
-            name: id.to_string(),
-        })?;
+        .ok_or_else(|| ApiError::not_found(HOUSEHOLD, id))?;
     decode(row)
 }
 
@@ -190,8 +192,9 @@ pub async fn save<C: ConnectionTrait>(
     conn: &C,
     h: &Household,
     expected: &str,
-) -> Result<Household, RegistryError> {
-    let version: i64 = expected.parse().map_err(|_| RegistryError::Stale {
+) -> Result<Household, ApiError> {
+    let version: i64 = expected.parse().map_err(|_| ApiError::Stale {
+        what: HOUSEHOLD,
         name: h.household_id.clone(),
         sent: expected.to_string(),
         current: String::new(),
@@ -206,7 +209,8 @@ pub async fn save<C: ConnectionTrait>(
         .await?;
     if updated.rows_affected != 1 {
         let current = get(conn, &h.household_id).await?;
-        return Err(RegistryError::Stale {
+        return Err(ApiError::Stale {
+            what: HOUSEHOLD,
             name: h.household_id.clone(),
             sent: expected.to_string(),
             current: current.etag,
@@ -227,7 +231,7 @@ pub async fn save<C: ConnectionTrait>(
     };
     match inserted {
         Err(e) if xk_runtime::errors::is_unique_violation(&e) => {
-            return Err(RegistryError::AlreadyExists {
+            return Err(ApiError::AlreadyExists {
                 what: "person",
                 name: "a member".into(),
                 field: "household.members".into(),
@@ -239,6 +243,41 @@ pub async fn save<C: ConnectionTrait>(
     let mut stored = h.clone();
     stored.etag = (version + 1).to_string();
     Ok(stored)
+}
+
+/// A household as the write path holds it: the record, read at its etag. (A newtype
+/// because the record is the contract's message and the trait the runtime's.)
+#[derive(Debug, Clone)]
+pub struct Locked(pub Household);
+
+impl Versioned for Locked {
+    const KIND: &'static str = HOUSEHOLD;
+
+    fn etag(&self) -> &str {
+        &self.0.etag
+    }
+}
+
+/// The households table as the runtime's [`xk_runtime::write::update`] sees it: lock a
+/// household's row, save it under its version.
+#[derive(Debug, Clone, Copy)]
+pub struct Households;
+
+impl RecordStore for Households {
+    type Record = Locked;
+
+    async fn lock(&self, txn: &WriteTxn, id: &str) -> Result<Locked, ApiError> {
+        get_for_update(&**txn, id).await.map(Locked)
+    }
+
+    async fn save(
+        &self,
+        txn: &WriteTxn,
+        record: &Locked,
+        read_etag: &str,
+    ) -> Result<Locked, ApiError> {
+        save(&**txn, &record.0, read_etag).await.map(Locked)
+    }
 }
 
 /// The filter of a household list or export.
@@ -268,7 +307,7 @@ pub async fn list<C: ConnectionTrait>(
     f: &HouseholdFilter,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<Household>, RegistryError> {
+) -> Result<Vec<Household>, ApiError> {
     let mut q = household::Entity::find();
     if !f.region_prefix.is_empty() {
         let (lo, hi) = prefix_range(&f.region_prefix);
@@ -298,7 +337,7 @@ pub async fn upsert_village<C: ConnectionTrait>(
     conn: &C,
     v: &Village,
     is_community: bool,
-) -> Result<(), RegistryError> {
+) -> Result<(), ApiError> {
     use sea_orm::sea_query::OnConflict;
     let row = village::ActiveModel {
         village_code: Set(v.village_code.clone()),
@@ -333,7 +372,7 @@ pub async fn list_villages<C: ConnectionTrait>(
     region_prefix: &str,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<Village>, RegistryError> {
+) -> Result<Vec<Village>, ApiError> {
     let mut q = village::Entity::find();
     if !region_prefix.is_empty() {
         let (lo, hi) = prefix_range(region_prefix);
@@ -362,7 +401,7 @@ pub async fn list_villages<C: ConnectionTrait>(
 }
 
 /// Counts households (every row, for tests and the crash checks).
-pub async fn count_households<C: ConnectionTrait>(conn: &C) -> Result<u64, RegistryError> {
+pub async fn count_households<C: ConnectionTrait>(conn: &C) -> Result<u64, ApiError> {
     use sea_orm::PaginatorTrait;
     Ok(household::Entity::find().count(conn).await?)
 }

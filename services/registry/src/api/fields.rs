@@ -1,0 +1,121 @@
+//! Field checks several RPCs share. A leaf: it uses nothing else of the api.
+
+use chrono::NaiveDate;
+use xk_contracts::convert::date_from_pb;
+use xk_contracts::pb::common::v1::Date;
+use xk_contracts::types::{HouseholdId, RegionPrefix, not_in_future};
+use xk_runtime::{ApiError, Violations, clock, paging};
+
+/// A required date field: present, real, not in the future.
+fn required_date(
+    v: &mut Violations,
+    field: &str,
+    d: Option<&Date>,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    match d {
+        None => {
+            v.add(field, "required");
+            None
+        }
+        Some(d) => v
+            .check(field, date_from_pb(d))
+            .and_then(|d| v.check(field, not_in_future(d, today))),
+    }
+}
+
+/// A household id in its stored form.
+pub(super) fn household_id(v: &mut Violations, field: &str, s: &str) -> Option<String> {
+    v.check(field, HouseholdId::parse(s))
+        .map(|h| h.as_str().to_string())
+}
+
+/// An optional region-prefix filter: empty for none, else a valid 6-, 9- or 12-digit prefix.
+pub(super) fn optional_prefix(v: &mut Violations, field: &str, s: &str) -> String {
+    if s.is_empty() {
+        return String::new();
+    }
+    v.check(field, RegionPrefix::parse(s))
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default()
+}
+
+/// Cuts a page read with one row more than `size` back to `size`, and returns the token of
+/// the next page (after the last row kept), or an empty token when this page is the last.
+pub(super) fn next_page<T>(
+    rows: &mut Vec<T>,
+    size: u64,
+    filter: &str,
+    key: impl Fn(&T) -> &str,
+) -> String {
+    if rows.len() as u64 <= size {
+        return String::new();
+    }
+    rows.truncate(size as usize);
+    rows.last()
+        .map(|last| paging::encode_token(filter, key(last)))
+        .unwrap_or_default()
+}
+
+/// A required message field, or INVALID_ARGUMENT naming it.
+pub(super) fn required<T>(value: Option<T>, field: &str) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::invalid(field, "required"))
+}
+
+/// The start of every dated change to one household (an exit, a monitoring step, a
+/// removal): the household id and the date the change takes effect, checked into a list
+/// of violations the handler adds its own fields' to.
+pub(super) struct DatedChange {
+    /// The county's date the request is judged on.
+    pub today: NaiveDate,
+    /// Every violation found so far.
+    pub v: Violations,
+    /// The household id, if well formed.
+    id: Option<String>,
+    /// The date of the change, if given, real and not in the future.
+    on: Option<NaiveDate>,
+}
+
+impl DatedChange {
+    /// Checks `household_id` (field `household_id`); the date comes with
+    /// [`DatedChange::on`], so violations keep the order of the request's fields.
+    pub fn new(household_id: &str) -> Self {
+        let today = clock::today();
+        let mut v = Violations::new();
+        let id = self::household_id(&mut v, "household_id", household_id);
+        DatedChange {
+            today,
+            v,
+            id,
+            on: None,
+        }
+    }
+
+    /// Checks the date of the change, in field `field`.
+    pub fn on(&mut self, field: &str, date: Option<&Date>) {
+        self.on = required_date(&mut self.v, field, date, self.today);
+    }
+
+    /// The household id and the date, or INVALID_ARGUMENT naming every field found bad.
+    pub fn checked(self) -> Result<(String, NaiveDate), ApiError> {
+        self.v.into_result()?;
+        Ok((self.id.unwrap_or_default(), self.on.unwrap_or(self.today)))
+    }
+}
+
+/// A required enum field: a value the contract knows, other than the unspecified 0.
+/// `None` (and a violation naming `field`) otherwise.
+pub(super) fn known<E: TryFrom<i32>>(
+    v: &mut Violations,
+    field: &str,
+    value: i32,
+    what: &str,
+) -> Option<E> {
+    match E::try_from(value) {
+        Ok(known) if value != 0 => Some(known),
+        _ => {
+            v.add(field, format!("required: a known {what}, got {value}"));
+            None
+        }
+    }
+}

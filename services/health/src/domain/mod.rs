@@ -3,7 +3,9 @@
 //! - [`bill`]: bill numbers, and when a bill may be settled (once at a time; again after
 //!   a reversal).
 //! - [`money`]: integer fen, basis points, the rounding rule.
-//! - [`policy`]: per-coverage-year configuration, loaded from TOML and validated.
+//! - [`policy`]: per-coverage-year configuration, loaded from TOML and validated into the
+//!   runtime's policy book.
+//! - [`rules`]: the stable ids of the rules a request can break.
 //! - [`settlement`]: the four-layer settlement of hospital cases, cumulative per person and
 //!   coverage year.
 //!
@@ -12,6 +14,7 @@
 pub mod bill;
 pub mod money;
 pub mod policy;
+pub mod rules;
 pub mod settlement;
 
 pub use bill::{BillRow, BillState, MAX_BILL_NUMBER_LEN, bill_state, check_bill_number};
@@ -19,7 +22,7 @@ pub use money::{BP_SCALE, apply_bp};
 pub use policy::{
     BasicInsurance, BasicTerms, DEFAULT_POLICY_TOML, InstitutionLevel, LevelTable,
     MedicalAssistance, Policy, PolicyBook, PolicyError, PolicyViolation, Premium, PremiumSplit,
-    SeriousIllness, Supplementary,
+    SeriousIllness, Supplementary, book_from_toml, embedded_book,
 };
 pub use settlement::{
     Case, CaseError, ReverseError, SettleError, Settlement, YearToDate, YtdDelta, reverse, settle,

@@ -28,20 +28,5 @@ pub(super) fn required_date(
 
 /// Checks an institution's code, as stored and as referred to by cases.
 pub(super) fn check_code(code: &str) -> Result<(), String> {
-    if code.is_empty() {
-        return Err("required".into());
-    }
-    if code.len() > MAX_CODE_LEN {
-        return Err(format!(
-            "at most {MAX_CODE_LEN} characters, got {}",
-            code.len()
-        ));
-    }
-    if !code
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err("only letters, digits, '-' and '_'".into());
-    }
-    Ok(())
+    crate::domain::check_code(code, "required", MAX_CODE_LEN, b"-_")
 }

@@ -1,6 +1,8 @@
 //! The mapping between stored rows, engine values and messages. A leaf: it uses the
 //! domain, the store's entities and the generated types, and nothing else of the api.
 
+use std::collections::HashSet;
+
 use sea_orm::ActiveValue::{NotSet, Set};
 use xk_contracts::convert::date_to_pb;
 use xk_contracts::pb::health::v1 as pb;
@@ -96,6 +98,13 @@ pub(super) fn case_to_pb(c: &case::Model, reversed: bool) -> pb::CaseRecord {
         }),
         reversed,
     }
+}
+
+/// Case rows as messages, each marked reversed when its id is in `reversed`.
+pub(super) fn case_records(rows: &[case::Model], reversed: &HashSet<i64>) -> Vec<pb::CaseRecord> {
+    rows.iter()
+        .map(|r| case_to_pb(r, reversed.contains(&r.id)))
+        .collect()
 }
 
 /// The engine's settlement stored in a case row (exact: every amount and counter delta).

@@ -22,10 +22,9 @@ use crate::store::{self, mask};
 /// Enrol: one person for one coverage year.
 pub(super) async fn enrol(
     api: &HealthApi,
-    principal: Principal,
+    idem: Idempotent,
     req: EnrolRequest,
 ) -> Result<EnrolResponse, ApiError> {
-    let idem = Idempotent::new(principal, "Enrol", &req.request_id, "request_id", &req)?;
     let Some(e) = req.enrolment.as_ref() else {
         return Err(ApiError::invalid("enrolment", "required"));
     };

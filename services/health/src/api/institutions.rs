@@ -3,7 +3,7 @@
 use chrono::Utc;
 use xk_contracts::pb::health::v1::*;
 use xk_runtime::idempotency::Idempotent;
-use xk_runtime::{ApiError, Audit, Principal, Violations};
+use xk_runtime::{ApiError, Audit, Violations};
 
 use super::checks::check_code;
 use super::convert::level_from_pb;
@@ -13,16 +13,9 @@ use crate::store::{self, entities::institution};
 /// UpsertInstitution.
 pub(super) async fn upsert(
     api: &HealthApi,
-    principal: Principal,
+    idem: Idempotent,
     req: UpsertInstitutionRequest,
 ) -> Result<UpsertInstitutionResponse, ApiError> {
-    let idem = Idempotent::new(
-        principal,
-        "UpsertInstitution",
-        &req.request_id,
-        "request_id",
-        &req,
-    )?;
     let Some(inst) = req.institution else {
         return Err(ApiError::invalid("institution", "required"));
     };

@@ -1,13 +1,17 @@
 //! Read RPCs: ListInstitutions, GetPersonYear, ListCases, ListExceptions,
 //! ListPersonPayments, SummarizeByRegion.
 
+use std::collections::HashSet;
+
+use sea_orm::ConnectionTrait;
 use xk_contracts::pb::common::v1::RegionLevel;
 use xk_contracts::pb::health::v1::*;
 use xk_contracts::types::{RegionPrefix, ResidentId};
 use xk_runtime::{ApiError, Violations, clock, paging};
 
 use super::HealthApi;
-use super::convert::{case_to_pb, enrolment_to_pb, institution_to_pb, totals_to_pb};
+use super::convert::{case_records, enrolment_to_pb, institution_to_pb, totals_to_pb};
+use crate::store::entities::case;
 use crate::store::{self, CaseFilter, KIND_REVERSAL, mask, summary};
 
 /// An optional region prefix: empty means everything.
@@ -30,6 +34,18 @@ fn cut_page<T>(rows: &mut Vec<T>, size: u64, filter: &str, key: impl Fn(&T) -> S
     rows.last()
         .map(|r| paging::encode_token(filter, &key(r)))
         .unwrap_or_default()
+}
+
+/// Case rows as messages, each marked reversed when a reversal of it is stored.
+async fn with_reversals<C: ConnectionTrait>(
+    conn: &C,
+    rows: &[case::Model],
+) -> Result<Vec<CaseRecord>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    Ok(case_records(
+        rows,
+        &store::reversed_among(conn, &ids).await?,
+    ))
 }
 
 /// A required coverage year within the years any policy could cover.
@@ -96,17 +112,15 @@ pub(super) async fn get_person_year(
         return Err(not_found());
     };
     let rows = store::person_year_cases(conn, &resident, year).await?;
-    let reversed: std::collections::HashSet<i64> = rows
+    // Every case of the person-year is here, its reversals too: no query needed.
+    let reversed: HashSet<i64> = rows
         .iter()
         .filter(|r| r.kind == KIND_REVERSAL)
         .map(|r| r.reverses_id)
         .collect();
     Ok(GetPersonYearResponse {
         enrolment: Some(enrolment_to_pb(&enrolment)),
-        cases: rows
-            .iter()
-            .map(|r| case_to_pb(r, reversed.contains(&r.id)))
-            .collect(),
+        cases: case_records(&rows, &reversed),
         totals: Some(totals_to_pb(&py, api.cap_for(year))),
     })
 }
@@ -156,13 +170,8 @@ pub(super) async fn list_cases(
     let conn = api.db.conn();
     let mut rows = store::list_cases(conn, &filter, after.unwrap_or(0), size + 1).await?;
     let next_page_token = cut_page(&mut rows, size, &filter.fingerprint(), |r| r.id.to_string());
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let reversed = store::reversed_among(conn, &ids).await?;
     Ok(ListCasesResponse {
-        cases: rows
-            .iter()
-            .map(|r| case_to_pb(r, reversed.contains(&r.id)))
-            .collect(),
+        cases: with_reversals(conn, &rows).await?,
         next_page_token,
     })
 }
@@ -192,8 +201,6 @@ pub(super) async fn list_exceptions(
     let mut cases = store::list_cases(conn, &filter, 0, size + 1).await?;
     let cases_truncated = cases.len() as u64 > size;
     cases.truncate(size as usize);
-    let ids: Vec<i64> = cases.iter().map(|r| r.id).collect();
-    let reversed = store::reversed_among(conn, &ids).await?;
     Ok(ListExceptionsResponse {
         persons_over_cap: over
             .into_iter()
@@ -206,10 +213,7 @@ pub(super) async fn list_exceptions(
                 annual_personal_cap_fen: cap,
             })
             .collect(),
-        non_one_stop_cases: cases
-            .iter()
-            .map(|r| case_to_pb(r, reversed.contains(&r.id)))
-            .collect(),
+        non_one_stop_cases: with_reversals(conn, &cases).await?,
         persons_truncated,
         cases_truncated,
     })

@@ -4,7 +4,7 @@
 use chrono::Utc;
 use xk_contracts::pb::health::v1::*;
 use xk_runtime::idempotency::Idempotent;
-use xk_runtime::{ApiError, Audit, Principal, Violations};
+use xk_runtime::{ApiError, Audit, Violations};
 
 use super::convert::{add_case, case_to_pb, new_case, settlement_of, totals_to_pb, ytd_of};
 use super::{HealthApi, MAX_REASON_CHARS, inconsistent};
@@ -15,16 +15,9 @@ use crate::store::{self, KIND_REVERSAL, KIND_SETTLEMENT};
 /// ReverseCase.
 pub(super) async fn reverse(
     api: &HealthApi,
-    principal: Principal,
+    idem: Idempotent,
     req: ReverseCaseRequest,
 ) -> Result<ReverseCaseResponse, ApiError> {
-    let idem = Idempotent::new(
-        principal,
-        "ReverseCase",
-        &req.request_id,
-        "request_id",
-        &req,
-    )?;
     let mut v = Violations::new();
     if req.case_id <= 0 {
         v.add(

@@ -6,7 +6,7 @@ use tonic::Status;
 use xk_contracts::pb::health::v1::*;
 use xk_contracts::types::ResidentId;
 use xk_runtime::idempotency::Idempotent;
-use xk_runtime::{ApiError, Audit, Principal, Violations, clock};
+use xk_runtime::{ApiError, Audit, Violations, clock};
 
 use super::bills;
 use super::checks::{check_code, required_date};
@@ -36,10 +36,9 @@ struct CheckedCase<'a> {
 /// SettleCase.
 pub(super) async fn settle(
     api: &HealthApi,
-    principal: Principal,
+    idem: Idempotent,
     req: SettleCaseRequest,
 ) -> Result<SettleCaseResponse, ApiError> {
-    let idem = Idempotent::new(principal, "SettleCase", &req.request_id, "request_id", &req)?;
     let Some(sent) = req.hospital_case.as_ref() else {
         return Err(ApiError::invalid("hospital_case", "required"));
     };

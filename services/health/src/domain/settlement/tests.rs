@@ -84,7 +84,5 @@ const FRESH: YearToDate = YearToDate {
     in_county_personal_fen: 0,
 };
 
-mod assistance_and_supplementary;
-mod basic_and_serious;
-mod edges;
-mod order;
+mod layers;
+mod refusals_and_order;

@@ -164,10 +164,7 @@ async fn a_bill_settles_once_per_institution_and_again_after_its_reversal() {
 
 #[tokio::test]
 async fn a_late_claim_for_an_earlier_stay_settles_after_the_cases_already_settled() {
-    let svc = start().await;
-    let mut c = client(&svc, BUREAU).await;
-    enrol(&mut c, "e1", enrolment(1, V1, true)).await.unwrap();
-    upsert(&mut c, county_hospital()).await;
+    let (svc, mut c) = with_patient(1).await;
     // October's stay arrives first, March's second.
     let october = billed(hospital_case(1, "CTY1", 1_200_000, 0, 280), "OCT");
     let march = billed(hospital_case(1, "CTY1", 800_000, 0, 60), "MAR");
@@ -285,14 +282,7 @@ async fn only_in_county_in_policy_payments_count_toward_the_cap() {
     let s = summarize(&mut c, "420625", RegionLevel::Township).await;
     assert_eq!(s.total.unwrap().people_over_cap, 1, "person 1 only");
     assert_eq!(s.groups[0].people_over_cap, 1);
-    let ex = c
-        .list_exceptions(ListExceptionsRequest {
-            coverage_year: YEAR,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let ex = exceptions(&mut c).await;
     let over: Vec<(String, i64)> = ex
         .persons_over_cap
         .iter()

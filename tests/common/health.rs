@@ -98,6 +98,27 @@ pub async fn enrol_poor(c: &mut Client, people: impl IntoIterator<Item = (u32, &
     }
 }
 
+/// A fresh service, a bureau client, person `n` enrolled (registered poor, village V1)
+/// and the county hospital registered: where most settlement tests start.
+pub async fn with_patient(n: u32) -> (TestService, Client) {
+    let svc = start().await;
+    let mut c = client(&svc, BUREAU).await;
+    enrol_poor(&mut c, [(n, V1)]).await;
+    upsert(&mut c, county_hospital()).await;
+    (svc, c)
+}
+
+/// ListExceptions for [`YEAR`], the whole county, first page.
+pub async fn exceptions(c: &mut Client) -> ListExceptionsResponse {
+    c.list_exceptions(ListExceptionsRequest {
+        coverage_year: YEAR,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .into_inner()
+}
+
 /// The first precondition violation's rule id (its `type`).
 pub fn precondition_rule(s: &tonic::Status) -> String {
     s.get_details_precondition_failure()

@@ -9,10 +9,7 @@ use super::support::*;
 
 #[tokio::test]
 async fn bad_input_names_the_field_and_writes_nothing() {
-    let svc = start().await;
-    let mut c = client(&svc, BUREAU).await;
-    enrol(&mut c, "e1", enrolment(1, V1, true)).await.unwrap();
-    upsert(&mut c, county_hospital()).await;
+    let (svc, mut c) = with_patient(1).await;
     let ok = hospital_case(1, "CTY1", 100_000, 0, 10);
 
     let mut neg = ok.clone();

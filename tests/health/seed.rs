@@ -169,14 +169,7 @@ async fn seed_figures_load_through_the_rpcs_and_come_back_from_the_summary() {
     let by_village = summarize(&mut c, "420625100", RegionLevel::Village).await;
     assert_eq!(by_village.groups.len(), 20);
     assert_eq!(by_village.total.unwrap(), s.groups[0]);
-    let ex = c
-        .list_exceptions(ListExceptionsRequest {
-            coverage_year: YEAR,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let ex = exceptions(&mut c).await;
     assert!(ex.persons_over_cap.is_empty() && ex.non_one_stop_cases.is_empty());
     svc.stop().await.unwrap();
 }

@@ -126,10 +126,7 @@ async fn settlement_layers_equal_the_engine_and_retries_and_reversals_are_exact(
 
 #[tokio::test]
 async fn concurrent_settlements_of_one_person_keep_the_annual_cumulation() {
-    let svc = start().await;
-    let mut c = client(&svc, BUREAU).await;
-    enrol(&mut c, "e1", enrolment(7, V1, true)).await.unwrap();
-    upsert(&mut c, county_hospital()).await;
+    let (svc, mut c) = with_patient(7).await;
     upsert(
         &mut c,
         institution("TWN1", InstitutionLevel::Township, true, true),
@@ -192,14 +189,7 @@ async fn concurrent_settlements_of_one_person_keep_the_annual_cumulation() {
         t.in_county_personal_fen
     );
     // The out-of-county, non-one-stop cases are exceptions.
-    let ex = c
-        .list_exceptions(ListExceptionsRequest {
-            coverage_year: YEAR,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let ex = exceptions(&mut c).await;
     assert_eq!(ex.non_one_stop_cases.len(), 6);
     assert_eq!(ex.persons_over_cap.len(), usize::from(t.over_cap));
     svc.stop().await.unwrap();

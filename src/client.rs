@@ -62,20 +62,19 @@ pub struct SuiteAddrs {
 impl SuiteAddrs {
     /// The default ports of `xiaokang up` on `host`.
     pub fn local(host: IpAddr) -> SuiteAddrs {
-        let urls = crate::suite::SERVICES
-            .iter()
-            .chain(std::iter::once(&crate::suite::AGGREGATOR))
-            .map(|s| (s.name, format!("http://{host}:{}", s.default_port)))
-            .collect();
-        SuiteAddrs { urls }
+        Self::default_ports(host)
     }
 
     /// The default ports of `xiaokang up` on a host name or address (`registry`,
     /// `10.0.0.5`, `[::1]`), for suites whose services share a host.
     pub fn on_host(host: &str) -> SuiteAddrs {
-        let urls = crate::suite::SERVICES
+        Self::default_ports(host)
+    }
+
+    fn default_ports(host: impl std::fmt::Display) -> SuiteAddrs {
+        let urls = crate::catalog::SERVICES
             .iter()
-            .chain(std::iter::once(&crate::suite::AGGREGATOR))
+            .chain(std::iter::once(&crate::catalog::AGGREGATOR))
             .map(|s| (s.name, format!("http://{host}:{}", s.default_port)))
             .collect();
         SuiteAddrs { urls }

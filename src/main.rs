@@ -1,5 +1,7 @@
 //! `xiaokang`: run, serve, check and measure the suite. See `xiaokang --help`.
 
+#![warn(missing_docs)]
+
 use clap::Parser;
 
 #[tokio::main]

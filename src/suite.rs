@@ -1,5 +1,5 @@
-//! The services of the suite and how each is hosted. Adding a service means adding it to
-//! [`SERVICES`] and to [`routes_for`].
+//! How each service of the suite is hosted. Adding a service means adding it to
+//! [`crate::catalog::SERVICES`] and to [`routes_for`].
 
 use std::sync::Arc;
 
@@ -7,21 +7,7 @@ use tokio::net::TcpListener;
 use tonic::service::Routes;
 use xk_runtime::{Db, HostedService, ServeSettings, ServiceSpec, TokenTable, start_service};
 
-/// Every domain service this build can host, in start order. The aggregator is not in
-/// this list: it needs the others' addresses, so it is hosted by [`host_aggregator`],
-/// last.
-pub const SERVICES: &[ServiceSpec] = &[
-    xk_registry::SPEC,
-    xk_education::SPEC,
-    xk_housing::SPEC,
-    xk_water::SPEC,
-    xk_health::SPEC,
-];
-
-/// The spec of a service by its short name.
-pub fn spec(name: &str) -> Option<ServiceSpec> {
-    SERVICES.iter().copied().find(|s| s.name == name)
-}
+pub use crate::catalog::{AGGREGATOR, SERVICES, spec};
 
 /// Migrates the database and builds the routes of the named service.
 pub async fn routes_for(
@@ -87,9 +73,6 @@ fn gauges_for(
         _ => None,
     })
 }
-
-/// The aggregator's spec (hosted apart from [`SERVICES`]: it needs their addresses).
-pub const AGGREGATOR: ServiceSpec = xk_aggregator::SPEC;
 
 /// Connects, migrates and starts the aggregator on `listener`, calling the services in
 /// `upstream`.

@@ -189,6 +189,29 @@ impl TestService {
         })
     }
 
+    /// Another instance of this service on 127.0.0.1:0 over the same database, with
+    /// `settings` (another `--policy-file`, say), waited for until SERVING. The caller
+    /// shuts it down; the database stays this service's.
+    pub async fn replica(&self, settings: ServeSettings) -> anyhow::Result<HostedService> {
+        let spec = self.hosted.spec;
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let hosted = crate::suite::host(
+            spec,
+            &self.database.url,
+            &settings,
+            test_tokens().0,
+            listener,
+        )
+        .await?;
+        xk_runtime::server::wait_until_serving(
+            &hosted.url(),
+            spec.grpc_name,
+            Duration::from_secs(10),
+        )
+        .await?;
+        Ok(hosted)
+    }
+
     /// A channel to the service.
     pub async fn channel(&self) -> anyhow::Result<Channel> {
         Ok(Endpoint::from_shared(self.hosted.url())?.connect().await?)

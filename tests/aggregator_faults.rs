@@ -24,7 +24,7 @@ use tonic::transport::{Channel, Endpoint};
 use tower::Service;
 use xiaokang::testing::{Bearer, TestDatabase, TestService, TestSuite, test_tokens};
 use xk_aggregator::Upstream;
-use xk_aggregator::domain::MAX_RETRIES;
+use xk_aggregator::domain::deadline::MAX_RETRIES;
 use xk_contracts::pb::aggregator::v1::aggregator_service_client::AggregatorServiceClient;
 use xk_contracts::pb::aggregator::v1::*;
 use xk_contracts::pb::common::v1::RegionLevel;

@@ -3,7 +3,8 @@
 //! system would, with that bureau's token.
 //!
 //! Module map:
-//! - [`published`]: the acceptance table of DOMAIN.md §1 (what must come out).
+//! - [`published`]: the acceptance table of DOMAIN.md §1 (what must come out); it lives
+//!   at the crate's root, where [`crate::fixtures`] reads it too.
 //! - [`names`]: townships, village and person names.
 //! - [`people`]: resident ids, birth dates, household composition.
 //! - [`registry`], [`education`], [`health`], [`housing`], [`water`]: each bureau's
@@ -20,7 +21,8 @@ pub mod housing;
 pub mod load;
 pub mod names;
 pub mod people;
-pub mod published;
+pub use crate::fixtures::county_today;
+pub use crate::published;
 pub mod registry;
 pub mod run;
 pub mod water;
@@ -117,9 +119,4 @@ impl County {
             .flat_map(|h| &h.members)
             .map(|m| (m.resident_id.as_str(), m.name.as_str()))
     }
-}
-
-/// Today in the county (UTC+8).
-pub fn county_today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }

@@ -11,6 +11,7 @@ use xk_contracts::pb::water::v1::*;
 use super::names::TOWNSHIPS;
 use super::published as p;
 use super::registry::{Archive, Home};
+use crate::fixtures;
 
 /// Everything the Water Resources Bureau's system sends.
 #[derive(Debug, Clone, Default)]
@@ -25,37 +26,28 @@ fn scheme_id(township: &str) -> String {
     format!("GC-W{township}")
 }
 
+/// A 安全 assessment of `home` on `scheme`: the fixture's, with the figures a real survey
+/// varies drawn from `rng` (in this order, so a seed gives the same county).
 fn safe(home: &Home, scheme: &str, on: NaiveDate, rng: &mut impl Rng) -> Assessment {
+    let litres = rng.random_range(60..110);
+    let report_no = format!("SZ-{}-{:04}", p::YEAR, rng.random_range(1..400));
+    let outage_days = rng.random_range(0..=18);
+    let assessor = format!("水利局-{:03}", rng.random_range(1..60));
+    let people = home.members.len() as i32;
     Assessment {
-        household_id: home.id.clone(),
-        village_code: home.village.clone(),
-        people: home.members.len() as i32,
-        supply: Some(Supply {
-            kind: Some(supply::Kind::Centralized(CentralizedSupply {
-                scheme_id: scheme.into(),
-            })),
-        }),
-        litres_per_person_day: Some(rng.random_range(60..110)),
+        litres_per_person_day: Some(litres),
         quality: Some(QualityEvidence {
             evidence: Some(quality_evidence::Evidence::LabReport(LabReport {
-                report_no: format!("SZ-{}-{:04}", p::YEAR, rng.random_range(1..400)),
+                report_no,
                 lab: "谷城县疾病预防控制中心".into(),
                 date: Some(date_to_pb(on - chrono::Duration::days(20))),
                 meets_gb5749: true,
             })),
         }),
-        piped_in: true,
-        // Piped into the yard: nobody fetches water, so there is no trip to measure.
-        fetch_round_trip_minutes: None,
-        horizontal_distance_m: None,
-        vertical_distance_m: None,
-        outage_days_last_12_months: Some(rng.random_range(0..=18)),
-        area: 0,
-        assessor: format!("水利局-{:03}", rng.random_range(1..60)),
-        assessed_on: Some(date_to_pb(on)),
-        seasonal_check: false,
-        seq: 0,
-        grading: None,
+        outage_days_last_12_months: Some(outage_days),
+        assessor,
+        // Piped into the yard: nobody fetches water, so the fixture measures no trip.
+        ..fixtures::water::safe(&home.id, &home.village, people, scheme, date_to_pb(on))
     }
 }
 

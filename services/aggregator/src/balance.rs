@@ -385,20 +385,25 @@ mod tests {
         assert!(target("water", "ftp://water:21").is_err());
     }
 
-    #[tokio::test]
-    async fn ip_literal_members_exist_before_any_refresh_and_rotate() {
+    /// A channel over two IP-literal addresses (members without any resolving).
+    fn two_literal_members() -> BalancedChannel {
         let urls = [
             "http://127.0.0.2:7000".to_string(),
             "http://127.0.0.3:7000".to_string(),
         ];
-        let ch = BalancedChannel::new(
+        BalancedChannel::new(
             "water",
             &urls,
             Duration::from_millis(100),
             None,
             &ResolveSettings::default(),
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn ip_literal_members_exist_before_any_refresh_and_rotate() {
+        let ch = two_literal_members();
         assert_eq!(ch.addresses().len(), 2);
         let picked: Vec<SocketAddr> = (0..4).map(|_| ch.pick().unwrap().addr).collect();
         assert_eq!(picked[0], picked[2]);
@@ -407,18 +412,7 @@ mod tests {
 
     #[tokio::test]
     async fn resting_members_are_skipped_unless_all_rest() {
-        let urls = [
-            "http://127.0.0.2:7000".to_string(),
-            "http://127.0.0.3:7000".to_string(),
-        ];
-        let ch = BalancedChannel::new(
-            "water",
-            &urls,
-            Duration::from_millis(100),
-            None,
-            &ResolveSettings::default(),
-        )
-        .unwrap();
+        let ch = two_literal_members();
         let members = ch.pool.current();
         members[0].resting.store(true, Ordering::Relaxed);
         for _ in 0..4 {
@@ -431,14 +425,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_refresh_adds_new_addresses_and_drops_vanished_ones() {
-        let path = std::env::temp_dir().join(format!(
-            "xk-balance-{}-{}.hosts",
-            std::process::id(),
-            xk_runtime::auth::random_token()
-                .chars()
-                .take(8)
-                .collect::<String>()
-        ));
+        let path = crate::resolve::temp_hosts_path("balance");
         std::fs::write(
             &path,
             "127.0.0.2 svc.test.invalid\n127.0.0.3 svc.test.invalid\n",

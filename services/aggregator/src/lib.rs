@@ -5,13 +5,13 @@
 //!
 //! | module | what it decides |
 //! |---|---|
-//! | [`domain`] | pure rules: deadline arithmetic, the retry rule, section status, combining the five answers, the §8 exceptions, snapshot months; no I/O |
+//! | [`domain`] | pure rules: deadline arithmetic, the retry rule, section status, combining the five answers, the §8 exceptions, exit criteria, snapshot months; no I/O |
 //! | [`risk`] | pure rules of ListAtRiskHouseholds: the monitoring triggers (DOMAIN.md §3) of one village's households from each service's signals, the resume key |
 //! | [`policy`] | the aggregator's effective-dated policy book (`policy.toml`): monitoring line, income-fall percent, large medical payment |
-//! | [`upstream`] | the client side: endpoints and token ([`Upstream`]), one balanced channel per service, per-call deadlines, retries, the request id |
+//! | [`upstream`] | the client side: endpoints and token ([`Upstream`]), one balanced channel per service, per-call deadlines, retries, the request id; the one call path every handler uses |
 //! | [`balance`] | one channel spread per call over every current address of a service's endpoints; failed addresses rest until a probe reaches them |
 //! | [`resolve`] | which addresses a host name stands for: the hosts file (`--resolve-file`) before DNS, and what changed between two answers |
-//! | [`api`] | the tonic service: validation, the parallel fan-outs, the household file, snapshots |
+//! | [`api`] | the tonic service: validation, the parallel fan-outs, the household file, exit eligibility (with the registry's policy, read through GetPolicy), snapshots |
 //! | [`store`] | sea-orm entity and migrations of the snapshots table |
 //!
 //! [`routes`] migrates the database, builds the channels and returns the routes the
@@ -69,7 +69,7 @@ pub async fn routes(
     db.migrate::<store::migration::Migrator>().await?;
     let risk_policy = policy::load(settings.policy_text()?.as_deref())?;
     let clients = upstream::Clients::new(&upstream)?;
-    let server = AggregatorServiceServer::new(api::AggregatorApi::new(db, clients, risk_policy)?)
+    let server = AggregatorServiceServer::new(api::AggregatorApi::new(db, clients, risk_policy))
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_message_bytes);
     Ok(Routes::new(server))

@@ -146,6 +146,20 @@ pub async fn resolve(
     Ok(found)
 }
 
+/// A fresh hosts-file path in the temp folder, for the tests of this module and of
+/// [`crate::balance`].
+#[cfg(test)]
+pub(crate) fn temp_hosts_path(label: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "xk-{label}-{}-{}.hosts",
+        std::process::id(),
+        xk_runtime::auth::random_token()
+            .chars()
+            .take(8)
+            .collect::<String>()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,14 +232,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_file_is_consulted_before_dns_and_read_again_each_time() {
-        let path = std::env::temp_dir().join(format!(
-            "xk-resolve-{}-{}.hosts",
-            std::process::id(),
-            xk_runtime::auth::random_token()
-                .chars()
-                .take(8)
-                .collect::<String>()
-        ));
+        let path = temp_hosts_path("resolve");
         // `localhost` would come from DNS as 127.0.0.1 and/or ::1: the file wins.
         std::fs::write(&path, "127.0.0.7 localhost\n").unwrap();
         let first = resolve("localhost", 80, Some(&path), Duration::from_secs(2)).await;

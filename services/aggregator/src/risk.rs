@@ -1,7 +1,7 @@
 //! The monitoring triggers of DOMAIN.md §3 for ListAtRiskHouseholds, as pure functions:
 //! one village's registry households plus each service's signals for that village in, the
 //! at-risk households with their reasons out. No I/O; the walk that feeds it is in
-//! [`crate::at_risk`].
+//! `api::at_risk`.
 //!
 //! | function | decides |
 //! |---|---|
@@ -26,7 +26,7 @@ use xk_contracts::pb::aggregator::v1::{
 use xk_contracts::pb::{education, health, housing, registry, water};
 use xk_contracts::types::ResidentId;
 
-use crate::domain::{MARGIN_PERCENT, MIN_CALL_BUDGET, MIN_MARGIN};
+use crate::domain::deadline::{MARGIN_PERCENT, MIN_CALL_BUDGET, MIN_MARGIN};
 use crate::policy::RiskPolicy;
 
 /// The guarantee services whose signals ListAtRiskHouseholds combines with the registry.

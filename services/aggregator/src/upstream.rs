@@ -1,7 +1,8 @@
 //! The client side: one channel per service (balanced per call over every address its
 //! endpoints resolve to, see [`crate::balance`]), the
 //! aggregator's read-only bearer token, the request id carried across, per-call deadlines
-//! and the retry rule of [`crate::domain::retry_after`].
+//! and the retry rule of [`crate::domain::deadline::retry_after`]; [`CallCtx::call`] is the
+//! one way a handler calls a service.
 
 use std::future::Future;
 use std::time::Duration;
@@ -11,10 +12,15 @@ use tonic::Status;
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 use tonic::transport::{Certificate, ClientTlsConfig, Identity};
 use tracing::Instrument;
+use xk_contracts::pb::education::v1::education_service_client::EducationServiceClient;
+use xk_contracts::pb::health::v1::health_insurance_service_client::HealthInsuranceServiceClient;
+use xk_contracts::pb::housing::v1::housing_service_client::HousingServiceClient;
+use xk_contracts::pb::registry::v1::registry_service_client::RegistryServiceClient;
+use xk_contracts::pb::water::v1::water_service_client::WaterServiceClient;
 use xk_runtime::layers::REQUEST_ID_HEADER;
 
 use crate::balance::BalancedChannel;
-use crate::domain::{MIN_CALL_BUDGET, retry_after};
+use crate::domain::deadline::{MIN_CALL_BUDGET, retry_after};
 use crate::resolve::{ResolveArgs, ResolveSettings};
 
 /// Where the five services are and how to call them. Built by `xiaokang up` from the
@@ -248,10 +254,52 @@ impl Clients {
         CallCtx {
             deadline: Instant::now() + budget,
             request_id: request_id.and_then(|r| MetadataValue::try_from(r).ok()),
-            authorization: self.authorization.clone(),
+            clients: self.clone(),
         }
     }
 }
+
+/// Largest upstream answer accepted: a village-level summary of a province is large.
+pub const MAX_UPSTREAM_MESSAGE: usize = 64 * 1024 * 1024;
+
+/// The registry's generated client on its balanced channel.
+pub type RegistryClient = RegistryServiceClient<BalancedChannel>;
+/// Education's generated client on its balanced channel.
+pub type EducationClient = EducationServiceClient<BalancedChannel>;
+/// Health's generated client on its balanced channel.
+pub type HealthClient = HealthInsuranceServiceClient<BalancedChannel>;
+/// Housing's generated client on its balanced channel.
+pub type HousingClient = HousingServiceClient<BalancedChannel>;
+/// Water's generated client on its balanced channel.
+pub type WaterClient = WaterServiceClient<BalancedChannel>;
+
+/// A generated client of one of the five services, built on that service's channel: what
+/// lets [`CallCtx::call`] pick the channel from the client type the caller names.
+pub trait ServiceClient {
+    /// The client on its service's channel of `clients`, accepting answers up to
+    /// [`MAX_UPSTREAM_MESSAGE`].
+    fn on(clients: &Clients) -> Self;
+}
+
+/// The five generated clients have no common trait; this writes the same impl for each.
+macro_rules! service_clients {
+    ($($client:ident => $channel:ident),* $(,)?) => {$(
+        impl ServiceClient for $client {
+            fn on(clients: &Clients) -> Self {
+                $client::new(clients.$channel.clone())
+                    .max_decoding_message_size(MAX_UPSTREAM_MESSAGE)
+            }
+        }
+    )*};
+}
+
+service_clients!(
+    RegistryClient => registry,
+    EducationClient => education,
+    HealthClient => health,
+    HousingClient => housing,
+    WaterClient => water,
+);
 
 /// The span name of an upstream call, from its request type:
 /// `xk_contracts::pb::registry::v1::SummarizeByRegionRequest` is
@@ -279,22 +327,45 @@ mod tests {
 }
 
 /// What every upstream call of one incoming call shares: one deadline, the request id,
-/// the token.
+/// the channels and the token.
 #[derive(Clone)]
 pub struct CallCtx {
     /// When every upstream call must be done.
     pub deadline: Instant,
     /// The incoming call's `x-request-id`, so one id traces across services.
     request_id: Option<AsciiMetadataValue>,
-    /// `Bearer <token>`.
-    authorization: AsciiMetadataValue,
+    /// The five services' channels and the token.
+    clients: Clients,
 }
 
 impl CallCtx {
+    /// The channels and settings the calls go through.
+    pub fn clients(&self) -> &Clients {
+        &self.clients
+    }
+
+    /// One upstream read of the service whose client `rpc` takes, e.g.
+    /// `ctx.call(msg, |mut c: RegistryClient, r| async move { c.get_household(r).await })`:
+    /// each attempt gets a fresh client on the service's balanced channel (so a retry may
+    /// reach another replica), the caller's remaining deadline, the token, the request id
+    /// and the trace context; retried as [`crate::domain::deadline::retry_after`] says.
+    pub async fn call<C, T, R, Fut>(
+        &self,
+        msg: T,
+        rpc: impl Fn(C, tonic::Request<T>) -> Fut,
+    ) -> Result<R, Status>
+    where
+        C: ServiceClient,
+        T: Clone,
+        Fut: Future<Output = Result<tonic::Response<R>, Status>>,
+    {
+        self.read(msg, |r| rpc(C::on(&self.clients), r)).await
+    }
+
     /// A read: sent with the remaining budget as its deadline (`grpc-timeout`), bounded
     /// locally as well (a peer that accepts TCP and never answers cannot hang it), retried
     /// only on UNAVAILABLE with a small backoff while time remains.
-    pub async fn read<T, R, F, Fut>(&self, msg: T, mut call: F) -> Result<R, Status>
+    async fn read<T, R, F, Fut>(&self, msg: T, mut call: F) -> Result<R, Status>
     where
         T: Clone,
         F: FnMut(tonic::Request<T>) -> Fut,
@@ -319,7 +390,7 @@ impl CallCtx {
             xk_runtime::traces::client_span(&span, upstream_call_name::<T>, req.metadata_mut());
             req.set_timeout(remaining);
             req.metadata_mut()
-                .insert("authorization", self.authorization.clone());
+                .insert("authorization", self.clients.authorization.clone());
             if let Some(id) = &self.request_id {
                 req.metadata_mut().insert(REQUEST_ID_HEADER, id.clone());
             }

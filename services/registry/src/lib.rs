@@ -34,6 +34,7 @@ pub const SPEC: ServiceSpec = ServiceSpec {
         "ListVillages",
         "SummarizeByRegion",
         "ListDisasterExpenses",
+        "GetPolicy",
     ],
     default_port: 50051,
 };

@@ -32,6 +32,7 @@
 //!   transaction as the work.
 //! - [`retry`]: running a unary call again when its transaction lost a race (the
 //!   innermost layer).
+//! - [`scope`]: the region, grouping level and day every `SummarizeByRegion` asks for.
 //! - [`paging`]: page sizes and opaque page tokens bound to their filter.
 //! - [`policy`]: effective-dated policy books keyed by policy year.
 //! - [`server`]: hosting a service on a listener with health, reflection and graceful
@@ -58,6 +59,7 @@ pub mod migration;
 pub mod paging;
 pub mod policy;
 pub mod retry;
+pub mod scope;
 pub mod server;
 pub mod settings;
 pub mod shed;

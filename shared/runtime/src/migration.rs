@@ -76,11 +76,64 @@ impl MigrationTrait for RuntimeTables {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(AuditLog::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(IdempotencyKeys::Table).to_owned())
-            .await
+        drop_tables(
+            manager,
+            [
+                AuditLog::Table.into_iden(),
+                IdempotencyKeys::Table.into_iden(),
+            ],
+        )
+        .await
     }
+}
+
+/// Drops `tables` in order (children before parents), for a migration's `down`.
+pub async fn drop_tables(
+    manager: &SchemaManager<'_>,
+    tables: impl IntoIterator<Item = DynIden>,
+) -> Result<(), DbErr> {
+    for table in tables {
+        manager
+            .drop_table(Table::drop().table(table).to_owned())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Drops the index `name` of `table`.
+pub async fn drop_index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden,
+) -> Result<(), DbErr> {
+    manager
+        .drop_index(Index::drop().name(name).table(table).to_owned())
+        .await
+}
+
+/// Declares a service's migrator: the runtime's own tables ([`RuntimeTables`]) first, then
+/// the service's migrations, oldest first.
+///
+/// ```ignore
+/// xk_runtime::migrator!(
+///     /// The registry's migrator.
+///     Migrator: m20261129_000001_registry_tables::Migration,
+///     m20261206_000020_disaster_expenses::Migration,
+/// );
+/// ```
+#[macro_export]
+macro_rules! migrator {
+    ($(#[$meta:meta])* $name:ident: $($migration:path),+ $(,)?) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        impl ::sea_orm_migration::MigratorTrait for $name {
+            fn migrations() -> Vec<Box<dyn ::sea_orm_migration::MigrationTrait>> {
+                vec![
+                    Box::new($crate::migration::RuntimeTables),
+                    $(Box::new($migration)),+
+                ]
+            }
+        }
+    };
 }

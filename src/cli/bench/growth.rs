@@ -13,7 +13,7 @@ use xk_contracts::pb::aggregator::v1::{GetSummaryRequest, ListAtRiskHouseholdsRe
 use xk_contracts::pb::common::v1::RegionLevel;
 use xk_runtime::{Principal, ServeSettings};
 
-use super::services::{Summary, time_calls};
+use super::measure::{Summary, time_calls};
 use crate::demo::load::{self, Progress};
 use crate::demo::{County, county_today, published};
 use crate::testing::{TestDb, TestSuite};

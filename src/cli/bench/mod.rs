@@ -13,6 +13,7 @@
 
 mod all;
 mod growth;
+mod measure;
 mod overhead;
 mod registry;
 mod services;

@@ -10,7 +10,7 @@ use xk_contracts::pb::registry::v1::GetHouseholdRequest;
 use xk_contracts::pb::registry::v1::registry_service_client::RegistryServiceClient;
 use xk_runtime::ServeSettings;
 
-use super::registry::{Latency, channels, drive};
+use super::measure::{Latency, channels, drive};
 use crate::testing::{Bearer, test_tokens};
 
 /// GetHousehold over `ids` at `concurrency` for `seconds`, served without the metrics

@@ -10,19 +10,17 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use hdrhistogram::Histogram;
 use prost::Message;
 use tokio::net::TcpListener;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 use xk_contracts::pb::registry::v1::registry_service_client::RegistryServiceClient;
 use xk_contracts::pb::registry::v1::*;
-use xk_contracts::types::ResidentId;
 use xk_runtime::{Bureau, Principal, ServeSettings};
 
+use super::measure::{Latency, channels, drive};
 use crate::testing::{Bearer, TestDatabase, TestDb, test_tokens};
 
 /// Options of the registry benchmark.
@@ -55,157 +53,6 @@ pub struct RegistryBenchArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
-}
-
-/// A synthetic archive of `households` households holding exactly `people` people, in
-/// villages of Gucheng county, with valid resident ids.
-pub fn synthetic_archive(households: u32, people: u32) -> Vec<Household> {
-    assert!(
-        people >= households,
-        "every household has at least one member"
-    );
-    let townships = [
-        "100", "101", "102", "103", "104", "105", "106", "107", "108", "200", "500",
-    ];
-    // Sizes differ by at most one so the total is exact.
-    let per = (people - households) / households;
-    let rem = (people - households) % households;
-    let base = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap_or_default();
-    (0..households)
-        .map(|n| {
-            let size = 1 + per + u32::from(n < rem);
-            let village = format!(
-                "420625{}{:03}",
-                townships[(n as usize) % townships.len()],
-                200 + (n / 11) % 26
-            );
-            let members = (0..size)
-                .map(|i| {
-                    let birth =
-                        base + chrono::Duration::days((n as i64 * 7 + i as i64 * 3) % 25_000);
-                    let seq = ((n / 3_500) * 10 + i) as u16 % 1000;
-                    Member {
-                        resident_id: ResidentId::build("420625", birth, seq).as_str().to_string(),
-                        name: format!("户{n}成员{i}"),
-                        relation: if i == 0 {
-                            Relation::Head
-                        } else {
-                            Relation::Child
-                        } as i32,
-                        health: HealthCondition::Healthy as i32,
-                        labour: LabourCapacity::Full as i32,
-                        registered_year: 2014,
-                        removed_on: None,
-                        removal_reason: 0,
-                    }
-                })
-                .collect();
-            Household {
-                household_id: format!("4206250{n:07}"),
-                village_code: village,
-                members,
-                causes: vec![PovertyCause::Illness as i32],
-                status: ArchiveStatus::Exited as i32,
-                identified_year: 2014,
-                exited_year: 2016 + (n % 4) as i32,
-                monitoring: None,
-                incomes: vec![Income {
-                    year: 2019,
-                    per_capita_net_income_fen: 500_000 + (n as i64 % 300) * 1_000,
-                }],
-                timeline: vec![],
-                etag: String::new(),
-            }
-        })
-        .collect()
-}
-
-/// Calls made by [`drive`] and their latency.
-pub struct Latency {
-    /// Calls timed.
-    pub calls: u64,
-    /// Calls that failed.
-    pub errors: u64,
-    /// Seconds timed.
-    pub seconds: f64,
-    /// Latency in microseconds.
-    pub hist: Histogram<u64>,
-}
-
-impl Latency {
-    /// Calls per second.
-    pub fn rps(&self) -> f64 {
-        self.calls as f64 / self.seconds
-    }
-    /// Latency at quantile `q`, in milliseconds.
-    pub fn ms(&self, q: f64) -> f64 {
-        self.hist.value_at_quantile(q) as f64 / 1000.0
-    }
-}
-
-pub(super) async fn channels(url: &str, n: usize) -> anyhow::Result<Vec<Channel>> {
-    let mut out = Vec::new();
-    for _ in 0..n.max(1) {
-        out.push(
-            Endpoint::from_shared(url.to_string())?
-                .tcp_nodelay(true)
-                .connect()
-                .await?,
-        );
-    }
-    Ok(out)
-}
-
-/// Runs `call` from `concurrency` tasks for `seconds` (plus a warm-up) and collects latency.
-pub(super) async fn drive<F, Fut>(concurrency: usize, seconds: u64, call: F) -> Latency
-where
-    F: Fn(usize, u64) -> Fut + Send + Sync + Clone + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let warm_until = Instant::now() + Duration::from_secs(1);
-    let stop_at = warm_until + Duration::from_secs(seconds);
-    let errors = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::new();
-    for t in 0..concurrency {
-        let call = call.clone();
-        let errors = errors.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut hist =
-                Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
-            let mut calls = 0u64;
-            let mut i = t as u64;
-            loop {
-                let started = Instant::now();
-                if started >= stop_at {
-                    break;
-                }
-                let ok = call(t, i).await;
-                i = i.wrapping_add(7919);
-                if started >= warm_until {
-                    calls += 1;
-                    let _ = hist.record(started.elapsed().as_micros().max(1) as u64);
-                    if !ok {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            }
-            (calls, hist)
-        }));
-    }
-    let mut all = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
-    let mut calls = 0;
-    for t in tasks {
-        if let Ok((c, h)) = t.await {
-            calls += c;
-            let _ = all.add(h);
-        }
-    }
-    Latency {
-        calls,
-        errors: errors.load(Ordering::Relaxed),
-        seconds: seconds as f64,
-        hist: all,
-    }
 }
 
 macro_rules! raw_insert {
@@ -300,7 +147,7 @@ pub async fn measure(args: &RegistryBenchArgs) -> anyhow::Result<RegistryFigures
         "postgres" | "postgresql" => ("postgres", TestDb::Postgres),
         other => anyhow::bail!("--database must be sqlite or postgres, got {other}"),
     };
-    let archive = synthetic_archive(args.households, args.people);
+    let archive = crate::fixtures::registry::synthetic_archive(args.households, args.people);
     let people: usize = archive.iter().map(|h| h.members.len()).sum();
     eprintln!(
         "archive: {} households / {people} people; database: {kind}; build: {}",

@@ -18,7 +18,7 @@ use xk_contracts::pb::water::v1::water_service_client::WaterServiceClient;
 use xk_contracts::pb::{education, health, housing, registry, water};
 use xk_runtime::{Principal, ServeSettings};
 
-use super::services::{Summary, time_calls};
+use super::measure::{Summary, time_calls};
 use crate::demo::load::Progress;
 use crate::demo::{County, county_today, published, run};
 use crate::testing::{Bearer, TestDb, TestSuite};

@@ -20,25 +20,23 @@ use tracing::Instrument;
 use xk_contracts::convert::{date_from_pb, date_to_pb};
 use xk_contracts::pb::aggregator::v1::*;
 use xk_contracts::pb::common::v1::RegionLevel;
-use xk_contracts::pb::education::v1::education_service_client::EducationServiceClient;
-use xk_contracts::pb::health::v1::health_insurance_service_client::HealthInsuranceServiceClient;
-use xk_contracts::pb::housing::v1::housing_service_client::HousingServiceClient;
-use xk_contracts::pb::registry::v1::registry_service_client::RegistryServiceClient;
-use xk_contracts::pb::water::v1::water_service_client::WaterServiceClient;
-use xk_contracts::pb::{education, health, housing, registry, water};
+use xk_contracts::pb::registry;
 use xk_contracts::types::RegionPrefix;
 use xk_runtime::errors::{Violations, invalid};
-use xk_runtime::layers::parse_grpc_timeout;
 use xk_runtime::paging;
 
-use super::{AggregatorApi, MAX_UPSTREAM_MESSAGE, request_id, today};
-use crate::domain;
+use super::state::{AggregatorApi, check_year, incoming_deadline, request_id, today};
+use crate::domain::deadline::MIN_CALL_BUDGET;
+use crate::domain::section::unavailable;
 use crate::policy::RiskPolicy;
 use crate::risk::{self, Signals, Source};
-use crate::upstream::{CallCtx, Clients};
-use expenses::{village_disaster, village_education};
+use crate::upstream::{CallCtx, RegistryClient};
+use signals::{
+    village_disaster, village_education, village_households, village_jobless, village_payments,
+    village_unsafe_water,
+};
 
-mod expenses;
+mod signals;
 
 /// The server-streaming type of ListAtRiskHouseholds.
 pub type AtRiskStream =
@@ -71,177 +69,6 @@ fn filter_of(prefix: &str, year: i32) -> String {
     format!("at-risk;r={prefix};y={year}")
 }
 
-/// Pages through a list RPC: `call(page_token)` returns a page's items and next token.
-async fn all_pages<T, F, Fut>(mut call: F) -> Result<Vec<T>, Status>
-where
-    F: FnMut(String) -> Fut,
-    Fut: std::future::Future<Output = Result<(Vec<T>, String), Status>>,
-{
-    let mut out = Vec::new();
-    let mut token = String::new();
-    loop {
-        let (items, next) = call(token).await?;
-        out.extend(items);
-        if next.is_empty() {
-            return Ok(out);
-        }
-        token = next;
-    }
-}
-
-/// One village's households (registry).
-async fn village_households(
-    ctx: &CallCtx,
-    c: &Clients,
-    village: &str,
-) -> Result<Vec<registry::v1::Household>, Status> {
-    all_pages(|page_token| {
-        let ch = c.registry.clone();
-        let msg = registry::v1::ListHouseholdsRequest {
-            region_prefix: village.to_string(),
-            page_size: c.list_page_size,
-            page_token,
-            ..Default::default()
-        };
-        async move {
-            let r = ctx
-                .read(msg, move |r| {
-                    let mut cl = RegistryServiceClient::new(ch.clone())
-                        .max_decoding_message_size(MAX_UPSTREAM_MESSAGE);
-                    async move { cl.list_households(r).await }
-                })
-                .await?;
-            Ok((r.households, r.next_page_token))
-        }
-    })
-    .await
-}
-
-/// The village's people with a personal medical payment in the year (health's
-/// person-year totals, net of reversals), by resident id.
-async fn village_payments(
-    ctx: &CallCtx,
-    c: &Clients,
-    village: &str,
-    year: i32,
-) -> Result<BTreeMap<String, i64>, Status> {
-    let people = all_pages(|page_token| {
-        let ch = c.health.clone();
-        let msg = health::v1::ListPersonPaymentsRequest {
-            coverage_year: year,
-            region_prefix: village.to_string(),
-            min_personal_total_fen: 0,
-            page_size: c.list_page_size,
-            page_token,
-        };
-        async move {
-            let r = ctx
-                .read(msg, move |r| {
-                    let mut cl = HealthInsuranceServiceClient::new(ch.clone())
-                        .max_decoding_message_size(MAX_UPSTREAM_MESSAGE);
-                    async move { cl.list_person_payments(r).await }
-                })
-                .await?;
-            Ok((r.people, r.next_page_token))
-        }
-    })
-    .await?;
-    Ok(risk::person_payments(&people))
-}
-
-/// The village's students who are out of school (two filtered reads, one per status).
-async fn village_out_of_school(
-    ctx: &CallCtx,
-    c: &Clients,
-    village: &str,
-) -> Result<Vec<education::v1::Student>, Status> {
-    use education::v1::StudentStatus as S;
-    let one = |status: S| {
-        all_pages(move |page_token| {
-            let ch = c.education.clone();
-            let msg = education::v1::ListStudentsRequest {
-                region_prefix: village.to_string(),
-                status: status as i32,
-                page_size: c.list_page_size,
-                page_token,
-            };
-            async move {
-                let r = ctx
-                    .read(msg, move |r| {
-                        let mut cl = EducationServiceClient::new(ch.clone())
-                            .max_decoding_message_size(MAX_UPSTREAM_MESSAGE);
-                        async move { cl.list_students(r).await }
-                    })
-                    .await?;
-                Ok((r.students, r.next_page_token))
-            }
-        })
-    };
-    let (a, b) = tokio::join!(one(S::DroppedOut), one(S::NeverEnrolled));
-    let mut out = a?;
-    out.extend(b?);
-    Ok(out)
-}
-
-/// The village's households whose current water verdict is unsafe.
-async fn village_unsafe_water(
-    ctx: &CallCtx,
-    c: &Clients,
-    village: &str,
-) -> Result<Vec<water::v1::HouseholdException>, Status> {
-    all_pages(|page_token| {
-        let ch = c.water.clone();
-        let msg = water::v1::ListExceptionsRequest {
-            kind: water::v1::ExceptionKind::Unsafe as i32,
-            region_prefix: village.to_string(),
-            household_ids: vec![],
-            page_size: c.list_page_size,
-            page_token,
-        };
-        async move {
-            let r = ctx
-                .read(msg, move |r| {
-                    let mut cl = WaterServiceClient::new(ch.clone())
-                        .max_decoding_message_size(MAX_UPSTREAM_MESSAGE);
-                    async move { cl.list_exceptions(r).await }
-                })
-                .await?;
-            Ok((r.exceptions, r.next_page_token))
-        }
-    })
-    .await
-}
-
-/// The village's relocated households with labour and no member employed.
-async fn village_jobless(
-    ctx: &CallCtx,
-    c: &Clients,
-    village: &str,
-    as_of: NaiveDate,
-) -> Result<Vec<housing::v1::HousingException>, Status> {
-    all_pages(|page_token| {
-        let ch = c.housing.clone();
-        let msg = housing::v1::ListExceptionsRequest {
-            region_prefix: village.to_string(),
-            kind: housing::v1::ExceptionKind::NoEmployment as i32,
-            as_of: Some(date_to_pb(as_of)),
-            page_size: c.list_page_size,
-            page_token,
-        };
-        async move {
-            let r = ctx
-                .read(msg, move |r| {
-                    let mut cl = HousingServiceClient::new(ch.clone())
-                        .max_decoding_message_size(MAX_UPSTREAM_MESSAGE);
-                    async move { cl.list_exceptions(r).await }
-                })
-                .await?;
-            Ok((r.exceptions, r.next_page_token))
-        }
-    })
-    .await
-}
-
 /// Runs `f` unless `src` has failed earlier in this stream; records a new failure.
 async fn guarded<T>(
     failed: &BTreeMap<Source, SectionStatus>,
@@ -251,7 +78,7 @@ async fn guarded<T>(
     if let Some(s) = failed.get(&src) {
         return Err(s.clone());
     }
-    f.await.map_err(|s| domain::unavailable(src.name(), &s))
+    f.await.map_err(|s| unavailable(src.name(), &s))
 }
 
 /// What the walk keeps between villages: the batch being filled and the failed sources.
@@ -310,9 +137,7 @@ impl AggregatorApi {
     fn validate_at_risk(&self, r: &ListAtRiskHouseholdsRequest) -> Result<Walk, Status> {
         let mut v = Violations::new();
         let prefix = v.check("region_prefix", RegionPrefix::parse(&r.region_prefix));
-        if r.year != 0 && !(2000..=2100).contains(&r.year) {
-            v.add("year", format!("must be 0 or 2000-2100, got {}", r.year));
-        }
+        check_year(r.year, &mut v);
         let batch = v.check("batch_size", paging::page_size(r.batch_size));
         let as_of = match &r.as_of {
             Some(d) => v.check("as_of", date_from_pb(d)),
@@ -364,11 +189,7 @@ impl AggregatorApi {
         &self,
         req: Request<ListAtRiskHouseholdsRequest>,
     ) -> Result<AtRiskStream, Status> {
-        let incoming = req
-            .metadata()
-            .get("grpc-timeout")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_grpc_timeout);
+        let incoming = incoming_deadline(&req);
         let rid = request_id(&req);
         let walk = self.validate_at_risk(req.get_ref())?;
         let budget = risk::stream_budget(incoming).map_err(Status::deadline_exceeded)?;
@@ -381,7 +202,7 @@ impl AggregatorApi {
             let left = end.map_or(per_call, |e| {
                 e.saturating_duration_since(Instant::now()).min(per_call)
             });
-            (left >= domain::MIN_CALL_BUDGET).then(|| clients.context(left, rid.clone()))
+            (left >= MIN_CALL_BUDGET).then(|| clients.context(left, rid.clone()))
         };
 
         let ctx = ctx_now()
@@ -389,7 +210,6 @@ impl AggregatorApi {
         let villages = self.villages(&ctx, &walk).await?;
 
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
-        let clients = self.clients.clone();
         let token = if walk.resume.is_some() {
             req.get_ref().resume_token.clone()
         } else {
@@ -414,7 +234,7 @@ impl AggregatorApi {
                     .await;
                     return;
                 };
-                let found = match walk_village(&ctx, &clients, &mut em, &village).await {
+                let found = match walk_village(&ctx, &mut em, &village).await {
                     Ok(found) => found,
                     Err(s) => {
                         tracing::warn!(village = %village, code = ?s.code(), "registry failed during the at-risk walk");
@@ -444,9 +264,8 @@ impl AggregatorApi {
     /// The villages under the prefix that the registry has data for, in code order, from
     /// the resume village on.
     async fn villages(&self, ctx: &CallCtx, walk: &Walk) -> Result<Vec<String>, Status> {
-        let rc = self.clients.registry.clone();
         let r = ctx
-            .read(
+            .call(
                 registry::v1::SummarizeByRegionRequest {
                     region_prefix: walk.prefix.clone(),
                     group_by: RegionLevel::Village as i32,
@@ -454,11 +273,7 @@ impl AggregatorApi {
                     baseline_year: 0,
                     as_of: Some(date_to_pb(walk.as_of)),
                 },
-                move |r| {
-                    let mut cl = RegistryServiceClient::new(rc.clone())
-                        .max_decoding_message_size(MAX_UPSTREAM_MESSAGE);
-                    async move { cl.summarize_by_region(r).await }
-                },
+                |mut c: RegistryClient, r| async move { c.summarize_by_region(r).await },
             )
             .await
             .map_err(|s| Status::new(s.code(), format!("registry: {}", s.message())))?;
@@ -480,11 +295,10 @@ impl AggregatorApi {
 /// unavailable), combined.
 async fn walk_village(
     ctx: &CallCtx,
-    c: &Clients,
     em: &mut Emitter,
     village: &str,
 ) -> Result<Vec<AtRiskHousehold>, Status> {
-    let mut households = village_households(ctx, c, village).await?;
+    let mut households = village_households(ctx, village).await?;
     if let Some((v, after)) = &em.walk.resume
         && v == village
     {
@@ -496,22 +310,22 @@ async fn walk_village(
     let w = &em.walk;
     let failed = &em.failed;
     let (disaster, payments, education, unsafe_water, jobless) = tokio::join!(
-        village_disaster(ctx, c, village, w.year),
+        village_disaster(ctx, village, w.year),
         guarded(
             failed,
             Source::Health,
-            village_payments(ctx, c, village, w.year)
+            village_payments(ctx, village, w.year)
         ),
         guarded(
             failed,
             Source::Education,
-            village_education(ctx, c, village, w.year)
+            village_education(ctx, village, w.year)
         ),
-        guarded(failed, Source::Water, village_unsafe_water(ctx, c, village)),
+        guarded(failed, Source::Water, village_unsafe_water(ctx, village)),
         guarded(
             failed,
             Source::Housing,
-            village_jobless(ctx, c, village, w.as_of)
+            village_jobless(ctx, village, w.as_of)
         ),
     );
     let disaster = disaster?;

@@ -182,19 +182,15 @@ fn every_signal_lands_on_its_household_in_order() {
         ],
     }];
     let pay = BTreeMap::new();
-    let out = assess_village(
-        &households,
-        Signals {
-            payments: Ok(&pay),
-            disaster: &[],
-            schooling: Ok(&[]),
-            students: Ok(&students),
-            water: Ok(&water),
-            housing: Ok(&housing),
-        },
-        YEAR,
-        &POLICY,
-    );
+    let all_up = Signals {
+        payments: Ok(&pay),
+        disaster: &[],
+        schooling: Ok(&[]),
+        students: Ok(&students),
+        water: Ok(&water),
+        housing: Ok(&housing),
+    };
+    let out = assess_village(&households, all_up, YEAR, &POLICY);
     let ids: Vec<&str> = out.iter().map(|h| h.household_id.as_str()).collect();
     assert_eq!(ids, ["H1", "H2", "H3"]);
     assert_eq!(
@@ -213,12 +209,9 @@ fn every_signal_lands_on_its_household_in_order() {
     let out = assess_village(
         &households,
         Signals {
-            payments: Ok(&pay),
-            disaster: &[],
-            schooling: Ok(&[]),
-            students: Ok(&students),
             water: Err(&down),
             housing: Err(&down),
+            ..all_up
         },
         YEAR,
         &POLICY,
@@ -232,7 +225,7 @@ fn unavailable_lists_each_kind_of_a_failed_source() {
     let mut failed = BTreeMap::new();
     failed.insert(
         Source::Health,
-        crate::domain::unavailable("health", &tonic::Status::unavailable("down")),
+        crate::domain::section::unavailable("health", &tonic::Status::unavailable("down")),
     );
     let u = unavailable_signals(&failed);
     let k: Vec<i32> = u.iter().map(|u| u.kind).collect();
@@ -255,7 +248,7 @@ fn unavailable_lists_each_kind_of_a_failed_source() {
     let mut failed = BTreeMap::new();
     failed.insert(
         Source::Education,
-        crate::domain::unavailable("education", &tonic::Status::unavailable("down")),
+        crate::domain::section::unavailable("education", &tonic::Status::unavailable("down")),
     );
     let k: Vec<i32> = unavailable_signals(&failed)
         .iter()

@@ -3,6 +3,7 @@
 //! and map errors through [`crate::error::RegistryError`].
 
 mod expenses;
+mod policy;
 mod reads;
 mod service;
 mod writes;

@@ -165,4 +165,11 @@ impl RegistryService for RegistryApi {
             .await
             .map(Response::new)
     }
+
+    async fn get_policy(
+        &self,
+        req: Request<GetPolicyRequest>,
+    ) -> Result<Response<GetPolicyResponse>, Status> {
+        self.get_policy_impl(req.into_inner()).map(Response::new)
+    }
 }

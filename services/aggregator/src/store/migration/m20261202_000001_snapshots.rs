@@ -37,7 +37,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(Snapshots::Table).to_owned())
-            .await
+        xk_runtime::migration::drop_tables(m, [Snapshots::Table.into_iden()]).await
     }
 }

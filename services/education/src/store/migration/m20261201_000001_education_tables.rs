@@ -266,17 +266,18 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in [
-            SurveyFindings::Table.into_iden(),
-            Surveys::Table.into_iden(),
-            Cases::Table.into_iden(),
-            Subsidies::Table.into_iden(),
-            Visits::Table.into_iden(),
-            Letters::Table.into_iden(),
-            Students::Table.into_iden(),
-        ] {
-            m.drop_table(Table::drop().table(t).to_owned()).await?;
-        }
-        Ok(())
+        xk_runtime::migration::drop_tables(
+            m,
+            [
+                SurveyFindings::Table.into_iden(),
+                Surveys::Table.into_iden(),
+                Cases::Table.into_iden(),
+                Subsidies::Table.into_iden(),
+                Visits::Table.into_iden(),
+                Letters::Table.into_iden(),
+                Students::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

@@ -49,13 +49,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(
-            Index::drop()
-                .name(YEARLY_INDEX)
-                .table(Subsidies::Table)
-                .to_owned(),
-        )
-        .await?;
+        xk_runtime::migration::drop_index(m, YEARLY_INDEX, Subsidies::Table).await?;
         m.alter_table(
             Table::alter()
                 .table(Subsidies::Table)

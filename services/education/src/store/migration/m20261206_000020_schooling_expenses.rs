@@ -59,7 +59,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(SchoolingExpenses::Table).to_owned())
-            .await
+        xk_runtime::migration::drop_tables(m, [SchoolingExpenses::Table.into_iden()]).await
     }
 }

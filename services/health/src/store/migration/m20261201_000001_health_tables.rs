@@ -253,14 +253,15 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in [
-            Cases::Table.into_iden(),
-            Institutions::Table.into_iden(),
-            PersonYears::Table.into_iden(),
-            Enrolments::Table.into_iden(),
-        ] {
-            m.drop_table(Table::drop().table(t).to_owned()).await?;
-        }
-        Ok(())
+        xk_runtime::migration::drop_tables(
+            m,
+            [
+                Cases::Table.into_iden(),
+                Institutions::Table.into_iden(),
+                PersonYears::Table.into_iden(),
+                Enrolments::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

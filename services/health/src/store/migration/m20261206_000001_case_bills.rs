@@ -111,32 +111,14 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(summary_index(SUMMARY_INDEX, true)).await?;
-        m.drop_index(
-            Index::drop()
-                .name(OLD_SUMMARY_INDEX)
-                .table(PersonYears::Table)
-                .to_owned(),
-        )
-        .await
+        xk_runtime::migration::drop_index(m, OLD_SUMMARY_INDEX, PersonYears::Table).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_index(summary_index(OLD_SUMMARY_INDEX, false))
             .await?;
-        m.drop_index(
-            Index::drop()
-                .name(SUMMARY_INDEX)
-                .table(PersonYears::Table)
-                .to_owned(),
-        )
-        .await?;
-        m.drop_index(
-            Index::drop()
-                .name(BILL_INDEX)
-                .table(Cases::Table)
-                .to_owned(),
-        )
-        .await?;
+        xk_runtime::migration::drop_index(m, SUMMARY_INDEX, PersonYears::Table).await?;
+        xk_runtime::migration::drop_index(m, BILL_INDEX, Cases::Table).await?;
         for column in [Cases::BillSettlement, Cases::BillNumber] {
             m.alter_table(
                 Table::alter()

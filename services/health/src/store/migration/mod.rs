@@ -1,20 +1,10 @@
 //! The health service's migrations, oldest first. The runtime's own tables come first.
 
-use sea_orm_migration::prelude::*;
-
 mod m20261201_000001_health_tables;
 mod m20261206_000001_case_bills;
 
-/// The health service's migrator.
-pub struct Migrator;
-
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(xk_runtime::migration::RuntimeTables),
-            Box::new(m20261201_000001_health_tables::Migration),
-            Box::new(m20261206_000001_case_bills::Migration),
-        ]
-    }
-}
+xk_runtime::migrator!(
+    /// The health service's migrator.
+    Migrator: m20261201_000001_health_tables::Migration,
+    m20261206_000001_case_bills::Migration,
+);

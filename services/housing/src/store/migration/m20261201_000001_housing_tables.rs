@@ -160,13 +160,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in [
-            Appraisals::Table.into_iden(),
-            Relocations::Table.into_iden(),
-            Sites::Table.into_iden(),
-        ] {
-            m.drop_table(Table::drop().table(t).to_owned()).await?;
-        }
-        Ok(())
+        xk_runtime::migration::drop_tables(
+            m,
+            [
+                Appraisals::Table.into_iden(),
+                Relocations::Table.into_iden(),
+                Sites::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

@@ -1,18 +1,8 @@
 //! The housing service's migrations, oldest first. The runtime's own tables come first.
 
-use sea_orm_migration::prelude::*;
-
 mod m20261201_000001_housing_tables;
 
-/// The housing service's migrator.
-pub struct Migrator;
-
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(xk_runtime::migration::RuntimeTables),
-            Box::new(m20261201_000001_housing_tables::Migration),
-        ]
-    }
-}
+xk_runtime::migrator!(
+    /// The housing service's migrator.
+    Migrator: m20261201_000001_housing_tables::Migration,
+);

@@ -131,13 +131,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in [
-            Villages::Table.into_iden(),
-            Members::Table.into_iden(),
-            Households::Table.into_iden(),
-        ] {
-            m.drop_table(Table::drop().table(t).to_owned()).await?;
-        }
-        Ok(())
+        xk_runtime::migration::drop_tables(
+            m,
+            [
+                Villages::Table.into_iden(),
+                Members::Table.into_iden(),
+                Households::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

@@ -42,7 +42,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(DisasterExpenses::Table).to_owned())
-            .await
+        xk_runtime::migration::drop_tables(m, [DisasterExpenses::Table.into_iden()]).await
     }
 }

@@ -190,14 +190,15 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in [
-            WaterCurrent::Table.into_iden(),
-            Assessments::Table.into_iden(),
-            SchemeVillages::Table.into_iden(),
-            Schemes::Table.into_iden(),
-        ] {
-            m.drop_table(Table::drop().table(t).to_owned()).await?;
-        }
-        Ok(())
+        xk_runtime::migration::drop_tables(
+            m,
+            [
+                WaterCurrent::Table.into_iden(),
+                Assessments::Table.into_iden(),
+                SchemeVillages::Table.into_iden(),
+                Schemes::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

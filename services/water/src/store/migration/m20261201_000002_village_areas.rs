@@ -31,7 +31,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(VillageAreas::Table).to_owned())
-            .await
+        xk_runtime::migration::drop_tables(m, [VillageAreas::Table.into_iden()]).await
     }
 }

@@ -36,16 +36,8 @@ fn billed(mut hc: HospitalCase, bill: &str) -> HospitalCase {
 async fn a_bill_settles_once_per_institution_and_again_after_its_reversal() {
     let svc = start().await;
     let mut c = client(&svc, BUREAU).await;
-    for n in [1, 2] {
-        enrol(&mut c, &format!("e{n}"), enrolment(n, V1, true))
-            .await
-            .unwrap();
-    }
-    upsert(
-        &mut c,
-        institution("CTY1", InstitutionLevel::County, true, true),
-    )
-    .await;
+    enrol_poor(&mut c, [(1, V1), (2, V1)]).await;
+    upsert(&mut c, county_hospital()).await;
     upsert(
         &mut c,
         institution("CTY2", InstitutionLevel::County, true, true),
@@ -172,14 +164,7 @@ async fn a_bill_settles_once_per_institution_and_again_after_its_reversal() {
 
 #[tokio::test]
 async fn a_late_claim_for_an_earlier_stay_settles_after_the_cases_already_settled() {
-    let svc = start().await;
-    let mut c = client(&svc, BUREAU).await;
-    enrol(&mut c, "e1", enrolment(1, V1, true)).await.unwrap();
-    upsert(
-        &mut c,
-        institution("CTY1", InstitutionLevel::County, true, true),
-    )
-    .await;
+    let (svc, mut c) = with_patient(1).await;
     // October's stay arrives first, March's second.
     let october = billed(hospital_case(1, "CTY1", 1_200_000, 0, 280), "OCT");
     let march = billed(hospital_case(1, "CTY1", 800_000, 0, 60), "MAR");
@@ -273,21 +258,9 @@ async fn only_in_county_in_policy_payments_count_toward_the_cap() {
         .await
         .unwrap();
     let mut c = client(&svc, BUREAU).await;
-    for n in [1, 2] {
-        enrol(&mut c, &format!("e{n}"), enrolment(n, V1, true))
-            .await
-            .unwrap();
-    }
-    upsert(
-        &mut c,
-        institution("CTY1", InstitutionLevel::County, true, true),
-    )
-    .await;
-    upsert(
-        &mut c,
-        institution("CITY1", InstitutionLevel::City, false, false),
-    )
-    .await;
+    enrol_poor(&mut c, [(1, V1), (2, V1)]).await;
+    upsert(&mut c, county_hospital()).await;
+    upsert(&mut c, city_hospital()).await;
     // Person 1 in county, person 2 out of county, each paying over 5,000 yuan in policy.
     let in_county = settle(&mut c, "c1", hospital_case(1, "CTY1", 30_000_000, 0, 10))
         .await
@@ -309,14 +282,7 @@ async fn only_in_county_in_policy_payments_count_toward_the_cap() {
     let s = summarize(&mut c, "420625", RegionLevel::Township).await;
     assert_eq!(s.total.unwrap().people_over_cap, 1, "person 1 only");
     assert_eq!(s.groups[0].people_over_cap, 1);
-    let ex = c
-        .list_exceptions(ListExceptionsRequest {
-            coverage_year: YEAR,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let ex = exceptions(&mut c).await;
     let over: Vec<(String, i64)> = ex
         .persons_over_cap
         .iter()
@@ -374,17 +340,9 @@ async fn only_in_county_in_policy_payments_count_toward_the_cap() {
 async fn the_same_bill_sent_for_many_people_at_once_settles_once() {
     let svc = start().await;
     let mut c = client(&svc, BUREAU).await;
-    upsert(
-        &mut c,
-        institution("CTY1", InstitutionLevel::County, true, true),
-    )
-    .await;
+    upsert(&mut c, county_hospital()).await;
     const PEOPLE: u32 = 8;
-    for n in 0..PEOPLE {
-        enrol(&mut c, &format!("e{n}"), enrolment(n, V1, true))
-            .await
-            .unwrap();
-    }
+    enrol_poor(&mut c, (0..PEOPLE).map(|n| (n, V1))).await;
     // Different people lock different person-years: on PostgreSQL only the unique bill
     // index stands between these transactions.
     let tasks: Vec<_> = (0..PEOPLE)

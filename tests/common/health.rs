@@ -1,4 +1,4 @@
-//! Fixtures of the health-service tests (tests/health.rs, tests/health_claims.rs): a
+//! Fixtures of the health-service tests (tests/health/, tests/health_claims.rs): a
 //! service on port 0, clients, and builders of enrolments, institutions and cases.
 //! Included with `#[path]` by the health tests only.
 #![allow(dead_code)]
@@ -12,7 +12,7 @@ use xk_contracts::pb::common::v1::{Date, RegionLevel};
 use xk_contracts::pb::health::v1::health_insurance_service_client::HealthInsuranceServiceClient;
 use xk_contracts::pb::health::v1::*;
 use xk_contracts::types::ResidentId;
-use xk_health::domain::{self, InstitutionLevel as Level, PolicyBook};
+use xk_health::domain::{self, InstitutionLevel as Level};
 use xk_runtime::{Bureau, Principal};
 
 /// A health client acting as some principal.
@@ -77,6 +77,54 @@ pub fn institution(
         one_stop,
         treat_first_pay_later: in_county,
     }
+}
+
+/// The in-county, one-stop county hospital most tests settle at.
+pub fn county_hospital() -> Institution {
+    institution("CTY1", InstitutionLevel::County, true, true)
+}
+
+/// An out-of-county city hospital without one-stop settlement.
+pub fn city_hospital() -> Institution {
+    institution("CITY1", InstitutionLevel::City, false, false)
+}
+
+/// Enrols each `(person, village)` for [`YEAR`] as registered poor, request id `e<person>`.
+pub async fn enrol_poor(c: &mut Client, people: impl IntoIterator<Item = (u32, &str)>) {
+    for (n, village) in people {
+        enrol(c, &format!("e{n}"), enrolment(n, village, true))
+            .await
+            .unwrap();
+    }
+}
+
+/// A fresh service, a bureau client, person `n` enrolled (registered poor, village V1)
+/// and the county hospital registered: where most settlement tests start.
+pub async fn with_patient(n: u32) -> (TestService, Client) {
+    let svc = start().await;
+    let mut c = client(&svc, BUREAU).await;
+    enrol_poor(&mut c, [(n, V1)]).await;
+    upsert(&mut c, county_hospital()).await;
+    (svc, c)
+}
+
+/// ListExceptions for [`YEAR`], the whole county, first page.
+pub async fn exceptions(c: &mut Client) -> ListExceptionsResponse {
+    c.list_exceptions(ListExceptionsRequest {
+        coverage_year: YEAR,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+/// The first precondition violation's rule id (its `type`).
+pub fn precondition_rule(s: &tonic::Status) -> String {
+    s.get_details_precondition_failure()
+        .and_then(|p| p.violations.into_iter().next())
+        .map(|v| v.r#type)
+        .unwrap_or_default()
 }
 
 pub async fn enrol(c: &mut Client, rid: &str, e: Enrolment) -> Result<Enrolment, tonic::Status> {
@@ -163,7 +211,7 @@ pub fn engine_case(r: &CaseRecord) -> domain::Case {
 }
 
 pub fn policy_2019() -> domain::Policy {
-    PolicyBook::embedded()
+    domain::embedded_book()
         .unwrap()
         .for_year(YEAR)
         .unwrap()

@@ -9,9 +9,10 @@
 //! - [`domain`] — the rules, unit-tested in isolation, no I/O.
 //!   - [`domain::money`] — fen and basis points, and the one rounding rule
 //!     ([`domain::money::apply_bp`]) every rate in the crate goes through.
-//!   - [`domain::policy`] — one coverage year's policy ([`domain::Policy`]) and the book of
-//!     years ([`domain::PolicyBook`]) loaded and validated from TOML; the default book is the
-//!     crate's `policy.toml`, embedded at build time.
+//!   - [`domain::policy`] — one coverage year's policy ([`domain::Policy`]), loaded and
+//!     validated from TOML into the runtime's book of years ([`domain::PolicyBook`]); the
+//!     default book is the crate's `policy.toml`, embedded at build time.
+//!   - [`domain::rules`] — the stable ids of the rules a request can break.
 //!   - [`domain::settlement`] — the four-layer hospital settlement of one case
 //!     ([`domain::settle`]), the per-person per-year cumulative state
 //!     ([`domain::YearToDate`]), re-settling a year ([`domain::settle_all`]) and undoing
@@ -20,16 +21,17 @@
 //!   queries, and the SQL summary ([`store::summary`]). The `person_years` row holds a
 //!   person-year's engine state and totals; it is locked (PostgreSQL `FOR UPDATE`) by every
 //!   settlement and reversal so concurrent settlements of one person serialise.
-//! - [`api`] — the tonic service: validation and mapping, write transactions,
-//!   idempotency and audit.
-//! - [`error`] — the error enum and its one mapping to `tonic::Status`.
+//! - [`api`] — the tonic service, one file per resource: validate, then one idempotent,
+//!   audited transaction through the runtime's write path, then the response. Errors are
+//!   the runtime's [`xk_runtime::ApiError`], mapped to `tonic::Status` in one place.
 //!
 //! [`routes`] migrates the database, loads the policy and returns the routes the runtime
 //! serves; the CLI and the tests host the service through it.
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod domain;
-pub mod error;
 pub mod store;
 
 use tonic::service::Routes;
@@ -67,10 +69,10 @@ pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> 
 /// The policy book the service settles with: `--policy-file`, or the embedded
 /// `policy.toml` (also read by the business gauges, so they judge by the same caps).
 pub fn policy_book(settings: &ServeSettings) -> anyhow::Result<domain::PolicyBook> {
-    Ok(match settings.policy_text()? {
-        Some(text) => domain::PolicyBook::from_toml_str(&text)?,
-        None => domain::PolicyBook::embedded()?,
-    })
+    let text = settings.policy_text()?;
+    Ok(domain::book_from_toml(
+        text.as_deref().unwrap_or(domain::DEFAULT_POLICY_TOML),
+    )?)
 }
 
 #[cfg(test)]

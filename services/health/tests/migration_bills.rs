@@ -14,22 +14,27 @@ fn pg_base() -> String {
     std::env::var("XK_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
+/// Runs `statements` on the PostgreSQL server's own database (to create and drop the
+/// test's database).
+async fn on_server(statements: &[String]) {
+    let admin = Database::connect(format!("{}/postgres", pg_base()))
+        .await
+        .unwrap();
+    for sql in statements {
+        admin.execute_unprepared(sql).await.unwrap();
+    }
+    admin.close().await.unwrap();
+}
+
 /// A fresh empty database and, for PostgreSQL, its name to drop afterwards.
 async fn fresh(dir: &tempfile::TempDir) -> (DatabaseConnection, Option<String>) {
     if std::env::var("XK_TEST_DATABASE").is_ok_and(|v| v.starts_with("postgres")) {
         let name = format!("xk_test_health_bills_{}", std::process::id());
-        let admin = Database::connect(format!("{}/postgres", pg_base()))
-            .await
-            .unwrap();
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .await
-            .unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
+        on_server(&[
+            format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+            format!("CREATE DATABASE \"{name}\""),
+        ])
+        .await;
         let conn = Database::connect(format!("{}/{name}", pg_base()))
             .await
             .unwrap();
@@ -112,13 +117,6 @@ async fn cases_stored_before_bills_get_distinct_legacy_bill_numbers() {
     );
     conn.close().await.unwrap();
     if let Some(name) = pg_name {
-        let admin = Database::connect(format!("{}/postgres", pg_base()))
-            .await
-            .unwrap();
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
+        on_server(&[format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")]).await;
     }
 }

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use xk_health::domain::{
     BP_SCALE, BasicInsurance, BasicTerms, Case, InstitutionLevel, LevelTable, MedicalAssistance,
-    Policy, PolicyBook, Premium, SeriousIllness, Settlement, Supplementary, YearToDate, reverse,
+    Policy, Premium, SeriousIllness, Settlement, Supplementary, YearToDate, embedded_book, reverse,
     settle, settle_all,
 };
 
@@ -89,8 +89,8 @@ prop_compose! {
 
 /// A default year's policy or a random valid one.
 fn policy() -> impl Strategy<Value = Policy> {
-    let book = PolicyBook::embedded().expect("embedded policy is valid");
-    let defaults: Vec<Policy> = book.years.values().cloned().collect();
+    let book = embedded_book().expect("embedded policy is valid");
+    let defaults: Vec<Policy> = book.iter().map(|(_, p)| p.clone()).collect();
     prop_oneof![prop::sample::select(defaults), random_policy()]
 }
 

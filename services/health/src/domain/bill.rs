@@ -7,6 +7,8 @@
 //! the same number and settles as the bill's next settlement. What can never happen is two
 //! live settlements of one bill, which is what would pay a bill twice.
 
+use super::code::check_code;
+
 /// Longest bill number, matching the column width.
 pub const MAX_BILL_NUMBER_LEN: usize = 64;
 
@@ -16,22 +18,12 @@ pub const MAX_BILL_NUMBER_LEN: usize = 64;
 /// # Errors
 /// What is wrong with it, for a field violation.
 pub fn check_bill_number(bill: &str) -> Result<(), String> {
-    if bill.is_empty() {
-        return Err("required: the institution's bill number".into());
-    }
-    if bill.len() > MAX_BILL_NUMBER_LEN {
-        return Err(format!(
-            "at most {MAX_BILL_NUMBER_LEN} characters, got {}",
-            bill.len()
-        ));
-    }
-    if !bill
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
-    {
-        return Err("only letters, digits, '-', '_', '.' and '/'".into());
-    }
-    Ok(())
+    check_code(
+        bill,
+        "required: the institution's bill number",
+        MAX_BILL_NUMBER_LEN,
+        b"-_./",
+    )
 }
 
 /// One stored case row of a bill, as the rule needs it.

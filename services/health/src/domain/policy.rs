@@ -2,23 +2,25 @@
 //!
 //! Policy numbers change almost every year, so none is a literal in the rules: they live in
 //! `policy.toml` (embedded as [`DEFAULT_POLICY_TOML`]) or in a TOML string the caller gives,
-//! and are read through [`Policy`]. A [`PolicyBook`] holds every year; [`PolicyBook::for_year`]
-//! picks the table in force for a coverage year (the latest year not after it).
+//! and are read through [`Policy`]. A [`PolicyBook`] (the runtime's book of [`Policy`])
+//! holds every year; its `for_year` picks the table in force for a coverage year (the
+//! latest year not after it), and none before the book's first year: the service refuses
+//! such a year as INVALID_ARGUMENT rather than judge it by rules made later.
 //!
 //! All amounts are fen (`i64`), all rates basis points (`u32`, 10 000 = 100%); see
 //! [`super::money`] for the rounding rule. Every struct rejects unknown keys, so a misspelt
 //! key in the TOML is an error, not a silently ignored default.
 //!
-//! Validation ([`Policy::validate`], run by every loader and by [`super::settle`]) checks
+//! Validation ([`Policy::validate`], run by [`book_from_toml`] and by [`super::settle`]) checks
 //! structure only: amounts are not negative, rates are at most 100%, and the poor's terms are
 //! never worse than the general ones (which catches swapped columns). It holds no policy
 //! number of its own.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+pub use xk_runtime::policy::PolicyError;
 
 use super::money::{BP_SCALE, apply_bp};
 
@@ -247,45 +249,6 @@ impl fmt::Display for PolicyViolation {
     }
 }
 
-/// Why a policy book could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum PolicyError {
-    /// The text is not TOML of the expected shape (syntax, missing or unknown key, type).
-    #[error("policy TOML does not parse: {0}")]
-    Parse(Box<toml::de::Error>),
-    /// A key under `years` is not a coverage year.
-    #[error("policy year key {key:?} is not a coverage year (expected digits, e.g. 2019)")]
-    BadYearKey {
-        /// The key as written.
-        key: String,
-    },
-    /// The book has no year at all, so no case could ever be settled.
-    #[error("policy book has no coverage year")]
-    Empty,
-    /// A year's table breaks the structural rules; every violation of that year is listed.
-    #[error("policy for coverage year {year} is invalid: {}", join(violations))]
-    Invalid {
-        /// The first (lowest) invalid coverage year.
-        year: i32,
-        /// Everything wrong in that year's table.
-        violations: Vec<PolicyViolation>,
-    },
-}
-
-fn join(violations: &[PolicyViolation]) -> String {
-    violations
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-impl From<toml::de::Error> for PolicyError {
-    fn from(e: toml::de::Error) -> Self {
-        Self::Parse(Box::new(e))
-    }
-}
-
 /// Collects violations with their field paths.
 #[derive(Default)]
 struct Checker {
@@ -413,86 +376,52 @@ impl Policy {
     }
 }
 
-/// Every coverage year's policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyBook {
-    /// Policy tables keyed by the coverage year from which each applies.
-    pub years: BTreeMap<i32, Policy>,
-}
+/// The policy book health settles with: the runtime's effective-dated book of [`Policy`].
+pub type PolicyBook = xk_runtime::policy::PolicyBook<Policy>;
 
-/// The TOML shape: `[years.2019.premium]`, … TOML keys are strings, so years are parsed here
-/// to give a clear error for a key that is not a year.
+/// The TOML shape: `[years.2019.premium]`, … (the runtime's book keys years at the top
+/// level; health's file keeps its `years` table, so operators' files stay valid).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawBook {
     years: BTreeMap<String, Policy>,
 }
 
-impl PolicyBook {
-    /// The county's default book ([`DEFAULT_POLICY_TOML`]), parsed and validated.
-    ///
-    /// # Errors
-    /// Only if the embedded file is broken, which the crate's tests rule out.
-    pub fn embedded() -> Result<Self, PolicyError> {
-        Self::from_toml_str(DEFAULT_POLICY_TOML)
+/// Parses and validates a book from TOML text of the same shape as `policy.toml`.
+///
+/// # Errors
+/// [`PolicyError`] naming the unparsable text (with its line in `text`), a year key that
+/// is not all digits, an empty book, or the first invalid year with every violation in it.
+pub fn book_from_toml(text: &str) -> Result<PolicyBook, PolicyError> {
+    // Parsed here first so that a parse error points into the operator's own text.
+    let raw: RawBook = toml::from_str(text).map_err(|e| PolicyError::Parse(e.to_string()))?;
+    // The runtime reads a key with i32's parser, which takes "+2020"; a coverage year
+    // is written in digits only.
+    if let Some(key) = raw
+        .years
+        .keys()
+        .find(|k| k.is_empty() || !k.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(PolicyError::BadYear(key.clone()));
     }
-
-    /// Parses and validates a book from TOML text of the same shape as `policy.toml`.
-    ///
-    /// # Errors
-    /// [`PolicyError`] naming the unparsable text, bad year key, or invalid field.
-    pub fn from_toml_str(text: &str) -> Result<Self, PolicyError> {
-        let raw: RawBook = toml::from_str(text)?;
-        let mut years = BTreeMap::new();
-        for (key, policy) in raw.years {
-            let year = if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
-                key.parse::<i32>().ok()
-            } else {
-                None
-            };
-            let Some(year) = year else {
-                return Err(PolicyError::BadYearKey { key });
-            };
-            years.insert(year, policy);
-        }
-        let book = Self { years };
-        book.validate()?;
-        Ok(book)
-    }
-
-    /// Checks that the book has a year and that every year's table is valid.
-    ///
-    /// # Errors
-    /// [`PolicyError::Empty`] or [`PolicyError::Invalid`] for the lowest invalid year.
-    pub fn validate(&self) -> Result<(), PolicyError> {
-        if self.years.is_empty() {
-            return Err(PolicyError::Empty);
-        }
-        for (&year, policy) in &self.years {
-            policy
-                .validate()
-                .map_err(|violations| PolicyError::Invalid { year, violations })?;
-        }
-        Ok(())
-    }
-
-    /// The policy in force for a coverage year: the table of the latest year not after it.
-    /// `None` for a year before the book's first.
-    #[must_use]
-    pub fn for_year(&self, coverage_year: i32) -> Option<&Policy> {
-        self.years
-            .range(..=coverage_year)
-            .next_back()
-            .map(|(_, policy)| policy)
-    }
+    let by_year = toml::to_string(&raw.years).map_err(|e| PolicyError::Parse(e.to_string()))?;
+    PolicyBook::from_toml_checked(&by_year, |policy: &Policy| {
+        policy.validate().map_err(|violations| {
+            violations
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    })
 }
 
-impl FromStr for PolicyBook {
-    type Err = PolicyError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::from_toml_str(text)
-    }
+/// The county's default book ([`DEFAULT_POLICY_TOML`]), parsed and validated.
+///
+/// # Errors
+/// Only if the embedded file is broken, which the crate's tests rule out.
+pub fn embedded_book() -> Result<PolicyBook, PolicyError> {
+    book_from_toml(DEFAULT_POLICY_TOML)
 }
 
 #[cfg(test)]

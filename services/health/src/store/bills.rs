@@ -5,14 +5,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use super::KIND_REVERSAL;
 use super::entities::case;
 use crate::domain::BillRow;
-use crate::error::HealthError;
+use xk_runtime::ApiError;
 
 /// Every case row (settlements and reversals) of the bill `bill_number` of `institution`.
 pub async fn bill_rows<C: ConnectionTrait>(
     conn: &C,
     institution: &str,
     bill_number: &str,
-) -> Result<Vec<BillRow>, HealthError> {
+) -> Result<Vec<BillRow>, ApiError> {
     let rows = case::Entity::find()
         .select_only()
         .column(case::Column::Id)

@@ -29,7 +29,7 @@ pub fn refresher(book: PolicyBook) -> GaugeRefresh {
         let book = book.clone();
         Box::pin(async move {
             let backend = db.backend();
-            let this_year = crate::api::today().year();
+            let this_year = xk_runtime::clock::today().year();
             let year = count(
                 &db,
                 format!(

@@ -16,8 +16,8 @@ use sea_orm::{
 };
 use xk_contracts::types::ResidentId;
 
-use crate::error::HealthError;
 use entities::{case, enrolment, institution, person_year};
+use xk_runtime::ApiError;
 
 /// Rows per multi-row INSERT: 1,000 rows of at most 13 columns stays well under SQLite's
 /// and PostgreSQL's bound-parameter limits, and batches keep imports fast.
@@ -66,7 +66,7 @@ fn person_year_row(e: &enrolment::Model) -> person_year::ActiveModel {
 pub async fn insert_enrolments<C: ConnectionTrait>(
     conn: &C,
     batch: &[enrolment::Model],
-) -> Result<(), HealthError> {
+) -> Result<(), ApiError> {
     for chunk in batch.chunks(INSERT_CHUNK) {
         enrolment::Entity::insert_many(chunk.iter().map(|e| {
             let a: enrolment::ActiveModel = e.clone().into();
@@ -87,7 +87,7 @@ pub async fn find_enrolment_conflict<C: ConnectionTrait>(
     conn: &C,
     batch: &[enrolment::Model],
     prefix: impl Fn(usize) -> String,
-) -> Result<Option<HealthError>, HealthError> {
+) -> Result<Option<ApiError>, ApiError> {
     let mut existing: HashSet<(String, i32)> = HashSet::new();
     for chunk in batch.chunks(INSERT_CHUNK) {
         let found = enrolment::Entity::find()
@@ -106,7 +106,7 @@ pub async fn find_enrolment_conflict<C: ConnectionTrait>(
     for (i, e) in batch.iter().enumerate() {
         let key = (e.resident_id.clone(), e.coverage_year);
         if existing.contains(&key) || !seen.insert(key) {
-            return Ok(Some(HealthError::AlreadyExists {
+            return Ok(Some(ApiError::AlreadyExists {
                 what: "enrolment",
                 name: format!(
                     "{} for coverage year {}",
@@ -125,7 +125,7 @@ pub async fn get_enrolment<C: ConnectionTrait>(
     conn: &C,
     resident_id: &str,
     year: i32,
-) -> Result<Option<enrolment::Model>, HealthError> {
+) -> Result<Option<enrolment::Model>, ApiError> {
     Ok(
         enrolment::Entity::find_by_id((resident_id.to_string(), year))
             .one(conn)
@@ -140,7 +140,7 @@ pub async fn lock_person_year<C: ConnectionTrait>(
     conn: &C,
     resident_id: &str,
     year: i32,
-) -> Result<Option<person_year::Model>, HealthError> {
+) -> Result<Option<person_year::Model>, ApiError> {
     let q = person_year::Entity::find_by_id((resident_id.to_string(), year));
     let q = if conn.get_database_backend() == DbBackend::Postgres {
         q.lock_exclusive()
@@ -155,7 +155,7 @@ pub async fn get_person_year<C: ConnectionTrait>(
     conn: &C,
     resident_id: &str,
     year: i32,
-) -> Result<Option<person_year::Model>, HealthError> {
+) -> Result<Option<person_year::Model>, ApiError> {
     Ok(
         person_year::Entity::find_by_id((resident_id.to_string(), year))
             .one(conn)
@@ -167,7 +167,7 @@ pub async fn get_person_year<C: ConnectionTrait>(
 pub async fn save_person_year<C: ConnectionTrait>(
     conn: &C,
     row: person_year::Model,
-) -> Result<(), HealthError> {
+) -> Result<(), ApiError> {
     let a: person_year::ActiveModel = row.into();
     person_year::Entity::update(sea_orm::ActiveModelTrait::reset_all(a))
         .exec(conn)
@@ -179,7 +179,7 @@ pub async fn save_person_year<C: ConnectionTrait>(
 pub async fn upsert_institution<C: ConnectionTrait>(
     conn: &C,
     row: institution::Model,
-) -> Result<(), HealthError> {
+) -> Result<(), ApiError> {
     let a: institution::ActiveModel = row.into();
     institution::Entity::insert(a)
         .on_conflict(
@@ -203,7 +203,7 @@ pub async fn upsert_institution<C: ConnectionTrait>(
 pub async fn get_institution<C: ConnectionTrait>(
     conn: &C,
     code: &str,
-) -> Result<Option<institution::Model>, HealthError> {
+) -> Result<Option<institution::Model>, ApiError> {
     Ok(institution::Entity::find_by_id(code.to_string())
         .one(conn)
         .await?)
@@ -214,7 +214,7 @@ pub async fn list_institutions<C: ConnectionTrait>(
     conn: &C,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<institution::Model>, HealthError> {
+) -> Result<Vec<institution::Model>, ApiError> {
     let mut q = institution::Entity::find();
     if let Some(a) = after {
         q = q.filter(institution::Column::Code.gt(a));
@@ -229,7 +229,7 @@ pub async fn list_institutions<C: ConnectionTrait>(
 pub async fn insert_case<C: ConnectionTrait>(
     conn: &C,
     row: case::ActiveModel,
-) -> Result<i64, HealthError> {
+) -> Result<i64, ApiError> {
     Ok(case::Entity::insert(row).exec(conn).await?.last_insert_id)
 }
 
@@ -237,7 +237,7 @@ pub async fn insert_case<C: ConnectionTrait>(
 pub async fn get_case<C: ConnectionTrait>(
     conn: &C,
     id: i64,
-) -> Result<Option<case::Model>, HealthError> {
+) -> Result<Option<case::Model>, ApiError> {
     Ok(case::Entity::find_by_id(id).one(conn).await?)
 }
 
@@ -245,7 +245,7 @@ pub async fn get_case<C: ConnectionTrait>(
 pub async fn reversal_of<C: ConnectionTrait>(
     conn: &C,
     id: i64,
-) -> Result<Option<case::Model>, HealthError> {
+) -> Result<Option<case::Model>, ApiError> {
     Ok(case::Entity::find()
         .filter(case::Column::ReversesId.eq(id))
         .filter(case::Column::Kind.eq(KIND_REVERSAL))
@@ -258,7 +258,7 @@ pub async fn person_year_cases<C: ConnectionTrait>(
     conn: &C,
     resident_id: &str,
     year: i32,
-) -> Result<Vec<case::Model>, HealthError> {
+) -> Result<Vec<case::Model>, ApiError> {
     Ok(case::Entity::find()
         .filter(case::Column::ResidentId.eq(resident_id))
         .filter(case::Column::CoverageYear.eq(year))
@@ -273,7 +273,7 @@ pub async fn latest_live_settlement<C: ConnectionTrait>(
     conn: &C,
     resident_id: &str,
     year: i32,
-) -> Result<Option<i64>, HealthError> {
+) -> Result<Option<i64>, ApiError> {
     let rows = person_year_cases(conn, resident_id, year).await?;
     let reversed: HashSet<i64> = rows
         .iter()
@@ -291,7 +291,7 @@ pub async fn latest_live_settlement<C: ConnectionTrait>(
 pub async fn reversed_among<C: ConnectionTrait>(
     conn: &C,
     ids: &[i64],
-) -> Result<HashSet<i64>, HealthError> {
+) -> Result<HashSet<i64>, ApiError> {
     if ids.is_empty() {
         return Ok(HashSet::new());
     }
@@ -335,7 +335,7 @@ pub async fn list_cases<C: ConnectionTrait>(
     f: &CaseFilter,
     after: i64,
     limit: u64,
-) -> Result<Vec<case::Model>, HealthError> {
+) -> Result<Vec<case::Model>, ApiError> {
     let mut q = case::Entity::find().filter(case::Column::Id.gt(after));
     if !f.region_prefix.is_empty() {
         let (lo, hi) = prefix_range(&f.region_prefix);
@@ -369,7 +369,7 @@ pub async fn persons_over_cap<C: ConnectionTrait>(
     region_prefix: &str,
     cap_fen: i64,
     limit: u64,
-) -> Result<Vec<person_year::Model>, HealthError> {
+) -> Result<Vec<person_year::Model>, ApiError> {
     let mut q = person_year::Entity::find()
         .filter(person_year::Column::CoverageYear.eq(year))
         .filter(person_year::Column::InCountyPersonalFen.gt(cap_fen));
@@ -394,7 +394,7 @@ pub async fn persons_paying<C: ConnectionTrait>(
     min_fen: i64,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<person_year::Model>, HealthError> {
+) -> Result<Vec<person_year::Model>, ApiError> {
     let (lo, hi) = prefix_range(region_prefix);
     let mut q = person_year::Entity::find()
         .filter(person_year::Column::CoverageYear.eq(year))

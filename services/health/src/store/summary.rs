@@ -9,7 +9,7 @@ use xk_contracts::pb::health::v1::{InstitutionCounts, RegionHealth};
 use xk_runtime::db::placeholder;
 
 use super::prefix_range;
-use crate::error::HealthError;
+use xk_runtime::ApiError;
 
 /// What to count.
 #[derive(Debug, Clone)]
@@ -79,7 +79,7 @@ fn sum(what: &str) -> String {
 pub async fn summarize<C: ConnectionTrait>(
     conn: &C,
     q: &SummaryQuery,
-) -> Result<Vec<RegionHealth>, HealthError> {
+) -> Result<Vec<RegionHealth>, ApiError> {
     let backend = conn.get_database_backend();
     let ph = |n| placeholder(backend, n);
     let (lo, hi) = prefix_range(&q.prefix);
@@ -183,7 +183,7 @@ pub async fn latest_enrolled_year<C: ConnectionTrait>(
     conn: &C,
     prefix: &str,
     not_after: i32,
-) -> Result<Option<i32>, HealthError> {
+) -> Result<Option<i32>, ApiError> {
     let backend = conn.get_database_backend();
     let ph = |n| placeholder(backend, n);
     let (lo, hi) = prefix_range(prefix);
@@ -239,7 +239,7 @@ struct InstitutionRow {
 }
 
 /// Counts of the designated institutions, in one SQL aggregate.
-pub async fn institutions<C: ConnectionTrait>(conn: &C) -> Result<InstitutionCounts, HealthError> {
+pub async fn institutions<C: ConnectionTrait>(conn: &C) -> Result<InstitutionCounts, ApiError> {
     let backend = conn.get_database_backend();
     let flag =
         |c: &str| format!("CAST(COALESCE(SUM(CASE WHEN {c} THEN 1 ELSE 0 END), 0) AS BIGINT)");

@@ -1,29 +1,46 @@
+use std::collections::BTreeMap;
+
 use super::*;
 
 fn book() -> PolicyBook {
-    PolicyBook::embedded().expect("embedded policy.toml is valid")
+    embedded_book().expect("embedded policy.toml is valid")
 }
 
 fn p2019() -> Policy {
     book().for_year(2019).expect("2019 present").clone()
 }
 
-/// A book holding one year, 2019's table, with `edit` applied, serialised back to TOML.
-fn edited_book_toml(edit: impl FnOnce(&mut Policy)) -> String {
-    let mut p = p2019();
-    edit(&mut p);
-    let mut years = BTreeMap::new();
-    years.insert("2019".to_owned(), p);
+/// A book of these years' tables, in the shape of `policy.toml`.
+fn book_toml(years: &[(i32, Policy)]) -> String {
     #[derive(Serialize)]
     struct Out {
         years: BTreeMap<String, Policy>,
     }
+    let years = years
+        .iter()
+        .map(|(y, p)| (y.to_string(), p.clone()))
+        .collect();
     toml::to_string(&Out { years }).expect("serialises")
 }
 
-fn violations_of(text: &str) -> (i32, Vec<PolicyViolation>) {
-    match PolicyBook::from_toml_str(text) {
-        Err(PolicyError::Invalid { year, violations }) => (year, violations),
+/// A book holding one year, 2019's table, with `edit` applied, serialised back to TOML.
+fn edited_book_toml(edit: impl FnOnce(&mut Policy)) -> String {
+    let mut p = p2019();
+    edit(&mut p);
+    book_toml(&[(2019, p)])
+}
+
+/// The violations of 2019's table with `edit` applied.
+fn violations_of(edit: impl FnOnce(&mut Policy)) -> Vec<PolicyViolation> {
+    let mut p = p2019();
+    edit(&mut p);
+    p.validate().expect_err("the edit breaks a rule")
+}
+
+/// The year and reason the loader gives for an invalid book.
+fn refusal_of(text: &str) -> (i32, String) {
+    match book_from_toml(text) {
+        Err(PolicyError::Invalid { year, reason }) => (year, reason),
         other => panic!("expected Invalid, got {other:?}"),
     }
 }
@@ -32,7 +49,7 @@ fn violations_of(text: &str) -> (i32, Vec<PolicyViolation>) {
 fn embedded_book_has_the_three_coverage_years() {
     let b = book();
     assert_eq!(
-        b.years.keys().copied().collect::<Vec<_>>(),
+        b.iter().map(|(y, _)| *y).collect::<Vec<_>>(),
         vec![2019, 2020, 2021]
     );
 }
@@ -54,7 +71,7 @@ fn embedded_premiums_are_the_published_ones() {
 
 #[test]
 fn embedded_defaults_are_the_documented_ones() {
-    for (year, p) in &book().years {
+    for (year, p) in book().iter() {
         let b = &p.basic;
         assert_eq!(
             b.poor_deductible_in_county_bp, 0,
@@ -139,23 +156,19 @@ fn for_year_picks_the_latest_year_not_after() {
 
 #[test]
 fn for_year_skips_gaps() {
-    let mut b = book();
-    b.years.remove(&2020);
-    assert_eq!(b.for_year(2020).unwrap().premium.individual_fen, 22_000);
-    assert_eq!(b.for_year(2021).unwrap().premium.individual_fen, 28_000);
-}
-
-#[test]
-fn from_str_matches_embedded() {
-    let parsed: PolicyBook = DEFAULT_POLICY_TOML.parse().unwrap();
-    assert_eq!(parsed, book());
+    let b = book();
+    let p2021 = b.for_year(2021).unwrap().clone();
+    let gap = book_from_toml(&book_toml(&[(2019, p2019()), (2021, p2021)])).unwrap();
+    assert_eq!(gap.for_year(2020).unwrap().premium.individual_fen, 22_000);
+    assert_eq!(gap.effective_year(2020), Some(2019));
+    assert_eq!(gap.for_year(2021).unwrap().premium.individual_fen, 28_000);
 }
 
 #[test]
 fn policy_round_trips_through_toml() {
     let text = edited_book_toml(|_| {});
-    let back = PolicyBook::from_toml_str(&text).unwrap();
-    assert_eq!(back.years.len(), 1);
+    let back = book_from_toml(&text).unwrap();
+    assert_eq!(back.iter().count(), 1);
     assert_eq!(back.for_year(2019).unwrap(), &p2019());
 }
 
@@ -192,9 +205,7 @@ fn premium_split_government_pays_for_the_poor() {
 
 #[test]
 fn rate_above_100_percent_is_rejected_with_its_path() {
-    let text = edited_book_toml(|p| p.basic.in_county.county.poor_rate_bp = 12_000);
-    let (year, v) = violations_of(&text);
-    assert_eq!(year, 2019);
+    let v = violations_of(|p| p.basic.in_county.county.poor_rate_bp = 12_000);
     assert_eq!(v.len(), 1);
     assert_eq!(v[0].field, "basic.in_county.county.poor_rate_bp");
     assert_eq!(v[0].problem, "12000 bp exceeds 10000 bp (100%)");
@@ -202,8 +213,7 @@ fn rate_above_100_percent_is_rejected_with_its_path() {
 
 #[test]
 fn negative_amount_is_rejected_with_its_path() {
-    let text = edited_book_toml(|p| p.medical_assistance.annual_cap_fen = -1);
-    let (_, v) = violations_of(&text);
+    let v = violations_of(|p| p.medical_assistance.annual_cap_fen = -1);
     assert_eq!(
         v,
         vec![PolicyViolation {
@@ -215,8 +225,7 @@ fn negative_amount_is_rejected_with_its_path() {
 
 #[test]
 fn poor_rate_below_general_is_rejected() {
-    let text = edited_book_toml(|p| p.basic.out_of_county.city.poor_rate_bp = 6_000);
-    let (_, v) = violations_of(&text);
+    let v = violations_of(|p| p.basic.out_of_county.city.poor_rate_bp = 6_000);
     assert_eq!(v.len(), 1);
     assert_eq!(v[0].field, "basic.out_of_county.city.poor_rate_bp");
     assert!(
@@ -228,22 +237,21 @@ fn poor_rate_below_general_is_rejected() {
 
 #[test]
 fn poor_serious_deductible_above_general_is_rejected() {
-    let text = edited_book_toml(|p| p.serious_illness.poor_deductible_fen = 600_000);
-    let (_, v) = violations_of(&text);
+    let v = violations_of(|p| p.serious_illness.poor_deductible_fen = 600_000);
     assert_eq!(v.len(), 1);
     assert_eq!(v[0].field, "serious_illness.poor_deductible_fen");
 }
 
 #[test]
 fn every_violation_of_a_year_is_listed() {
-    let text = edited_book_toml(|p| {
+    let edit = |p: &mut Policy| {
         p.premium.individual_fen = -5;
         p.basic.poor_deductible_in_county_bp = 10_001;
         p.basic.chronic_outpatient.deductible_fen = -100;
         p.serious_illness.rate_bp = 10_001; // also above poor_rate_bp
         p.supplementary.chronic_outpatient_target_bp = 20_000;
-    });
-    let (_, v) = violations_of(&text);
+    };
+    let v = violations_of(edit);
     let fields: Vec<&str> = v.iter().map(|x| x.field.as_str()).collect();
     assert_eq!(
         fields,
@@ -256,13 +264,13 @@ fn every_violation_of_a_year_is_listed() {
             "supplementary.chronic_outpatient_target_bp",
         ]
     );
-    let message = PolicyBook::from_toml_str(&text).unwrap_err().to_string();
+    let (year, reason) = refusal_of(&edited_book_toml(edit));
+    assert_eq!(year, 2019);
     assert!(
-        message.starts_with(
-            "policy for coverage year 2019 is invalid: premium.individual_fen: -5 fen is negative; "
-        ),
-        "{message}"
+        reason.starts_with("premium.individual_fen: -5 fen is negative; "),
+        "{reason}"
     );
+    assert_eq!(reason.matches("; ").count(), 5, "{reason}");
 }
 
 #[test]
@@ -273,7 +281,7 @@ fn rates_at_exactly_100_percent_and_zero_amounts_are_valid() {
         p.medical_assistance.annual_cap_fen = 0;
         p.supplementary.annual_personal_cap_fen = 0;
     });
-    let b = PolicyBook::from_toml_str(&text).unwrap();
+    let b = book_from_toml(&text).unwrap();
     assert_eq!(
         b.for_year(2019).unwrap().basic.in_county.village.rate_bp,
         10_000
@@ -283,15 +291,22 @@ fn rates_at_exactly_100_percent_and_zero_amounts_are_valid() {
 #[test]
 fn unknown_key_is_a_parse_error() {
     let text = DEFAULT_POLICY_TOML.replacen("rate_bp = 7000", "rate_pb = 7000", 1);
-    let err = PolicyBook::from_toml_str(&text).unwrap_err();
+    let err = book_from_toml(&text).unwrap_err();
     assert!(matches!(err, PolicyError::Parse(_)), "{err:?}");
     assert!(err.to_string().contains("rate_pb"), "{err}");
+    // The error points into the operator's own text, not a re-serialised copy.
+    let line = DEFAULT_POLICY_TOML
+        .lines()
+        .position(|l| l.contains("rate_bp = 7000"))
+        .unwrap()
+        + 1;
+    assert!(err.to_string().contains(&format!("line {line},")), "{err}");
 }
 
 #[test]
 fn missing_key_is_a_parse_error() {
     let text = DEFAULT_POLICY_TOML.replacen("annual_cap_fen = 2000000", "", 1);
-    let err = PolicyBook::from_toml_str(&text).unwrap_err();
+    let err = book_from_toml(&text).unwrap_err();
     assert!(matches!(err, PolicyError::Parse(_)), "{err:?}");
     assert!(err.to_string().contains("annual_cap_fen"), "{err}");
 }
@@ -299,45 +314,40 @@ fn missing_key_is_a_parse_error() {
 #[test]
 fn negative_rate_is_a_parse_error() {
     let text = DEFAULT_POLICY_TOML.replacen("rate_bp = 7000", "rate_bp = -7000", 1);
-    assert!(matches!(
-        PolicyBook::from_toml_str(&text),
-        Err(PolicyError::Parse(_))
-    ));
+    assert!(matches!(book_from_toml(&text), Err(PolicyError::Parse(_))));
 }
 
 #[test]
 fn non_year_key_is_rejected() {
     let text = DEFAULT_POLICY_TOML.replace("years.2020.", "years.next.");
-    match PolicyBook::from_toml_str(&text) {
-        Err(PolicyError::BadYearKey { key }) => assert_eq!(key, "next"),
-        other => panic!("expected BadYearKey, got {other:?}"),
+    match book_from_toml(&text) {
+        Err(PolicyError::BadYear(key)) => assert_eq!(key, "next"),
+        other => panic!("expected BadYear, got {other:?}"),
     }
     let signed = DEFAULT_POLICY_TOML.replace("years.2020.", "years.\"+2020\".");
-    match PolicyBook::from_toml_str(&signed) {
-        Err(PolicyError::BadYearKey { key }) => assert_eq!(key, "+2020"),
-        other => panic!("expected BadYearKey, got {other:?}"),
+    match book_from_toml(&signed) {
+        Err(PolicyError::BadYear(key)) => assert_eq!(key, "+2020"),
+        other => panic!("expected BadYear, got {other:?}"),
     }
 }
 
 #[test]
 fn empty_book_is_rejected() {
-    let err = PolicyBook::from_toml_str("[years]\n").unwrap_err();
+    let err = book_from_toml("[years]\n").unwrap_err();
     assert!(matches!(err, PolicyError::Empty), "{err:?}");
-    assert_eq!(err.to_string(), "policy book has no coverage year");
 }
 
 #[test]
 fn lowest_invalid_year_is_reported() {
-    let mut b = book();
-    b.years.get_mut(&2021).unwrap().serious_illness.poor_rate_bp = 10_500;
-    b.years.get_mut(&2020).unwrap().premium.individual_fen = -1;
-    match b.validate() {
-        Err(PolicyError::Invalid { year, violations }) => {
-            assert_eq!(year, 2020);
-            assert_eq!(violations[0].field, "premium.individual_fen");
-        }
-        other => panic!("expected Invalid, got {other:?}"),
-    }
+    let b = book();
+    let mut p2020 = b.for_year(2020).unwrap().clone();
+    let mut p2021 = b.for_year(2021).unwrap().clone();
+    p2021.serious_illness.poor_rate_bp = 10_500;
+    p2020.premium.individual_fen = -1;
+    let text = book_toml(&[(2019, p2019()), (2020, p2020), (2021, p2021)]);
+    let (year, reason) = refusal_of(&text);
+    assert_eq!(year, 2020);
+    assert!(reason.starts_with("premium.individual_fen"), "{reason}");
 }
 
 #[test]

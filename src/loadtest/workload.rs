@@ -428,10 +428,8 @@ impl Workload {
         if mix.has(Op::Visit) {
             let mut c = nth(&clients.education, 0).context("no education client")?;
             let today = county_today();
-            let policy = xk_education::policy::policy_on(
-                xk_education::domain::policy::PolicyBook::embedded(),
-                today,
-            );
+            let policy = xk_education::policy::built_in_on(today)
+                .context("warm-up: the education policy of today")?;
             let cutoff = xk_education::domain::scope::school_year(today, policy).cutoff;
             let mut students = Vec::new();
             for s in 0..STUDENTS {

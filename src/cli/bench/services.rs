@@ -256,7 +256,6 @@ mod education {
     use super::*;
     use xk_contracts::pb::education::v1::education_service_client::EducationServiceClient;
     use xk_contracts::pb::education::v1::*;
-    use xk_education::domain::policy::PolicyBook;
 
     /// Villages the seed students live in.
     const VILLAGES: [&str; 6] = [
@@ -271,7 +270,8 @@ mod education {
     /// The age cut-off of the current school year, as the service computes it.
     fn cutoff() -> NaiveDate {
         let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
-        let policy = xk_education::policy::policy_on(PolicyBook::embedded(), today);
+        let policy = xk_education::policy::built_in_on(today)
+            .expect("the built-in policy book covers every day since its 2013 school year");
         xk_education::domain::scope::school_year(today, policy).cutoff
     }
 

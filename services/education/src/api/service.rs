@@ -1,12 +1,21 @@
-//! The tonic trait: each RPC takes the principal from the auth layer (writes) and calls
-//! its implementation.
+//! The tonic trait: each RPC takes the principal the auth layer attached (writes), calls
+//! its handler in the resource's module, and maps the handler's [`ApiError`] to a status
+//! (the one mapping, `From<ApiError> for Status`).
 
 use tonic::{Request, Response, Status, Streaming};
 use xk_contracts::pb::education::v1::education_service_server::EducationService;
 use xk_contracts::pb::education::v1::*;
+use xk_runtime::ApiError;
 use xk_runtime::idempotency::principal_of;
 
-use super::EducationApi;
+use super::{
+    EducationApi, cases, expenses, import, letters, reads, students, subsidies, surveys, visits,
+};
+
+/// A handler's answer as tonic wants it.
+fn answer<T>(r: Result<T, ApiError>) -> Result<Response<T>, Status> {
+    r.map(Response::new).map_err(Status::from)
+}
 
 #[tonic::async_trait]
 impl EducationService for EducationApi {
@@ -15,18 +24,14 @@ impl EducationService for EducationApi {
         req: Request<CreateStudentRequest>,
     ) -> Result<Response<CreateStudentResponse>, Status> {
         let p = principal_of(&req)?;
-        self.create_student_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        answer(students::create_student(self, p, req.into_inner()).await)
     }
 
     async fn get_student(
         &self,
         req: Request<GetStudentRequest>,
     ) -> Result<Response<GetStudentResponse>, Status> {
-        self.get_student_impl(req.into_inner())
-            .await
-            .map(Response::new)
+        answer(reads::get_student(self, req.into_inner()).await)
     }
 
     async fn update_student(
@@ -34,18 +39,14 @@ impl EducationService for EducationApi {
         req: Request<UpdateStudentRequest>,
     ) -> Result<Response<UpdateStudentResponse>, Status> {
         let p = principal_of(&req)?;
-        self.update_student_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        answer(students::update_student(self, p, req.into_inner()).await)
     }
 
     async fn list_students(
         &self,
         req: Request<ListStudentsRequest>,
     ) -> Result<Response<ListStudentsResponse>, Status> {
-        self.list_students_impl(req.into_inner())
-            .await
-            .map(Response::new)
+        answer(reads::list_students(self, req.into_inner()).await)
     }
 
     async fn import_students(
@@ -53,7 +54,7 @@ impl EducationService for EducationApi {
         req: Request<Streaming<ImportStudentsRequest>>,
     ) -> Result<Response<ImportStudentsResponse>, Status> {
         let p = principal_of(&req)?;
-        self.import_students_impl(p, req.into_inner())
+        import::import_students(self, p, req.into_inner())
             .await
             .map(Response::new)
     }
@@ -63,9 +64,7 @@ impl EducationService for EducationApi {
         req: Request<SendLetterRequest>,
     ) -> Result<Response<SendLetterResponse>, Status> {
         let p = principal_of(&req)?;
-        self.send_letter_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        answer(letters::send_letter(self, p, req.into_inner()).await)
     }
 
     async fn record_letter_reply(
@@ -73,9 +72,7 @@ impl EducationService for EducationApi {
         req: Request<RecordLetterReplyRequest>,
     ) -> Result<Response<RecordLetterReplyResponse>, Status> {
         let p = principal_of(&req)?;
-        self.record_letter_reply_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        answer(letters::record_letter_reply(self, p, req.into_inner()).await)
     }
 
     async fn record_visit(
@@ -83,9 +80,7 @@ impl EducationService for EducationApi {
         req: Request<RecordVisitRequest>,
     ) -> Result<Response<RecordVisitResponse>, Status> {
         let p = principal_of(&req)?;
-        self.record_visit_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        answer(visits::record_visit(self, p, req.into_inner()).await)
     }
 
     async fn open_case(
@@ -93,9 +88,7 @@ impl EducationService for EducationApi {
         req: Request<OpenCaseRequest>,
     ) -> Result<Response<OpenCaseResponse>, Status> {
         let p = principal_of(&req)?;
-        self.open_case_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        answer(cases::open_case(self, p, req.into_inner()).await)
     }
 
     async fn add_follow_up(
@@ -103,9 +96,7 @@ impl EducationService for EducationApi {
         req: Request<AddFollowUpRequest>,
     ) -> Result<Response<AddFollowUpResponse>, Status> {
         let p = principal_of(&req)?;
-        self.add_follow_up_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        answer(cases::add_follow_up(self, p, req.into_inner()).await)
     }
 
     async fn close_case(
@@ -113,9 +104,7 @@ impl EducationService for EducationApi {
         req: Request<CloseCaseRequest>,
     ) -> Result<Response<CloseCaseResponse>, Status> {
         let p = principal_of(&req)?;
-        self.close_case_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        answer(cases::close_case(self, p, req.into_inner()).await)
     }
 
     async fn record_subsidy(
@@ -123,9 +112,7 @@ impl EducationService for EducationApi {
         req: Request<RecordSubsidyRequest>,
     ) -> Result<Response<RecordSubsidyResponse>, Status> {
         let p = principal_of(&req)?;
-        self.record_subsidy_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        answer(subsidies::record_subsidy(self, p, req.into_inner()).await)
     }
 
     async fn record_survey(
@@ -133,27 +120,21 @@ impl EducationService for EducationApi {
         req: Request<RecordSurveyRequest>,
     ) -> Result<Response<RecordSurveyResponse>, Status> {
         let p = principal_of(&req)?;
-        self.record_survey_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        answer(surveys::record_survey(self, p, req.into_inner()).await)
     }
 
     async fn list_exceptions(
         &self,
         req: Request<ListExceptionsRequest>,
     ) -> Result<Response<ListExceptionsResponse>, Status> {
-        self.list_exceptions_impl(req.into_inner())
-            .await
-            .map(Response::new)
+        answer(reads::list_exceptions(self, req.into_inner()).await)
     }
 
     async fn summarize_by_region(
         &self,
         req: Request<SummarizeByRegionRequest>,
     ) -> Result<Response<SummarizeByRegionResponse>, Status> {
-        self.summarize_impl(req.into_inner())
-            .await
-            .map(Response::new)
+        answer(reads::summarize(self, req.into_inner()).await)
     }
 
     async fn record_schooling_expense(
@@ -161,17 +142,13 @@ impl EducationService for EducationApi {
         req: Request<RecordSchoolingExpenseRequest>,
     ) -> Result<Response<RecordSchoolingExpenseResponse>, Status> {
         let p = principal_of(&req)?;
-        self.record_schooling_expense_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        answer(expenses::record_schooling_expense(self, p, req.into_inner()).await)
     }
 
     async fn list_schooling_expenses(
         &self,
         req: Request<ListSchoolingExpensesRequest>,
     ) -> Result<Response<ListSchoolingExpensesResponse>, Status> {
-        self.list_schooling_expenses_impl(req.into_inner())
-            .await
-            .map(Response::new)
+        answer(expenses::list_schooling_expenses(self, req.into_inner()).await)
     }
 }

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::policy::Policy;
 use super::scope::SchoolYear;
 use super::status::StudentStatus;
-use super::{FieldViolation, into_result, is_blank};
+use super::{FieldViolation, into_result, is_blank, rules};
 
 /// One validated visit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +116,8 @@ pub fn validate_visit(
         ));
     }
     if !matches!(status, StudentStatus::HomeTeaching) {
-        v.push(FieldViolation::precondition(
+        v.push(FieldViolation::rule(
+            rules::NOT_HOME_TEACHING,
             "resident_id",
             format!(
                 "the child's status is {}, not home teaching; visits are only for home teaching",
@@ -255,6 +256,7 @@ mod tests {
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].field, "resident_id");
         assert_eq!(err[0].kind, ViolationKind::FailedPrecondition);
+        assert_eq!(err[0].rule, crate::domain::rules::NOT_HOME_TEACHING);
         assert!(err[0].description.contains("in_county"));
     }
 

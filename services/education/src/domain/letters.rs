@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 
 use super::policy::Policy;
-use super::{FieldViolation, into_result, is_blank};
+use super::{FieldViolation, into_result, is_blank, rules};
 
 /// One notification letter as recorded by the Education Bureau.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,7 +102,8 @@ pub fn validate_letter(letter: &Letter, today: NaiveDate) -> Result<(), Vec<Fiel
             ));
         }
         if r < letter.sent_on {
-            v.push(FieldViolation::precondition(
+            v.push(FieldViolation::rule(
+                rules::REPLY_BEFORE_SENT,
                 "reply_on",
                 format!("reply date {r} is before the sent date {}", letter.sent_on),
             ));
@@ -230,6 +231,7 @@ mod tests {
                 ("proof_ref", ViolationKind::InvalidArgument),
             ]
         );
+        assert_eq!(err[4].rule, crate::domain::rules::REPLY_BEFORE_SENT);
     }
 
     proptest! {

@@ -8,13 +8,20 @@
 //! - [`ViolationKind::FailedPrecondition`]: well-formed values that break a policy rule or
 //!   do not fit the child's current state (a deferral longer than the maximum, a visit for
 //!   a child not in home teaching, a child outside the compulsory age range). Maps to
-//!   `FAILED_PRECONDITION`.
+//!   `FAILED_PRECONDITION`, with the stable id of the rule from [`rules`].
+//!
+//! The modules use each other in one direction: [`rules`] and [`policy`] are leaves;
+//! [`status`], [`scope`], [`letters`], [`subsidy`] and [`expenses`] use only those;
+//! [`home_teaching`] also checks a [`status::StudentStatus`]; [`guarantee`] judges a status
+//! with the letters and the home-teaching log; [`cases`] closes only on a guarantee.
 
 pub mod cases;
 pub mod expenses;
+pub mod guarantee;
 pub mod home_teaching;
 pub mod letters;
 pub mod policy;
+pub mod rules;
 pub mod scope;
 pub mod status;
 pub mod subsidy;
@@ -29,35 +36,6 @@ pub(crate) fn is_blank(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn overall_kind_prefers_invalid_argument() {
-        assert_eq!(ViolationKind::overall(&[]), None);
-        let p = FieldViolation::precondition("a", "rule");
-        let i = FieldViolation::invalid("b", "bad");
-        assert_eq!(
-            ViolationKind::overall(std::slice::from_ref(&p)),
-            Some(ViolationKind::FailedPrecondition)
-        );
-        assert_eq!(
-            ViolationKind::overall(&[p, i]),
-            Some(ViolationKind::InvalidArgument)
-        );
-    }
-
-    #[test]
-    fn prefixed_and_display() {
-        let v = FieldViolation::invalid("hours", "must be positive").prefixed("visit");
-        assert_eq!(v.field, "visit.hours");
-        assert_eq!(v.to_string(), "visit.hours: must be positive");
-    }
-
-    #[test]
-    fn into_result_empty_is_ok() {
-        assert_eq!(into_result(vec![]), Ok(()));
-        let v = vec![FieldViolation::invalid("x", "y")];
-        assert_eq!(into_result(v.clone()), Err(v));
-    }
 
     #[test]
     fn blank_detection() {

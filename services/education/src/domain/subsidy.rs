@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::policy::Policy;
 use super::scope::Stage;
-use super::{FieldViolation, into_result};
+use super::{FieldViolation, into_result, rules};
 
 /// The yearly living allowance for a student of a poor family, in fen.
 pub fn living_allowance(stage: Stage, boarding: bool, p: &Policy) -> i64 {
@@ -96,7 +96,8 @@ pub fn validate_payment(
         && let Some(max) = entitlement(input.kind, p)
         && input.amount_fen > max
     {
-        v.push(FieldViolation::precondition(
+        v.push(FieldViolation::rule(
+            rules::PAYMENT_OVER_ENTITLEMENT,
             "amount_fen",
             format!(
                 "amount {} fen exceeds the entitlement of {max} fen",
@@ -106,9 +107,6 @@ pub fn validate_payment(
     }
     into_result(v)
 }
-
-/// Stable rule id of a payment that would take a school year's total past the entitlement.
-pub const OVER_ENTITLEMENT_RULE: &str = "SUBSIDY_OVER_ENTITLEMENT";
 
 /// The most one student may receive from a programme in one school year, in fen: the
 /// living allowance for the stage and boarding, or the nutrition rate for the programme's
@@ -286,6 +284,7 @@ mod tests {
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].field, "amount_fen");
         assert_eq!(err[0].kind, ViolationKind::FailedPrecondition);
+        assert_eq!(err[0].rule, crate::domain::rules::PAYMENT_OVER_ENTITLEMENT);
         assert!(err[0].description.contains("50000"));
         let food_over = PaymentInput {
             kind: SubsidyKind::Nutrition { days: 10 },

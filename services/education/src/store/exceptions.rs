@@ -11,7 +11,7 @@ use xk_runtime::db::placeholder;
 
 use super::entities::{letter, student};
 use super::{decode, prefix_range};
-use crate::error::EducationError;
+use xk_runtime::ApiError;
 
 /// What to list.
 #[derive(Debug, Clone)]
@@ -40,7 +40,7 @@ pub async fn not_guaranteed<C: ConnectionTrait>(
     q: &ExceptionQuery,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<EducationException>, EducationError> {
+) -> Result<Vec<EducationException>, ApiError> {
     let (lo, hi) = range(&q.prefix);
     let mut f = student::Entity::find()
         .filter(student::Column::VillageCode.gte(lo))
@@ -88,7 +88,7 @@ pub async fn overdue_letters<C: ConnectionTrait>(
     q: &ExceptionQuery,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<EducationException>, EducationError> {
+) -> Result<Vec<EducationException>, ApiError> {
     let (lo, hi) = range(&q.prefix);
     let mut f = letter::Entity::find()
         .filter(letter::Column::VillageCode.gte(lo))
@@ -134,7 +134,7 @@ pub async fn shortfalls<C: ConnectionTrait>(
     q: &ExceptionQuery,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<EducationException>, EducationError> {
+) -> Result<Vec<EducationException>, ApiError> {
     let backend = conn.get_database_backend();
     let ph = |n| placeholder(backend, n);
     let (lo, hi) = range(&q.prefix);

@@ -21,8 +21,8 @@ use xk_contracts::convert::{date_from_pb, date_to_pb};
 use xk_contracts::pb::education::v1::{Letter, ReturnCase, Student, StudentStatus, Survey, Visit};
 use xk_contracts::types::ResidentId;
 
-use crate::error::EducationError;
 use entities::{case, letter, student, survey, survey_finding, visit};
+use xk_runtime::ApiError;
 
 /// Rows per multi-row INSERT: students have 16 columns, so 500 rows stay well under the
 /// bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
@@ -84,13 +84,13 @@ fn row(r: &StudentRecord) -> student::ActiveModel {
     }
 }
 
-fn unreadable(what: &str) -> EducationError {
-    EducationError::Db(sea_orm::DbErr::Custom(format!(
+fn unreadable(what: &str) -> ApiError {
+    ApiError::Db(sea_orm::DbErr::Custom(format!(
         "stored {what} record is unreadable"
     )))
 }
 
-fn decode(m: student::Model) -> Result<StudentRecord, EducationError> {
+fn decode(m: student::Model) -> Result<StudentRecord, ApiError> {
     let mut s = Student::decode(m.doc.as_slice()).map_err(|e| {
         tracing::error!(student = %mask(&m.resident_id), error = %e, "stored record does not decode");
         unreadable("student")
@@ -114,7 +114,7 @@ fn decode(m: student::Model) -> Result<StudentRecord, EducationError> {
 pub async fn existing_students<C: ConnectionTrait>(
     conn: &C,
     ids: &[&str],
-) -> Result<HashSet<String>, EducationError> {
+) -> Result<HashSet<String>, ApiError> {
     let mut found = HashSet::new();
     for chunk in ids.chunks(INSERT_CHUNK) {
         let rows = student::Entity::find()
@@ -133,7 +133,7 @@ pub async fn existing_students<C: ConnectionTrait>(
 pub async fn insert_students<C: ConnectionTrait>(
     conn: &C,
     batch: &[StudentRecord],
-) -> Result<(), EducationError> {
+) -> Result<(), ApiError> {
     for chunk in batch.chunks(INSERT_CHUNK) {
         student::Entity::insert_many(chunk.iter().map(row))
             .exec_without_returning(conn)
@@ -146,7 +146,7 @@ pub async fn insert_students<C: ConnectionTrait>(
 pub async fn get_student<C: ConnectionTrait>(
     conn: &C,
     id: &str,
-) -> Result<StudentRecord, EducationError> {
+) -> Result<StudentRecord, ApiError> {
     load_student(conn, student::Entity::find_by_id(id.to_string()), id).await
 }
 
@@ -155,7 +155,7 @@ pub async fn get_student<C: ConnectionTrait>(
 pub async fn lock_student<C: ConnectionTrait>(
     conn: &C,
     id: &str,
-) -> Result<StudentRecord, EducationError> {
+) -> Result<StudentRecord, ApiError> {
     let select = xk_runtime::db::for_update(student::Entity::find_by_id(id.to_string()));
     load_student(conn, select, id).await
 }
@@ -164,14 +164,11 @@ async fn load_student<C: ConnectionTrait>(
     conn: &C,
     select: sea_orm::Select<student::Entity>,
     id: &str,
-) -> Result<StudentRecord, EducationError> {
+) -> Result<StudentRecord, ApiError> {
     let m = select
         .one(conn)
         .await?
-        .ok_or_else(|| EducationError::NotFound {
-            what: "student",
-            name: mask(id),
-        })?;
+        .ok_or_else(|| ApiError::not_found("student", mask(id)))?;
     decode(m)
 }
 
@@ -180,7 +177,7 @@ async fn load_student<C: ConnectionTrait>(
 pub async fn save_student<C: ConnectionTrait>(
     conn: &C,
     r: &StudentRecord,
-) -> Result<StudentRecord, EducationError> {
+) -> Result<StudentRecord, ApiError> {
     let mut next = r.clone();
     next.version = r.version + 1;
     next.student.etag = next.version.to_string();
@@ -195,7 +192,8 @@ pub async fn save_student<C: ConnectionTrait>(
         .await?;
     if updated.rows_affected != 1 {
         let current = get_student(conn, &r.student.resident_id).await?;
-        return Err(EducationError::Stale {
+        return Err(ApiError::Stale {
+            what: "student",
             name: mask(&r.student.resident_id),
             sent: r.version.to_string(),
             current: current.student.etag,
@@ -226,7 +224,7 @@ pub async fn list_students<C: ConnectionTrait>(
     f: &StudentFilter,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<Student>, EducationError> {
+) -> Result<Vec<Student>, ApiError> {
     let mut q = student::Entity::find();
     if !f.region_prefix.is_empty() {
         let (lo, hi) = prefix_range(&f.region_prefix);
@@ -266,7 +264,7 @@ pub fn letter_to_pb(m: &letter::Model) -> Letter {
 pub async fn letters_of<C: ConnectionTrait>(
     conn: &C,
     id: &str,
-) -> Result<Vec<letter::Model>, EducationError> {
+) -> Result<Vec<letter::Model>, ApiError> {
     Ok(letter::Entity::find()
         .filter(letter::Column::ResidentId.eq(id))
         .order_by_asc(letter::Column::SentOn)
@@ -280,27 +278,21 @@ pub async fn letters_of<C: ConnectionTrait>(
 pub async fn lock_letter<C: ConnectionTrait>(
     conn: &C,
     number: &str,
-) -> Result<letter::Model, EducationError> {
+) -> Result<letter::Model, ApiError> {
     xk_runtime::db::for_update(letter::Entity::find_by_id(number.to_string()))
         .one(conn)
         .await?
-        .ok_or_else(|| EducationError::NotFound {
-            what: "letter",
-            name: number.to_string(),
-        })
+        .ok_or_else(|| ApiError::not_found("letter", number.to_string()))
 }
 
 /// Inserts a letter; ALREADY_EXISTS if its number is taken.
-pub async fn insert_letter<C: ConnectionTrait>(
-    conn: &C,
-    m: letter::Model,
-) -> Result<(), EducationError> {
+pub async fn insert_letter<C: ConnectionTrait>(conn: &C, m: letter::Model) -> Result<(), ApiError> {
     if letter::Entity::find_by_id(m.number.clone())
         .one(conn)
         .await?
         .is_some()
     {
-        return Err(EducationError::AlreadyExists {
+        return Err(ApiError::AlreadyExists {
             what: "letter",
             name: m.number,
             field: "letter.number".into(),
@@ -317,7 +309,7 @@ pub async fn insert_letter<C: ConnectionTrait>(
 pub async fn update_letter<C: ConnectionTrait>(
     conn: &C,
     m: &letter::Model,
-) -> Result<(), EducationError> {
+) -> Result<(), ApiError> {
     letter::Entity::update_many()
         .col_expr(letter::Column::ReplyOn, Expr::value(m.reply_on))
         .col_expr(letter::Column::ProofRef, Expr::value(m.proof_ref.clone()))
@@ -333,7 +325,7 @@ pub async fn visit_totals<C: ConnectionTrait>(
     conn: &C,
     id: &str,
     school_year: i32,
-) -> Result<(i64, i64), EducationError> {
+) -> Result<(i64, i64), ApiError> {
     let row: Option<(i64, Option<i64>)> = visit::Entity::find()
         .select_only()
         .column_as(Expr::col(visit::Column::Id).count(), "n")
@@ -354,7 +346,7 @@ pub async fn insert_visit<C: ConnectionTrait>(
     school_year: i32,
     teacher: &str,
     hours: i64,
-) -> Result<(), EducationError> {
+) -> Result<(), ApiError> {
     visit::Entity::insert(visit::ActiveModel {
         id: NotSet,
         resident_id: Set(id.to_string()),
@@ -369,10 +361,7 @@ pub async fn insert_visit<C: ConnectionTrait>(
 }
 
 /// Every visit of a student, in date order.
-pub async fn visits_of<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Vec<Visit>, EducationError> {
+pub async fn visits_of<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Vec<Visit>, ApiError> {
     let rows = visit::Entity::find()
         .filter(visit::Column::ResidentId.eq(id))
         .order_by_asc(visit::Column::VisitDate)
@@ -389,7 +378,7 @@ pub async fn visits_of<C: ConnectionTrait>(
         .collect())
 }
 
-fn decode_case(m: &case::Model) -> Result<ReturnCase, EducationError> {
+fn decode_case(m: &case::Model) -> Result<ReturnCase, ApiError> {
     ReturnCase::decode(m.doc.as_slice()).map_err(|e| {
         tracing::error!(case = %m.case_id, error = %e, "stored case does not decode");
         unreadable("case")
@@ -401,14 +390,11 @@ fn decode_case(m: &case::Model) -> Result<ReturnCase, EducationError> {
 pub async fn lock_case<C: ConnectionTrait>(
     conn: &C,
     case_id: &str,
-) -> Result<ReturnCase, EducationError> {
+) -> Result<ReturnCase, ApiError> {
     let m = xk_runtime::db::for_update(case::Entity::find_by_id(case_id.to_string()))
         .one(conn)
         .await?
-        .ok_or_else(|| EducationError::NotFound {
-            what: "case",
-            name: case_id.to_string(),
-        })?;
+        .ok_or_else(|| ApiError::not_found("case", case_id.to_string()))?;
     decode_case(&m)
 }
 
@@ -417,7 +403,7 @@ pub async fn save_case<C: ConnectionTrait>(
     conn: &C,
     c: &ReturnCase,
     open: bool,
-) -> Result<(), EducationError> {
+) -> Result<(), ApiError> {
     use sea_orm::sea_query::OnConflict;
     let opened_on = c
         .opened_on
@@ -443,10 +429,7 @@ pub async fn save_case<C: ConnectionTrait>(
 }
 
 /// Every case of a student, oldest first.
-pub async fn cases_of<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Vec<ReturnCase>, EducationError> {
+pub async fn cases_of<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Vec<ReturnCase>, ApiError> {
     let rows = case::Entity::find()
         .filter(case::Column::ResidentId.eq(id))
         .order_by_asc(case::Column::OpenedOn)
@@ -461,13 +444,13 @@ pub async fn insert_survey<C: ConnectionTrait>(
     conn: &C,
     s: &Survey,
     conducted_on: NaiveDate,
-) -> Result<(), EducationError> {
+) -> Result<(), ApiError> {
     if survey::Entity::find_by_id(s.survey_id.clone())
         .one(conn)
         .await?
         .is_some()
     {
-        return Err(EducationError::AlreadyExists {
+        return Err(ApiError::AlreadyExists {
             what: "survey",
             name: s.survey_id.clone(),
             field: "survey.survey_id".into(),
@@ -499,14 +482,11 @@ pub async fn insert_survey<C: ConnectionTrait>(
 pub async fn pick_survey<C: ConnectionTrait>(
     conn: &C,
     id: &str,
-) -> Result<Option<String>, EducationError> {
+) -> Result<Option<String>, ApiError> {
     if !id.is_empty() {
         return match survey::Entity::find_by_id(id.to_string()).one(conn).await? {
             Some(s) => Ok(Some(s.survey_id)),
-            None => Err(EducationError::NotFound {
-                what: "survey",
-                name: id.to_string(),
-            }),
+            None => Err(ApiError::not_found("survey", id.to_string())),
         };
     }
     Ok(survey::Entity::find()
@@ -518,7 +498,7 @@ pub async fn pick_survey<C: ConnectionTrait>(
 }
 
 /// Counts students (every row, for tests).
-pub async fn count_students<C: ConnectionTrait>(conn: &C) -> Result<u64, EducationError> {
+pub async fn count_students<C: ConnectionTrait>(conn: &C) -> Result<u64, ApiError> {
     use sea_orm::PaginatorTrait;
     Ok(student::Entity::find().count(conn).await?)
 }

@@ -11,7 +11,7 @@ use xk_contracts::convert::date_to_pb;
 use xk_contracts::pb::education::v1::Subsidy;
 
 use super::entities::subsidy;
-use crate::error::EducationError;
+use xk_runtime::ApiError;
 
 /// A payment to store: the request's payment with its date parsed and its school year
 /// settled (named by the caller or derived from the date).
@@ -34,7 +34,7 @@ pub async fn insert_subsidy<C: ConnectionTrait>(
     conn: &C,
     id: &str,
     payment: &NewPayment,
-) -> Result<(), EducationError> {
+) -> Result<(), ApiError> {
     subsidy::Entity::insert(subsidy::ActiveModel {
         id: NotSet,
         resident_id: Set(id.to_string()),
@@ -55,7 +55,7 @@ pub async fn subsidies_of<C: ConnectionTrait>(
     conn: &C,
     id: &str,
     school_year_of: impl Fn(NaiveDate) -> i32,
-) -> Result<Vec<Subsidy>, EducationError> {
+) -> Result<Vec<Subsidy>, ApiError> {
     let rows = subsidy::Entity::find()
         .filter(subsidy::Column::ResidentId.eq(id))
         .order_by_asc(subsidy::Column::PaidOn)
@@ -93,7 +93,7 @@ pub async fn paid_in_school_year<C: ConnectionTrait>(
     id: &str,
     programme: i32,
     span: YearSpan,
-) -> Result<i64, EducationError> {
+) -> Result<i64, ApiError> {
     let in_year = Condition::any()
         .add(subsidy::Column::SchoolYear.eq(span.year))
         .add(

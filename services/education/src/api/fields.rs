@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::common::v1::Date;
 use xk_contracts::types::{ResidentId, not_in_future};
+use xk_runtime::ApiError;
 
 use crate::domain::{FieldViolation, is_blank};
 
@@ -94,4 +95,9 @@ pub fn resident_id(
             None
         }
     }
+}
+
+/// A required message field of a request, or INVALID_ARGUMENT naming it.
+pub fn required<T>(value: Option<T>, field: &str) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::invalid(field, "required"))
 }

@@ -1,12 +1,14 @@
 //! The gRPC face of the education service. Every write RPC reads the same way: validate
 //! the request (INVALID_ARGUMENT naming every bad field, nothing touched) → one
 //! [`Db::write`]: the idempotent, audited transaction around the domain rule and the store
-//! change → the response. Errors are [`xk_runtime::ApiError`], mapped to a status once, in
-//! [`service`].
+//! change → the response. Each write is the `Write` impl of its request message, in its
+//! resource's module (after mini-redis's one command per file). Errors are
+//! [`xk_runtime::ApiError`], mapped to a status once, in `service`.
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | `service` | the tonic trait: the principal, the call, the status |
+//! | `service` | the tonic trait: the principal and the request id's claim, the call, the status |
+//! | `rpc` | what a write RPC is: its name, answer and request id (one table), how it applies (a leaf) |
 //! | `students` | CreateStudent, UpdateStudent |
 //! | `import` | ImportStudents, through the runtime's import loop |
 //! | `letters` | SendLetter, RecordLetterReply |
@@ -20,7 +22,7 @@
 //! | `convert` | proto <-> domain: a student's status and checks, a stored letter |
 //! | `fields` | checks of single request fields (a leaf) |
 //!
-//! The resource modules use `guarantee`, `convert` and `fields`, never each other.
+//! The resource modules use `rpc`, `guarantee`, `convert` and `fields`, never each other.
 
 mod cases;
 mod convert;
@@ -30,6 +32,7 @@ mod guarantee;
 mod import;
 mod letters;
 mod reads;
+mod rpc;
 mod service;
 mod students;
 mod subsidies;

@@ -1,20 +1,38 @@
-//! The tonic trait: each RPC takes the principal the auth layer attached (writes), calls
-//! its handler in the resource's module, and maps the handler's [`ApiError`] to a status
-//! (the one mapping, `From<ApiError> for Status`).
+//! The tonic trait: a write claims its request id for the principal the auth layer
+//! attached ([`claim`]: a retry is answered with the first answer, a reused id with another
+//! body is refused) and applies ([`Write::apply`], in the resource's module); a read calls
+//! its handler; the handler's [`ApiError`] becomes a status through the one mapping,
+//! `From<ApiError> for Status`.
 
 use tonic::{Request, Response, Status, Streaming};
 use xk_contracts::pb::education::v1::education_service_server::EducationService;
 use xk_contracts::pb::education::v1::*;
 use xk_runtime::ApiError;
-use xk_runtime::idempotency::principal_of;
+use xk_runtime::idempotency::{Idempotent, principal_of};
 
-use super::{
-    EducationApi, cases, expenses, import, letters, reads, students, subsidies, surveys, visits,
-};
+use super::rpc::{Rpc, Write};
+use super::{EducationApi, expenses, import, reads};
+
+/// The idempotency claim of a write (who, which RPC, which request id, the body's
+/// fingerprint), checked before anything else, and the request.
+fn claim<T: Rpc>(req: Request<T>) -> Result<(Idempotent, T), Status> {
+    let principal = principal_of(&req)?;
+    let req = req.into_inner();
+    let idem = Idempotent::new(principal, T::METHOD, req.request_id(), "request_id", &req)?;
+    Ok((idem, req))
+}
 
 /// A handler's answer as tonic wants it.
 fn answer<T>(r: Result<T, ApiError>) -> Result<Response<T>, Status> {
     r.map(Response::new).map_err(Status::from)
+}
+
+impl EducationApi {
+    /// A unary write: the claim, then the request's own [`Write::apply`].
+    async fn write<T: Write>(&self, req: Request<T>) -> Result<Response<T::Response>, Status> {
+        let (idem, req) = claim(req)?;
+        answer(req.apply(self, idem).await)
+    }
 }
 
 #[tonic::async_trait]
@@ -23,8 +41,7 @@ impl EducationService for EducationApi {
         &self,
         req: Request<CreateStudentRequest>,
     ) -> Result<Response<CreateStudentResponse>, Status> {
-        let p = principal_of(&req)?;
-        answer(students::create_student(self, p, req.into_inner()).await)
+        self.write(req).await
     }
 
     async fn get_student(
@@ -38,8 +55,7 @@ impl EducationService for EducationApi {
         &self,
         req: Request<UpdateStudentRequest>,
     ) -> Result<Response<UpdateStudentResponse>, Status> {
-        let p = principal_of(&req)?;
-        answer(students::update_student(self, p, req.into_inner()).await)
+        self.write(req).await
     }
 
     async fn list_students(
@@ -63,64 +79,56 @@ impl EducationService for EducationApi {
         &self,
         req: Request<SendLetterRequest>,
     ) -> Result<Response<SendLetterResponse>, Status> {
-        let p = principal_of(&req)?;
-        answer(letters::send_letter(self, p, req.into_inner()).await)
+        self.write(req).await
     }
 
     async fn record_letter_reply(
         &self,
         req: Request<RecordLetterReplyRequest>,
     ) -> Result<Response<RecordLetterReplyResponse>, Status> {
-        let p = principal_of(&req)?;
-        answer(letters::record_letter_reply(self, p, req.into_inner()).await)
+        self.write(req).await
     }
 
     async fn record_visit(
         &self,
         req: Request<RecordVisitRequest>,
     ) -> Result<Response<RecordVisitResponse>, Status> {
-        let p = principal_of(&req)?;
-        answer(visits::record_visit(self, p, req.into_inner()).await)
+        self.write(req).await
     }
 
     async fn open_case(
         &self,
         req: Request<OpenCaseRequest>,
     ) -> Result<Response<OpenCaseResponse>, Status> {
-        let p = principal_of(&req)?;
-        answer(cases::open_case(self, p, req.into_inner()).await)
+        self.write(req).await
     }
 
     async fn add_follow_up(
         &self,
         req: Request<AddFollowUpRequest>,
     ) -> Result<Response<AddFollowUpResponse>, Status> {
-        let p = principal_of(&req)?;
-        answer(cases::add_follow_up(self, p, req.into_inner()).await)
+        self.write(req).await
     }
 
     async fn close_case(
         &self,
         req: Request<CloseCaseRequest>,
     ) -> Result<Response<CloseCaseResponse>, Status> {
-        let p = principal_of(&req)?;
-        answer(cases::close_case(self, p, req.into_inner()).await)
+        self.write(req).await
     }
 
     async fn record_subsidy(
         &self,
         req: Request<RecordSubsidyRequest>,
     ) -> Result<Response<RecordSubsidyResponse>, Status> {
-        let p = principal_of(&req)?;
-        answer(subsidies::record_subsidy(self, p, req.into_inner()).await)
+        self.write(req).await
     }
 
     async fn record_survey(
         &self,
         req: Request<RecordSurveyRequest>,
     ) -> Result<Response<RecordSurveyResponse>, Status> {
-        let p = principal_of(&req)?;
-        answer(surveys::record_survey(self, p, req.into_inner()).await)
+        self.write(req).await
     }
 
     async fn list_exceptions(
@@ -141,8 +149,7 @@ impl EducationService for EducationApi {
         &self,
         req: Request<RecordSchoolingExpenseRequest>,
     ) -> Result<Response<RecordSchoolingExpenseResponse>, Status> {
-        let p = principal_of(&req)?;
-        answer(expenses::record_schooling_expense(self, p, req.into_inner()).await)
+        self.write(req).await
     }
 
     async fn list_schooling_expenses(

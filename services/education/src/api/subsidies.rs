@@ -15,9 +15,10 @@ use xk_contracts::pb::education::v1::{
     RecordSubsidyRequest, RecordSubsidyResponse, SubsidyProgramme,
 };
 use xk_runtime::idempotency::Idempotent;
-use xk_runtime::{ApiError, Audit, Principal, clock};
+use xk_runtime::{ApiError, Audit, clock};
 
-use super::fields::{req_date, resident_id};
+use super::fields::{req_date, required, resident_id};
+use super::rpc::Write;
 use super::{EducationApi, refusal};
 use crate::domain::FieldViolation;
 use crate::domain::policy::Policy;
@@ -41,94 +42,83 @@ fn school_year_span(year: i32, p: &Policy) -> YearSpan {
 }
 
 /// Records a payment; refused over the entitlement of the payment or of its school year.
-pub(super) async fn record_subsidy(
-    api: &EducationApi,
-    principal: Principal,
-    req: RecordSubsidyRequest,
-) -> Result<RecordSubsidyResponse, ApiError> {
-    let idem = Idempotent::new(
-        principal,
-        "RecordSubsidy",
-        &req.request_id,
-        "request_id",
-        &req,
-    )?;
-    let today = clock::today();
-    let current = school_year(today, api.policy_today(today)?).start.year();
-    let mut v = Vec::new();
-    let id = resident_id(&mut v, "resident_id", &req.resident_id, today);
-    let s = req
-        .subsidy
-        .ok_or_else(|| ApiError::invalid("subsidy", "required"))?;
-    let programme = match SubsidyProgramme::try_from(s.programme) {
-        Ok(SubsidyProgramme::Unspecified) | Err(_) => {
-            v.push(FieldViolation::invalid(
-                "subsidy.programme",
-                format!("required: a known programme, got {}", s.programme),
-            ));
-            None
+impl Write for RecordSubsidyRequest {
+    async fn apply(self, api: &EducationApi, idem: Idempotent) -> Result<Self::Response, ApiError> {
+        let today = clock::today();
+        let current = school_year(today, api.policy_today(today)?).start.year();
+        let mut v = Vec::new();
+        let id = resident_id(&mut v, "resident_id", &self.resident_id, today);
+        let s = required(self.subsidy, "subsidy")?;
+        let programme = match SubsidyProgramme::try_from(s.programme) {
+            Ok(SubsidyProgramme::Unspecified) | Err(_) => {
+                v.push(FieldViolation::invalid(
+                    "subsidy.programme",
+                    format!("required: a known programme, got {}", s.programme),
+                ));
+                None
+            }
+            Ok(p) => Some(p),
+        };
+        let paid_on = req_date(&mut v, "subsidy.paid_on", s.paid_on.as_ref());
+        if let Err(bad) = validate_school_year(s.school_year, current) {
+            v.extend(bad.into_iter().map(|f| f.prefixed("subsidy")));
         }
-        Ok(p) => Some(p),
-    };
-    let paid_on = req_date(&mut v, "subsidy.paid_on", s.paid_on.as_ref());
-    if let Err(bad) = validate_school_year(s.school_year, current) {
-        v.extend(bad.into_iter().map(|f| f.prefixed("subsidy")));
+        ApiError::check("", v)?;
+        let (Some(id), Some(programme), Some(paid_on)) = (id, programme, paid_on) else {
+            return Err(ApiError::invalid("subsidy", "incomplete"));
+        };
+        // The school year named, or the one of the payment date: the book must cover it.
+        let (year, p) = match s.school_year {
+            0 => {
+                let year = school_year_of(&api.policy, paid_on, "subsidy.paid_on")?;
+                (year, api.policy.require(year, "subsidy.paid_on")?)
+            }
+            named => (named, api.policy.require(named, "subsidy.school_year")?),
+        };
+        let span = school_year_span(year, p);
+        api.db
+            .write(&idem, async |txn| {
+                let mut rec = store::lock_student(&**txn, id.as_str()).await?;
+                let kind = subsidy_kind(programme, s.days, &rec, p)?;
+                let input = PaymentInput {
+                    kind,
+                    amount_fen: s.amount_fen,
+                    paid_on,
+                };
+                validate_payment(&input, today, p).map_err(|e| refusal("subsidy.", e))?;
+                let paid = paid_in_school_year(&**txn, id.as_str(), s.programme, span).await?;
+                check_yearly_total(kind, year, paid, s.amount_fen, p).map_err(|over| {
+                    ApiError::rule(
+                        rules::SUBSIDY_OVER_ENTITLEMENT,
+                        "subsidy.amount_fen",
+                        format!("{}, {over}", programme.as_str_name()),
+                    )
+                })?;
+                let payment = NewPayment {
+                    programme: s.programme,
+                    amount_fen: s.amount_fen,
+                    paid_on,
+                    days: s.days,
+                    school_year: year,
+                };
+                insert_subsidy(&**txn, id.as_str(), &payment).await?;
+                rec.subsidy_count += 1;
+                rec.subsidy_total_fen = rec.subsidy_total_fen.saturating_add(s.amount_fen);
+                let rec = store::save_student(&**txn, &rec).await?;
+                let resp = RecordSubsidyResponse {
+                    payments: i64::from(rec.subsidy_count),
+                    total_fen: rec.subsidy_total_fen,
+                    student: Some(rec.student),
+                };
+                let detail = format!(
+                    "{} fen ({}, school year {year})",
+                    s.amount_fen,
+                    programme.as_str_name()
+                );
+                Ok((resp, Audit::new(mask(id.as_str()), detail)))
+            })
+            .await
     }
-    ApiError::check("", v)?;
-    let (Some(id), Some(programme), Some(paid_on)) = (id, programme, paid_on) else {
-        return Err(ApiError::invalid("subsidy", "incomplete"));
-    };
-    // The school year named, or the one of the payment date: the book must cover it.
-    let (year, p) = match s.school_year {
-        0 => {
-            let year = school_year_of(&api.policy, paid_on, "subsidy.paid_on")?;
-            (year, api.policy.require(year, "subsidy.paid_on")?)
-        }
-        named => (named, api.policy.require(named, "subsidy.school_year")?),
-    };
-    let span = school_year_span(year, p);
-    api.db
-        .write(&idem, async |txn| {
-            let mut rec = store::lock_student(&**txn, id.as_str()).await?;
-            let kind = subsidy_kind(programme, s.days, &rec, p)?;
-            let input = PaymentInput {
-                kind,
-                amount_fen: s.amount_fen,
-                paid_on,
-            };
-            validate_payment(&input, today, p).map_err(|e| refusal("subsidy.", e))?;
-            let paid = paid_in_school_year(&**txn, id.as_str(), s.programme, span).await?;
-            check_yearly_total(kind, year, paid, s.amount_fen, p).map_err(|over| {
-                ApiError::rule(
-                    rules::SUBSIDY_OVER_ENTITLEMENT,
-                    "subsidy.amount_fen",
-                    format!("{}, {over}", programme.as_str_name()),
-                )
-            })?;
-            let payment = NewPayment {
-                programme: s.programme,
-                amount_fen: s.amount_fen,
-                paid_on,
-                days: s.days,
-                school_year: year,
-            };
-            insert_subsidy(&**txn, id.as_str(), &payment).await?;
-            rec.subsidy_count += 1;
-            rec.subsidy_total_fen = rec.subsidy_total_fen.saturating_add(s.amount_fen);
-            let rec = store::save_student(&**txn, &rec).await?;
-            let resp = RecordSubsidyResponse {
-                payments: i64::from(rec.subsidy_count),
-                total_fen: rec.subsidy_total_fen,
-                student: Some(rec.student),
-            };
-            let detail = format!(
-                "{} fen ({}, school year {year})",
-                s.amount_fen,
-                programme.as_str_name()
-            );
-            Ok((resp, Audit::new(mask(id.as_str()), detail)))
-        })
-        .await
 }
 
 /// What the payment is for: nutrition by its days, the living allowance by the student's

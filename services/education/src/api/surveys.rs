@@ -6,10 +6,11 @@ use std::collections::HashSet;
 use xk_contracts::pb::education::v1::{RecordSurveyRequest, RecordSurveyResponse, SurveyFinding};
 use xk_contracts::types::RegionCode;
 use xk_runtime::idempotency::Idempotent;
-use xk_runtime::{ApiError, Audit, Principal, clock};
+use xk_runtime::{ApiError, Audit, clock};
 
 use super::EducationApi;
-use super::fields::{key, past_date, text};
+use super::fields::{key, past_date, required, text};
+use super::rpc::Write;
 use crate::domain::FieldViolation;
 use crate::store;
 
@@ -61,57 +62,46 @@ fn check_finding(
 }
 
 /// Records a survey; ALREADY_EXISTS if its id is taken.
-pub(super) async fn record_survey(
-    api: &EducationApi,
-    principal: Principal,
-    req: RecordSurveyRequest,
-) -> Result<RecordSurveyResponse, ApiError> {
-    let idem = Idempotent::new(
-        principal,
-        "RecordSurvey",
-        &req.request_id,
-        "request_id",
-        &req,
-    )?;
-    let today = clock::today();
-    let mut survey = req
-        .survey
-        .ok_or_else(|| ApiError::invalid("survey", "required"))?;
-    let mut v = Vec::new();
-    key(&mut v, "survey.survey_id", &survey.survey_id);
-    text(&mut v, "survey.name", &survey.name, true);
-    let on = past_date(
-        &mut v,
-        "survey.conducted_on",
-        survey.conducted_on.as_ref(),
-        today,
-    );
-    if survey.findings.is_empty() {
-        v.push(FieldViolation::invalid(
-            "survey.findings",
-            "at least one village's findings",
-        ));
+impl Write for RecordSurveyRequest {
+    async fn apply(self, api: &EducationApi, idem: Idempotent) -> Result<Self::Response, ApiError> {
+        let today = clock::today();
+        let mut survey = required(self.survey, "survey")?;
+        let mut v = Vec::new();
+        key(&mut v, "survey.survey_id", &survey.survey_id);
+        text(&mut v, "survey.name", &survey.name, true);
+        let on = past_date(
+            &mut v,
+            "survey.conducted_on",
+            survey.conducted_on.as_ref(),
+            today,
+        );
+        if survey.findings.is_empty() {
+            v.push(FieldViolation::invalid(
+                "survey.findings",
+                "at least one village's findings",
+            ));
+        }
+        let mut seen = HashSet::new();
+        for (i, f) in survey.findings.iter().enumerate() {
+            check_finding(&mut v, &format!("survey.findings[{i}]."), f, &mut seen);
+        }
+        ApiError::check("", v)?;
+        let Some(on) = on else {
+            return Err(ApiError::invalid("survey.conducted_on", "required"));
+        };
+        survey.survey_id = survey.survey_id.trim().to_string();
+        api.db
+            .write(&idem, async move |txn| {
+                store::insert_survey(&**txn, &survey, on).await?;
+                let audit = Audit::new(
+                    format!("survey {}", survey.survey_id),
+                    format!("{} villages", survey.findings.len()),
+                );
+                let resp = RecordSurveyResponse {
+                    survey: Some(survey),
+                };
+                Ok((resp, audit))
+            })
+            .await
     }
-    let mut seen = HashSet::new();
-    for (i, f) in survey.findings.iter().enumerate() {
-        check_finding(&mut v, &format!("survey.findings[{i}]."), f, &mut seen);
-    }
-    ApiError::check("", v)?;
-    let Some(on) = on else {
-        return Err(ApiError::invalid("survey.conducted_on", "required"));
-    };
-    survey.survey_id = survey.survey_id.trim().to_string();
-    api.db
-        .write(&idem, async move |txn| {
-            store::insert_survey(&**txn, &survey, on).await?;
-            let audit = Audit::new(
-                format!("survey {}", survey.survey_id),
-                format!("{} villages", survey.findings.len()),
-            );
-            let resp = RecordSurveyResponse {
-                survey: Some(survey),
-            };
-            Ok((resp, audit))
-        })
-        .await
 }

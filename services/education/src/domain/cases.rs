@@ -180,13 +180,8 @@ impl ReturnCase {
 mod tests {
     use super::*;
     use crate::domain::guarantee::{GuaranteeFacts, guarantee};
-    use crate::domain::policy::test_policy;
     use crate::domain::status::StudentStatus;
-    use proptest::prelude::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::domain::testing::*;
 
     fn fu(date: NaiveDate) -> FollowUp {
         FollowUp {

@@ -25,12 +25,39 @@ pub mod rules;
 pub mod scope;
 pub mod status;
 pub mod subsidy;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use xk_runtime::violation::{FieldViolation, ViolationKind, into_result};
 
 /// True when the text is empty or only whitespace (a required field left blank).
 pub(crate) fn is_blank(s: &str) -> bool {
     s.trim().is_empty()
+}
+
+/// A required text: a malformed-value violation of `field` saying `missing` when it is
+/// blank.
+pub(crate) fn require_text(v: &mut Vec<FieldViolation>, field: &str, text: &str, missing: &str) {
+    if is_blank(text) {
+        v.push(FieldViolation::invalid(field, missing));
+    }
+}
+
+/// A date that must not be after `today`: a malformed-value violation of `field`
+/// ("`what` date … is in the future") when it is.
+pub(crate) fn not_in_future(
+    v: &mut Vec<FieldViolation>,
+    field: &str,
+    what: &str,
+    date: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) {
+    if date > today {
+        v.push(FieldViolation::invalid(
+            field,
+            format!("{what} date {date} is in the future"),
+        ));
+    }
 }
 
 #[cfg(test)]

@@ -213,16 +213,9 @@ pub fn embedded() -> &'static PolicyBook<Policy> {
 }
 
 #[cfg(test)]
-pub(crate) fn test_policy() -> Policy {
-    embedded()
-        .for_year(2019)
-        .expect("embedded book covers 2019")
-        .clone()
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::testing::test_policy;
 
     #[test]
     fn embedded_book_has_domain_defaults() {

@@ -5,66 +5,49 @@
 //!
 //! A leaf: the domain modules and the api use it, it uses nothing.
 
-/// The child is outside the compulsory age range at the school year's cut-off date
-/// (CreateStudent, UpdateStudent, ImportStudents; subject the resident id).
-pub const NOT_COMPULSORY_AGE: &str = "NOT_COMPULSORY_AGE";
+/// Declares each rule id as a `pub const` whose value is its own name, and [`ALL`].
+macro_rules! rule_ids {
+    ($($(#[doc = $doc:literal])* $id:ident,)+) => {
+        $($(#[doc = $doc])* pub const $id: &str = stringify!($id);)+
 
-/// A deferral covers more than the policy's maximum months (`deferral.expires_on`).
-pub const DEFERRAL_TOO_LONG: &str = "DEFERRAL_TOO_LONG";
+        /// Every id, for the test that they are distinct and listed in the proto.
+        pub const ALL: &[&str] = &[$($id),+];
+    };
+}
 
-/// A letter's reply is dated before the letter was sent (`reply_on`).
-pub const REPLY_BEFORE_SENT: &str = "REPLY_BEFORE_SENT";
-
-/// A letter is sent for a student who is not outside the county or province (SendLetter).
-pub const NOT_OUTSIDE_COUNTY: &str = "NOT_OUTSIDE_COUNTY";
-
-/// A home-teaching visit is logged for a student not in home teaching (RecordVisit).
-pub const NOT_HOME_TEACHING: &str = "NOT_HOME_TEACHING";
-
-/// A return-to-school case is opened for a student who is neither dropped out nor never
-/// enrolled (OpenCase).
-pub const NOT_OUT_OF_SCHOOL: &str = "NOT_OUT_OF_SCHOOL";
-
-/// A second case is opened while the student has an open one (OpenCase).
-pub const CASE_ALREADY_OPEN: &str = "CASE_ALREADY_OPEN";
-
-/// A follow-up or closing is added to a closed case (AddFollowUp, CloseCase).
-pub const CASE_CLOSED: &str = "CASE_CLOSED";
-
-/// A case event is dated before the case's latest event (AddFollowUp, CloseCase).
-pub const EVENT_OUT_OF_ORDER: &str = "EVENT_OUT_OF_ORDER";
-
-/// A case is closed while the student's status does not count as guaranteed (CloseCase).
-pub const NOT_GUARANTEED: &str = "NOT_GUARANTEED";
-
-/// A living allowance is paid to a student whose grade is not a compulsory grade, so it
-/// has no stage and no amount (RecordSubsidy).
-pub const NO_COMPULSORY_GRADE: &str = "NO_COMPULSORY_GRADE";
-
-/// One payment is more than the entitlement it is for: the living allowance of the
-/// student's stage, or the nutrition rate for the days it pays (RecordSubsidy).
-pub const PAYMENT_OVER_ENTITLEMENT: &str = "PAYMENT_OVER_ENTITLEMENT";
-
-/// A payment would take the student's total for its programme and school year past the
-/// yearly entitlement (RecordSubsidy).
-pub const SUBSIDY_OVER_ENTITLEMENT: &str = "SUBSIDY_OVER_ENTITLEMENT";
-
-/// Every id, for the test that they are distinct and listed in the proto.
-pub const ALL: [&str; 13] = [
+rule_ids! {
+    /// The child is outside the compulsory age range at the school year's cut-off date
+    /// (CreateStudent, UpdateStudent, ImportStudents; subject the resident id).
     NOT_COMPULSORY_AGE,
+    /// A deferral covers more than the policy's maximum months (`deferral.expires_on`).
     DEFERRAL_TOO_LONG,
+    /// A letter's reply is dated before the letter was sent (`reply_on`).
     REPLY_BEFORE_SENT,
+    /// A letter is sent for a student who is not outside the county or province (SendLetter).
     NOT_OUTSIDE_COUNTY,
+    /// A home-teaching visit is logged for a student not in home teaching (RecordVisit).
     NOT_HOME_TEACHING,
+    /// A return-to-school case is opened for a student who is neither dropped out nor never
+    /// enrolled (OpenCase).
     NOT_OUT_OF_SCHOOL,
+    /// A second case is opened while the student has an open one (OpenCase).
     CASE_ALREADY_OPEN,
+    /// A follow-up or closing is added to a closed case (AddFollowUp, CloseCase).
     CASE_CLOSED,
+    /// A case event is dated before the case's latest event (AddFollowUp, CloseCase).
     EVENT_OUT_OF_ORDER,
+    /// A case is closed while the student's status does not count as guaranteed (CloseCase).
     NOT_GUARANTEED,
+    /// A living allowance is paid to a student whose grade is not a compulsory grade, so it
+    /// has no stage and no amount (RecordSubsidy).
     NO_COMPULSORY_GRADE,
+    /// One payment is more than the entitlement it is for: the living allowance of the
+    /// student's stage, or the nutrition rate for the days it pays (RecordSubsidy).
     PAYMENT_OVER_ENTITLEMENT,
+    /// A payment would take the student's total for its programme and school year past the
+    /// yearly entitlement (RecordSubsidy).
     SUBSIDY_OVER_ENTITLEMENT,
-];
+}
 
 #[cfg(test)]
 mod tests {
@@ -75,7 +58,7 @@ mod tests {
 
     #[test]
     fn ids_are_distinct_and_each_is_in_the_proto_table() {
-        let distinct: std::collections::BTreeSet<&str> = ALL.into_iter().collect();
+        let distinct: std::collections::BTreeSet<&str> = ALL.iter().copied().collect();
         assert_eq!(distinct.len(), ALL.len());
         for id in ALL {
             assert!(

@@ -148,13 +148,7 @@ pub fn validate_compulsory_student(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ViolationKind;
-    use crate::domain::policy::test_policy;
-    use proptest::prelude::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::domain::testing::*;
 
     #[test]
     fn school_year_boundaries() {

@@ -8,7 +8,7 @@
 use chrono::{Months, NaiveDate};
 
 use super::policy::Policy;
-use super::{FieldViolation, into_result, is_blank, rules};
+use super::{FieldViolation, into_result, not_in_future, require_text, rules};
 
 /// Where and how a compulsory-age child is (or is not) being educated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,18 +99,19 @@ pub fn validate_status(
             expires_on,
             approval_ref,
         } => {
-            if is_blank(approval_ref) {
-                v.push(FieldViolation::invalid(
-                    "deferral.approval_ref",
-                    "a deferral needs the reference of its approval",
-                ));
-            }
-            if *approved_on > today {
-                v.push(FieldViolation::invalid(
-                    "deferral.approved_on",
-                    format!("approval date {approved_on} is in the future"),
-                ));
-            }
+            require_text(
+                &mut v,
+                "deferral.approval_ref",
+                approval_ref,
+                "a deferral needs the reference of its approval",
+            );
+            not_in_future(
+                &mut v,
+                "deferral.approved_on",
+                "approval",
+                *approved_on,
+                today,
+            );
             if expires_on < approved_on {
                 v.push(FieldViolation::invalid(
                     "deferral.expires_on",
@@ -133,24 +134,25 @@ pub fn validate_status(
             approval_ref,
             reason,
         } => {
-            if is_blank(approval_ref) {
-                v.push(FieldViolation::invalid(
-                    "exemption.approval_ref",
-                    "an exemption needs the reference of its approval",
-                ));
-            }
-            if is_blank(reason) {
-                v.push(FieldViolation::invalid(
-                    "exemption.reason",
-                    "an exemption needs its health reason",
-                ));
-            }
-            if *approved_on > today {
-                v.push(FieldViolation::invalid(
-                    "exemption.approved_on",
-                    format!("approval date {approved_on} is in the future"),
-                ));
-            }
+            require_text(
+                &mut v,
+                "exemption.approval_ref",
+                approval_ref,
+                "an exemption needs the reference of its approval",
+            );
+            require_text(
+                &mut v,
+                "exemption.reason",
+                reason,
+                "an exemption needs its health reason",
+            );
+            not_in_future(
+                &mut v,
+                "exemption.approved_on",
+                "approval",
+                *approved_on,
+                today,
+            );
         }
         _ => {}
     }

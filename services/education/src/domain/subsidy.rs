@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::policy::Policy;
 use super::scope::Stage;
-use super::{FieldViolation, into_result, rules};
+use super::{FieldViolation, into_result, not_in_future, rules};
 
 /// The yearly living allowance for a student of a poor family, in fen.
 pub fn living_allowance(stage: Stage, boarding: bool, p: &Policy) -> i64 {
@@ -86,12 +86,7 @@ pub fn validate_payment(
             format!("days must not be negative (got {days})"),
         ));
     }
-    if input.paid_on > today {
-        v.push(FieldViolation::invalid(
-            "paid_on",
-            format!("payment date {} is in the future", input.paid_on),
-        ));
-    }
+    not_in_future(&mut v, "paid_on", "payment", input.paid_on, today);
     if input.amount_fen >= 0
         && let Some(max) = entitlement(input.kind, p)
         && input.amount_fen > max
@@ -190,13 +185,7 @@ pub fn validate_school_year(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ViolationKind;
-    use crate::domain::policy::test_policy;
-    use proptest::prelude::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::domain::testing::*;
 
     #[test]
     fn living_allowance_table() {

@@ -10,8 +10,9 @@ use sea_orm::{
 };
 use xk_contracts::pb::education::v1::SchoolingExpense;
 
-use super::prefix_range;
 use xk_runtime::ApiError;
+
+use super::query::under_prefix;
 
 /// The `schooling_expenses` table.
 pub mod schooling_expense {
@@ -101,11 +102,8 @@ pub async fn list<C: ConnectionTrait>(
     after: Option<(&str, &str)>,
     limit: u64,
 ) -> Result<Vec<SchoolingExpense>, ApiError> {
-    let (lo, hi) = prefix_range(prefix);
-    let mut q = Entity::find()
-        .filter(Column::Year.eq(year))
-        .filter(Column::VillageCode.gte(lo))
-        .filter(Column::VillageCode.lte(hi));
+    let mut q =
+        under_prefix(Entity::find(), Column::VillageCode, prefix).filter(Column::Year.eq(year));
     if let Some((household, resident)) = after {
         q = q.filter(
             Condition::any().add(Column::HouseholdId.gt(household)).add(

@@ -5,6 +5,7 @@ pub mod entities;
 pub mod exceptions;
 pub mod expenses;
 pub mod migration;
+pub mod query;
 pub mod subsidies;
 pub mod summary;
 
@@ -20,18 +21,15 @@ use sea_orm::{
 use xk_contracts::convert::{date_from_pb, date_to_pb};
 use xk_contracts::pb::education::v1::{Letter, ReturnCase, Student, StudentStatus, Survey, Visit};
 use xk_contracts::types::ResidentId;
+use xk_runtime::ApiError;
 
 use entities::{case, letter, student, survey, survey_finding, visit};
-use xk_runtime::ApiError;
+pub use query::prefix_range;
+use query::{keyset_page, rows_of_student, under_prefix};
 
 /// Rows per multi-row INSERT: students have 16 columns, so 500 rows stay well under the
 /// bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
 const INSERT_CHUNK: usize = 500;
-
-/// Lowest and highest 12-digit codes under a prefix (an index range scan in both databases).
-pub fn prefix_range(prefix: &str) -> (String, String) {
-    (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
-}
 
 /// A resident id for messages and logs: masked, never whole.
 pub fn mask(id: &str) -> String {
@@ -225,22 +223,15 @@ pub async fn list_students<C: ConnectionTrait>(
     after: Option<&str>,
     limit: u64,
 ) -> Result<Vec<Student>, ApiError> {
-    let mut q = student::Entity::find();
-    if !f.region_prefix.is_empty() {
-        let (lo, hi) = prefix_range(&f.region_prefix);
-        q = q
-            .filter(student::Column::VillageCode.gte(lo))
-            .filter(student::Column::VillageCode.lte(hi));
-    }
+    let mut q = under_prefix(
+        student::Entity::find(),
+        student::Column::VillageCode,
+        &f.region_prefix,
+    );
     if let Some(s) = f.status {
         q = q.filter(student::Column::Status.eq(s as i32));
     }
-    if let Some(a) = after {
-        q = q.filter(student::Column::ResidentId.gt(a));
-    }
-    let rows = q
-        .order_by_asc(student::Column::ResidentId)
-        .limit(limit)
+    let rows = keyset_page(q, student::Column::ResidentId, after, limit)
         .all(conn)
         .await?;
     rows.into_iter()
@@ -265,12 +256,8 @@ pub async fn letters_of<C: ConnectionTrait>(
     conn: &C,
     id: &str,
 ) -> Result<Vec<letter::Model>, ApiError> {
-    Ok(letter::Entity::find()
-        .filter(letter::Column::ResidentId.eq(id))
-        .order_by_asc(letter::Column::SentOn)
-        .order_by_asc(letter::Column::Number)
-        .all(conn)
-        .await?)
+    use letter::Column as L;
+    rows_of_student::<letter::Entity, _>(conn, L::ResidentId, id, [L::SentOn, L::Number]).await
 }
 
 /// One letter by number, locked until the transaction ends
@@ -362,12 +349,9 @@ pub async fn insert_visit<C: ConnectionTrait>(
 
 /// Every visit of a student, in date order.
 pub async fn visits_of<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Vec<Visit>, ApiError> {
-    let rows = visit::Entity::find()
-        .filter(visit::Column::ResidentId.eq(id))
-        .order_by_asc(visit::Column::VisitDate)
-        .order_by_asc(visit::Column::Id)
-        .all(conn)
-        .await?;
+    use visit::Column as V;
+    let rows =
+        rows_of_student::<visit::Entity, _>(conn, V::ResidentId, id, [V::VisitDate, V::Id]).await?;
     Ok(rows
         .into_iter()
         .map(|v| Visit {
@@ -430,12 +414,10 @@ pub async fn save_case<C: ConnectionTrait>(
 
 /// Every case of a student, oldest first.
 pub async fn cases_of<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Vec<ReturnCase>, ApiError> {
-    let rows = case::Entity::find()
-        .filter(case::Column::ResidentId.eq(id))
-        .order_by_asc(case::Column::OpenedOn)
-        .order_by_asc(case::Column::CaseId)
-        .all(conn)
-        .await?;
+    use case::Column as K;
+    let rows =
+        rows_of_student::<case::Entity, _>(conn, K::ResidentId, id, [K::OpenedOn, K::CaseId])
+            .await?;
     rows.iter().map(decode_case).collect()
 }
 

@@ -5,13 +5,15 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QuerySelect,
 };
 use xk_contracts::convert::date_to_pb;
 use xk_contracts::pb::education::v1::Subsidy;
 
-use super::entities::subsidy;
 use xk_runtime::ApiError;
+
+use super::entities::subsidy;
+use super::query::rows_of_student;
 
 /// A payment to store: the request's payment with its date parsed and its school year
 /// settled (named by the caller or derived from the date).
@@ -56,12 +58,9 @@ pub async fn subsidies_of<C: ConnectionTrait>(
     id: &str,
     school_year_of: impl Fn(NaiveDate) -> i32,
 ) -> Result<Vec<Subsidy>, ApiError> {
-    let rows = subsidy::Entity::find()
-        .filter(subsidy::Column::ResidentId.eq(id))
-        .order_by_asc(subsidy::Column::PaidOn)
-        .order_by_asc(subsidy::Column::Id)
-        .all(conn)
-        .await?;
+    use subsidy::Column as S;
+    let rows =
+        rows_of_student::<subsidy::Entity, _>(conn, S::ResidentId, id, [S::PaidOn, S::Id]).await?;
     Ok(rows
         .into_iter()
         .map(|s| Subsidy {

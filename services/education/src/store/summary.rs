@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement, Value};
 use xk_contracts::pb::education::v1::{RegionCounts, StudentStatus as S};
+use xk_runtime::ApiError;
 use xk_runtime::db::placeholder;
 
 use super::prefix_range;
-use xk_runtime::ApiError;
 
 /// What to count.
 #[derive(Debug, Clone)]

@@ -1,15 +1,9 @@
 //! The guarantee table and the status checks, case by case and as properties.
 
 use super::*;
-use crate::domain::ViolationKind;
 use crate::domain::letters::letter;
-use crate::domain::policy::test_policy;
 use crate::domain::status::validate_status;
-use proptest::prelude::*;
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
+use crate::domain::testing::*;
 
 fn no_facts() -> GuaranteeFacts {
     GuaranteeFacts::default()

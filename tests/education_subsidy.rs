@@ -13,13 +13,13 @@ use xk_contracts::convert::date_to_pb;
 use xk_contracts::pb::education::v1::education_service_client::EducationServiceClient;
 use xk_contracts::pb::education::v1::*;
 use xk_contracts::types::ResidentId;
-use xk_education::domain::policy::{Policy, PolicyBook};
+use xk_education::domain::policy::Policy;
 use xk_education::domain::scope::{SchoolYear, school_year};
 use xk_runtime::{Bureau, Principal};
 
 type Client = EducationServiceClient<InterceptedService<Channel, Bearer>>;
 
-/// The rule id a client switches on.
+/// The rule id a client switches on (spelt out: clients see the string, not the const).
 const OVER_ENTITLEMENT: &str = "SUBSIDY_OVER_ENTITLEMENT";
 
 async fn start() -> (TestService, Client) {
@@ -33,11 +33,11 @@ async fn start() -> (TestService, Client) {
 
 /// Today in the county, as the service computes it.
 fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    xk_runtime::clock::today()
 }
 
 fn policy() -> Policy {
-    xk_education::policy::policy_on(PolicyBook::embedded(), today()).clone()
+    xk_education::policy::built_in_on(today()).unwrap().clone()
 }
 
 fn this_school_year() -> SchoolYear {
@@ -340,5 +340,41 @@ async fn payments_stored_without_a_school_year_count_by_their_date() {
         .await
         .unwrap();
     assert_eq!(payments(&mut c, &id).await.len(), 2);
+    svc.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_school_year_before_the_policy_book_is_invalid_argument_naming_its_field() {
+    let (svc, mut c) = start().await;
+    let id = create_student(&mut c, 6).await;
+    let full = policy().living_allowance.primary_day_fen;
+    let first = xk_education::domain::policy::embedded().first_year();
+    let bad_fields = |s: &tonic::Status| -> Vec<String> {
+        s.get_details_bad_request()
+            .map(|b| b.field_violations.into_iter().map(|f| f.field).collect())
+            .unwrap_or_default()
+    };
+    // Named: the school year before the book's first.
+    let named = for_school_year(allowance("early-1", &id, full, today()), first - 1);
+    let err = c.record_subsidy(named).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    assert_eq!(bad_fields(&err), ["subsidy.school_year"]);
+    // Derived: a payment dated in that school year.
+    let day = NaiveDate::from_ymd_opt(first, 6, 1).unwrap();
+    let err = c
+        .record_subsidy(allowance("early-2", &id, full, day))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    assert_eq!(bad_fields(&err), ["subsidy.paid_on"]);
+    assert!(
+        err.message().contains(&first.to_string()),
+        "{}",
+        err.message()
+    );
+    // The book's first school year is paid like any other; nothing else was written.
+    let covered = for_school_year(allowance("early-3", &id, full, today()), first);
+    c.record_subsidy(covered).await.unwrap();
+    assert_eq!(school_years(&mut c, &id).await, [first]);
     svc.stop().await.unwrap();
 }

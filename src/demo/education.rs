@@ -10,7 +10,7 @@ use rand::seq::SliceRandom;
 use xk_contracts::convert::date_to_pb;
 use xk_contracts::pb::education::v1::*;
 use xk_contracts::pb::registry::v1::HealthCondition;
-use xk_education::domain::policy::{Policy, PolicyBook};
+use xk_education::domain::policy::Policy;
 use xk_education::domain::scope::{age_at_cutoff, in_scope, school_year, stage_of_grade};
 use xk_education::domain::subsidy::living_allowance;
 
@@ -54,7 +54,8 @@ pub fn generate(
     seed: u64,
     today: NaiveDate,
 ) -> EducationLoad {
-    let policy: &Policy = xk_education::policy::policy_on(PolicyBook::embedded(), today);
+    let policy: &Policy = xk_education::policy::built_in_on(today)
+        .expect("the built-in policy book covers every day since its 2013 school year");
     let year = school_year(today, policy);
     // (home index, member index) of every compulsory-age child in the archive.
     let mut children: Vec<(usize, usize)> = Vec::new();

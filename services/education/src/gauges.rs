@@ -19,7 +19,7 @@ pub fn refresh(db: Db) -> BoxFuture<'static, anyhow::Result<()>> {
              AND NOT open_case",
             placeholder(db.backend(), 1)
         );
-        let today = crate::api::today();
+        let today = xk_runtime::clock::today();
         let children = xk_runtime::metrics::count(&db, sql, vec![today.into()]).await?;
         xk_runtime::metrics::set_gauge(
             OUT_OF_SCHOOL_WITHOUT_CASE,

@@ -5,14 +5,15 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`api`] | the tonic service: validation and proto <-> domain mapping, write transactions with idempotency and audit (RecordSubsidy in its own file), reads, exceptions, the summary |
+//! | [`api`] | the tonic service: one file per resource's RPCs (students, import, letters, visits, cases, subsidies, surveys, expenses, reads), each write validate → [`xk_runtime::Db::write`] → response |
 //! | [`store`] | sea-orm entities, migrations, queries; [`store::summary`] (SummarizeByRegion in SQL), [`store::exceptions`] (ListExceptions), [`store::subsidies`] (payments and a school year's total) |
 //! | [`gauges`] | the business gauge for `/metrics` (children not guaranteed without a case), counted on an interval |
-//! | [`error`] | the error enum and its one mapping to `tonic::Status`, including the domain's field violations |
-//! | [`policy`] | which policy-book entry applies on a day (the book itself is [`domain::policy`]) |
-//! | [`domain::policy`] | the effective-dated policy book (ages, cut-off, deferral, letters, home teaching, subsidies), loaded from `policy.toml` and validated |
+//! | [`policy`] | which policy-book entry applies on a day; loading a book that covers today |
+//! | [`domain::policy`] | the figures of one policy year (ages, cut-off, deferral, letters, home teaching, subsidies), read from `policy.toml` into the runtime's `PolicyBook` and checked |
+//! | [`domain::rules`] | the stable ids of the rules a request can break (a leaf) |
 //! | [`domain::scope`] | school years, age at the cut-off date, who is a compulsory-age child ([`domain::scope::in_scope`]), primary/junior stage |
-//! | [`domain::status`] | a student's enrolment status and whether it counts as guaranteed ([`domain::status::guarantee`]) |
+//! | [`domain::status`] | a student's enrolment status and its checks |
+//! | [`domain::guarantee`] | whether a status counts as guaranteed ([`domain::guarantee::guarantee`]) |
 //! | [`domain::letters`] | notification letters (协查函) for students outside the county: confirmation and the overdue alert |
 //! | [`domain::home_teaching`] | home-delivered teaching (送教上门): visits, the yearly log, the hours shortfall |
 //! | [`domain::subsidy`] | living allowance and nutrition programme amounts; payment validation; the yearly entitlement per programme and school year ([`domain::subsidy::check_yearly_total`]) |
@@ -20,8 +21,10 @@
 //! | [`domain::expenses`] | schooling expenses (a household's out-of-pocket cost per year): the figure's checks |
 //!
 //! Dependencies point one way: `api` -> `domain` and `store`; `domain` does no I/O.
-//! The domain's [`domain::FieldViolation`]s become `INVALID_ARGUMENT` (any malformed
-//! field) or `FAILED_PRECONDITION` (a broken rule) in [`error::EducationError::from_domain`].
+//! Handlers and the store return the runtime's one error type, [`xk_runtime::ApiError`]:
+//! the domain's [`domain::FieldViolation`]s become `INVALID_ARGUMENT` (any malformed
+//! field) or `FAILED_PRECONDITION` (every broken rule, each with its id from
+//! [`domain::rules`]).
 //!
 //! The `guaranteed` flag is computed by the domain and stored as a column, rewritten in
 //! the same transaction as every change that affects it (status, letters, visits), with
@@ -36,7 +39,6 @@
 
 pub mod api;
 pub mod domain;
-pub mod error;
 pub mod gauges;
 pub mod policy;
 pub mod store;
@@ -63,7 +65,10 @@ pub const SPEC: ServiceSpec = ServiceSpec {
 /// Migrates `db`, loads the policy, and returns the education service's routes.
 pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
     db.migrate::<store::migration::Migrator>().await?;
-    let policy = policy::load(settings.policy_text()?.as_deref())?;
+    let policy = policy::load(
+        settings.policy_text()?.as_deref(),
+        xk_runtime::clock::today(),
+    )?;
     let server = EducationServiceServer::new(api::EducationApi::new(db, policy))
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_message_bytes);

@@ -1,69 +1,23 @@
 //! Proto <-> domain mapping: parsing a `Student` into the domain's status, the checks of a
-//! student record, and the guarantee computed from the stored facts.
+//! student record, a stored letter as the domain sees it.
 
 use chrono::NaiveDate;
 use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::common::v1::Date;
 use xk_contracts::pb::education::v1::{Student, StudentStatus as Pb};
-use xk_contracts::types::{HouseholdId, RegionCode, ResidentId};
+use xk_contracts::types::{HouseholdId, RegionCode};
 
-use crate::domain::home_teaching::HomeTeachingLog;
+use super::fields::{req_date, resident_id, text};
+use crate::domain::FieldViolation;
 use crate::domain::letters::Letter;
 use crate::domain::policy::Policy;
-use crate::domain::scope::{school_year, validate_compulsory_student};
-use crate::domain::status::{
-    Guarantee, GuaranteeFacts, Reason, StudentStatus, guarantee, validate_status,
-};
-use crate::domain::{FieldViolation, is_blank};
+use crate::domain::scope::validate_compulsory_student;
+use crate::domain::status::{StudentStatus, validate_status};
 use crate::store::entities::letter;
 
-/// Longest free text accepted (school, teacher, recipient, references, notes): bounds rows.
-pub const MAX_TEXT_CHARS: usize = 200;
-
-/// A required date: present and a real date (future dates are the domain's call).
-pub fn req_date(v: &mut Vec<FieldViolation>, field: &str, d: Option<&Date>) -> Option<NaiveDate> {
-    match d {
-        None => {
-            v.push(FieldViolation::invalid(field, "required"));
-            None
-        }
-        Some(d) => match date_from_pb(d) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                v.push(FieldViolation::invalid(field, e.to_string()));
-                None
-            }
-        },
-    }
-}
-
-/// A text field: required or not, and at most [`MAX_TEXT_CHARS`] characters.
-pub fn text(v: &mut Vec<FieldViolation>, field: &str, s: &str, required: bool) {
-    if required && is_blank(s) {
-        v.push(FieldViolation::invalid(field, "required"));
-    }
-    if s.chars().count() > MAX_TEXT_CHARS {
-        v.push(FieldViolation::invalid(
-            field,
-            format!("at most {MAX_TEXT_CHARS} characters"),
-        ));
-    }
-}
-
-/// A resident id of a request: valid, birth date not in the future; normalised (X).
-pub fn resident_id(
-    v: &mut Vec<FieldViolation>,
-    field: &str,
-    s: &str,
-    today: NaiveDate,
-) -> Option<ResidentId> {
-    match ResidentId::parse(s, today) {
-        Ok(id) => Some(id),
-        Err(e) => {
-            v.push(FieldViolation::invalid(field, e.to_string()));
-            None
-        }
-    }
+/// The contract's name of a stored status number, for messages and the audit log.
+pub fn status_name(s: i32) -> &'static str {
+    Pb::try_from(s).map_or("UNKNOWN", |s| s.as_str_name())
 }
 
 /// Whether a status means the child attends a school (which must then be named).
@@ -220,27 +174,4 @@ pub fn domain_letter(m: &letter::Model) -> Letter {
         reply_on: m.reply_on,
         proof_ref: m.proof_ref.clone(),
     }
-}
-
-/// The guarantee of `s` on `today` from its letters and this school year's visits, and the
-/// last day it holds when it lapses by itself.
-pub fn compute_guarantee(
-    s: &Student,
-    letters: &[letter::Model],
-    log: HomeTeachingLog,
-    today: NaiveDate,
-    p: &Policy,
-) -> (Guarantee, Option<NaiveDate>) {
-    let status = domain_status(s);
-    let facts = GuaranteeFacts {
-        letters: letters.iter().map(domain_letter).collect(),
-        home_teaching: log,
-    };
-    let g = guarantee(&status, &facts, today, p);
-    let until = match (g.reason, &status) {
-        (Reason::DeferralApproved, StudentStatus::Deferral { expires_on, .. }) => Some(*expires_on),
-        (Reason::HomeTeachingVisited, _) => Some(school_year(today, p).end),
-        _ => None,
-    };
-    (g, until)
 }

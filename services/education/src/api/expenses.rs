@@ -1,21 +1,22 @@
 //! RecordSchoolingExpense and ListSchoolingExpenses: the schooling part of the rigid
-//! expenses the aggregator's monitoring trigger adds up. The write is the same sequence as
-//! every other write (validate -> one transaction with the idempotency claim and the audit
-//! row); the read is paged by (household id, resident id) under a required region prefix.
+//! expenses the aggregator's monitoring trigger adds up. The write replaces the figure of
+//! the same household, student and year; the read is paged by (household id, resident id)
+//! under a required region prefix.
 
 use chrono::Datelike;
-use tonic::Status;
-use xk_contracts::pb::education::v1::*;
+use xk_contracts::pb::education::v1::{
+    ListSchoolingExpensesRequest, ListSchoolingExpensesResponse, RecordSchoolingExpenseRequest,
+    RecordSchoolingExpenseResponse, SchoolingExpense,
+};
 use xk_contracts::types::{HouseholdId, RegionCode};
-use xk_runtime::errors::invalid;
 use xk_runtime::idempotency::Idempotent;
-use xk_runtime::{Principal, Violations, paging};
+use xk_runtime::{ApiError, Audit, Violations, clock, paging};
 
-use super::convert::resident_id;
-use super::{EducationApi, today};
+use super::EducationApi;
+use super::fields::{required, resident_id};
+use super::rpc::Write;
 use crate::domain::FieldViolation;
 use crate::domain::expenses::{FIRST_EXPENSE_YEAR, check_expense};
-use crate::error::EducationError;
 use crate::store::{expenses, mask};
 
 /// Latest year a read may name (a typo guard, as for health's coverage years).
@@ -27,23 +28,11 @@ fn page_key(e: &SchoolingExpense) -> String {
     format!("{}/{}", e.household_id, e.resident_id)
 }
 
-impl EducationApi {
-    pub(super) async fn record_schooling_expense_impl(
-        &self,
-        principal: Principal,
-        req: RecordSchoolingExpenseRequest,
-    ) -> Result<RecordSchoolingExpenseResponse, Status> {
-        let idem = Idempotent::new(
-            principal,
-            "RecordSchoolingExpense",
-            &req.request_id,
-            "request_id",
-            &req,
-        )?;
-        let Some(mut e) = req.expense else {
-            return Err(invalid("expense", "required"));
-        };
-        let today = today();
+/// Records (or replaces) one year's schooling cost of a household or student.
+impl Write for RecordSchoolingExpenseRequest {
+    async fn apply(self, api: &EducationApi, idem: Idempotent) -> Result<Self::Response, ApiError> {
+        let mut e = required(self.expense, "expense")?;
+        let today = clock::today();
         let mut v: Vec<FieldViolation> = Vec::new();
         if let Err(err) = HouseholdId::parse(&e.household_id) {
             v.push(FieldViolation::invalid("household_id", err.to_string()));
@@ -57,15 +46,7 @@ impl EducationApi {
             e.resident_id = id.as_str().to_string();
         }
         v.extend(check_expense(e.year, e.out_of_pocket_fen, today.year()));
-        if !v.is_empty() {
-            return Err(EducationError::from_domain("expense.", v).into());
-        }
-        let txn = self.db.begin_write().await?;
-        if let Some(r) = idem.begin::<RecordSchoolingExpenseResponse>(&txn).await? {
-            return Ok(r);
-        }
-        expenses::upsert(&*txn, &e).await?;
-        let total = expenses::household_year_total(&*txn, &e.household_id, e.year).await?;
+        ApiError::check("expense.", v)?;
         let target = if e.resident_id.is_empty() {
             format!("household {}", e.household_id)
         } else {
@@ -76,52 +57,56 @@ impl EducationApi {
             )
         };
         let detail = format!("{} fen schooling cost in {}", e.out_of_pocket_fen, e.year);
-        let resp = RecordSchoolingExpenseResponse {
-            expense: Some(e),
-            household_year_total_fen: total,
-        };
-        idem.finish(&txn, &resp, &target, &detail).await?;
-        txn.commit().await?;
-        Ok(resp)
+        api.db
+            .write(&idem, async move |txn| {
+                expenses::upsert(&**txn, &e).await?;
+                let total = expenses::household_year_total(&**txn, &e.household_id, e.year).await?;
+                let resp = RecordSchoolingExpenseResponse {
+                    expense: Some(e),
+                    household_year_total_fen: total,
+                };
+                Ok((resp, Audit::new(target, detail)))
+            })
+            .await
     }
+}
 
-    pub(super) async fn list_schooling_expenses_impl(
-        &self,
-        req: ListSchoolingExpensesRequest,
-    ) -> Result<ListSchoolingExpensesResponse, Status> {
-        let mut v = Violations::new();
-        let page = paging::year_region_page(
-            &mut v,
-            "schooling-expenses",
-            req.year,
-            FIRST_EXPENSE_YEAR..=LAST_LIST_YEAR,
-            &req.region_prefix,
-            req.page_size,
-            &req.page_token,
-        );
-        let after = match page.after.as_deref().map(|k| k.rsplit_once('/')) {
-            None => None,
-            Some(Some((household, resident))) => Some((household, resident)),
-            Some(None) => {
-                v.add("page_token", "not a token this service issued");
-                None
-            }
-        };
-        v.into_result()?;
-        let size = page.size;
-        let mut rows =
-            expenses::list(self.db.conn(), req.year, &page.prefix, after, size + 1).await?;
-        let next_page_token = if rows.len() as u64 > size {
-            rows.truncate(size as usize);
-            rows.last()
-                .map(|e| paging::encode_token(&page.filter, &page_key(e)))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
-        Ok(ListSchoolingExpensesResponse {
-            expenses: rows,
-            next_page_token,
-        })
-    }
+/// One page of a year's expenses under a region prefix.
+pub(super) async fn list_schooling_expenses(
+    api: &EducationApi,
+    req: ListSchoolingExpensesRequest,
+) -> Result<ListSchoolingExpensesResponse, ApiError> {
+    let mut v = Violations::new();
+    let page = paging::year_region_page(
+        &mut v,
+        "schooling-expenses",
+        req.year,
+        FIRST_EXPENSE_YEAR..=LAST_LIST_YEAR,
+        &req.region_prefix,
+        req.page_size,
+        &req.page_token,
+    );
+    let after = match page.after.as_deref().map(|k| k.rsplit_once('/')) {
+        None => None,
+        Some(Some((household, resident))) => Some((household, resident)),
+        Some(None) => {
+            v.add("page_token", "not a token this service issued");
+            None
+        }
+    };
+    v.into_result()?;
+    let size = page.size;
+    let mut rows = expenses::list(api.db.conn(), req.year, &page.prefix, after, size + 1).await?;
+    let next_page_token = if rows.len() as u64 > size {
+        rows.truncate(size as usize);
+        rows.last()
+            .map(|e| paging::encode_token(&page.filter, &page_key(e)))
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    Ok(ListSchoolingExpensesResponse {
+        expenses: rows,
+        next_page_token,
+    })
 }

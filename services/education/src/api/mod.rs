@@ -1,20 +1,53 @@
-//! The gRPC face of the education service: validate and map the request, apply the domain
-//! rules and the store inside one write transaction with the idempotency claim and the
-//! audit row, and map errors through [`crate::error::EducationError`].
+//! The gRPC face of the education service. Every write RPC reads the same way: validate
+//! the request (INVALID_ARGUMENT naming every bad field, nothing touched) → one
+//! [`Db::write`]: the idempotent, audited transaction around the domain rule and the store
+//! change → the response. Each write is the `Write` impl of its request message, in its
+//! resource's module (after mini-redis's one command per file). Errors are
+//! [`xk_runtime::ApiError`], mapped to a status once, in `service`.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `service` | the tonic trait: the principal and the request id's claim, the call, the status |
+//! | `rpc` | what a write RPC is: its name, answer and request id (one table), how it applies (a leaf) |
+//! | `students` | CreateStudent, UpdateStudent |
+//! | `import` | ImportStudents, through the runtime's import loop |
+//! | `letters` | SendLetter, RecordLetterReply |
+//! | `visits` | RecordVisit (home teaching) |
+//! | `cases` | OpenCase, AddFollowUp, CloseCase |
+//! | `subsidies` | RecordSubsidy |
+//! | `surveys` | RecordSurvey |
+//! | `expenses` | RecordSchoolingExpense, ListSchoolingExpenses |
+//! | `reads` | GetStudent, ListStudents, ListExceptions, SummarizeByRegion |
+//! | `guarantee` | the stored guarantee, computed and recomputed in the write transaction |
+//! | `convert` | proto <-> domain: a student's status and checks, a stored letter |
+//! | `fields` | checks of single request fields (a leaf) |
+//!
+//! The resource modules use `rpc`, `guarantee`, `convert` and `fields`, never each other.
 
+mod cases;
 mod convert;
 mod expenses;
+mod fields;
+mod guarantee;
+mod import;
+mod letters;
 mod reads;
+mod rpc;
 mod service;
+mod students;
 mod subsidies;
-mod writes;
+mod surveys;
+mod visits;
 
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use xk_runtime::Db;
+use tonic::Status;
+use xk_runtime::policy::PolicyBook;
+use xk_runtime::{ApiError, Db, Violations};
 
-use crate::domain::policy::{Policy, PolicyBook};
+use crate::domain::FieldViolation;
+use crate::domain::policy::Policy;
 
 /// Largest number of students in one import batch: bounds a batch's transaction and
 /// its memory.
@@ -26,25 +59,41 @@ pub struct EducationApi {
     /// The service's own database.
     db: Db,
     /// Policy numbers by policy year.
-    policy: Arc<PolicyBook>,
+    policy: Arc<PolicyBook<Policy>>,
 }
 
 impl EducationApi {
-    /// A service over a migrated database.
-    pub fn new(db: Db, policy: PolicyBook) -> Self {
+    /// A service over a migrated database, judging by `policy` (see [`crate::policy::load`],
+    /// which makes sure the book covers today).
+    pub fn new(db: Db, policy: PolicyBook<Policy>) -> Self {
         Self {
             db,
             policy: Arc::new(policy),
         }
     }
 
-    /// The policy of the school year containing `on`.
-    fn policy_on(&self, on: NaiveDate) -> &Policy {
-        crate::policy::policy_on(&self.policy, on)
+    /// The policy of the school year containing `on`, which the request sent in `field`.
+    fn policy_on(&self, on: NaiveDate, field: &str) -> Result<&Policy, ApiError> {
+        crate::policy::policy_on(&self.policy, on, field)
+    }
+
+    /// The policy of the school year containing `today`. A book from
+    /// [`crate::policy::load`] covers it, and days only move forward, so a miss is the
+    /// server's misconfiguration, not the caller's mistake.
+    fn policy_today(&self, today: NaiveDate) -> Result<&Policy, ApiError> {
+        self.policy_on(today, "today").map_err(|_| {
+            ApiError::Status(Status::internal(format!(
+                "the policy book (from {}) does not cover today",
+                self.policy.first_year()
+            )))
+        })
     }
 }
 
-/// Today in the county (UTC+8), the day rules are judged on.
-pub fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+/// The error for the violations a domain check refused a value with (`prefix` before every
+/// field path). The checks never refuse without one; an empty list would still answer
+/// INVALID_ARGUMENT rather than pass.
+fn refusal(prefix: &str, violations: Vec<FieldViolation>) -> ApiError {
+    ApiError::from_violations(prefix, violations)
+        .unwrap_or_else(|| ApiError::Invalid(Violations::new()))
 }

@@ -1,16 +1,14 @@
 //! Read RPCs: GetStudent, ListStudents, ListExceptions, SummarizeByRegion.
 
 use chrono::{Datelike, Days, NaiveDate};
-use tonic::Status;
 use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::common::v1::{Date, RegionLevel};
 use xk_contracts::pb::education::v1::*;
 use xk_contracts::types::{RegionPrefix, ResidentId};
-use xk_runtime::Violations;
-use xk_runtime::errors::invalid;
-use xk_runtime::paging;
+use xk_runtime::{ApiError, Violations, clock, paging};
 
-use super::{EducationApi, today};
+use super::EducationApi;
+use crate::domain::policy::Policy;
 use crate::domain::scope::school_year;
 use crate::store::{self, StudentFilter, exceptions, summary};
 
@@ -25,9 +23,18 @@ fn optional_prefix(v: &mut Violations, field: &str, s: &str) -> String {
 
 fn as_of(v: &mut Violations, d: Option<&Date>) -> NaiveDate {
     match d {
-        None => today(),
-        Some(d) => v.check("as_of", date_from_pb(d)).unwrap_or_else(today),
+        None => clock::today(),
+        Some(d) => v
+            .check("as_of", date_from_pb(d))
+            .unwrap_or_else(clock::today),
     }
+}
+
+/// The day before which an unanswered letter is overdue at `as_of`.
+fn overdue_before(as_of: NaiveDate, p: &Policy) -> NaiveDate {
+    as_of
+        .checked_sub_days(Days::new(u64::from(p.letter_reply_days)))
+        .unwrap_or(NaiveDate::MIN)
 }
 
 /// The kinds of exception, in the order ListExceptions returns them.
@@ -37,214 +44,215 @@ const KINDS: [ExceptionKind; 3] = [
     ExceptionKind::HomeTeachingShortfall,
 ];
 
-impl EducationApi {
-    /// The day before which an unanswered letter is overdue at `as_of`.
-    fn overdue_before(&self, as_of: NaiveDate) -> NaiveDate {
-        let days = self.policy_on(as_of).letter_reply_days;
-        as_of
-            .checked_sub_days(Days::new(u64::from(days)))
-            .unwrap_or(NaiveDate::MIN)
-    }
-
-    pub(super) async fn get_student_impl(
-        &self,
-        req: GetStudentRequest,
-    ) -> Result<GetStudentResponse, Status> {
-        let id =
-            ResidentId::parse_stored(&req.resident_id).map_err(|e| invalid("resident_id", e))?;
-        let id = id.as_str();
-        let conn = self.db.conn();
-        let rec = store::get_student(conn, id).await?;
-        let letters = store::letters_of(conn, id).await?;
-        Ok(GetStudentResponse {
-            student: Some(rec.student),
-            letters: letters.iter().map(store::letter_to_pb).collect(),
-            visits: store::visits_of(conn, id).await?,
-            subsidies: store::subsidies::subsidies_of(conn, id, |on| self.school_year_of(on))
-                .await?,
-            cases: store::cases_of(conn, id).await?,
+/// One student with letters, visits, subsidies and cases.
+pub(super) async fn get_student(
+    api: &EducationApi,
+    req: GetStudentRequest,
+) -> Result<GetStudentResponse, ApiError> {
+    let id = ResidentId::parse_stored(&req.resident_id)
+        .map_err(|e| ApiError::invalid("resident_id", e))?;
+    let id = id.as_str();
+    let conn = api.db.conn();
+    let rec = store::get_student(conn, id).await?;
+    let letters = store::letters_of(conn, id).await?;
+    Ok(GetStudentResponse {
+        student: Some(rec.student),
+        letters: letters.iter().map(store::letter_to_pb).collect(),
+        visits: store::visits_of(conn, id).await?,
+        // Only payments stored before they carried a school year need the book; one
+        // dated before the book has no school year to report (0).
+        subsidies: store::subsidies::subsidies_of(conn, id, |on| {
+            crate::policy::school_year_of(&api.policy, on, "paid_on").unwrap_or(0)
         })
-    }
+        .await?,
+        cases: store::cases_of(conn, id).await?,
+    })
+}
 
-    pub(super) async fn list_students_impl(
-        &self,
-        req: ListStudentsRequest,
-    ) -> Result<ListStudentsResponse, Status> {
-        let mut v = Violations::new();
-        let status = match StudentStatus::try_from(req.status) {
-            Ok(StudentStatus::Unspecified) => None,
-            Ok(s) => Some(s),
+/// One page of students in resident-id order.
+pub(super) async fn list_students(
+    api: &EducationApi,
+    req: ListStudentsRequest,
+) -> Result<ListStudentsResponse, ApiError> {
+    let mut v = Violations::new();
+    let status = match StudentStatus::try_from(req.status) {
+        Ok(StudentStatus::Unspecified) => None,
+        Ok(s) => Some(s),
+        Err(_) => {
+            v.add("status", format!("unknown status {}", req.status));
+            None
+        }
+    };
+    let filter = StudentFilter {
+        region_prefix: optional_prefix(&mut v, "region_prefix", &req.region_prefix),
+        status,
+    };
+    let size = v.check("page_size", paging::page_size(req.page_size));
+    let after = v
+        .check(
+            "page_token",
+            paging::decode_token(&req.page_token, &filter.fingerprint()),
+        )
+        .flatten();
+    v.into_result()?;
+    let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
+    let mut students =
+        store::list_students(api.db.conn(), &filter, after.as_deref(), size + 1).await?;
+    let next_page_token = if students.len() as u64 > size {
+        students.truncate(size as usize);
+        students
+            .last()
+            .map(|s| paging::encode_token(&filter.fingerprint(), &s.resident_id))
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    Ok(ListStudentsResponse {
+        students,
+        next_page_token,
+    })
+}
+
+/// One page of what needs action at `as_of`, kind by kind.
+pub(super) async fn list_exceptions(
+    api: &EducationApi,
+    req: ListExceptionsRequest,
+) -> Result<ListExceptionsResponse, ApiError> {
+    let mut v = Violations::new();
+    let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
+    let as_of = as_of(&mut v, req.as_of.as_ref());
+    let fingerprint = format!("exceptions;r={prefix};as_of={as_of}");
+    let size = v.check("page_size", paging::page_size(req.page_size));
+    let after = v
+        .check(
+            "page_token",
+            paging::decode_token(&req.page_token, &fingerprint),
+        )
+        .flatten();
+    // The token's key is "<kind number>:<key within the kind>".
+    let after = match after.as_deref().map(|a| a.split_once(':')) {
+        None => None,
+        Some(Some((k, key))) => match k.parse::<i32>() {
+            Ok(k) => Some((k, key.to_string())),
             Err(_) => {
-                v.add("status", format!("unknown status {}", req.status));
-                None
-            }
-        };
-        let filter = StudentFilter {
-            region_prefix: optional_prefix(&mut v, "region_prefix", &req.region_prefix),
-            status,
-        };
-        let size = v.check("page_size", paging::page_size(req.page_size));
-        let after = v
-            .check(
-                "page_token",
-                paging::decode_token(&req.page_token, &filter.fingerprint()),
-            )
-            .flatten();
-        v.into_result()?;
-        let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
-        let mut students =
-            store::list_students(self.db.conn(), &filter, after.as_deref(), size + 1).await?;
-        let next_page_token = if students.len() as u64 > size {
-            students.truncate(size as usize);
-            students
-                .last()
-                .map(|s| paging::encode_token(&filter.fingerprint(), &s.resident_id))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
-        Ok(ListStudentsResponse {
-            students,
-            next_page_token,
-        })
-    }
-
-    pub(super) async fn list_exceptions_impl(
-        &self,
-        req: ListExceptionsRequest,
-    ) -> Result<ListExceptionsResponse, Status> {
-        let mut v = Violations::new();
-        let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
-        let as_of = as_of(&mut v, req.as_of.as_ref());
-        let fingerprint = format!("exceptions;r={prefix};as_of={as_of}");
-        let size = v.check("page_size", paging::page_size(req.page_size));
-        let after = v
-            .check(
-                "page_token",
-                paging::decode_token(&req.page_token, &fingerprint),
-            )
-            .flatten();
-        // The token's key is "<kind number>:<key within the kind>".
-        let after = match after.as_deref().map(|a| a.split_once(':')) {
-            None => None,
-            Some(Some((k, key))) => match k.parse::<i32>() {
-                Ok(k) => Some((k, key.to_string())),
-                Err(_) => {
-                    v.add("page_token", "not a token this service issued");
-                    None
-                }
-            },
-            Some(None) => {
                 v.add("page_token", "not a token this service issued");
                 None
             }
-        };
-        v.into_result()?;
-        let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
-        // The last completed school year, for home-teaching shortfalls.
-        let this_year = school_year(as_of, self.policy_on(as_of));
-        let last_end = this_year.start.pred_opt().unwrap_or(this_year.start);
-        let last_policy = self.policy_on(last_end);
-        let last = school_year(last_end, last_policy);
-        let q = exceptions::ExceptionQuery {
-            prefix,
-            as_of,
-            overdue_before: self.overdue_before(as_of),
-            last_year: (
-                last.start.year(),
-                last.end,
-                i64::from(last_policy.home_teaching.min_hours_per_school_year),
-            ),
-        };
-        let conn = self.db.conn();
-        let mut out: Vec<EducationException> = Vec::new();
-        let want = size + 1;
-        for kind in KINDS {
-            let k = kind as i32;
-            let key = match &after {
-                Some((ak, _)) if *ak > k => continue,
-                Some((ak, key)) if *ak == k => Some(key.as_str()),
-                _ => None,
-            };
-            let room = want - out.len() as u64;
-            if room == 0 {
-                break;
-            }
-            let page = match kind {
-                ExceptionKind::NotGuaranteedNoCase => {
-                    exceptions::not_guaranteed(conn, &q, key, room).await?
-                }
-                ExceptionKind::LetterOverdue => {
-                    exceptions::overdue_letters(conn, &q, key, room).await?
-                }
-                _ => exceptions::shortfalls(conn, &q, key, room).await?,
-            };
-            out.extend(page);
-        }
-        let next_page_token = if out.len() as u64 > size {
-            out.truncate(size as usize);
-            out.last()
-                .map(|e| {
-                    let key = if e.kind == ExceptionKind::LetterOverdue as i32 {
-                        &e.letter_number
-                    } else {
-                        &e.resident_id
-                    };
-                    paging::encode_token(&fingerprint, &format!("{}:{key}", e.kind))
-                })
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
-        Ok(ListExceptionsResponse {
-            exceptions: out,
-            next_page_token,
-        })
-    }
-
-    pub(super) async fn summarize_impl(
-        &self,
-        req: SummarizeByRegionRequest,
-    ) -> Result<SummarizeByRegionResponse, Status> {
-        let mut v = Violations::new();
-        let prefix = if req.region_prefix.is_empty() {
-            v.add(
-                "region_prefix",
-                "required: a 6-, 9- or 12-digit region prefix",
-            );
+        },
+        Some(None) => {
+            v.add("page_token", "not a token this service issued");
             None
-        } else {
-            v.check("region_prefix", RegionPrefix::parse(&req.region_prefix))
+        }
+    };
+    v.into_result()?;
+    let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
+    // The last completed school year, for home-teaching shortfalls: the book must
+    // cover it too.
+    let policy = api.policy_on(as_of, "as_of")?;
+    let this_year = school_year(as_of, policy);
+    let last_end = this_year.start.pred_opt().unwrap_or(this_year.start);
+    let last_policy = api.policy_on(last_end, "as_of")?;
+    let last = school_year(last_end, last_policy);
+    let q = exceptions::ExceptionQuery {
+        prefix,
+        as_of,
+        overdue_before: overdue_before(as_of, policy),
+        last_year: (
+            last.start.year(),
+            last.end,
+            i64::from(last_policy.home_teaching.min_hours_per_school_year),
+        ),
+    };
+    let conn = api.db.conn();
+    let mut out: Vec<EducationException> = Vec::new();
+    let want = size + 1;
+    for kind in KINDS {
+        let k = kind as i32;
+        let key = match &after {
+            Some((ak, _)) if *ak > k => continue,
+            Some((ak, key)) if *ak == k => Some(key.as_str()),
+            _ => None,
         };
-        let group_len = match RegionLevel::try_from(req.group_by) {
-            Ok(RegionLevel::Unspecified | RegionLevel::Township) => 9,
-            Ok(RegionLevel::County) => 6,
-            Ok(RegionLevel::Village) => 12,
-            Err(_) => {
-                v.add("group_by", format!("unknown region level {}", req.group_by));
-                9
+        let room = want - out.len() as u64;
+        if room == 0 {
+            break;
+        }
+        let page = match kind {
+            ExceptionKind::NotGuaranteedNoCase => {
+                exceptions::not_guaranteed(conn, &q, key, room).await?
             }
+            ExceptionKind::LetterOverdue => {
+                exceptions::overdue_letters(conn, &q, key, room).await?
+            }
+            _ => exceptions::shortfalls(conn, &q, key, room).await?,
         };
-        let as_of = as_of(&mut v, req.as_of.as_ref());
-        v.into_result()?;
-        let Some(prefix) = prefix else {
-            return Err(invalid("region_prefix", "required"));
-        };
-        let conn = self.db.conn();
-        let survey_id = store::pick_survey(conn, req.survey_id.trim()).await?;
-        let q = summary::SummaryQuery {
-            prefix: prefix.as_str().to_string(),
-            group_len: group_len.max(prefix.as_str().len()),
-            as_of,
-            overdue_before: self.overdue_before(as_of),
-            survey_id: survey_id.clone(),
-        };
-        let groups = summary::summarize(conn, &q).await?;
-        let total = summary::total(prefix.as_str(), &groups);
-        Ok(SummarizeByRegionResponse {
-            groups,
-            total: Some(total),
-            survey_id: survey_id.unwrap_or_default(),
-        })
+        out.extend(page);
     }
+    let next_page_token = if out.len() as u64 > size {
+        out.truncate(size as usize);
+        out.last()
+            .map(|e| {
+                let key = if e.kind == ExceptionKind::LetterOverdue as i32 {
+                    &e.letter_number
+                } else {
+                    &e.resident_id
+                };
+                paging::encode_token(&fingerprint, &format!("{}:{key}", e.kind))
+            })
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    Ok(ListExceptionsResponse {
+        exceptions: out,
+        next_page_token,
+    })
+}
+
+/// Counts by township or village under a region prefix, computed in SQL.
+pub(super) async fn summarize(
+    api: &EducationApi,
+    req: SummarizeByRegionRequest,
+) -> Result<SummarizeByRegionResponse, ApiError> {
+    let mut v = Violations::new();
+    let prefix = if req.region_prefix.is_empty() {
+        v.add(
+            "region_prefix",
+            "required: a 6-, 9- or 12-digit region prefix",
+        );
+        None
+    } else {
+        v.check("region_prefix", RegionPrefix::parse(&req.region_prefix))
+    };
+    let group_len = match RegionLevel::try_from(req.group_by) {
+        Ok(RegionLevel::Unspecified | RegionLevel::Township) => 9,
+        Ok(RegionLevel::County) => 6,
+        Ok(RegionLevel::Village) => 12,
+        Err(_) => {
+            v.add("group_by", format!("unknown region level {}", req.group_by));
+            9
+        }
+    };
+    let as_of = as_of(&mut v, req.as_of.as_ref());
+    v.into_result()?;
+    let Some(prefix) = prefix else {
+        return Err(ApiError::invalid("region_prefix", "required"));
+    };
+    let policy = api.policy_on(as_of, "as_of")?;
+    let conn = api.db.conn();
+    let survey_id = store::pick_survey(conn, req.survey_id.trim()).await?;
+    let q = summary::SummaryQuery {
+        prefix: prefix.as_str().to_string(),
+        group_len: group_len.max(prefix.as_str().len()),
+        as_of,
+        overdue_before: overdue_before(as_of, policy),
+        survey_id: survey_id.clone(),
+    };
+    let groups = summary::summarize(conn, &q).await?;
+    let total = summary::total(prefix.as_str(), &groups);
+    Ok(SummarizeByRegionResponse {
+        groups,
+        total: Some(total),
+        survey_id: survey_id.unwrap_or_default(),
+    })
 }

@@ -1,12 +1,39 @@
-//! The tonic trait: each RPC takes the principal from the auth layer (writes) and calls
-//! its implementation.
+//! The tonic trait: a write claims its request id for the principal the auth layer
+//! attached ([`claim`]: a retry is answered with the first answer, a reused id with another
+//! body is refused) and applies ([`Write::apply`], in the resource's module); a read calls
+//! its handler; the handler's [`ApiError`] becomes a status through the one mapping,
+//! `From<ApiError> for Status`.
 
 use tonic::{Request, Response, Status, Streaming};
 use xk_contracts::pb::education::v1::education_service_server::EducationService;
 use xk_contracts::pb::education::v1::*;
-use xk_runtime::idempotency::principal_of;
+use xk_runtime::ApiError;
+use xk_runtime::idempotency::{Idempotent, principal_of};
 
-use super::EducationApi;
+use super::rpc::{Rpc, Write};
+use super::{EducationApi, expenses, import, reads};
+
+/// The idempotency claim of a write (who, which RPC, which request id, the body's
+/// fingerprint), checked before anything else, and the request.
+fn claim<T: Rpc>(req: Request<T>) -> Result<(Idempotent, T), Status> {
+    let principal = principal_of(&req)?;
+    let req = req.into_inner();
+    let idem = Idempotent::new(principal, T::METHOD, req.request_id(), "request_id", &req)?;
+    Ok((idem, req))
+}
+
+/// A handler's answer as tonic wants it.
+fn answer<T>(r: Result<T, ApiError>) -> Result<Response<T>, Status> {
+    r.map(Response::new).map_err(Status::from)
+}
+
+impl EducationApi {
+    /// A unary write: the claim, then the request's own [`Write::apply`].
+    async fn write<T: Write>(&self, req: Request<T>) -> Result<Response<T::Response>, Status> {
+        let (idem, req) = claim(req)?;
+        answer(req.apply(self, idem).await)
+    }
+}
 
 #[tonic::async_trait]
 impl EducationService for EducationApi {
@@ -14,38 +41,28 @@ impl EducationService for EducationApi {
         &self,
         req: Request<CreateStudentRequest>,
     ) -> Result<Response<CreateStudentResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.create_student_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        self.write(req).await
     }
 
     async fn get_student(
         &self,
         req: Request<GetStudentRequest>,
     ) -> Result<Response<GetStudentResponse>, Status> {
-        self.get_student_impl(req.into_inner())
-            .await
-            .map(Response::new)
+        answer(reads::get_student(self, req.into_inner()).await)
     }
 
     async fn update_student(
         &self,
         req: Request<UpdateStudentRequest>,
     ) -> Result<Response<UpdateStudentResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.update_student_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        self.write(req).await
     }
 
     async fn list_students(
         &self,
         req: Request<ListStudentsRequest>,
     ) -> Result<Response<ListStudentsResponse>, Status> {
-        self.list_students_impl(req.into_inner())
-            .await
-            .map(Response::new)
+        answer(reads::list_students(self, req.into_inner()).await)
     }
 
     async fn import_students(
@@ -53,7 +70,7 @@ impl EducationService for EducationApi {
         req: Request<Streaming<ImportStudentsRequest>>,
     ) -> Result<Response<ImportStudentsResponse>, Status> {
         let p = principal_of(&req)?;
-        self.import_students_impl(p, req.into_inner())
+        import::import_students(self, p, req.into_inner())
             .await
             .map(Response::new)
     }
@@ -62,116 +79,83 @@ impl EducationService for EducationApi {
         &self,
         req: Request<SendLetterRequest>,
     ) -> Result<Response<SendLetterResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.send_letter_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        self.write(req).await
     }
 
     async fn record_letter_reply(
         &self,
         req: Request<RecordLetterReplyRequest>,
     ) -> Result<Response<RecordLetterReplyResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.record_letter_reply_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        self.write(req).await
     }
 
     async fn record_visit(
         &self,
         req: Request<RecordVisitRequest>,
     ) -> Result<Response<RecordVisitResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.record_visit_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        self.write(req).await
     }
 
     async fn open_case(
         &self,
         req: Request<OpenCaseRequest>,
     ) -> Result<Response<OpenCaseResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.open_case_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        self.write(req).await
     }
 
     async fn add_follow_up(
         &self,
         req: Request<AddFollowUpRequest>,
     ) -> Result<Response<AddFollowUpResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.add_follow_up_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        self.write(req).await
     }
 
     async fn close_case(
         &self,
         req: Request<CloseCaseRequest>,
     ) -> Result<Response<CloseCaseResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.close_case_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        self.write(req).await
     }
 
     async fn record_subsidy(
         &self,
         req: Request<RecordSubsidyRequest>,
     ) -> Result<Response<RecordSubsidyResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.record_subsidy_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        self.write(req).await
     }
 
     async fn record_survey(
         &self,
         req: Request<RecordSurveyRequest>,
     ) -> Result<Response<RecordSurveyResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.record_survey_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        self.write(req).await
     }
 
     async fn list_exceptions(
         &self,
         req: Request<ListExceptionsRequest>,
     ) -> Result<Response<ListExceptionsResponse>, Status> {
-        self.list_exceptions_impl(req.into_inner())
-            .await
-            .map(Response::new)
+        answer(reads::list_exceptions(self, req.into_inner()).await)
     }
 
     async fn summarize_by_region(
         &self,
         req: Request<SummarizeByRegionRequest>,
     ) -> Result<Response<SummarizeByRegionResponse>, Status> {
-        self.summarize_impl(req.into_inner())
-            .await
-            .map(Response::new)
+        answer(reads::summarize(self, req.into_inner()).await)
     }
 
     async fn record_schooling_expense(
         &self,
         req: Request<RecordSchoolingExpenseRequest>,
     ) -> Result<Response<RecordSchoolingExpenseResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.record_schooling_expense_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
+        self.write(req).await
     }
 
     async fn list_schooling_expenses(
         &self,
         req: Request<ListSchoolingExpensesRequest>,
     ) -> Result<Response<ListSchoolingExpensesResponse>, Status> {
-        self.list_schooling_expenses_impl(req.into_inner())
-            .await
-            .map(Response::new)
+        answer(expenses::list_schooling_expenses(self, req.into_inner()).await)
     }
 }

@@ -6,8 +6,8 @@
 
 use chrono::NaiveDate;
 
-use super::ViolationKind;
-use super::status::{Guarantee, Reason};
+use super::guarantee::{Guarantee, Reason};
+use super::{ViolationKind, rules};
 
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,13 +68,31 @@ pub enum RuleError {
 }
 
 impl RuleError {
+    /// The stable id of the broken rule; `None` for a future date, which is a malformed
+    /// value rather than a broken rule.
+    pub fn rule(&self) -> Option<&'static str> {
+        match self {
+            RuleError::CaseClosed => Some(rules::CASE_CLOSED),
+            RuleError::NotGuaranteed { .. } => Some(rules::NOT_GUARANTEED),
+            RuleError::OutOfOrder { .. } => Some(rules::EVENT_OUT_OF_ORDER),
+            RuleError::FutureDate(_) => None,
+        }
+    }
+
     /// The gRPC status the error calls for.
     pub fn kind(&self) -> ViolationKind {
+        match self.rule() {
+            None => ViolationKind::InvalidArgument,
+            Some(_) => ViolationKind::FailedPrecondition,
+        }
+    }
+
+    /// The request field the error is about: the case itself when it is closed or the
+    /// child is not back, otherwise the event's date (`date_field`).
+    pub fn field<'a>(&self, date_field: &'a str) -> &'a str {
         match self {
-            RuleError::FutureDate(_) => ViolationKind::InvalidArgument,
-            RuleError::CaseClosed
-            | RuleError::NotGuaranteed { .. }
-            | RuleError::OutOfOrder { .. } => ViolationKind::FailedPrecondition,
+            RuleError::CaseClosed | RuleError::NotGuaranteed { .. } => "case_id",
+            RuleError::OutOfOrder { .. } | RuleError::FutureDate(_) => date_field,
         }
     }
 }
@@ -161,13 +179,9 @@ impl ReturnCase {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::policy::test_policy;
-    use crate::domain::status::{GuaranteeFacts, StudentStatus, guarantee};
-    use proptest::prelude::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::domain::guarantee::{GuaranteeFacts, guarantee};
+    use crate::domain::status::StudentStatus;
+    use crate::domain::testing::*;
 
     fn fu(date: NaiveDate) -> FollowUp {
         FollowUp {
@@ -230,6 +244,9 @@ mod tests {
             })
         );
         assert_eq!(c, before);
+        let not_back = can_close(&g(StudentStatus::DroppedOut)).unwrap_err();
+        assert_eq!(not_back.rule(), Some(rules::NOT_GUARANTEED));
+        assert_eq!(not_back.field("closed_on"), "case_id");
         assert_eq!(
             can_close(&g(StudentStatus::NeverEnrolled)),
             Err(RuleError::NotGuaranteed {
@@ -261,6 +278,8 @@ mod tests {
             RuleError::CaseClosed.kind(),
             ViolationKind::FailedPrecondition
         );
+        assert_eq!(RuleError::CaseClosed.rule(), Some(rules::CASE_CLOSED));
+        assert_eq!(RuleError::CaseClosed.field("closed_on"), "case_id");
     }
 
     #[test]
@@ -277,6 +296,7 @@ mod tests {
         let err = c.follow_up(fu(d(2019, 10, 2)), today).unwrap_err();
         assert_eq!(err, RuleError::FutureDate(d(2019, 10, 2)));
         assert_eq!(err.kind(), ViolationKind::InvalidArgument);
+        assert_eq!(err.rule(), None);
         c.follow_up(fu(d(2019, 9, 15)), today).unwrap();
         let err = c
             .close(d(2019, 9, 14), &g(StudentStatus::InCounty), today)
@@ -289,6 +309,8 @@ mod tests {
             }
         );
         assert_eq!(err.kind(), ViolationKind::FailedPrecondition);
+        assert_eq!(err.rule(), Some(rules::EVENT_OUT_OF_ORDER));
+        assert_eq!(err.field("closed_on"), "closed_on");
         assert_eq!(c.state(), CaseState::FollowingUp);
     }
 

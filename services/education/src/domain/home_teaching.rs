@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::policy::Policy;
 use super::scope::SchoolYear;
 use super::status::StudentStatus;
-use super::{FieldViolation, into_result, is_blank};
+use super::{FieldViolation, into_result, not_in_future, require_text, rules};
 
 /// One validated visit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,20 +103,11 @@ pub fn validate_visit(
             0
         }
     };
-    if is_blank(&input.teacher) {
-        v.push(FieldViolation::invalid(
-            "teacher",
-            "the teacher is required",
-        ));
-    }
-    if input.date > today {
-        v.push(FieldViolation::invalid(
-            "date",
-            format!("visit date {} is in the future", input.date),
-        ));
-    }
+    require_text(&mut v, "teacher", &input.teacher, "the teacher is required");
+    not_in_future(&mut v, "date", "visit", input.date, today);
     if !matches!(status, StudentStatus::HomeTeaching) {
-        v.push(FieldViolation::precondition(
+        v.push(FieldViolation::rule(
+            rules::NOT_HOME_TEACHING,
             "resident_id",
             format!(
                 "the child's status is {}, not home teaching; visits are only for home teaching",
@@ -135,14 +126,8 @@ pub fn validate_visit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ViolationKind;
-    use crate::domain::policy::test_policy;
     use crate::domain::scope::school_year;
-    use proptest::prelude::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::domain::testing::*;
 
     fn visit(date: NaiveDate, hours: u32) -> Visit {
         Visit {
@@ -255,6 +240,7 @@ mod tests {
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].field, "resident_id");
         assert_eq!(err[0].kind, ViolationKind::FailedPrecondition);
+        assert_eq!(err[0].rule, crate::domain::rules::NOT_HOME_TEACHING);
         assert!(err[0].description.contains("in_county"));
     }
 

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 
 use super::policy::Policy;
-use super::{FieldViolation, into_result, is_blank};
+use super::{FieldViolation, into_result, is_blank, not_in_future, require_text, rules};
 
 /// One notification letter as recorded by the Education Bureau.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,33 +76,24 @@ pub fn reply_due(sent_on: NaiveDate, p: &Policy) -> NaiveDate {
 /// reply not before sending.
 pub fn validate_letter(letter: &Letter, today: NaiveDate) -> Result<(), Vec<FieldViolation>> {
     let mut v = Vec::new();
-    if is_blank(&letter.number) {
-        v.push(FieldViolation::invalid(
-            "number",
-            "the letter number is required",
-        ));
-    }
-    if is_blank(&letter.recipient) {
-        v.push(FieldViolation::invalid(
-            "recipient",
-            "the receiving school or bureau is required",
-        ));
-    }
-    if letter.sent_on > today {
-        v.push(FieldViolation::invalid(
-            "sent_on",
-            format!("sent date {} is in the future", letter.sent_on),
-        ));
-    }
+    require_text(
+        &mut v,
+        "number",
+        &letter.number,
+        "the letter number is required",
+    );
+    require_text(
+        &mut v,
+        "recipient",
+        &letter.recipient,
+        "the receiving school or bureau is required",
+    );
+    not_in_future(&mut v, "sent_on", "sent", letter.sent_on, today);
     if let Some(r) = letter.reply_on {
-        if r > today {
-            v.push(FieldViolation::invalid(
-                "reply_on",
-                format!("reply date {r} is in the future"),
-            ));
-        }
+        not_in_future(&mut v, "reply_on", "reply", r, today);
         if r < letter.sent_on {
-            v.push(FieldViolation::precondition(
+            v.push(FieldViolation::rule(
+                rules::REPLY_BEFORE_SENT,
                 "reply_on",
                 format!("reply date {r} is before the sent date {}", letter.sent_on),
             ));
@@ -131,13 +122,7 @@ pub(crate) fn letter(sent_on: NaiveDate, reply_on: Option<NaiveDate>) -> Letter 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ViolationKind;
-    use crate::domain::policy::test_policy;
-    use proptest::prelude::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::domain::testing::*;
 
     #[test]
     fn thirty_days_is_on_time_thirty_one_is_overdue() {
@@ -230,6 +215,7 @@ mod tests {
                 ("proof_ref", ViolationKind::InvalidArgument),
             ]
         );
+        assert_eq!(err[4].rule, crate::domain::rules::REPLY_BEFORE_SENT);
     }
 
     proptest! {

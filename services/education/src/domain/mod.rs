@@ -8,16 +8,25 @@
 //! - [`ViolationKind::FailedPrecondition`]: well-formed values that break a policy rule or
 //!   do not fit the child's current state (a deferral longer than the maximum, a visit for
 //!   a child not in home teaching, a child outside the compulsory age range). Maps to
-//!   `FAILED_PRECONDITION`.
+//!   `FAILED_PRECONDITION`, with the stable id of the rule from [`rules`].
+//!
+//! The modules use each other in one direction: [`rules`] and [`policy`] are leaves;
+//! [`status`], [`scope`], [`letters`], [`subsidy`] and [`expenses`] use only those;
+//! [`home_teaching`] also checks a [`status::StudentStatus`]; [`guarantee`] judges a status
+//! with the letters and the home-teaching log; [`cases`] closes only on a guarantee.
 
 pub mod cases;
 pub mod expenses;
+pub mod guarantee;
 pub mod home_teaching;
 pub mod letters;
 pub mod policy;
+pub mod rules;
 pub mod scope;
 pub mod status;
 pub mod subsidy;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use xk_runtime::violation::{FieldViolation, ViolationKind, into_result};
 
@@ -26,38 +35,34 @@ pub(crate) fn is_blank(s: &str) -> bool {
     s.trim().is_empty()
 }
 
+/// A required text: a malformed-value violation of `field` saying `missing` when it is
+/// blank.
+pub(crate) fn require_text(v: &mut Vec<FieldViolation>, field: &str, text: &str, missing: &str) {
+    if is_blank(text) {
+        v.push(FieldViolation::invalid(field, missing));
+    }
+}
+
+/// A date that must not be after `today`: a malformed-value violation of `field`
+/// ("`what` date … is in the future") when it is.
+pub(crate) fn not_in_future(
+    v: &mut Vec<FieldViolation>,
+    field: &str,
+    what: &str,
+    date: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) {
+    if date > today {
+        v.push(FieldViolation::invalid(
+            field,
+            format!("{what} date {date} is in the future"),
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn overall_kind_prefers_invalid_argument() {
-        assert_eq!(ViolationKind::overall(&[]), None);
-        let p = FieldViolation::precondition("a", "rule");
-        let i = FieldViolation::invalid("b", "bad");
-        assert_eq!(
-            ViolationKind::overall(std::slice::from_ref(&p)),
-            Some(ViolationKind::FailedPrecondition)
-        );
-        assert_eq!(
-            ViolationKind::overall(&[p, i]),
-            Some(ViolationKind::InvalidArgument)
-        );
-    }
-
-    #[test]
-    fn prefixed_and_display() {
-        let v = FieldViolation::invalid("hours", "must be positive").prefixed("visit");
-        assert_eq!(v.field, "visit.hours");
-        assert_eq!(v.to_string(), "visit.hours: must be positive");
-    }
-
-    #[test]
-    fn into_result_empty_is_ok() {
-        assert_eq!(into_result(vec![]), Ok(()));
-        let v = vec![FieldViolation::invalid("x", "y")];
-        assert_eq!(into_result(v.clone()), Err(v));
-    }
 
     #[test]
     fn blank_detection() {

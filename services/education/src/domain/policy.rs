@@ -1,20 +1,21 @@
 //! The education policy book: every threshold the rules use, keyed by policy year.
 //!
 //! Policy figures change almost every year, so they live in versioned configuration
-//! (`policy.toml`, embedded as the default) and never as literals in the rules.
-//! [`PolicyBook::for_year`] returns the entry of the latest year not after the one asked.
+//! (`policy.toml`, embedded as the default) and never as literals in the rules. The book is
+//! the runtime's [`PolicyBook`] of this module's [`Policy`]: the entry of the latest year
+//! not after the one asked applies, and a year before the book's first entry has none.
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use xk_runtime::policy::{PolicyBook, PolicyError};
 
 /// The default policy book shipped with the service (`policy.toml` in the crate root).
 pub const DEFAULT_POLICY_TOML: &str = include_str!("../../policy.toml");
 
-static EMBEDDED: LazyLock<PolicyBook> = LazyLock::new(|| {
-    PolicyBook::from_toml_str(DEFAULT_POLICY_TOML)
+static EMBEDDED: LazyLock<PolicyBook<Policy>> = LazyLock::new(|| {
+    from_toml(DEFAULT_POLICY_TOML)
         .unwrap_or_else(|e| panic!("embedded policy.toml is invalid: {e}"))
 });
 
@@ -102,7 +103,7 @@ pub struct NutritionPolicy {
     pub days_per_year: u32,
 }
 
-/// One policy year's figures. Construct through [`PolicyBook`] so it is validated.
+/// One policy year's figures. Read them through [`from_toml`] so they are checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
@@ -189,82 +190,32 @@ impl Policy {
     }
 }
 
-/// Why a policy book could not be loaded.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum PolicyError {
-    /// The text is not valid TOML for a policy book (syntax, missing or unknown field).
-    #[error("policy book does not parse: {0}")]
-    Parse(String),
-    /// The book has no year at all, so no date could be checked.
-    #[error("policy book has no policy year")]
-    Empty,
-    /// One year's figures are inconsistent.
-    #[error("policy year {year} is invalid: {}", problems.join("; "))]
-    Invalid {
-        /// The offending policy year, so the operator knows which table to fix.
-        year: i32,
-        /// Every problem found in that year.
-        problems: Vec<String>,
-    },
-}
-
-/// All policy years; each entry applies from its year until the next entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyBook {
-    /// Policy per first year of application (a calendar year, e.g. the school year's start year).
-    pub years: BTreeMap<i32, Policy>,
-}
-
-impl PolicyBook {
-    /// Parse and validate a book from TOML text (the format of `policy.toml`).
-    pub fn from_toml_str(text: &str) -> Result<PolicyBook, PolicyError> {
-        let book: PolicyBook =
-            toml::from_str(text).map_err(|e| PolicyError::Parse(e.message().to_string()))?;
-        book.validate()?;
-        Ok(book)
-    }
-
-    /// The book embedded in the binary (`policy.toml`), parsed once.
-    pub fn embedded() -> &'static PolicyBook {
-        &EMBEDDED
-    }
-
-    /// Check every year; the first invalid year is reported with all its problems.
-    pub fn validate(&self) -> Result<(), PolicyError> {
-        if self.years.is_empty() {
-            return Err(PolicyError::Empty);
-        }
-        for (year, policy) in &self.years {
-            let problems = policy.problems();
-            if !problems.is_empty() {
-                return Err(PolicyError::Invalid {
-                    year: *year,
-                    problems,
-                });
-            }
-        }
+/// Every problem of `p` as one line, for [`PolicyBook::from_toml_checked`]: the operator
+/// hears about all of a year's problems at once.
+fn check(p: &Policy) -> Result<(), String> {
+    let problems = p.problems();
+    if problems.is_empty() {
         Ok(())
-    }
-
-    /// The policy in force in year `y`: the latest entry whose year is `<= y`.
-    /// `None` when `y` is before the first entry.
-    pub fn for_year(&self, y: i32) -> Option<&Policy> {
-        self.years.range(..=y).next_back().map(|(_, p)| p)
+    } else {
+        Err(problems.join("; "))
     }
 }
 
-#[cfg(test)]
-pub(crate) fn test_policy() -> Policy {
-    PolicyBook::embedded()
-        .for_year(2019)
-        .expect("embedded book covers 2019")
-        .clone()
+/// Parses a policy book from TOML text (the format of `policy.toml`: one table per
+/// effective year) and checks every year's figures.
+pub fn from_toml(text: &str) -> Result<PolicyBook<Policy>, PolicyError> {
+    PolicyBook::from_toml_checked(text, check)
+}
+
+/// The book embedded in the binary (`policy.toml`), parsed once.
+pub fn embedded() -> &'static PolicyBook<Policy> {
+    &EMBEDDED
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::testing::test_policy;
 
     #[test]
     fn embedded_book_has_domain_defaults() {
@@ -291,35 +242,18 @@ mod tests {
     }
 
     #[test]
-    fn for_year_picks_latest_not_after() {
-        let mut book = PolicyBook::embedded().clone();
-        let mut p2021 = test_policy();
-        p2021.nutrition.fen_per_day = 500;
-        book.years.insert(2021, p2021);
-        assert!(book.for_year(2013).is_none());
-        assert_eq!(
-            book.for_year(2014).map(|p| p.nutrition.fen_per_day),
-            Some(400)
-        );
-        assert_eq!(
-            book.for_year(2020).map(|p| p.nutrition.fen_per_day),
-            Some(400)
-        );
-        assert_eq!(
-            book.for_year(2021).map(|p| p.nutrition.fen_per_day),
-            Some(500)
-        );
-        assert_eq!(
-            book.for_year(2030).map(|p| p.nutrition.fen_per_day),
-            Some(500)
-        );
-    }
-
-    #[test]
-    fn toml_round_trip_keeps_book() {
-        let book = PolicyBook::embedded();
-        let text = toml::to_string(book).expect("serializes");
-        assert_eq!(PolicyBook::from_toml_str(&text).as_ref(), Ok(book));
+    fn the_book_starts_with_the_archive_school_year_and_later_entries_take_over() {
+        let later = DEFAULT_POLICY_TOML
+            .replace("[2013", "[2021")
+            .replace("fen_per_day = 400", "fen_per_day = 500");
+        let book = from_toml(&format!("{DEFAULT_POLICY_TOML}\n{later}")).unwrap();
+        let fen = |y| book.for_year(y).map(|p| p.nutrition.fen_per_day);
+        assert_eq!(embedded().first_year(), 2013);
+        assert_eq!(fen(2012), None, "no policy before the book");
+        assert_eq!(fen(2013), Some(400));
+        assert_eq!(fen(2020), Some(400));
+        assert_eq!(fen(2021), Some(500));
+        assert_eq!(fen(2030), Some(500));
     }
 
     #[test]
@@ -328,23 +262,18 @@ mod tests {
             "letter_reply_days = 30",
             "letter_reply_days = 30\nletter_reply_dayz = 3",
         );
-        assert!(matches!(
-            PolicyBook::from_toml_str(&extra),
-            Err(PolicyError::Parse(_))
-        ));
+        assert!(matches!(from_toml(&extra), Err(PolicyError::Parse(_))));
         let missing = DEFAULT_POLICY_TOML.replace("letter_reply_days = 30", "");
-        assert!(matches!(
-            PolicyBook::from_toml_str(&missing),
-            Err(PolicyError::Parse(_))
-        ));
+        assert!(matches!(from_toml(&missing), Err(PolicyError::Parse(_))));
     }
 
     #[test]
-    fn empty_book_is_rejected() {
-        assert_eq!(
-            PolicyBook::from_toml_str("[years]\n"),
-            Err(PolicyError::Empty)
-        );
+    fn an_empty_book_and_the_old_years_table_are_refused() {
+        assert!(matches!(from_toml(""), Err(PolicyError::Empty)));
+        // Books before the runtime's one format nested the years under `[years.2014]`:
+        // refused at start-up, not read as an empty book.
+        let nested = DEFAULT_POLICY_TOML.replace("[2013", "[years.2013");
+        assert!(matches!(from_toml(&nested), Err(PolicyError::Parse(_))));
     }
 
     #[test]
@@ -356,9 +285,10 @@ mod tests {
                 "age_cutoff = { month = 2, day = 29 }",
             )
             .replace("junior_day_fen = 62500", "junior_day_fen = -1");
-        match PolicyBook::from_toml_str(&text) {
-            Err(PolicyError::Invalid { year, problems }) => {
-                assert_eq!(year, 2014);
+        match from_toml(&text) {
+            Err(PolicyError::Invalid { year, reason }) => {
+                assert_eq!(year, 2013);
+                let problems: Vec<&str> = reason.split("; ").collect();
                 assert_eq!(problems.len(), 3, "{problems:?}");
                 assert!(problems[0].contains("compulsory_min_age"));
                 assert!(problems[1].contains("age_cutoff"));

@@ -8,7 +8,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::policy::Policy;
-use super::{FieldViolation, into_result};
+use super::{FieldViolation, into_result, rules};
 
 /// The highest grade of Chinese schooling (senior middle school ends at grade 12). A
 /// structural fact of the school system, not a policy figure; bounds a plausible grade.
@@ -128,7 +128,8 @@ pub fn validate_compulsory_student(
     }
     if birth <= on && !in_scope(birth, grade, on, p) {
         let age = age_at_cutoff(birth, on, p);
-        v.push(FieldViolation::precondition(
+        v.push(FieldViolation::rule(
+            rules::NOT_COMPULSORY_AGE,
             "birth_date",
             format!(
                 "the child is {age} at the cut-off date {}; compulsory age is {}..={} \
@@ -147,13 +148,7 @@ pub fn validate_compulsory_student(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ViolationKind;
-    use crate::domain::policy::test_policy;
-    use proptest::prelude::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::domain::testing::*;
 
     #[test]
     fn school_year_boundaries() {
@@ -263,6 +258,7 @@ mod tests {
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].field, "birth_date");
         assert_eq!(err[0].kind, ViolationKind::FailedPrecondition);
+        assert_eq!(err[0].rule, crate::domain::rules::NOT_COMPULSORY_AGE);
         assert!(err[0].description.contains("the child is 4"), "{}", err[0]);
     }
 

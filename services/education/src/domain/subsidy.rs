@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::policy::Policy;
 use super::scope::Stage;
-use super::{FieldViolation, into_result};
+use super::{FieldViolation, into_result, not_in_future, rules};
 
 /// The yearly living allowance for a student of a poor family, in fen.
 pub fn living_allowance(stage: Stage, boarding: bool, p: &Policy) -> i64 {
@@ -86,17 +86,13 @@ pub fn validate_payment(
             format!("days must not be negative (got {days})"),
         ));
     }
-    if input.paid_on > today {
-        v.push(FieldViolation::invalid(
-            "paid_on",
-            format!("payment date {} is in the future", input.paid_on),
-        ));
-    }
+    not_in_future(&mut v, "paid_on", "payment", input.paid_on, today);
     if input.amount_fen >= 0
         && let Some(max) = entitlement(input.kind, p)
         && input.amount_fen > max
     {
-        v.push(FieldViolation::precondition(
+        v.push(FieldViolation::rule(
+            rules::PAYMENT_OVER_ENTITLEMENT,
             "amount_fen",
             format!(
                 "amount {} fen exceeds the entitlement of {max} fen",
@@ -106,9 +102,6 @@ pub fn validate_payment(
     }
     into_result(v)
 }
-
-/// Stable rule id of a payment that would take a school year's total past the entitlement.
-pub const OVER_ENTITLEMENT_RULE: &str = "SUBSIDY_OVER_ENTITLEMENT";
 
 /// The most one student may receive from a programme in one school year, in fen: the
 /// living allowance for the stage and boarding, or the nutrition rate for the programme's
@@ -192,13 +185,7 @@ pub fn validate_school_year(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ViolationKind;
-    use crate::domain::policy::test_policy;
-    use proptest::prelude::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::domain::testing::*;
 
     #[test]
     fn living_allowance_table() {
@@ -286,6 +273,7 @@ mod tests {
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].field, "amount_fen");
         assert_eq!(err[0].kind, ViolationKind::FailedPrecondition);
+        assert_eq!(err[0].rule, crate::domain::rules::PAYMENT_OVER_ENTITLEMENT);
         assert!(err[0].description.contains("50000"));
         let food_over = PaymentInput {
             kind: SubsidyKind::Nutrition { days: 10 },

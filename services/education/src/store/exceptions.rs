@@ -3,15 +3,15 @@
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Statement,
 };
 use xk_contracts::pb::education::v1::{EducationException, ExceptionKind, StudentStatus};
+use xk_runtime::ApiError;
 use xk_runtime::db::placeholder;
 
+use super::decode;
 use super::entities::{letter, student};
-use super::{decode, prefix_range};
-use crate::error::EducationError;
+use super::query::{keyset_page, prefix_range, under_prefix};
 
 /// What to list.
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub struct ExceptionQuery {
     pub last_year: (i32, NaiveDate, i64),
 }
 
+/// The village-code range of the shortfall query: every code for an empty prefix, since
+/// its SQL always bounds the code.
 fn range(prefix: &str) -> (String, String) {
     if prefix.is_empty() {
         ("000000000000".into(), "999999999999".into())
@@ -40,23 +42,18 @@ pub async fn not_guaranteed<C: ConnectionTrait>(
     q: &ExceptionQuery,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<EducationException>, EducationError> {
-    let (lo, hi) = range(&q.prefix);
-    let mut f = student::Entity::find()
-        .filter(student::Column::VillageCode.gte(lo))
-        .filter(student::Column::VillageCode.lte(hi))
-        .filter(student::Column::OpenCase.eq(false))
-        .filter(
-            Condition::any()
-                .add(student::Column::Guaranteed.eq(false))
-                .add(student::Column::GuaranteedUntil.lt(q.as_of)),
-        );
-    if let Some(a) = after {
-        f = f.filter(student::Column::ResidentId.gt(a));
-    }
-    let rows = f
-        .order_by_asc(student::Column::ResidentId)
-        .limit(limit)
+) -> Result<Vec<EducationException>, ApiError> {
+    let lapsed = Condition::any()
+        .add(student::Column::Guaranteed.eq(false))
+        .add(student::Column::GuaranteedUntil.lt(q.as_of));
+    let select = under_prefix(
+        student::Entity::find(),
+        student::Column::VillageCode,
+        &q.prefix,
+    )
+    .filter(student::Column::OpenCase.eq(false))
+    .filter(lapsed);
+    let rows = keyset_page(select, student::Column::ResidentId, after, limit)
         .all(conn)
         .await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -88,24 +85,19 @@ pub async fn overdue_letters<C: ConnectionTrait>(
     q: &ExceptionQuery,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<EducationException>, EducationError> {
-    let (lo, hi) = range(&q.prefix);
-    let mut f = letter::Entity::find()
-        .filter(letter::Column::VillageCode.gte(lo))
-        .filter(letter::Column::VillageCode.lte(hi))
-        .filter(letter::Column::HasProof.eq(false))
-        .filter(letter::Column::SentOn.lt(q.overdue_before))
-        .filter(
-            Condition::any()
-                .add(letter::Column::ReplyOn.is_null())
-                .add(letter::Column::ReplyOn.gt(q.as_of)),
-        );
-    if let Some(a) = after {
-        f = f.filter(letter::Column::Number.gt(a));
-    }
-    let rows = f
-        .order_by_asc(letter::Column::Number)
-        .limit(limit)
+) -> Result<Vec<EducationException>, ApiError> {
+    let unanswered = Condition::any()
+        .add(letter::Column::ReplyOn.is_null())
+        .add(letter::Column::ReplyOn.gt(q.as_of));
+    let select = under_prefix(
+        letter::Entity::find(),
+        letter::Column::VillageCode,
+        &q.prefix,
+    )
+    .filter(letter::Column::HasProof.eq(false))
+    .filter(letter::Column::SentOn.lt(q.overdue_before))
+    .filter(unanswered);
+    let rows = keyset_page(select, letter::Column::Number, after, limit)
         .all(conn)
         .await?;
     Ok(rows
@@ -134,7 +126,7 @@ pub async fn shortfalls<C: ConnectionTrait>(
     q: &ExceptionQuery,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<EducationException>, EducationError> {
+) -> Result<Vec<EducationException>, ApiError> {
     let backend = conn.get_database_backend();
     let ph = |n| placeholder(backend, n);
     let (lo, hi) = range(&q.prefix);

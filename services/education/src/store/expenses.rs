@@ -10,8 +10,9 @@ use sea_orm::{
 };
 use xk_contracts::pb::education::v1::SchoolingExpense;
 
-use super::prefix_range;
-use crate::error::EducationError;
+use xk_runtime::ApiError;
+
+use super::query::under_prefix;
 
 /// The `schooling_expenses` table.
 pub mod schooling_expense {
@@ -49,10 +50,7 @@ use schooling_expense::{Column, Entity};
 
 /// Stores `e` (already validated and normalised), replacing the figure of the same
 /// household, student and year.
-pub async fn upsert<C: ConnectionTrait>(
-    conn: &C,
-    e: &SchoolingExpense,
-) -> Result<(), EducationError> {
+pub async fn upsert<C: ConnectionTrait>(conn: &C, e: &SchoolingExpense) -> Result<(), ApiError> {
     let row = schooling_expense::ActiveModel {
         household_id: Set(e.household_id.clone()),
         year: Set(e.year),
@@ -81,7 +79,7 @@ pub async fn household_year_total<C: ConnectionTrait>(
     conn: &C,
     household_id: &str,
     year: i32,
-) -> Result<i64, EducationError> {
+) -> Result<i64, ApiError> {
     let figures: Vec<i64> = Entity::find()
         .select_only()
         .column(Column::OutOfPocketFen)
@@ -103,12 +101,9 @@ pub async fn list<C: ConnectionTrait>(
     prefix: &str,
     after: Option<(&str, &str)>,
     limit: u64,
-) -> Result<Vec<SchoolingExpense>, EducationError> {
-    let (lo, hi) = prefix_range(prefix);
-    let mut q = Entity::find()
-        .filter(Column::Year.eq(year))
-        .filter(Column::VillageCode.gte(lo))
-        .filter(Column::VillageCode.lte(hi));
+) -> Result<Vec<SchoolingExpense>, ApiError> {
+    let mut q =
+        under_prefix(Entity::find(), Column::VillageCode, prefix).filter(Column::Year.eq(year));
     if let Some((household, resident)) = after {
         q = q.filter(
             Condition::any().add(Column::HouseholdId.gt(household)).add(

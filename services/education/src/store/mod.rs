@@ -5,6 +5,7 @@ pub mod entities;
 pub mod exceptions;
 pub mod expenses;
 pub mod migration;
+pub mod query;
 pub mod subsidies;
 pub mod summary;
 
@@ -20,18 +21,15 @@ use sea_orm::{
 use xk_contracts::convert::{date_from_pb, date_to_pb};
 use xk_contracts::pb::education::v1::{Letter, ReturnCase, Student, StudentStatus, Survey, Visit};
 use xk_contracts::types::ResidentId;
+use xk_runtime::ApiError;
 
-use crate::error::EducationError;
 use entities::{case, letter, student, survey, survey_finding, visit};
+pub use query::prefix_range;
+use query::{keyset_page, rows_of_student, under_prefix};
 
 /// Rows per multi-row INSERT: students have 16 columns, so 500 rows stay well under the
 /// bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
 const INSERT_CHUNK: usize = 500;
-
-/// Lowest and highest 12-digit codes under a prefix (an index range scan in both databases).
-pub fn prefix_range(prefix: &str) -> (String, String) {
-    (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
-}
 
 /// A resident id for messages and logs: masked, never whole.
 pub fn mask(id: &str) -> String {
@@ -84,13 +82,13 @@ fn row(r: &StudentRecord) -> student::ActiveModel {
     }
 }
 
-fn unreadable(what: &str) -> EducationError {
-    EducationError::Db(sea_orm::DbErr::Custom(format!(
+fn unreadable(what: &str) -> ApiError {
+    ApiError::Db(sea_orm::DbErr::Custom(format!(
         "stored {what} record is unreadable"
     )))
 }
 
-fn decode(m: student::Model) -> Result<StudentRecord, EducationError> {
+fn decode(m: student::Model) -> Result<StudentRecord, ApiError> {
     let mut s = Student::decode(m.doc.as_slice()).map_err(|e| {
         tracing::error!(student = %mask(&m.resident_id), error = %e, "stored record does not decode");
         unreadable("student")
@@ -114,7 +112,7 @@ fn decode(m: student::Model) -> Result<StudentRecord, EducationError> {
 pub async fn existing_students<C: ConnectionTrait>(
     conn: &C,
     ids: &[&str],
-) -> Result<HashSet<String>, EducationError> {
+) -> Result<HashSet<String>, ApiError> {
     let mut found = HashSet::new();
     for chunk in ids.chunks(INSERT_CHUNK) {
         let rows = student::Entity::find()
@@ -133,7 +131,7 @@ pub async fn existing_students<C: ConnectionTrait>(
 pub async fn insert_students<C: ConnectionTrait>(
     conn: &C,
     batch: &[StudentRecord],
-) -> Result<(), EducationError> {
+) -> Result<(), ApiError> {
     for chunk in batch.chunks(INSERT_CHUNK) {
         student::Entity::insert_many(chunk.iter().map(row))
             .exec_without_returning(conn)
@@ -146,7 +144,7 @@ pub async fn insert_students<C: ConnectionTrait>(
 pub async fn get_student<C: ConnectionTrait>(
     conn: &C,
     id: &str,
-) -> Result<StudentRecord, EducationError> {
+) -> Result<StudentRecord, ApiError> {
     load_student(conn, student::Entity::find_by_id(id.to_string()), id).await
 }
 
@@ -155,7 +153,7 @@ pub async fn get_student<C: ConnectionTrait>(
 pub async fn lock_student<C: ConnectionTrait>(
     conn: &C,
     id: &str,
-) -> Result<StudentRecord, EducationError> {
+) -> Result<StudentRecord, ApiError> {
     let select = xk_runtime::db::for_update(student::Entity::find_by_id(id.to_string()));
     load_student(conn, select, id).await
 }
@@ -164,14 +162,11 @@ async fn load_student<C: ConnectionTrait>(
     conn: &C,
     select: sea_orm::Select<student::Entity>,
     id: &str,
-) -> Result<StudentRecord, EducationError> {
+) -> Result<StudentRecord, ApiError> {
     let m = select
         .one(conn)
         .await?
-        .ok_or_else(|| EducationError::NotFound {
-            what: "student",
-            name: mask(id),
-        })?;
+        .ok_or_else(|| ApiError::not_found("student", mask(id)))?;
     decode(m)
 }
 
@@ -180,7 +175,7 @@ async fn load_student<C: ConnectionTrait>(
 pub async fn save_student<C: ConnectionTrait>(
     conn: &C,
     r: &StudentRecord,
-) -> Result<StudentRecord, EducationError> {
+) -> Result<StudentRecord, ApiError> {
     let mut next = r.clone();
     next.version = r.version + 1;
     next.student.etag = next.version.to_string();
@@ -195,7 +190,8 @@ pub async fn save_student<C: ConnectionTrait>(
         .await?;
     if updated.rows_affected != 1 {
         let current = get_student(conn, &r.student.resident_id).await?;
-        return Err(EducationError::Stale {
+        return Err(ApiError::Stale {
+            what: "student",
             name: mask(&r.student.resident_id),
             sent: r.version.to_string(),
             current: current.student.etag,
@@ -226,23 +222,16 @@ pub async fn list_students<C: ConnectionTrait>(
     f: &StudentFilter,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<Student>, EducationError> {
-    let mut q = student::Entity::find();
-    if !f.region_prefix.is_empty() {
-        let (lo, hi) = prefix_range(&f.region_prefix);
-        q = q
-            .filter(student::Column::VillageCode.gte(lo))
-            .filter(student::Column::VillageCode.lte(hi));
-    }
+) -> Result<Vec<Student>, ApiError> {
+    let mut q = under_prefix(
+        student::Entity::find(),
+        student::Column::VillageCode,
+        &f.region_prefix,
+    );
     if let Some(s) = f.status {
         q = q.filter(student::Column::Status.eq(s as i32));
     }
-    if let Some(a) = after {
-        q = q.filter(student::Column::ResidentId.gt(a));
-    }
-    let rows = q
-        .order_by_asc(student::Column::ResidentId)
-        .limit(limit)
+    let rows = keyset_page(q, student::Column::ResidentId, after, limit)
         .all(conn)
         .await?;
     rows.into_iter()
@@ -266,13 +255,9 @@ pub fn letter_to_pb(m: &letter::Model) -> Letter {
 pub async fn letters_of<C: ConnectionTrait>(
     conn: &C,
     id: &str,
-) -> Result<Vec<letter::Model>, EducationError> {
-    Ok(letter::Entity::find()
-        .filter(letter::Column::ResidentId.eq(id))
-        .order_by_asc(letter::Column::SentOn)
-        .order_by_asc(letter::Column::Number)
-        .all(conn)
-        .await?)
+) -> Result<Vec<letter::Model>, ApiError> {
+    use letter::Column as L;
+    rows_of_student::<letter::Entity, _>(conn, L::ResidentId, id, [L::SentOn, L::Number]).await
 }
 
 /// One letter by number, locked until the transaction ends
@@ -280,27 +265,21 @@ pub async fn letters_of<C: ConnectionTrait>(
 pub async fn lock_letter<C: ConnectionTrait>(
     conn: &C,
     number: &str,
-) -> Result<letter::Model, EducationError> {
+) -> Result<letter::Model, ApiError> {
     xk_runtime::db::for_update(letter::Entity::find_by_id(number.to_string()))
         .one(conn)
         .await?
-        .ok_or_else(|| EducationError::NotFound {
-            what: "letter",
-            name: number.to_string(),
-        })
+        .ok_or_else(|| ApiError::not_found("letter", number.to_string()))
 }
 
 /// Inserts a letter; ALREADY_EXISTS if its number is taken.
-pub async fn insert_letter<C: ConnectionTrait>(
-    conn: &C,
-    m: letter::Model,
-) -> Result<(), EducationError> {
+pub async fn insert_letter<C: ConnectionTrait>(conn: &C, m: letter::Model) -> Result<(), ApiError> {
     if letter::Entity::find_by_id(m.number.clone())
         .one(conn)
         .await?
         .is_some()
     {
-        return Err(EducationError::AlreadyExists {
+        return Err(ApiError::AlreadyExists {
             what: "letter",
             name: m.number,
             field: "letter.number".into(),
@@ -317,7 +296,7 @@ pub async fn insert_letter<C: ConnectionTrait>(
 pub async fn update_letter<C: ConnectionTrait>(
     conn: &C,
     m: &letter::Model,
-) -> Result<(), EducationError> {
+) -> Result<(), ApiError> {
     letter::Entity::update_many()
         .col_expr(letter::Column::ReplyOn, Expr::value(m.reply_on))
         .col_expr(letter::Column::ProofRef, Expr::value(m.proof_ref.clone()))
@@ -333,7 +312,7 @@ pub async fn visit_totals<C: ConnectionTrait>(
     conn: &C,
     id: &str,
     school_year: i32,
-) -> Result<(i64, i64), EducationError> {
+) -> Result<(i64, i64), ApiError> {
     let row: Option<(i64, Option<i64>)> = visit::Entity::find()
         .select_only()
         .column_as(Expr::col(visit::Column::Id).count(), "n")
@@ -354,7 +333,7 @@ pub async fn insert_visit<C: ConnectionTrait>(
     school_year: i32,
     teacher: &str,
     hours: i64,
-) -> Result<(), EducationError> {
+) -> Result<(), ApiError> {
     visit::Entity::insert(visit::ActiveModel {
         id: NotSet,
         resident_id: Set(id.to_string()),
@@ -369,16 +348,10 @@ pub async fn insert_visit<C: ConnectionTrait>(
 }
 
 /// Every visit of a student, in date order.
-pub async fn visits_of<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Vec<Visit>, EducationError> {
-    let rows = visit::Entity::find()
-        .filter(visit::Column::ResidentId.eq(id))
-        .order_by_asc(visit::Column::VisitDate)
-        .order_by_asc(visit::Column::Id)
-        .all(conn)
-        .await?;
+pub async fn visits_of<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Vec<Visit>, ApiError> {
+    use visit::Column as V;
+    let rows =
+        rows_of_student::<visit::Entity, _>(conn, V::ResidentId, id, [V::VisitDate, V::Id]).await?;
     Ok(rows
         .into_iter()
         .map(|v| Visit {
@@ -389,7 +362,7 @@ pub async fn visits_of<C: ConnectionTrait>(
         .collect())
 }
 
-fn decode_case(m: &case::Model) -> Result<ReturnCase, EducationError> {
+fn decode_case(m: &case::Model) -> Result<ReturnCase, ApiError> {
     ReturnCase::decode(m.doc.as_slice()).map_err(|e| {
         tracing::error!(case = %m.case_id, error = %e, "stored case does not decode");
         unreadable("case")
@@ -401,14 +374,11 @@ fn decode_case(m: &case::Model) -> Result<ReturnCase, EducationError> {
 pub async fn lock_case<C: ConnectionTrait>(
     conn: &C,
     case_id: &str,
-) -> Result<ReturnCase, EducationError> {
+) -> Result<ReturnCase, ApiError> {
     let m = xk_runtime::db::for_update(case::Entity::find_by_id(case_id.to_string()))
         .one(conn)
         .await?
-        .ok_or_else(|| EducationError::NotFound {
-            what: "case",
-            name: case_id.to_string(),
-        })?;
+        .ok_or_else(|| ApiError::not_found("case", case_id.to_string()))?;
     decode_case(&m)
 }
 
@@ -417,7 +387,7 @@ pub async fn save_case<C: ConnectionTrait>(
     conn: &C,
     c: &ReturnCase,
     open: bool,
-) -> Result<(), EducationError> {
+) -> Result<(), ApiError> {
     use sea_orm::sea_query::OnConflict;
     let opened_on = c
         .opened_on
@@ -443,16 +413,11 @@ pub async fn save_case<C: ConnectionTrait>(
 }
 
 /// Every case of a student, oldest first.
-pub async fn cases_of<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Vec<ReturnCase>, EducationError> {
-    let rows = case::Entity::find()
-        .filter(case::Column::ResidentId.eq(id))
-        .order_by_asc(case::Column::OpenedOn)
-        .order_by_asc(case::Column::CaseId)
-        .all(conn)
-        .await?;
+pub async fn cases_of<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Vec<ReturnCase>, ApiError> {
+    use case::Column as K;
+    let rows =
+        rows_of_student::<case::Entity, _>(conn, K::ResidentId, id, [K::OpenedOn, K::CaseId])
+            .await?;
     rows.iter().map(decode_case).collect()
 }
 
@@ -461,13 +426,13 @@ pub async fn insert_survey<C: ConnectionTrait>(
     conn: &C,
     s: &Survey,
     conducted_on: NaiveDate,
-) -> Result<(), EducationError> {
+) -> Result<(), ApiError> {
     if survey::Entity::find_by_id(s.survey_id.clone())
         .one(conn)
         .await?
         .is_some()
     {
-        return Err(EducationError::AlreadyExists {
+        return Err(ApiError::AlreadyExists {
             what: "survey",
             name: s.survey_id.clone(),
             field: "survey.survey_id".into(),
@@ -499,14 +464,11 @@ pub async fn insert_survey<C: ConnectionTrait>(
 pub async fn pick_survey<C: ConnectionTrait>(
     conn: &C,
     id: &str,
-) -> Result<Option<String>, EducationError> {
+) -> Result<Option<String>, ApiError> {
     if !id.is_empty() {
         return match survey::Entity::find_by_id(id.to_string()).one(conn).await? {
             Some(s) => Ok(Some(s.survey_id)),
-            None => Err(EducationError::NotFound {
-                what: "survey",
-                name: id.to_string(),
-            }),
+            None => Err(ApiError::not_found("survey", id.to_string())),
         };
     }
     Ok(survey::Entity::find()
@@ -518,7 +480,7 @@ pub async fn pick_survey<C: ConnectionTrait>(
 }
 
 /// Counts students (every row, for tests).
-pub async fn count_students<C: ConnectionTrait>(conn: &C) -> Result<u64, EducationError> {
+pub async fn count_students<C: ConnectionTrait>(conn: &C) -> Result<u64, ApiError> {
     use sea_orm::PaginatorTrait;
     Ok(student::Entity::find().count(conn).await?)
 }

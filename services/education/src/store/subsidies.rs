@@ -5,13 +5,15 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QuerySelect,
 };
 use xk_contracts::convert::date_to_pb;
 use xk_contracts::pb::education::v1::Subsidy;
 
+use xk_runtime::ApiError;
+
 use super::entities::subsidy;
-use crate::error::EducationError;
+use super::query::rows_of_student;
 
 /// A payment to store: the request's payment with its date parsed and its school year
 /// settled (named by the caller or derived from the date).
@@ -34,7 +36,7 @@ pub async fn insert_subsidy<C: ConnectionTrait>(
     conn: &C,
     id: &str,
     payment: &NewPayment,
-) -> Result<(), EducationError> {
+) -> Result<(), ApiError> {
     subsidy::Entity::insert(subsidy::ActiveModel {
         id: NotSet,
         resident_id: Set(id.to_string()),
@@ -55,13 +57,10 @@ pub async fn subsidies_of<C: ConnectionTrait>(
     conn: &C,
     id: &str,
     school_year_of: impl Fn(NaiveDate) -> i32,
-) -> Result<Vec<Subsidy>, EducationError> {
-    let rows = subsidy::Entity::find()
-        .filter(subsidy::Column::ResidentId.eq(id))
-        .order_by_asc(subsidy::Column::PaidOn)
-        .order_by_asc(subsidy::Column::Id)
-        .all(conn)
-        .await?;
+) -> Result<Vec<Subsidy>, ApiError> {
+    use subsidy::Column as S;
+    let rows =
+        rows_of_student::<subsidy::Entity, _>(conn, S::ResidentId, id, [S::PaidOn, S::Id]).await?;
     Ok(rows
         .into_iter()
         .map(|s| Subsidy {
@@ -93,7 +92,7 @@ pub async fn paid_in_school_year<C: ConnectionTrait>(
     id: &str,
     programme: i32,
     span: YearSpan,
-) -> Result<i64, EducationError> {
+) -> Result<i64, ApiError> {
     let in_year = Condition::any()
         .add(subsidy::Column::SchoolYear.eq(span.year))
         .add(

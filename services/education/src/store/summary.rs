@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement, Value};
 use xk_contracts::pb::education::v1::{RegionCounts, StudentStatus as S};
+use xk_runtime::ApiError;
 use xk_runtime::db::placeholder;
 
 use super::prefix_range;
-use crate::error::EducationError;
 
 /// What to count.
 #[derive(Debug, Clone)]
@@ -78,7 +78,7 @@ fn sum(cond: &str, what: &str) -> String {
 pub async fn summarize<C: ConnectionTrait>(
     conn: &C,
     q: &SummaryQuery,
-) -> Result<Vec<RegionCounts>, EducationError> {
+) -> Result<Vec<RegionCounts>, ApiError> {
     let backend = conn.get_database_backend();
     let ph = |n| placeholder(backend, n);
     let (lo, hi) = prefix_range(&q.prefix);

@@ -1,0 +1,23 @@
+//! What the domain's unit tests share: a day by its numbers, the built-in policy of 2019,
+//! the violation kinds and proptest. Each test module starts with
+//! `use crate::domain::testing::*;`.
+
+pub(crate) use super::ViolationKind;
+pub(crate) use proptest::prelude::*;
+
+use chrono::NaiveDate;
+
+use super::policy::{Policy, embedded};
+
+/// The day `y-m-day`.
+pub(crate) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+/// The built-in policy of 2019, the year most tests are set in.
+pub(crate) fn test_policy() -> Policy {
+    embedded()
+        .for_year(2019)
+        .expect("embedded book covers 2019")
+        .clone()
+}

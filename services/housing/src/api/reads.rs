@@ -5,14 +5,14 @@ use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::common::v1::RegionLevel;
 use xk_contracts::pb::housing::v1 as pb;
 use xk_contracts::types::RegionPrefix;
-use xk_runtime::Violations;
+use xk_runtime::clock::today;
 use xk_runtime::paging;
+use xk_runtime::{ApiError, Violations};
 
+use super::HousingApi;
 use super::convert::id;
-use super::{HousingApi, today};
 use crate::domain::ExceptionKind;
-use crate::error::HousingError;
-use crate::store::{self, summary};
+use crate::store::{appraisals, exceptions, relocations, sites, summary};
 
 fn optional_prefix(v: &mut Violations, field: &str, s: &str) -> String {
     if s.is_empty() {
@@ -72,228 +72,223 @@ fn page<T>(
     }
 }
 
-impl HousingApi {
-    pub(super) async fn get_site_impl(
-        &self,
-        req: pb::GetSiteRequest,
-    ) -> Result<pb::GetSiteResponse, HousingError> {
-        let mut v = Violations::new();
+/// GetSite.
+pub(super) async fn get_site(
+    api: &HousingApi,
+    req: pb::GetSiteRequest,
+) -> Result<pb::GetSiteResponse, ApiError> {
+    let mut v = Violations::new();
+    id(&mut v, "site_id", &req.site_id);
+    v.into_result()?;
+    let site = sites::get(api.db.conn(), &req.site_id).await?;
+    Ok(pb::GetSiteResponse { site: Some(site) })
+}
+
+/// ListSites: in site-id order under a region prefix.
+pub(super) async fn list_sites(
+    api: &HousingApi,
+    req: pb::ListSitesRequest,
+) -> Result<pb::ListSitesResponse, ApiError> {
+    let mut v = Violations::new();
+    let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
+    let filter = format!("sites;r={prefix}");
+    let size = v.check("page_size", paging::page_size(req.page_size));
+    let after = v
+        .check("page_token", paging::decode_token(&req.page_token, &filter))
+        .flatten();
+    v.into_result()?;
+    let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
+    let rows = sites::list(api.db.conn(), &prefix, after.as_deref(), size + 1).await?;
+    let (sites, next_page_token) = page(rows, size, &filter, |s| s.site_id.clone());
+    Ok(pb::ListSitesResponse {
+        sites,
+        next_page_token,
+    })
+}
+
+/// GetRelocation.
+pub(super) async fn get_relocation(
+    api: &HousingApi,
+    req: pb::GetRelocationRequest,
+) -> Result<pb::GetRelocationResponse, ApiError> {
+    let mut v = Violations::new();
+    id(&mut v, "household_id", &req.household_id);
+    v.into_result()?;
+    let r = relocations::get(api.db.conn(), &req.household_id).await?;
+    Ok(pb::GetRelocationResponse {
+        relocation: Some(r),
+    })
+}
+
+/// ListRelocations: in household-id order, under a region prefix, at one site if asked.
+pub(super) async fn list_relocations(
+    api: &HousingApi,
+    req: pb::ListRelocationsRequest,
+) -> Result<pb::ListRelocationsResponse, ApiError> {
+    let mut v = Violations::new();
+    let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
+    if !req.site_id.is_empty() {
         id(&mut v, "site_id", &req.site_id);
-        v.into_result()?;
-        let site = store::get_site(self.db.conn(), &req.site_id).await?;
-        Ok(pb::GetSiteResponse { site: Some(site) })
     }
+    let filter = format!("relocations;r={prefix};s={}", req.site_id);
+    let size = v.check("page_size", paging::page_size(req.page_size));
+    let after = v
+        .check("page_token", paging::decode_token(&req.page_token, &filter))
+        .flatten();
+    v.into_result()?;
+    let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
+    let rows = relocations::list(
+        api.db.conn(),
+        &prefix,
+        &req.site_id,
+        after.as_deref(),
+        size + 1,
+    )
+    .await?;
+    let (relocations, next_page_token) = page(rows, size, &filter, |r| r.household_id.clone());
+    Ok(pb::ListRelocationsResponse {
+        relocations,
+        next_page_token,
+    })
+}
 
-    pub(super) async fn list_sites_impl(
-        &self,
-        req: pb::ListSitesRequest,
-    ) -> Result<pb::ListSitesResponse, HousingError> {
-        let mut v = Violations::new();
-        let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
-        let filter = format!("sites;r={prefix}");
-        let size = v.check("page_size", paging::page_size(req.page_size));
-        let after = v
-            .check("page_token", paging::decode_token(&req.page_token, &filter))
-            .flatten();
-        v.into_result()?;
-        let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
-        let rows = store::list_sites(self.db.conn(), &prefix, after.as_deref(), size + 1).await?;
-        let (sites, next_page_token) = page(rows, size, &filter, |s| s.site_id.clone());
-        Ok(pb::ListSitesResponse {
-            sites,
-            next_page_token,
-        })
-    }
+/// GetAppraisal.
+pub(super) async fn get_appraisal(
+    api: &HousingApi,
+    req: pb::GetAppraisalRequest,
+) -> Result<pb::GetAppraisalResponse, ApiError> {
+    let mut v = Violations::new();
+    id(&mut v, "household_id", &req.household_id);
+    v.into_result()?;
+    let a = appraisals::find(api.db.conn(), &req.household_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("appraisal", &req.household_id))?;
+    Ok(pb::GetAppraisalResponse { appraisal: Some(a) })
+}
 
-    pub(super) async fn get_relocation_impl(
-        &self,
-        req: pb::GetRelocationRequest,
-    ) -> Result<pb::GetRelocationResponse, HousingError> {
-        let mut v = Violations::new();
-        id(&mut v, "household_id", &req.household_id);
-        v.into_result()?;
-        let r = store::get_relocation(self.db.conn(), &req.household_id).await?;
-        Ok(pb::GetRelocationResponse {
-            relocation: Some(r),
-        })
-    }
-
-    pub(super) async fn list_relocations_impl(
-        &self,
-        req: pb::ListRelocationsRequest,
-    ) -> Result<pb::ListRelocationsResponse, HousingError> {
-        let mut v = Violations::new();
-        let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
-        if !req.site_id.is_empty() {
-            id(&mut v, "site_id", &req.site_id);
-        }
-        let filter = format!("relocations;r={prefix};s={}", req.site_id);
-        let size = v.check("page_size", paging::page_size(req.page_size));
-        let after = v
-            .check("page_token", paging::decode_token(&req.page_token, &filter))
-            .flatten();
-        v.into_result()?;
-        let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
-        let rows = store::list_relocations(
-            self.db.conn(),
-            &prefix,
-            &req.site_id,
-            after.as_deref(),
-            size + 1,
-        )
-        .await?;
-        let (relocations, next_page_token) = page(rows, size, &filter, |r| r.household_id.clone());
-        Ok(pb::ListRelocationsResponse {
-            relocations,
-            next_page_token,
-        })
-    }
-
-    pub(super) async fn get_appraisal_impl(
-        &self,
-        req: pb::GetAppraisalRequest,
-    ) -> Result<pb::GetAppraisalResponse, HousingError> {
-        let mut v = Violations::new();
-        id(&mut v, "household_id", &req.household_id);
-        v.into_result()?;
-        let a = store::find_appraisal(self.db.conn(), &req.household_id)
-            .await?
-            .ok_or_else(|| HousingError::NotFound {
-                what: "appraisal",
-                name: req.household_id.clone(),
-            })?;
-        Ok(pb::GetAppraisalResponse { appraisal: Some(a) })
-    }
-
-    /// Relocated households first (token `r:<id>`), then appraisals (token `a:<id>`).
-    pub(super) async fn list_exceptions_impl(
-        &self,
-        req: pb::ListExceptionsRequest,
-    ) -> Result<pb::ListExceptionsResponse, HousingError> {
-        let mut v = Violations::new();
-        let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
-        let kind = v.check("kind", kind_filter(req.kind)).flatten();
-        let as_of = match &req.as_of {
-            None => Some(today()),
-            Some(d) => v.check("as_of", date_from_pb(d)),
-        };
-        let filter = format!(
-            "exceptions;r={prefix};k={};d={:?}",
-            req.kind,
-            as_of.map(|d| d.to_string())
-        );
-        let size = v.check("page_size", paging::page_size(req.page_size));
-        let after = v
-            .check("page_token", paging::decode_token(&req.page_token, &filter))
-            .flatten();
-        let (phase, after_key) = match after.as_deref() {
-            None => ('r', None),
-            Some(t) => match t.split_once(':') {
-                Some(("r", k)) => ('r', Some(k.to_string())),
-                Some(("a", k)) => ('a', Some(k.to_string())),
-                _ => {
-                    v.add("page_token", "not a token this service issued");
-                    ('r', None)
-                }
-            },
-        };
-        v.into_result()?;
-        let (Some(as_of), Some(size)) = (as_of, size) else {
-            return Err(Status::internal("validated fields missing").into());
-        };
-        let conn = self.db.conn();
-        let wants_appraisals = kind.is_none_or(|k| k == ExceptionKind::DangerousNotRenovated);
-        let wants_relocations = kind.is_none_or(|k| k != ExceptionKind::DangerousNotRenovated);
-        let mut rows = Vec::new();
-        let mut token_key = None;
-        if phase == 'r' && wants_relocations {
-            let mut got = store::relocation_exceptions(
-                conn,
-                &prefix,
-                kind,
-                as_of,
-                after_key.as_deref(),
-                size + 1,
-            )
-            .await?;
-            if got.len() as u64 > size {
-                got.truncate(size as usize);
-                token_key = got.last().map(|r| format!("r:{}", r.0));
+/// ListExceptions: relocated households first (token `r:<id>`), then appraisals (token
+/// `a:<id>`).
+pub(super) async fn list_exceptions(
+    api: &HousingApi,
+    req: pb::ListExceptionsRequest,
+) -> Result<pb::ListExceptionsResponse, ApiError> {
+    let mut v = Violations::new();
+    let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
+    let kind = v.check("kind", kind_filter(req.kind)).flatten();
+    let as_of = match &req.as_of {
+        None => Some(today()),
+        Some(d) => v.check("as_of", date_from_pb(d)),
+    };
+    let filter = format!(
+        "exceptions;r={prefix};k={};d={:?}",
+        req.kind,
+        as_of.map(|d| d.to_string())
+    );
+    let size = v.check("page_size", paging::page_size(req.page_size));
+    let after = v
+        .check("page_token", paging::decode_token(&req.page_token, &filter))
+        .flatten();
+    let (phase, after_key) = match after.as_deref() {
+        None => ('r', None),
+        Some(t) => match t.split_once(':') {
+            Some(("r", k)) => ('r', Some(k.to_string())),
+            Some(("a", k)) => ('a', Some(k.to_string())),
+            _ => {
+                v.add("page_token", "not a token this service issued");
+                ('r', None)
             }
-            rows.extend(got);
+        },
+    };
+    v.into_result()?;
+    let (Some(as_of), Some(size)) = (as_of, size) else {
+        return Err(Status::internal("validated fields missing").into());
+    };
+    let conn = api.db.conn();
+    let wants_appraisals = kind.is_none_or(|k| k == ExceptionKind::DangerousNotRenovated);
+    let wants_relocations = kind.is_none_or(|k| k != ExceptionKind::DangerousNotRenovated);
+    let mut rows = Vec::new();
+    let mut token_key = None;
+    if phase == 'r' && wants_relocations {
+        let mut got =
+            exceptions::relocations(conn, &prefix, kind, as_of, after_key.as_deref(), size + 1)
+                .await?;
+        if got.len() as u64 > size {
+            got.truncate(size as usize);
+            token_key = got.last().map(|r| format!("r:{}", r.0));
         }
-        if token_key.is_none() && wants_appraisals {
-            let remaining = size - rows.len() as u64;
-            let after_a = if phase == 'a' {
-                after_key.as_deref()
-            } else {
-                None
-            };
-            let mut got =
-                store::appraisal_exceptions(conn, &prefix, as_of, after_a, remaining + 1).await?;
-            if got.len() as u64 > remaining {
-                got.truncate(remaining as usize);
-                token_key = match got.last() {
-                    Some(r) => Some(format!("a:{}", r.0)),
-                    // The page is full of relocations and appraisals remain.
-                    None => rows.last().map(|r| format!("r:{}", r.0)),
-                };
-            }
-            rows.extend(got);
-        }
-        let exceptions = rows
-            .into_iter()
-            .map(|(household_id, village_code, kinds)| pb::HousingException {
-                household_id,
-                village_code,
-                kinds: kinds.into_iter().map(|k| kind_to_pb(k) as i32).collect(),
-            })
-            .collect();
-        Ok(pb::ListExceptionsResponse {
-            exceptions,
-            next_page_token: token_key
-                .map(|k| paging::encode_token(&filter, &k))
-                .unwrap_or_default(),
-        })
+        rows.extend(got);
     }
-
-    pub(super) async fn summarize_impl(
-        &self,
-        req: pb::SummarizeByRegionRequest,
-    ) -> Result<pb::SummarizeByRegionResponse, HousingError> {
-        let mut v = Violations::new();
-        let prefix = if req.region_prefix.is_empty() {
-            v.add(
-                "region_prefix",
-                "required: a 6-, 9- or 12-digit region prefix",
-            );
-            None
+    if token_key.is_none() && wants_appraisals {
+        let remaining = size - rows.len() as u64;
+        let after_a = if phase == 'a' {
+            after_key.as_deref()
         } else {
-            v.check("region_prefix", RegionPrefix::parse(&req.region_prefix))
+            None
         };
-        let group_len = match RegionLevel::try_from(req.group_by) {
-            Ok(RegionLevel::Unspecified | RegionLevel::Township) => 9,
-            Ok(RegionLevel::County) => 6,
-            Ok(RegionLevel::Village) => 12,
-            Err(_) => {
-                v.add("group_by", format!("unknown region level {}", req.group_by));
-                9
-            }
-        };
-        v.into_result()?;
-        let Some(prefix) = prefix else {
-            return Err(Status::internal("validated fields missing").into());
-        };
-        let groups = summary::summarize(
-            self.db.conn(),
-            prefix.as_str(),
-            group_len.max(prefix.as_str().len()),
-        )
-        .await?;
-        let total = summary::total(prefix.as_str(), &groups);
-        Ok(pb::SummarizeByRegionResponse {
-            groups,
-            total: Some(total),
-        })
+        let mut got = exceptions::appraisals(conn, &prefix, as_of, after_a, remaining + 1).await?;
+        if got.len() as u64 > remaining {
+            got.truncate(remaining as usize);
+            token_key = match got.last() {
+                Some(r) => Some(format!("a:{}", r.0)),
+                // The page is full of relocations and appraisals remain.
+                None => rows.last().map(|r| format!("r:{}", r.0)),
+            };
+        }
+        rows.extend(got);
     }
+    let exceptions = rows
+        .into_iter()
+        .map(|(household_id, village_code, kinds)| pb::HousingException {
+            household_id,
+            village_code,
+            kinds: kinds.into_iter().map(|k| kind_to_pb(k) as i32).collect(),
+        })
+        .collect();
+    Ok(pb::ListExceptionsResponse {
+        exceptions,
+        next_page_token: token_key
+            .map(|k| paging::encode_token(&filter, &k))
+            .unwrap_or_default(),
+    })
+}
+
+/// SummarizeByRegion: computed in SQL.
+pub(super) async fn summarize_by_region(
+    api: &HousingApi,
+    req: pb::SummarizeByRegionRequest,
+) -> Result<pb::SummarizeByRegionResponse, ApiError> {
+    let mut v = Violations::new();
+    let prefix = if req.region_prefix.is_empty() {
+        v.add(
+            "region_prefix",
+            "required: a 6-, 9- or 12-digit region prefix",
+        );
+        None
+    } else {
+        v.check("region_prefix", RegionPrefix::parse(&req.region_prefix))
+    };
+    let group_len = match RegionLevel::try_from(req.group_by) {
+        Ok(RegionLevel::Unspecified | RegionLevel::Township) => 9,
+        Ok(RegionLevel::County) => 6,
+        Ok(RegionLevel::Village) => 12,
+        Err(_) => {
+            v.add("group_by", format!("unknown region level {}", req.group_by));
+            9
+        }
+    };
+    v.into_result()?;
+    let Some(prefix) = prefix else {
+        return Err(Status::internal("validated fields missing").into());
+    };
+    let groups = summary::summarize(
+        api.db.conn(),
+        prefix.as_str(),
+        group_len.max(prefix.as_str().len()),
+    )
+    .await?;
+    let total = summary::total(prefix.as_str(), &groups);
+    Ok(pb::SummarizeByRegionResponse {
+        groups,
+        total: Some(total),
+    })
 }

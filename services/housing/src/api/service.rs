@@ -1,197 +1,78 @@
-//! The tonic trait: each RPC takes the principal from the auth layer and calls its
-//! implementation; errors become statuses through [`crate::error::HousingError`].
+//! The tonic trait, from one table of RPC → handler: a write RPC's handler gets the
+//! caller's principal from the auth layer (for the idempotency claim and the audit row);
+//! every handler's [`ApiError`] becomes a status through the runtime's one mapping.
 
 use tonic::{Request, Response, Status, Streaming};
 use xk_contracts::pb::housing::v1::housing_service_server::HousingService;
 use xk_contracts::pb::housing::v1::*;
+use xk_runtime::ApiError;
 use xk_runtime::idempotency::principal_of;
 
-use super::HousingApi;
+use super::{HousingApi, appraisals, import, milestones, reads, relocations, sites, support};
 
-#[tonic::async_trait]
-impl HousingService for HousingApi {
-    async fn create_site(
-        &self,
-        req: Request<CreateSiteRequest>,
-    ) -> Result<Response<CreateSiteResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.create_site_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn get_site(
-        &self,
-        req: Request<GetSiteRequest>,
-    ) -> Result<Response<GetSiteResponse>, Status> {
-        self.get_site_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn update_site(
-        &self,
-        req: Request<UpdateSiteRequest>,
-    ) -> Result<Response<UpdateSiteResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.update_site_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn list_sites(
-        &self,
-        req: Request<ListSitesRequest>,
-    ) -> Result<Response<ListSitesResponse>, Status> {
-        self.list_sites_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn delete_site(
-        &self,
-        req: Request<DeleteSiteRequest>,
-    ) -> Result<Response<DeleteSiteResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.delete_site_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn create_relocation(
-        &self,
-        req: Request<CreateRelocationRequest>,
-    ) -> Result<Response<CreateRelocationResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.create_relocation_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn get_relocation(
-        &self,
-        req: Request<GetRelocationRequest>,
-    ) -> Result<Response<GetRelocationResponse>, Status> {
-        self.get_relocation_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn update_relocation(
-        &self,
-        req: Request<UpdateRelocationRequest>,
-    ) -> Result<Response<UpdateRelocationResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.update_relocation_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn list_relocations(
-        &self,
-        req: Request<ListRelocationsRequest>,
-    ) -> Result<Response<ListRelocationsResponse>, Status> {
-        self.list_relocations_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
+/// The handler's answer as the RPC's.
+fn answer<R>(result: Result<R, ApiError>) -> Result<Response<R>, Status> {
+    Ok(Response::new(result?))
+}
 
-    async fn import_relocations(
-        &self,
-        req: Request<Streaming<ImportRelocationsRequest>>,
-    ) -> Result<Response<ImportRelocationsResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.import_relocations_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-    }
+/// Implements [`HousingService`] from `writes { rpc(Request) -> Response => handler; … }`
+/// and `reads { … }`.
+macro_rules! housing_service {
+    (
+        writes { $($write:ident($wreq:ty) -> $wresp:ty => $whandler:path;)* }
+        reads { $($read:ident($rreq:ty) -> $rresp:ty => $rhandler:path;)* }
+    ) => {
+        #[tonic::async_trait]
+        impl HousingService for HousingApi {
+            $(
+                async fn $write(&self, req: Request<$wreq>) -> Result<Response<$wresp>, Status> {
+                    let principal = principal_of(&req)?;
+                    answer($whandler(self, principal, req.into_inner()).await)
+                }
+            )*
+            $(
+                async fn $read(&self, req: Request<$rreq>) -> Result<Response<$rresp>, Status> {
+                    answer($rhandler(self, req.into_inner()).await)
+                }
+            )*
+        }
+    };
+}
 
-    async fn record_move_in(
-        &self,
-        req: Request<RecordMoveInRequest>,
-    ) -> Result<Response<RecordMoveInResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.record_move_in_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
+housing_service! {
+    writes {
+        create_site(CreateSiteRequest) -> CreateSiteResponse => sites::create;
+        update_site(UpdateSiteRequest) -> UpdateSiteResponse => sites::update;
+        delete_site(DeleteSiteRequest) -> DeleteSiteResponse => sites::delete;
+        create_relocation(CreateRelocationRequest) -> CreateRelocationResponse
+            => relocations::create;
+        update_relocation(UpdateRelocationRequest) -> UpdateRelocationResponse
+            => relocations::update;
+        import_relocations(Streaming<ImportRelocationsRequest>) -> ImportRelocationsResponse
+            => import::relocations;
+        record_move_in(RecordMoveInRequest) -> RecordMoveInResponse
+            => milestones::record_move_in;
+        record_demolition(RecordDemolitionRequest) -> RecordDemolitionResponse
+            => milestones::record_demolition;
+        record_reclamation(RecordReclamationRequest) -> RecordReclamationResponse
+            => milestones::record_reclamation;
+        add_support_measure(AddSupportMeasureRequest) -> AddSupportMeasureResponse
+            => support::add;
+        record_appraisal(RecordAppraisalRequest) -> RecordAppraisalResponse
+            => appraisals::record;
+        complete_renovation(CompleteRenovationRequest) -> CompleteRenovationResponse
+            => appraisals::complete_renovation;
     }
-    async fn record_demolition(
-        &self,
-        req: Request<RecordDemolitionRequest>,
-    ) -> Result<Response<RecordDemolitionResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.record_demolition_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn record_reclamation(
-        &self,
-        req: Request<RecordReclamationRequest>,
-    ) -> Result<Response<RecordReclamationResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.record_reclamation_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn add_support_measure(
-        &self,
-        req: Request<AddSupportMeasureRequest>,
-    ) -> Result<Response<AddSupportMeasureResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.add_support_measure_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn record_appraisal(
-        &self,
-        req: Request<RecordAppraisalRequest>,
-    ) -> Result<Response<RecordAppraisalResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.record_appraisal_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn complete_renovation(
-        &self,
-        req: Request<CompleteRenovationRequest>,
-    ) -> Result<Response<CompleteRenovationResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.complete_renovation_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn get_appraisal(
-        &self,
-        req: Request<GetAppraisalRequest>,
-    ) -> Result<Response<GetAppraisalResponse>, Status> {
-        self.get_appraisal_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn list_exceptions(
-        &self,
-        req: Request<ListExceptionsRequest>,
-    ) -> Result<Response<ListExceptionsResponse>, Status> {
-        self.list_exceptions_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn summarize_by_region(
-        &self,
-        req: Request<SummarizeByRegionRequest>,
-    ) -> Result<Response<SummarizeByRegionResponse>, Status> {
-        self.summarize_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
+    reads {
+        get_site(GetSiteRequest) -> GetSiteResponse => reads::get_site;
+        list_sites(ListSitesRequest) -> ListSitesResponse => reads::list_sites;
+        get_relocation(GetRelocationRequest) -> GetRelocationResponse => reads::get_relocation;
+        list_relocations(ListRelocationsRequest) -> ListRelocationsResponse
+            => reads::list_relocations;
+        get_appraisal(GetAppraisalRequest) -> GetAppraisalResponse => reads::get_appraisal;
+        list_exceptions(ListExceptionsRequest) -> ListExceptionsResponse
+            => reads::list_exceptions;
+        summarize_by_region(SummarizeByRegionRequest) -> SummarizeByRegionResponse
+            => reads::summarize_by_region;
     }
 }

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 
+use super::rules::{RENOVATION_BEFORE_APPRAISAL, RENOVATION_COMPLETED, RENOVATION_NOT_NEEDED};
 use super::{ExceptionKind, FieldViolation, into_result, is_blank};
 
 /// Appraisal grade of a house.
@@ -58,7 +59,8 @@ impl Appraisal {
     ) -> Result<(), Vec<FieldViolation>> {
         let mut v = Vec::new();
         if self.renovation_completed_on.is_some() {
-            v.push(FieldViolation::precondition(
+            v.push(FieldViolation::rule(
+                RENOVATION_COMPLETED,
                 "renovation_completed_on",
                 "the renovation is already recorded as completed",
             ));
@@ -98,7 +100,8 @@ pub fn validate_appraisal(a: &Appraisal, today: NaiveDate) -> Result<(), Vec<Fie
             ));
         }
         if done < a.appraised_on {
-            v.push(FieldViolation::precondition(
+            v.push(FieldViolation::rule(
+                RENOVATION_BEFORE_APPRAISAL,
                 "renovation_completed_on",
                 format!(
                     "completion date {done} is before the appraisal on {}",
@@ -107,7 +110,8 @@ pub fn validate_appraisal(a: &Appraisal, today: NaiveDate) -> Result<(), Vec<Fie
             ));
         }
         if !needs_renovation(a.grade) {
-            v.push(FieldViolation::precondition(
+            v.push(FieldViolation::rule(
+                RENOVATION_NOT_NEEDED,
                 "renovation_completed_on",
                 format!("grade {:?} is safe and needs no renovation", a.grade),
             ));

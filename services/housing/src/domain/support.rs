@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use super::rules::SUPPORT_PERIOD;
 use super::{FieldViolation, into_result};
 
 /// A follow-up support measure.
@@ -95,7 +96,8 @@ pub fn validate_support(r: &SupportRecord, today: NaiveDate) -> Result<(), Vec<F
             ));
         }
         if end < r.started_on {
-            v.push(FieldViolation::precondition(
+            v.push(FieldViolation::rule(
+                SUPPORT_PERIOD,
                 "ended_on",
                 format!("end date {end} is before the start date {}", r.started_on),
             ));

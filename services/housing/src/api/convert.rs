@@ -90,6 +90,14 @@ pub fn id(v: &mut Violations, field: &str, s: &str) -> Option<String> {
         .map(|h| h.as_str().to_string())
 }
 
+/// The checks of a request about one household, starting with its `household_id`; the
+/// caller adds the rest.
+pub fn household(household_id: &str) -> Violations {
+    let mut v = Violations::new();
+    id(&mut v, "household_id", household_id);
+    v
+}
+
 /// A required 12-digit village code.
 pub fn village(v: &mut Violations, field: &str, s: &str) -> Option<String> {
     v.check(field, RegionCode::parse(s))

@@ -7,11 +7,12 @@ use xk_contracts::convert::date_to_pb;
 use xk_contracts::pb::housing::v1 as pb;
 use xk_runtime::api_error::Breach;
 use xk_runtime::clock::today;
-use xk_runtime::{ApiError, Principal, Violations};
+use xk_runtime::idempotency::Idempotent;
+use xk_runtime::{ApiError, Violations};
 
-use super::convert::{id, opt_date, past_date, req_date};
+use super::convert::{household, opt_date, past_date, req_date};
 use super::relocations::{Target, change};
-use super::{HousingApi, claim};
+use super::{HousingApi, Write};
 use crate::domain::rules::{DEMOLITION_EXEMPT, MILESTONE_ORDER};
 
 /// A step the record does not allow (yet, or any more): MILESTONE_ORDER on `field`.
@@ -20,158 +21,153 @@ fn out_of_order(field: &str, description: &str) -> ApiError {
 }
 
 /// RecordMoveIn: the key handover and/or the day the family moved in.
-pub(super) async fn record_move_in(
-    api: &HousingApi,
-    principal: Principal,
-    req: pb::RecordMoveInRequest,
-) -> Result<pb::RecordMoveInResponse, ApiError> {
-    let idem = claim(principal, "RecordMoveIn", &req.request_id, &req)?;
-    let today = today();
-    let mut v = Violations::new();
-    id(&mut v, "household_id", &req.household_id);
-    let handover = opt_date(&mut v, "key_handover", req.key_handover.as_ref());
-    let moved = opt_date(&mut v, "moved_in", req.moved_in.as_ref());
-    if req.key_handover.is_none() && req.moved_in.is_none() {
-        v.add("moved_in", "send key_handover, moved_in or both");
-    }
-    past_date(&mut v, "key_handover", handover, today);
-    past_date(&mut v, "moved_in", moved, today);
-    v.into_result()?;
-    let edit = |record: &mut pb::Relocation| {
-        // No move-in before completion and acceptance: the prerequisites are checked on the
-        // whole record once the site is known, as on every other write.
-        if record.moved_in {
-            return Err(out_of_order(
-                "milestones.moved_in",
-                "the household already counts as moved in; correct it with UpdateRelocation",
-            ));
+impl Write for pb::RecordMoveInRequest {
+    type Reply = pb::RecordMoveInResponse;
+
+    async fn handle(self, api: &HousingApi, idem: &Idempotent) -> Result<Self::Reply, ApiError> {
+        let today = today();
+        let mut v = household(&self.household_id);
+        let handover = opt_date(&mut v, "key_handover", self.key_handover.as_ref());
+        let moved = opt_date(&mut v, "moved_in", self.moved_in.as_ref());
+        if self.key_handover.is_none() && self.moved_in.is_none() {
+            v.add("moved_in", "send key_handover, moved_in or both");
         }
-        let m = record.milestones.get_or_insert_with(Default::default);
-        if let Some(d) = handover {
-            m.key_handover = Some(date_to_pb(d));
-        }
-        if let Some(d) = moved {
-            m.moved_in = Some(date_to_pb(d));
-        }
-        Ok(())
-    };
-    let target = Target::household(&req.household_id);
-    change(api, &idem, target, edit, |stored| {
-        pb::RecordMoveInResponse {
+        past_date(&mut v, "key_handover", handover, today);
+        past_date(&mut v, "moved_in", moved, today);
+        v.into_result()?;
+        let edit = |record: &mut pb::Relocation| {
+            // No move-in before completion and acceptance: the prerequisites are checked on the
+            // whole record once the site is known, as on every other write.
+            if record.moved_in {
+                return Err(out_of_order(
+                    "milestones.moved_in",
+                    "the household already counts as moved in; correct it with UpdateRelocation",
+                ));
+            }
+            let m = record.milestones.get_or_insert_with(Default::default);
+            if let Some(d) = handover {
+                m.key_handover = Some(date_to_pb(d));
+            }
+            if let Some(d) = moved {
+                m.moved_in = Some(date_to_pb(d));
+            }
+            Ok(())
+        };
+        let target = Target::household(&self.household_id);
+        change(api, idem, target, edit, |stored| pb::RecordMoveInResponse {
             relocation: Some(stored),
-        }
-    })
-    .await
+        })
+        .await
+    }
 }
 
 /// RecordDemolition: the old house demolished, once the household counts as moved in.
-pub(super) async fn record_demolition(
-    api: &HousingApi,
-    principal: Principal,
-    req: pb::RecordDemolitionRequest,
-) -> Result<pb::RecordDemolitionResponse, ApiError> {
-    let idem = claim(principal, "RecordDemolition", &req.request_id, &req)?;
-    let today = today();
-    let mut v = Violations::new();
-    id(&mut v, "household_id", &req.household_id);
-    let on = req_date(&mut v, "demolished_on", req.demolished_on.as_ref());
-    past_date(&mut v, "demolished_on", on, today);
-    v.into_result()?;
-    let on = on.unwrap_or(today);
-    let edit = |record: &mut pb::Relocation| {
-        if !record.moved_in {
-            return Err(out_of_order(
-                "milestones.moved_in",
-                "no demolition before move-in: the household does not count as moved in",
-            ));
-        }
-        let exempt = record
-            .old_house
-            .as_ref()
-            .is_some_and(|o| !o.demolition_exempt_reason.is_empty());
-        if exempt {
-            return Err(ApiError::rule(
-                DEMOLITION_EXEMPT,
-                "old_house.demolition_exempt_reason",
-                "the old house is exempt from demolition",
-            ));
-        }
-        let m = record.milestones.get_or_insert_with(Default::default);
-        if m.demolished.is_some() {
-            return Err(out_of_order(
-                "milestones.demolished",
-                "the demolition is recorded already; correct it with UpdateRelocation",
-            ));
-        }
-        m.demolished = Some(date_to_pb(on));
-        Ok(())
-    };
-    let target = Target::household(&req.household_id);
-    change(api, &idem, target, edit, |stored| {
-        pb::RecordDemolitionResponse {
-            relocation: Some(stored),
-        }
-    })
-    .await
+impl Write for pb::RecordDemolitionRequest {
+    type Reply = pb::RecordDemolitionResponse;
+
+    async fn handle(self, api: &HousingApi, idem: &Idempotent) -> Result<Self::Reply, ApiError> {
+        let today = today();
+        let mut v = household(&self.household_id);
+        let on = req_date(&mut v, "demolished_on", self.demolished_on.as_ref());
+        past_date(&mut v, "demolished_on", on, today);
+        v.into_result()?;
+        let on = on.unwrap_or(today);
+        let edit = |record: &mut pb::Relocation| {
+            if !record.moved_in {
+                return Err(out_of_order(
+                    "milestones.moved_in",
+                    "no demolition before move-in: the household does not count as moved in",
+                ));
+            }
+            let exempt = record
+                .old_house
+                .as_ref()
+                .is_some_and(|o| !o.demolition_exempt_reason.is_empty());
+            if exempt {
+                return Err(ApiError::rule(
+                    DEMOLITION_EXEMPT,
+                    "old_house.demolition_exempt_reason",
+                    "the old house is exempt from demolition",
+                ));
+            }
+            let m = record.milestones.get_or_insert_with(Default::default);
+            if m.demolished.is_some() {
+                return Err(out_of_order(
+                    "milestones.demolished",
+                    "the demolition is recorded already; correct it with UpdateRelocation",
+                ));
+            }
+            m.demolished = Some(date_to_pb(on));
+            Ok(())
+        };
+        let target = Target::household(&self.household_id);
+        change(api, idem, target, edit, |stored| {
+            pb::RecordDemolitionResponse {
+                relocation: Some(stored),
+            }
+        })
+        .await
+    }
 }
 
 /// RecordReclamation: the old homestead's reclamation accepted, once it is demolished.
-pub(super) async fn record_reclamation(
-    api: &HousingApi,
-    principal: Principal,
-    req: pb::RecordReclamationRequest,
-) -> Result<pb::RecordReclamationResponse, ApiError> {
-    let idem = claim(principal, "RecordReclamation", &req.request_id, &req)?;
-    let today = today();
-    let mut v = Violations::new();
-    id(&mut v, "household_id", &req.household_id);
-    let on = req_date(&mut v, "accepted_on", req.accepted_on.as_ref());
-    past_date(&mut v, "accepted_on", on, today);
-    if req.reclaimed_centi_mu <= 0 {
-        v.add(
-            "reclaimed_centi_mu",
-            format!("must be positive, got {} × 0.01 mu", req.reclaimed_centi_mu),
-        );
+impl Write for pb::RecordReclamationRequest {
+    type Reply = pb::RecordReclamationResponse;
+
+    async fn handle(self, api: &HousingApi, idem: &Idempotent) -> Result<Self::Reply, ApiError> {
+        let today = today();
+        let mut v = household(&self.household_id);
+        let on = req_date(&mut v, "accepted_on", self.accepted_on.as_ref());
+        past_date(&mut v, "accepted_on", on, today);
+        if self.reclaimed_centi_mu <= 0 {
+            v.add(
+                "reclaimed_centi_mu",
+                format!(
+                    "must be positive, got {} × 0.01 mu",
+                    self.reclaimed_centi_mu
+                ),
+            );
+        }
+        match pb::LandType::try_from(self.land_type) {
+            Ok(pb::LandType::Unspecified) | Err(_) => v.add(
+                "land_type",
+                format!("required: a known land type, got {}", self.land_type),
+            ),
+            Ok(_) => {}
+        }
+        v.into_result()?;
+        let on = on.unwrap_or(today);
+        let (area, land) = (self.reclaimed_centi_mu, self.land_type);
+        let edit = |record: &mut pb::Relocation| {
+            let m = record.milestones.get_or_insert_with(Default::default);
+            if m.demolished.is_none() {
+                return Err(out_of_order(
+                    "milestones.demolished",
+                    "no reclamation before demolition: the old house is not demolished",
+                ));
+            }
+            if m.reclamation_accepted.is_some() {
+                return Err(out_of_order(
+                    "milestones.reclamation_accepted",
+                    "the reclamation is recorded already; correct it with UpdateRelocation",
+                ));
+            }
+            m.reclamation_accepted = Some(date_to_pb(on));
+            let o = record.old_house.get_or_insert_with(Default::default);
+            o.reclaimed_centi_mu = area;
+            o.land_type = land;
+            Ok(())
+        };
+        let target = Target::household(&self.household_id);
+        let changed = change(api, idem, target, edit, |stored| {
+            pb::RecordReclamationResponse {
+                relocation: Some(stored),
+            }
+        })
+        .await;
+        // The record's field is named after the request's where the request supplied it.
+        changed.map_err(|e| rename(e, "old_house.reclaimed_centi_mu", "reclaimed_centi_mu"))
     }
-    match pb::LandType::try_from(req.land_type) {
-        Ok(pb::LandType::Unspecified) | Err(_) => v.add(
-            "land_type",
-            format!("required: a known land type, got {}", req.land_type),
-        ),
-        Ok(_) => {}
-    }
-    v.into_result()?;
-    let on = on.unwrap_or(today);
-    let (area, land) = (req.reclaimed_centi_mu, req.land_type);
-    let edit = |record: &mut pb::Relocation| {
-        let m = record.milestones.get_or_insert_with(Default::default);
-        if m.demolished.is_none() {
-            return Err(out_of_order(
-                "milestones.demolished",
-                "no reclamation before demolition: the old house is not demolished",
-            ));
-        }
-        if m.reclamation_accepted.is_some() {
-            return Err(out_of_order(
-                "milestones.reclamation_accepted",
-                "the reclamation is recorded already; correct it with UpdateRelocation",
-            ));
-        }
-        m.reclamation_accepted = Some(date_to_pb(on));
-        let o = record.old_house.get_or_insert_with(Default::default);
-        o.reclaimed_centi_mu = area;
-        o.land_type = land;
-        Ok(())
-    };
-    let target = Target::household(&req.household_id);
-    let changed = change(api, &idem, target, edit, |stored| {
-        pb::RecordReclamationResponse {
-            relocation: Some(stored),
-        }
-    })
-    .await;
-    // The record's field is named after the request's where the request supplied it.
-    changed.map_err(|e| rename(e, "old_house.reclaimed_centi_mu", "reclaimed_centi_mu"))
 }
 
 /// Renames a field in an error (a record's path to the request field it came from).

@@ -1,8 +1,9 @@
-//! The gRPC face of the housing service, one file per resource's RPCs: check the request
-//! (INVALID_ARGUMENT, nothing touched), then one idempotent, audited transaction
-//! ([`xk_runtime::Db::write`], or [`xk_runtime::write::update`] for a versioned record)
-//! around the domain rule and the store change, then the response. Errors are
-//! [`xk_runtime::ApiError`]s, mapped to statuses once, in [`service`].
+//! The gRPC face of the housing service, one file per resource's RPCs, each RPC a
+//! [`Write`] or [`Read`] implemented on its request message (like mini-redis's commands):
+//! check the request (INVALID_ARGUMENT, nothing touched), then one idempotent, audited
+//! transaction ([`xk_runtime::Db::write`], or [`xk_runtime::write::update`] for a
+//! versioned record) around the domain rule and the store change, then the response.
+//! Errors are [`xk_runtime::ApiError`]s, mapped to statuses once, in `service.rs`.
 //!
 //! | file | RPCs |
 //! |---|---|
@@ -29,7 +30,7 @@ use std::sync::Arc;
 use prost::Message;
 use xk_runtime::idempotency::Idempotent;
 use xk_runtime::policy::PolicyBook;
-use xk_runtime::{ApiError, Db, Principal};
+use xk_runtime::{ApiError, Db};
 
 use crate::domain::policy::Policy;
 
@@ -55,19 +56,28 @@ impl HousingApi {
     }
 }
 
-/// The idempotency claim of the write RPC `method` from `principal`, keyed by the request's
-/// `request_id` field.
-fn claim<M: Message>(
-    principal: Principal,
-    method: &'static str,
-    request_id: &str,
-    request: &M,
-) -> Result<Idempotent, ApiError> {
-    Ok(Idempotent::new(
-        principal,
-        method,
-        request_id,
-        "request_id",
-        request,
-    )?)
+/// A write RPC, implemented on its request message. [`service`] claims the request id;
+/// `handle` checks the request (INVALID_ARGUMENT, nothing touched), then does the whole
+/// write under that claim in one idempotent, audited transaction
+/// ([`xk_runtime::Db::write`], or [`xk_runtime::write::update`] for a versioned record).
+trait Write: Message + Sized {
+    /// The RPC's response.
+    type Reply;
+
+    /// Runs the RPC for a request claimed under `idem`.
+    fn handle(
+        self,
+        api: &HousingApi,
+        idem: &Idempotent,
+    ) -> impl Future<Output = Result<Self::Reply, ApiError>> + Send;
+}
+
+/// A read RPC, implemented on its request message.
+trait Read {
+    /// The RPC's response.
+    type Reply;
+
+    /// Runs the RPC.
+    fn handle(self, api: &HousingApi)
+    -> impl Future<Output = Result<Self::Reply, ApiError>> + Send;
 }

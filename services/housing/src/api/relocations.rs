@@ -4,14 +4,14 @@
 
 use prost::Message;
 use xk_contracts::pb::housing::v1 as pb;
+use xk_runtime::ApiError;
 use xk_runtime::clock::today;
 use xk_runtime::db::WriteTxn;
 use xk_runtime::idempotency::Idempotent;
 use xk_runtime::write::{self, Audit};
-use xk_runtime::{ApiError, Principal};
 
 use super::convert::check_relocation;
-use super::{HousingApi, claim};
+use super::{HousingApi, Write};
 use crate::checked::Checked;
 use crate::store::relocations::{self, Relocations};
 use crate::store::sites;
@@ -117,71 +117,69 @@ pub(super) async fn change<R: Message + Default>(
 }
 
 /// CreateRelocation: a new relocated household at version 1.
-pub(super) async fn create(
-    api: &HousingApi,
-    principal: Principal,
-    req: pb::CreateRelocationRequest,
-) -> Result<pb::CreateRelocationResponse, ApiError> {
-    let idem = claim(principal, "CreateRelocation", &req.request_id, &req)?;
-    let Some(relocation) = &req.relocation else {
-        return Err(ApiError::invalid("relocation", "required"));
-    };
-    let checked = check_relocation(relocation, "relocation.", today(), &api.policy)?;
-    api.db
-        .write(&idem, async |txn| {
-            let stored = register(txn, std::slice::from_ref(&checked)).await?;
-            let mut record = stored
-                .into_iter()
-                .next()
-                .map(|c| c.record)
-                .unwrap_or_default();
-            record.etag = "1".into();
-            let audit = Audit::new(&record.household_id, "created");
-            let response = pb::CreateRelocationResponse {
-                relocation: Some(record),
-            };
-            Ok((response, audit))
-        })
-        .await
+impl Write for pb::CreateRelocationRequest {
+    type Reply = pb::CreateRelocationResponse;
+
+    async fn handle(self, api: &HousingApi, idem: &Idempotent) -> Result<Self::Reply, ApiError> {
+        let Some(relocation) = &self.relocation else {
+            return Err(ApiError::invalid("relocation", "required"));
+        };
+        let checked = check_relocation(relocation, "relocation.", today(), &api.policy)?;
+        api.db
+            .write(idem, async |txn| {
+                let stored = register(txn, std::slice::from_ref(&checked)).await?;
+                let mut record = stored
+                    .into_iter()
+                    .next()
+                    .map(|c| c.record)
+                    .unwrap_or_default();
+                record.etag = "1".into();
+                let audit = Audit::new(&record.household_id, "created");
+                let response = pb::CreateRelocationResponse {
+                    relocation: Some(record),
+                };
+                Ok((response, audit))
+            })
+            .await
+    }
 }
 
 /// UpdateRelocation: replaces the whole record, based on the etag sent.
-pub(super) async fn update(
-    api: &HousingApi,
-    principal: Principal,
-    req: pb::UpdateRelocationRequest,
-) -> Result<pb::UpdateRelocationResponse, ApiError> {
-    let idem = claim(principal, "UpdateRelocation", &req.request_id, &req)?;
-    let Some(new) = req.relocation else {
-        return Err(ApiError::invalid("relocation", "required"));
-    };
-    if new.etag.is_empty() {
-        return Err(ApiError::invalid(
-            "relocation.etag",
-            "required: send the etag of the version you changed",
-        ));
-    }
-    // Everything that needs no stored state is checked before the transaction.
-    check_relocation(&new, "relocation.", today(), &api.policy)?;
-    let (household_id, etag, site_id) = (
-        new.household_id.clone(),
-        new.etag.clone(),
-        new.site_id.clone(),
-    );
-    let target = Target {
-        household_id: &household_id,
-        etag: Some(&etag),
-        moving_to: Some(&site_id),
-        prefix: "relocation.",
-    };
-    let edit = |record: &mut pb::Relocation| {
-        *record = new;
-        Ok(())
-    };
-    change(api, &idem, target, edit, |stored| {
-        pb::UpdateRelocationResponse {
-            relocation: Some(stored),
+impl Write for pb::UpdateRelocationRequest {
+    type Reply = pb::UpdateRelocationResponse;
+
+    async fn handle(self, api: &HousingApi, idem: &Idempotent) -> Result<Self::Reply, ApiError> {
+        let Some(new) = self.relocation else {
+            return Err(ApiError::invalid("relocation", "required"));
+        };
+        if new.etag.is_empty() {
+            return Err(ApiError::invalid(
+                "relocation.etag",
+                "required: send the etag of the version you changed",
+            ));
         }
-    })
-    .await
+        // Everything that needs no stored state is checked before the transaction.
+        check_relocation(&new, "relocation.", today(), &api.policy)?;
+        let (household_id, etag, site_id) = (
+            new.household_id.clone(),
+            new.etag.clone(),
+            new.site_id.clone(),
+        );
+        let target = Target {
+            household_id: &household_id,
+            etag: Some(&etag),
+            moving_to: Some(&site_id),
+            prefix: "relocation.",
+        };
+        let edit = |record: &mut pb::Relocation| {
+            *record = new;
+            Ok(())
+        };
+        change(api, idem, target, edit, |stored| {
+            pb::UpdateRelocationResponse {
+                relocation: Some(stored),
+            }
+        })
+        .await
+    }
 }

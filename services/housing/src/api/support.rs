@@ -1,55 +1,54 @@
 //! Follow-up support (后续扶持): AddSupportMeasure, once the household counts as moved in.
 
 use xk_contracts::pb::housing::v1 as pb;
+use xk_runtime::ApiError;
 use xk_runtime::clock::today;
-use xk_runtime::{ApiError, Principal, Violations};
+use xk_runtime::idempotency::Idempotent;
 
-use super::convert::{id, measure_from_pb, opt_date, past_date, req_date};
+use super::convert::{household, measure_from_pb, opt_date, past_date, req_date};
 use super::relocations::{Target, change};
-use super::{HousingApi, claim};
+use super::{HousingApi, Write};
 use crate::domain::rules::MILESTONE_ORDER;
 
 /// AddSupportMeasure: one more measure on the household's record.
-pub(super) async fn add(
-    api: &HousingApi,
-    principal: Principal,
-    req: pb::AddSupportMeasureRequest,
-) -> Result<pb::AddSupportMeasureResponse, ApiError> {
-    let idem = claim(principal, "AddSupportMeasure", &req.request_id, &req)?;
-    let today = today();
-    let mut v = Violations::new();
-    id(&mut v, "household_id", &req.household_id);
-    let Some(measure) = req.measure else {
-        v.add("measure", "required");
-        return Err(v.into());
-    };
-    if measure_from_pb(measure.kind).is_none() {
-        v.add(
-            "measure.kind",
-            format!("required: a known measure, got {}", measure.kind),
-        );
+impl Write for pb::AddSupportMeasureRequest {
+    type Reply = pb::AddSupportMeasureResponse;
+
+    async fn handle(self, api: &HousingApi, idem: &Idempotent) -> Result<Self::Reply, ApiError> {
+        let today = today();
+        let mut v = household(&self.household_id);
+        let Some(measure) = self.measure else {
+            v.add("measure", "required");
+            return Err(v.into());
+        };
+        if measure_from_pb(measure.kind).is_none() {
+            v.add(
+                "measure.kind",
+                format!("required: a known measure, got {}", measure.kind),
+            );
+        }
+        let start = req_date(&mut v, "measure.started_on", measure.started_on.as_ref());
+        let end = opt_date(&mut v, "measure.ended_on", measure.ended_on.as_ref());
+        past_date(&mut v, "measure.started_on", start, today);
+        past_date(&mut v, "measure.ended_on", end, today);
+        v.into_result()?;
+        let edit = |record: &mut pb::Relocation| {
+            if !record.moved_in {
+                return Err(ApiError::rule(
+                    MILESTONE_ORDER,
+                    "milestones.moved_in",
+                    "follow-up support starts after move-in: the household does not count as moved in",
+                ));
+            }
+            record.support.push(measure);
+            Ok(())
+        };
+        let target = Target::household(&self.household_id);
+        change(api, idem, target, edit, |stored| {
+            pb::AddSupportMeasureResponse {
+                relocation: Some(stored),
+            }
+        })
+        .await
     }
-    let start = req_date(&mut v, "measure.started_on", measure.started_on.as_ref());
-    let end = opt_date(&mut v, "measure.ended_on", measure.ended_on.as_ref());
-    past_date(&mut v, "measure.started_on", start, today);
-    past_date(&mut v, "measure.ended_on", end, today);
-    v.into_result()?;
-    let edit = |record: &mut pb::Relocation| {
-        if !record.moved_in {
-            return Err(ApiError::rule(
-                MILESTONE_ORDER,
-                "milestones.moved_in",
-                "follow-up support starts after move-in: the household does not count as moved in",
-            ));
-        }
-        record.support.push(measure);
-        Ok(())
-    };
-    let target = Target::household(&req.household_id);
-    change(api, &idem, target, edit, |stored| {
-        pb::AddSupportMeasureResponse {
-            relocation: Some(stored),
-        }
-    })
-    .await
 }

@@ -77,11 +77,23 @@ pub fn req_date(v: &mut Violations, field: &str, d: Option<&Date>) -> Option<Nai
     }
 }
 
-/// A date that must not be after today; the violation names `field`.
-pub fn past_date(v: &mut Violations, field: &str, d: Option<NaiveDate>, today: NaiveDate) {
-    if let Some(d) = d {
-        v.check(field, not_in_future(d, today));
+/// A wire date not after `today`, `required` or not; the violations name `field`.
+pub fn past_date(
+    v: &mut Violations,
+    field: &str,
+    d: Option<&Date>,
+    required: bool,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    let date = if required {
+        req_date(v, field, d)
+    } else {
+        opt_date(v, field, d)
+    };
+    if let Some(date) = date {
+        v.check(field, not_in_future(date, today));
     }
+    date
 }
 
 /// A required id in the household-id form (household ids and site ids share it).

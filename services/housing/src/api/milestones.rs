@@ -10,7 +10,7 @@ use xk_runtime::clock::today;
 use xk_runtime::idempotency::Idempotent;
 use xk_runtime::{ApiError, Violations};
 
-use super::convert::{household, opt_date, past_date, req_date};
+use super::convert::{household, past_date};
 use super::relocations::{Target, change};
 use super::{HousingApi, Write};
 use crate::domain::rules::{DEMOLITION_EXEMPT, MILESTONE_ORDER};
@@ -25,15 +25,18 @@ impl Write for pb::RecordMoveInRequest {
     type Reply = pb::RecordMoveInResponse;
 
     async fn handle(self, api: &HousingApi, idem: &Idempotent) -> Result<Self::Reply, ApiError> {
-        let today = today();
-        let mut v = household(&self.household_id);
-        let handover = opt_date(&mut v, "key_handover", self.key_handover.as_ref());
-        let moved = opt_date(&mut v, "moved_in", self.moved_in.as_ref());
+        let (today, mut v) = (today(), household(&self.household_id));
+        let handover = past_date(
+            &mut v,
+            "key_handover",
+            self.key_handover.as_ref(),
+            false,
+            today,
+        );
+        let moved = past_date(&mut v, "moved_in", self.moved_in.as_ref(), false, today);
         if self.key_handover.is_none() && self.moved_in.is_none() {
             v.add("moved_in", "send key_handover, moved_in or both");
         }
-        past_date(&mut v, "key_handover", handover, today);
-        past_date(&mut v, "moved_in", moved, today);
         v.into_result()?;
         let edit = |record: &mut pb::Relocation| {
             // No move-in before completion and acceptance: the prerequisites are checked on the
@@ -53,11 +56,7 @@ impl Write for pb::RecordMoveInRequest {
             }
             Ok(())
         };
-        let target = Target::household(&self.household_id);
-        change(api, idem, target, edit, |stored| pb::RecordMoveInResponse {
-            relocation: Some(stored),
-        })
-        .await
+        change(api, idem, Target::household(&self.household_id), edit).await
     }
 }
 
@@ -66,12 +65,15 @@ impl Write for pb::RecordDemolitionRequest {
     type Reply = pb::RecordDemolitionResponse;
 
     async fn handle(self, api: &HousingApi, idem: &Idempotent) -> Result<Self::Reply, ApiError> {
-        let today = today();
         let mut v = household(&self.household_id);
-        let on = req_date(&mut v, "demolished_on", self.demolished_on.as_ref());
-        past_date(&mut v, "demolished_on", on, today);
+        let on = past_date(
+            &mut v,
+            "demolished_on",
+            self.demolished_on.as_ref(),
+            true,
+            today(),
+        );
         v.into_result()?;
-        let on = on.unwrap_or(today);
         let edit = |record: &mut pb::Relocation| {
             if !record.moved_in {
                 return Err(out_of_order(
@@ -97,16 +99,10 @@ impl Write for pb::RecordDemolitionRequest {
                     "the demolition is recorded already; correct it with UpdateRelocation",
                 ));
             }
-            m.demolished = Some(date_to_pb(on));
+            m.demolished = on.map(date_to_pb);
             Ok(())
         };
-        let target = Target::household(&self.household_id);
-        change(api, idem, target, edit, |stored| {
-            pb::RecordDemolitionResponse {
-                relocation: Some(stored),
-            }
-        })
-        .await
+        change(api, idem, Target::household(&self.household_id), edit).await
     }
 }
 
@@ -115,10 +111,14 @@ impl Write for pb::RecordReclamationRequest {
     type Reply = pb::RecordReclamationResponse;
 
     async fn handle(self, api: &HousingApi, idem: &Idempotent) -> Result<Self::Reply, ApiError> {
-        let today = today();
         let mut v = household(&self.household_id);
-        let on = req_date(&mut v, "accepted_on", self.accepted_on.as_ref());
-        past_date(&mut v, "accepted_on", on, today);
+        let on = past_date(
+            &mut v,
+            "accepted_on",
+            self.accepted_on.as_ref(),
+            true,
+            today(),
+        );
         if self.reclaimed_centi_mu <= 0 {
             v.add(
                 "reclaimed_centi_mu",
@@ -136,7 +136,6 @@ impl Write for pb::RecordReclamationRequest {
             Ok(_) => {}
         }
         v.into_result()?;
-        let on = on.unwrap_or(today);
         let (area, land) = (self.reclaimed_centi_mu, self.land_type);
         let edit = |record: &mut pb::Relocation| {
             let m = record.milestones.get_or_insert_with(Default::default);
@@ -152,19 +151,13 @@ impl Write for pb::RecordReclamationRequest {
                     "the reclamation is recorded already; correct it with UpdateRelocation",
                 ));
             }
-            m.reclamation_accepted = Some(date_to_pb(on));
+            m.reclamation_accepted = on.map(date_to_pb);
             let o = record.old_house.get_or_insert_with(Default::default);
             o.reclaimed_centi_mu = area;
             o.land_type = land;
             Ok(())
         };
-        let target = Target::household(&self.household_id);
-        let changed = change(api, idem, target, edit, |stored| {
-            pb::RecordReclamationResponse {
-                relocation: Some(stored),
-            }
-        })
-        .await;
+        let changed = change(api, idem, Target::household(&self.household_id), edit).await;
         // The record's field is named after the request's where the request supplied it.
         changed.map_err(|e| rename(e, "old_house.reclaimed_centi_mu", "reclaimed_centi_mu"))
     }

@@ -12,16 +12,7 @@ use xk_runtime::{ApiError, Violations};
 use super::convert::{household, id};
 use super::{HousingApi, Read};
 use crate::domain::ExceptionKind;
-use crate::store::{appraisals, exceptions, relocations, sites, summary};
-
-fn optional_prefix(v: &mut Violations, field: &str, s: &str) -> String {
-    if s.is_empty() {
-        return String::new();
-    }
-    v.check(field, RegionPrefix::parse(s))
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default()
-}
+use crate::store::{Page, appraisals, exceptions, relocations, sites, summary};
 
 /// A wire exception kind: `Ok(None)` for "any".
 fn kind_filter(v: i32) -> Result<Option<ExceptionKind>, String> {
@@ -53,22 +44,61 @@ fn kind_to_pb(k: ExceptionKind) -> pb::ExceptionKind {
     }
 }
 
-/// Splits a page of `size + 1` rows into the page and the next token.
-fn page<T>(
-    mut rows: Vec<T>,
+/// A list request's paging, checked: its region prefix (empty for all), its page size, and
+/// the key the page starts after, from a token issued for the same `filter`.
+struct Paging {
+    prefix: String,
     size: u64,
-    filter: &str,
-    key: impl Fn(&T) -> String,
-) -> (Vec<T>, String) {
-    if rows.len() as u64 > size {
-        rows.truncate(size as usize);
+    after: Option<String>,
+    filter: String,
+}
+
+impl Paging {
+    /// Checks the paging fields of a list request; `filter` names the list and its filters
+    /// given the checked prefix, so a token is only good for the list that issued it.
+    fn check(
+        v: &mut Violations,
+        (region_prefix, page_size, page_token): (&str, i32, &str),
+        filter: impl FnOnce(&str) -> String,
+    ) -> Paging {
+        let prefix = if region_prefix.is_empty() {
+            String::new()
+        } else {
+            v.check("region_prefix", RegionPrefix::parse(region_prefix))
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default()
+        };
+        let filter = filter(&prefix);
+        let size = v.check("page_size", paging::page_size(page_size));
+        let after = v.check("page_token", paging::decode_token(page_token, &filter));
+        Paging {
+            prefix,
+            size: size.unwrap_or(paging::DEFAULT_PAGE_SIZE),
+            after: after.flatten(),
+            filter,
+        }
+    }
+
+    /// What to read: one row more than a page, which tells whether another page follows.
+    fn rows(&self) -> Page<'_> {
+        Page {
+            region_prefix: &self.prefix,
+            after: self.after.as_deref(),
+            limit: self.size + 1,
+        }
+    }
+
+    /// Splits the rows read into the page and the token of the next (empty on the last).
+    fn split<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> &str) -> (Vec<T>, String) {
+        if rows.len() as u64 <= self.size {
+            return (rows, String::new());
+        }
+        rows.truncate(self.size as usize);
         let token = rows
             .last()
-            .map(|r| paging::encode_token(filter, &key(r)))
+            .map(|r| paging::encode_token(&self.filter, key(r)))
             .unwrap_or_default();
         (rows, token)
-    } else {
-        (rows, String::new())
     }
 }
 
@@ -91,19 +121,15 @@ impl Read for pb::ListSitesRequest {
 
     async fn handle(self, api: &HousingApi) -> Result<Self::Reply, ApiError> {
         let mut v = Violations::new();
-        let prefix = optional_prefix(&mut v, "region_prefix", &self.region_prefix);
-        let filter = format!("sites;r={prefix}");
-        let size = v.check("page_size", paging::page_size(self.page_size));
-        let after = v
-            .check(
-                "page_token",
-                paging::decode_token(&self.page_token, &filter),
-            )
-            .flatten();
+        let fields = (
+            self.region_prefix.as_str(),
+            self.page_size,
+            self.page_token.as_str(),
+        );
+        let paging = Paging::check(&mut v, fields, |prefix| format!("sites;r={prefix}"));
         v.into_result()?;
-        let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
-        let rows = sites::list(api.db.conn(), &prefix, after.as_deref(), size + 1).await?;
-        let (sites, next_page_token) = page(rows, size, &filter, |s| s.site_id.clone());
+        let rows = sites::list(api.db.conn(), paging.rows()).await?;
+        let (sites, next_page_token) = paging.split(rows, |s| &s.site_id);
         Ok(pb::ListSitesResponse {
             sites,
             next_page_token,
@@ -130,29 +156,21 @@ impl Read for pb::ListRelocationsRequest {
 
     async fn handle(self, api: &HousingApi) -> Result<Self::Reply, ApiError> {
         let mut v = Violations::new();
-        let prefix = optional_prefix(&mut v, "region_prefix", &self.region_prefix);
-        if !self.site_id.is_empty() {
-            id(&mut v, "site_id", &self.site_id);
+        let fields = (
+            self.region_prefix.as_str(),
+            self.page_size,
+            self.page_token.as_str(),
+        );
+        let site_id = self.site_id.as_str();
+        let paging = Paging::check(&mut v, fields, |prefix| {
+            format!("relocations;r={prefix};s={site_id}")
+        });
+        if !site_id.is_empty() {
+            id(&mut v, "site_id", site_id);
         }
-        let filter = format!("relocations;r={prefix};s={}", self.site_id);
-        let size = v.check("page_size", paging::page_size(self.page_size));
-        let after = v
-            .check(
-                "page_token",
-                paging::decode_token(&self.page_token, &filter),
-            )
-            .flatten();
         v.into_result()?;
-        let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
-        let rows = relocations::list(
-            api.db.conn(),
-            &prefix,
-            &self.site_id,
-            after.as_deref(),
-            size + 1,
-        )
-        .await?;
-        let (relocations, next_page_token) = page(rows, size, &filter, |r| r.household_id.clone());
+        let rows = relocations::list(api.db.conn(), site_id, paging.rows()).await?;
+        let (relocations, next_page_token) = paging.split(rows, |r| &r.household_id);
         Ok(pb::ListRelocationsResponse {
             relocations,
             next_page_token,
@@ -180,29 +198,25 @@ impl Read for pb::ListExceptionsRequest {
 
     async fn handle(self, api: &HousingApi) -> Result<Self::Reply, ApiError> {
         let mut v = Violations::new();
-        let prefix = optional_prefix(&mut v, "region_prefix", &self.region_prefix);
         let kind = v.check("kind", kind_filter(self.kind)).flatten();
         let as_of = match &self.as_of {
             None => Some(today()),
             Some(d) => v.check("as_of", date_from_pb(d)),
         };
-        let filter = format!(
-            "exceptions;r={prefix};k={};d={:?}",
-            self.kind,
-            as_of.map(|d| d.to_string())
+        let fields = (
+            self.region_prefix.as_str(),
+            self.page_size,
+            self.page_token.as_str(),
         );
-        let size = v.check("page_size", paging::page_size(self.page_size));
-        let after = v
-            .check(
-                "page_token",
-                paging::decode_token(&self.page_token, &filter),
-            )
-            .flatten();
-        let (phase, after_key) = match after.as_deref() {
+        let paging = Paging::check(&mut v, fields, |prefix| {
+            let day = as_of.map(|d| d.to_string());
+            format!("exceptions;r={prefix};k={};d={day:?}", self.kind)
+        });
+        let (phase, after_key) = match paging.after.as_deref() {
             None => ('r', None),
             Some(t) => match t.split_once(':') {
-                Some(("r", k)) => ('r', Some(k.to_string())),
-                Some(("a", k)) => ('a', Some(k.to_string())),
+                Some(("r", k)) => ('r', Some(k)),
+                Some(("a", k)) => ('a', Some(k)),
                 _ => {
                     v.add("page_token", "not a token this service issued");
                     ('r', None)
@@ -210,18 +224,22 @@ impl Read for pb::ListExceptionsRequest {
             },
         };
         v.into_result()?;
-        let (Some(as_of), Some(size)) = (as_of, size) else {
+        let Some(as_of) = as_of else {
             return Err(Status::internal("validated fields missing").into());
         };
-        let conn = api.db.conn();
+        let (conn, size) = (api.db.conn(), paging.size);
+        let page = |after, limit| Page {
+            region_prefix: &paging.prefix,
+            after,
+            limit,
+        };
         let wants_appraisals = kind.is_none_or(|k| k == ExceptionKind::DangerousNotRenovated);
         let wants_relocations = kind.is_none_or(|k| k != ExceptionKind::DangerousNotRenovated);
         let mut rows = Vec::new();
         let mut token_key = None;
         if phase == 'r' && wants_relocations {
             let mut got =
-                exceptions::relocations(conn, &prefix, kind, as_of, after_key.as_deref(), size + 1)
-                    .await?;
+                exceptions::relocations(conn, kind, as_of, page(after_key, size + 1)).await?;
             if got.len() as u64 > size {
                 got.truncate(size as usize);
                 token_key = got.last().map(|r| format!("r:{}", r.0));
@@ -230,13 +248,8 @@ impl Read for pb::ListExceptionsRequest {
         }
         if token_key.is_none() && wants_appraisals {
             let remaining = size - rows.len() as u64;
-            let after_a = if phase == 'a' {
-                after_key.as_deref()
-            } else {
-                None
-            };
-            let mut got =
-                exceptions::appraisals(conn, &prefix, as_of, after_a, remaining + 1).await?;
+            let after_a = if phase == 'a' { after_key } else { None };
+            let mut got = exceptions::appraisals(conn, as_of, page(after_a, remaining + 1)).await?;
             if got.len() as u64 > remaining {
                 got.truncate(remaining as usize);
                 token_key = match got.last() {
@@ -258,7 +271,7 @@ impl Read for pb::ListExceptionsRequest {
         Ok(pb::ListExceptionsResponse {
             exceptions,
             next_page_token: token_key
-                .map(|k| paging::encode_token(&filter, &k))
+                .map(|k| paging::encode_token(&paging.filter, &k))
                 .unwrap_or_default(),
         })
     }

@@ -77,16 +77,42 @@ impl<'a> Target<'a> {
     }
 }
 
+/// A response that carries the relocation as stored (UpdateRelocation's and each
+/// milestone RPC's), so [`change`] can answer any of them.
+pub(super) trait RelocationReply: Message + Default {
+    /// The response carrying `relocation`.
+    fn of(relocation: pb::Relocation) -> Self;
+}
+
+/// Implements [`RelocationReply`] for responses whose one field is the relocation.
+macro_rules! relocation_reply {
+    ($($response:ident),*) => {$(
+        impl RelocationReply for pb::$response {
+            fn of(relocation: pb::Relocation) -> Self {
+                pb::$response {
+                    relocation: Some(relocation),
+                }
+            }
+        }
+    )*};
+}
+
+relocation_reply!(
+    UpdateRelocationResponse,
+    RecordMoveInResponse,
+    RecordDemolitionResponse,
+    RecordReclamationResponse,
+    AddSupportMeasureResponse
+);
+
 /// One idempotent change of a stored relocation: lock it with the type of its site, check
 /// the etag if sent, let `edit` apply the RPC's own rule and change, re-check the whole
-/// record against every rule, store it with fresh derived columns, and answer with
-/// `respond(stored)`.
-pub(super) async fn change<R: Message + Default>(
+/// record against every rule, store it with fresh derived columns, and answer with it.
+pub(super) async fn change<R: RelocationReply>(
     api: &HousingApi,
     idem: &Idempotent,
     target: Target<'_>,
     edit: impl FnOnce(&mut pb::Relocation) -> Result<(), ApiError> + Send,
-    respond: impl FnOnce(pb::Relocation) -> R + Send,
 ) -> Result<R, ApiError> {
     let (today, policy, prefix) = (today(), &*api.policy, target.prefix);
     let apply = |draft: &mut relocations::Draft| {
@@ -104,15 +130,10 @@ pub(super) async fn change<R: Message + Default>(
     let store = Relocations {
         moving_to: target.moving_to,
     };
-    write::update(
-        &api.db,
-        &store,
-        idem,
-        target.household_id,
-        target.etag,
-        apply,
-        |stored| respond(stored.record),
-    )
+    let (id, etag) = (target.household_id, target.etag);
+    write::update(&api.db, &store, idem, id, etag, apply, |stored| {
+        R::of(stored.record)
+    })
     .await
 }
 
@@ -175,11 +196,6 @@ impl Write for pb::UpdateRelocationRequest {
             *record = new;
             Ok(())
         };
-        change(api, idem, target, edit, |stored| {
-            pb::UpdateRelocationResponse {
-                relocation: Some(stored),
-            }
-        })
-        .await
+        change(api, idem, target, edit).await
     }
 }

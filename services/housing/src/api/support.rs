@@ -5,7 +5,7 @@ use xk_runtime::ApiError;
 use xk_runtime::clock::today;
 use xk_runtime::idempotency::Idempotent;
 
-use super::convert::{household, measure_from_pb, opt_date, past_date, req_date};
+use super::convert::{household, measure_from_pb, past_date};
 use super::relocations::{Target, change};
 use super::{HousingApi, Write};
 use crate::domain::rules::MILESTONE_ORDER;
@@ -27,10 +27,20 @@ impl Write for pb::AddSupportMeasureRequest {
                 format!("required: a known measure, got {}", measure.kind),
             );
         }
-        let start = req_date(&mut v, "measure.started_on", measure.started_on.as_ref());
-        let end = opt_date(&mut v, "measure.ended_on", measure.ended_on.as_ref());
-        past_date(&mut v, "measure.started_on", start, today);
-        past_date(&mut v, "measure.ended_on", end, today);
+        past_date(
+            &mut v,
+            "measure.started_on",
+            measure.started_on.as_ref(),
+            true,
+            today,
+        );
+        past_date(
+            &mut v,
+            "measure.ended_on",
+            measure.ended_on.as_ref(),
+            false,
+            today,
+        );
         v.into_result()?;
         let edit = |record: &mut pb::Relocation| {
             if !record.moved_in {
@@ -43,12 +53,6 @@ impl Write for pb::AddSupportMeasureRequest {
             record.support.push(measure);
             Ok(())
         };
-        let target = Target::household(&self.household_id);
-        change(api, idem, target, edit, |stored| {
-            pb::AddSupportMeasureResponse {
-                relocation: Some(stored),
-            }
-        })
-        .await
+        change(api, idem, Target::household(&self.household_id), edit).await
     }
 }

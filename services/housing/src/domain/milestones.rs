@@ -25,7 +25,7 @@ use chrono::NaiveDate;
 
 use super::rules::MILESTONE_ORDER;
 use super::site::SiteType;
-use super::{FieldViolation, into_result};
+use super::{FieldViolation, in_future, into_result};
 
 /// One step of the timeline, in chain order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -129,12 +129,7 @@ pub fn validate_milestones(m: &Milestones, today: NaiveDate) -> Result<(), Vec<F
     let mut latest: Option<(Milestone, NaiveDate)> = None;
     for step in Milestone::ALL {
         let Some(date) = m.get(step) else { continue };
-        if date > today {
-            v.push(FieldViolation::invalid(
-                step.field(),
-                format!("{} {date} is in the future", step.field()),
-            ));
-        }
+        v.extend(in_future(step.field(), step.field(), date, today));
         match latest {
             Some((before, before_date)) if date < before_date => {
                 v.push(FieldViolation::rule(

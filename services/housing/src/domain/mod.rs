@@ -21,12 +21,28 @@ pub mod relocation;
 pub mod rules;
 pub mod site;
 pub mod support;
+#[cfg(test)]
+mod testing;
+
+use chrono::NaiveDate;
 
 pub use xk_runtime::violation::{FieldViolation, ViolationKind, into_result};
 
 /// True when the text is empty or only whitespace (a required field left blank).
 pub(crate) fn is_blank(s: &str) -> bool {
     s.trim().is_empty()
+}
+
+/// A malformed value on `field` when `date` (described as `what`) is after `today`:
+/// nothing is on record before it happens.
+pub(crate) fn in_future(
+    field: &str,
+    what: &str,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Option<FieldViolation> {
+    (date > today)
+        .then(|| FieldViolation::invalid(field, format!("{what} {date} is in the future")))
 }
 
 /// A condition the county summary counts as a housing exception and the office must chase.

@@ -6,6 +6,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter}
 use xk_contracts::pb::housing::v1 as pb;
 use xk_runtime::ApiError;
 
+use super::Page;
 use super::entities::{appraisal, relocation};
 use crate::domain::ExceptionKind;
 
@@ -64,14 +65,12 @@ fn relocation_kinds(r: &relocation::Model, as_of: NaiveDate) -> Vec<ExceptionKin
 /// One household with its exceptions: (household id, village code, kinds).
 pub type ExceptionRow = (String, String, Vec<ExceptionKind>);
 
-/// Up to `limit` relocated households with an exception (of `kind`, or any) after `after`.
+/// One page of relocated households with an exception (of `kind`, or any) on `as_of`.
 pub async fn relocations<C: ConnectionTrait>(
     conn: &C,
-    region_prefix: &str,
     kind: Option<ExceptionKind>,
     as_of: NaiveDate,
-    after: Option<&str>,
-    limit: u64,
+    page: Page<'_>,
 ) -> Result<Vec<ExceptionRow>, ApiError> {
     let kinds: Vec<ExceptionKind> = match kind {
         Some(k) => vec![k],
@@ -85,21 +84,14 @@ pub async fn relocations<C: ConnectionTrait>(
             some = true;
         }
     }
-    if !some || limit == 0 {
+    if !some || page.limit == 0 {
         return Ok(Vec::new());
     }
     use relocation::Column as C;
     let select = relocation::Entity::find().filter(any);
-    let rows = super::page(
-        select,
-        C::OriginVillageCode,
-        region_prefix,
-        C::HouseholdId,
-        after,
-        limit,
-    )
-    .all(conn)
-    .await?;
+    let rows = page
+        .rows(conn, select, (C::OriginVillageCode, C::HouseholdId))
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -112,13 +104,11 @@ pub async fn relocations<C: ConnectionTrait>(
         .collect())
 }
 
-/// Up to `limit` appraised households with a dangerous, unrenovated house after `after`.
+/// One page of appraised households with a dangerous house not renovated on `as_of`.
 pub async fn appraisals<C: ConnectionTrait>(
     conn: &C,
-    region_prefix: &str,
     as_of: NaiveDate,
-    after: Option<&str>,
-    limit: u64,
+    page: Page<'_>,
 ) -> Result<Vec<ExceptionRow>, ApiError> {
     use appraisal::Column as C;
     let dangerous = [pb::Grade::C as i32, pb::Grade::D as i32];
@@ -131,24 +121,12 @@ pub async fn appraisals<C: ConnectionTrait>(
                 .add(C::RenovationCompletedOn.is_null())
                 .add(C::RenovationCompletedOn.gt(as_of)),
         );
-    let rows = super::page(
-        select,
-        C::VillageCode,
-        region_prefix,
-        C::HouseholdId,
-        after,
-        limit,
-    )
-    .all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                r.household_id,
-                r.village_code,
-                vec![ExceptionKind::DangerousNotRenovated],
-            )
-        })
-        .collect())
+    let rows = page
+        .rows(conn, select, (C::VillageCode, C::HouseholdId))
+        .await?;
+    let row = |r: appraisal::Model| {
+        let kinds = vec![ExceptionKind::DangerousNotRenovated];
+        (r.household_id, r.village_code, kinds)
+    };
+    Ok(rows.into_iter().map(row).collect())
 }

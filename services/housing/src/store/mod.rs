@@ -11,7 +11,12 @@ pub mod relocations;
 pub mod sites;
 pub mod summary;
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+use xk_runtime::ApiError;
+use xk_runtime::db::WriteTxn;
 
 /// Rows per multi-row INSERT (and ids per `IN` list): 20 columns a row stays under
 /// SQLite's bound-parameter limit.
@@ -22,26 +27,57 @@ pub fn prefix_range(prefix: &str) -> (String, String) {
     (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
 }
 
-/// One page of a list in key order: `select` narrowed to the rows whose `code` lies under
-/// `region_prefix` (every row for an empty prefix) and whose `key` comes after `after`, at
+/// The rows of one page of a list in key order: those whose region code lies under
+/// `region_prefix` (every row for an empty prefix) and whose key comes after `after`, at
 /// most `limit` of them.
-fn page<E: EntityTrait>(
-    select: Select<E>,
-    code: E::Column,
-    region_prefix: &str,
-    key: E::Column,
-    after: Option<&str>,
-    limit: u64,
-) -> Select<E> {
-    let mut select = select;
-    if !region_prefix.is_empty() {
-        let (lo, hi) = prefix_range(region_prefix);
-        select = select.filter(code.gte(lo)).filter(code.lte(hi));
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    /// A 6-, 9- or 12-digit region prefix, or empty for all.
+    pub region_prefix: &'a str,
+    /// The last key of the page before, if any.
+    pub after: Option<&'a str>,
+    /// How many rows at most.
+    pub limit: u64,
+}
+
+impl Page<'_> {
+    /// The rows of `select` on this page, `code` being their region column and `key` their
+    /// order.
+    async fn rows<E: EntityTrait, C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        select: Select<E>,
+        (code, key): (E::Column, E::Column),
+    ) -> Result<Vec<E::Model>, ApiError> {
+        Ok(self.of(select, code, key).all(conn).await?)
     }
-    if let Some(after) = after {
-        select = select.filter(key.gt(after));
+
+    /// `select` narrowed to this page.
+    fn of<E: EntityTrait>(&self, select: Select<E>, code: E::Column, key: E::Column) -> Select<E> {
+        let mut select = select;
+        if !self.region_prefix.is_empty() {
+            let (lo, hi) = prefix_range(self.region_prefix);
+            select = select.filter(code.gte(lo)).filter(code.lte(hi));
+        }
+        if let Some(after) = self.after {
+            select = select.filter(key.gt(after));
+        }
+        select.order_by_asc(key).limit(self.limit)
     }
-    select.order_by_asc(key).limit(limit)
+}
+
+/// The row of `E` whose primary key is `id`, locked until the transaction ends
+/// ([`xk_runtime::db::for_update`]) so concurrent writers of one record queue; NOT_FOUND
+/// naming `what` when there is none.
+async fn lock<E>(txn: &WriteTxn, what: &'static str, id: &str) -> Result<E::Model, ApiError>
+where
+    E: EntityTrait,
+    String: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+{
+    xk_runtime::db::for_update(E::find_by_id(id.to_string()))
+        .one(&**txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found(what, id))
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ use xk_runtime::ApiError;
 use xk_runtime::db::WriteTxn;
 use xk_runtime::write::{RecordStore, Versioned};
 
-use super::INSERT_CHUNK;
 use super::entities::relocation;
+use super::{INSERT_CHUNK, Page};
 use crate::checked::Checked;
 use crate::domain::milestones::moved_in_on;
 use crate::domain::relocation::{Demolition, demolition_due, has_over_area_reason, over_area};
@@ -125,28 +125,20 @@ pub async fn is_relocated<C: ConnectionTrait>(conn: &C, id: &str) -> Result<bool
         > 0)
 }
 
-/// Up to `limit` relocated households after `after` in household-id order.
+/// One page of relocated households in household-id order, at `site_id` if it is not empty.
 pub async fn list<C: ConnectionTrait>(
     conn: &C,
-    region_prefix: &str,
     site_id: &str,
-    after: Option<&str>,
-    limit: u64,
+    page: Page<'_>,
 ) -> Result<Vec<pb::Relocation>, ApiError> {
+    use relocation::Column as C;
     let mut select = relocation::Entity::find();
     if !site_id.is_empty() {
-        select = select.filter(relocation::Column::SiteId.eq(site_id));
+        select = select.filter(C::SiteId.eq(site_id));
     }
-    let rows = super::page(
-        select,
-        relocation::Column::OriginVillageCode,
-        region_prefix,
-        relocation::Column::HouseholdId,
-        after,
-        limit,
-    )
-    .all(conn)
-    .await?;
+    let rows = page
+        .rows(conn, select, (C::OriginVillageCode, C::HouseholdId))
+        .await?;
     rows.into_iter().map(decode).collect()
 }
 
@@ -185,15 +177,11 @@ impl RecordStore for Relocations<'_> {
     type Record = Draft;
 
     async fn lock(&self, txn: &WriteTxn, id: &str) -> Result<Draft, ApiError> {
-        let conn = &**txn;
-        let row = xk_runtime::db::for_update(relocation::Entity::find_by_id(id.to_string()))
-            .one(conn)
-            .await?
-            .ok_or_else(|| ApiError::not_found("relocation", id))?;
+        let row = super::lock::<relocation::Entity>(txn, "relocation", id).await?;
         let version = row.version;
         let record = decode(row)?;
         let site_id = self.moving_to.unwrap_or(&record.site_id);
-        let site_type = super::sites::types(conn, &[site_id])
+        let site_type = super::sites::types(&**txn, &[site_id])
             .await?
             .get(site_id)
             .copied();

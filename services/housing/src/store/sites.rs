@@ -13,8 +13,8 @@ use xk_runtime::ApiError;
 use xk_runtime::db::WriteTxn;
 use xk_runtime::write::{RecordStore, Versioned};
 
-use super::INSERT_CHUNK;
 use super::entities::{relocation, site};
+use super::{INSERT_CHUNK, Page};
 use crate::checked::site_type_from_pb;
 use crate::domain::site::SiteType;
 
@@ -112,23 +112,12 @@ pub async fn types<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Up to `limit` sites after `after` in site-id order under a region prefix.
-pub async fn list<C: ConnectionTrait>(
-    conn: &C,
-    region_prefix: &str,
-    after: Option<&str>,
-    limit: u64,
-) -> Result<Vec<pb::Site>, ApiError> {
-    let rows = super::page(
-        site::Entity::find(),
-        site::Column::VillageCode,
-        region_prefix,
-        site::Column::SiteId,
-        after,
-        limit,
-    )
-    .all(conn)
-    .await?;
+/// One page of sites in site-id order.
+pub async fn list<C: ConnectionTrait>(conn: &C, page: Page<'_>) -> Result<Vec<pb::Site>, ApiError> {
+    use site::Column as C;
+    let rows = page
+        .rows(conn, site::Entity::find(), (C::VillageCode, C::SiteId))
+        .await?;
     Ok(rows.into_iter().map(from_row).collect())
 }
 
@@ -160,15 +149,11 @@ impl RecordStore for Sites {
     type Record = SiteDraft;
 
     async fn lock(&self, txn: &WriteTxn, id: &str) -> Result<SiteDraft, ApiError> {
-        let conn = &**txn;
-        let row = xk_runtime::db::for_update(site::Entity::find_by_id(id.to_string()))
-            .one(conn)
-            .await?
-            .ok_or_else(|| ApiError::not_found("site", id))?;
+        let row = super::lock::<site::Entity>(txn, "site", id).await?;
         Ok(SiteDraft {
             version: row.version,
             site: from_row(row),
-            households: households_at(conn, id).await?,
+            households: households_at(&**txn, id).await?,
         })
     }
 

@@ -6,11 +6,8 @@ use crate::domain::milestones::full_chain;
 use crate::domain::policy::test_policy;
 use crate::domain::site::{CentralizedKind, ScatteredKind};
 use crate::domain::support::SupportMeasure;
+use crate::domain::testing::{breaches, d, fixed_day};
 use proptest::prelude::*;
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
 
 fn housing(members: u32, area_centi_m2: i64) -> Housing {
     Housing {
@@ -47,10 +44,6 @@ fn good_facts() -> RelocationFacts {
             ended_on: None,
         }],
     }
-}
-
-fn fixed_day() -> NaiveDate {
-    d(2020, 6, 30)
 }
 
 #[test]
@@ -275,13 +268,9 @@ fn old_house_validation() {
         land_type: Some(LandType::Forest),
     };
     let err = validate_old_house(&exempt_but_demolished, &m_done, &p).unwrap_err();
-    let got: Vec<(&str, ViolationKind)> = err.iter().map(|v| (v.field.as_str(), v.kind)).collect();
     assert_eq!(
-        got,
-        vec![
-            ("demolition.reason", ViolationKind::InvalidArgument),
-            ("demolished", ViolationKind::FailedPrecondition),
-        ]
+        breaches(&err),
+        [("demolition.reason", ""), ("demolished", MILESTONE_ORDER)]
     );
 
     let no_demolition = Milestones {
@@ -294,13 +283,12 @@ fn old_house_validation() {
         land_type: None,
     };
     let err = validate_old_house(&reclaimed_early, &no_demolition, &p).unwrap_err();
-    let got: Vec<(&str, ViolationKind)> = err.iter().map(|v| (v.field.as_str(), v.kind)).collect();
     assert_eq!(
-        got,
-        vec![
-            ("reclaimed_centi_mu", ViolationKind::FailedPrecondition),
-            ("reclamation_accepted", ViolationKind::FailedPrecondition),
-            ("land_type", ViolationKind::InvalidArgument),
+        breaches(&err),
+        [
+            ("reclaimed_centi_mu", RECLAIMED_BEFORE_DEMOLITION),
+            ("reclamation_accepted", MILESTONE_ORDER),
+            ("land_type", ""),
         ]
     );
 }

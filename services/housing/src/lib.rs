@@ -7,14 +7,21 @@
 //! | module | what it does |
 //! |---|---|
 //! | [`domain`] | the pure rules, no I/O (see below) |
-//! | [`domain::policy`] | the effective-dated policy book (area red line, debt cap, reclaimed-area bound, demolition grace) and the mu unit |
+//! | [`domain::rules`] | the stable rule ids clients switch on (a leaf) |
+//! | [`domain::site`] | resettlement site types, which decide the move-in rule (a leaf) |
+//! | [`domain::policy`] | the policy per year (area red line, debt cap, reclaimed-area bound, demolition grace) and the mu unit |
 //! | [`domain::milestones`] | the relocation timeline (construction start … reclamation accepted): order and date checks, the move-in rule |
-//! | [`domain::relocation`] | resettlement site types, the new house (area, cost, debt), the old house (demolition, reclamation), the household's exceptions |
+//! | [`domain::relocation`] | the new house (area, cost, debt), the old house (demolition, reclamation), the household's exceptions |
 //! | [`domain::support`] | follow-up support measures and the employment rule |
 //! | [`domain::appraisal`] | house-safety grades A–D and renovation of dangerous houses |
-//! | [`api`] | the tonic service: checking and mapping requests ([`api::convert`]), transactions, idempotency |
+//! | [`checked`] | a relocation record that passed the checks, as the api hands it to the store |
+//! | [`api`] | the tonic service, one file per resource's RPCs: check the request, one idempotent write, the response |
 //! | [`store`] | sea-orm entities, migrations, queries, derived columns, the SQL summary |
-//! | [`error`] | the error enum and its one mapping to `tonic::Status` |
+//!
+//! Dependencies run one way: `api` → `checked` → `domain`, `api` → `store` → `checked`;
+//! the domain uses nothing of the others. Errors are the runtime's
+//! [`xk_runtime::ApiError`]; the rule ids are in [`domain::rules`] and in the table at the
+//! top of `housing.proto`.
 //!
 //! Shared vocabulary lives in [`domain`]: [`domain::FieldViolation`],
 //! [`domain::ViolationKind`] (maps to `INVALID_ARGUMENT` or `FAILED_PRECONDITION`) and
@@ -29,15 +36,15 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod checked;
 pub mod domain;
-pub mod error;
 pub mod store;
 
 use tonic::service::Routes;
 use xk_contracts::pb::housing::v1::housing_service_server::HousingServiceServer;
 use xk_runtime::{Bureau, Db, ServeSettings, ServiceSpec};
 
-use domain::policy::{DEFAULT_POLICY_TOML, PolicyBook};
+use domain::policy::DEFAULT_POLICY_TOML;
 
 /// How the runtime serves the housing service.
 pub const SPEC: ServiceSpec = ServiceSpec {
@@ -61,7 +68,7 @@ pub const SPEC: ServiceSpec = ServiceSpec {
 pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
     db.migrate::<store::migration::Migrator>().await?;
     let text = settings.policy_text()?;
-    let policy = PolicyBook::from_toml_str(text.as_deref().unwrap_or(DEFAULT_POLICY_TOML))?;
+    let policy = domain::policy::load(text.as_deref().unwrap_or(DEFAULT_POLICY_TOML))?;
     let server = HousingServiceServer::new(api::HousingApi::new(db, policy))
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_message_bytes);

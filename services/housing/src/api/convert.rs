@@ -3,51 +3,23 @@
 //! to the wire's field names.
 
 use chrono::NaiveDate;
-use xk_contracts::convert::{date_from_pb, date_to_pb};
+use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::common::v1::Date;
 use xk_contracts::pb::housing::v1 as pb;
-use xk_contracts::types::{HouseholdId, RegionCode};
-use xk_runtime::Violations;
+use xk_contracts::types::{HouseholdId, RegionCode, not_in_future};
+use xk_runtime::policy::PolicyBook;
+use xk_runtime::{ApiError, Violations};
 
+use crate::checked::Checked;
+use crate::domain::FieldViolation;
 use crate::domain::appraisal::Grade;
-use crate::domain::milestones::{Milestones, moved_in_on, validate_prerequisites};
-use crate::domain::policy::{Policy, PolicyBook};
+use crate::domain::milestones::Milestones;
+use crate::domain::policy::Policy;
 use crate::domain::relocation::{
-    CentralizedKind, Demolition, Housing, LandType, OldHouse, RelocationFacts, ScatteredKind,
-    SiteType, validate_relocation,
+    Demolition, Housing, LandType, OldHouse, RelocationFacts, validate_relocation,
 };
+use crate::domain::site::{CentralizedKind, SiteType};
 use crate::domain::support::{SupportMeasure, SupportRecord};
-use crate::domain::{FieldViolation, ViolationKind};
-use crate::error::HousingError;
-
-/// The wire enum of a site type.
-pub fn site_type_to_pb(t: SiteType) -> pb::SiteType {
-    use CentralizedKind as C;
-    use ScatteredKind as S;
-    match t {
-        SiteType::Centralized(C::CountyTown) => pb::SiteType::CentralizedCountyTown,
-        SiteType::Centralized(C::MarketTown) => pb::SiteType::CentralizedMarketTown,
-        SiteType::Centralized(C::CentralVillage) => pb::SiteType::CentralizedCentralVillage,
-        SiteType::Centralized(C::IndustrialPark) => pb::SiteType::CentralizedIndustrialPark,
-        SiteType::Scattered(S::FillingIn) => pb::SiteType::ScatteredFillingIn,
-        SiteType::Scattered(S::WithRelatives) => pb::SiteType::ScatteredWithRelatives,
-    }
-}
-
-/// The domain site type of a wire number; `None` for unspecified or unknown.
-pub fn site_type_from_pb(v: i32) -> Option<SiteType> {
-    use CentralizedKind as C;
-    use ScatteredKind as S;
-    Some(match pb::SiteType::try_from(v).ok()? {
-        pb::SiteType::Unspecified => return None,
-        pb::SiteType::CentralizedCountyTown => SiteType::Centralized(C::CountyTown),
-        pb::SiteType::CentralizedMarketTown => SiteType::Centralized(C::MarketTown),
-        pb::SiteType::CentralizedCentralVillage => SiteType::Centralized(C::CentralVillage),
-        pb::SiteType::CentralizedIndustrialPark => SiteType::Centralized(C::IndustrialPark),
-        pb::SiteType::ScatteredFillingIn => SiteType::Scattered(S::FillingIn),
-        pb::SiteType::ScatteredWithRelatives => SiteType::Scattered(S::WithRelatives),
-    })
-}
 
 /// The domain grade of a wire number; `None` for unspecified or unknown.
 pub fn grade_from_pb(v: i32) -> Option<Grade> {
@@ -105,10 +77,37 @@ pub fn req_date(v: &mut Violations, field: &str, d: Option<&Date>) -> Option<Nai
     }
 }
 
+/// A wire date not after `today`, `required` or not; the violations name `field`.
+pub fn past_date(
+    v: &mut Violations,
+    field: &str,
+    d: Option<&Date>,
+    required: bool,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    let date = if required {
+        req_date(v, field, d)
+    } else {
+        opt_date(v, field, d)
+    };
+    if let Some(date) = date {
+        v.check(field, not_in_future(date, today));
+    }
+    date
+}
+
 /// A required id in the household-id form (household ids and site ids share it).
 pub fn id(v: &mut Violations, field: &str, s: &str) -> Option<String> {
     v.check(field, HouseholdId::parse(s))
         .map(|h| h.as_str().to_string())
+}
+
+/// The checks of a request about one household, starting with its `household_id`; the
+/// caller adds the rest.
+pub fn household(household_id: &str) -> Violations {
+    let mut v = Violations::new();
+    id(&mut v, "household_id", household_id);
+    v
 }
 
 /// A required 12-digit village code.
@@ -146,18 +145,13 @@ pub fn to_wire(prefix: &str, v: Vec<FieldViolation>) -> Vec<FieldViolation> {
         .collect()
 }
 
-/// A relocation record that passed every check, with what the store derives from it.
-#[derive(Debug, Clone)]
-pub struct Checked {
-    /// The normalized record (output-only fields set, etag cleared) as it will be stored.
-    pub record: pb::Relocation,
-    /// The domain's view of it; the derived columns come from these.
-    pub facts: RelocationFacts,
-    /// The policy of its batch year, for the derived flags that depend on figures.
-    pub policy: Policy,
-    /// Where the record sits in its request (`relocation.`, `batch[0].relocations[3].`),
-    /// so the rules checked once the site is known name the request's fields.
-    pub prefix: String,
+/// A domain check's outcome as the service's error: its violations with wire field paths
+/// under `prefix`, malformed values winning over broken rules.
+pub fn domain_check(
+    prefix: &str,
+    outcome: Result<(), Vec<FieldViolation>>,
+) -> Result<(), ApiError> {
+    outcome.or_else(|errs| ApiError::check("", to_wire(prefix, errs)))
 }
 
 /// Checks the parts of a relocation that need no stored state: ids, codes, enum numbers,
@@ -169,8 +163,8 @@ pub fn check_relocation(
     r: &pb::Relocation,
     prefix: &str,
     today: NaiveDate,
-    book: &PolicyBook,
-) -> Result<Checked, HousingError> {
+    book: &PolicyBook<Policy>,
+) -> Result<Checked, ApiError> {
     let mut v = Violations::new();
     let f = |s: &str| format!("{prefix}{s}");
     id(&mut v, &f("household_id"), &r.household_id);
@@ -188,7 +182,11 @@ pub fn check_relocation(
         if p.is_none() {
             v.add(
                 f("batch_year"),
-                format!("no relocation policy applies to year {}", r.batch_year),
+                format!(
+                    "no relocation policy applies to year {}: the policy book starts in {}",
+                    r.batch_year,
+                    book.first_year()
+                ),
             );
         }
         p
@@ -279,8 +277,7 @@ pub fn check_relocation(
         employed_members,
         support,
     };
-    validate_relocation(&facts, today, &policy)
-        .map_err(|errs| HousingError::from_domain(to_wire(prefix, errs)))?;
+    domain_check(prefix, validate_relocation(&facts, today, &policy))?;
     let mut record = r.clone();
     record.etag.clear();
     Ok(Checked {
@@ -291,42 +288,10 @@ pub fn check_relocation(
     })
 }
 
-impl Checked {
-    /// Sets the site's type and the output-only fields that follow from it, once the
-    /// milestones pass the prerequisites of that site type. Every write of a relocation
-    /// (create, import, update, each milestone RPC) passes through here, so no path can
-    /// store a handover or a move-in without the steps before it. A breach is returned as
-    /// failed preconditions with the request's field paths.
-    pub fn with_site_type(mut self, t: SiteType) -> Result<Self, Vec<FieldViolation>> {
-        validate_prerequisites(t, &self.facts.milestones)
-            .map_err(|errs| to_wire(&format!("{}milestones.", self.prefix), errs))?;
-        self.facts.site_type = t;
-        let on = moved_in_on(t, &self.facts.milestones);
-        self.record.site_type = site_type_to_pb(t) as i32;
-        self.record.moved_in = on.is_some();
-        self.record.moved_in_on = on.map(date_to_pb);
-        Ok(self)
-    }
-}
-
-/// Whether any violation is a malformed value (for choosing a status in tests and logs).
-pub fn any_invalid(v: &[FieldViolation]) -> bool {
-    v.iter().any(|x| x.kind == ViolationKind::InvalidArgument)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn site_types_round_trip() {
-        for n in 1..=6 {
-            let t = site_type_from_pb(n).expect("known");
-            assert_eq!(site_type_to_pb(t) as i32, n);
-        }
-        assert_eq!(site_type_from_pb(0), None);
-        assert_eq!(site_type_from_pb(99), None);
-    }
+    use crate::domain::ViolationKind;
 
     #[test]
     fn domain_fields_map_to_wire_fields() {
@@ -341,6 +306,6 @@ mod tests {
             vec![FieldViolation::invalid("housing.debt_fen", "x")],
         );
         assert_eq!(w[0].field, "relocation.housing.debt_fen");
-        assert!(any_invalid(&w));
+        assert_eq!(w[0].kind, ViolationKind::InvalidArgument);
     }
 }

@@ -1,197 +1,84 @@
-//! The tonic trait: each RPC takes the principal from the auth layer and calls its
-//! implementation; errors become statuses through [`crate::error::HousingError`].
+//! The tonic trait, from one table of RPCs: a write RPC's request id is claimed for the
+//! caller (the principal from the auth layer) before its [`Write::handle`] runs; every
+//! handler's [`ApiError`] becomes a status through the runtime's one mapping.
 
 use tonic::{Request, Response, Status, Streaming};
 use xk_contracts::pb::housing::v1::housing_service_server::HousingService;
 use xk_contracts::pb::housing::v1::*;
-use xk_runtime::idempotency::principal_of;
+use xk_runtime::ApiError;
+use xk_runtime::idempotency::{Idempotent, principal_of};
 
-use super::HousingApi;
+use super::{HousingApi, Read, Write, import};
 
-#[tonic::async_trait]
-impl HousingService for HousingApi {
-    async fn create_site(
-        &self,
-        req: Request<CreateSiteRequest>,
-    ) -> Result<Response<CreateSiteResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.create_site_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn get_site(
-        &self,
-        req: Request<GetSiteRequest>,
-    ) -> Result<Response<GetSiteResponse>, Status> {
-        self.get_site_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn update_site(
-        &self,
-        req: Request<UpdateSiteRequest>,
-    ) -> Result<Response<UpdateSiteResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.update_site_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn list_sites(
-        &self,
-        req: Request<ListSitesRequest>,
-    ) -> Result<Response<ListSitesResponse>, Status> {
-        self.list_sites_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn delete_site(
-        &self,
-        req: Request<DeleteSiteRequest>,
-    ) -> Result<Response<DeleteSiteResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.delete_site_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn create_relocation(
-        &self,
-        req: Request<CreateRelocationRequest>,
-    ) -> Result<Response<CreateRelocationResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.create_relocation_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn get_relocation(
-        &self,
-        req: Request<GetRelocationRequest>,
-    ) -> Result<Response<GetRelocationResponse>, Status> {
-        self.get_relocation_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn update_relocation(
-        &self,
-        req: Request<UpdateRelocationRequest>,
-    ) -> Result<Response<UpdateRelocationResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.update_relocation_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn list_relocations(
-        &self,
-        req: Request<ListRelocationsRequest>,
-    ) -> Result<Response<ListRelocationsResponse>, Status> {
-        self.list_relocations_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
+/// The handler's answer as the RPC's.
+fn answer<R>(result: Result<R, ApiError>) -> Result<Response<R>, Status> {
+    Ok(Response::new(result?))
+}
 
-    async fn import_relocations(
-        &self,
-        req: Request<Streaming<ImportRelocationsRequest>>,
-    ) -> Result<Response<ImportRelocationsResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.import_relocations_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-    }
+/// Implements [`HousingService`] from the lists of its write RPCs, read RPCs and
+/// client-streaming imports: `rpc(Request) -> Response;`.
+macro_rules! housing_service {
+    (
+        writes { $($write:ident($wreq:ident) -> $wresp:ident;)* }
+        reads { $($read:ident($rreq:ident) -> $rresp:ident;)* }
+        imports { $($import:ident($ireq:ident) -> $iresp:ident => $ihandler:path;)* }
+    ) => {
+        #[tonic::async_trait]
+        impl HousingService for HousingApi {
+            $(
+                async fn $write(&self, req: Request<$wreq>) -> Result<Response<$wresp>, Status> {
+                    let principal = principal_of(&req)?;
+                    let req = req.into_inner();
+                    // The method as the idempotency keys and the audit log name it: the
+                    // request message's name without "Request".
+                    let method = stringify!($wreq).trim_end_matches("Request");
+                    let idem = Idempotent::new(principal, method, &req.request_id, "request_id", &req)?;
+                    answer(req.handle(self, &idem).await)
+                }
+            )*
+            $(
+                async fn $read(&self, req: Request<$rreq>) -> Result<Response<$rresp>, Status> {
+                    answer(req.into_inner().handle(self).await)
+                }
+            )*
+            $(
+                async fn $import(
+                    &self,
+                    req: Request<Streaming<$ireq>>,
+                ) -> Result<Response<$iresp>, Status> {
+                    let principal = principal_of(&req)?;
+                    answer($ihandler(self, principal, req.into_inner()).await)
+                }
+            )*
+        }
+    };
+}
 
-    async fn record_move_in(
-        &self,
-        req: Request<RecordMoveInRequest>,
-    ) -> Result<Response<RecordMoveInResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.record_move_in_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
+housing_service! {
+    writes {
+        create_site(CreateSiteRequest) -> CreateSiteResponse;
+        update_site(UpdateSiteRequest) -> UpdateSiteResponse;
+        delete_site(DeleteSiteRequest) -> DeleteSiteResponse;
+        create_relocation(CreateRelocationRequest) -> CreateRelocationResponse;
+        update_relocation(UpdateRelocationRequest) -> UpdateRelocationResponse;
+        record_move_in(RecordMoveInRequest) -> RecordMoveInResponse;
+        record_demolition(RecordDemolitionRequest) -> RecordDemolitionResponse;
+        record_reclamation(RecordReclamationRequest) -> RecordReclamationResponse;
+        add_support_measure(AddSupportMeasureRequest) -> AddSupportMeasureResponse;
+        record_appraisal(RecordAppraisalRequest) -> RecordAppraisalResponse;
+        complete_renovation(CompleteRenovationRequest) -> CompleteRenovationResponse;
     }
-    async fn record_demolition(
-        &self,
-        req: Request<RecordDemolitionRequest>,
-    ) -> Result<Response<RecordDemolitionResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.record_demolition_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
+    reads {
+        get_site(GetSiteRequest) -> GetSiteResponse;
+        list_sites(ListSitesRequest) -> ListSitesResponse;
+        get_relocation(GetRelocationRequest) -> GetRelocationResponse;
+        list_relocations(ListRelocationsRequest) -> ListRelocationsResponse;
+        get_appraisal(GetAppraisalRequest) -> GetAppraisalResponse;
+        list_exceptions(ListExceptionsRequest) -> ListExceptionsResponse;
+        summarize_by_region(SummarizeByRegionRequest) -> SummarizeByRegionResponse;
     }
-    async fn record_reclamation(
-        &self,
-        req: Request<RecordReclamationRequest>,
-    ) -> Result<Response<RecordReclamationResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.record_reclamation_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn add_support_measure(
-        &self,
-        req: Request<AddSupportMeasureRequest>,
-    ) -> Result<Response<AddSupportMeasureResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.add_support_measure_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn record_appraisal(
-        &self,
-        req: Request<RecordAppraisalRequest>,
-    ) -> Result<Response<RecordAppraisalResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.record_appraisal_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn complete_renovation(
-        &self,
-        req: Request<CompleteRenovationRequest>,
-    ) -> Result<Response<CompleteRenovationResponse>, Status> {
-        let p = principal_of(&req)?;
-        self.complete_renovation_impl(p, req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn get_appraisal(
-        &self,
-        req: Request<GetAppraisalRequest>,
-    ) -> Result<Response<GetAppraisalResponse>, Status> {
-        self.get_appraisal_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn list_exceptions(
-        &self,
-        req: Request<ListExceptionsRequest>,
-    ) -> Result<Response<ListExceptionsResponse>, Status> {
-        self.list_exceptions_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-    async fn summarize_by_region(
-        &self,
-        req: Request<SummarizeByRegionRequest>,
-    ) -> Result<Response<SummarizeByRegionResponse>, Status> {
-        self.summarize_impl(req.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
+    imports {
+        import_relocations(ImportRelocationsRequest) -> ImportRelocationsResponse
+            => import::relocations;
     }
 }

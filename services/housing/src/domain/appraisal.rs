@@ -4,7 +4,8 @@
 
 use chrono::NaiveDate;
 
-use super::{ExceptionKind, FieldViolation, into_result, is_blank};
+use super::rules::{RENOVATION_BEFORE_APPRAISAL, RENOVATION_COMPLETED, RENOVATION_NOT_NEEDED};
+use super::{ExceptionKind, FieldViolation, in_future, into_result, is_blank};
 
 /// Appraisal grade of a house.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,7 +59,8 @@ impl Appraisal {
     ) -> Result<(), Vec<FieldViolation>> {
         let mut v = Vec::new();
         if self.renovation_completed_on.is_some() {
-            v.push(FieldViolation::precondition(
+            v.push(FieldViolation::rule(
+                RENOVATION_COMPLETED,
                 "renovation_completed_on",
                 "the renovation is already recorded as completed",
             ));
@@ -84,21 +86,22 @@ pub fn validate_appraisal(a: &Appraisal, today: NaiveDate) -> Result<(), Vec<Fie
             "the appraiser is required",
         ));
     }
-    if a.appraised_on > today {
-        v.push(FieldViolation::invalid(
-            "appraised_on",
-            format!("appraisal date {} is in the future", a.appraised_on),
-        ));
-    }
+    v.extend(in_future(
+        "appraised_on",
+        "appraisal date",
+        a.appraised_on,
+        today,
+    ));
     if let Some(done) = a.renovation_completed_on {
-        if done > today {
-            v.push(FieldViolation::invalid(
-                "renovation_completed_on",
-                format!("completion date {done} is in the future"),
-            ));
-        }
+        v.extend(in_future(
+            "renovation_completed_on",
+            "completion date",
+            done,
+            today,
+        ));
         if done < a.appraised_on {
-            v.push(FieldViolation::precondition(
+            v.push(FieldViolation::rule(
+                RENOVATION_BEFORE_APPRAISAL,
                 "renovation_completed_on",
                 format!(
                     "completion date {done} is before the appraisal on {}",
@@ -107,7 +110,8 @@ pub fn validate_appraisal(a: &Appraisal, today: NaiveDate) -> Result<(), Vec<Fie
             ));
         }
         if !needs_renovation(a.grade) {
-            v.push(FieldViolation::precondition(
+            v.push(FieldViolation::rule(
+                RENOVATION_NOT_NEEDED,
                 "renovation_completed_on",
                 format!("grade {:?} is safe and needs no renovation", a.grade),
             ));
@@ -129,11 +133,8 @@ pub fn appraisal_exceptions(a: &Appraisal, today: NaiveDate) -> Vec<ExceptionKin
 mod tests {
     use super::*;
     use crate::domain::ViolationKind;
+    use crate::domain::testing::{breaches, d};
     use proptest::prelude::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
 
     fn appraisal(grade: Grade) -> Appraisal {
         Appraisal {
@@ -218,16 +219,14 @@ mod tests {
             renovation_completed_on: Some(d(2019, 10, 15)),
         };
         let err = validate_appraisal(&a, d(2019, 10, 1)).unwrap_err();
-        let got: Vec<(&str, ViolationKind)> =
-            err.iter().map(|v| (v.field.as_str(), v.kind)).collect();
         assert_eq!(
-            got,
-            vec![
-                ("appraiser", ViolationKind::InvalidArgument),
-                ("appraised_on", ViolationKind::InvalidArgument),
-                ("renovation_completed_on", ViolationKind::InvalidArgument),
-                ("renovation_completed_on", ViolationKind::FailedPrecondition),
-                ("renovation_completed_on", ViolationKind::FailedPrecondition),
+            breaches(&err),
+            [
+                ("appraiser", ""),
+                ("appraised_on", ""),
+                ("renovation_completed_on", ""),
+                ("renovation_completed_on", RENOVATION_BEFORE_APPRAISAL),
+                ("renovation_completed_on", RENOVATION_NOT_NEEDED),
             ]
         );
     }

@@ -8,7 +8,8 @@
 //!   does not add up). Maps to `INVALID_ARGUMENT`.
 //! - [`ViolationKind::FailedPrecondition`]: well-formed values that break a rule: milestones
 //!   out of order, area over the red line without a reason, debt at or over the cap,
-//!   reclamation without demolition. Maps to `FAILED_PRECONDITION`.
+//!   reclamation without demolition. Maps to `FAILED_PRECONDITION`, each with the stable
+//!   id of its rule from [`rules`], given where the rule is broken.
 //!
 //! Some rule breaches are also [`ExceptionKind`]s: records that exist (imported, or
 //! recorded before a rule applied) and that the county summary must count and chase.
@@ -17,13 +18,31 @@ pub mod appraisal;
 pub mod milestones;
 pub mod policy;
 pub mod relocation;
+pub mod rules;
+pub mod site;
 pub mod support;
+#[cfg(test)]
+mod testing;
+
+use chrono::NaiveDate;
 
 pub use xk_runtime::violation::{FieldViolation, ViolationKind, into_result};
 
 /// True when the text is empty or only whitespace (a required field left blank).
 pub(crate) fn is_blank(s: &str) -> bool {
     s.trim().is_empty()
+}
+
+/// A malformed value on `field` when `date` (described as `what`) is after `today`:
+/// nothing is on record before it happens.
+pub(crate) fn in_future(
+    field: &str,
+    what: &str,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Option<FieldViolation> {
+    (date > today)
+        .then(|| FieldViolation::invalid(field, format!("{what} {date} is in the future")))
 }
 
 /// A condition the county summary counts as a housing exception and the office must chase.
@@ -65,28 +84,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn overall_kind_prefers_invalid_argument() {
-        assert_eq!(ViolationKind::overall(&[]), None);
-        let p = FieldViolation::precondition("a", "rule");
-        let i = FieldViolation::invalid("b", "bad");
-        assert_eq!(
-            ViolationKind::overall(std::slice::from_ref(&p)),
-            Some(ViolationKind::FailedPrecondition)
-        );
-        assert_eq!(
-            ViolationKind::overall(&[p, i]),
-            Some(ViolationKind::InvalidArgument)
-        );
-    }
-
-    #[test]
-    fn prefixed_display_and_result() {
-        let v = FieldViolation::invalid("debt_fen", "negative").prefixed("housing");
-        assert_eq!(v.field, "housing.debt_fen");
-        assert_eq!(v.to_string(), "housing.debt_fen: negative");
-        assert_eq!(into_result(vec![]), Ok(()));
-        assert_eq!(into_result(vec![v.clone()]), Err(vec![v]));
+    fn blank_is_empty_or_whitespace() {
         assert!(is_blank(" "));
+        assert!(is_blank(""));
         assert!(!is_blank("x"));
     }
 

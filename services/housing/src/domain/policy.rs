@@ -1,16 +1,16 @@
-//! The housing policy book: every threshold the rules use, keyed by policy year.
+//! The housing policy: every threshold the rules use, one [`Policy`] per policy year in the
+//! runtime's [`PolicyBook`], keyed by the relocation batch year.
 //!
 //! Policy figures change, so they live in versioned configuration (`policy.toml`, embedded
-//! as the default) and never as literals in the rules. [`PolicyBook::for_year`] returns
-//! the entry of the latest year not after the one asked.
+//! as the default) and never as literals in the rules. The entry of the latest year not
+//! after the batch year applies; a batch year before the book's first entry has no policy
+//! and is refused.
 //!
 //! Units are integers so that comparisons at a limit are exact: area in 0.01 m², land in
 //! 0.01 mu, money in fen.
 
-use std::collections::BTreeMap;
-use std::sync::LazyLock;
-
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use xk_runtime::policy::{PolicyBook, PolicyError};
 
 /// The default policy book shipped with the service (`policy.toml` in the crate root).
 pub const DEFAULT_POLICY_TOML: &str = include_str!("../../policy.toml");
@@ -27,13 +27,8 @@ pub fn centi_mu_to_centi_m2(centi_mu: i64) -> i64 {
     i64::try_from(rounded).unwrap_or(if rounded < 0 { i64::MIN } else { i64::MAX })
 }
 
-static EMBEDDED: LazyLock<PolicyBook> = LazyLock::new(|| {
-    PolicyBook::from_toml_str(DEFAULT_POLICY_TOML)
-        .unwrap_or_else(|e| panic!("embedded policy.toml is invalid: {e}"))
-});
-
-/// One policy year's figures. Construct through [`PolicyBook`] so it is validated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One policy year's figures. Read through [`load`] so they are checked.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     /// Housing area red line per person, 0.01 m²; a house may be at most this × members
@@ -71,76 +66,26 @@ impl Policy {
     }
 }
 
-/// Why a policy book could not be loaded.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum PolicyError {
-    /// The text is not valid TOML for a policy book (syntax, missing or unknown field).
-    #[error("policy book does not parse: {0}")]
-    Parse(String),
-    /// The book has no year at all, so nothing could be checked.
-    #[error("policy book has no policy year")]
-    Empty,
-    /// One year's figures are inconsistent.
-    #[error("policy year {year} is invalid: {}", problems.join("; "))]
-    Invalid {
-        /// The offending policy year, so the operator knows which table to fix.
-        year: i32,
-        /// Every problem found in that year.
-        problems: Vec<String>,
-    },
-}
-
-/// All policy years; each entry applies from its year until the next entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyBook {
-    /// Policy per first year of application (the relocation batch year).
-    pub years: BTreeMap<i32, Policy>,
-}
-
-impl PolicyBook {
-    /// Parse and validate a book from TOML text (the format of `policy.toml`).
-    pub fn from_toml_str(text: &str) -> Result<PolicyBook, PolicyError> {
-        let book: PolicyBook =
-            toml::from_str(text).map_err(|e| PolicyError::Parse(e.message().to_string()))?;
-        book.validate()?;
-        Ok(book)
-    }
-
-    /// The book embedded in the binary (`policy.toml`), parsed once.
-    pub fn embedded() -> &'static PolicyBook {
-        &EMBEDDED
-    }
-
-    /// Check every year; the first invalid year is reported with all its problems.
-    pub fn validate(&self) -> Result<(), PolicyError> {
-        if self.years.is_empty() {
-            return Err(PolicyError::Empty);
+/// Parses a policy book (the format of `policy.toml`) and checks every year's figures
+/// ([`Policy::problems`]), so a bad policy file stops the service at start-up rather than
+/// judging households by it.
+pub fn load(text: &str) -> Result<PolicyBook<Policy>, PolicyError> {
+    PolicyBook::from_toml_checked(text, |policy: &Policy| {
+        let problems = policy.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
         }
-        for (year, policy) in &self.years {
-            let problems = policy.problems();
-            if !problems.is_empty() {
-                return Err(PolicyError::Invalid {
-                    year: *year,
-                    problems,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// The policy in force in year `y`: the latest entry whose year is `<= y`.
-    /// `None` when `y` is before the first entry.
-    pub fn for_year(&self, y: i32) -> Option<&Policy> {
-        self.years.range(..=y).next_back().map(|(_, p)| p)
-    }
+    })
 }
 
 #[cfg(test)]
 pub(crate) fn test_policy() -> Policy {
-    PolicyBook::embedded()
+    load(DEFAULT_POLICY_TOML)
+        .expect("the built-in book is valid")
         .for_year(2019)
-        .expect("embedded book covers 2019")
+        .expect("the built-in book covers 2019")
         .clone()
 }
 
@@ -159,39 +104,24 @@ mod tests {
     }
 
     #[test]
-    fn for_year_picks_latest_not_after() {
-        let mut book = PolicyBook::embedded().clone();
-        let mut p2020 = test_policy();
-        p2020.debt_cap_fen = 2_000_000;
-        book.years.insert(2020, p2020);
-        assert!(book.for_year(2015).is_none());
-        assert_eq!(book.for_year(2016).map(|p| p.debt_cap_fen), Some(1_000_000));
-        assert_eq!(book.for_year(2019).map(|p| p.debt_cap_fen), Some(1_000_000));
-        assert_eq!(book.for_year(2020).map(|p| p.debt_cap_fen), Some(2_000_000));
-        assert_eq!(book.for_year(2099).map(|p| p.debt_cap_fen), Some(2_000_000));
-    }
-
-    #[test]
-    fn toml_round_trip_keeps_book() {
-        let book = PolicyBook::embedded();
-        let text = toml::to_string(book).expect("serializes");
-        assert_eq!(PolicyBook::from_toml_str(&text).as_ref(), Ok(book));
+    fn the_built_in_book_starts_with_the_programme_in_2016() {
+        let book = load(DEFAULT_POLICY_TOML).unwrap();
+        assert_eq!(book.first_year(), 2016);
+        assert!(
+            book.for_year(2015).is_none(),
+            "no policy before the programme"
+        );
+        assert_eq!(book.for_year(2030), Some(&test_policy()));
     }
 
     #[test]
     fn bad_books_are_rejected() {
-        assert_eq!(
-            PolicyBook::from_toml_str("[years]\n"),
-            Err(PolicyError::Empty)
-        );
+        assert!(matches!(load(""), Err(PolicyError::Empty)));
         let unknown = DEFAULT_POLICY_TOML.replace(
             "debt_cap_fen = 1000000",
             "debt_cap_fen = 1000000\ndebt_cap_yuan = 10000",
         );
-        assert!(matches!(
-            PolicyBook::from_toml_str(&unknown),
-            Err(PolicyError::Parse(_))
-        ));
+        assert!(matches!(load(&unknown), Err(PolicyError::Parse(_))));
         let invalid = DEFAULT_POLICY_TOML
             .replace("debt_cap_fen = 1000000", "debt_cap_fen = 0")
             .replace(
@@ -202,10 +132,10 @@ mod tests {
                 "max_reclaimed_centi_mu_per_household = 200",
                 "max_reclaimed_centi_mu_per_household = 0",
             );
-        match PolicyBook::from_toml_str(&invalid) {
-            Err(PolicyError::Invalid { year, problems }) => {
+        match load(&invalid) {
+            Err(PolicyError::Invalid { year, reason }) => {
                 assert_eq!(year, 2016);
-                assert_eq!(problems.len(), 3, "{problems:?}");
+                assert_eq!(reason.split("; ").count(), 3, "{reason}");
             }
             other => panic!("expected Invalid, got {other:?}"),
         }

@@ -3,7 +3,8 @@
 
 use chrono::NaiveDate;
 
-use super::{FieldViolation, into_result};
+use super::rules::SUPPORT_PERIOD;
+use super::{FieldViolation, in_future, into_result};
 
 /// A follow-up support measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,21 +82,12 @@ pub fn employment_ok(labour_members: u32, employed_members: u32) -> bool {
 /// no end date in the future.
 pub fn validate_support(r: &SupportRecord, today: NaiveDate) -> Result<(), Vec<FieldViolation>> {
     let mut v = Vec::new();
-    if r.started_on > today {
-        v.push(FieldViolation::invalid(
-            "started_on",
-            format!("start date {} is in the future", r.started_on),
-        ));
-    }
+    v.extend(in_future("started_on", "start date", r.started_on, today));
     if let Some(end) = r.ended_on {
-        if end > today {
-            v.push(FieldViolation::invalid(
-                "ended_on",
-                format!("end date {end} is in the future"),
-            ));
-        }
+        v.extend(in_future("ended_on", "end date", end, today));
         if end < r.started_on {
-            v.push(FieldViolation::precondition(
+            v.push(FieldViolation::rule(
+                SUPPORT_PERIOD,
                 "ended_on",
                 format!("end date {end} is before the start date {}", r.started_on),
             ));
@@ -130,12 +122,8 @@ pub fn validate_labour(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ViolationKind;
+    use crate::domain::testing::{breaches, d};
     use proptest::prelude::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
 
     #[test]
     fn employment_rule() {
@@ -200,14 +188,12 @@ mod tests {
             ended_on: Some(d(2020, 2, 1)),
         };
         let err = validate_support(&bad, today).unwrap_err();
-        let got: Vec<(&str, ViolationKind)> =
-            err.iter().map(|v| (v.field.as_str(), v.kind)).collect();
         assert_eq!(
-            got,
-            vec![
-                ("started_on", ViolationKind::InvalidArgument),
-                ("ended_on", ViolationKind::InvalidArgument),
-                ("ended_on", ViolationKind::FailedPrecondition),
+            breaches(&err),
+            [
+                ("started_on", ""),
+                ("ended_on", ""),
+                ("ended_on", SUPPORT_PERIOD)
             ]
         );
     }

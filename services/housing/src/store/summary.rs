@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
 use xk_contracts::pb::housing::v1::{Grade, RegionCounts};
+use xk_runtime::ApiError;
 use xk_runtime::db::placeholder;
 
 use super::prefix_range;
-use crate::error::HousingError;
 
 #[derive(Debug, FromQueryResult)]
 struct RelocationRow {
@@ -45,7 +45,7 @@ pub async fn summarize<C: ConnectionTrait>(
     conn: &C,
     prefix: &str,
     group_len: usize,
-) -> Result<Vec<RegionCounts>, HousingError> {
+) -> Result<Vec<RegionCounts>, ApiError> {
     let backend = conn.get_database_backend();
     let ph = |n| placeholder(backend, n);
     let (lo, hi) = prefix_range(prefix);

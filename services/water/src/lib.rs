@@ -6,13 +6,16 @@
 //! | module | what it decides |
 //! |---|---|
 //! | [`domain`] | the pure core: [`domain::assess`] (policy year → validate → grade), [`domain::FieldViolation`] / [`domain::ViolationKind`]; no I/O |
-//! | [`domain::policy`] | the effective-dated policy book (`policy.toml`): quantity per area type, convenience, supply guarantee, input bounds |
+//! | [`domain::policy`] | the water [`domain::Thresholds`] per year in the runtime's `PolicyBook` (`policy.toml`): quantity per area type, convenience, supply guarantee, input bounds |
+//! | [`domain::rules`] | the stable rule ids of FAILED_PRECONDITION (a leaf; listed in `water.proto`) |
 //! | [`domain::measurements`] | what an assessor records, raw (as sent) and validated |
 //! | [`domain::validate`](mod@domain::validate) | request checks that report every violation at once, and the field paths they name |
 //! | [`domain::grading`] | the four grades, the verdict as their minimum, seasonal shortage |
-//! | [`api`] | the tonic service: proto ↔ domain mapping, transactions, idempotency, audit |
-//! | [`error`] | the one error enum and its exhaustive mapping to `tonic::Status` |
+//! | [`api`] | the tonic service, a file per resource: validate → one idempotent, audited write (`xk_runtime::write`, `xk_runtime::import`) → response |
 //! | [`store`] | sea-orm entities, migrations, the history and `current` tables, the SQL summary |
+//!
+//! Dependencies point one way: `api` → `domain` and `store`; `store` → `domain`; `domain`
+//! uses neither. Errors are the runtime's `xk_runtime::ApiError` throughout.
 //!
 //! [`routes`] migrates the database, loads the policy book and returns the routes the
 //! runtime serves; the CLI and the tests host the service through it.
@@ -21,7 +24,6 @@
 
 pub mod api;
 pub mod domain;
-pub mod error;
 pub mod store;
 
 use tonic::service::Routes;
@@ -50,8 +52,8 @@ pub const SPEC: ServiceSpec = ServiceSpec {
 pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
     db.migrate::<store::migration::Migrator>().await?;
     let book = match settings.policy_text()? {
-        Some(text) => domain::PolicyBook::from_toml_str(&text)?,
-        None => domain::PolicyBook::embedded().clone(),
+        Some(text) => domain::policy::load(&text)?,
+        None => domain::policy::embedded().clone(),
     };
     let server = WaterServiceServer::new(api::WaterApi::new(db, book))
         .max_decoding_message_size(settings.max_message_bytes)

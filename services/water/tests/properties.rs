@@ -9,17 +9,17 @@ use xk_water::domain::grading::{
     grade_convenience, grade_quality, grade_quantity, grade_supply_guarantee,
 };
 use xk_water::domain::policy::{
-    ConvenienceThresholds, InputBounds, MAX_OUTAGE_DAYS, QuantityByArea, QuantityThresholds,
+    self, ConvenienceThresholds, InputBounds, MAX_OUTAGE_DAYS, QuantityByArea, QuantityThresholds,
     SupplyGuaranteeThresholds,
 };
 use xk_water::domain::validate::fields;
 use xk_water::domain::{
-    AreaType, Grade, Indicator, Measurements, PolicyBook, QualityEvidence, RawMeasurements,
-    ScatteredKind, Supply, Thresholds, Verdict, assess, grade, parse, validate,
+    AreaType, Grade, Indicator, Measurements, QualityEvidence, RawMeasurements, ScatteredKind,
+    Supply, Thresholds, Verdict, assess, grade, parse, validate,
 };
 
 fn embedded() -> Thresholds {
-    PolicyBook::embedded()
+    policy::embedded()
         .for_year(2019)
         .expect("embedded book covers 2019")
         .clone()
@@ -178,7 +178,7 @@ fn ordered(lo: u32, hi: u32) -> impl Strategy<Value = (u32, u32)> {
     (lo..=hi, lo..=hi).prop_map(|(a, b)| (a.min(b), a.max(b)))
 }
 
-/// Any consistent thresholds (what `PolicyBook::validate` accepts).
+/// Any consistent thresholds (what `policy::load` accepts).
 fn any_thresholds() -> impl Strategy<Value = Thresholds> {
     (
         ordered(1, 200),
@@ -402,7 +402,7 @@ proptest! {
         prop_assert_eq!(validate(&raw, today, &t), Ok(()));
         let parsed = parse(&raw, today, &t);
         prop_assert_eq!(parsed.as_ref(), Ok(&m));
-        let graded = assess(&raw, today, PolicyBook::embedded()).expect("valid and in a policy year");
+        let graded = assess(&raw, today, policy::embedded()).expect("valid and in a policy year");
         prop_assert_eq!(graded.policy_year, 2018);
         prop_assert_eq!(&graded.measurements, &m);
         prop_assert_eq!(graded.assessment, grade(&m, &t));

@@ -12,9 +12,10 @@ use xk_contracts::types::{HouseholdId, RegionCode};
 use crate::domain::validate::fields;
 use crate::domain::{
     self, AreaType, FieldViolation, Grade, Indicator, Measurements, PolicyBook, QualityEvidence,
-    RawMeasurements, RawQualityEvidence, RawSupply, ScatteredKind, Supply, Verdict,
+    RawMeasurements, RawQualityEvidence, RawSupply, ScatteredKind, Supply, Thresholds, Verdict,
+    rules,
 };
-use crate::store::NewAssessment;
+use crate::store::assessments::NewAssessment;
 
 /// Longest assessor name or staff number accepted, in characters.
 pub const MAX_ASSESSOR_CHARS: usize = 64;
@@ -100,7 +101,7 @@ pub fn prepare(
     a: &pb::Assessment,
     prefix: &str,
     today: NaiveDate,
-    book: &PolicyBook,
+    book: &PolicyBook<Thresholds>,
     configured: Option<i32>,
 ) -> Result<NewAssessment, Vec<FieldViolation>> {
     let mut v: Vec<FieldViolation> = Vec::new();
@@ -155,7 +156,8 @@ pub fn prepare(
     };
     let area = match (area, configured_area) {
         (Some(sent), Some(conf)) if sent != conf => {
-            v.push(FieldViolation::precondition(
+            v.push(FieldViolation::rule(
+                rules::VILLAGE_AREA_CONFLICT,
                 "area",
                 format!(
                     "the village is configured as {} (SetVillageArea); leave area unset or send that",
@@ -207,16 +209,20 @@ pub fn prepare(
         assessed_on,
         seasonal_check: a.seasonal_check,
     };
-    // The bounds of the policy year the assessment falls in (or the first year).
-    let max_people = assessed_on
-        .and_then(|d| book.for_date(d))
-        .map(|(_, t)| t)
-        .or_else(|| book.years.values().next())
-        .map_or(0, |t| t.bounds.max_household_people);
-    if a.people < 1 || a.people as i64 > i64::from(max_people) {
+    // The household-size bound of the assessment's policy year; without one (a date before
+    // the book) assess refuses the date, and only the lower bound is checked here.
+    let max_people = domain::policy_for(book, assessed_on, today)
+        .ok()
+        .map(|(_, t)| t.bounds.max_household_people);
+    let people_ok =
+        a.people >= 1 && max_people.is_none_or(|max| i64::from(a.people) <= i64::from(max));
+    if !people_ok {
+        let range = max_people.map_or("at least 1".to_string(), |max| {
+            format!("between 1 and {max}")
+        });
         v.push(FieldViolation::invalid(
             "people",
-            format!("must be between 1 and {max_people} (got {})", a.people),
+            format!("must be {range} (got {})", a.people),
         ));
     }
     let graded = domain::assess(&raw, today, book);
@@ -372,199 +378,4 @@ pub fn check_scheme(s: &pb::Scheme) -> Vec<FieldViolation> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use xk_contracts::pb::common::v1::Date;
-
-    fn d(y: i32, m: i32, day: i32) -> Date {
-        Date {
-            year: y,
-            month: m,
-            day,
-        }
-    }
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2019, 12, 1).expect("valid date")
-    }
-
-    fn scattered() -> pb::Assessment {
-        pb::Assessment {
-            household_id: "HH000001".into(),
-            village_code: "420625100201".into(),
-            people: 3,
-            supply: Some(pb::Supply {
-                kind: Some(pb::supply::Kind::Scattered(pb::ScatteredSupply {
-                    kind: pb::ScatteredSourceKind::Well as i32,
-                })),
-            }),
-            litres_per_person_day: Some(35),
-            quality: Some(pb::QualityEvidence {
-                evidence: Some(pb::quality_evidence::Evidence::OnSiteCheck(
-                    pb::OnSiteCheck {
-                        no_visible_impurity_colour_smell: true,
-                        no_harm_long_use: true,
-                    },
-                )),
-            }),
-            piped_in: false,
-            fetch_round_trip_minutes: Some(20),
-            horizontal_distance_m: Some(900),
-            vertical_distance_m: None,
-            outage_days_last_12_months: Some(36),
-            area: 0,
-            assessor: " 王工 ".into(),
-            assessed_on: Some(d(2019, 6, 1)),
-            seasonal_check: false,
-            seq: 0,
-            grading: None,
-        }
-    }
-
-    #[test]
-    fn grades_and_normalises() {
-        let n = prepare(
-            &scattered(),
-            "assessment",
-            today(),
-            PolicyBook::embedded(),
-            None,
-        )
-        .expect("valid");
-        let g = n.doc.grading.expect("graded");
-        assert_eq!(g.verdict, pb::Verdict::BasicallySafe as i32);
-        assert_eq!(g.quantity, pb::Grade::BasicallyMet as i32);
-        assert_eq!(g.convenience, pb::Grade::BasicallyMet as i32);
-        assert_eq!(g.policy_year, 2018);
-        assert_eq!(n.doc.area, pb::AreaType::WaterRich as i32, "policy default");
-        assert_eq!(n.doc.assessor, "王工");
-        assert_eq!(n.scheme_id, None);
-        // The stored record keeps what was measured and leaves the rest unset.
-        assert_eq!(n.doc.horizontal_distance_m, Some(900));
-        assert_eq!(n.doc.vertical_distance_m, None);
-        assert_eq!(n.measurements.vertical_distance_m, None);
-        assert_eq!(n.measurements.fetch_round_trip_minutes, Some(20));
-    }
-
-    #[test]
-    fn violations_are_prefixed_and_bad_dates_reported_once() {
-        let mut a = scattered();
-        a.assessed_on = Some(d(2019, 2, 30));
-        a.people = 0;
-        a.village_code = "4206251002".into();
-        a.grading = Some(pb::Grading::default());
-        let err = prepare(
-            &a,
-            "batch[1].assessments[2]",
-            today(),
-            PolicyBook::embedded(),
-            None,
-        )
-        .expect_err("bad");
-        let fields: Vec<&str> = err.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            [
-                "batch[1].assessments[2].village_code",
-                "batch[1].assessments[2].grading",
-                "batch[1].assessments[2].assessed_on",
-                "batch[1].assessments[2].people",
-            ]
-        );
-    }
-
-    #[test]
-    fn people_bound_comes_from_the_policy() {
-        let mut a = scattered();
-        let max = PolicyBook::embedded()
-            .for_year(2019)
-            .expect("covers 2019")
-            .bounds
-            .max_household_people;
-        a.people = max as i32;
-        assert!(prepare(&a, "assessment", today(), PolicyBook::embedded(), None).is_ok());
-        a.people = max as i32 + 1;
-        let err =
-            prepare(&a, "assessment", today(), PolicyBook::embedded(), None).expect_err("bad");
-        assert_eq!(err[0].field, "assessment.people");
-    }
-
-    #[test]
-    fn the_village_configuration_decides_the_area() {
-        let mut a = scattered();
-        let short = pb::AreaType::WaterShort as i32;
-        let n = prepare(
-            &a,
-            "assessment",
-            today(),
-            PolicyBook::embedded(),
-            Some(short),
-        )
-        .expect("valid");
-        assert_eq!(n.doc.area, short, "unset: the village's configuration");
-        a.area = short;
-        let n = prepare(
-            &a,
-            "assessment",
-            today(),
-            PolicyBook::embedded(),
-            Some(short),
-        )
-        .expect("valid");
-        assert_eq!(n.doc.area, short, "the same area may be sent");
-        a.area = pb::AreaType::WaterRich as i32;
-        let err = prepare(
-            &a,
-            "assessment",
-            today(),
-            PolicyBook::embedded(),
-            Some(short),
-        )
-        .expect_err("conflict");
-        assert_eq!(err.len(), 1);
-        assert!(err[0].field.ends_with("area"), "{:?}", err[0].field);
-        assert_eq!(
-            err[0].kind,
-            crate::domain::ViolationKind::FailedPrecondition
-        );
-        let n = prepare(&a, "assessment", today(), PolicyBook::embedded(), None).expect("valid");
-        assert_eq!(
-            n.doc.area,
-            pb::AreaType::WaterRich as i32,
-            "no configuration: as sent"
-        );
-    }
-
-    #[test]
-    fn scheme_checks() {
-        let ok = pb::Scheme {
-            scheme_id: "GC-SH-001".into(),
-            name: "石花镇集中供水工程".into(),
-            capacity_m3_per_day: 5000,
-            people_served: 30000,
-            village_codes: vec!["420625101201".into()],
-            etag: String::new(),
-        };
-        assert!(check_scheme(&ok).is_empty());
-        let bad = pb::Scheme {
-            scheme_id: "bad id".into(),
-            name: " ".into(),
-            capacity_m3_per_day: 0,
-            people_served: -1,
-            village_codes: vec!["420625101201".into(), "420625101201".into(), "1".into()],
-            etag: String::new(),
-        };
-        let fields: Vec<String> = check_scheme(&bad).into_iter().map(|f| f.field).collect();
-        assert_eq!(
-            fields,
-            [
-                "scheme.scheme_id",
-                "scheme.name",
-                "scheme.capacity_m3_per_day",
-                "scheme.people_served",
-                "scheme.village_codes[1]",
-                "scheme.village_codes[2]",
-            ]
-        );
-    }
-}
+mod tests;

@@ -1,17 +1,30 @@
-//! The gRPC face of the water service: map and validate the request (through the domain),
-//! then run the store inside one write transaction with the idempotency claim and the
-//! audit row, and map errors through [`crate::error::WaterError`].
+//! The gRPC face of the water service, one file per resource (mini-redis keeps one command
+//! per file): each write RPC reads validate (INVALID_ARGUMENT, nothing touched) →
+//! [`xk_runtime::Db::write`] / [`xk_runtime::write::update`] /
+//! [`xk_runtime::import::run`] (the domain rule and the store change in one idempotent,
+//! audited transaction) → response. Handlers return [`xk_runtime::ApiError`]; the tonic
+//! trait in `service` turns it into a `Status` through its one mapping.
+//!
+//! | module | RPCs |
+//! |---|---|
+//! | `schemes` | CreateScheme, GetScheme, UpdateScheme, ListSchemes, DeleteScheme |
+//! | `assessments` | RecordAssessment, ImportAssessments |
+//! | `households` | GetHouseholdWater, ListExceptions, SummarizeByRegion |
+//! | `villages` | SetVillageArea, ListVillageAreas |
+//! | [`mapping`] | proto ↔ domain: validate and grade an assessment as sent, check a scheme |
+//! | `listing` | the leaf the list RPCs share: region prefix and page token |
 
+mod assessments;
+mod households;
+mod listing;
 pub mod mapping;
-mod reads;
+mod schemes;
 mod service;
-mod writes;
+mod villages;
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
-
-use crate::domain::PolicyBook;
+use crate::domain::{PolicyBook, Thresholds};
 use xk_runtime::Db;
 
 /// Largest number of assessments in one import batch: bounds the transaction and the
@@ -28,20 +41,15 @@ pub struct WaterApi {
     /// The service's own database.
     db: Db,
     /// Grading thresholds and input bounds by policy year.
-    book: Arc<PolicyBook>,
+    book: Arc<PolicyBook<Thresholds>>,
 }
 
 impl WaterApi {
     /// A service over a migrated database, grading with `book`.
-    pub fn new(db: Db, book: PolicyBook) -> Self {
+    pub fn new(db: Db, book: PolicyBook<Thresholds>) -> Self {
         Self {
             db,
             book: Arc::new(book),
         }
     }
-}
-
-/// Today's date in the county's time zone (UTC+8), for "not in the future" checks.
-pub fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }

@@ -2,22 +2,24 @@
 //!
 //! The flow of one assessment: the API layer maps a request into
 //! [`measurements::RawMeasurements`]; [`assess`] picks the policy year of the assessment
-//! date from a [`policy::PolicyBook`], validates the request ([`validate::parse`]) and
-//! grades it ([`grading::grade`]); the store keeps the measurements, the policy year and
-//! the grades.
+//! date from the [`PolicyBook`] ([`policy_for`]), validates the request
+//! ([`validate::parse`]) and grades it ([`grading::grade`]); the store keeps the
+//! measurements, the policy year and the grades.
 //!
 //! Validation returns *every* violation it finds, not just the first, so a caller can fix a
 //! request in one round trip. Each violation carries a [`ViolationKind`]:
 //!
 //! - [`ViolationKind::InvalidArgument`]: the value is malformed on its own (missing,
-//!   blank, negative, implausibly large, in the future). Maps to `INVALID_ARGUMENT`.
+//!   blank, negative, implausibly large, in the future, before the policy book starts).
+//!   Maps to `INVALID_ARGUMENT`.
 //! - [`ViolationKind::FailedPrecondition`]: well-formed values that break a rule of the
-//!   standard (an on-site quality check for a centralized scheme, an assessment dated
-//!   before any policy year). Maps to `FAILED_PRECONDITION`.
+//!   standard (an on-site quality check for a centralized scheme), each with its id from
+//!   [`rules`]. Maps to `FAILED_PRECONDITION`.
 
 pub mod grading;
 pub mod measurements;
 pub mod policy;
+pub mod rules;
 pub mod validate;
 
 use chrono::{Datelike, NaiveDate};
@@ -49,50 +51,53 @@ pub struct Graded {
     pub assessment: Assessment,
 }
 
+/// The policy year and thresholds an assessment is judged by: those in force in the year of
+/// its assessment date, or of `today` when the date is missing or in the future (the
+/// validation reports that date). A year before the book starts has no policy: a violation
+/// of `assessed_on` (INVALID_ARGUMENT), so an assessment is never judged by rules made
+/// after it.
+pub fn policy_for(
+    book: &PolicyBook<Thresholds>,
+    assessed_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(i32, &Thresholds), FieldViolation> {
+    let year = assessed_on.filter(|d| *d <= today).unwrap_or(today).year();
+    book.effective_year(year)
+        .zip(book.for_year(year))
+        .ok_or_else(|| {
+            FieldViolation::invalid(
+                validate::fields::ASSESSED_ON,
+                format!(
+                    "no policy covers year {year}: the policy book starts in {}",
+                    book.first_year()
+                ),
+            )
+        })
+}
+
 /// Validate and grade one assessment request as of `today`, under the policy year of its
-/// assessment date. Every violation is reported at once; an assessment dated before the
-/// book's first year is refused (`assessed_on`, failed precondition) while the other fields
-/// are still checked against the first year's bounds.
+/// assessment date ([`policy_for`]). Every violation is reported at once; an assessment
+/// dated before the book starts is refused on `assessed_on` alone, since there are no
+/// bounds to check the rest against.
 pub fn assess(
     raw: &RawMeasurements,
     today: NaiveDate,
-    book: &PolicyBook,
+    book: &PolicyBook<Thresholds>,
 ) -> Result<Graded, Vec<FieldViolation>> {
-    let date = raw.assessed_on.filter(|d| *d <= today).unwrap_or(today);
-    let chosen = book
-        .for_date(date)
-        .or_else(|| book.years.iter().next().map(|(y, t)| (*y, t)));
-    let Some((policy_year, thresholds)) = chosen else {
-        return Err(vec![FieldViolation::precondition(
-            validate::fields::ASSESSED_ON,
-            "no policy year is configured, so no assessment can be graded",
-        )]);
-    };
-    let parsed = parse(raw, today, thresholds);
-    let too_early = raw.assessed_on.filter(|d| d.year() < policy_year).map(|d| {
-        FieldViolation::precondition(
-            validate::fields::ASSESSED_ON,
-            format!("{d} is before the first policy year {policy_year}"),
-        )
-    });
-    match (parsed, too_early) {
-        (Ok(measurements), None) => Ok(Graded {
-            policy_year,
-            assessment: grade(&measurements, thresholds),
-            measurements,
-        }),
-        (Ok(_), Some(v)) => Err(vec![v]),
-        (Err(mut errs), early) => {
-            errs.extend(early);
-            Err(errs)
-        }
-    }
+    let (policy_year, thresholds) =
+        policy_for(book, raw.assessed_on, today).map_err(|v| vec![v])?;
+    let measurements = parse(raw, today, thresholds)?;
+    Ok(Graded {
+        policy_year,
+        assessment: grade(&measurements, thresholds),
+        measurements,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::policy::DEFAULT_POLICY_TOML;
+    use crate::domain::policy::{book_with_year, embedded};
     use crate::domain::validate::fields;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -122,7 +127,7 @@ mod tests {
 
     #[test]
     fn assess_grades_under_the_policy_year_of_the_assessment() {
-        let g = assess(&raw(d(2019, 7, 1)), d(2019, 12, 1), PolicyBook::embedded()).expect("valid");
+        let g = assess(&raw(d(2019, 7, 1)), d(2019, 12, 1), embedded()).expect("valid");
         assert_eq!(g.policy_year, 2018);
         assert_eq!(g.measurements.area, AreaType::WaterRich);
         assert!(g.measurements.seasonal_check);
@@ -141,18 +146,11 @@ mod tests {
 
     #[test]
     fn assess_uses_a_later_year_when_it_applies() {
-        let later = DEFAULT_POLICY_TOML
-            .split_once("[years.2018]")
-            .map(|(_, rest)| format!("[years.2021]{rest}"))
-            .expect("has a 2018 table")
-            .replace("years.2018", "years.2021")
-            .replace(
-                "basically_met_min_litres = 35",
-                "basically_met_min_litres = 55",
-            )
-            .replace("met_min_litres = 60", "met_min_litres = 70");
-        let book =
-            PolicyBook::from_toml_str(&format!("{DEFAULT_POLICY_TOML}\n{later}")).expect("valid");
+        let book = book_with_year(
+            2021,
+            "met_min_litres = 60\nbasically_met_min_litres = 35",
+            "met_min_litres = 70\nbasically_met_min_litres = 55",
+        );
         let old = assess(&raw(d(2020, 12, 31)), d(2021, 6, 1), &book).expect("valid");
         assert_eq!(old.policy_year, 2018);
         assert_eq!(old.assessment.quantity, Grade::BasicallyMet);
@@ -164,23 +162,33 @@ mod tests {
     }
 
     #[test]
-    fn assess_refuses_a_date_before_the_first_policy_year() {
-        let err = assess(&raw(d(2017, 12, 31)), d(2019, 1, 1), PolicyBook::embedded())
-            .expect_err("too early");
-        assert_eq!(err.len(), 1);
+    fn a_date_before_the_book_is_invalid_naming_assessed_on() {
+        let bad = RawMeasurements {
+            litres_per_person_day: Some(-1),
+            ..raw(d(2017, 12, 31))
+        };
+        let err = assess(&bad, d(2019, 1, 1), embedded()).expect_err("too early");
+        assert_eq!(err.len(), 1, "no bounds to check the rest against: {err:?}");
         assert_eq!(err[0].field, fields::ASSESSED_ON);
-        assert_eq!(err[0].kind, ViolationKind::FailedPrecondition);
-        assert!(err[0].description.contains("2018"));
+        assert_eq!(err[0].kind, ViolationKind::InvalidArgument);
+        assert!(
+            err[0].description.contains("year 2017")
+                && err[0].description.contains("starts in 2018"),
+            "{}",
+            err[0].description
+        );
+        // The first day of the book is covered.
+        assert!(assess(&raw(d(2018, 1, 1)), d(2019, 1, 1), embedded()).is_ok());
     }
 
     #[test]
-    fn assess_reports_all_violations_including_the_date() {
+    fn assess_reports_all_violations() {
         let bad = RawMeasurements {
             litres_per_person_day: Some(-1),
             outage_days_last_12_months: Some(999),
-            ..raw(d(2017, 1, 1))
+            ..raw(d(2019, 1, 1))
         };
-        let err = assess(&bad, d(2019, 1, 1), PolicyBook::embedded()).expect_err("bad");
+        let err = assess(&bad, d(2019, 1, 1), embedded()).expect_err("bad");
         let got: Vec<(&str, ViolationKind)> =
             err.iter().map(|v| (v.field.as_str(), v.kind)).collect();
         assert_eq!(
@@ -194,12 +202,7 @@ mod tests {
                     fields::OUTAGE_DAYS_LAST_12_MONTHS,
                     ViolationKind::InvalidArgument
                 ),
-                (fields::ASSESSED_ON, ViolationKind::FailedPrecondition),
             ]
-        );
-        assert_eq!(
-            ViolationKind::overall(&err),
-            Some(ViolationKind::InvalidArgument)
         );
     }
 
@@ -210,51 +213,20 @@ mod tests {
             litres_per_person_day: Some(5000),
             ..raw(d(2019, 1, 1))
         };
-        let err = assess(&missing, d(2019, 3, 1), PolicyBook::embedded()).expect_err("bad");
+        let err = assess(&missing, d(2019, 3, 1), embedded()).expect_err("bad");
         let got: Vec<&str> = err.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(got, [fields::LITRES_PER_PERSON_DAY, fields::ASSESSED_ON]);
         let future = raw(d(2019, 3, 2));
-        let err = assess(&future, d(2019, 3, 1), PolicyBook::embedded()).expect_err("future");
+        let err = assess(&future, d(2019, 3, 1), embedded()).expect_err("future");
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].field, fields::ASSESSED_ON);
         assert_eq!(err[0].kind, ViolationKind::InvalidArgument);
     }
 
     #[test]
-    fn assess_with_an_empty_book_is_a_precondition_failure() {
-        let empty = PolicyBook {
-            years: Default::default(),
-        };
-        let err = assess(&raw(d(2019, 1, 1)), d(2019, 3, 1), &empty).expect_err("no policy");
-        assert_eq!(err.len(), 1);
-        assert_eq!(err[0].kind, ViolationKind::FailedPrecondition);
-    }
-
-    #[test]
-    fn overall_kind_prefers_invalid_argument() {
-        assert_eq!(ViolationKind::overall(&[]), None);
-        let p = FieldViolation::precondition("quality", "rule");
-        let i = FieldViolation::invalid("assessed_on", "bad");
-        assert_eq!(
-            ViolationKind::overall(std::slice::from_ref(&p)),
-            Some(ViolationKind::FailedPrecondition)
-        );
-        assert_eq!(
-            ViolationKind::overall(&[p, i]),
-            Some(ViolationKind::InvalidArgument)
-        );
-    }
-
-    #[test]
-    fn prefixed_display_and_blank() {
-        let v = FieldViolation::invalid("litres_per_person_day", "must not be negative")
-            .prefixed("assessments[3]");
-        assert_eq!(v.field, "assessments[3].litres_per_person_day");
-        assert_eq!(
-            v.to_string(),
-            "assessments[3].litres_per_person_day: must not be negative"
-        );
+    fn blank_is_whitespace_only() {
         assert!(is_blank(" \t"));
+        assert!(is_blank(""));
         assert!(!is_blank(" 水 "));
     }
 }

@@ -1,16 +1,17 @@
-//! The water policy book: every threshold the grading rules and the input checks use,
-//! keyed by policy year.
+//! The water policy: every threshold the grading rules and the input checks use, one
+//! [`Thresholds`] per policy year in the runtime's [`PolicyBook`].
 //!
 //! Policy figures change, so they live in versioned configuration (`policy.toml`, embedded
-//! as the default) and never as literals in the rules. [`PolicyBook::for_year`] returns the
-//! entry of the latest year not after the one asked; an assessment uses the year of its
-//! assessment date ([`PolicyBook::for_date`]).
+//! as the default; an operator's `--policy-file` replaces it) and never as literals in the
+//! rules. An assessment is graded under the entry in force in the year of its assessment
+//! date; the built-in book starts in 2018, when T/CHES 18-2018 took effect, and an
+//! assessment dated before the book starts has no policy (INVALID_ARGUMENT, see
+//! [`crate::domain::assess`]).
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+pub use xk_runtime::policy::{PolicyBook, PolicyError};
 
 use super::measurements::AreaType;
 
@@ -21,13 +22,23 @@ pub const DEFAULT_POLICY_TOML: &str = include_str!("../../policy.toml");
 /// the calendar: it bounds `outage_days_last_12_months` and the outage thresholds.
 pub const MAX_OUTAGE_DAYS: u32 = 366;
 
-static EMBEDDED: LazyLock<PolicyBook> = LazyLock::new(|| {
-    PolicyBook::from_toml_str(DEFAULT_POLICY_TOML)
-        .unwrap_or_else(|e| panic!("embedded policy.toml is invalid: {e}"))
+static EMBEDDED: LazyLock<PolicyBook<Thresholds>> = LazyLock::new(|| {
+    load(DEFAULT_POLICY_TOML).unwrap_or_else(|e| panic!("embedded policy.toml is invalid: {e}"))
 });
 
+/// Parses a book in the format of `policy.toml` (a table per year) and checks every
+/// year's figures ([`Thresholds::problems`]), e.g. an operator's `--policy-file`.
+pub fn load(text: &str) -> Result<PolicyBook<Thresholds>, PolicyError> {
+    PolicyBook::from_toml_checked(text, Thresholds::check)
+}
+
+/// The book embedded in the binary (`policy.toml`), parsed once.
+pub fn embedded() -> &'static PolicyBook<Thresholds> {
+    &EMBEDDED
+}
+
 /// Quantity (水量) thresholds for one area type, in litres per person per day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuantityThresholds {
     /// At least this many litres is 达标.
@@ -37,7 +48,7 @@ pub struct QuantityThresholds {
 }
 
 /// Quantity thresholds per area type: dry areas are held to a lower quantity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuantityByArea {
     /// Thresholds for ordinary (water-rich) areas.
@@ -58,7 +69,7 @@ impl QuantityByArea {
 
 /// Convenience (用水方便程度) thresholds. Water piped into the home or yard is 达标 whatever
 /// these say, so they only concern households that fetch water by hand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConvenienceThresholds {
     /// A fetch round trip of at most this many minutes is 达标.
@@ -73,7 +84,7 @@ pub struct ConvenienceThresholds {
 
 /// Supply guarantee rate (供水保证率) thresholds, counted as outage days in the last 12
 /// months so the rule works on whole days (18 days ≈ 95%, 36 days ≈ 90%).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SupplyGuaranteeThresholds {
     /// At most this many outage days is 达标.
@@ -84,7 +95,7 @@ pub struct SupplyGuaranteeThresholds {
 
 /// Plausibility bounds on input: a value above one is a data-entry error, so the
 /// assessment is refused rather than graded on a typo (local figures).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputBounds {
     /// Highest credible litres per person per day.
@@ -100,8 +111,8 @@ pub struct InputBounds {
     pub max_household_people: u32,
 }
 
-/// One policy year's figures. Construct through [`PolicyBook`] so it is validated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One policy year's figures. Construct through [`load`] so they are checked.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
     /// Area type assumed when an assessment leaves it unspecified (local; water-rich for
@@ -118,6 +129,16 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
+    /// `Ok` when the figures are consistent, else every problem in one line.
+    pub fn check(&self) -> Result<(), String> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
     /// Every problem with this entry, as human-readable lines; empty when valid.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -194,92 +215,26 @@ impl Thresholds {
     }
 }
 
-/// Why a policy book could not be loaded.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum PolicyError {
-    /// The text is not valid TOML for a policy book (syntax, missing or unknown field).
-    #[error("policy book does not parse: {0}")]
-    Parse(String),
-    /// The book has no year at all, so no assessment could be graded.
-    #[error("policy book has no policy year")]
-    Empty,
-    /// One year's figures are inconsistent.
-    #[error("policy year {year} is invalid: {}", problems.join("; "))]
-    Invalid {
-        /// The offending policy year, so the operator knows which table to fix.
-        year: i32,
-        /// Every problem found in that year.
-        problems: Vec<String>,
-    },
-}
-
-/// All policy years; each entry applies from its year until the next entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyBook {
-    /// Thresholds per first calendar year of application.
-    pub years: BTreeMap<i32, Thresholds>,
-}
-
-impl PolicyBook {
-    /// Parse and validate a book from TOML text (the format of `policy.toml`), e.g. a
-    /// county's own book from its configuration.
-    pub fn from_toml_str(text: &str) -> Result<PolicyBook, PolicyError> {
-        let book: PolicyBook =
-            toml::from_str(text).map_err(|e| PolicyError::Parse(e.message().to_string()))?;
-        book.validate()?;
-        Ok(book)
-    }
-
-    /// The book embedded in the binary (`policy.toml`), parsed once.
-    pub fn embedded() -> &'static PolicyBook {
-        &EMBEDDED
-    }
-
-    /// Check every year; the first invalid year is reported with all its problems.
-    pub fn validate(&self) -> Result<(), PolicyError> {
-        if self.years.is_empty() {
-            return Err(PolicyError::Empty);
-        }
-        for (year, t) in &self.years {
-            let problems = t.problems();
-            if !problems.is_empty() {
-                return Err(PolicyError::Invalid {
-                    year: *year,
-                    problems,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// The thresholds in force in year `y`: the latest entry whose year is `<= y`.
-    /// `None` when `y` is before the first entry.
-    pub fn for_year(&self, y: i32) -> Option<&Thresholds> {
-        self.years.range(..=y).next_back().map(|(_, t)| t)
-    }
-
-    /// The policy year and thresholds that apply to an assessment made on `date`.
-    pub fn for_date(&self, date: NaiveDate) -> Option<(i32, &Thresholds)> {
-        self.years
-            .range(..=date.year())
-            .next_back()
-            .map(|(y, t)| (*y, t))
-    }
-
-    /// The earliest policy year, so a caller can say from when assessments are accepted.
-    pub fn first_year(&self) -> Option<i32> {
-        self.years.keys().next().copied()
-    }
-}
-
 /// The embedded thresholds for 2019, the year of the county's published figures.
 #[cfg(test)]
 pub(crate) fn test_thresholds() -> Thresholds {
-    PolicyBook::embedded()
+    embedded()
         .for_year(2019)
         .expect("embedded book covers 2019")
         .clone()
+}
+
+/// The embedded book with one more year, `year`, whose figures are 2018's with `from`
+/// replaced by `to` (a line of `policy.toml`).
+#[cfg(test)]
+pub(crate) fn book_with_year(year: i32, from: &str, to: &str) -> PolicyBook<Thresholds> {
+    let (_, tables) = DEFAULT_POLICY_TOML
+        .split_once("[2018]")
+        .expect("policy.toml has a 2018 table");
+    let later = format!("[{year}]{tables}")
+        .replace("[2018.", &format!("[{year}."))
+        .replace(from, to);
+    load(&format!("{DEFAULT_POLICY_TOML}\n{later}")).expect("valid book")
 }
 
 #[cfg(test)]
@@ -305,7 +260,8 @@ mod tests {
         assert_eq!(t.bounds.max_horizontal_distance_m, 50_000);
         assert_eq!(t.bounds.max_vertical_distance_m, 3_000);
         assert_eq!(t.problems(), Vec::<String>::new());
-        assert_eq!(PolicyBook::embedded().first_year(), Some(2018));
+        assert_eq!(t.check(), Ok(()));
+        assert_eq!(embedded().first_year(), 2018);
     }
 
     #[test]
@@ -317,34 +273,18 @@ mod tests {
 
     #[test]
     fn for_year_picks_latest_not_after() {
-        let mut book = PolicyBook::embedded().clone();
-        let mut t2021 = test_thresholds();
-        t2021.quantity.water_rich.met_min_litres = 70;
-        book.years.insert(2021, t2021);
-        assert!(book.validate().is_ok());
+        let book = book_with_year(2021, "met_min_litres = 60", "met_min_litres = 70");
         let met = |y: i32| {
             book.for_year(y)
                 .map(|t| t.quantity.water_rich.met_min_litres)
         };
-        assert_eq!(met(2017), None);
+        assert_eq!(met(2017), None, "no policy before the book starts");
         assert_eq!(met(2018), Some(60));
         assert_eq!(met(2020), Some(60));
         assert_eq!(met(2021), Some(70));
         assert_eq!(met(2030), Some(70));
-        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
-        assert_eq!(book.for_date(date(2021, 1, 1)).map(|(y, _)| y), Some(2021));
-        assert_eq!(
-            book.for_date(date(2020, 12, 31)).map(|(y, _)| y),
-            Some(2018)
-        );
-        assert!(book.for_date(date(2017, 12, 31)).is_none());
-    }
-
-    #[test]
-    fn toml_round_trip_keeps_book() {
-        let book = PolicyBook::embedded();
-        let text = toml::to_string(book).expect("serializes");
-        assert_eq!(PolicyBook::from_toml_str(&text).as_ref(), Ok(book));
+        assert_eq!(book.effective_year(2020), Some(2018));
+        assert_eq!(book.effective_year(2021), Some(2021));
     }
 
     #[test]
@@ -353,48 +293,33 @@ mod tests {
             "met_max_outage_days = 18",
             "met_max_outage_days = 18\nmet_max_outage_dayz = 3",
         );
-        assert!(matches!(
-            PolicyBook::from_toml_str(&extra),
-            Err(PolicyError::Parse(_))
-        ));
+        assert!(matches!(load(&extra), Err(PolicyError::Parse(_))));
         let missing = DEFAULT_POLICY_TOML.replace("met_max_outage_days = 18", "");
-        assert!(matches!(
-            PolicyBook::from_toml_str(&missing),
-            Err(PolicyError::Parse(_))
-        ));
+        assert!(matches!(load(&missing), Err(PolicyError::Parse(_))));
         let bad_area = DEFAULT_POLICY_TOML.replace("\"water_rich\"", "\"swamp\"");
-        assert!(matches!(
-            PolicyBook::from_toml_str(&bad_area),
-            Err(PolicyError::Parse(_))
-        ));
+        assert!(matches!(load(&bad_area), Err(PolicyError::Parse(_))));
         let negative = DEFAULT_POLICY_TOML.replace("met_min_litres = 60", "met_min_litres = -60");
-        assert!(matches!(
-            PolicyBook::from_toml_str(&negative),
-            Err(PolicyError::Parse(_))
-        ));
+        assert!(matches!(load(&negative), Err(PolicyError::Parse(_))));
     }
 
     #[test]
-    fn empty_book_is_rejected() {
-        assert_eq!(
-            PolicyBook::from_toml_str("[years]\n"),
-            Err(PolicyError::Empty)
+    fn an_empty_book_and_the_old_years_table_are_refused() {
+        assert!(matches!(load(""), Err(PolicyError::Empty)));
+        // Books once nested their years under `[years.N]`; the runtime's book keys them
+        // at the top, like every other service's.
+        let nested = DEFAULT_POLICY_TOML.replace("[2018", "[years.2018");
+        let refused = load(&nested).err();
+        assert!(
+            matches!(refused, Some(PolicyError::Parse(ref m)) if m.contains("[years.2018]")),
+            "{refused:?}"
         );
     }
 
     #[test]
     fn caller_book_from_toml_string() {
-        let text = format!(
-            "{DEFAULT_POLICY_TOML}\n{}",
-            DEFAULT_POLICY_TOML
-                .split_once("[years.2018]")
-                .map(|(_, rest)| format!("[years.2022]{rest}"))
-                .expect("has a 2018 table")
-                .replace("years.2018", "years.2022")
-                .replace("met_max_outage_days = 18", "met_max_outage_days = 10")
-        );
-        let book = PolicyBook::from_toml_str(&text).expect("valid book");
-        assert_eq!(book.years.keys().copied().collect::<Vec<_>>(), [2018, 2022]);
+        let book = book_with_year(2022, "met_max_outage_days = 18", "met_max_outage_days = 10");
+        let years: Vec<i32> = book.iter().map(|(y, _)| *y).collect();
+        assert_eq!(years, [2018, 2022]);
         assert_eq!(
             book.for_year(2021)
                 .map(|t| t.supply_guarantee.met_max_outage_days),
@@ -422,9 +347,10 @@ mod tests {
                 "basically_met_max_outage_days = 36",
                 "basically_met_max_outage_days = 12",
             );
-        match PolicyBook::from_toml_str(&text) {
-            Err(PolicyError::Invalid { year, problems }) => {
+        match load(&text) {
+            Err(PolicyError::Invalid { year, reason }) => {
                 assert_eq!(year, 2018);
+                let problems: Vec<&str> = reason.split("; ").collect();
                 assert_eq!(problems.len(), 3, "{problems:?}");
                 assert!(problems[0].contains("water_rich.basically_met_min_litres"));
                 assert!(problems[1].contains("convenience.met_max_round_trip_minutes"));

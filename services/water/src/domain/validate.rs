@@ -12,7 +12,7 @@ use super::measurements::{
     Measurements, QualityEvidence, RawMeasurements, RawQualityEvidence, RawSupply, Supply,
 };
 use super::policy::{MAX_OUTAGE_DAYS, Thresholds};
-use super::{FieldViolation, is_blank};
+use super::{FieldViolation, is_blank, rules};
 
 /// The request field paths violations name (snake_case, dot-separated, as in the proto),
 /// kept in one place so the API layer and the proto agree with the rules.
@@ -217,7 +217,8 @@ fn parse_quality(
             None
         }
         Some(RawQualityEvidence::OnSiteCheck { .. }) if centralized => {
-            v.push(FieldViolation::precondition(
+            v.push(FieldViolation::rule(
+                rules::LAB_REPORT_REQUIRED,
                 fields::QUALITY,
                 "a centralized scheme needs a lab report against GB 5749; an on-site check is accepted for scattered supply only",
             ));

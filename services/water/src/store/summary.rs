@@ -3,11 +3,11 @@
 
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
 use xk_contracts::pb::water::v1::WaterCounts;
+use xk_runtime::ApiError;
 use xk_runtime::db::placeholder;
 
-use super::prefix_range;
+use super::support::prefix_range;
 use crate::domain::{Grade, Verdict};
-use crate::error::WaterError;
 
 /// What to count.
 #[derive(Debug, Clone)]
@@ -66,7 +66,7 @@ fn sum(cond: &str, what: &str) -> String {
 pub async fn summarize<C: ConnectionTrait>(
     conn: &C,
     q: &SummaryQuery,
-) -> Result<Vec<WaterCounts>, WaterError> {
+) -> Result<Vec<WaterCounts>, ApiError> {
     let backend = conn.get_database_backend();
     let (lo, hi) = prefix_range(&q.prefix);
     let g = format!("SUBSTR(village_code, 1, {})", q.group_len);

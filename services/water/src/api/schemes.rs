@@ -1,0 +1,154 @@
+//! Supply schemes: CreateScheme, GetScheme, UpdateScheme, ListSchemes, DeleteScheme.
+
+use xk_contracts::pb::water::v1::*;
+use xk_runtime::idempotency::Idempotent;
+use xk_runtime::write::{Audit, update as update_record};
+use xk_runtime::{ApiError, Principal, Violations};
+
+use super::WaterApi;
+use super::listing::{Page, optional_prefix};
+use super::mapping::check_scheme;
+use crate::domain::{FieldViolation, rules};
+use crate::store::schemes::{self as store, Schemes};
+
+/// The scheme a create or update sends, checked (every field at once) and trimmed.
+fn checked_scheme(
+    scheme: Option<Scheme>,
+    mut extra: Vec<FieldViolation>,
+) -> Result<Scheme, ApiError> {
+    let Some(mut scheme) = scheme else {
+        return Err(ApiError::invalid("scheme", "required"));
+    };
+    let mut v = check_scheme(&scheme);
+    v.append(&mut extra);
+    ApiError::check("", v)?;
+    scheme.name = scheme.name.trim().to_string();
+    Ok(scheme)
+}
+
+/// CreateScheme: ALREADY_EXISTS if the id is taken.
+pub(super) async fn create(
+    api: &WaterApi,
+    who: Principal,
+    req: CreateSchemeRequest,
+) -> Result<CreateSchemeResponse, ApiError> {
+    let idem = Idempotent::new(who, "CreateScheme", &req.request_id, "request_id", &req)?;
+    let mut scheme = checked_scheme(req.scheme, Vec::new())?;
+    scheme.etag.clear();
+    api.db
+        .write(&idem, async |txn| {
+            let stored = store::insert_scheme(&**txn, &scheme).await?;
+            let audit = Audit::new(&scheme.scheme_id, "created");
+            Ok((
+                CreateSchemeResponse {
+                    scheme: Some(stored),
+                },
+                audit,
+            ))
+        })
+        .await
+}
+
+/// GetScheme.
+pub(super) async fn get(
+    api: &WaterApi,
+    req: GetSchemeRequest,
+) -> Result<GetSchemeResponse, ApiError> {
+    if req.scheme_id.is_empty() {
+        return Err(ApiError::invalid("scheme_id", "required"));
+    }
+    let scheme = store::get_scheme(api.db.conn(), &req.scheme_id).await?;
+    Ok(GetSchemeResponse {
+        scheme: Some(scheme),
+    })
+}
+
+/// UpdateScheme: replaces the scheme sent, based on its etag (ABORTED when stale).
+pub(super) async fn update(
+    api: &WaterApi,
+    who: Principal,
+    req: UpdateSchemeRequest,
+) -> Result<UpdateSchemeResponse, ApiError> {
+    let idem = Idempotent::new(who, "UpdateScheme", &req.request_id, "request_id", &req)?;
+    let no_etag = req
+        .scheme
+        .as_ref()
+        .is_some_and(|s| s.etag.parse::<i64>().is_err())
+        .then(|| {
+            FieldViolation::invalid(
+                "scheme.etag",
+                "required: send the etag of the version you changed",
+            )
+        });
+    let scheme = checked_scheme(req.scheme, no_etag.into_iter().collect())?;
+    let (id, sent) = (scheme.scheme_id.clone(), scheme.etag.clone());
+    update_record(
+        &api.db,
+        &Schemes,
+        &idem,
+        &id,
+        Some(&sent),
+        move |stored| {
+            stored.scheme = scheme;
+            Ok("updated".to_string())
+        },
+        |stored| UpdateSchemeResponse {
+            scheme: Some(stored.scheme),
+        },
+    )
+    .await
+}
+
+/// ListSchemes: in id order; with a region prefix, those serving a village under it.
+pub(super) async fn list(
+    api: &WaterApi,
+    req: ListSchemesRequest,
+) -> Result<ListSchemesResponse, ApiError> {
+    let mut v = Violations::new();
+    let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
+    let fingerprint = format!("schemes;r={prefix}");
+    let page = Page::read(&mut v, req.page_size, &req.page_token, &fingerprint);
+    v.into_result()?;
+    let mut schemes =
+        store::list_schemes(api.db.conn(), &prefix, page.after.as_deref(), page.fetch()).await?;
+    let next_page_token = page.cut(&mut schemes, &fingerprint, |s| &s.scheme_id);
+    Ok(ListSchemesResponse {
+        schemes,
+        next_page_token,
+    })
+}
+
+/// DeleteScheme: FAILED_PRECONDITION (SCHEME_IN_USE) while an assessment refers to it.
+pub(super) async fn delete(
+    api: &WaterApi,
+    who: Principal,
+    req: DeleteSchemeRequest,
+) -> Result<DeleteSchemeResponse, ApiError> {
+    let idem = Idempotent::new(who, "DeleteScheme", &req.request_id, "request_id", &req)?;
+    let id = req.scheme_id.as_str();
+    if id.is_empty() {
+        return Err(ApiError::invalid("scheme_id", "required"));
+    }
+    api.db
+        .write(&idem, async |txn| {
+            let stored = store::lock_scheme(&**txn, id).await?;
+            let refs = store::scheme_references(&**txn, id).await?;
+            if refs > 0 {
+                return Err(ApiError::rule(
+                    rules::SCHEME_IN_USE,
+                    format!("scheme {id}"),
+                    format!(
+                        "scheme {id} is referred to by {refs} assessments and cannot be deleted"
+                    ),
+                ));
+            }
+            store::delete_scheme(&**txn, id).await?;
+            Ok((
+                DeleteSchemeResponse {
+                    scheme: Some(stored.scheme),
+                },
+                Audit::new(id, "deleted"),
+            ))
+        })
+        .await
+}

@@ -1,0 +1,78 @@
+//! Villages' area types: SetVillageArea, ListVillageAreas.
+
+use xk_contracts::pb::water::v1::*;
+use xk_contracts::types::RegionCode;
+use xk_runtime::idempotency::Idempotent;
+use xk_runtime::write::Audit;
+use xk_runtime::{ApiError, Principal, Violations};
+
+use super::WaterApi;
+use super::listing::{Page, optional_prefix};
+use crate::store::villages as store;
+
+/// SetVillageArea: sets (or replaces) whether a village is water-rich or water-short.
+pub(super) async fn set(
+    api: &WaterApi,
+    who: Principal,
+    req: SetVillageAreaRequest,
+) -> Result<SetVillageAreaResponse, ApiError> {
+    let idem = Idempotent::new(who, "SetVillageArea", &req.request_id, "request_id", &req)?;
+    let Some(village_area) = req.village_area else {
+        return Err(ApiError::invalid("village_area", "required"));
+    };
+    let mut v = Violations::new();
+    v.check(
+        "village_area.village_code",
+        RegionCode::parse(&village_area.village_code),
+    );
+    let area = match AreaType::try_from(village_area.area) {
+        Ok(area @ (AreaType::WaterRich | AreaType::WaterShort)) => area,
+        _ => {
+            v.add(
+                "village_area.area",
+                format!(
+                    "must be WATER_RICH or WATER_SHORT, got {}",
+                    village_area.area
+                ),
+            );
+            AreaType::Unspecified
+        }
+    };
+    v.into_result()?;
+    api.db
+        .write(&idem, async |txn| {
+            store::set_village_area(&**txn, &village_area.village_code, village_area.area).await?;
+            let audit = Audit::new(&village_area.village_code, area.as_str_name());
+            Ok((
+                SetVillageAreaResponse {
+                    village_area: Some(village_area),
+                },
+                audit,
+            ))
+        })
+        .await
+}
+
+/// ListVillageAreas: configured villages in code order under a region prefix.
+pub(super) async fn list(
+    api: &WaterApi,
+    req: ListVillageAreasRequest,
+) -> Result<ListVillageAreasResponse, ApiError> {
+    let mut v = Violations::new();
+    let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
+    let fingerprint = format!("village_areas;r={prefix}");
+    let page = Page::read(&mut v, req.page_size, &req.page_token, &fingerprint);
+    v.into_result()?;
+    let rows =
+        store::list_village_areas(api.db.conn(), &prefix, page.after.as_deref(), page.fetch())
+            .await?;
+    let mut village_areas: Vec<VillageArea> = rows
+        .into_iter()
+        .map(|(village_code, area)| VillageArea { village_code, area })
+        .collect();
+    let next_page_token = page.cut(&mut village_areas, &fingerprint, |x| &x.village_code);
+    Ok(ListVillageAreasResponse {
+        village_areas,
+        next_page_token,
+    })
+}

@@ -1,0 +1,360 @@
+//! The assessment history and the `current` table that holds each household's latest
+//! status (and latest seasonal check), written together so they never disagree.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, Utc};
+use prost::Message;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use xk_contracts::pb::water::v1::Assessment;
+use xk_runtime::ApiError;
+
+use super::entities::{assessment, current};
+use super::support::{CHUNK, in_chunks, prefix_range, unreadable};
+use crate::domain;
+
+/// The error a unique-key violation on a write of the history means: another writer
+/// assigned the same seq to the same household first. ABORTED with the retry marker, so
+/// the runtime runs a unary call again rather than answer it.
+fn conflict_or(e: sea_orm::DbErr) -> ApiError {
+    if xk_runtime::errors::is_unique_violation(&e) {
+        xk_runtime::errors::conflict_retry(
+            "a concurrent assessment of the same household was written first; retry",
+        )
+        .into()
+    } else {
+        ApiError::Db(e)
+    }
+}
+
+/// A validated, graded assessment ready to store.
+#[derive(Debug, Clone)]
+pub struct NewAssessment {
+    /// The record as it will be returned (normalised input plus grading; seq unset).
+    pub doc: Assessment,
+    /// The household.
+    pub household_id: String,
+    /// Its village.
+    pub village_code: String,
+    /// Its size.
+    pub people: i32,
+    /// The assessment date.
+    pub assessed_on: NaiveDate,
+    /// A seasonal check.
+    pub seasonal_check: bool,
+    /// The centralized scheme, if any.
+    pub scheme_id: Option<String>,
+    /// The grades and verdict.
+    pub grades: domain::Assessment,
+    /// The policy year that graded it.
+    pub policy_year: i32,
+    /// The validated measurements; the numeric ones get their own nullable columns.
+    pub measurements: domain::Measurements,
+}
+
+/// One stored assessment and whether it became its household's current status.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// The record as stored, with its seq.
+    pub assessment: Assessment,
+    /// Whether it is now the household's current status.
+    pub became_current: bool,
+}
+
+/// Folds one new assessment (given its seq) into a household's current row: it becomes
+/// current when it is not older than the current one (ties go to the later arrival), and
+/// the latest seasonal check when it is a seasonal check not older than the last one.
+pub fn fold(prev: Option<current::Model>, n: &NewAssessment, seq: i64) -> (current::Model, bool) {
+    let newer = prev.as_ref().is_none_or(|c| n.assessed_on >= c.assessed_on);
+    let g = &n.grades;
+    let mut c = prev.unwrap_or_else(|| current::Model {
+        household_id: n.household_id.clone(),
+        village_code: n.village_code.clone(),
+        people: n.people,
+        last_seq: 0,
+        seq,
+        assessed_on: n.assessed_on,
+        verdict: 0,
+        quantity: 0,
+        quality: 0,
+        convenience: 0,
+        supply_guarantee: 0,
+        seasonal_checked: false,
+        seasonal_seq: None,
+        seasonal_on: None,
+        seasonal_shortage: false,
+    });
+    c.last_seq = seq;
+    if newer {
+        c.village_code = n.village_code.clone();
+        c.people = n.people;
+        c.seq = seq;
+        c.assessed_on = n.assessed_on;
+        c.verdict = i32::from(g.verdict.score());
+        c.quantity = i32::from(g.quantity.score());
+        c.quality = i32::from(g.quality.score());
+        c.convenience = i32::from(g.convenience.score());
+        c.supply_guarantee = i32::from(g.supply_guarantee.score());
+    }
+    if n.seasonal_check && c.seasonal_on.is_none_or(|d| n.assessed_on >= d) {
+        c.seasonal_checked = true;
+        c.seasonal_seq = Some(seq);
+        c.seasonal_on = Some(n.assessed_on);
+        c.seasonal_shortage = g.is_shortage();
+    }
+    (c, newer)
+}
+
+/// Current rows of these households, locked until the transaction ends
+/// ([`xk_runtime::db::for_update`]) so that concurrent assessments of one household queue
+/// for its next seq. Pass `ids` sorted: every writer then locks in the same order and two
+/// batches cannot deadlock. A household's first assessment has no row to lock; two of
+/// those racing collide on the seq key, and the loser is run again ([`conflict_or`]).
+async fn current_rows<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[&str],
+) -> Result<HashMap<String, current::Model>, ApiError> {
+    let rows = in_chunks(ids, |chunk| {
+        xk_runtime::db::for_update(current::Entity::find())
+            .filter(current::Column::HouseholdId.is_in(chunk.iter().copied()))
+            .all(conn)
+    })
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.household_id.clone(), r))
+        .collect())
+}
+
+/// Stores assessments in order: each gets the next seq of its household, goes into the
+/// history, and replaces the household's current row when it is the newest. Multi-row
+/// statements; call inside the write transaction.
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    items: Vec<NewAssessment>,
+) -> Result<Vec<Recorded>, ApiError> {
+    let mut ids: Vec<&str> = items.iter().map(|n| n.household_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut cur = current_rows(conn, &ids).await?;
+    let mut touched: Vec<String> = Vec::new();
+    let mut rows = Vec::with_capacity(items.len());
+    let mut out = Vec::with_capacity(items.len());
+    let now = Utc::now();
+    for n in items {
+        let prev = cur.remove(&n.household_id);
+        let seq = prev.as_ref().map_or(1, |c| c.last_seq + 1);
+        touched.push(n.household_id.clone());
+        let (c, became_current) = fold(prev, &n, seq);
+        cur.insert(n.household_id.clone(), c);
+        let mut doc = n.doc;
+        doc.seq = seq;
+        let m = &n.measurements;
+        let column = |v: Option<u32>| Set(v.map(i64::from));
+        rows.push(assessment::ActiveModel {
+            litres_per_person_day: column(m.litres_per_person_day),
+            fetch_round_trip_minutes: column(m.fetch_round_trip_minutes),
+            horizontal_distance_m: column(m.horizontal_distance_m),
+            vertical_distance_m: column(m.vertical_distance_m),
+            outage_days_last_12_months: column(m.outage_days_last_12_months),
+            household_id: Set(n.household_id),
+            seq: Set(seq),
+            village_code: Set(n.village_code),
+            people: Set(n.people),
+            assessed_on: Set(n.assessed_on),
+            seasonal_check: Set(n.seasonal_check),
+            scheme_id: Set(n.scheme_id),
+            verdict: Set(i32::from(n.grades.verdict.score())),
+            policy_year: Set(n.policy_year),
+            doc: Set(doc.encode_to_vec()),
+            recorded_at: Set(now),
+        });
+        out.push(Recorded {
+            assessment: doc,
+            became_current,
+        });
+    }
+    let mut it = rows.into_iter().peekable();
+    while it.peek().is_some() {
+        let chunk: Vec<_> = it.by_ref().take(CHUNK).collect();
+        assessment::Entity::insert_many(chunk)
+            .exec_without_returning(conn)
+            .await
+            .map_err(conflict_or)?;
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    let upsert = OnConflict::column(current::Column::HouseholdId)
+        .update_columns([
+            current::Column::VillageCode,
+            current::Column::People,
+            current::Column::LastSeq,
+            current::Column::Seq,
+            current::Column::AssessedOn,
+            current::Column::Verdict,
+            current::Column::Quantity,
+            current::Column::Quality,
+            current::Column::Convenience,
+            current::Column::SupplyGuarantee,
+            current::Column::SeasonalChecked,
+            current::Column::SeasonalSeq,
+            current::Column::SeasonalOn,
+            current::Column::SeasonalShortage,
+        ])
+        .to_owned();
+    for chunk in touched.chunks(CHUNK) {
+        let models = chunk
+            .iter()
+            .filter_map(|id| cur.remove(id))
+            .map(current_active);
+        current::Entity::insert_many(models)
+            .on_conflict(upsert.clone())
+            .exec_without_returning(conn)
+            .await
+            .map_err(conflict_or)?;
+    }
+    Ok(out)
+}
+
+fn current_active(c: current::Model) -> current::ActiveModel {
+    current::ActiveModel {
+        household_id: Set(c.household_id),
+        village_code: Set(c.village_code),
+        people: Set(c.people),
+        last_seq: Set(c.last_seq),
+        seq: Set(c.seq),
+        assessed_on: Set(c.assessed_on),
+        verdict: Set(c.verdict),
+        quantity: Set(c.quantity),
+        quality: Set(c.quality),
+        convenience: Set(c.convenience),
+        supply_guarantee: Set(c.supply_guarantee),
+        seasonal_checked: Set(c.seasonal_checked),
+        seasonal_seq: Set(c.seasonal_seq),
+        seasonal_on: Set(c.seasonal_on),
+        seasonal_shortage: Set(c.seasonal_shortage),
+    }
+}
+
+fn decode_assessment(row: assessment::Model) -> Result<Assessment, ApiError> {
+    let mut a = Assessment::decode(row.doc.as_slice())
+        .map_err(|e| unreadable("assessment", &row.household_id, e))?;
+    a.seq = row.seq;
+    Ok(a)
+}
+
+/// A household's assessments, newest first (by date, then seq).
+pub async fn history<C: ConnectionTrait>(
+    conn: &C,
+    household_id: &str,
+) -> Result<Vec<Assessment>, ApiError> {
+    let rows = assessment::Entity::find()
+        .filter(assessment::Column::HouseholdId.eq(household_id))
+        .order_by_desc(assessment::Column::AssessedOn)
+        .order_by_desc(assessment::Column::Seq)
+        .all(conn)
+        .await?;
+    rows.into_iter().map(decode_assessment).collect()
+}
+
+/// Which current rows ListExceptions selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurrentFilter {
+    /// Current verdict 不安全.
+    Unsafe,
+    /// Latest seasonal check found a shortage.
+    SeasonalShortage,
+}
+
+/// Up to `limit` current rows matching `f` under `prefix` after `after`, in household-id
+/// order, each with the assessment behind it (current, or latest seasonal check).
+pub async fn list_current<C: ConnectionTrait>(
+    conn: &C,
+    f: CurrentFilter,
+    prefix: &str,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<(String, Assessment)>, ApiError> {
+    let mut q = current::Entity::find();
+    q = match f {
+        CurrentFilter::Unsafe => {
+            q.filter(current::Column::Verdict.eq(i32::from(domain::Verdict::Unsafe.score())))
+        }
+        CurrentFilter::SeasonalShortage => q.filter(current::Column::SeasonalShortage.eq(true)),
+    };
+    if !prefix.is_empty() {
+        let (lo, hi) = prefix_range(prefix);
+        q = q
+            .filter(current::Column::VillageCode.gte(lo))
+            .filter(current::Column::VillageCode.lte(hi));
+    }
+    if let Some(a) = after {
+        q = q.filter(current::Column::HouseholdId.gt(a));
+    }
+    let rows = q
+        .order_by_asc(current::Column::HouseholdId)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<(String, i64)> = rows
+        .iter()
+        .map(|r| {
+            let seq = match f {
+                CurrentFilter::Unsafe => r.seq,
+                CurrentFilter::SeasonalShortage => r.seasonal_seq.unwrap_or(r.seq),
+            };
+            (r.household_id.clone(), seq)
+        })
+        .collect();
+    let mut cond = Condition::any();
+    for (h, s) in &keys {
+        cond = cond.add(
+            Condition::all()
+                .add(assessment::Column::HouseholdId.eq(h.as_str()))
+                .add(assessment::Column::Seq.eq(*s)),
+        );
+    }
+    let docs = assessment::Entity::find().filter(cond).all(conn).await?;
+    let mut by_key: HashMap<(String, i64), Assessment> = HashMap::new();
+    for row in docs {
+        let key = (row.household_id.clone(), row.seq);
+        by_key.insert(key, decode_assessment(row)?);
+    }
+    keys.into_iter()
+        .map(|k| {
+            let a = by_key.remove(&k).ok_or_else(|| {
+                ApiError::Db(sea_orm::DbErr::Custom(
+                    "current status refers to a missing assessment".into(),
+                ))
+            })?;
+            Ok((k.0, a))
+        })
+        .collect()
+}
+
+/// Which of these households have at least one assessment.
+pub async fn assessed_among<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[&str],
+) -> Result<HashSet<String>, ApiError> {
+    let found = in_chunks(ids, |chunk| {
+        current::Entity::find()
+            .select_only()
+            .column(current::Column::HouseholdId)
+            .filter(current::Column::HouseholdId.is_in(chunk.iter().copied()))
+            .into_tuple::<String>()
+            .all(conn)
+    })
+    .await?;
+    Ok(found.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,239 @@
+//! Centralized supply schemes: the record (a `Scheme` message with its version as etag)
+//! and the `scheme_villages` index that lets ListSchemes filter by region.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use prost::Message;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
+};
+use xk_contracts::pb::water::v1::Scheme;
+use xk_runtime::ApiError;
+use xk_runtime::db::WriteTxn;
+use xk_runtime::write::{RecordStore, Versioned};
+
+use super::entities::{assessment, scheme, scheme_village};
+use super::support::{CHUNK, in_chunks, prefix_range, unreadable};
+
+fn decode_scheme(row: scheme::Model) -> Result<SchemeRecord, ApiError> {
+    let mut scheme =
+        Scheme::decode(row.doc.as_slice()).map_err(|e| unreadable("scheme", &row.scheme_id, e))?;
+    scheme.etag = row.version.to_string();
+    Ok(SchemeRecord {
+        scheme,
+        version: row.version,
+    })
+}
+
+fn scheme_row(s: &Scheme, version: i64) -> scheme::ActiveModel {
+    let mut doc = s.clone();
+    doc.etag.clear();
+    scheme::ActiveModel {
+        scheme_id: Set(s.scheme_id.clone()),
+        version: Set(version),
+        doc: Set(doc.encode_to_vec()),
+        updated_at: Set(Utc::now()),
+    }
+}
+
+async fn write_scheme_villages<C: ConnectionTrait>(conn: &C, s: &Scheme) -> Result<(), ApiError> {
+    scheme_village::Entity::delete_many()
+        .filter(scheme_village::Column::SchemeId.eq(&s.scheme_id))
+        .exec(conn)
+        .await?;
+    for chunk in s.village_codes.chunks(CHUNK) {
+        scheme_village::Entity::insert_many(chunk.iter().map(|v| scheme_village::ActiveModel {
+            scheme_id: Set(s.scheme_id.clone()),
+            village_code: Set(v.clone()),
+        }))
+        .exec_without_returning(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Inserts a new scheme (version 1); ALREADY_EXISTS if the id is taken.
+pub async fn insert_scheme<C: ConnectionTrait>(conn: &C, s: &Scheme) -> Result<Scheme, ApiError> {
+    match scheme::Entity::insert(scheme_row(s, 1))
+        .exec_without_returning(conn)
+        .await
+    {
+        Err(e) if xk_runtime::errors::is_unique_violation(&e) => {
+            return Err(ApiError::AlreadyExists {
+                what: SchemeRecord::KIND,
+                name: s.scheme_id.clone(),
+                field: "scheme.scheme_id".into(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+        Ok(_) => {}
+    }
+    write_scheme_villages(conn, s).await?;
+    let mut stored = s.clone();
+    stored.etag = "1".into();
+    Ok(stored)
+}
+
+/// Reads one scheme.
+pub async fn get_scheme<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Scheme, ApiError> {
+    let select = scheme::Entity::find_by_id(id.to_string());
+    Ok(load_scheme(conn, select, id).await?.scheme)
+}
+
+/// Reads a scheme to change it, locking the row until the transaction ends
+/// ([`xk_runtime::db::for_update`]): concurrent writes to one scheme queue.
+pub async fn lock_scheme<C: ConnectionTrait>(conn: &C, id: &str) -> Result<SchemeRecord, ApiError> {
+    let select = xk_runtime::db::for_update(scheme::Entity::find_by_id(id.to_string()));
+    load_scheme(conn, select, id).await
+}
+
+async fn load_scheme<C: ConnectionTrait>(
+    conn: &C,
+    select: sea_orm::Select<scheme::Entity>,
+    id: &str,
+) -> Result<SchemeRecord, ApiError> {
+    let row = select
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found(SchemeRecord::KIND, id))?;
+    decode_scheme(row)
+}
+
+/// Replaces a scheme if its version is still `expected`; returns it as stored.
+pub async fn save_scheme<C: ConnectionTrait>(
+    conn: &C,
+    s: &Scheme,
+    expected: i64,
+) -> Result<Scheme, ApiError> {
+    let row = scheme_row(s, expected + 1);
+    let updated = scheme::Entity::update_many()
+        .set(row)
+        .filter(scheme::Column::SchemeId.eq(&s.scheme_id))
+        .filter(scheme::Column::Version.eq(expected))
+        .exec(conn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(xk_runtime::errors::conflict_retry(
+            "the scheme changed concurrently; re-read and retry",
+        )
+        .into());
+    }
+    write_scheme_villages(conn, s).await?;
+    let mut stored = s.clone();
+    stored.etag = (expected + 1).to_string();
+    Ok(stored)
+}
+
+/// Deletes a scheme and its village list.
+pub async fn delete_scheme<C: ConnectionTrait>(conn: &C, id: &str) -> Result<(), ApiError> {
+    scheme_village::Entity::delete_many()
+        .filter(scheme_village::Column::SchemeId.eq(id))
+        .exec(conn)
+        .await?;
+    scheme::Entity::delete_by_id(id.to_string())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many assessments refer to the scheme.
+pub async fn scheme_references<C: ConnectionTrait>(conn: &C, id: &str) -> Result<u64, ApiError> {
+    Ok(assessment::Entity::find()
+        .filter(assessment::Column::SchemeId.eq(id))
+        .count(conn)
+        .await?)
+}
+
+/// Which of these scheme ids are registered.
+pub async fn existing_schemes<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[&str],
+) -> Result<HashSet<String>, ApiError> {
+    let found = in_chunks(ids, |chunk| {
+        scheme::Entity::find()
+            .select_only()
+            .column(scheme::Column::SchemeId)
+            .filter(scheme::Column::SchemeId.is_in(chunk.iter().copied()))
+            .into_tuple::<String>()
+            .all(conn)
+    })
+    .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// Up to `limit` schemes after `after` in id order; with a prefix, those serving a
+/// village under it.
+pub async fn list_schemes<C: ConnectionTrait>(
+    conn: &C,
+    prefix: &str,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Scheme>, ApiError> {
+    let mut q = scheme::Entity::find();
+    if !prefix.is_empty() {
+        let (lo, hi) = prefix_range(prefix);
+        let ids = scheme_village::Entity::find()
+            .select_only()
+            .column(scheme_village::Column::SchemeId)
+            .distinct()
+            .filter(scheme_village::Column::VillageCode.gte(lo))
+            .filter(scheme_village::Column::VillageCode.lte(hi))
+            .into_query();
+        q = q.filter(scheme::Column::SchemeId.in_subquery(ids));
+    }
+    if let Some(a) = after {
+        q = q.filter(scheme::Column::SchemeId.gt(a));
+    }
+    let rows = q
+        .order_by_asc(scheme::Column::SchemeId)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|row| decode_scheme(row).map(|r| r.scheme))
+        .collect()
+}
+
+/// A scheme as [`xk_runtime::write::update`] changes it: the message, and the version it
+/// was read at.
+#[derive(Debug, Clone)]
+pub struct SchemeRecord {
+    /// The scheme; its `etag` is `version` as text.
+    pub scheme: Scheme,
+    /// The stored version.
+    pub version: i64,
+}
+
+impl Versioned for SchemeRecord {
+    const KIND: &'static str = "scheme";
+
+    fn etag(&self) -> &str {
+        &self.scheme.etag
+    }
+}
+
+/// The scheme table as a [`RecordStore`], for UpdateScheme.
+pub struct Schemes;
+
+impl RecordStore for Schemes {
+    type Record = SchemeRecord;
+
+    async fn lock(&self, txn: &WriteTxn, id: &str) -> Result<SchemeRecord, ApiError> {
+        lock_scheme(&**txn, id).await
+    }
+
+    async fn save(
+        &self,
+        txn: &WriteTxn,
+        record: &SchemeRecord,
+        _read_etag: &str,
+    ) -> Result<SchemeRecord, ApiError> {
+        let scheme = save_scheme(&**txn, &record.scheme, record.version).await?;
+        Ok(SchemeRecord {
+            scheme,
+            version: record.version + 1,
+        })
+    }
+}

@@ -39,7 +39,7 @@ pub async fn agg(svc: &TestService, p: Principal) -> Agg {
 
 /// Today in China (UTC+8), as the services mean it.
 pub fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    xk_runtime::clock::today()
 }
 
 /// The township summary of `prefix` for the county's year, with an optional deadline.

@@ -108,7 +108,7 @@ impl County {
 
 /// Today in China (UTC+8), as the services mean it.
 pub fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    xk_runtime::clock::today()
 }
 
 /// A child of household `n`, about ten years old today (in compulsory-education scope).

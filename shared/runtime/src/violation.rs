@@ -55,12 +55,6 @@ impl FieldViolation {
         }
     }
 
-    /// TRANSITIONAL(i20): a breach without a rule id. Every service moves to
-    /// [`FieldViolation::rule`]; this goes when the last caller does.
-    pub fn precondition(field: impl Into<String>, description: impl Into<String>) -> Self {
-        Self::rule("", field, description)
-    }
-
     /// A breach of the rule `rule` (a stable id) by `field`, given the stored state.
     pub fn rule(
         rule: &'static str,

@@ -50,6 +50,7 @@ mod tests {
         assert_eq!(entry(2019), Some((2019, 321_800)));
         assert_eq!(entry(2018), Some((2014, 280_000)));
         assert_eq!(book.effective_year(2040), Some(2021));
-        assert!(entry(2013).is_none());
+        assert_eq!(entry(2013), Some((2000, 280_000)));
+        assert!(entry(1999).is_none());
     }
 }

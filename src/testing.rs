@@ -36,6 +36,40 @@ fn pg_base() -> String {
     std::env::var("XK_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
+/// The URL of database `name` on the test server: `XK_TEST_PG_URL` with `/name` put before
+/// its query (`?sslmode=…` stays where it was).
+pub fn pg_url(name: &str) -> String {
+    let base = pg_base();
+    let (server, query) = match base.split_once('?') {
+        Some((server, query)) => (server.to_string(), format!("?{query}")),
+        None => (base, String::new()),
+    };
+    format!("{}/{name}{query}", server.trim_end_matches('/'))
+}
+
+/// `url` with its `sslmode` set to `mode` (any earlier `sslmode` removed).
+pub fn with_sslmode(url: &str, mode: &str) -> String {
+    let (server, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut params: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("sslmode="))
+        .collect();
+    let sslmode = format!("sslmode={mode}");
+    params.push(&sslmode);
+    format!("{server}?{}", params.join("&"))
+}
+
+/// The TLS mode the tests' PostgreSQL connections ask for: the URL's `sslmode`, else
+/// `PGSSLMODE`, else sqlx's default `prefer` (TLS when the server offers it).
+pub fn pg_sslmode() -> String {
+    let base = pg_base();
+    base.split_once('?')
+        .and_then(|(_, q)| q.split('&').find_map(|p| p.strip_prefix("sslmode=")))
+        .map(str::to_string)
+        .or_else(|| std::env::var("PGSSLMODE").ok())
+        .unwrap_or_else(|| "prefer".into())
+}
+
 /// A database created for one test.
 pub struct TestDatabase {
     /// The URL services connect to.
@@ -69,14 +103,14 @@ impl TestDatabase {
                     "xk_test_{label}_{}",
                     &xk_runtime::auth::random_token()[..12]
                 );
-                let admin = sea_orm::Database::connect(format!("{}/postgres", pg_base())).await?;
+                let admin = sea_orm::Database::connect(pg_url("postgres")).await?;
                 use sea_orm::ConnectionTrait;
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                     .await?;
                 admin.close().await?;
                 Ok(TestDatabase {
-                    url: format!("{}/{name}", pg_base()),
+                    url: pg_url(&name),
                     _dir: None,
                     pg_name: Some(name),
                 })
@@ -87,7 +121,7 @@ impl TestDatabase {
     /// Drops a PostgreSQL database (call after the service has shut down).
     pub async fn drop_now(mut self) -> anyhow::Result<()> {
         if let Some(name) = self.pg_name.take() {
-            let admin = sea_orm::Database::connect(format!("{}/postgres", pg_base())).await?;
+            let admin = sea_orm::Database::connect(pg_url("postgres")).await?;
             use sea_orm::ConnectionTrait;
             admin
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))

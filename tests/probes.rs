@@ -242,9 +242,7 @@ async fn readyz_follows_the_database_and_livez_does_not() {
 }
 
 async fn postgres_admin() -> sea_orm::DatabaseConnection {
-    let base = std::env::var("XK_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    sea_orm::Database::connect(format!("{base}/postgres"))
+    sea_orm::Database::connect(xiaokang::testing::pg_url("postgres"))
         .await
         .unwrap()
 }

@@ -39,6 +39,19 @@ pub struct Goal {
     pub min_ratio: f64,
     /// The subject's p99 must be at most this (ms), if set.
     pub max_p99_ms: Option<f64>,
+    /// The subject's p99 must be at most this multiple of the baseline's p99, if set.
+    pub max_p99_vs_baseline: Option<f64>,
+}
+
+impl Goal {
+    /// A goal on the rate ratio alone.
+    pub const fn ratio(min_ratio: f64) -> Goal {
+        Goal {
+            min_ratio,
+            max_p99_ms: None,
+            max_p99_vs_baseline: None,
+        }
+    }
 }
 
 /// One comparison measured in this run.
@@ -60,6 +73,10 @@ pub struct Row {
     pub subject_rate: f64,
     /// The subject's p99 latency (ms), where it is a call rate.
     pub subject_p99_ms: Option<f64>,
+    /// The baseline's p99 latency (ms), where a goal compares the two.
+    pub baseline_p99_ms: Option<f64>,
+    /// PostgreSQL: `TLS` or `plaintext`, as the server reports the benchmark's connection.
+    pub transport: &'static str,
     /// The goal.
     pub goal: Goal,
 }
@@ -78,6 +95,15 @@ impl Row {
                 (Some(_), None) => false,
                 (None, _) => true,
             }
+            && match (
+                self.goal.max_p99_vs_baseline,
+                self.subject_p99_ms,
+                self.baseline_p99_ms,
+            ) {
+                (Some(times), Some(p99), Some(base)) => p99 <= times * base,
+                (Some(_), _, _) => false,
+                (None, _, _) => true,
+            }
     }
 }
 
@@ -88,8 +114,11 @@ pub type RowsFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<Vec<Row>>> 
 pub type Measurement = for<'a> fn(TestDb, &'a AllBenchArgs) -> RowsFuture<'a>;
 
 /// Every measurement `bench all` runs, in order, on each database.
-pub const MEASUREMENTS: &[(&str, Measurement)] =
-    &[("registry", registry_rows), ("summary", summary_rows)];
+pub const MEASUREMENTS: &[(&str, Measurement)] = &[
+    ("registry", registry_rows),
+    ("summary", summary_rows),
+    ("writes", super::writes::write_rows),
+];
 
 /// The name of a database kind.
 fn db_name(kind: TestDb) -> &'static str {
@@ -115,36 +144,85 @@ fn registry_rows(kind: TestDb, args: &AllBenchArgs) -> RowsFuture<'_> {
         };
         let f = registry::measure(&defaults).await?;
         let database = db_name(kind);
-        Ok(vec![
+        let transport = f.transport();
+        let row = |what, unit, baseline, baseline_rate, subject, subject_rate, goal| Row {
+            database,
+            what,
+            unit,
+            baseline,
+            baseline_rate,
+            subject,
+            subject_rate,
+            subject_p99_ms: None,
+            baseline_p99_ms: None,
+            transport,
+            goal,
+        };
+        let mut rows = vec![
             Row {
-                database,
-                what: "read",
-                unit: "calls",
-                baseline: "bare tonic echo",
-                baseline_rate: f.echo.rps(),
-                subject: "GetHousehold",
-                subject_rate: f.get.rps(),
                 subject_p99_ms: Some(f.get.ms(0.99)),
-                goal: Goal {
-                    min_ratio: 0.5,
-                    max_p99_ms: Some(5.0),
-                },
+                ..row(
+                    "read",
+                    "calls",
+                    "bare tonic echo",
+                    f.echo.rps(),
+                    "GetHousehold",
+                    f.get.rps(),
+                    Goal {
+                        max_p99_ms: Some(5.0),
+                        ..Goal::ratio(0.5)
+                    },
+                )
             },
             Row {
-                database,
-                what: "import",
-                unit: "people",
-                baseline: "raw sqlx insert",
-                baseline_rate: f.raw_rate(),
-                subject: "ImportHouseholds",
-                subject_rate: f.import_rate(),
-                subject_p99_ms: None,
-                goal: Goal {
-                    min_ratio: 0.5,
-                    max_p99_ms: None,
-                },
+                subject_p99_ms: Some(f.get.ms(0.99)),
+                baseline_p99_ms: Some(f.point_select.ms(0.99)),
+                ..row(
+                    "read",
+                    "calls",
+                    "raw point select",
+                    f.point_select.rps(),
+                    "GetHousehold",
+                    f.get.rps(),
+                    Goal {
+                        max_p99_vs_baseline: Some(2.0),
+                        ..Goal::ratio(0.7)
+                    },
+                )
             },
-        ])
+            row(
+                "insert",
+                "people",
+                "server-side insert",
+                f.server_rate(),
+                "raw sqlx insert",
+                f.raw_rate(),
+                Goal::ratio(0.5),
+            ),
+            row(
+                "import",
+                "people",
+                "raw sqlx insert",
+                f.raw_rate(),
+                "ImportHouseholds",
+                f.import_rate(),
+                Goal::ratio(0.5),
+            ),
+        ];
+        if let Some((tls, plain)) = f.raw_tls_vs_plain_secs {
+            // Rates of the same rows: TLS at most 1.3x the plaintext time.
+            let people = f.people as f64;
+            rows.push(row(
+                "tls",
+                "people",
+                "raw insert plaintext",
+                people / plain,
+                "raw insert TLS",
+                people / tls,
+                Goal::ratio(1.0 / 1.3),
+            ));
+        }
+        Ok(rows)
     })
 }
 
@@ -162,42 +240,55 @@ fn summary_rows(kind: TestDb, _args: &AllBenchArgs) -> RowsFuture<'_> {
         let per_s = |ms: f64| if ms > 0.0 { 1_000.0 / ms } else { 0.0 };
         let slowest = m.parts.iter().map(|(_, s)| s.p50_ms).fold(0.0, f64::max);
         let database = db_name(kind);
-        let goal = Goal {
-            min_ratio: 0.5,
-            max_p99_ms: None,
+        let row = |baseline, baseline_rate| Row {
+            database,
+            what: "summary",
+            unit: "calls",
+            baseline,
+            baseline_rate,
+            subject: "GetSummary",
+            subject_rate: per_s(m.agg.p50_ms),
+            subject_p99_ms: Some(m.agg.p99_ms),
+            baseline_p99_ms: None,
+            transport: "-",
+            goal: Goal::ratio(0.5),
         };
         Ok(vec![
-            Row {
-                database,
-                what: "summary",
-                unit: "calls",
-                baseline: "slowest SummarizeByRegion",
-                baseline_rate: per_s(slowest),
-                subject: "GetSummary",
-                subject_rate: per_s(m.agg.p50_ms),
-                subject_p99_ms: Some(m.agg.p99_ms),
-                goal,
-            },
-            Row {
-                database,
-                what: "summary",
-                unit: "calls",
-                baseline: "five joined by a client",
-                baseline_rate: per_s(m.parallel.p50_ms),
-                subject: "GetSummary",
-                subject_rate: per_s(m.agg.p50_ms),
-                subject_p99_ms: Some(m.agg.p99_ms),
-                goal,
-            },
+            row("slowest SummarizeByRegion", per_s(slowest)),
+            row("five joined by a client", per_s(m.parallel.p50_ms)),
         ])
+    })
+}
+
+/// How the benchmark's connections to `kind` travel, as the server reports it: `TLS` or
+/// `plaintext` on PostgreSQL (`sslmode` from `XK_TEST_PG_URL` or `PGSSLMODE`), `-` on
+/// SQLite.
+async fn transport_of(kind: TestDb) -> anyhow::Result<&'static str> {
+    let fresh = crate::testing::TestDatabase::create_as(kind, "bench_transport").await?;
+    let db = xk_runtime::Db::connect(&fresh.url, 1).await?;
+    let tls = super::baselines::tls_in_use(&db).await?;
+    db.close().await?;
+    fresh.drop_now().await?;
+    Ok(match tls {
+        Some(true) => "TLS",
+        Some(false) => "plaintext",
+        None => "-",
     })
 }
 
 /// The table of rows.
 pub fn table(rows: &[Row]) -> String {
     let mut out = format!(
-        "{:<9} {:<7} {:<18} {:>12} {:<17} {:>12} {:>8} {:>6}  goal\n",
-        "database", "what", "baseline", "rate/s", "subject", "rate/s", "p99 ms", "ratio"
+        "{:<9} {:<9} {:<7} {:<25} {:>12} {:<17} {:>12} {:>8} {:>6}  goal\n",
+        "database",
+        "transport",
+        "what",
+        "baseline",
+        "rate/s",
+        "subject",
+        "rate/s",
+        "p99 ms",
+        "ratio"
     );
     for r in rows {
         let goal = format!(
@@ -206,12 +297,20 @@ pub fn table(rows: &[Row]) -> String {
             r.goal
                 .max_p99_ms
                 .map(|m| format!(", p99 <= {m} ms"))
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                + &r.goal
+                    .max_p99_vs_baseline
+                    .map(|times| {
+                        let base = r.baseline_p99_ms.unwrap_or(f64::NAN);
+                        format!(", p99 <= {times}x baseline's {base:.2} ms")
+                    })
+                    .unwrap_or_default(),
             if r.meets_goal() { "met" } else { "NOT met" }
         );
         out.push_str(&format!(
-            "{:<9} {:<7} {:<18} {:>12.0} {:<17} {:>12.0} {:>8} {:>6.2}  {goal}\n",
+            "{:<9} {:<9} {:<7} {:<25} {:>12.0} {:<17} {:>12.0} {:>8} {:>6.2}  {goal}\n",
             r.database,
+            r.transport,
             r.what,
             r.baseline,
             r.baseline_rate,
@@ -238,7 +337,11 @@ pub async fn run(args: AllBenchArgs) -> anyhow::Result<ExitCode> {
     for kind in kinds {
         for (name, measure) in MEASUREMENTS {
             eprintln!("bench all: {name} on {}", db_name(kind));
-            rows.extend(measure(kind, &args).await?);
+            let transport = transport_of(kind).await?;
+            rows.extend(measure(kind, &args).await?.into_iter().map(|mut r| {
+                r.transport = transport;
+                r
+            }));
         }
     }
     if args.json {
@@ -263,11 +366,29 @@ mod tests {
             subject: "GetHousehold",
             subject_rate: subject,
             subject_p99_ms: p99,
+            baseline_p99_ms: Some(2.0),
+            transport: "-",
             goal: Goal {
-                min_ratio: 0.5,
                 max_p99_ms: Some(5.0),
+                ..Goal::ratio(0.5)
             },
         }
+    }
+
+    #[test]
+    fn goal_against_the_baselines_p99() {
+        let mut r = row(100.0, 80.0, Some(3.9));
+        r.goal = Goal {
+            max_p99_vs_baseline: Some(2.0),
+            ..Goal::ratio(0.7)
+        };
+        assert!(r.meets_goal(), "3.9 ms <= 2 x 2.0 ms");
+        r.subject_p99_ms = Some(4.1);
+        assert!(!r.meets_goal(), "4.1 ms > 2 x 2.0 ms");
+        r.subject_p99_ms = Some(3.9);
+        r.baseline_p99_ms = None;
+        assert!(!r.meets_goal(), "no baseline p99: not met");
+        assert!(table(&[r]).contains("p99 <= 2x baseline's"));
     }
 
     #[test]

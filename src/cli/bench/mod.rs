@@ -8,16 +8,21 @@
 //!   latency (p50/p99/max).
 //! - `summary`: the demo county in the whole suite; GetSummary p50/p99 against the five
 //!   SummarizeByRegion calls it fans out to, each timed on its own.
-//! - `all`: every comparison against the machine's baselines (echo vs GetHousehold, raw
-//!   insert vs ImportHouseholds, …) on SQLite and PostgreSQL in one run, with ratios.
+//! - `all`: every comparison against the machine's baselines (echo and a raw point select
+//!   vs GetHousehold, a server-side insert vs the raw client insert vs ImportHouseholds,
+//!   TLS vs plaintext, unary writes and the open-loop rate against their goals, …) on
+//!   SQLite and PostgreSQL in one run, with ratios; every PostgreSQL row says whether it
+//!   ran over TLS.
 
 mod all;
+mod baselines;
 mod growth;
 mod measure;
 mod overhead;
 mod registry;
 mod services;
 mod summary;
+mod writes;
 
 use std::process::ExitCode;
 

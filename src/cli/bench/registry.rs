@@ -20,6 +20,7 @@ use xk_contracts::pb::registry::v1::registry_service_client::RegistryServiceClie
 use xk_contracts::pb::registry::v1::*;
 use xk_runtime::{Bureau, Principal, ServeSettings};
 
+use super::baselines;
 use super::measure::{Latency, channels, drive};
 use crate::testing::{Bearer, TestDatabase, TestDb, test_tokens};
 
@@ -119,6 +120,15 @@ pub struct RegistryFigures {
     pub raw_secs: f64,
     /// Seconds ImportHouseholds took.
     pub import_secs: f64,
+    /// Seconds the database took to generate and insert the same rows itself.
+    pub server_secs: f64,
+    /// PostgreSQL: whether the benchmark's own connections talk TLS (the server says).
+    pub tls: Option<bool>,
+    /// PostgreSQL: seconds of the raw insert with `sslmode=require` and with
+    /// `sslmode=disable`, one after the other on fresh databases.
+    pub raw_tls_vs_plain_secs: Option<(f64, f64)>,
+    /// The row GetHousehold reads, selected through a raw pool of the service's size.
+    pub point_select: Latency,
     /// Bare tonic echo at the concurrency.
     pub echo: Latency,
     /// GetHousehold at the concurrency.
@@ -138,6 +148,39 @@ impl RegistryFigures {
     pub fn import_rate(&self) -> f64 {
         self.people as f64 / self.import_secs
     }
+    /// The server-side insert, people per second (member rows; households ride along as
+    /// in the raw insert).
+    pub fn server_rate(&self) -> f64 {
+        self.people as f64 / self.server_secs
+    }
+    /// The transport of the PostgreSQL figures: `TLS`, `plaintext`, or `-` on SQLite.
+    pub fn transport(&self) -> &'static str {
+        match self.tls {
+            Some(true) => "TLS",
+            Some(false) => "plaintext",
+            None => "-",
+        }
+    }
+}
+
+/// Runs `work` on a fresh, migrated registry database (PostgreSQL with `sslmode` when
+/// given) and drops the database afterwards.
+async fn timed_on_fresh(
+    kind: TestDb,
+    sslmode: Option<&str>,
+    work: impl AsyncFnOnce(&xk_runtime::Db) -> anyhow::Result<f64>,
+) -> anyhow::Result<f64> {
+    let fresh = TestDatabase::create_as(kind, "bench_base").await?;
+    let url = match sslmode {
+        Some(mode) => crate::testing::with_sslmode(&fresh.url, mode),
+        None => fresh.url.clone(),
+    };
+    let db = xk_runtime::Db::connect(&url, 4).await?;
+    crate::suite::migrate(xk_registry::SPEC, db.clone(), &ServeSettings::default()).await?;
+    let secs = work(&db).await?;
+    db.close().await?;
+    fresh.drop_now().await?;
+    Ok(secs)
 }
 
 /// Runs the measurements of the registry benchmark on one database.
@@ -169,8 +212,37 @@ pub async fn measure(args: &RegistryBenchArgs) -> anyhow::Result<RegistryFigures
         _ => raw_insert_postgres(db.conn().get_postgres_connection_pool(), &archive).await?,
     }
     let raw_secs = started.elapsed().as_secs_f64();
+    let tls = baselines::tls_in_use(&db).await?;
     db.close().await?;
     raw_db.drop_now().await?;
+
+    // 1b. The database inserting the same rows by itself: its own limit.
+    let doc_bytes = archive.iter().map(|h| h.encoded_len()).sum::<usize>() / archive.len().max(1);
+    let generated = baselines::GeneratedRows {
+        households: archive.len() as u32,
+        people: people as u32,
+        doc_bytes,
+    };
+    let server_secs = timed_on_fresh(db_kind, None, async |db| {
+        baselines::server_side_insert(db, generated).await
+    })
+    .await?;
+
+    // 1c. PostgreSQL: the raw insert over TLS and in plaintext, each on a fresh database.
+    let raw_tls_vs_plain_secs = if db_kind == TestDb::Postgres {
+        let mut secs = [0.0; 2];
+        for (slot, mode) in secs.iter_mut().zip(["require", "disable"]) {
+            *slot = timed_on_fresh(db_kind, Some(mode), async |db| {
+                let started = Instant::now();
+                raw_insert_postgres(db.conn().get_postgres_connection_pool(), &archive).await?;
+                Ok(started.elapsed().as_secs_f64())
+            })
+            .await?;
+        }
+        Some((secs[0], secs[1]))
+    } else {
+        None
+    };
 
     // 2. ImportHouseholds through the real service.
     let svc_db = TestDatabase::create_as(db_kind, "bench_registry").await?;
@@ -240,6 +312,14 @@ pub async fn measure(args: &RegistryBenchArgs) -> anyhow::Result<RegistryFigures
         }
     };
     let get_result = drive(args.concurrency, args.seconds, get).await;
+    let point_select = baselines::point_select(
+        &svc_db.url,
+        args.db_pool,
+        ids.clone(),
+        args.concurrency,
+        args.seconds,
+    )
+    .await?;
     let get_without_metrics = super::overhead::get_without_metrics(
         &svc_db.url,
         &settings,
@@ -308,6 +388,10 @@ pub async fn measure(args: &RegistryBenchArgs) -> anyhow::Result<RegistryFigures
         people,
         raw_secs,
         import_secs,
+        server_secs,
+        tls,
+        raw_tls_vs_plain_secs,
+        point_select,
         echo: echo_result,
         get: get_result,
         get_without_metrics,
@@ -355,18 +439,47 @@ pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<ExitCode> {
                 "get_metrics_vs_without": get_result.rps() / bare_get.rps(),
                 "layered_check_rps": layered_result.rps(),
                 "layered_check_p99_ms": layered_result.ms(0.99),
+                "transport": f.transport(),
+                "server_insert_people_per_s": f.server_rate(),
+                "raw_vs_server_insert": raw_rate / f.server_rate(),
+                "raw_tls_vs_plain_time": f.raw_tls_vs_plain_secs.map(|(tls, plain)| tls / plain),
+                "point_select_rps": f.point_select.rps(),
+                "point_select_p99_ms": f.point_select.ms(0.99),
+                "get_vs_point_select": get_result.rps() / f.point_select.rps(),
             })
         );
     } else {
         println!(
-            "database {kind}, {} households / {people} people, concurrency {}, {} connections",
-            archive_len, args.concurrency, args.connections
+            "database {kind} ({}), {} households / {people} people, concurrency {}, {} connections",
+            f.transport(),
+            archive_len,
+            args.concurrency,
+            args.connections
         );
         println!(
             "{:<34} {:>12} {:>10} {:>10}",
             "", "rate", "p50 ms", "p99 ms"
         );
-        println!("{:<34} {:>10.0}/s", "raw sqlx insert (people)", raw_rate);
+        println!(
+            "{:<34} {:>10.0}/s",
+            "server-side insert (people)",
+            f.server_rate()
+        );
+        println!(
+            "{:<34} {:>10.0}/s   ratio {:.2} (goal >= 0.50)",
+            "raw sqlx insert (people)",
+            raw_rate,
+            raw_rate / f.server_rate()
+        );
+        if let Some((tls, plain)) = f.raw_tls_vs_plain_secs {
+            println!(
+                "{:<34} {:>9.2} s vs {:.2} s plaintext: TLS costs {:.2}x (goal <= 1.30)",
+                "raw insert, sslmode=require",
+                tls,
+                plain,
+                tls / plain
+            );
+        }
         println!(
             "{:<34} {:>10.0}/s   ratio {:.2} (goal >= 0.50)",
             "ImportHouseholds (people)",
@@ -395,6 +508,14 @@ pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<ExitCode> {
             get_result.ms(0.99),
             get_result.rps() / echo_result.rps(),
             get_result.errors
+        );
+        println!(
+            "{:<34} {:>10.0}/s {:>10.3} {:>10.3}   GetHousehold vs it {:.2} (goal >= 0.70)",
+            "raw point select (same pool)",
+            f.point_select.rps(),
+            f.point_select.ms(0.5),
+            f.point_select.ms(0.99),
+            get_result.rps() / f.point_select.rps()
         );
         println!(
             "{:<34} {:>10.0}/s {:>10.3} {:>10.3}   metrics on/off {:.3} (goal >= 0.95)",

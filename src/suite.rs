@@ -41,7 +41,8 @@ pub async fn host(
 ) -> anyhow::Result<HostedService> {
     let mut db = Db::connect(database_url, settings.db_pool)
         .await?
-        .with_query_metrics(spec.name);
+        .with_query_metrics(spec.name)
+        .with_group_commit(settings.group_commit);
     if !settings.migrate {
         db = db.check_migrations_only();
     }
@@ -85,7 +86,8 @@ pub async fn host_aggregator(
 ) -> anyhow::Result<HostedService> {
     let mut db = Db::connect(database_url, settings.db_pool)
         .await?
-        .with_query_metrics(AGGREGATOR.name);
+        .with_query_metrics(AGGREGATOR.name)
+        .with_group_commit(settings.group_commit);
     if !settings.migrate {
         db = db.check_migrations_only();
     }

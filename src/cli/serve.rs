@@ -26,7 +26,15 @@ pub async fn up(
     let (table, tokens) = TokenTable::load_or_create(&tokens_path, admin.as_deref())?;
     make_private_file(&tokens_path)?;
     let table = Arc::new(table);
-    let settings = ServeSettings::default();
+    // `up` takes no serving flags; group commit alone follows its variable, so that a
+    // load test can compare it on and off (`XK_GROUP_COMMIT=false xiaokang up`).
+    let settings = ServeSettings {
+        group_commit: !matches!(
+            std::env::var("XK_GROUP_COMMIT").as_deref(),
+            Ok("false" | "0" | "off")
+        ),
+        ..ServeSettings::default()
+    };
     let aggregator_token = tokens
         .get(&Principal::Aggregator)
         .cloned()

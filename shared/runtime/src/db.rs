@@ -21,6 +21,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use tonic::Status;
 
 use crate::errors::db_status;
+use crate::group_commit::{GroupCommit, GroupCommitStats};
 
 /// A service's database.
 #[derive(Clone, Debug)]
@@ -31,6 +32,9 @@ pub struct Db {
     write_lock: Option<Arc<Mutex<()>>>,
     /// Whether [`Db::migrate`] applies pending migrations (false: only checks them).
     apply_migrations: bool,
+    /// Batches concurrent writes into one transaction and one commit; `None` when turned
+    /// off (`ServeSettings::group_commit`), so each write commits alone.
+    group: Option<Arc<GroupCommit>>,
     /// Counts the service's pending migrations; set by [`Db::migrate`], which is the only
     /// place that knows the service's migrator type (read by the readiness probe).
     pending_check: Arc<OnceLock<PendingCheck>>,
@@ -170,6 +174,7 @@ impl Db {
             conn,
             write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
             apply_migrations: true,
+            group: Some(Arc::new(GroupCommit::new(default_lanes(is_sqlite, pool)))),
             pending_check: Arc::new(OnceLock::new()),
         })
     }
@@ -177,10 +182,54 @@ impl Db {
     /// Records every statement's duration as `service`'s query latency. Call before the
     /// first clone: clones share the pool but copy the connection's callback.
     pub fn with_query_metrics(mut self, service: &'static str) -> Db {
+        if let Some(group) = &self.group {
+            let _ = group.service.set(service);
+        }
         self.conn.set_metric_callback(move |info| {
             crate::metrics::record_query(service, info.elapsed);
         });
         self
+    }
+
+    /// Turns group commit ([`crate::group_commit`]) on (the default) or off: off, every
+    /// write runs and commits in a transaction of its own.
+    pub fn with_group_commit(mut self, on: bool) -> Db {
+        match (on, &self.group) {
+            (true, None) => {
+                let lanes = default_lanes(self.write_lock.is_some(), self.pool_max());
+                self.group = Some(Arc::new(GroupCommit::new(lanes)));
+            }
+            (false, _) => self.group = None,
+            (true, Some(_)) => {}
+        }
+        self
+    }
+
+    /// Group commit with `lanes` batches open at a time (PostgreSQL; SQLite always has
+    /// one writer, so one lane). Call before the first clone and before any write.
+    pub fn with_group_commit_lanes(mut self, lanes: usize) -> Db {
+        let lanes = if self.write_lock.is_some() { 1 } else { lanes };
+        let group = GroupCommit::new(lanes);
+        if let Some(service) = self.group.as_ref().and_then(|g| g.service.get()) {
+            let _ = group.service.set(service);
+        }
+        self.group = Some(Arc::new(group));
+        self
+    }
+
+    /// The most connections the pool opens.
+    fn pool_max(&self) -> u32 {
+        self.pool_stats().map_or(1, |s| s.max)
+    }
+
+    /// The group committer, when group commit is on.
+    pub(crate) fn group(&self) -> Option<&Arc<GroupCommit>> {
+        self.group.as_ref()
+    }
+
+    /// Batches committed and writes in them so far; `None` when group commit is off.
+    pub fn group_commit_stats(&self) -> Option<GroupCommitStats> {
+        self.group.as_ref().map(|g| g.stats())
     }
 
     /// The pool's size, idle connections and maximum (SQLite and PostgreSQL pools).
@@ -281,6 +330,17 @@ impl Db {
     /// Closes the pool (graceful shutdown).
     pub async fn close(self) -> Result<(), DbErr> {
         self.conn.close().await
+    }
+}
+
+/// Group commit lanes by default: one on SQLite (one writer at a time); on PostgreSQL half
+/// the pool (each open batch holds a connection, and one commits while the next fills),
+/// at most 8.
+fn default_lanes(is_sqlite: bool, pool: u32) -> usize {
+    if is_sqlite {
+        1
+    } else {
+        (pool as usize / 2).clamp(1, 8)
     }
 }
 

@@ -95,8 +95,11 @@ where
                 &batch,
             )?;
             let checked = importer.check(batch, &prefix)?;
+            // Its own transaction, not a group commit: a batch of hundreds of rows already
+            // spreads its commit over them, and holding a shared batch open for its work
+            // would delay the acknowledgement of every unary write grouped with it.
             match db
-                .write_once(&idem, async |txn| importer.write(txn, &checked).await)
+                .write_alone(&idem, async |txn| importer.write(txn, &checked).await)
                 .await
             {
                 Ok(written) => Ok(written),

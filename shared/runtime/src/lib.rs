@@ -51,6 +51,7 @@ pub mod clock;
 pub mod connections;
 pub mod db;
 pub mod errors;
+pub mod group_commit;
 pub mod idempotency;
 pub mod import;
 pub mod layers;

@@ -43,6 +43,10 @@ pub const IDEMPOTENT_REPLAYS: &str = "xk_idempotent_replays_total";
 pub const DB_POOL_CONNECTIONS: &str = "xk_db_pool_connections";
 /// The database pool's largest size.
 pub const DB_POOL_MAX: &str = "xk_db_pool_max";
+/// Commits of group-committed write batches (see [`crate::group_commit`]).
+pub const GROUP_COMMITS: &str = "xk_group_commits_total";
+/// Writes that ran in those batches: divided by [`GROUP_COMMITS`], the mean batch size.
+pub const GROUP_COMMIT_WRITES: &str = "xk_group_commit_writes_total";
 /// Time per database statement.
 pub const DB_QUERY_DURATION: &str = "xk_db_query_duration_seconds";
 
@@ -152,6 +156,12 @@ pub fn record_idempotent_replay(method: &'static str) {
         .try_with(|(service, _)| *service)
         .unwrap_or("unknown");
     metrics::counter!(IDEMPOTENT_REPLAYS, "service" => service, "method" => method).increment(1);
+}
+
+/// Counts one group commit of `writes` writes for `service`.
+pub fn record_group_commit(service: &'static str, writes: usize) {
+    metrics::counter!(GROUP_COMMITS, "service" => service).increment(1);
+    metrics::counter!(GROUP_COMMIT_WRITES, "service" => service).increment(writes as u64);
 }
 
 /// Records one statement's duration; installed on the database connection of `service`.

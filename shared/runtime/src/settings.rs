@@ -89,6 +89,11 @@ pub struct ServeSettings {
     /// checks that the schema is exactly the one it knows.
     #[arg(long, env = "XK_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
     pub migrate: bool,
+    /// Group commit: concurrent writes share one transaction and one commit, each
+    /// acknowledged only after that commit (see `xk_runtime::group_commit`). False runs
+    /// every write in a transaction of its own (for comparison).
+    #[arg(long, env = "XK_GROUP_COMMIT", default_value_t = true, action = clap::ArgAction::Set)]
+    pub group_commit: bool,
     /// Server certificate chain (PEM): serve TLS instead of plaintext.
     #[arg(long, env = "XK_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -143,6 +148,7 @@ impl Default for ServeSettings {
             db_pool: 8,
             shutdown_grace_ms: 10_000,
             migrate: true,
+            group_commit: true,
             tls_cert: None,
             tls_key: None,
             tls_client_ca: None,

@@ -68,7 +68,27 @@ impl Db {
     }
 
     /// [`Db::write`], telling a fresh write from a replayed one (imports count both).
+    ///
+    /// With group commit on (the default) the write shares a transaction and its commit
+    /// with concurrent ones ([`crate::group_commit`]); it is acknowledged only after that
+    /// commit, and fails alone, writing nothing, if its own work fails.
     pub async fn write_once<R, F>(&self, idem: &Idempotent, work: F) -> Result<Written<R>, ApiError>
+    where
+        R: Message + Default,
+        F: AsyncFnOnce(&WriteTxn) -> Result<(R, Audit), ApiError>,
+    {
+        match self.group() {
+            Some(group) => group.write_once(self, idem, work).await,
+            None => self.write_alone(idem, work).await,
+        }
+    }
+
+    /// [`Db::write_once`] in a transaction of its own, whatever the group commit setting.
+    pub(crate) async fn write_alone<R, F>(
+        &self,
+        idem: &Idempotent,
+        work: F,
+    ) -> Result<Written<R>, ApiError>
     where
         R: Message + Default,
         F: AsyncFnOnce(&WriteTxn) -> Result<(R, Audit), ApiError>,

@@ -277,6 +277,9 @@ async fn a_thousand_concurrent_calls_on_one_channel() {
         .count();
     eprintln!("1,000 concurrent calls: {ok} answered, {shed} shed");
     assert_eq!(ok + shed, 1000, "nothing but answers and sheds");
-    assert!(ok >= 256, "at least the concurrency limit is served: {ok}");
+    // At least the reads that run at once are served; the rest of the read queue is
+    // served too unless it waits past the wait bound.
+    let running = xk_runtime::ServeSettings::default().read_concurrency;
+    assert!(ok >= running, "at least {running} reads are served: {ok}");
     svc.stop().await.unwrap();
 }

@@ -46,7 +46,12 @@ async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_concurrent_writes_without_etag_to_one_household_all_land() {
-    let svc = TestService::start(xk_registry::SPEC).await.unwrap();
+    // All twenty run at once and queue on the row lock (what this test is about), none in
+    // the write queue, whose wait bound could refuse some on a slow machine.
+    let settings = xk_runtime::ServeSettings::default().with_call_limit(256);
+    let svc = TestService::start_with(xk_registry::SPEC, settings)
+        .await
+        .unwrap();
     let mut c = client(&svc, OFFICE).await;
     common::create(
         &mut c,

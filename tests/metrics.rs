@@ -199,6 +199,19 @@ async fn calls_are_counted_by_method_and_code_to_the_end_of_their_stream() {
         delta(&|s| per_method(s, "xk_rpc_shed_total", "GetHousehold")),
         1.0
     );
+    // The shed counter names the queue of the refused call: a get is a read.
+    let shed_in = |class: &'static str| {
+        move |s: &[Sample]| {
+            let labels = [("service", "registry"), ("method", "GetHousehold")];
+            value(
+                s,
+                "xk_rpc_shed_total",
+                &[labels[0], labels[1], ("class", class)],
+            )
+        }
+    };
+    assert_eq!(delta(&shed_in("read")), 1.0);
+    assert_eq!(delta(&shed_in("write")), 0.0);
     assert_eq!(
         delta(&|s| per_method(s, "xk_idempotent_replays_total", "CreateHousehold")),
         1.0

@@ -90,6 +90,11 @@ impl Outcome {
 pub struct OpStats {
     /// Latency of every call (microseconds), whatever its status.
     pub hist: Histogram<u64>,
+    /// Latency of the calls refused with RESOURCE_EXHAUSTED (shed): the server's goal is
+    /// to refuse fast, so these are measured apart from the calls it took on.
+    pub refused: Histogram<u64>,
+    /// Latency of every other call (answered, or failed in any other way).
+    pub accepted: Histogram<u64>,
     /// Calls per status code.
     pub codes: BTreeMap<&'static str, u64>,
 }
@@ -98,6 +103,8 @@ impl Default for OpStats {
     fn default() -> Self {
         OpStats {
             hist: histogram(),
+            refused: histogram(),
+            accepted: histogram(),
             codes: BTreeMap::new(),
         }
     }
@@ -117,6 +124,11 @@ impl Recorder {
         let us = (latency.as_micros() as u64).clamp(HIST_LOW_US, HIST_HIGH_US);
         // Within bounds by the clamp above; a failure would only lose one sample.
         let _ = s.hist.record(us);
+        let _ = if outcome.code == tonic::Code::ResourceExhausted {
+            s.refused.record(us)
+        } else {
+            s.accepted.record(us)
+        };
         *s.codes.entry(outcome.name()).or_insert(0) += 1;
     }
 
@@ -125,6 +137,8 @@ impl Recorder {
         for (op, s) in &other.ops {
             let mine = self.ops.entry(*op).or_default();
             let _ = mine.hist.add(&s.hist);
+            let _ = mine.refused.add(&s.refused);
+            let _ = mine.accepted.add(&s.accepted);
             for (c, n) in &s.codes {
                 *mine.codes.entry(c).or_insert(0) += n;
             }
@@ -156,9 +170,23 @@ impl Recorder {
 
     /// The latency histogram of every call together.
     pub fn overall(&self) -> Histogram<u64> {
+        self.merged(|s| &s.hist)
+    }
+
+    /// The latency histogram of every call refused with RESOURCE_EXHAUSTED.
+    pub fn refused(&self) -> Histogram<u64> {
+        self.merged(|s| &s.refused)
+    }
+
+    /// The latency histogram of every call not refused with RESOURCE_EXHAUSTED.
+    pub fn accepted(&self) -> Histogram<u64> {
+        self.merged(|s| &s.accepted)
+    }
+
+    fn merged(&self, which: impl Fn(&OpStats) -> &Histogram<u64>) -> Histogram<u64> {
         let mut all = histogram();
         for s in self.ops.values() {
-            let _ = all.add(&s.hist);
+            let _ = all.add(which(s));
         }
         all
     }
@@ -258,6 +286,12 @@ pub struct PhaseSummary {
     pub rps: f64,
     /// Latency over every call.
     pub overall: Percentiles,
+    /// Calls refused with RESOURCE_EXHAUSTED (shed by the server).
+    pub refused_calls: u64,
+    /// Latency of the calls refused with RESOURCE_EXHAUSTED: how fast overload is refused.
+    pub refused: Percentiles,
+    /// Latency of every other call: what the callers the server took on waited.
+    pub accepted: Percentiles,
     /// Per RPC.
     pub rpcs: Vec<RpcSummary>,
 }
@@ -284,6 +318,9 @@ impl PhaseSummary {
             errors: rec.errors(),
             rps: calls as f64 / elapsed.as_secs_f64().max(1e-9),
             overall: Percentiles::of(&rec.overall()),
+            refused_calls: rec.refused().len(),
+            refused: Percentiles::of(&rec.refused()),
+            accepted: Percentiles::of(&rec.accepted()),
             rpcs: rec.summarize(elapsed),
         }
     }
@@ -319,6 +356,23 @@ impl PhaseSummary {
                 .join(" ");
             out.push_str(&line(r.rpc, r.calls, r.rps, &r.latency, codes));
         }
+        let refused = self.refused_calls;
+        let accepted = self.calls - refused;
+        let secs = self.seconds.max(1e-9);
+        out.push_str(&line(
+            "accepted (not shed)",
+            accepted,
+            accepted as f64 / secs,
+            &self.accepted,
+            String::new(),
+        ));
+        out.push_str(&line(
+            "refused (RESOURCE_EXHAUSTED)",
+            refused,
+            refused as f64 / secs,
+            &self.refused,
+            String::new(),
+        ));
         out.push_str(&line(
             "all",
             self.calls,
@@ -370,6 +424,11 @@ mod tests {
         assert!((get.rps - 500.0).abs() < 1e-9);
         assert_eq!(s.calls, 1002);
         assert_eq!(s.errors, 1);
+        // The shed call is measured apart from the calls taken on.
+        assert_eq!(s.refused_calls, 1);
+        assert!((s.refused.p99_ms - 3.0).abs() < 0.05, "{:?}", s.refused);
+        assert!((s.accepted.max_ms - 10.0).abs() < 0.05, "{:?}", s.accepted);
+        assert!(s.accepted.p50_ms < 5.1, "{:?}", s.accepted);
     }
 
     #[test]
@@ -426,6 +485,9 @@ mod tests {
             assert!(rpc.get(k).is_some(), "missing {k}");
         }
         assert!(v["overall"]["p99_ms"].is_number());
+        assert_eq!(v["refused_calls"], 1);
+        assert!(v["refused"]["p99_ms"].is_number());
+        assert!(v["accepted"]["p99_ms"].is_number());
     }
 
     #[test]
@@ -433,6 +495,11 @@ mod tests {
         let t = PhaseSummary::of(&sample(), Duration::from_secs(1), Some(10.0), None).table();
         assert!(t.contains("registry.GetHousehold"));
         assert!(t.contains("RESOURCE_EXHAUSTED=1"));
+        let refused = t
+            .lines()
+            .find(|l| l.starts_with("refused"))
+            .unwrap_or_default();
+        assert_eq!(refused.split_whitespace().nth(2), Some("1"), "{t}");
         assert!(t.lines().last().unwrap_or_default().starts_with("all"));
     }
 }

@@ -77,7 +77,13 @@ async fn held_import(
 /// margin while they are held, and falls back once they end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rss_stays_within_the_byte_budget_and_calls_past_it_are_refused() {
-    let server = ServeChild::start(&[], None).await;
+    // Every held import runs (none waits in the write queue, whose default runs 16), so
+    // what refuses the calls past the budget is the budget.
+    let queue = [
+        ("XK_WRITE_QUEUE_DEPTH", "32".to_string()),
+        ("XK_WRITE_CONCURRENCY", "32".to_string()),
+    ];
+    let server = ServeChild::start(&queue, None).await;
     // Warm up the paths a held import takes (connection, auth, a database write).
     let warm = Endpoint::from_shared(server.url.clone())
         .unwrap()

@@ -9,7 +9,9 @@
 //! Module map: [`child`] (`xiaokang serve registry` as a child process and its /proc
 //! figures), then the tests by concern: [`budget`] (the byte budget, with an import batch
 //! padded to just under the message limit), [`connections`] (connection limits, timeouts,
-//! the fd shortage), [`shedding`] (health exempt from load shedding).
+//! the fd shortage), [`shedding`] (health exempt from load shedding), [`queues`] (the
+//! bounded write and read queues: refused at once, reads apart from writes, the wait
+//! bound).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -17,6 +19,7 @@ mod common;
 mod budget;
 mod child;
 mod connections;
+mod queues;
 mod shedding;
 
 /// The admin token of the child processes (the server needs >= 16 characters).

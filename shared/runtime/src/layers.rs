@@ -1,8 +1,8 @@
 //! The tower layers of this module, in the stack every service is served behind (assembled
 //! in one place, [`crate::server::start_service`]):
 //!
-//! calls ([`crate::budget`]) -> trace -> auth -> deadline (and error mapping) -> load shed +
-//! concurrency limit ([`crate::shed`], gRPC health exempt) -> conflict retry
+//! calls ([`crate::budget`]) -> trace -> auth -> deadline (and error mapping) -> bounded
+//! write and read queues ([`crate::shed`], gRPC health exempt) -> conflict retry
 //! ([`crate::retry`])
 //!
 //! - trace: one span per call with the method and the request id (`x-request-id`, made up
@@ -15,9 +15,9 @@
 //!   are open so generic tools work without a token.
 //! - deadline: the client's `grpc-timeout`, capped by the server's maximum; a call past it
 //!   answers DEADLINE_EXCEEDED (a raw tower timeout would reach the client as INTERNAL).
-//! - load shed + concurrency limit (in [`crate::shed`]): past the limit a call is refused at
-//!   once with RESOURCE_EXHAUSTED rather than queued, so latency stays bounded under
-//!   overload; health is never shed.
+//! - queues (in [`crate::shed`]): past its class's queue depth a call is refused at once
+//!   with RESOURCE_EXHAUSTED, and an admitted call that cannot start within the wait
+//!   bound is refused too, so latency stays bounded under overload; health is never shed.
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -218,14 +218,11 @@ pub fn parse_grpc_timeout(v: &str) -> Option<Duration> {
     })
 }
 
-/// Maps an error raised below the service (load shedding, …) to a status.
+/// Maps an error raised below the service (a full queue, …) to a status.
 fn error_status(e: BoxError) -> Status {
-    if e.is::<tower::load_shed::error::Overloaded>() {
-        Status::resource_exhausted(
-            "server overloaded: too many calls in flight; retry with backoff",
-        )
-    } else {
-        Status::from_error(e)
+    match e.downcast_ref::<crate::shed::Overloaded>() {
+        Some(refused) => Status::resource_exhausted(refused.to_string()),
+        None => Status::from_error(e),
     }
 }
 
@@ -266,7 +263,7 @@ where
                 Ok(Ok(resp)) => Ok(resp),
                 Ok(Err(e)) => {
                     let e = e.into();
-                    let shed = e.is::<tower::load_shed::error::Overloaded>();
+                    let shed = e.is::<crate::shed::Overloaded>();
                     let mut resp = error_status(e).into_http();
                     if shed {
                         resp.extensions_mut().insert(crate::metrics::ShedMarker);

@@ -33,7 +33,8 @@ pub const RPC_REQUESTS: &str = "xk_rpc_requests_total";
 pub const RPC_DURATION: &str = "xk_rpc_duration_seconds";
 /// Calls in flight, by service and method.
 pub const RPC_IN_FLIGHT: &str = "xk_rpc_in_flight";
-/// Calls refused by load shedding (the concurrency limit was full).
+/// Calls refused by load shedding (a queue was full, or a call waited its longest for a
+/// running slot), by service, method and `class` (`write`, `read`; `exempt` for health).
 pub const RPC_SHED: &str = "xk_rpc_shed_total";
 /// Calls that ended DEADLINE_EXCEEDED.
 pub const RPC_DEADLINE_EXCEEDED: &str = "xk_rpc_deadline_exceeded_total";
@@ -66,7 +67,7 @@ const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 pub fn install() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
-        let builder = [RPC_DURATION, DB_QUERY_DURATION]
+        let builder = [RPC_DURATION, DB_QUERY_DURATION, crate::shed::QUEUE_WAIT]
             .into_iter()
             .try_fold(PrometheusBuilder::new(), |builder, name| {
                 builder.set_buckets_for_metric(Matcher::Full(name.to_string()), LATENCY_BUCKETS)
@@ -139,7 +140,7 @@ fn method_label(spec: &ServiceSpec, path: &str) -> String {
 }
 
 /// Marks a response refused by load shedding, for [`RpcMetricsLayer`] (set by the
-/// deadline layer, which turns the shed error into a status).
+/// deadline layer, which turns the [`crate::shed::Overloaded`] error into a status).
 #[derive(Debug, Clone, Copy)]
 pub struct ShedMarker;
 
@@ -271,7 +272,8 @@ where
         }
         let service = self.spec.name;
         let method = method_label(&self.spec, req.uri().path());
-        let call = CallRecord::start(service, method.clone());
+        let mut call = CallRecord::start(service, method.clone());
+        call.class = crate::shed::CallClass::of(&self.spec, req.uri().path()).label();
         Box::pin(async move {
             let resp = CURRENT_CALL
                 .scope((service, method), inner.call(req))
@@ -308,6 +310,8 @@ struct CallRecord {
     /// The body ended (rather than being dropped half-way by a client that left).
     ended: bool,
     shed: bool,
+    /// Its queue ([`crate::shed::CallClass`]), the `class` label of the shed counter.
+    class: &'static str,
 }
 
 impl CallRecord {
@@ -321,6 +325,7 @@ impl CallRecord {
             code: None,
             ended: false,
             shed: false,
+            class: "read",
         }
     }
 }
@@ -347,7 +352,8 @@ impl Drop for CallRecord {
         metrics::histogram!(RPC_DURATION, labels).record(self.started.elapsed().as_secs_f64());
         // Added to (by 0 or 1) on every call, so each series exists from a method's first
         // call: Prometheus' rate() only sees an increase from a sample it has seen before.
-        metrics::counter!(RPC_SHED, "service" => service, "method" => method.clone())
+        // One class per method, so the label adds no series.
+        metrics::counter!(RPC_SHED, "service" => service, "method" => method.clone(), "class" => self.class)
             .increment(u64::from(self.shed));
         metrics::counter!(RPC_DEADLINE_EXCEEDED, "service" => service, "method" => method)
             .increment(u64::from(code == Code::DeadlineExceeded));

@@ -27,7 +27,7 @@ use crate::layers::{AuthLayer, DeadlineLayer, TraceLayer};
 use crate::metrics::RpcMetricsLayer;
 use crate::retry::RetryConflictLayer;
 use crate::settings::ServeSettings;
-use crate::shed::ShedLayer;
+use crate::shed::{QueueStatus, ShedLayer};
 
 /// Counts a service's business figures and sets its gauges (one query, run on an
 /// interval by [`HostedService::refresh_gauges_every`]).
@@ -58,6 +58,8 @@ pub struct HostedService {
     grace: Duration,
     /// Whether it serves TLS.
     tls: bool,
+    /// Its write and read queues, to see how full they are.
+    queues: QueueStatus,
 }
 
 impl HostedService {
@@ -65,6 +67,11 @@ impl HostedService {
     pub fn url(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };
         format!("{scheme}://{}", self.addr)
+    }
+
+    /// Its write and read queues ([`crate::shed`]): how many calls each holds.
+    pub fn queues(&self) -> &QueueStatus {
+        &self.queues
     }
 
     /// Runs `refresh` now and then every `interval` until shutdown; a failed round is
@@ -146,13 +153,22 @@ pub async fn start_service(
 
     let budgets = Budgets::from_settings(settings);
     let connections = ConnectionRegistry::new(budgets.connection_bytes);
+    let (write_queue, read_queue) = settings.queue_bounds();
+    let shed = ShedLayer::new(
+        spec,
+        settings.concurrency_limit,
+        write_queue,
+        read_queue,
+        settings.metrics,
+    );
+    let queues = shed.status();
     let layers = ServiceBuilder::new()
         .layer(RpcMetricsLayer::new(spec, settings.metrics))
         .layer(CallLayer::new(connections.clone(), budgets))
         .layer(TraceLayer::new(spec.name))
         .layer(AuthLayer::new(tokens, spec))
         .layer(DeadlineLayer::new(settings.max_call()))
-        .layer(ShedLayer::new(settings.concurrency_limit))
+        .layer(shed)
         .layer(RetryConflictLayer::new(
             settings.conflict_retries,
             settings.max_message_bytes,
@@ -216,6 +232,7 @@ pub async fn start_service(
         db,
         grace: Duration::from_millis(settings.shutdown_grace_ms),
         tls: settings.tls_cert.is_some(),
+        queues,
     })
 }
 

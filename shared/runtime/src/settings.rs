@@ -35,10 +35,36 @@ pub struct ServeSettings {
     /// Longest a call may run on the server, whatever deadline the client sends.
     #[arg(long, env = "XK_MAX_CALL_MS", default_value_t = 30_000)]
     pub max_call_ms: u64,
-    /// Calls served at once by this service; more are shed with RESOURCE_EXHAUSTED instead
-    /// of queueing, so latency cannot grow without bound under overload.
+    /// Calls admitted at once by this service, writes and reads together (health aside);
+    /// more are refused at once with RESOURCE_EXHAUSTED. Above the two queue depths
+    /// together, so by default the per-class queues decide; lower it to cap both at once.
     #[arg(long, env = "XK_CONCURRENCY_LIMIT", default_value_t = 256)]
     pub concurrency_limit: usize,
+    /// Writes admitted at once (running or waiting to run); past it a write is refused at
+    /// once with RESOURCE_EXHAUSTED. Twice the writes that run at once: the waiting half
+    /// drains within the wait bound at SQLite's ~200 writes/s, so overload is refused
+    /// here, at once, rather than after waiting the bound; a longer queue only makes
+    /// callers wait.
+    #[arg(long, env = "XK_WRITE_QUEUE_DEPTH", default_value_t = 32)]
+    pub write_queue_depth: usize,
+    /// Writes running at once; the others of the queue wait for one to end. SQLite has
+    /// one writer, so more running writes only wait for it inside the database, where
+    /// no bound applies.
+    #[arg(long, env = "XK_WRITE_CONCURRENCY", default_value_t = 16)]
+    pub write_concurrency: usize,
+    /// Reads admitted at once (running or waiting to run); past it a read is refused at
+    /// once. Apart from writes, so a burst of writes cannot refuse reads.
+    #[arg(long, env = "XK_READ_QUEUE_DEPTH", default_value_t = 192)]
+    pub read_queue_depth: usize,
+    /// Reads running at once: eight database connections (`XK_DB_POOL`) busy and the
+    /// rest parsing, answering or, in the aggregator, waiting for other services.
+    #[arg(long, env = "XK_READ_CONCURRENCY", default_value_t = 64)]
+    pub read_concurrency: usize,
+    /// Longest an admitted call waits for a running slot of its class before it is
+    /// refused with RESOURCE_EXHAUSTED: a caller waits at most this plus the call's own
+    /// work, never seconds behind the others.
+    #[arg(long, env = "XK_QUEUE_WAIT_MS", default_value_t = 100)]
+    pub queue_wait_ms: u64,
     /// Largest message accepted or sent, in bytes; larger ones get OUT_OF_RANGE /
     /// RESOURCE_EXHAUSTED from tonic. 4 MiB, gRPC's own default: the largest batch the
     /// suite's loaders send (1,000-2,000 households) is well under it.
@@ -136,6 +162,11 @@ impl Default for ServeSettings {
             policy_file: None,
             max_call_ms: 30_000,
             concurrency_limit: 256,
+            write_queue_depth: 32,
+            write_concurrency: 16,
+            read_queue_depth: 192,
+            read_concurrency: 64,
+            queue_wait_ms: 100,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             request_budget_bytes: DEFAULT_REQUEST_BUDGET_BYTES,
             connection_budget_bytes: DEFAULT_CONNECTION_BUDGET_BYTES,
@@ -165,6 +196,34 @@ impl ServeSettings {
     /// The server-side cap on a call's duration.
     pub fn max_call(&self) -> Duration {
         Duration::from_millis(self.max_call_ms)
+    }
+
+    /// The bounds of the write queue and of the read queue ([`crate::shed`]).
+    pub fn queue_bounds(&self) -> (crate::shed::QueueBounds, crate::shed::QueueBounds) {
+        let wait = Duration::from_millis(self.queue_wait_ms);
+        let bounds = |depth, running| crate::shed::QueueBounds {
+            depth,
+            running,
+            wait,
+        };
+        (
+            bounds(self.write_queue_depth, self.write_concurrency),
+            bounds(self.read_queue_depth, self.read_concurrency),
+        )
+    }
+
+    /// These settings with every call limit at `calls`: the service-wide cap, both queue
+    /// depths and both running bounds, so up to `calls` calls run at once whatever their
+    /// class (benchmarks measure the service, not its shedding).
+    pub fn with_call_limit(self, calls: usize) -> Self {
+        Self {
+            concurrency_limit: calls,
+            write_queue_depth: calls,
+            write_concurrency: calls,
+            read_queue_depth: calls,
+            read_concurrency: calls,
+            ..self
+        }
     }
 
     /// Limits on connections for the accept loop (`connections`).

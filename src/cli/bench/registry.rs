@@ -249,10 +249,10 @@ pub async fn measure(args: &RegistryBenchArgs) -> anyhow::Result<RegistryFigures
     let (table, tokens) = test_tokens();
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let settings = ServeSettings {
-        concurrency_limit: 1024,
         db_pool: args.db_pool,
         ..ServeSettings::default()
-    };
+    }
+    .with_call_limit(1024);
     let hosted =
         crate::suite::host(xk_registry::SPEC, &svc_db.url, &settings, table, listener).await?;
     let url = hosted.url();

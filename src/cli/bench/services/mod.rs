@@ -134,10 +134,10 @@ impl Running {
         let db = TestDatabase::create_as(kind, &format!("bench_{}", spec.name)).await?;
         let (table, tokens) = test_tokens();
         let settings = ServeSettings {
-            concurrency_limit: 1024,
             max_message_bytes: MAX_MESSAGE,
             ..ServeSettings::default()
-        };
+        }
+        .with_call_limit(1024);
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let hosted = crate::suite::host(spec, &db.url, &settings, table, listener).await?;
         let url = hosted.url();

@@ -31,8 +31,10 @@ use crate::client::{Bearer, SuiteAddrs, channel};
 
 /// Records per import batch (each batch is one transaction on the service).
 const BATCH: usize = 1_000;
-/// Unary calls in flight per service.
-const CONCURRENCY: usize = 32;
+/// Unary calls in flight per kind of call; education sends three kinds at once, 48 in all,
+/// which stays under a service's 64 running writes (`XK_WRITE_CONCURRENCY`), so an idle
+/// suite never refuses the load as overloaded.
+const CONCURRENCY: usize = 16;
 /// Deadline of one unary call, and the base of an import stream's deadline.
 const CALL_DEADLINE: Duration = Duration::from_secs(120);
 /// An import stream's deadline grows with its records (a million-person growth load on a
@@ -89,6 +91,32 @@ fn import<T>(stream: T, records: usize) -> tonic::Request<T> {
     r
 }
 
+/// Times a call refused as overloaded is sent again before the load gives up.
+const OVERLOAD_RETRIES: u32 = 20;
+
+/// `call(item)`, sent again with a growing pause while the service refuses it as
+/// overloaded (RESOURCE_EXHAUSTED: refused before it ran, so it wrote nothing; and its
+/// request id is derived, so even a repeat of a group of calls only replays the ones that
+/// landed). What a bureau's client should do with a busy service.
+async fn with_overload_retry<T, F, Fut>(item: T, call: &F) -> Result<(), tonic::Status>
+where
+    T: Clone,
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = Result<(), tonic::Status>>,
+{
+    let mut attempt = 0;
+    loop {
+        match call(item.clone()).await {
+            Err(s) if s.code() == tonic::Code::ResourceExhausted && attempt < OVERLOAD_RETRIES => {
+                attempt += 1;
+                let pause = Duration::from_millis(u64::from(attempt) * rand::random_range(5..=20));
+                tokio::time::sleep(pause).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Runs `calls` with bounded concurrency, ticking `bar` once per call.
 async fn unary_all<T, F, Fut>(items: &[T], bar: &ProgressBar, call: F) -> anyhow::Result<()>
 where
@@ -96,13 +124,11 @@ where
     F: Fn(T) -> Fut,
     Fut: Future<Output = Result<(), tonic::Status>>,
 {
-    futures::stream::iter(items.iter().cloned().map(|i| {
-        let f = call(i);
-        async move {
-            let r = f.await;
-            bar.inc(1);
-            r
-        }
+    let call = &call;
+    futures::stream::iter(items.iter().cloned().map(|i| async move {
+        let r = with_overload_retry(i, call).await;
+        bar.inc(1);
+        r
     }))
     .buffer_unordered(CONCURRENCY)
     .try_collect::<Vec<()>>()

@@ -6,7 +6,10 @@
 //!   database (5,000/s on SQLite with synchronous=FULL, 3,000/s on PostgreSQL) and p99 ≤
 //!   20 ms;
 //! - the default mix at a constant arrival rate of 3,000/s, against that rate (only OK
-//!   calls count) with p99 ≤ 250 ms.
+//!   calls count) with p99 ≤ 250 ms;
+//! - the default mix at twice that rate (overload): the calls refused with
+//!   RESOURCE_EXHAUSTED must answer within p99 ≤ 50 ms and the calls taken on within p99 ≤
+//!   250 ms.
 //!
 //! These rows have no machine baseline: the "baseline" is the goal itself, so the ratio
 //! reads as the share of the goal reached.
@@ -140,6 +143,42 @@ pub fn write_rows(kind: TestDb, args: &AllBenchArgs) -> RowsFuture<'_> {
                 ..Goal::ratio(0.99)
             },
         });
+        let p = phase(
+            &suite,
+            crate::loadtest::mix::DEFAULT_MIX,
+            Load::Rate(2.0 * OPEN_LOOP_RATE),
+            args.seconds,
+        )
+        .await?;
+        let secs = p.seconds.max(f64::MIN_POSITIVE);
+        let overload = |subject, calls: u64, p99_ms, max_p99_ms| Row {
+            database,
+            what: "overload",
+            unit: "calls",
+            baseline: "2x arrival rate, mix",
+            baseline_rate: 2.0 * OPEN_LOOP_RATE,
+            subject,
+            subject_rate: calls as f64 / secs,
+            subject_p99_ms: Some(p99_ms),
+            baseline_p99_ms: None,
+            transport: "-",
+            goal: Goal {
+                max_p99_ms: Some(max_p99_ms),
+                ..Goal::ratio(0.0)
+            },
+        };
+        rows.push(overload(
+            "refused calls",
+            p.refused_calls,
+            p.refused.p99_ms,
+            50.0,
+        ));
+        rows.push(overload(
+            "accepted calls",
+            p.calls - p.refused_calls,
+            p.accepted.p99_ms,
+            250.0,
+        ));
         suite.stop().await?;
         Ok(rows)
     })

@@ -7,6 +7,8 @@
 //! Module map:
 //! - [`write`]: the write path written once: [`Db::write`] runs a handler's work as one
 //!   idempotent, audited transaction; [`write::update`] for a versioned record.
+//! - [`group_commit`]: concurrent writes sharing one transaction (a savepoint each) and one
+//!   commit, each acknowledged only after it.
 //! - [`import`]: the client-streaming import loop, batch by batch.
 //! - [`api_error`]: [`ApiError`], the one error every handler returns, and its one
 //!   mapping to `tonic::Status`.
@@ -23,7 +25,8 @@
 //!   backoff on EMFILE.
 //! - [`budget`]: request bytes in flight per service and per connection; calls in flight
 //!   per connection.
-//! - [`shed`]: load shedding and the concurrency limit, gRPC health exempt.
+//! - [`shed`]: the bounded write and read queues (depth, running calls, wait bound) under
+//!   one concurrency cap, gRPC health exempt.
 //! - [`errors`]: building `tonic::Status` with field violations and precondition details;
 //!   database errors to status.
 //! - [`db`]: connecting by URL (SQLite default, PostgreSQL), pragmas, the write lock,

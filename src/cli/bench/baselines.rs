@@ -124,49 +124,45 @@ pub async fn point_select(
     // Every column, as the service's entity selects them.
     const SQL_PG: &str = "SELECT * FROM households WHERE household_id = $1";
     const SQL_SQLITE: &str = "SELECT * FROM households WHERE household_id = ?";
-    if url.starts_with("postgres") {
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(pool_size.max(1))
-            .connect(url)
-            .await?;
-        let call = {
-            let pool = pool.clone();
-            move |_t: usize, i: u64| {
+    // The same loop on either database: a pool of the service's size, one select a call.
+    macro_rules! select_loop {
+        ($pool:expr, $sql:expr) => {{
+            let pool = $pool;
+            let call = {
                 let pool = pool.clone();
-                let id = ids[(i as usize) % ids.len()].clone();
-                async move {
-                    matches!(
-                        sqlx::query(SQL_PG).bind(id).fetch_optional(&pool).await,
-                        Ok(Some(_))
-                    )
+                move |_t: usize, i: u64| {
+                    let pool = pool.clone();
+                    let id = ids[(i as usize) % ids.len()].clone();
+                    async move {
+                        matches!(
+                            sqlx::query($sql).bind(id).fetch_optional(&pool).await,
+                            Ok(Some(_))
+                        )
+                    }
                 }
-            }
-        };
-        let latency = drive(concurrency, seconds, call).await;
-        pool.close().await;
-        Ok(latency)
+            };
+            let latency = drive(concurrency, seconds, call).await;
+            pool.close().await;
+            Ok(latency)
+        }};
+    }
+    if url.starts_with("postgres") {
+        select_loop!(
+            sqlx::postgres::PgPoolOptions::new()
+                .max_connections(pool_size.max(1))
+                .connect(url)
+                .await?,
+            SQL_PG
+        )
     } else {
         let options: sqlx::sqlite::SqliteConnectOptions = url.parse()?;
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(pool_size.max(1))
-            .connect_with(options.read_only(true))
-            .await?;
-        let call = {
-            let pool = pool.clone();
-            move |_t: usize, i: u64| {
-                let pool = pool.clone();
-                let id = ids[(i as usize) % ids.len()].clone();
-                async move {
-                    matches!(
-                        sqlx::query(SQL_SQLITE).bind(id).fetch_optional(&pool).await,
-                        Ok(Some(_))
-                    )
-                }
-            }
-        };
-        let latency = drive(concurrency, seconds, call).await;
-        pool.close().await;
-        Ok(latency)
+        select_loop!(
+            sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(pool_size.max(1))
+                .connect_with(options.read_only(true))
+                .await?,
+            SQL_SQLITE
+        )
     }
 }
 

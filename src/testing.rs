@@ -59,17 +59,6 @@ pub fn with_sslmode(url: &str, mode: &str) -> String {
     format!("{server}?{}", params.join("&"))
 }
 
-/// The TLS mode the tests' PostgreSQL connections ask for: the URL's `sslmode`, else
-/// `PGSSLMODE`, else sqlx's default `prefer` (TLS when the server offers it).
-pub fn pg_sslmode() -> String {
-    let base = pg_base();
-    base.split_once('?')
-        .and_then(|(_, q)| q.split('&').find_map(|p| p.strip_prefix("sslmode=")))
-        .map(str::to_string)
-        .or_else(|| std::env::var("PGSSLMODE").ok())
-        .unwrap_or_else(|| "prefer".into())
-}
-
 /// A database created for one test.
 pub struct TestDatabase {
     /// The URL services connect to.
@@ -377,4 +366,24 @@ pub async fn admin_get(addr: std::net::SocketAddr, path: &str) -> anyhow::Result
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| anyhow::anyhow!("no status in {head:?}"))?;
     Ok((status, body.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_sslmode;
+
+    #[test]
+    fn sslmode_is_set_once_and_other_parameters_stay() {
+        assert_eq!(
+            with_sslmode("postgres://u@h:5432/db", "require"),
+            "postgres://u@h:5432/db?sslmode=require"
+        );
+        assert_eq!(
+            with_sslmode(
+                "postgres://u@h/db?sslmode=prefer&application_name=x",
+                "disable"
+            ),
+            "postgres://u@h/db?application_name=x&sslmode=disable"
+        );
+    }
 }

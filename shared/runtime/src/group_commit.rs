@@ -287,16 +287,7 @@ impl Member {
             self.dirty = false;
             return Err(crate::errors::db_status(e).into());
         }
-        let outcome = async {
-            if let Some(first) = idem.begin::<R>(txn).await? {
-                return Ok(Written::Replayed(first));
-            }
-            let (response, audit) = work(txn).await?;
-            idem.finish(txn, &response, &audit.target, &audit.detail)
-                .await?;
-            Ok(Written::Fresh(response))
-        }
-        .await;
+        let outcome = crate::write::claim_and_run(txn, idem, work).await;
         let cleaned = match &outcome {
             Ok(_) => txn
                 .execute_unprepared(&format!("RELEASE SAVEPOINT {sp}"))

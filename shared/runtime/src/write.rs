@@ -94,15 +94,33 @@ impl Db {
         F: AsyncFnOnce(&WriteTxn) -> Result<(R, Audit), ApiError>,
     {
         let txn = self.begin_write().await?;
-        if let Some(first) = idem.begin::<R>(&txn).await? {
-            return Ok(Written::Replayed(first));
+        let written = claim_and_run(&txn, idem, work).await?;
+        if matches!(written, Written::Fresh(_)) {
+            txn.commit().await?;
         }
-        let (response, audit) = work(&txn).await?;
-        idem.finish(&txn, &response, &audit.target, &audit.detail)
-            .await?;
-        txn.commit().await?;
-        Ok(Written::Fresh(response))
+        Ok(written)
     }
+}
+
+/// Inside `txn`: claims the request id (a retry gets its first answer and runs nothing),
+/// runs `work`, and stores its response with the audit row. The caller commits (a
+/// transaction of its own, or a group commit's batch).
+pub(crate) async fn claim_and_run<R, F>(
+    txn: &WriteTxn,
+    idem: &Idempotent,
+    work: F,
+) -> Result<Written<R>, ApiError>
+where
+    R: Message + Default,
+    F: AsyncFnOnce(&WriteTxn) -> Result<(R, Audit), ApiError>,
+{
+    if let Some(first) = idem.begin::<R>(txn).await? {
+        return Ok(Written::Replayed(first));
+    }
+    let (response, audit) = work(txn).await?;
+    idem.finish(txn, &response, &audit.target, &audit.detail)
+        .await?;
+    Ok(Written::Fresh(response))
 }
 
 /// A stored record that updates change under an etag.

@@ -119,6 +119,53 @@ impl<T> PolicyBook<T> {
     }
 }
 
+impl PolicyError {
+    /// The year and the separate problems of an [`PolicyError::Invalid`] book (the
+    /// services' checks join every problem of a year with "; "), `None` for the other
+    /// kinds.
+    pub fn problems(&self) -> Option<(i32, Vec<&str>)> {
+        match self {
+            Self::Invalid { year, reason } => Some((*year, reason.split("; ").collect())),
+            _ => None,
+        }
+    }
+}
+
+/// Support for the services' policy tests: a book with figures edited, and the check that a
+/// book is refused for exactly the problems expected. Panics are the point: these run in
+/// tests only.
+pub mod testing {
+    use super::PolicyError;
+
+    /// `text` with every `(from, to)` replacement made. Each `from` must occur: an edit
+    /// that silently matches nothing (the default book changed) would make a test of a bad
+    /// book test a good one.
+    pub fn edited(text: &str, edits: &[(&str, &str)]) -> String {
+        edits.iter().fold(text.to_string(), |text, (from, to)| {
+            assert!(text.contains(from), "the policy text has no {from:?}");
+            text.replace(from, to)
+        })
+    }
+
+    /// Asserts that `result` refused the book as invalid for `year`, with one problem per
+    /// entry of `fields`, in order, each naming its field.
+    pub fn assert_invalid<T: std::fmt::Debug>(
+        result: Result<T, PolicyError>,
+        year: i32,
+        fields: &[&str],
+    ) {
+        let err = result.expect_err("the book is refused");
+        let Some((got_year, problems)) = err.problems() else {
+            panic!("expected an invalid year, got {err:?}");
+        };
+        assert_eq!(got_year, year, "{err}");
+        assert_eq!(problems.len(), fields.len(), "{problems:?}");
+        for (problem, field) in problems.iter().zip(fields) {
+            assert!(problem.contains(field), "{problem:?} does not name {field}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,10 +208,27 @@ mod tests {
                 .ok_or("line must be positive".to_string())
         })
         .unwrap_err();
-        assert!(
-            matches!(err, PolicyError::Invalid { year: 2020, .. }),
+        assert_eq!(
+            err.problems(),
+            Some((2020, vec!["line must be positive"])),
             "{err}"
         );
+        assert_eq!(PolicyError::Empty.problems(), None);
+    }
+
+    #[test]
+    fn edits_must_match_and_refusals_name_their_fields() {
+        assert_eq!(
+            testing::edited("a = 1\nb = 2\n", &[("a = 1", "a = 3")]),
+            "a = 3\nb = 2\n"
+        );
+        let missing = std::panic::catch_unwind(|| testing::edited("a = 1", &[("c = 1", "")]));
+        assert!(missing.is_err(), "an edit that matches nothing must fail");
+        let refused: Result<(), _> = Err(PolicyError::Invalid {
+            year: 2019,
+            reason: "a must be positive; b must be below a".into(),
+        });
+        testing::assert_invalid(refused, 2019, &["a must", "b must"]);
     }
 
     #[test]

@@ -216,6 +216,7 @@ pub fn embedded() -> &'static PolicyBook<Policy> {
 mod tests {
     use super::*;
     use crate::domain::testing::test_policy;
+    use xk_runtime::policy::testing::{assert_invalid, edited};
 
     #[test]
     fn embedded_book_has_domain_defaults() {
@@ -278,24 +279,19 @@ mod tests {
 
     #[test]
     fn invalid_year_reports_all_problems() {
-        let text = DEFAULT_POLICY_TOML
-            .replace("compulsory_min_age = 6", "compulsory_min_age = 16")
-            .replace(
-                "age_cutoff = { month = 8, day = 31 }",
-                "age_cutoff = { month = 2, day = 29 }",
-            )
-            .replace("junior_day_fen = 62500", "junior_day_fen = -1");
-        match from_toml(&text) {
-            Err(PolicyError::Invalid { year, reason }) => {
-                assert_eq!(year, 2013);
-                let problems: Vec<&str> = reason.split("; ").collect();
-                assert_eq!(problems.len(), 3, "{problems:?}");
-                assert!(problems[0].contains("compulsory_min_age"));
-                assert!(problems[1].contains("age_cutoff"));
-                assert!(problems[2].contains("junior_day_fen"));
-            }
-            other => panic!("expected Invalid, got {other:?}"),
-        }
+        let text = edited(
+            DEFAULT_POLICY_TOML,
+            &[
+                ("compulsory_min_age = 6", "compulsory_min_age = 16"),
+                (
+                    "age_cutoff = { month = 8, day = 31 }",
+                    "age_cutoff = { month = 2, day = 29 }",
+                ),
+                ("junior_day_fen = 62500", "junior_day_fen = -1"),
+            ],
+        );
+        let fields = ["compulsory_min_age", "age_cutoff", "junior_day_fen"];
+        assert_invalid(from_toml(&text), 2013, &fields);
     }
 
     #[test]

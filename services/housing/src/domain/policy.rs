@@ -92,6 +92,7 @@ pub(crate) fn test_policy() -> Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use xk_runtime::policy::testing::{assert_invalid, edited};
 
     #[test]
     fn embedded_book_has_domain_defaults() {
@@ -122,23 +123,26 @@ mod tests {
             "debt_cap_fen = 1000000\ndebt_cap_yuan = 10000",
         );
         assert!(matches!(load(&unknown), Err(PolicyError::Parse(_))));
-        let invalid = DEFAULT_POLICY_TOML
-            .replace("debt_cap_fen = 1000000", "debt_cap_fen = 0")
-            .replace(
-                "area_red_line_centi_m2_per_person = 2500",
-                "area_red_line_centi_m2_per_person = -1",
-            )
-            .replace(
-                "max_reclaimed_centi_mu_per_household = 200",
-                "max_reclaimed_centi_mu_per_household = 0",
-            );
-        match load(&invalid) {
-            Err(PolicyError::Invalid { year, reason }) => {
-                assert_eq!(year, 2016);
-                assert_eq!(reason.split("; ").count(), 3, "{reason}");
-            }
-            other => panic!("expected Invalid, got {other:?}"),
-        }
+        let invalid = edited(
+            DEFAULT_POLICY_TOML,
+            &[
+                ("debt_cap_fen = 1000000", "debt_cap_fen = 0"),
+                (
+                    "area_red_line_centi_m2_per_person = 2500",
+                    "area_red_line_centi_m2_per_person = -1",
+                ),
+                (
+                    "max_reclaimed_centi_mu_per_household = 200",
+                    "max_reclaimed_centi_mu_per_household = 0",
+                ),
+            ],
+        );
+        let fields = [
+            "area_red_line_centi_m2_per_person",
+            "debt_cap_fen",
+            "max_reclaimed_centi_mu_per_household",
+        ];
+        assert_invalid(load(&invalid), 2016, &fields);
     }
 
     #[test]

@@ -3,29 +3,29 @@
 //! (DOMAIN.md §3). Only the figure's own checks live here; the sum and the comparison with
 //! income are the aggregator's.
 
-use xk_contracts::types::Fen;
+use xk_contracts::types::{Fen, figure_year};
 
 use super::FieldViolation;
 
-/// The first year a figure may be recorded for (the records start with the 2014 archive;
-/// 2000 matches the registry's income years).
-pub const FIRST_EXPENSE_YEAR: i32 = 2000;
+/// The first year a figure may be recorded for: the same as the registry's incomes, which
+/// the aggregator sets the expenses against (the records start with the 2014 archive).
+pub use xk_contracts::types::FIRST_FIGURE_YEAR as FIRST_EXPENSE_YEAR;
 
 /// Checks a figure: the year is between [`FIRST_EXPENSE_YEAR`] and `this_year` (a cost is
 /// recorded once paid, never ahead), the amount is fen and not negative. Field paths are
 /// `year` and `out_of_pocket_fen`; every violation is returned.
 pub fn check_expense(year: i32, out_of_pocket_fen: i64, this_year: i32) -> Vec<FieldViolation> {
-    let mut v = Vec::new();
-    if !(FIRST_EXPENSE_YEAR..=this_year).contains(&year) {
-        v.push(FieldViolation::invalid(
-            "year",
-            format!("must be between {FIRST_EXPENSE_YEAR} and {this_year}, got {year}"),
-        ));
-    }
-    if let Err(e) = Fen::non_negative(out_of_pocket_fen) {
-        v.push(FieldViolation::invalid("out_of_pocket_fen", e.to_string()));
-    }
-    v
+    let year = figure_year(year, this_year)
+        .err()
+        .map(|e| ("year", e.to_string()));
+    let amount = Fen::non_negative(out_of_pocket_fen)
+        .err()
+        .map(|e| ("out_of_pocket_fen", e.to_string()));
+    [year, amount]
+        .into_iter()
+        .flatten()
+        .map(|(field, why)| FieldViolation::invalid(field, why))
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,23 +3,18 @@
 //! (DOMAIN.md §3). Only the figure's own checks live here; the sum and the comparison with
 //! income are the aggregator's.
 
-use xk_contracts::types::Fen;
+use xk_contracts::types::{Fen, figure_year};
 use xk_runtime::Violations;
 
 /// The first year a figure may be recorded for (as for incomes).
-pub const FIRST_EXPENSE_YEAR: i32 = 2000;
+pub use xk_contracts::types::FIRST_FIGURE_YEAR as FIRST_EXPENSE_YEAR;
 
 /// Checks a figure: the year is between [`FIRST_EXPENSE_YEAR`] and `this_year` (losses
 /// are recorded once they happened), the amount is fen and not negative. Field paths are
 /// `year` and `amount_fen`; every violation is returned.
 pub fn check_disaster_expense(year: i32, amount_fen: i64, this_year: i32) -> Violations {
     let mut v = Violations::new();
-    if !(FIRST_EXPENSE_YEAR..=this_year).contains(&year) {
-        v.add(
-            "year",
-            format!("must be between {FIRST_EXPENSE_YEAR} and {this_year}, got {year}"),
-        );
-    }
+    v.check("year", figure_year(year, this_year));
     v.check("amount_fen", Fen::non_negative(amount_fen));
     v
 }

@@ -13,6 +13,11 @@ pub const MIN_YEAR: i32 = 1850;
 /// catch typos such as 20190 or 9999.
 pub const MAX_YEAR: i32 = 2200;
 
+/// The first calendar year a yearly figure (an income, an expense) may be recorded for: the
+/// registry's incomes start in 2000, and the expenses the monitoring trigger sets against
+/// them go back as far.
+pub const FIRST_FIGURE_YEAR: i32 = 2000;
+
 /// Why a date was rejected. The caller adds the field name.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DateError {
@@ -40,6 +45,14 @@ pub enum DateError {
         /// The day the check was made against.
         today: NaiveDate,
     },
+    /// A yearly figure's year is before [`FIRST_FIGURE_YEAR`] or after the current year.
+    #[error("must be between {FIRST_FIGURE_YEAR} and {this_year}, got {year}")]
+    FigureYearOutOfRange {
+        /// The year as sent.
+        year: i32,
+        /// The current year, the last one a figure may be recorded for.
+        this_year: i32,
+    },
 }
 
 /// Builds a date from wire integers, rejecting impossible dates and years outside
@@ -62,6 +75,16 @@ pub fn not_in_future(d: NaiveDate, today: NaiveDate) -> Result<NaiveDate, DateEr
         Err(DateError::InFuture { date: d, today })
     } else {
         Ok(d)
+    }
+}
+
+/// The year of a figure paid or earned in a calendar year: from [`FIRST_FIGURE_YEAR`] to
+/// `this_year`, since a figure is recorded once it happened, never ahead.
+pub fn figure_year(year: i32, this_year: i32) -> Result<i32, DateError> {
+    if (FIRST_FIGURE_YEAR..=this_year).contains(&year) {
+        Ok(year)
+    } else {
+        Err(DateError::FigureYearOutOfRange { year, this_year })
     }
 }
 
@@ -151,5 +174,18 @@ mod tests {
                 today
             })
         );
+    }
+
+    #[test]
+    fn figure_years_run_from_the_first_to_this_year() {
+        assert_eq!(figure_year(2000, 2026), Ok(2000));
+        assert_eq!(figure_year(2026, 2026), Ok(2026));
+        for year in [1999, 2027, i32::MIN, i32::MAX] {
+            let err = figure_year(year, 2026).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("must be between 2000 and 2026, got {year}")
+            );
+        }
     }
 }

@@ -25,7 +25,9 @@ pub mod money;
 pub mod region;
 pub mod resident_id;
 
-pub use date::{DateError, MAX_YEAR, MIN_YEAR, not_in_future, parse_ymd};
+pub use date::{
+    DateError, FIRST_FIGURE_YEAR, MAX_YEAR, MIN_YEAR, figure_year, not_in_future, parse_ymd,
+};
 pub use household_id::{HouseholdId, HouseholdIdError, MAX_HOUSEHOLD_ID_LEN};
 pub use money::{Fen, MoneyError};
 pub use region::{RegionCode, RegionError, RegionLevel, RegionPrefix, TownshipKind, VillageKind};

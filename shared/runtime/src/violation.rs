@@ -83,7 +83,6 @@ impl fmt::Display for FieldViolation {
 }
 
 /// `Ok(())` for no violations, otherwise all of them.
-/// `Ok(())` for no violations, otherwise all of them.
 pub fn into_result(violations: Vec<FieldViolation>) -> Result<(), Vec<FieldViolation>> {
     if violations.is_empty() {
         Ok(())
@@ -92,9 +91,84 @@ pub fn into_result(violations: Vec<FieldViolation>) -> Result<(), Vec<FieldViola
     }
 }
 
+/// Declares a service's rule ids: each a `pub const` whose value is its own name (so the
+/// name cannot drift from the value clients switch on), and `ALL`, every id, for the test
+/// that the contract lists them ([`assert_rule_ids_listed`]). Doc comments on the ids pass
+/// through.
+#[macro_export]
+macro_rules! rule_ids {
+    ($($(#[doc = $doc:literal])* $id:ident,)+) => {
+        $($(#[doc = $doc])* pub const $id: &str = stringify!($id);)+
+
+        /// Every rule id, for the test that they are distinct and listed in the proto.
+        pub const ALL: &[&str] = &[$($id),+];
+    };
+}
+
+/// Test support: asserts that `ids` are distinct SCREAMING_SNAKE_CASE words and that each
+/// stands as a whole word in a comment line of `proto` (the rule table in the contract's
+/// header), so a client reading the contract finds every id it may switch on.
+pub fn assert_rule_ids_listed(proto: &str, ids: &[&str]) {
+    let mut seen = std::collections::BTreeSet::new();
+    let commented: std::collections::BTreeSet<&str> = proto
+        .lines()
+        .filter(|line| line.trim_start().starts_with("//"))
+        .flat_map(|line| line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+        .collect();
+    for id in ids {
+        assert!(seen.insert(id), "{id} is declared twice");
+        assert!(
+            !id.is_empty() && id.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'),
+            "{id} is not SCREAMING_SNAKE_CASE"
+        );
+        assert!(
+            commented.contains(id),
+            "the proto's rule table does not list {id}"
+        );
+    }
+}
+
+/// True when a text is empty or only whitespace: a required field left blank, which every
+/// service refuses the same way.
+pub fn is_blank(s: &str) -> bool {
+    s.trim().is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    mod sample {
+        crate::rule_ids! {
+            /// A rule for the test.
+            FIRST_RULE,
+            SECOND_RULE,
+        }
+    }
+
+    #[test]
+    fn rule_ids_are_their_names_and_must_be_listed() {
+        assert_eq!(sample::FIRST_RULE, "FIRST_RULE");
+        assert_eq!(sample::ALL, ["FIRST_RULE", "SECOND_RULE"]);
+        assert_rule_ids_listed("// | FIRST_RULE | a |\n//   SECOND_RULE  b\n", sample::ALL);
+        let unlisted = std::panic::catch_unwind(|| {
+            assert_rule_ids_listed("// FIRST_RULE_X\nSECOND_RULE\n", &["FIRST_RULE"])
+        });
+        assert!(
+            unlisted.is_err(),
+            "a longer word or an uncommented line does not list it"
+        );
+        let twice = std::panic::catch_unwind(|| assert_rule_ids_listed("// A", &["A", "A"]));
+        assert!(twice.is_err());
+    }
+
+    #[test]
+    fn blank_is_empty_or_whitespace() {
+        assert!(is_blank(""));
+        assert!(is_blank(" \t\u{3000}"), "an ideographic space is blank too");
+        assert!(!is_blank(" 教 "));
+        assert!(!is_blank("x"));
+    }
 
     #[test]
     fn malformed_input_wins_and_prefixes_nest() {

@@ -28,12 +28,8 @@ pub mod subsidy;
 #[cfg(test)]
 pub(crate) mod testing;
 
+pub(crate) use xk_runtime::violation::is_blank;
 pub use xk_runtime::violation::{FieldViolation, ViolationKind, into_result};
-
-/// True when the text is empty or only whitespace (a required field left blank).
-pub(crate) fn is_blank(s: &str) -> bool {
-    s.trim().is_empty()
-}
 
 /// A required text: a malformed-value violation of `field` saying `missing` when it is
 /// blank.
@@ -57,17 +53,5 @@ pub(crate) fn not_in_future(
             field,
             format!("{what} date {date} is in the future"),
         ));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn blank_detection() {
-        assert!(is_blank(""));
-        assert!(is_blank("  \t"));
-        assert!(!is_blank(" 教 "));
     }
 }

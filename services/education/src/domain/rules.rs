@@ -5,17 +5,7 @@
 //!
 //! A leaf: the domain modules and the api use it, it uses nothing.
 
-/// Declares each rule id as a `pub const` whose value is its own name, and [`ALL`].
-macro_rules! rule_ids {
-    ($($(#[doc = $doc:literal])* $id:ident,)+) => {
-        $($(#[doc = $doc])* pub const $id: &str = stringify!($id);)+
-
-        /// Every id, for the test that they are distinct and listed in the proto.
-        pub const ALL: &[&str] = &[$($id),+];
-    };
-}
-
-rule_ids! {
+xk_runtime::rule_ids! {
     /// The child is outside the compulsory age range at the school year's cut-off date
     /// (CreateStudent, UpdateStudent, ImportStudents; subject the resident id).
     NOT_COMPULSORY_AGE,
@@ -51,20 +41,10 @@ rule_ids! {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    /// The proto whose header lists the ids for clients.
-    const PROTO: &str = include_str!("../../../../proto/xiaokang/education/v1/education.proto");
-
+    /// The contract lists every id in its header, so clients can find them.
     #[test]
-    fn ids_are_distinct_and_each_is_in_the_proto_table() {
-        let distinct: std::collections::BTreeSet<&str> = ALL.iter().copied().collect();
-        assert_eq!(distinct.len(), ALL.len());
-        for id in ALL {
-            assert!(
-                PROTO.contains(&format!("// | {id} |")),
-                "{id} is missing from the rule table of education.proto"
-            );
-        }
+    fn the_proto_lists_every_rule_id() {
+        let proto = include_str!("../../../../proto/xiaokang/education/v1/education.proto");
+        xk_runtime::violation::assert_rule_ids_listed(proto, super::ALL);
     }
 }

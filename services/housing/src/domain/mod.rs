@@ -26,12 +26,8 @@ mod testing;
 
 use chrono::NaiveDate;
 
+pub(crate) use xk_runtime::violation::is_blank;
 pub use xk_runtime::violation::{FieldViolation, ViolationKind, into_result};
-
-/// True when the text is empty or only whitespace (a required field left blank).
-pub(crate) fn is_blank(s: &str) -> bool {
-    s.trim().is_empty()
-}
 
 /// A malformed value on `field` when `date` (described as `what`) is after `today`:
 /// nothing is on record before it happens.
@@ -82,13 +78,6 @@ impl ExceptionKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn blank_is_empty_or_whitespace() {
-        assert!(is_blank(" "));
-        assert!(is_blank(""));
-        assert!(!is_blank("x"));
-    }
 
     #[test]
     fn exception_names_are_distinct() {

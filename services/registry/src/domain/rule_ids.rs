@@ -2,50 +2,35 @@
 //! switch on. Stable: a rule keeps its id for as long as it exists. The same table is in
 //! the header of `proto/xiaokang/registry/v1/registry.proto`.
 
-/// RecordExit: the household is not poor (already exited, monitored only, or removed).
-pub const NOT_POOR: &str = "NOT_POOR";
-/// RecordExit: the exit year is before the identified year or after the decision date.
-pub const EXIT_YEAR_OUT_OF_ORDER: &str = "EXIT_YEAR_OUT_OF_ORDER";
-/// RecordExit: no per-capita income is recorded for the exit year.
-pub const NO_INCOME_FOR_EXIT_YEAR: &str = "NO_INCOME_FOR_EXIT_YEAR";
-/// RecordExit: the exit year's per-capita income is below that year's poverty line.
-pub const INCOME_BELOW_POVERTY_LINE: &str = "INCOME_BELOW_POVERTY_LINE";
-/// RecordMonitoring: the household has an open monitoring case already.
-pub const MONITORING_ALREADY_OPEN: &str = "MONITORING_ALREADY_OPEN";
-/// RecordMonitoring: the category does not fit the household's status.
-pub const CATEGORY_DOES_NOT_FIT_STATUS: &str = "CATEGORY_DOES_NOT_FIT_STATUS";
-/// RecordMonitoring: the category is not in force in the year of the case
-/// (sudden hardship before its policy year).
-pub const CATEGORY_NOT_IN_FORCE: &str = "CATEGORY_NOT_IN_FORCE";
-/// AdvanceMonitoring: the household has no open monitoring case.
-pub const NO_OPEN_MONITORING: &str = "NO_OPEN_MONITORING";
-/// AdvanceMonitoring: the stage does not follow the current one.
-pub const STAGE_OUT_OF_ORDER: &str = "STAGE_OUT_OF_ORDER";
-/// AdvanceMonitoring: the new stage would take effect before the previous one.
-pub const DATE_BEFORE_LAST_STAGE: &str = "DATE_BEFORE_LAST_STAGE";
-/// RemoveMember: the head cannot leave while other members remain.
-pub const HEAD_WITH_MEMBERS: &str = "HEAD_WITH_MEMBERS";
-/// UpdateHousehold: a removed household cannot be changed.
-pub const HOUSEHOLD_REMOVED: &str = "HOUSEHOLD_REMOVED";
-/// UpdateHousehold: a removed member cannot come back as a current member.
-pub const MEMBER_REMOVED: &str = "MEMBER_REMOVED";
-
-/// Every id, for the test that keeps this module and the proto's table in step.
-pub const ALL: &[&str] = &[
+xk_runtime::rule_ids! {
+    /// RecordExit: the household is not poor (already exited, monitored only, or removed).
     NOT_POOR,
+    /// RecordExit: the exit year is before the identified year or after the decision date.
     EXIT_YEAR_OUT_OF_ORDER,
+    /// RecordExit: no per-capita income is recorded for the exit year.
     NO_INCOME_FOR_EXIT_YEAR,
+    /// RecordExit: the exit year's per-capita income is below that year's poverty line.
     INCOME_BELOW_POVERTY_LINE,
+    /// RecordMonitoring: the household has an open monitoring case already.
     MONITORING_ALREADY_OPEN,
+    /// RecordMonitoring: the category does not fit the household's status.
     CATEGORY_DOES_NOT_FIT_STATUS,
+    /// RecordMonitoring: the category is not in force in the year of the case
+    /// (sudden hardship before its policy year).
     CATEGORY_NOT_IN_FORCE,
+    /// AdvanceMonitoring: the household has no open monitoring case.
     NO_OPEN_MONITORING,
+    /// AdvanceMonitoring: the stage does not follow the current one.
     STAGE_OUT_OF_ORDER,
+    /// AdvanceMonitoring: the new stage would take effect before the previous one.
     DATE_BEFORE_LAST_STAGE,
+    /// RemoveMember: the head cannot leave while other members remain.
     HEAD_WITH_MEMBERS,
+    /// UpdateHousehold: a removed household cannot be changed.
     HOUSEHOLD_REMOVED,
+    /// UpdateHousehold: a removed member cannot come back as a current member.
     MEMBER_REMOVED,
-];
+}
 
 #[cfg(test)]
 mod tests {

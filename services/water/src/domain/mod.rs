@@ -32,12 +32,8 @@ pub use measurements::{
 pub use policy::{PolicyBook, PolicyError, Thresholds};
 pub use validate::{parse, validate};
 
+pub(crate) use xk_runtime::violation::is_blank;
 pub use xk_runtime::violation::{FieldViolation, ViolationKind};
-
-/// True when the text is empty or only whitespace (a required field left blank).
-pub(crate) fn is_blank(s: &str) -> bool {
-    s.trim().is_empty()
-}
 
 /// A validated, graded assessment: what the service stores and returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,12 +217,5 @@ mod tests {
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].field, fields::ASSESSED_ON);
         assert_eq!(err[0].kind, ViolationKind::InvalidArgument);
-    }
-
-    #[test]
-    fn blank_is_whitespace_only() {
-        assert!(is_blank(" \t"));
-        assert!(is_blank(""));
-        assert!(!is_blank(" 水 "));
     }
 }

@@ -22,3 +22,29 @@ pub const AGGREGATOR: ServiceSpec = xk_aggregator::SPEC;
 pub fn spec(name: &str) -> Option<ServiceSpec> {
     SERVICES.iter().copied().find(|s| s.name == name)
 }
+
+#[cfg(test)]
+mod tests {
+    /// Each service's contract lists, in its header, every rule id the service can break,
+    /// so a client reading the proto finds every precondition `type` it may switch on.
+    #[test]
+    fn every_rule_id_is_in_its_services_proto() {
+        let proto = |name: &str| {
+            let path = format!(
+                "{}/proto/xiaokang/{name}/v1/{name}.proto",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        };
+        let services: [(&str, &[&str]); 5] = [
+            ("registry", xk_registry::domain::rule_ids::ALL),
+            ("education", xk_education::domain::rules::ALL),
+            ("housing", xk_housing::domain::rules::ALL),
+            ("water", xk_water::domain::rules::ALL),
+            ("health", xk_health::domain::rules::ALL),
+        ];
+        for (name, ids) in services {
+            xk_runtime::violation::assert_rule_ids_listed(&proto(name), ids);
+        }
+    }
+}

@@ -38,13 +38,3 @@ xk_runtime::rule_ids! {
     /// yearly entitlement (RecordSubsidy).
     SUBSIDY_OVER_ENTITLEMENT,
 }
-
-#[cfg(test)]
-mod tests {
-    /// The contract lists every id in its header, so clients can find them.
-    #[test]
-    fn the_proto_lists_every_rule_id() {
-        let proto = include_str!("../../../../proto/xiaokang/education/v1/education.proto");
-        xk_runtime::violation::assert_rule_ids_listed(proto, super::ALL);
-    }
-}

@@ -18,13 +18,3 @@ xk_runtime::rule_ids! {
     /// makes only the latest exactly reversible.
     NOT_LATEST_CASE,
 }
-
-#[cfg(test)]
-mod tests {
-    /// The contract lists every id in its header, so clients can find them.
-    #[test]
-    fn the_proto_lists_every_rule_id() {
-        let proto = include_str!("../../../../proto/xiaokang/health/v1/health.proto");
-        xk_runtime::violation::assert_rule_ids_listed(proto, super::ALL);
-    }
-}

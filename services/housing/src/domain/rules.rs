@@ -35,13 +35,3 @@ xk_runtime::rule_ids! {
     /// A renovation is recorded for a house graded safe (A or B).
     RENOVATION_NOT_NEEDED,
 }
-
-#[cfg(test)]
-mod tests {
-    /// The contract lists every id in its header, so clients can find them.
-    #[test]
-    fn the_proto_lists_every_rule_id() {
-        let proto = include_str!("../../../../proto/xiaokang/housing/v1/housing.proto");
-        xk_runtime::violation::assert_rule_ids_listed(proto, super::ALL);
-    }
-}

@@ -15,13 +15,3 @@ xk_runtime::rule_ids! {
     /// (SetVillageArea).
     VILLAGE_AREA_CONFLICT,
 }
-
-#[cfg(test)]
-mod tests {
-    /// The contract lists every id in its header, so clients can find them.
-    #[test]
-    fn the_proto_lists_every_rule_id() {
-        let proto = include_str!("../../../../proto/xiaokang/water/v1/water.proto");
-        xk_runtime::violation::assert_rule_ids_listed(proto, super::ALL);
-    }
-}

@@ -5,7 +5,8 @@
 //! A leaf of the domain besides the policy: [`super::home_teaching`] and
 //! [`super::guarantee`] use it, it uses neither.
 
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
+use xk_contracts::types::months_after;
 
 use super::policy::Policy;
 use super::{FieldViolation, into_result, not_in_future, require_text, rules};
@@ -78,9 +79,7 @@ impl StudentStatus {
 /// The last day a deferral approved on `approved_on` may cover: `deferral_max_months`
 /// later (month ends clamp, e.g. 31 January + 1 month = 28/29 February).
 pub fn deferral_limit(approved_on: NaiveDate, p: &Policy) -> NaiveDate {
-    approved_on
-        .checked_add_months(Months::new(p.deferral_max_months))
-        .unwrap_or(NaiveDate::MAX)
+    months_after(approved_on, p.deferral_max_months)
 }
 
 /// Validate a status before it is recorded: a deferral needs its approval data, a period

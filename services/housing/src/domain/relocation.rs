@@ -12,7 +12,8 @@
 //!   add up would silently skew those totals, so it is refused as malformed. Debt is not
 //!   part of the sum (it is how the self-raised part may have been financed).
 
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
+use xk_contracts::types::months_after;
 
 use super::milestones::{Milestones, moved_in_on, validate_milestones};
 use super::policy::Policy;
@@ -286,10 +287,7 @@ pub struct RelocationFacts {
 /// The last day the old house may still stand: `demolition_grace_months` after the
 /// move-in date. `None` when the household has not moved in.
 pub fn demolition_due(site_type: SiteType, m: &Milestones, p: &Policy) -> Option<NaiveDate> {
-    moved_in_on(site_type, m).map(|d| {
-        d.checked_add_months(Months::new(p.demolition_grace_months))
-            .unwrap_or(NaiveDate::MAX)
-    })
+    moved_in_on(site_type, m).map(|d| months_after(d, p.demolition_grace_months))
 }
 
 /// Validate a whole household record; field paths are prefixed with `housing.`,

@@ -88,6 +88,14 @@ pub fn figure_year(year: i32, this_year: i32) -> Result<i32, DateError> {
     }
 }
 
+/// The day `months` calendar months after `date` (clamped to the month's last day, as
+/// chrono does), or the last representable day where that would overflow: a deadline
+/// that far off is simply never reached, never an error.
+pub fn months_after(date: NaiveDate, months: u32) -> NaiveDate {
+    date.checked_add_months(chrono::Months::new(months))
+        .unwrap_or(NaiveDate::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +195,12 @@ mod tests {
                 format!("must be between 2000 and 2026, got {year}")
             );
         }
+    }
+
+    #[test]
+    fn months_after_clamps_and_saturates() {
+        assert_eq!(months_after(ymd(2019, 8, 31), 12), ymd(2020, 8, 31));
+        assert_eq!(months_after(ymd(2020, 1, 31), 1), ymd(2020, 2, 29));
+        assert_eq!(months_after(NaiveDate::MAX, 1), NaiveDate::MAX);
     }
 }

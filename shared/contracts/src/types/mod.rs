@@ -26,7 +26,8 @@ pub mod region;
 pub mod resident_id;
 
 pub use date::{
-    DateError, FIRST_FIGURE_YEAR, MAX_YEAR, MIN_YEAR, figure_year, not_in_future, parse_ymd,
+    DateError, FIRST_FIGURE_YEAR, MAX_YEAR, MIN_YEAR, figure_year, months_after, not_in_future,
+    parse_ymd,
 };
 pub use household_id::{HouseholdId, HouseholdIdError, MAX_HOUSEHOLD_ID_LEN};
 pub use money::{Fen, MoneyError};

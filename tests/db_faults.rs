@@ -316,6 +316,34 @@ fn tokens_in(path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// `up` reads its serving settings from the same `XK_*` variables as `serve`: a bad value
+/// stops it before it binds a port, naming the setting and the value.
+#[tokio::test]
+async fn up_reads_its_serving_settings_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_xiaokang"))
+        .args([
+            "up",
+            "--exit-after-start",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
+        .env("XK_WRITE_QUEUE_DEPTH", "many")
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a bad XK_WRITE_QUEUE_DEPTH must stop up"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("write-queue-depth") && stderr.contains("'many'"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn up_keeps_the_data_private_and_prints_no_token() {
     let dir = tempfile::tempdir().unwrap();

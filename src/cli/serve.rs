@@ -26,15 +26,10 @@ pub async fn up(
     let (table, tokens) = TokenTable::load_or_create(&tokens_path, admin.as_deref())?;
     make_private_file(&tokens_path)?;
     let table = Arc::new(table);
-    // `up` takes no serving flags; group commit alone follows its variable, so that a
-    // load test can compare it on and off (`XK_GROUP_COMMIT=false xiaokang up`).
-    let settings = ServeSettings {
-        group_commit: !matches!(
-            std::env::var("XK_GROUP_COMMIT").as_deref(),
-            Ok("false" | "0" | "off")
-        ),
-        ..ServeSettings::default()
-    };
+    // `up` takes no serving flags: the limits and switches come from the same `XK_*`
+    // variables `serve` reads (`XK_WRITE_QUEUE_DEPTH=64 xiaokang up`), so a load test
+    // can compare settings on the whole suite.
+    let settings = ServeSettings::from_env_for_suite()?;
     let aggregator_token = tokens
         .get(&Principal::Aggregator)
         .cloned()

@@ -194,6 +194,46 @@ impl Default for ServeSettings {
 }
 
 impl ServeSettings {
+    /// The settings `xiaokang up` hosts every service with: the limits, queues, timeouts,
+    /// pool and switches from the `XK_*` environment, read as `serve` reads them, without
+    /// what names one service ([`ServeSettings::for_suite`]).
+    pub fn from_env_for_suite() -> anyhow::Result<Self> {
+        #[derive(clap::Parser)]
+        struct EnvOnly {
+            #[command(flatten)]
+            serve: ServeSettings,
+        }
+        let parsed = <EnvOnly as clap::Parser>::try_parse_from(["xiaokang up"]).map_err(|e| {
+            // clap's first line names the setting by its flag; the rest is CLI help.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            anyhow::anyhow!(
+                "an XK_* serving setting is not valid: {}",
+                first.trim_start_matches("error: ")
+            )
+        })?;
+        Ok(parsed.serve.for_suite())
+    }
+
+    /// These settings without what names one service: the listen and admin addresses, the
+    /// database, the tokens and policy files and the TLS files. A suite host (`xiaokang
+    /// up`) sets those per service, so one value from the environment must not reach all
+    /// six.
+    pub fn for_suite(self) -> Self {
+        Self {
+            listen: None,
+            database_url: None,
+            database_url_file: None,
+            tokens_file: None,
+            policy_file: None,
+            tls_cert: None,
+            tls_key: None,
+            tls_client_ca: None,
+            admin_listen: None,
+            ..self
+        }
+    }
+
     /// The server-side cap on a call's duration.
     pub fn max_call(&self) -> Duration {
         Duration::from_millis(self.max_call_ms)
@@ -345,6 +385,34 @@ mod tests {
         let parsed = Cli::try_parse_from(["xk"]).unwrap().serve;
         let default = ServeSettings::default();
         assert_eq!(format!("{parsed:?}"), format!("{default:?}"));
+    }
+
+    #[test]
+    fn a_suite_keeps_the_limits_and_drops_what_names_one_service() {
+        let parsed = Cli::try_parse_from([
+            "xk",
+            "--write-queue-depth",
+            "7",
+            "--group-commit",
+            "false",
+            "--database-url",
+            "sqlite://one.db",
+            "--policy-file",
+            "registry.toml",
+            "--listen",
+            "127.0.0.1:1",
+            "--admin-listen",
+            "127.0.0.1:2",
+        ])
+        .unwrap()
+        .serve
+        .for_suite();
+        assert_eq!(parsed.write_queue_depth, 7);
+        assert!(!parsed.group_commit);
+        assert_eq!(parsed.database_url, None);
+        assert_eq!(parsed.policy_file, None);
+        assert_eq!(parsed.listen, None);
+        assert_eq!(parsed.admin_listen, None);
     }
 }
 

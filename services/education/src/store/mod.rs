@@ -395,15 +395,17 @@ pub async fn insert_survey<C: ConnectionTrait>(
     })
     .exec_without_returning(conn)
     .await?;
-    let findings = s.findings.iter().map(|f| survey_finding::ActiveModel {
-        survey_id: Set(s.survey_id.clone()),
-        region_code: Set(f.region_code.clone()),
-        children_surveyed: Set(f.children_surveyed),
-        unable_physical: Set(f.unable_to_attend_physical),
-        placed_nearby: Set(f.placed_nearby),
-        taught_at_home: Set(f.taught_at_home),
+    // Plain rows (every column set), converted to active models for the insert.
+    let findings = s.findings.iter().map(|f| survey_finding::Model {
+        survey_id: s.survey_id.clone(),
+        region_code: f.region_code.clone(),
+        children_surveyed: f.children_surveyed,
+        unable_physical: f.unable_to_attend_physical,
+        placed_nearby: f.placed_nearby,
+        taught_at_home: f.taught_at_home,
     });
-    insert_chunks(conn, findings.collect(), INSERT_CHUNK).await
+    let rows = findings.map(survey_finding::ActiveModel::from).collect();
+    insert_chunks(conn, rows, INSERT_CHUNK).await
 }
 
 /// The survey to summarize: `id` if given and recorded, else the latest one.

@@ -37,6 +37,8 @@
 //!   innermost layer).
 //! - [`scope`]: the region, grouping level and day every `SummarizeByRegion` asks for.
 //! - [`paging`]: page sizes and opaque page tokens bound to their filter.
+//! - [`query`]: the store query shapes every service repeats: region prefix ranges, keyset
+//!   pages, NOT_FOUND lookups, SummarizeByRegion's grouped counts and totals.
 //! - [`policy`]: effective-dated policy books keyed by policy year.
 //! - [`server`]: hosting a service on a listener with health, reflection and graceful
 //!   shutdown.
@@ -62,6 +64,7 @@ pub mod metrics;
 pub mod migration;
 pub mod paging;
 pub mod policy;
+pub mod query;
 pub mod retry;
 pub mod scope;
 pub mod server;

@@ -36,6 +36,23 @@ fn range(prefix: &str) -> (String, String) {
     }
 }
 
+/// An exception of `kind` about a student (resident id, village code); the kind-specific
+/// fields (letter number, missing hours) empty until the caller sets them.
+fn exception(
+    kind: ExceptionKind,
+    (resident_id, village_code): (String, String),
+    detail: String,
+) -> EducationException {
+    EducationException {
+        kind: kind as i32,
+        resident_id,
+        village_code,
+        detail,
+        letter_number: String::new(),
+        missing_hours: 0,
+    }
+}
+
 /// Students not guaranteed at as_of and without an open case, after `after`.
 pub async fn not_guaranteed<C: ConnectionTrait>(
     conn: &C,
@@ -67,14 +84,12 @@ pub async fn not_guaranteed<C: ConnectionTrait>(
             ),
             None => r.student.guarantee_reason.clone(),
         };
-        out.push(EducationException {
-            kind: ExceptionKind::NotGuaranteedNoCase as i32,
-            resident_id: r.student.resident_id,
-            village_code: r.student.village_code,
+        let student = r.student;
+        out.push(exception(
+            ExceptionKind::NotGuaranteedNoCase,
+            (student.resident_id, student.village_code),
             detail,
-            letter_number: String::new(),
-            missing_hours: 0,
-        });
+        ));
     }
     Ok(out)
 }
@@ -102,13 +117,16 @@ pub async fn overdue_letters<C: ConnectionTrait>(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|l| EducationException {
-            kind: ExceptionKind::LetterOverdue as i32,
-            resident_id: l.resident_id,
-            village_code: l.village_code,
-            detail: format!("sent {} to {}, no reply or proof", l.sent_on, l.recipient),
-            letter_number: l.number,
-            missing_hours: 0,
+        .map(|l| {
+            let detail = format!("sent {} to {}, no reply or proof", l.sent_on, l.recipient);
+            EducationException {
+                letter_number: l.number,
+                ..exception(
+                    ExceptionKind::LetterOverdue,
+                    (l.resident_id, l.village_code),
+                    detail,
+                )
+            }
         })
         .collect())
 }
@@ -164,17 +182,20 @@ pub async fn shortfalls<C: ConnectionTrait>(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| EducationException {
-            kind: ExceptionKind::HomeTeachingShortfall as i32,
-            resident_id: r.resident_id,
-            village_code: r.village_code,
-            detail: format!(
+        .map(|r| {
+            let detail = format!(
                 "school year {year}/{} ended with {} class hours, minimum {min}",
                 year + 1,
                 r.hours
-            ),
-            letter_number: String::new(),
-            missing_hours: min - r.hours,
+            );
+            EducationException {
+                missing_hours: min - r.hours,
+                ..exception(
+                    ExceptionKind::HomeTeachingShortfall,
+                    (r.resident_id, r.village_code),
+                    detail,
+                )
+            }
         })
         .collect())
 }

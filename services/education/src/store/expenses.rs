@@ -3,7 +3,6 @@
 //! region prefix for the aggregator's rigid-expenses trigger.
 
 use chrono::Utc;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -13,6 +12,7 @@ use xk_contracts::pb::education::v1::SchoolingExpense;
 use xk_runtime::ApiError;
 
 use super::query::under_prefix;
+use xk_runtime::query;
 
 /// The `schooling_expenses` table.
 pub mod schooling_expense {
@@ -59,19 +59,12 @@ pub async fn upsert<C: ConnectionTrait>(conn: &C, e: &SchoolingExpense) -> Resul
         out_of_pocket_fen: Set(e.out_of_pocket_fen),
         updated_at: Set(Utc::now()),
     };
-    Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([Column::HouseholdId, Column::Year, Column::ResidentId])
-                .update_columns([
-                    Column::VillageCode,
-                    Column::OutOfPocketFen,
-                    Column::UpdatedAt,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    query::upsert(
+        conn,
+        row,
+        [Column::HouseholdId, Column::Year, Column::ResidentId],
+    )
+    .await
 }
 
 /// The household's total schooling cost of `year`, in fen.

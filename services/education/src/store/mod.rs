@@ -22,6 +22,10 @@ use xk_contracts::convert::{date_from_pb, date_to_pb};
 use xk_contracts::pb::education::v1::{Letter, ReturnCase, Student, StudentStatus, Survey, Visit};
 use xk_contracts::types::ResidentId;
 use xk_runtime::ApiError;
+use xk_runtime::query::{
+    insert_chunks, one_or_not_found, refuse_existing, stored_keys, update_at_version,
+    upsert_columns,
+};
 
 use entities::{case, letter, student, survey, survey_finding, visit};
 pub use query::prefix_range;
@@ -113,18 +117,7 @@ pub async fn existing_students<C: ConnectionTrait>(
     conn: &C,
     ids: &[&str],
 ) -> Result<HashSet<String>, ApiError> {
-    let mut found = HashSet::new();
-    for chunk in ids.chunks(INSERT_CHUNK) {
-        let rows = student::Entity::find()
-            .select_only()
-            .column(student::Column::ResidentId)
-            .filter(student::Column::ResidentId.is_in(chunk.iter().copied()))
-            .into_tuple::<String>()
-            .all(conn)
-            .await?;
-        found.extend(rows);
-    }
-    Ok(found)
+    stored_keys::<student::Entity, _>(conn, student::Column::ResidentId, ids, INSERT_CHUNK).await
 }
 
 /// Inserts new students (version 1), in multi-row statements.
@@ -132,12 +125,7 @@ pub async fn insert_students<C: ConnectionTrait>(
     conn: &C,
     batch: &[StudentRecord],
 ) -> Result<(), ApiError> {
-    for chunk in batch.chunks(INSERT_CHUNK) {
-        student::Entity::insert_many(chunk.iter().map(row))
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
+    insert_chunks(conn, batch.iter().map(row).collect(), INSERT_CHUNK).await
 }
 
 /// Reads one student.
@@ -163,11 +151,7 @@ async fn load_student<C: ConnectionTrait>(
     select: sea_orm::Select<student::Entity>,
     id: &str,
 ) -> Result<StudentRecord, ApiError> {
-    let m = select
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("student", mask(id)))?;
-    decode(m)
+    decode(one_or_not_found(conn, select, "student", mask(id)).await?)
 }
 
 /// Writes a changed student if its version is still `r.version`; returns it with the new
@@ -182,13 +166,10 @@ pub async fn save_student<C: ConnectionTrait>(
     next.student.status_since = Some(date_to_pb(next.status_since));
     let mut am = row(&next);
     am.resident_id = sea_orm::ActiveValue::Unchanged(r.student.resident_id.clone());
-    let updated = student::Entity::update_many()
-        .set(am)
-        .filter(student::Column::ResidentId.eq(&r.student.resident_id))
-        .filter(student::Column::Version.eq(r.version))
-        .exec(conn)
-        .await?;
-    if updated.rows_affected != 1 {
+    use student::Column as S;
+    let update = student::Entity::update_many().set(am);
+    let id = (S::ResidentId, r.student.resident_id.as_str());
+    if !update_at_version(conn, update, id, (S::Version, r.version)).await? {
         let current = get_student(conn, &r.student.resident_id).await?;
         return Err(ApiError::Stale {
             what: "student",
@@ -266,25 +247,14 @@ pub async fn lock_letter<C: ConnectionTrait>(
     conn: &C,
     number: &str,
 ) -> Result<letter::Model, ApiError> {
-    xk_runtime::db::for_update(letter::Entity::find_by_id(number.to_string()))
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("letter", number.to_string()))
+    let select = xk_runtime::db::for_update(letter::Entity::find_by_id(number.to_string()));
+    one_or_not_found(conn, select, "letter", number).await
 }
 
 /// Inserts a letter; ALREADY_EXISTS if its number is taken.
 pub async fn insert_letter<C: ConnectionTrait>(conn: &C, m: letter::Model) -> Result<(), ApiError> {
-    if letter::Entity::find_by_id(m.number.clone())
-        .one(conn)
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::AlreadyExists {
-            what: "letter",
-            name: m.number,
-            field: "letter.number".into(),
-        });
-    }
+    let taken = letter::Entity::find_by_id(m.number.clone());
+    refuse_existing(conn, taken, "letter", (&m.number, "letter.number")).await?;
     let am: letter::ActiveModel = m.into();
     letter::Entity::insert(am)
         .exec_without_returning(conn)
@@ -375,11 +345,8 @@ pub async fn lock_case<C: ConnectionTrait>(
     conn: &C,
     case_id: &str,
 ) -> Result<ReturnCase, ApiError> {
-    let m = xk_runtime::db::for_update(case::Entity::find_by_id(case_id.to_string()))
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("case", case_id.to_string()))?;
-    decode_case(&m)
+    let select = xk_runtime::db::for_update(case::Entity::find_by_id(case_id.to_string()));
+    decode_case(&one_or_not_found(conn, select, "case", case_id).await?)
 }
 
 /// Inserts or replaces a case.
@@ -388,7 +355,6 @@ pub async fn save_case<C: ConnectionTrait>(
     c: &ReturnCase,
     open: bool,
 ) -> Result<(), ApiError> {
-    use sea_orm::sea_query::OnConflict;
     let opened_on = c
         .opened_on
         .as_ref()
@@ -401,15 +367,8 @@ pub async fn save_case<C: ConnectionTrait>(
         opened_on: Set(opened_on),
         doc: Set(c.encode_to_vec()),
     };
-    case::Entity::insert(am)
-        .on_conflict(
-            OnConflict::column(case::Column::CaseId)
-                .update_columns([case::Column::Open, case::Column::Doc])
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    use case::Column as K;
+    upsert_columns(conn, am, [K::CaseId], [K::Open, K::Doc]).await
 }
 
 /// Every case of a student, oldest first.
@@ -427,17 +386,8 @@ pub async fn insert_survey<C: ConnectionTrait>(
     s: &Survey,
     conducted_on: NaiveDate,
 ) -> Result<(), ApiError> {
-    if survey::Entity::find_by_id(s.survey_id.clone())
-        .one(conn)
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::AlreadyExists {
-            what: "survey",
-            name: s.survey_id.clone(),
-            field: "survey.survey_id".into(),
-        });
-    }
+    let taken = survey::Entity::find_by_id(s.survey_id.clone());
+    refuse_existing(conn, taken, "survey", (&s.survey_id, "survey.survey_id")).await?;
     survey::Entity::insert(survey::ActiveModel {
         survey_id: Set(s.survey_id.clone()),
         name: Set(s.name.clone()),
@@ -445,19 +395,17 @@ pub async fn insert_survey<C: ConnectionTrait>(
     })
     .exec_without_returning(conn)
     .await?;
-    for chunk in s.findings.chunks(INSERT_CHUNK) {
-        survey_finding::Entity::insert_many(chunk.iter().map(|f| survey_finding::ActiveModel {
-            survey_id: Set(s.survey_id.clone()),
-            region_code: Set(f.region_code.clone()),
-            children_surveyed: Set(f.children_surveyed),
-            unable_physical: Set(f.unable_to_attend_physical),
-            placed_nearby: Set(f.placed_nearby),
-            taught_at_home: Set(f.taught_at_home),
-        }))
-        .exec_without_returning(conn)
-        .await?;
-    }
-    Ok(())
+    // Plain rows (every column set), converted to active models for the insert.
+    let findings = s.findings.iter().map(|f| survey_finding::Model {
+        survey_id: s.survey_id.clone(),
+        region_code: f.region_code.clone(),
+        children_surveyed: f.children_surveyed,
+        unable_physical: f.unable_to_attend_physical,
+        placed_nearby: f.placed_nearby,
+        taught_at_home: f.taught_at_home,
+    });
+    let rows = findings.map(survey_finding::ActiveModel::from).collect();
+    insert_chunks(conn, rows, INSERT_CHUNK).await
 }
 
 /// The survey to summarize: `id` if given and recorded, else the latest one.
@@ -466,10 +414,12 @@ pub async fn pick_survey<C: ConnectionTrait>(
     id: &str,
 ) -> Result<Option<String>, ApiError> {
     if !id.is_empty() {
-        return match survey::Entity::find_by_id(id.to_string()).one(conn).await? {
-            Some(s) => Ok(Some(s.survey_id)),
-            None => Err(ApiError::not_found("survey", id.to_string())),
-        };
+        let select = survey::Entity::find_by_id(id.to_string());
+        return Ok(Some(
+            one_or_not_found(conn, select, "survey", id)
+                .await?
+                .survey_id,
+        ));
     }
     Ok(survey::Entity::find()
         .order_by_desc(survey::Column::ConductedOn)
@@ -488,14 +438,6 @@ pub async fn count_students<C: ConnectionTrait>(conn: &C) -> Result<u64, ApiErro
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prefix_ranges_cover_exactly_the_prefix() {
-        assert_eq!(
-            prefix_range("420625100"),
-            ("420625100000".to_string(), "420625100999".to_string())
-        );
-    }
 
     #[test]
     fn mask_never_shows_the_birth_date() {

@@ -9,7 +9,6 @@ pub mod summary;
 
 use std::collections::HashSet;
 
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -18,6 +17,8 @@ use xk_contracts::types::ResidentId;
 
 use entities::{case, enrolment, institution, person_year};
 use xk_runtime::ApiError;
+pub use xk_runtime::query::prefix_range;
+use xk_runtime::query::{by_id, insert_chunks, keyset_page, under_prefix, upsert};
 
 /// Rows per multi-row INSERT: 1,000 rows of at most 13 columns stays well under SQLite's
 /// and PostgreSQL's bound-parameter limits, and batches keep imports fast.
@@ -27,11 +28,6 @@ const INSERT_CHUNK: usize = 1000;
 pub const KIND_SETTLEMENT: i32 = 1;
 /// `CaseKind::Reversal` as stored.
 pub const KIND_REVERSAL: i32 = 2;
-
-/// Lowest and highest 12-digit codes under a prefix (an index range scan in both databases).
-pub fn prefix_range(prefix: &str) -> (String, String) {
-    (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
-}
 
 /// A resident id for logs and error messages: never whole.
 pub fn mask(id: &str) -> String {
@@ -67,18 +63,16 @@ pub async fn insert_enrolments<C: ConnectionTrait>(
     conn: &C,
     batch: &[enrolment::Model],
 ) -> Result<(), ApiError> {
-    for chunk in batch.chunks(INSERT_CHUNK) {
-        enrolment::Entity::insert_many(chunk.iter().map(|e| {
-            let a: enrolment::ActiveModel = e.clone().into();
-            a
-        }))
-        .exec_without_returning(conn)
-        .await?;
-        person_year::Entity::insert_many(chunk.iter().map(person_year_row))
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
+    let enrolments = batch
+        .iter()
+        .map(|e| enrolment::ActiveModel::from(e.clone()));
+    insert_chunks(conn, enrolments.collect(), INSERT_CHUNK).await?;
+    insert_chunks(
+        conn,
+        batch.iter().map(person_year_row).collect(),
+        INSERT_CHUNK,
+    )
+    .await
 }
 
 /// The first enrolment of `batch` that is stored already or repeated within the batch, as
@@ -126,11 +120,7 @@ pub async fn get_enrolment<C: ConnectionTrait>(
     resident_id: &str,
     year: i32,
 ) -> Result<Option<enrolment::Model>, ApiError> {
-    Ok(
-        enrolment::Entity::find_by_id((resident_id.to_string(), year))
-            .one(conn)
-            .await?,
-    )
+    by_id::<enrolment::Entity, _>(conn, (resident_id.to_string(), year)).await
 }
 
 /// The person-year row, locked for update on PostgreSQL (`SELECT … FOR UPDATE`) so that
@@ -156,11 +146,7 @@ pub async fn get_person_year<C: ConnectionTrait>(
     resident_id: &str,
     year: i32,
 ) -> Result<Option<person_year::Model>, ApiError> {
-    Ok(
-        person_year::Entity::find_by_id((resident_id.to_string(), year))
-            .one(conn)
-            .await?,
-    )
+    by_id::<person_year::Entity, _>(conn, (resident_id.to_string(), year)).await
 }
 
 /// Writes a person-year row (locked by the caller in the same transaction).
@@ -180,23 +166,8 @@ pub async fn upsert_institution<C: ConnectionTrait>(
     conn: &C,
     row: institution::Model,
 ) -> Result<(), ApiError> {
-    let a: institution::ActiveModel = row.into();
-    institution::Entity::insert(a)
-        .on_conflict(
-            OnConflict::column(institution::Column::Code)
-                .update_columns([
-                    institution::Column::Name,
-                    institution::Column::Level,
-                    institution::Column::InCounty,
-                    institution::Column::OneStop,
-                    institution::Column::TreatFirstPayLater,
-                    institution::Column::UpdatedAt,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    let row = institution::ActiveModel::from(row);
+    upsert(conn, row, [institution::Column::Code]).await
 }
 
 /// One institution.
@@ -204,9 +175,7 @@ pub async fn get_institution<C: ConnectionTrait>(
     conn: &C,
     code: &str,
 ) -> Result<Option<institution::Model>, ApiError> {
-    Ok(institution::Entity::find_by_id(code.to_string())
-        .one(conn)
-        .await?)
+    by_id::<institution::Entity, _>(conn, code.to_string()).await
 }
 
 /// Up to `limit` institutions after `after` in code order.
@@ -215,12 +184,8 @@ pub async fn list_institutions<C: ConnectionTrait>(
     after: Option<&str>,
     limit: u64,
 ) -> Result<Vec<institution::Model>, ApiError> {
-    let mut q = institution::Entity::find();
-    if let Some(a) = after {
-        q = q.filter(institution::Column::Code.gt(a));
-    }
-    Ok(q.order_by_asc(institution::Column::Code)
-        .limit(limit)
+    let q = institution::Entity::find();
+    Ok(keyset_page(q, institution::Column::Code, after, limit)
         .all(conn)
         .await?)
 }
@@ -238,7 +203,7 @@ pub async fn get_case<C: ConnectionTrait>(
     conn: &C,
     id: i64,
 ) -> Result<Option<case::Model>, ApiError> {
-    Ok(case::Entity::find_by_id(id).one(conn).await?)
+    by_id::<case::Entity, _>(conn, id).await
 }
 
 /// The reversal of settlement `id`, if any.
@@ -336,13 +301,11 @@ pub async fn list_cases<C: ConnectionTrait>(
     after: i64,
     limit: u64,
 ) -> Result<Vec<case::Model>, ApiError> {
-    let mut q = case::Entity::find().filter(case::Column::Id.gt(after));
-    if !f.region_prefix.is_empty() {
-        let (lo, hi) = prefix_range(&f.region_prefix);
-        q = q
-            .filter(case::Column::VillageCode.gte(lo))
-            .filter(case::Column::VillageCode.lte(hi));
-    }
+    let mut q = under_prefix(
+        case::Entity::find(),
+        case::Column::VillageCode,
+        &f.region_prefix,
+    );
     if f.coverage_year != 0 {
         q = q.filter(case::Column::CoverageYear.eq(f.coverage_year));
     }
@@ -354,8 +317,7 @@ pub async fn list_cases<C: ConnectionTrait>(
             .filter(case::Column::OneStop.eq(false))
             .filter(case::Column::Kind.eq(KIND_SETTLEMENT));
     }
-    Ok(q.order_by_asc(case::Column::Id)
-        .limit(limit)
+    Ok(keyset_page(q, case::Column::Id, Some(after), limit)
         .all(conn)
         .await?)
 }
@@ -370,17 +332,12 @@ pub async fn persons_over_cap<C: ConnectionTrait>(
     cap_fen: i64,
     limit: u64,
 ) -> Result<Vec<person_year::Model>, ApiError> {
-    let mut q = person_year::Entity::find()
-        .filter(person_year::Column::CoverageYear.eq(year))
-        .filter(person_year::Column::InCountyPersonalFen.gt(cap_fen));
-    if !region_prefix.is_empty() {
-        let (lo, hi) = prefix_range(region_prefix);
-        q = q
-            .filter(person_year::Column::VillageCode.gte(lo))
-            .filter(person_year::Column::VillageCode.lte(hi));
-    }
-    Ok(q.order_by_asc(person_year::Column::ResidentId)
-        .limit(limit)
+    use person_year::Column as P;
+    let q = person_year::Entity::find()
+        .filter(P::CoverageYear.eq(year))
+        .filter(P::InCountyPersonalFen.gt(cap_fen));
+    let q = under_prefix(q, P::VillageCode, region_prefix);
+    Ok(keyset_page(q, P::ResidentId, None::<&str>, limit)
         .all(conn)
         .await?)
 }
@@ -395,17 +352,14 @@ pub async fn persons_paying<C: ConnectionTrait>(
     after: Option<&str>,
     limit: u64,
 ) -> Result<Vec<person_year::Model>, ApiError> {
+    use person_year::Column as P;
     let (lo, hi) = prefix_range(region_prefix);
-    let mut q = person_year::Entity::find()
-        .filter(person_year::Column::CoverageYear.eq(year))
-        .filter(person_year::Column::VillageCode.gte(lo))
-        .filter(person_year::Column::VillageCode.lte(hi))
-        .filter(person_year::Column::PersonalTotalFen.gt(min_fen));
-    if let Some(a) = after {
-        q = q.filter(person_year::Column::ResidentId.gt(a));
-    }
-    Ok(q.order_by_asc(person_year::Column::ResidentId)
-        .limit(limit)
+    let q = person_year::Entity::find()
+        .filter(P::CoverageYear.eq(year))
+        .filter(P::VillageCode.gte(lo))
+        .filter(P::VillageCode.lte(hi))
+        .filter(P::PersonalTotalFen.gt(min_fen));
+    Ok(keyset_page(q, P::ResidentId, after, limit)
         .all(conn)
         .await?)
 }
@@ -413,16 +367,6 @@ pub async fn persons_paying<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prefix_ranges_cover_exactly_the_prefix() {
-        assert_eq!(
-            prefix_range("420625"),
-            ("420625000000".to_string(), "420625999999".to_string())
-        );
-        let (lo, hi) = prefix_range("420625100201");
-        assert_eq!(lo, hi);
-    }
 
     #[test]
     fn masks_never_show_the_whole_id() {

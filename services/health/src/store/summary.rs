@@ -2,14 +2,13 @@
 //! person-years, both led by coverage year then village code), merged per region. Nothing
 //! is pulled row by row into memory.
 
-use std::collections::BTreeMap;
-
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
 use xk_contracts::pb::health::v1::{InstitutionCounts, RegionHealth};
-use xk_runtime::db::placeholder;
-
-use super::prefix_range;
 use xk_runtime::ApiError;
+use xk_runtime::db::placeholder;
+use xk_runtime::query::grouped::{GroupedCount, count_by_region};
+use xk_runtime::query::{self, prefix_range};
+use xk_runtime::{figures, sum_fields};
 
 /// What to count.
 #[derive(Debug, Clone)]
@@ -25,50 +24,6 @@ pub struct SummaryQuery {
     pub cap_fen: i64,
 }
 
-/// One group of the enrolment GROUP BY.
-#[derive(Debug, FromQueryResult)]
-struct EnrolRow {
-    /// Group key.
-    g: String,
-    /// Enrolments.
-    insured: i64,
-    /// Of which registered poor.
-    poor: i64,
-    /// Premiums.
-    premiums: i64,
-    /// Paid by government.
-    government: i64,
-    /// Paid by people.
-    personal: i64,
-}
-
-/// One group of the person-year GROUP BY.
-#[derive(Debug, FromQueryResult)]
-struct YearRow {
-    /// Group key.
-    g: String,
-    /// Live cases.
-    cases: i64,
-    /// People with a live case.
-    people_with_cases: i64,
-    /// Cost.
-    total: i64,
-    /// Layer 1.
-    basic: i64,
-    /// Layer 2.
-    serious: i64,
-    /// Layer 3.
-    assistance: i64,
-    /// Layer 4.
-    supplementary: i64,
-    /// Personal in-policy.
-    personal_in_policy: i64,
-    /// Personal in all.
-    personal_total: i64,
-    /// People whose in-county in-policy personal payment is over the cap.
-    over_cap: i64,
-}
-
 /// `SUM(what)` as BIGINT (PostgreSQL sums bigint to NUMERIC).
 fn sum(what: &str) -> String {
     format!("CAST(COALESCE(SUM({what}), 0) AS BIGINT)")
@@ -80,95 +35,46 @@ pub async fn summarize<C: ConnectionTrait>(
     conn: &C,
     q: &SummaryQuery,
 ) -> Result<Vec<RegionHealth>, ApiError> {
-    let backend = conn.get_database_backend();
-    let ph = |n| placeholder(backend, n);
-    let (lo, hi) = prefix_range(&q.prefix);
-    // Grouped by the whole village code, which is the covering index's own order, so
-    // SQLite aggregates as it scans instead of sorting every row into a temporary
-    // B-tree (3x faster at the county's 50,000 rows); the ≤ 290 village rows are then
-    // folded into townships (or the county) below.
-    let g = "village_code";
-    let filter = format!(
-        "coverage_year = {} AND village_code >= {} AND village_code <= {}",
-        ph(1),
-        ph(2),
-        ph(3)
+    let ph = |n| placeholder(conn.get_database_backend(), n);
+    let enrolments = figures![RegionHealth;
+        insured_people = "COUNT(*)",
+        registered_poor_insured = sum("CASE WHEN registered_poor THEN 1 ELSE 0 END"),
+        premiums_fen = sum("premium_fen"),
+        government_paid_fen = sum("government_paid_fen"),
+        personal_paid_fen = sum("personal_paid_fen"),
+    ];
+    // The cap is on in-county, in-policy care of the registered poor only: out-of-county
+    // payments must not make a person count as over it.
+    let over_cap = format!(
+        "CASE WHEN in_county_personal_fen > {} THEN 1 ELSE 0 END",
+        ph(4)
     );
-    let sql = format!(
-        "SELECT {g} AS g, COUNT(*) AS insured, {} AS poor, {} AS premiums, {} AS government, \
-         {} AS personal FROM enrolments WHERE {filter} GROUP BY {g} ORDER BY g",
-        sum("CASE WHEN registered_poor THEN 1 ELSE 0 END"),
-        sum("premium_fen"),
-        sum("government_paid_fen"),
-        sum("personal_paid_fen"),
-    );
-    let enrols = EnrolRow::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [q.year.into(), lo.clone().into(), hi.clone().into()],
-    ))
-    .all(conn)
-    .await?;
-
-    let sql = format!(
-        "SELECT {g} AS g, {} AS cases, {} AS people_with_cases, {} AS total, {} AS basic, \
-         {} AS serious, {} AS assistance, {} AS supplementary, {} AS personal_in_policy, \
-         {} AS personal_total, {} AS over_cap FROM person_years WHERE {filter} \
-         GROUP BY {g} ORDER BY g",
-        sum("cases"),
-        sum("CASE WHEN cases > 0 THEN 1 ELSE 0 END"),
-        sum("total_fen"),
-        sum("basic_fen"),
-        sum("serious_fen"),
-        sum("assistance_fen"),
-        sum("supplementary_fen"),
-        sum("personal_in_policy_fen"),
-        sum("personal_total_fen"),
-        // The cap is on in-county, in-policy care of the registered poor only: out-of-county
-        // payments must not make a person count as over it.
-        sum(&format!(
-            "CASE WHEN in_county_personal_fen > {} THEN 1 ELSE 0 END",
-            ph(4)
-        )),
-    );
-    let years = YearRow::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [q.year.into(), lo.into(), hi.into(), q.cap_fen.into()],
-    ))
-    .all(conn)
-    .await?;
-
-    let mut groups: BTreeMap<String, RegionHealth> = BTreeMap::new();
-    fn entry<'a>(groups: &'a mut BTreeMap<String, RegionHealth>, g: &str) -> &'a mut RegionHealth {
-        groups.entry(g.to_string()).or_insert_with(|| RegionHealth {
-            region_code: g.to_string(),
-            ..Default::default()
-        })
-    }
-    let key = |village: &str| village.get(..q.group_len).unwrap_or(village).to_string();
-    for r in enrols {
-        let c = entry(&mut groups, &key(&r.g));
-        c.insured_people += r.insured;
-        c.registered_poor_insured += r.poor;
-        c.premiums_fen += r.premiums;
-        c.government_paid_fen += r.government;
-        c.personal_paid_fen += r.personal;
-    }
-    for r in years {
-        let c = entry(&mut groups, &key(&r.g));
-        c.cases += r.cases;
-        c.people_with_cases += r.people_with_cases;
-        c.total_cost_fen += r.total;
-        c.basic_fen += r.basic;
-        c.serious_illness_fen += r.serious;
-        c.medical_assistance_fen += r.assistance;
-        c.supplementary_fen += r.supplementary;
-        c.personal_in_policy_fen += r.personal_in_policy;
-        c.personal_total_fen += r.personal_total;
-        c.people_over_cap += r.over_cap;
-    }
-    Ok(groups.into_values().collect())
+    let person_years = figures![RegionHealth;
+        cases = sum("cases"),
+        people_with_cases = sum("CASE WHEN cases > 0 THEN 1 ELSE 0 END"),
+        total_cost_fen = sum("total_fen"),
+        basic_fen = sum("basic_fen"),
+        serious_illness_fen = sum("serious_fen"),
+        medical_assistance_fen = sum("assistance_fen"),
+        supplementary_fen = sum("supplementary_fen"),
+        personal_in_policy_fen = sum("personal_in_policy_fen"),
+        personal_total_fen = sum("personal_total_fen"),
+        people_over_cap = sum(&over_cap),
+    ];
+    // Grouped by the whole village code, which follows coverage year in the covering
+    // indexes, so SQLite aggregates as it scans instead of sorting every row into a
+    // temporary B-tree (3x faster at the county's 50,000 rows); the ≤ 290 village groups
+    // are then folded into townships (or the county).
+    let of_year = format!("coverage_year = {}", ph(3));
+    let queries = [
+        GroupedCount::new("enrolments", "village_code", enrolments)
+            .filter(&of_year, vec![q.year.into()]),
+        GroupedCount::new("person_years", "village_code", person_years)
+            .filter(&of_year, vec![q.year.into(), q.cap_fen.into()]),
+    ];
+    let region: fn(&mut RegionHealth) -> &mut String = |c| &mut c.region_code;
+    let queries = queries.map(GroupedCount::by_whole_code);
+    count_by_region(conn, (&q.prefix, q.group_len), region, queries).await
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -206,28 +112,13 @@ pub async fn latest_enrolled_year<C: ConnectionTrait>(
 
 /// Adds up the groups into the total for the prefix.
 pub fn total(prefix: &str, groups: &[RegionHealth]) -> RegionHealth {
-    let mut t = RegionHealth {
-        region_code: prefix.to_string(),
-        ..Default::default()
-    };
-    for g in groups {
-        t.insured_people += g.insured_people;
-        t.registered_poor_insured += g.registered_poor_insured;
-        t.premiums_fen += g.premiums_fen;
-        t.government_paid_fen += g.government_paid_fen;
-        t.personal_paid_fen += g.personal_paid_fen;
-        t.cases += g.cases;
-        t.people_with_cases += g.people_with_cases;
-        t.total_cost_fen += g.total_cost_fen;
-        t.basic_fen += g.basic_fen;
-        t.serious_illness_fen += g.serious_illness_fen;
-        t.medical_assistance_fen += g.medical_assistance_fen;
-        t.supplementary_fen += g.supplementary_fen;
-        t.personal_in_policy_fen += g.personal_in_policy_fen;
-        t.personal_total_fen += g.personal_total_fen;
-        t.people_over_cap += g.people_over_cap;
-    }
-    t
+    let add = sum_fields!(RegionHealth;
+        insured_people, registered_poor_insured, premiums_fen, government_paid_fen,
+        personal_paid_fen, cases, people_with_cases, total_cost_fen, basic_fen,
+        serious_illness_fen, medical_assistance_fen, supplementary_fen, personal_in_policy_fen,
+        personal_total_fen, people_over_cap,
+    );
+    query::grouped::total(prefix, groups, |t| &mut t.region_code, add)
 }
 
 #[derive(Debug, FromQueryResult)]

@@ -2,12 +2,13 @@
 //! appraisal, with the derived "dangerous and open" flag.
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
 use xk_contracts::convert::date_to_pb;
 use xk_contracts::pb::housing::v1 as pb;
 use xk_runtime::ApiError;
 
 use super::entities::appraisal;
+use xk_runtime::query::{by_id, upsert};
 
 fn from_row(r: appraisal::Model) -> pb::Appraisal {
     pb::Appraisal {
@@ -25,10 +26,8 @@ pub async fn find<C: ConnectionTrait>(
     conn: &C,
     id: &str,
 ) -> Result<Option<pb::Appraisal>, ApiError> {
-    Ok(appraisal::Entity::find_by_id(id.to_string())
-        .one(conn)
-        .await?
-        .map(from_row))
+    let row = by_id::<appraisal::Entity, _>(conn, id.to_string()).await?;
+    Ok(row.map(from_row))
 }
 
 /// Inserts or replaces a household's appraisal with its derived flag.
@@ -38,7 +37,6 @@ pub async fn put<C: ConnectionTrait>(
     appraised_on: NaiveDate,
     completed_on: Option<NaiveDate>,
 ) -> Result<(), ApiError> {
-    use sea_orm::sea_query::OnConflict;
     let dangerous = a.grade == pb::Grade::C as i32 || a.grade == pb::Grade::D as i32;
     let row = appraisal::ActiveModel {
         household_id: Set(a.household_id.clone()),
@@ -50,22 +48,5 @@ pub async fn put<C: ConnectionTrait>(
         dangerous_open: Set(dangerous && completed_on.is_none()),
         updated_at: Set(Utc::now()),
     };
-    use appraisal::Column as C;
-    appraisal::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(C::HouseholdId)
-                .update_columns([
-                    C::VillageCode,
-                    C::Grade,
-                    C::AppraisedOn,
-                    C::Appraiser,
-                    C::RenovationCompletedOn,
-                    C::DangerousOpen,
-                    C::UpdatedAt,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    upsert(conn, row, [appraisal::Column::HouseholdId]).await
 }

@@ -11,21 +11,15 @@ pub mod relocations;
 pub mod sites;
 pub mod summary;
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
-};
+use sea_orm::{ConnectionTrait, EntityTrait, PrimaryKeyTrait, Select};
 use xk_runtime::ApiError;
 use xk_runtime::db::WriteTxn;
+pub use xk_runtime::query::prefix_range;
+use xk_runtime::query::{keyset_page, one_or_not_found, under_prefix};
 
 /// Rows per multi-row INSERT (and ids per `IN` list): 20 columns a row stays under
 /// SQLite's bound-parameter limit.
 const INSERT_CHUNK: usize = 500;
-
-/// Lowest and highest 12-digit codes under a prefix (an index range scan in both databases).
-pub fn prefix_range(prefix: &str) -> (String, String) {
-    (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
-}
 
 /// The rows of one page of a list in key order: those whose region code lies under
 /// `region_prefix` (every row for an empty prefix) and whose key comes after `after`, at
@@ -54,15 +48,8 @@ impl Page<'_> {
 
     /// `select` narrowed to this page.
     fn of<E: EntityTrait>(&self, select: Select<E>, code: E::Column, key: E::Column) -> Select<E> {
-        let mut select = select;
-        if !self.region_prefix.is_empty() {
-            let (lo, hi) = prefix_range(self.region_prefix);
-            select = select.filter(code.gte(lo)).filter(code.lte(hi));
-        }
-        if let Some(after) = self.after {
-            select = select.filter(key.gt(after));
-        }
-        select.order_by_asc(key).limit(self.limit)
+        let select = under_prefix(select, code, self.region_prefix);
+        keyset_page(select, key, self.after, self.limit)
     }
 }
 
@@ -74,23 +61,6 @@ where
     E: EntityTrait,
     String: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
 {
-    xk_runtime::db::for_update(E::find_by_id(id.to_string()))
-        .one(&**txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found(what, id))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefix_ranges_cover_exactly_the_prefix() {
-        assert_eq!(
-            prefix_range("420625"),
-            ("420625000000".to_string(), "420625999999".to_string())
-        );
-        let (lo, hi) = prefix_range("420625100201");
-        assert_eq!(lo, hi);
-    }
+    let select = xk_runtime::db::for_update(E::find_by_id(id.to_string()));
+    one_or_not_found(&**txn, select, what, id).await
 }

@@ -7,12 +7,14 @@ use chrono::Utc;
 use prost::Message;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect,
 };
 use tonic::Status;
 use xk_contracts::pb::housing::v1 as pb;
 use xk_runtime::ApiError;
 use xk_runtime::db::WriteTxn;
+use xk_runtime::query::{
+    insert_chunks, one_or_not_found, stored_keys, unreadable, update_at_version,
+};
 use xk_runtime::write::{RecordStore, Versioned};
 
 use super::entities::relocation;
@@ -66,24 +68,20 @@ fn columns(c: &Checked, version: i64) -> relocation::ActiveModel {
 }
 
 fn decode(row: relocation::Model) -> Result<pb::Relocation, ApiError> {
-    let mut r = pb::Relocation::decode(row.doc.as_slice()).map_err(|e| {
-        tracing::error!(household = %row.household_id, error = %e, "stored record does not decode");
-        ApiError::Db(sea_orm::DbErr::Custom(
-            "stored relocation record is unreadable".into(),
-        ))
-    })?;
+    let mut r = pb::Relocation::decode(row.doc.as_slice())
+        .map_err(|e| unreadable("relocation", &row.household_id, e))?;
     r.etag = row.version.to_string();
     Ok(r)
 }
 
 /// Inserts new relocated households (version 1) in multi-row statements.
 pub async fn insert<C: ConnectionTrait>(conn: &C, batch: &[Checked]) -> Result<(), ApiError> {
-    for chunk in batch.chunks(INSERT_CHUNK) {
-        relocation::Entity::insert_many(chunk.iter().map(|c| columns(c, 1)))
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
+    insert_chunks(
+        conn,
+        batch.iter().map(|c| columns(c, 1)).collect(),
+        INSERT_CHUNK,
+    )
+    .await
 }
 
 /// Which household of a batch is registered already (or twice in the batch): its index.
@@ -91,17 +89,13 @@ pub async fn find_existing<C: ConnectionTrait>(
     conn: &C,
     ids: &[&str],
 ) -> Result<Option<usize>, ApiError> {
-    let mut existing: HashSet<String> = HashSet::new();
-    for chunk in ids.chunks(INSERT_CHUNK) {
-        let found: Vec<String> = relocation::Entity::find()
-            .select_only()
-            .column(relocation::Column::HouseholdId)
-            .filter(relocation::Column::HouseholdId.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        existing.extend(found);
-    }
+    let existing = stored_keys::<relocation::Entity, _>(
+        conn,
+        relocation::Column::HouseholdId,
+        ids,
+        INSERT_CHUNK,
+    )
+    .await?;
     let mut seen = HashSet::new();
     Ok(ids
         .iter()
@@ -110,11 +104,8 @@ pub async fn find_existing<C: ConnectionTrait>(
 
 /// Reads one relocated household.
 pub async fn get<C: ConnectionTrait>(conn: &C, id: &str) -> Result<pb::Relocation, ApiError> {
-    let row = relocation::Entity::find_by_id(id.to_string())
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("relocation", id))?;
-    decode(row)
+    let select = relocation::Entity::find_by_id(id.to_string());
+    decode(one_or_not_found(conn, select, "relocation", id).await?)
 }
 
 /// Whether a household is a relocated one.
@@ -220,13 +211,10 @@ async fn update_row<C: ConnectionTrait>(
 ) -> Result<pb::Relocation, ApiError> {
     let mut row = columns(c, expected + 1);
     row.household_id = sea_orm::ActiveValue::Unchanged(c.record.household_id.clone());
-    let updated = relocation::Entity::update_many()
-        .set(row)
-        .filter(relocation::Column::HouseholdId.eq(&c.record.household_id))
-        .filter(relocation::Column::Version.eq(expected))
-        .exec(conn)
-        .await?;
-    if updated.rows_affected != 1 {
+    use relocation::Column as R;
+    let update = relocation::Entity::update_many().set(row);
+    let id = (R::HouseholdId, c.record.household_id.as_str());
+    if !update_at_version(conn, update, id, (R::Version, expected)).await? {
         let current = get(conn, &c.record.household_id).await?;
         return Err(ApiError::Stale {
             what: "relocation",

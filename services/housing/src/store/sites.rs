@@ -11,6 +11,7 @@ use sea_orm::{
 use xk_contracts::pb::housing::v1 as pb;
 use xk_runtime::ApiError;
 use xk_runtime::db::WriteTxn;
+use xk_runtime::query::{one_or_not_found, update_at_version};
 use xk_runtime::write::{RecordStore, Versioned};
 
 use super::entities::{relocation, site};
@@ -59,11 +60,8 @@ pub async fn insert<C: ConnectionTrait>(
 
 /// Reads one site.
 pub async fn get<C: ConnectionTrait>(conn: &C, id: &str) -> Result<pb::Site, ApiError> {
-    site::Entity::find_by_id(id.to_string())
-        .one(conn)
-        .await?
-        .map(from_row)
-        .ok_or_else(|| ApiError::not_found("site", id))
+    let select = site::Entity::find_by_id(id.to_string());
+    Ok(from_row(one_or_not_found(conn, select, "site", id).await?))
 }
 
 /// Deletes a site.
@@ -177,17 +175,15 @@ async fn update_row<C: ConnectionTrait>(
     s: &pb::Site,
     expected: i64,
 ) -> Result<pb::Site, ApiError> {
-    let updated = site::Entity::update_many()
-        .col_expr(site::Column::Name, s.name.clone().into())
-        .col_expr(site::Column::VillageCode, s.village_code.clone().into())
-        .col_expr(site::Column::SiteType, s.r#type.into())
-        .col_expr(site::Column::Version, (expected + 1).into())
-        .col_expr(site::Column::UpdatedAt, Utc::now().into())
-        .filter(site::Column::SiteId.eq(&s.site_id))
-        .filter(site::Column::Version.eq(expected))
-        .exec(conn)
-        .await?;
-    if updated.rows_affected != 1 {
+    use site::Column as C;
+    let update = site::Entity::update_many()
+        .col_expr(C::Name, s.name.clone().into())
+        .col_expr(C::VillageCode, s.village_code.clone().into())
+        .col_expr(C::SiteType, s.r#type.into())
+        .col_expr(C::Version, (expected + 1).into())
+        .col_expr(C::UpdatedAt, Utc::now().into());
+    let id = (C::SiteId, s.site_id.as_str());
+    if !update_at_version(conn, update, id, (C::Version, expected)).await? {
         let current = get(conn, &s.site_id).await?;
         return Err(ApiError::Stale {
             what: "site",

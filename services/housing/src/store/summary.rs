@@ -1,43 +1,12 @@
 //! SummarizeByRegion in SQL: two GROUP BYs over covering indexes (relocations by origin
 //! village, appraisals by village), merged per region. Nothing is pulled row by row.
 
-use std::collections::BTreeMap;
-
-use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+use sea_orm::ConnectionTrait;
 use xk_contracts::pb::housing::v1::{Grade, RegionCounts};
 use xk_runtime::ApiError;
-use xk_runtime::db::placeholder;
-
-use super::prefix_range;
-
-#[derive(Debug, FromQueryResult)]
-struct RelocationRow {
-    g: String,
-    relocated_households: i64,
-    relocated_people: i64,
-    moved_in_households: i64,
-    moved_in_people: i64,
-    demolition_required_households: i64,
-    demolished_households: i64,
-    reclaimed_centi_mu: i64,
-    with_support_households: i64,
-    with_labour_households: i64,
-    with_employment_households: i64,
-}
-
-#[derive(Debug, FromQueryResult)]
-struct AppraisalRow {
-    g: String,
-    a: i64,
-    b: i64,
-    c: i64,
-    d: i64,
-    dangerous_open: i64,
-}
-
-fn sum(cond: &str, what: &str) -> String {
-    format!("CAST(SUM(CASE WHEN {cond} THEN {what} ELSE 0 END) AS BIGINT)")
-}
+use xk_runtime::query;
+use xk_runtime::query::grouped::{GroupedCount, count_by_region, sum_of, sum_when};
+use xk_runtime::{figures, sum_fields};
 
 /// Counts per region under `prefix`, grouped by the first `group_len` digits, in code
 /// order; regions without data are absent.
@@ -46,113 +15,41 @@ pub async fn summarize<C: ConnectionTrait>(
     prefix: &str,
     group_len: usize,
 ) -> Result<Vec<RegionCounts>, ApiError> {
-    let backend = conn.get_database_backend();
-    let ph = |n| placeholder(backend, n);
-    let (lo, hi) = prefix_range(prefix);
-    let g = format!("SUBSTR(origin_village_code, 1, {group_len})");
-    let sql = format!(
-        "SELECT {g} AS g, COUNT(*) AS relocated_households, \
-         CAST(SUM(members) AS BIGINT) AS relocated_people, \
-         {} AS moved_in_households, {} AS moved_in_people, \
-         {} AS demolition_required_households, {} AS demolished_households, \
-         CAST(SUM(reclaimed_centi_mu) AS BIGINT) AS reclaimed_centi_mu, \
-         {} AS with_support_households, {} AS with_labour_households, \
-         {} AS with_employment_households \
-         FROM relocations WHERE origin_village_code >= {} AND origin_village_code <= {} \
-         GROUP BY {g} ORDER BY g",
-        sum("moved_in", "1"),
-        sum("moved_in", "members"),
-        sum("demolition_required", "1"),
-        sum("demolished", "1"),
-        sum("has_support", "1"),
-        sum("has_labour", "1"),
-        sum("has_labour AND employment_ok", "1"),
-        ph(1),
-        ph(2),
-    );
-    let relocations = RelocationRow::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [lo.clone().into(), hi.clone().into()],
-    ))
-    .all(conn)
-    .await?;
-
-    let g = format!("SUBSTR(village_code, 1, {group_len})");
-    let grade = |x: Grade| format!("grade = {}", x as i32);
-    let sql = format!(
-        "SELECT {g} AS g, {} AS a, {} AS b, {} AS c, {} AS d, {} AS dangerous_open \
-         FROM appraisals WHERE village_code >= {} AND village_code <= {} \
-         GROUP BY {g} ORDER BY g",
-        sum(&grade(Grade::A), "1"),
-        sum(&grade(Grade::B), "1"),
-        sum(&grade(Grade::C), "1"),
-        sum(&grade(Grade::D), "1"),
-        sum("dangerous_open", "1"),
-        ph(1),
-        ph(2),
-    );
-    let appraisals = AppraisalRow::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [lo.into(), hi.into()],
-    ))
-    .all(conn)
-    .await?;
-
-    let mut groups: BTreeMap<String, RegionCounts> = BTreeMap::new();
-    fn entry<'a>(groups: &'a mut BTreeMap<String, RegionCounts>, g: &str) -> &'a mut RegionCounts {
-        groups.entry(g.to_string()).or_insert_with(|| RegionCounts {
-            region_code: g.to_string(),
-            ..Default::default()
-        })
-    }
-    for r in relocations {
-        let c = entry(&mut groups, &r.g);
-        c.relocated_households = r.relocated_households;
-        c.relocated_people = r.relocated_people;
-        c.moved_in_households = r.moved_in_households;
-        c.moved_in_people = r.moved_in_people;
-        c.demolition_required_households = r.demolition_required_households;
-        c.demolished_households = r.demolished_households;
-        c.reclaimed_centi_mu = r.reclaimed_centi_mu;
-        c.with_support_households = r.with_support_households;
-        c.with_labour_households = r.with_labour_households;
-        c.with_employment_households = r.with_employment_households;
-    }
-    for r in appraisals {
-        let c = entry(&mut groups, &r.g);
-        c.appraised_a = r.a;
-        c.appraised_b = r.b;
-        c.appraised_c = r.c;
-        c.appraised_d = r.d;
-        c.dangerous_not_renovated = r.dangerous_open;
-    }
-    Ok(groups.into_values().collect())
+    let relocations = figures![RegionCounts;
+        relocated_households = "COUNT(*)",
+        relocated_people = sum_of("members"),
+        moved_in_households = sum_when("moved_in", "1"),
+        moved_in_people = sum_when("moved_in", "members"),
+        demolition_required_households = sum_when("demolition_required", "1"),
+        demolished_households = sum_when("demolished", "1"),
+        reclaimed_centi_mu = sum_of("reclaimed_centi_mu"),
+        with_support_households = sum_when("has_support", "1"),
+        with_labour_households = sum_when("has_labour", "1"),
+        with_employment_households = sum_when("has_labour AND employment_ok", "1"),
+    ];
+    let grade = |x: Grade| sum_when(&format!("grade = {}", x as i32), "1");
+    let appraisals = figures![RegionCounts;
+        appraised_a = grade(Grade::A),
+        appraised_b = grade(Grade::B),
+        appraised_c = grade(Grade::C),
+        appraised_d = grade(Grade::D),
+        dangerous_not_renovated = sum_when("dangerous_open", "1"),
+    ];
+    let queries = [
+        GroupedCount::new("relocations", "origin_village_code", relocations),
+        GroupedCount::new("appraisals", "village_code", appraisals),
+    ];
+    let region: fn(&mut RegionCounts) -> &mut String = |c| &mut c.region_code;
+    count_by_region(conn, (prefix, group_len), region, queries).await
 }
 
 /// Adds up group counts into the total for the prefix.
 pub fn total(prefix: &str, groups: &[RegionCounts]) -> RegionCounts {
-    let mut t = RegionCounts {
-        region_code: prefix.to_string(),
-        ..Default::default()
-    };
-    for g in groups {
-        t.relocated_households += g.relocated_households;
-        t.relocated_people += g.relocated_people;
-        t.moved_in_households += g.moved_in_households;
-        t.moved_in_people += g.moved_in_people;
-        t.demolition_required_households += g.demolition_required_households;
-        t.demolished_households += g.demolished_households;
-        t.reclaimed_centi_mu += g.reclaimed_centi_mu;
-        t.with_support_households += g.with_support_households;
-        t.with_labour_households += g.with_labour_households;
-        t.with_employment_households += g.with_employment_households;
-        t.appraised_a += g.appraised_a;
-        t.appraised_b += g.appraised_b;
-        t.appraised_c += g.appraised_c;
-        t.appraised_d += g.appraised_d;
-        t.dangerous_not_renovated += g.dangerous_not_renovated;
-    }
-    t
+    let add = sum_fields!(RegionCounts;
+        relocated_households, relocated_people, moved_in_households, moved_in_people,
+        demolition_required_households, demolished_households, reclaimed_centi_mu,
+        with_support_households, with_labour_households, with_employment_households,
+        appraised_a, appraised_b, appraised_c, appraised_d, dangerous_not_renovated,
+    );
+    query::grouped::total(prefix, groups, |t| &mut t.region_code, add)
 }

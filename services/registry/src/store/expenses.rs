@@ -3,9 +3,8 @@
 //! village) for the aggregator's rigid-expenses trigger.
 
 use chrono::Utc;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
     QuerySelect, RelationDef,
 };
 use xk_contracts::pb::registry::v1::DisasterExpense;
@@ -13,6 +12,7 @@ use xk_runtime::ApiError;
 
 use super::entities::household;
 use super::prefix_range;
+use xk_runtime::query::{self, keyset_page};
 
 /// The `disaster_expenses` table.
 pub mod disaster_expense {
@@ -56,15 +56,7 @@ pub async fn upsert<C: ConnectionTrait>(
         amount_fen: Set(amount_fen),
         updated_at: Set(Utc::now()),
     };
-    Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([Column::HouseholdId, Column::Year])
-                .update_columns([Column::AmountFen, Column::UpdatedAt])
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    query::upsert(conn, row, [Column::HouseholdId, Column::Year]).await
 }
 
 /// The expense row's household, for the join that gives its current village.
@@ -85,22 +77,17 @@ pub async fn list<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Vec<DisasterExpense>, ApiError> {
     let (lo, hi) = prefix_range(prefix);
-    let mut q = Entity::find()
+    let q = Entity::find()
         .join(JoinType::InnerJoin, of_household())
         .filter(Column::Year.eq(year))
         .filter(household::Column::VillageCode.gte(lo))
         .filter(household::Column::VillageCode.lte(hi));
-    if let Some(a) = after {
-        q = q.filter(Column::HouseholdId.gt(a));
-    }
-    let rows: Vec<(String, String, i32, i64)> = q
+    let rows: Vec<(String, String, i32, i64)> = keyset_page(q, Column::HouseholdId, after, limit)
         .select_only()
         .column(Column::HouseholdId)
         .column(household::Column::VillageCode)
         .column(Column::Year)
         .column(Column::AmountFen)
-        .order_by_asc(Column::HouseholdId)
-        .limit(limit)
         .into_tuple()
         .all(conn)
         .await?;

@@ -12,15 +12,17 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use prost::Message;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::registry::v1::{ArchiveStatus, Household, MonitoringCategory, Village};
 
 use xk_runtime::ApiError;
 use xk_runtime::db::WriteTxn;
+pub use xk_runtime::query::prefix_range;
+use xk_runtime::query::{
+    insert_chunks, keyset_page, one_or_not_found, stored_keys, under_prefix, unreadable,
+    update_at_version, upsert,
+};
 use xk_runtime::write::{RecordStore, Versioned};
 
 use crate::domain::record::{active_people, mask};
@@ -31,11 +33,6 @@ pub const HOUSEHOLD: &str = "household";
 
 /// Rows per multi-row INSERT: well under SQLite's bound-parameter limit for every table.
 const INSERT_CHUNK: usize = 1000;
-
-/// Lowest and highest 12-digit codes under a prefix (an index range scan in both databases).
-pub fn prefix_range(prefix: &str) -> (String, String) {
-    (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
-}
 
 fn household_row(h: &Household, version: i64) -> household::ActiveModel {
     let mut doc = h.clone();
@@ -70,35 +67,10 @@ fn member_rows(h: &Household) -> impl Iterator<Item = member::ActiveModel> + '_ 
 }
 
 fn decode(row: household::Model) -> Result<Household, ApiError> {
-    let mut h = Household::decode(row.doc.as_slice()).map_err(|e| {
-        tracing::error!(household = %row.household_id, error = %e, "stored record does not decode");
-        ApiError::Db(sea_orm::DbErr::Custom(
-            "stored household record is unreadable".into(),
-        ))
-    })?;
+    let mut h = Household::decode(row.doc.as_slice())
+        .map_err(|e| unreadable(HOUSEHOLD, &row.household_id, e))?;
     h.etag = row.version.to_string();
     Ok(h)
-}
-
-/// Which of `keys` are stored in `column` of `E`, looked up in chunks that stay under the
-/// databases' bound-parameter limits.
-async fn stored_keys<C: ConnectionTrait, E: EntityTrait>(
-    conn: &C,
-    column: E::Column,
-    keys: &[&str],
-) -> Result<HashSet<String>, ApiError> {
-    let mut stored = HashSet::new();
-    for chunk in keys.chunks(INSERT_CHUNK) {
-        let found = E::find()
-            .select_only()
-            .column(column)
-            .filter(column.is_in(chunk.iter().copied()))
-            .into_tuple::<String>()
-            .all(conn)
-            .await?;
-        stored.extend(found);
-    }
-    Ok(stored)
 }
 
 /// Which of these households and people are registered already: the first conflict found,
@@ -109,8 +81,13 @@ pub async fn find_conflict<C: ConnectionTrait>(
     prefix: impl Fn(usize) -> String,
 ) -> Result<Option<ApiError>, ApiError> {
     let ids: Vec<&str> = batch.iter().map(|h| h.household_id.as_str()).collect();
-    let existing =
-        stored_keys::<_, household::Entity>(conn, household::Column::HouseholdId, &ids).await?;
+    let existing = stored_keys::<household::Entity, _>(
+        conn,
+        household::Column::HouseholdId,
+        &ids,
+        INSERT_CHUNK,
+    )
+    .await?;
     let mut seen_ids = HashSet::new();
     for (i, h) in batch.iter().enumerate() {
         if existing.contains(&h.household_id) || !seen_ids.insert(h.household_id.as_str()) {
@@ -125,7 +102,9 @@ pub async fn find_conflict<C: ConnectionTrait>(
         .iter()
         .flat_map(|h| h.members.iter().map(|m| m.resident_id.as_str()))
         .collect();
-    let taken = stored_keys::<_, member::Entity>(conn, member::Column::ResidentId, &people).await?;
+    let taken =
+        stored_keys::<member::Entity, _>(conn, member::Column::ResidentId, &people, INSERT_CHUNK)
+            .await?;
     let mut seen_people = HashSet::new();
     for (i, h) in batch.iter().enumerate() {
         for (j, m) in h.members.iter().enumerate() {
@@ -146,20 +125,14 @@ pub async fn insert_households<C: ConnectionTrait>(
     conn: &C,
     batch: &[Household],
 ) -> Result<(), ApiError> {
-    for chunk in batch.chunks(INSERT_CHUNK / 4) {
-        household::Entity::insert_many(chunk.iter().map(|h| household_row(h, 1)))
-            .exec_without_returning(conn)
-            .await?;
-    }
-    let members: Vec<member::ActiveModel> = batch.iter().flat_map(member_rows).collect();
-    let mut it = members.into_iter().peekable();
-    while it.peek().is_some() {
-        let chunk: Vec<_> = it.by_ref().take(INSERT_CHUNK).collect();
-        member::Entity::insert_many(chunk)
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
+    let households = batch.iter().map(|h| household_row(h, 1));
+    insert_chunks(conn, households.collect(), INSERT_CHUNK / 4).await?;
+    insert_chunks(
+        conn,
+        batch.iter().flat_map(member_rows).collect(),
+        INSERT_CHUNK,
+    )
+    .await
 }
 
 /// Reads one household.
@@ -179,11 +152,7 @@ async fn load<C: ConnectionTrait>(
     select: sea_orm::Select<household::Entity>,
     id: &str,
 ) -> Result<Household, ApiError> {
-    let row = select
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found(HOUSEHOLD, id))?;
-    decode(row)
+    decode(one_or_not_found(conn, select, HOUSEHOLD, id).await?)
 }
 
 /// Writes a changed household if its version is still `expected` (as an etag string).
@@ -201,13 +170,10 @@ pub async fn save<C: ConnectionTrait>(
     })?;
     let mut row = household_row(h, version + 1);
     row.household_id = sea_orm::ActiveValue::Unchanged(h.household_id.clone());
-    let updated = household::Entity::update_many()
-        .set(row)
-        .filter(household::Column::HouseholdId.eq(&h.household_id))
-        .filter(household::Column::Version.eq(version))
-        .exec(conn)
-        .await?;
-    if updated.rows_affected != 1 {
+    use household::Column as H;
+    let update = household::Entity::update_many().set(row);
+    let id = (H::HouseholdId, h.household_id.as_str());
+    if !update_at_version(conn, update, id, (H::Version, version)).await? {
         let current = get(conn, &h.household_id).await?;
         return Err(ApiError::Stale {
             what: HOUSEHOLD,
@@ -308,25 +274,18 @@ pub async fn list<C: ConnectionTrait>(
     after: Option<&str>,
     limit: u64,
 ) -> Result<Vec<Household>, ApiError> {
-    let mut q = household::Entity::find();
-    if !f.region_prefix.is_empty() {
-        let (lo, hi) = prefix_range(&f.region_prefix);
-        q = q
-            .filter(household::Column::VillageCode.gte(lo))
-            .filter(household::Column::VillageCode.lte(hi));
-    }
+    let mut q = under_prefix(
+        household::Entity::find(),
+        household::Column::VillageCode,
+        &f.region_prefix,
+    );
     if let Some(s) = f.status {
         q = q.filter(household::Column::Status.eq(s as i32));
     }
     if let Some(c) = f.monitoring_category {
         q = q.filter(household::Column::MonitoringCategory.eq(c as i32));
     }
-    if let Some(a) = after {
-        q = q.filter(household::Column::HouseholdId.gt(a));
-    }
-    let rows = q
-        .order_by_asc(household::Column::HouseholdId)
-        .limit(limit)
+    let rows = keyset_page(q, household::Column::HouseholdId, after, limit)
         .all(conn)
         .await?;
     rows.into_iter().map(decode).collect()
@@ -338,7 +297,6 @@ pub async fn upsert_village<C: ConnectionTrait>(
     v: &Village,
     is_community: bool,
 ) -> Result<(), ApiError> {
-    use sea_orm::sea_query::OnConflict;
     let row = village::ActiveModel {
         village_code: Set(v.village_code.clone()),
         name: Set(v.name.clone()),
@@ -348,22 +306,7 @@ pub async fn upsert_village<C: ConnectionTrait>(
         collective_income_year: Set(v.collective_income_year),
         updated_at: Set(Utc::now()),
     };
-    village::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(village::Column::VillageCode)
-                .update_columns([
-                    village::Column::Name,
-                    village::Column::IsCommunity,
-                    village::Column::PoorVillage,
-                    village::Column::CollectiveIncomeFen,
-                    village::Column::CollectiveIncomeYear,
-                    village::Column::UpdatedAt,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    upsert(conn, row, [village::Column::VillageCode]).await
 }
 
 /// Up to `limit` villages after `after` in code order.
@@ -373,19 +316,9 @@ pub async fn list_villages<C: ConnectionTrait>(
     after: Option<&str>,
     limit: u64,
 ) -> Result<Vec<Village>, ApiError> {
-    let mut q = village::Entity::find();
-    if !region_prefix.is_empty() {
-        let (lo, hi) = prefix_range(region_prefix);
-        q = q
-            .filter(village::Column::VillageCode.gte(lo))
-            .filter(village::Column::VillageCode.lte(hi));
-    }
-    if let Some(a) = after {
-        q = q.filter(village::Column::VillageCode.gt(a));
-    }
-    let rows = q
-        .order_by_asc(village::Column::VillageCode)
-        .limit(limit)
+    use village::Column as V;
+    let q = under_prefix(village::Entity::find(), V::VillageCode, region_prefix);
+    let rows = keyset_page(q, V::VillageCode, after, limit)
         .all(conn)
         .await?;
     Ok(rows
@@ -404,23 +337,4 @@ pub async fn list_villages<C: ConnectionTrait>(
 pub async fn count_households<C: ConnectionTrait>(conn: &C) -> Result<u64, ApiError> {
     use sea_orm::PaginatorTrait;
     Ok(household::Entity::find().count(conn).await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefix_ranges_cover_exactly_the_prefix() {
-        assert_eq!(
-            prefix_range("420625"),
-            ("420625000000".to_string(), "420625999999".to_string())
-        );
-        assert_eq!(
-            prefix_range("420625100"),
-            ("420625100000".to_string(), "420625100999".to_string())
-        );
-        let (lo, hi) = prefix_range("420625100201");
-        assert_eq!(lo, hi);
-    }
 }

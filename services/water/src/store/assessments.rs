@@ -7,15 +7,15 @@ use chrono::{NaiveDate, Utc};
 use prost::Message;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use xk_contracts::pb::water::v1::Assessment;
 use xk_runtime::ApiError;
 
 use super::entities::{assessment, current};
-use super::support::{CHUNK, in_chunks, prefix_range, unreadable};
+use super::support::{CHUNK, in_chunks, unreadable};
 use crate::domain;
+use xk_runtime::query::{keyset_page, stored_keys, under_prefix};
 
 /// The error a unique-key violation on a write of the history means: another writer
 /// assigned the same seq to the same household first. ABORTED with the retry marker, so
@@ -279,25 +279,15 @@ pub async fn list_current<C: ConnectionTrait>(
     after: Option<&str>,
     limit: u64,
 ) -> Result<Vec<(String, Assessment)>, ApiError> {
-    let mut q = current::Entity::find();
-    q = match f {
+    let q = current::Entity::find();
+    let q = match f {
         CurrentFilter::Unsafe => {
             q.filter(current::Column::Verdict.eq(i32::from(domain::Verdict::Unsafe.score())))
         }
         CurrentFilter::SeasonalShortage => q.filter(current::Column::SeasonalShortage.eq(true)),
     };
-    if !prefix.is_empty() {
-        let (lo, hi) = prefix_range(prefix);
-        q = q
-            .filter(current::Column::VillageCode.gte(lo))
-            .filter(current::Column::VillageCode.lte(hi));
-    }
-    if let Some(a) = after {
-        q = q.filter(current::Column::HouseholdId.gt(a));
-    }
-    let rows = q
-        .order_by_asc(current::Column::HouseholdId)
-        .limit(limit)
+    let q = under_prefix(q, current::Column::VillageCode, prefix);
+    let rows = keyset_page(q, current::Column::HouseholdId, after, limit)
         .all(conn)
         .await?;
     if rows.is_empty() {
@@ -344,16 +334,7 @@ pub async fn assessed_among<C: ConnectionTrait>(
     conn: &C,
     ids: &[&str],
 ) -> Result<HashSet<String>, ApiError> {
-    let found = in_chunks(ids, |chunk| {
-        current::Entity::find()
-            .select_only()
-            .column(current::Column::HouseholdId)
-            .filter(current::Column::HouseholdId.is_in(chunk.iter().copied()))
-            .into_tuple::<String>()
-            .all(conn)
-    })
-    .await?;
-    Ok(found.into_iter().collect())
+    stored_keys::<current::Entity, _>(conn, current::Column::HouseholdId, ids, CHUNK).await
 }
 
 #[cfg(test)]

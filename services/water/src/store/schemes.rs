@@ -7,7 +7,7 @@ use chrono::Utc;
 use prost::Message;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    QuerySelect, QueryTrait,
 };
 use xk_contracts::pb::water::v1::Scheme;
 use xk_runtime::ApiError;
@@ -15,7 +15,10 @@ use xk_runtime::db::WriteTxn;
 use xk_runtime::write::{RecordStore, Versioned};
 
 use super::entities::{assessment, scheme, scheme_village};
-use super::support::{CHUNK, in_chunks, prefix_range, unreadable};
+use super::support::{CHUNK, unreadable};
+use xk_runtime::query::{
+    insert_chunks, keyset_page, one_or_not_found, prefix_range, stored_keys, update_at_version,
+};
 
 fn decode_scheme(row: scheme::Model) -> Result<SchemeRecord, ApiError> {
     let mut scheme =
@@ -43,15 +46,11 @@ async fn write_scheme_villages<C: ConnectionTrait>(conn: &C, s: &Scheme) -> Resu
         .filter(scheme_village::Column::SchemeId.eq(&s.scheme_id))
         .exec(conn)
         .await?;
-    for chunk in s.village_codes.chunks(CHUNK) {
-        scheme_village::Entity::insert_many(chunk.iter().map(|v| scheme_village::ActiveModel {
-            scheme_id: Set(s.scheme_id.clone()),
-            village_code: Set(v.clone()),
-        }))
-        .exec_without_returning(conn)
-        .await?;
-    }
-    Ok(())
+    let rows = s.village_codes.iter().map(|v| scheme_village::ActiveModel {
+        scheme_id: Set(s.scheme_id.clone()),
+        village_code: Set(v.clone()),
+    });
+    insert_chunks(conn, rows.collect(), CHUNK).await
 }
 
 /// Inserts a new scheme (version 1); ALREADY_EXISTS if the id is taken.
@@ -94,11 +93,7 @@ async fn load_scheme<C: ConnectionTrait>(
     select: sea_orm::Select<scheme::Entity>,
     id: &str,
 ) -> Result<SchemeRecord, ApiError> {
-    let row = select
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found(SchemeRecord::KIND, id))?;
-    decode_scheme(row)
+    decode_scheme(one_or_not_found(conn, select, SchemeRecord::KIND, id).await?)
 }
 
 /// Replaces a scheme if its version is still `expected`; returns it as stored.
@@ -108,13 +103,10 @@ pub async fn save_scheme<C: ConnectionTrait>(
     expected: i64,
 ) -> Result<Scheme, ApiError> {
     let row = scheme_row(s, expected + 1);
-    let updated = scheme::Entity::update_many()
-        .set(row)
-        .filter(scheme::Column::SchemeId.eq(&s.scheme_id))
-        .filter(scheme::Column::Version.eq(expected))
-        .exec(conn)
-        .await?;
-    if updated.rows_affected != 1 {
+    use scheme::Column as C;
+    let update = scheme::Entity::update_many().set(row);
+    let id = (C::SchemeId, s.scheme_id.as_str());
+    if !update_at_version(conn, update, id, (C::Version, expected)).await? {
         return Err(xk_runtime::errors::conflict_retry(
             "the scheme changed concurrently; re-read and retry",
         )
@@ -151,16 +143,7 @@ pub async fn existing_schemes<C: ConnectionTrait>(
     conn: &C,
     ids: &[&str],
 ) -> Result<HashSet<String>, ApiError> {
-    let found = in_chunks(ids, |chunk| {
-        scheme::Entity::find()
-            .select_only()
-            .column(scheme::Column::SchemeId)
-            .filter(scheme::Column::SchemeId.is_in(chunk.iter().copied()))
-            .into_tuple::<String>()
-            .all(conn)
-    })
-    .await?;
-    Ok(found.into_iter().collect())
+    stored_keys::<scheme::Entity, _>(conn, scheme::Column::SchemeId, ids, CHUNK).await
 }
 
 /// Up to `limit` schemes after `after` in id order; with a prefix, those serving a
@@ -183,12 +166,7 @@ pub async fn list_schemes<C: ConnectionTrait>(
             .into_query();
         q = q.filter(scheme::Column::SchemeId.in_subquery(ids));
     }
-    if let Some(a) = after {
-        q = q.filter(scheme::Column::SchemeId.gt(a));
-    }
-    let rows = q
-        .order_by_asc(scheme::Column::SchemeId)
-        .limit(limit)
+    let rows = keyset_page(q, scheme::Column::SchemeId, after, limit)
         .all(conn)
         .await?;
     rows.into_iter()

@@ -1,6 +1,5 @@
-//! What every table module of the store shares: the statement chunk size, the key range
-//! of a region prefix, and the error for a stored record that does not decode. A leaf: it
-//! uses no other store module.
+//! What every table module of the store shares: the statement chunk size and the error
+//! for a stored record that does not decode. A leaf: it uses no other store module.
 
 use std::future::Future;
 
@@ -10,11 +9,6 @@ use xk_runtime::ApiError;
 /// Rows (or keys) per multi-row statement: well under SQLite's bound-parameter limit for
 /// every table here (the widest has 15 columns).
 pub const CHUNK: usize = 500;
-
-/// Lowest and highest 12-digit codes under a prefix (an index range scan in both databases).
-pub fn prefix_range(prefix: &str) -> (String, String) {
-    (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
-}
 
 /// The error for a stored record that does not decode: logged with its key at the server,
 /// INTERNAL to the caller (never the record's content).

@@ -4,15 +4,14 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 use xk_runtime::ApiError;
 
 use super::entities::village_area as va;
-use super::support::{in_chunks, prefix_range};
+use super::support::in_chunks;
+use xk_runtime::query::{keyset_page, under_prefix, upsert};
 
 /// Sets (or replaces) a village's configured area type.
 pub async fn set_village_area<C: ConnectionTrait>(
@@ -20,19 +19,12 @@ pub async fn set_village_area<C: ConnectionTrait>(
     village_code: &str,
     area: i32,
 ) -> Result<(), ApiError> {
-    va::Entity::insert(va::ActiveModel {
+    let row = va::ActiveModel {
         village_code: Set(village_code.to_string()),
         area: Set(area),
         updated_at: Set(Utc::now()),
-    })
-    .on_conflict(
-        OnConflict::column(va::Column::VillageCode)
-            .update_columns([va::Column::Area, va::Column::UpdatedAt])
-            .to_owned(),
-    )
-    .exec_without_returning(conn)
-    .await?;
-    Ok(())
+    };
+    upsert(conn, row, [va::Column::VillageCode]).await
 }
 
 /// The configured area type (`AreaType` number) of each of these villages that has one.
@@ -60,21 +52,12 @@ pub async fn list_village_areas<C: ConnectionTrait>(
     after: Option<&str>,
     limit: u64,
 ) -> Result<Vec<(String, i32)>, ApiError> {
-    let mut q = va::Entity::find()
+    let q = va::Entity::find()
         .select_only()
         .column(va::Column::VillageCode)
         .column(va::Column::Area);
-    if !region_prefix.is_empty() {
-        let (lo, hi) = prefix_range(region_prefix);
-        q = q
-            .filter(va::Column::VillageCode.gte(lo))
-            .filter(va::Column::VillageCode.lte(hi));
-    }
-    if let Some(a) = after {
-        q = q.filter(va::Column::VillageCode.gt(a));
-    }
-    Ok(q.order_by_asc(va::Column::VillageCode)
-        .limit(limit)
+    let q = under_prefix(q, va::Column::VillageCode, region_prefix);
+    Ok(keyset_page(q, va::Column::VillageCode, after, limit)
         .into_tuple::<(String, i32)>()
         .all(conn)
         .await?)

@@ -1,14 +1,15 @@
 //! Tables every service has: the idempotency keys and the audit log. Each service's
 //! migrator lists [`RuntimeTables`] first, so they live in the service's own database.
 //!
-//! And what the services' migrations share: the column kinds ([`columns`]), tables and
-//! indexes written as data ([`schema`], [`crate::schema_migration!`]) and the migrator
-//! ([`crate::migrator!`]).
+//! And what the services' migrations and entities share: the column kinds ([`columns`]),
+//! tables and indexes written as data ([`schema`], [`crate::schema_migration!`]), the
+//! entity boilerplate ([`crate::entities!`]) and the migrator ([`crate::migrator!`]).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 pub mod columns;
+mod entity;
 pub mod schema;
 
 pub use columns::{

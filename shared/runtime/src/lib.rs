@@ -33,6 +33,9 @@
 //!   migrations, refusing a schema newer than the binary.
 //! - [`idempotency`]: the request-id table and the audit log, written in the same
 //!   transaction as the work.
+//! - [`migration`]: the runtime's own tables and what the services' migrations and entities
+//!   share: column kinds, tables and indexes written as data, the entity boilerplate, the
+//!   migrator.
 //! - [`retry`]: running a unary call again when its transaction lost a race (the
 //!   innermost layer).
 //! - [`scope`]: the region, grouping level and day every `SummarizeByRegion` asks for.

@@ -1,8 +1,22 @@
 //! Tables every service has: the idempotency keys and the audit log. Each service's
 //! migrator lists [`RuntimeTables`] first, so they live in the service's own database.
+//!
+//! And what the services' migrations and entities share: the column kinds ([`columns`]),
+//! tables and indexes written as data ([`schema`], [`crate::schema_migration!`]), the
+//! entity boilerplate ([`crate::entities!`]) and the migrator ([`crate::migrator!`]).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+
+pub mod columns;
+mod entity;
+pub mod schema;
+
+pub use columns::{
+    code, code_null, doc, document_number, fen, household_id, month, principal, region_code,
+    resident_id, version, written_at,
+};
+pub use schema::{Schema, alter_table, index};
 
 /// Creates `idempotency_keys` and `audit_log`.
 pub struct RuntimeTables;
@@ -44,7 +58,7 @@ impl MigrationTrait for RuntimeTables {
                 Table::create()
                     .table(IdempotencyKeys::Table)
                     .if_not_exists()
-                    .col(string_len(IdempotencyKeys::Principal, 32))
+                    .col(principal(IdempotencyKeys::Principal))
                     .col(string_len(IdempotencyKeys::RequestId, 64))
                     .col(string_len(IdempotencyKeys::Method, 64))
                     .col(string_len(IdempotencyKeys::RequestHash, 64))
@@ -65,7 +79,7 @@ impl MigrationTrait for RuntimeTables {
                     .if_not_exists()
                     .col(big_pk_auto(AuditLog::Id))
                     .col(timestamp_with_time_zone(AuditLog::At))
-                    .col(string_len(AuditLog::Principal, 32))
+                    .col(principal(AuditLog::Principal))
                     .col(string_len(AuditLog::RequestId, 64))
                     .col(string_len(AuditLog::Method, 64))
                     .col(string(AuditLog::Target))

@@ -2,14 +2,9 @@
 //! written in the same transaction as the change that affects them, so summaries are SQL
 //! GROUP BYs over covering indexes.
 
-/// `students`: one row per compulsory-age student.
-pub mod student {
-    use sea_orm::entity::prelude::*;
-
-    /// A student row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "students")]
-    pub struct Model {
+xk_runtime::entities! {
+    /// `students`: one row per compulsory-age student.
+    pub mod student = "students" {
         /// Resident id: the key every other service uses for the child.
         #[sea_orm(primary_key, auto_increment = false)]
         pub resident_id: String,
@@ -46,21 +41,8 @@ pub mod student {
         pub updated_at: DateTimeUtc,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `letters`: notification letters (协查函).
-pub mod letter {
-    use sea_orm::entity::prelude::*;
-
-    /// A letter row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "letters")]
-    pub struct Model {
+    /// `letters`: notification letters (协查函).
+    pub mod letter = "letters" {
         /// Letter number (函号), unique, so replies can be matched.
         #[sea_orm(primary_key, auto_increment = false)]
         pub number: String,
@@ -80,21 +62,8 @@ pub mod letter {
         pub has_proof: bool,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `visits`: home-teaching visits (送教上门).
-pub mod visit {
-    use sea_orm::entity::prelude::*;
-
-    /// A visit row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "visits")]
-    pub struct Model {
+    /// `visits`: home-teaching visits (送教上门).
+    pub mod visit = "visits" {
         /// Order of recording.
         #[sea_orm(primary_key)]
         pub id: i64,
@@ -110,21 +79,8 @@ pub mod visit {
         pub hours: i64,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `subsidies`: subsidy payments.
-pub mod subsidy {
-    use sea_orm::entity::prelude::*;
-
-    /// A payment row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "subsidies")]
-    pub struct Model {
+    /// `subsidies`: subsidy payments.
+    pub mod subsidy = "subsidies" {
         /// Order of recording.
         #[sea_orm(primary_key)]
         pub id: i64,
@@ -143,21 +99,8 @@ pub mod subsidy {
         pub school_year: Option<i32>,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `cases`: return-to-school cases (劝返).
-pub mod case {
-    use sea_orm::entity::prelude::*;
-
-    /// A case row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "cases")]
-    pub struct Model {
+    /// `cases`: return-to-school cases (劝返).
+    pub mod case = "cases" {
         /// Case id assigned by the service.
         #[sea_orm(primary_key, auto_increment = false)]
         pub case_id: String,
@@ -171,21 +114,8 @@ pub mod case {
         pub doc: Vec<u8>,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `surveys`: survey campaigns (大排查).
-pub mod survey {
-    use sea_orm::entity::prelude::*;
-
-    /// A survey row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "surveys")]
-    pub struct Model {
+    /// `surveys`: survey campaigns (大排查).
+    pub mod survey = "surveys" {
         /// Survey id chosen by the bureau.
         #[sea_orm(primary_key, auto_increment = false)]
         pub survey_id: String,
@@ -195,21 +125,8 @@ pub mod survey {
         pub conducted_on: Date,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `survey_findings`: a survey's figures per village.
-pub mod survey_finding {
-    use sea_orm::entity::prelude::*;
-
-    /// A finding row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "survey_findings")]
-    pub struct Model {
+    /// `survey_findings`: a survey's figures per village.
+    pub mod survey_finding = "survey_findings" {
         /// The survey.
         #[sea_orm(primary_key, auto_increment = false)]
         pub survey_id: String,
@@ -225,10 +142,4 @@ pub mod survey_finding {
         /// Of those, taught at home.
         pub taught_at_home: i64,
     }
-
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
 }

@@ -1,14 +1,9 @@
 //! The health service's tables.
 
-/// `enrolments`: one row per person per coverage year. The primary key is what makes a
-/// second enrolment of the same person for the same year impossible (ALREADY_EXISTS).
-pub mod enrolment {
-    use sea_orm::entity::prelude::*;
-
-    /// An enrolment row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "enrolments")]
-    pub struct Model {
+xk_runtime::entities! {
+    /// `enrolments`: one row per person per coverage year. The primary key is what makes a
+    /// second enrolment of the same person for the same year impossible (ALREADY_EXISTS).
+    pub mod enrolment = "enrolments" {
         /// The insured person's resident id (first half of the key).
         #[sea_orm(primary_key, auto_increment = false)]
         pub resident_id: String,
@@ -37,24 +32,11 @@ pub mod enrolment {
         pub created_at: DateTimeUtc,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `person_years`: one row per enrolment holding the year-to-date settlement state and
-/// totals. Created with the enrolment (so there is always a row to lock), updated in the
-/// same transaction as every settlement and reversal of that person-year. Its row lock
-/// (PostgreSQL) serialises concurrent settlements of one person.
-pub mod person_year {
-    use sea_orm::entity::prelude::*;
-
-    /// A person-year row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "person_years")]
-    pub struct Model {
+    /// `person_years`: one row per enrolment holding the year-to-date settlement state and
+    /// totals. Created with the enrolment (so there is always a row to lock), updated in the
+    /// same transaction as every settlement and reversal of that person-year. Its row lock
+    /// (PostgreSQL) serialises concurrent settlements of one person.
+    pub mod person_year = "person_years" {
         /// The person.
         #[sea_orm(primary_key, auto_increment = false)]
         pub resident_id: String,
@@ -93,21 +75,8 @@ pub mod person_year {
         pub personal_total_fen: i64,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `institutions`: the designated institutions.
-pub mod institution {
-    use sea_orm::entity::prelude::*;
-
-    /// An institution row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "institutions")]
-    pub struct Model {
+    /// `institutions`: the designated institutions.
+    pub mod institution = "institutions" {
         /// The institution's code.
         #[sea_orm(primary_key, auto_increment = false)]
         pub code: String,
@@ -125,23 +94,10 @@ pub mod institution {
         pub updated_at: DateTimeUtc,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `cases`: every settlement and every reversal, append-only. A reversal is a row with
-/// every amount negated and `reverses_id` set; nothing is ever updated, so sums over the
-/// table are the net figures and the history stays auditable.
-pub mod case {
-    use sea_orm::entity::prelude::*;
-
-    /// A case row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "cases")]
-    pub struct Model {
+    /// `cases`: every settlement and every reversal, append-only. A reversal is a row with
+    /// every amount negated and `reverses_id` set; nothing is ever updated, so sums over the
+    /// table are the net figures and the history stays auditable.
+    pub mod case = "cases" {
         /// The case id: increasing, the order of settlement.
         #[sea_orm(primary_key)]
         pub id: i64,
@@ -206,10 +162,4 @@ pub mod case {
         /// When it was written.
         pub created_at: DateTimeUtc,
     }
-
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
 }

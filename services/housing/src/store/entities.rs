@@ -1,13 +1,8 @@
 //! The housing service's tables.
 
-/// `sites`: resettlement sites.
-pub mod site {
-    use sea_orm::entity::prelude::*;
-
-    /// A site row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "sites")]
-    pub struct Model {
+xk_runtime::entities! {
+    /// `sites`: resettlement sites.
+    pub mod site = "sites" {
         /// Site id, chosen by the office; the key clients use.
         #[sea_orm(primary_key, auto_increment = false)]
         pub site_id: String,
@@ -23,23 +18,10 @@ pub mod site {
         pub updated_at: DateTimeUtc,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `relocations`: one row per relocated household. `doc` is the `Relocation` record reads
-/// return; every other column is derived from it in the same transaction as each change,
-/// so summaries and exception lists are SQL over indexes, never rows pulled into memory.
-pub mod relocation {
-    use sea_orm::entity::prelude::*;
-
-    /// A relocation row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "relocations")]
-    pub struct Model {
+    /// `relocations`: one row per relocated household. `doc` is the `Relocation` record reads
+    /// return; every other column is derived from it in the same transaction as each change,
+    /// so summaries and exception lists are SQL over indexes, never rows pulled into memory.
+    pub mod relocation = "relocations" {
         /// The registry's household id.
         #[sea_orm(primary_key, auto_increment = false)]
         pub household_id: String,
@@ -81,21 +63,8 @@ pub mod relocation {
         pub updated_at: DateTimeUtc,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `appraisals`: the latest house-safety appraisal per household not relocated.
-pub mod appraisal {
-    use sea_orm::entity::prelude::*;
-
-    /// An appraisal row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "appraisals")]
-    pub struct Model {
+    /// `appraisals`: the latest house-safety appraisal per household not relocated.
+    pub mod appraisal = "appraisals" {
         /// The registry's household id.
         #[sea_orm(primary_key, auto_increment = false)]
         pub household_id: String,
@@ -114,10 +83,4 @@ pub mod appraisal {
         /// Last write, for operators.
         pub updated_at: DateTimeUtc,
     }
-
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
 }

@@ -1,15 +1,10 @@
 //! The registry's tables.
 
-/// `households`: one row per household. `doc` is the household record (the encoded
-/// `Household` message) that reads return; the other columns are derived from it in the
-/// same transaction so summaries are SQL GROUP BYs over a covering index.
-pub mod household {
-    use sea_orm::entity::prelude::*;
-
-    /// A household row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "households")]
-    pub struct Model {
+xk_runtime::entities! {
+    /// `households`: one row per household. `doc` is the household record (the encoded
+    /// `Household` message) that reads return; the other columns are derived from it in the
+    /// same transaction so summaries are SQL GROUP BYs over a covering index.
+    pub mod household = "households" {
         /// Archive card number.
         #[sea_orm(primary_key, auto_increment = false)]
         pub household_id: String,
@@ -37,22 +32,9 @@ pub mod household {
         pub updated_at: DateTimeUtc,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `members`: one row per person ever in the archive, for resident-id uniqueness, lookup
-/// by resident id and baseline-cohort counts. Names stay in the household record only.
-pub mod member {
-    use sea_orm::entity::prelude::*;
-
-    /// A member row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "members")]
-    pub struct Model {
+    /// `members`: one row per person ever in the archive, for resident-id uniqueness, lookup
+    /// by resident id and baseline-cohort counts. Names stay in the household record only.
+    pub mod member = "members" {
         /// Resident id (unique across the archive).
         #[sea_orm(primary_key, auto_increment = false)]
         pub resident_id: String,
@@ -66,21 +48,8 @@ pub mod member {
         pub removed: bool,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `villages`: villages and communities with their collective income.
-pub mod village {
-    use sea_orm::entity::prelude::*;
-
-    /// A village row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "villages")]
-    pub struct Model {
+    /// `villages`: villages and communities with their collective income.
+    pub mod village = "villages" {
         /// 12-digit code.
         #[sea_orm(primary_key, auto_increment = false)]
         pub village_code: String,
@@ -97,10 +66,4 @@ pub mod village {
         /// Last write.
         pub updated_at: DateTimeUtc,
     }
-
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
 }

@@ -1,13 +1,8 @@
 //! The water service's tables.
 
-/// `schemes`: centralized supply schemes. `doc` is the `Scheme` message reads return.
-pub mod scheme {
-    use sea_orm::entity::prelude::*;
-
-    /// A scheme row.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "schemes")]
-    pub struct Model {
+xk_runtime::entities! {
+    /// `schemes`: centralized supply schemes. `doc` is the `Scheme` message reads return.
+    pub mod scheme = "schemes" {
         /// Scheme id (the bureau's project number).
         #[sea_orm(primary_key, auto_increment = false)]
         pub scheme_id: String,
@@ -19,22 +14,9 @@ pub mod scheme {
         pub updated_at: DateTimeUtc,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `scheme_villages`: which villages a scheme serves, so ListSchemes can filter by region
-/// prefix with an index range scan.
-pub mod scheme_village {
-    use sea_orm::entity::prelude::*;
-
-    /// One (scheme, village) pair.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "scheme_villages")]
-    pub struct Model {
+    /// `scheme_villages`: which villages a scheme serves, so ListSchemes can filter by region
+    /// prefix with an index range scan.
+    pub mod scheme_village = "scheme_villages" {
         /// The scheme.
         #[sea_orm(primary_key, auto_increment = false)]
         pub scheme_id: String,
@@ -43,22 +25,9 @@ pub mod scheme_village {
         pub village_code: String,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `assessments`: every assessment ever recorded (the history), keyed by household and
-/// its position on the household's history.
-pub mod assessment {
-    use sea_orm::entity::prelude::*;
-
-    /// One assessment.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "assessments")]
-    pub struct Model {
+    /// `assessments`: every assessment ever recorded (the history), keyed by household and
+    /// its position on the household's history.
+    pub mod assessment = "assessments" {
         /// The household.
         #[sea_orm(primary_key, auto_increment = false)]
         pub household_id: String,
@@ -96,24 +65,11 @@ pub mod assessment {
         pub outage_days_last_12_months: Option<i64>,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `water_current`: one row per assessed household, its current status (the latest
-/// assessment by date, then seq) and its latest seasonal check, replaced in the same
-/// transaction as the assessment that changes it. Summaries and exception lists read only
-/// this table, over covering indexes.
-pub mod current {
-    use sea_orm::entity::prelude::*;
-
-    /// A household's current water status.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "water_current")]
-    pub struct Model {
+    /// `water_current`: one row per assessed household, its current status (the latest
+    /// assessment by date, then seq) and its latest seasonal check, replaced in the same
+    /// transaction as the assessment that changes it. Summaries and exception lists read only
+    /// this table, over covering indexes.
+    pub mod current = "water_current" {
         /// The household.
         #[sea_orm(primary_key, auto_increment = false)]
         pub household_id: String,
@@ -147,22 +103,9 @@ pub mod current {
         pub seasonal_shortage: bool,
     }
 
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `village_areas`: the area type the bureau configured for a village; assessments of its
-/// households are graded by it.
-pub mod village_area {
-    use sea_orm::entity::prelude::*;
-
-    /// A configured village.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "village_areas")]
-    pub struct Model {
+    /// `village_areas`: the area type the bureau configured for a village; assessments of its
+    /// households are graded by it.
+    pub mod village_area = "village_areas" {
         /// 12-digit village code.
         #[sea_orm(primary_key, auto_increment = false)]
         pub village_code: String,
@@ -171,10 +114,4 @@ pub mod village_area {
         /// Last write.
         pub updated_at: DateTimeUtc,
     }
-
-    /// No relations are navigated.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
 }

@@ -1,7 +1,7 @@
 //! The monthly snapshots table.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
+use xk_runtime::migration::Schema;
 
 /// Creates `snapshots`.
 #[derive(DeriveMigrationName)]
@@ -18,25 +18,17 @@ enum Snapshots {
     TakenAt,
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(Snapshots::Table)
-                .if_not_exists()
-                .col(string_len(Snapshots::SnapshotId, 32).primary_key())
-                .col(string_len(Snapshots::Month, 7))
-                .col(string_len(Snapshots::RegionPrefix, 12))
-                .col(blob(Snapshots::Summary))
-                .col(string_len(Snapshots::TakenBy, 32))
-                .col(timestamp_with_time_zone(Snapshots::TakenAt))
-                .to_owned(),
-        )
-        .await
-    }
+xk_runtime::schema_migration!(Migration, schema);
 
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        xk_runtime::migration::drop_tables(m, [Snapshots::Table.into_iden()]).await
-    }
+/// The one table.
+fn schema() -> Schema {
+    Schema::new()
+        .table(Snapshots::Table)
+        .key(Snapshots::SnapshotId)
+        .code(Snapshots::SnapshotId)
+        .month(Snapshots::Month)
+        .region_code(Snapshots::RegionPrefix)
+        .doc(Snapshots::Summary)
+        .principal(Snapshots::TakenBy)
+        .written_at(Snapshots::TakenAt)
 }

@@ -3,6 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+use xk_runtime::migration::{alter_table, drop_index, index};
 
 /// Adds `subsidies.school_year` and the index the yearly total reads.
 #[derive(DeriveMigrationName)]
@@ -27,35 +28,29 @@ impl MigrationTrait for Migration {
         // Nullable: rows written before this migration keep NULL and are counted by their
         // payment date under the operator's own school-year start, which a migration
         // cannot know (the policy file is loaded after migrating).
-        m.alter_table(
-            Table::alter()
-                .table(Subsidies::Table)
-                .add_column(integer_null(Subsidies::SchoolYear))
-                .to_owned(),
-        )
+        alter_table(m, Subsidies::Table, |t| {
+            t.add_column(integer_null(Subsidies::SchoolYear))
+        })
         .await?;
-        m.create_index(
-            Index::create()
-                .name(YEARLY_INDEX)
-                .table(Subsidies::Table)
-                .col(Subsidies::ResidentId)
-                .col(Subsidies::Programme)
-                .col(Subsidies::SchoolYear)
-                .col(Subsidies::PaidOn)
-                .col(Subsidies::AmountFen)
-                .to_owned(),
-        )
+        m.create_index(index(
+            YEARLY_INDEX,
+            Subsidies::Table,
+            [
+                Subsidies::ResidentId,
+                Subsidies::Programme,
+                Subsidies::SchoolYear,
+                Subsidies::PaidOn,
+                Subsidies::AmountFen,
+            ],
+        ))
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        xk_runtime::migration::drop_index(m, YEARLY_INDEX, Subsidies::Table).await?;
-        m.alter_table(
-            Table::alter()
-                .table(Subsidies::Table)
-                .drop_column(Subsidies::SchoolYear)
-                .to_owned(),
-        )
+        drop_index(m, YEARLY_INDEX, Subsidies::Table).await?;
+        alter_table(m, Subsidies::Table, |t| {
+            t.drop_column(Subsidies::SchoolYear)
+        })
         .await
     }
 }

@@ -2,7 +2,7 @@
 //! year, the education part of the rigid-expenses monitoring trigger (DOMAIN.md §3).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
+use xk_runtime::migration::Schema;
 
 /// Creates `schooling_expenses`.
 #[derive(DeriveMigrationName)]
@@ -19,46 +19,28 @@ enum SchoolingExpenses {
     UpdatedAt,
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(SchoolingExpenses::Table)
-                .if_not_exists()
-                .col(string_len(SchoolingExpenses::HouseholdId, 32))
-                // Empty for a cost recorded for the household as a whole, so the key has
-                // no NULL in it (NULLs are never equal in a unique key).
-                .col(string_len(SchoolingExpenses::ResidentId, 18))
-                .col(integer(SchoolingExpenses::Year))
-                .col(string_len(SchoolingExpenses::VillageCode, 12))
-                .col(big_integer(SchoolingExpenses::OutOfPocketFen))
-                .col(timestamp_with_time_zone(SchoolingExpenses::UpdatedAt))
-                .primary_key(
-                    Index::create()
-                        .col(SchoolingExpenses::HouseholdId)
-                        .col(SchoolingExpenses::Year)
-                        .col(SchoolingExpenses::ResidentId),
-                )
-                .to_owned(),
-        )
-        .await?;
-        // ListSchoolingExpenses: one year of one village, in household order, covered.
-        m.create_index(
-            Index::create()
-                .name("idx_schooling_expenses_region_year")
-                .table(SchoolingExpenses::Table)
-                .col(SchoolingExpenses::Year)
-                .col(SchoolingExpenses::VillageCode)
-                .col(SchoolingExpenses::HouseholdId)
-                .col(SchoolingExpenses::ResidentId)
-                .col(SchoolingExpenses::OutOfPocketFen)
-                .to_owned(),
-        )
-        .await
-    }
+xk_runtime::schema_migration!(Migration, schema);
 
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        xk_runtime::migration::drop_tables(m, [SchoolingExpenses::Table.into_iden()]).await
-    }
+/// The table and the index its list reads.
+fn schema() -> Schema {
+    Schema::new()
+        .table(SchoolingExpenses::Table)
+        .key(SchoolingExpenses::HouseholdId)
+        .key(SchoolingExpenses::Year)
+        .key(SchoolingExpenses::ResidentId)
+        .household_id(SchoolingExpenses::HouseholdId)
+        // Empty for a cost recorded for the household as a whole, so the key has
+        // no NULL in it (NULLs are never equal in a unique key).
+        .resident_id(SchoolingExpenses::ResidentId)
+        .integer(SchoolingExpenses::Year)
+        .region_code(SchoolingExpenses::VillageCode)
+        .fen(SchoolingExpenses::OutOfPocketFen)
+        .written_at(SchoolingExpenses::UpdatedAt)
+        // ListSchoolingExpenses: one year of one village, in household order, covered.
+        .index("idx_schooling_expenses_region_year")
+        .on(SchoolingExpenses::Year)
+        .on(SchoolingExpenses::VillageCode)
+        .on(SchoolingExpenses::HouseholdId)
+        .on(SchoolingExpenses::ResidentId)
+        .on(SchoolingExpenses::OutOfPocketFen)
 }

@@ -2,7 +2,7 @@
 //! lists use.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
+use xk_runtime::migration::Schema;
 
 /// Creates the health service's tables.
 #[derive(DeriveMigrationName)]
@@ -26,7 +26,7 @@ enum Enrolments {
 }
 
 #[derive(DeriveIden)]
-enum PersonYears {
+pub(super) enum PersonYears {
     Table,
     ResidentId,
     CoverageYear,
@@ -37,6 +37,16 @@ enum PersonYears {
     AssistancePaidFen,
     InCountyPersonalFen,
     Cases,
+}
+
+/// The amount columns both `person_years` (net, for the year) and `cases` (each case's
+/// own) carry, in fen.
+#[derive(DeriveIden)]
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the variants name columns, and every amount column ends in _fen"
+)]
+pub(super) enum Amounts {
     TotalFen,
     BasicFen,
     SeriousFen,
@@ -76,15 +86,7 @@ enum Cases {
     DischargeDate,
     ChronicOutpatient,
     RegisteredPoor,
-    TotalFen,
     OutOfPolicyFen,
-    BasicFen,
-    SeriousFen,
-    AssistanceFen,
-    SupplementaryFen,
-    PersonalInPolicyFen,
-    PersonalOutOfPolicyFen,
-    PersonalTotalFen,
     DBasicDeductibleUsedFen,
     DSeriousBurdenFen,
     DAssistancePaidFen,
@@ -92,176 +94,114 @@ enum Cases {
     CreatedAt,
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(Enrolments::Table)
-                .if_not_exists()
-                .col(string_len(Enrolments::ResidentId, 18))
-                .col(integer(Enrolments::CoverageYear))
-                .col(string_len(Enrolments::HouseholdId, 32))
-                .col(string_len(Enrolments::VillageCode, 12))
-                .col(integer(Enrolments::CollectionYear))
-                .col(integer(Enrolments::Scheme))
-                .col(boolean(Enrolments::RegisteredPoor))
-                .col(big_integer(Enrolments::PremiumFen))
-                .col(big_integer(Enrolments::GovernmentPaidFen))
-                .col(big_integer(Enrolments::PersonalPaidFen))
-                .col(integer(Enrolments::Payer))
-                .col(timestamp_with_time_zone(Enrolments::CreatedAt))
-                .primary_key(
-                    Index::create()
-                        .col(Enrolments::ResidentId)
-                        .col(Enrolments::CoverageYear),
-                )
-                .to_owned(),
-        )
-        .await?;
-        // Covering index for SummarizeByRegion's enrolment GROUP BY.
-        m.create_index(
-            Index::create()
-                .name("idx_enrolments_region_summary")
-                .table(Enrolments::Table)
-                .col(Enrolments::CoverageYear)
-                .col(Enrolments::VillageCode)
-                .col(Enrolments::RegisteredPoor)
-                .col(Enrolments::PremiumFen)
-                .col(Enrolments::GovernmentPaidFen)
-                .col(Enrolments::PersonalPaidFen)
-                .to_owned(),
-        )
-        .await?;
-        m.create_table(
-            Table::create()
-                .table(PersonYears::Table)
-                .if_not_exists()
-                .col(string_len(PersonYears::ResidentId, 18))
-                .col(integer(PersonYears::CoverageYear))
-                .col(string_len(PersonYears::VillageCode, 12))
-                .col(boolean(PersonYears::RegisteredPoor))
-                .col(big_integer(PersonYears::BasicDeductibleUsedFen))
-                .col(big_integer(PersonYears::SeriousBurdenFen))
-                .col(big_integer(PersonYears::AssistancePaidFen))
-                .col(big_integer(PersonYears::InCountyPersonalFen))
-                .col(big_integer(PersonYears::Cases))
-                .col(big_integer(PersonYears::TotalFen))
-                .col(big_integer(PersonYears::BasicFen))
-                .col(big_integer(PersonYears::SeriousFen))
-                .col(big_integer(PersonYears::AssistanceFen))
-                .col(big_integer(PersonYears::SupplementaryFen))
-                .col(big_integer(PersonYears::PersonalInPolicyFen))
-                .col(big_integer(PersonYears::PersonalOutOfPolicyFen))
-                .col(big_integer(PersonYears::PersonalTotalFen))
-                .primary_key(
-                    Index::create()
-                        .col(PersonYears::ResidentId)
-                        .col(PersonYears::CoverageYear),
-                )
-                .to_owned(),
-        )
-        .await?;
-        // Covering index for SummarizeByRegion's settlement GROUP BY.
-        m.create_index(
-            Index::create()
-                .name("idx_person_years_region_summary")
-                .table(PersonYears::Table)
-                .col(PersonYears::CoverageYear)
-                .col(PersonYears::VillageCode)
-                .col(PersonYears::Cases)
-                .col(PersonYears::TotalFen)
-                .col(PersonYears::BasicFen)
-                .col(PersonYears::SeriousFen)
-                .col(PersonYears::AssistanceFen)
-                .col(PersonYears::SupplementaryFen)
-                .col(PersonYears::PersonalInPolicyFen)
-                .col(PersonYears::PersonalTotalFen)
-                .to_owned(),
-        )
-        .await?;
-        m.create_table(
-            Table::create()
-                .table(Institutions::Table)
-                .if_not_exists()
-                .col(string_len(Institutions::Code, 32).primary_key())
-                .col(string(Institutions::Name))
-                .col(integer(Institutions::Level))
-                .col(boolean(Institutions::InCounty))
-                .col(boolean(Institutions::OneStop))
-                .col(boolean(Institutions::TreatFirstPayLater))
-                .col(timestamp_with_time_zone(Institutions::UpdatedAt))
-                .to_owned(),
-        )
-        .await?;
-        m.create_table(
-            Table::create()
-                .table(Cases::Table)
-                .if_not_exists()
-                .col(big_pk_auto(Cases::Id))
-                .col(integer(Cases::Kind))
-                .col(big_integer(Cases::ReversesId))
-                .col(string_len(Cases::ResidentId, 18))
-                .col(integer(Cases::CoverageYear))
-                .col(string_len(Cases::VillageCode, 12))
-                .col(string_len(Cases::InstitutionCode, 32))
-                .col(integer(Cases::InstitutionLevel))
-                .col(boolean(Cases::InCounty))
-                .col(boolean(Cases::OneStop))
-                .col(date(Cases::AdmissionDate))
-                .col(date(Cases::DischargeDate))
-                .col(boolean(Cases::ChronicOutpatient))
-                .col(boolean(Cases::RegisteredPoor))
-                .col(big_integer(Cases::TotalFen))
-                .col(big_integer(Cases::OutOfPolicyFen))
-                .col(big_integer(Cases::BasicFen))
-                .col(big_integer(Cases::SeriousFen))
-                .col(big_integer(Cases::AssistanceFen))
-                .col(big_integer(Cases::SupplementaryFen))
-                .col(big_integer(Cases::PersonalInPolicyFen))
-                .col(big_integer(Cases::PersonalOutOfPolicyFen))
-                .col(big_integer(Cases::PersonalTotalFen))
-                .col(big_integer(Cases::DBasicDeductibleUsedFen))
-                .col(big_integer(Cases::DSeriousBurdenFen))
-                .col(big_integer(Cases::DAssistancePaidFen))
-                .col(big_integer(Cases::DInCountyPersonalFen))
-                .col(timestamp_with_time_zone(Cases::CreatedAt))
-                .to_owned(),
-        )
-        .await?;
-        // A person-year's cases in settlement order (GetPersonYear, latest-case check).
-        m.create_index(
-            Index::create()
-                .name("idx_cases_person_year")
-                .table(Cases::Table)
-                .col(Cases::ResidentId)
-                .col(Cases::CoverageYear)
-                .col(Cases::Id)
-                .to_owned(),
-        )
-        .await?;
-        // Finds the reversal of a settlement (is it reversed already?).
-        m.create_index(
-            Index::create()
-                .name("idx_cases_reverses")
-                .table(Cases::Table)
-                .col(Cases::ReversesId)
-                .col(Cases::Kind)
-                .to_owned(),
-        )
-        .await
-    }
+xk_runtime::schema_migration!(Migration, schema);
 
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        xk_runtime::migration::drop_tables(
-            m,
-            [
-                Cases::Table.into_iden(),
-                Institutions::Table.into_iden(),
-                PersonYears::Table.into_iden(),
-                Enrolments::Table.into_iden(),
-            ],
-        )
-        .await
+/// The health service's tables and the indexes the summary and the lists use.
+fn schema() -> Schema {
+    Schema::new()
+        .table(Enrolments::Table)
+        .key(Enrolments::ResidentId)
+        .key(Enrolments::CoverageYear)
+        .resident_id(Enrolments::ResidentId)
+        .integer(Enrolments::CoverageYear)
+        .household_id(Enrolments::HouseholdId)
+        .region_code(Enrolments::VillageCode)
+        .integer(Enrolments::CollectionYear)
+        .integer(Enrolments::Scheme)
+        .boolean(Enrolments::RegisteredPoor)
+        .fen(Enrolments::PremiumFen)
+        .fen(Enrolments::GovernmentPaidFen)
+        .fen(Enrolments::PersonalPaidFen)
+        .integer(Enrolments::Payer)
+        .written_at(Enrolments::CreatedAt)
+        // Covering index for SummarizeByRegion's enrolment GROUP BY.
+        .index("idx_enrolments_region_summary")
+        .on(Enrolments::CoverageYear)
+        .on(Enrolments::VillageCode)
+        .on(Enrolments::RegisteredPoor)
+        .on(Enrolments::PremiumFen)
+        .on(Enrolments::GovernmentPaidFen)
+        .on(Enrolments::PersonalPaidFen)
+        .table(PersonYears::Table)
+        .key(PersonYears::ResidentId)
+        .key(PersonYears::CoverageYear)
+        .resident_id(PersonYears::ResidentId)
+        .integer(PersonYears::CoverageYear)
+        .region_code(PersonYears::VillageCode)
+        .boolean(PersonYears::RegisteredPoor)
+        .fen(PersonYears::BasicDeductibleUsedFen)
+        .fen(PersonYears::SeriousBurdenFen)
+        .fen(PersonYears::AssistancePaidFen)
+        .fen(PersonYears::InCountyPersonalFen)
+        .big_integer(PersonYears::Cases)
+        .fen(Amounts::TotalFen)
+        .with(Amounts::layers_and_personal)
+        // Covering index for SummarizeByRegion's settlement GROUP BY.
+        .index("idx_person_years_region_summary")
+        .on(PersonYears::CoverageYear)
+        .on(PersonYears::VillageCode)
+        .on(PersonYears::Cases)
+        .on(Amounts::TotalFen)
+        .on(Amounts::BasicFen)
+        .on(Amounts::SeriousFen)
+        .on(Amounts::AssistanceFen)
+        .on(Amounts::SupplementaryFen)
+        .on(Amounts::PersonalInPolicyFen)
+        .on(Amounts::PersonalTotalFen)
+        .table(Institutions::Table)
+        .key(Institutions::Code)
+        .code(Institutions::Code)
+        .string(Institutions::Name)
+        .integer(Institutions::Level)
+        .boolean(Institutions::InCounty)
+        .boolean(Institutions::OneStop)
+        .boolean(Institutions::TreatFirstPayLater)
+        .written_at(Institutions::UpdatedAt)
+        .table(Cases::Table)
+        .big_pk_auto(Cases::Id)
+        .integer(Cases::Kind)
+        .big_integer(Cases::ReversesId)
+        .resident_id(Cases::ResidentId)
+        .integer(Cases::CoverageYear)
+        .region_code(Cases::VillageCode)
+        .code(Cases::InstitutionCode)
+        .integer(Cases::InstitutionLevel)
+        .boolean(Cases::InCounty)
+        .boolean(Cases::OneStop)
+        .date(Cases::AdmissionDate)
+        .date(Cases::DischargeDate)
+        .boolean(Cases::ChronicOutpatient)
+        .boolean(Cases::RegisteredPoor)
+        .fen(Amounts::TotalFen)
+        .fen(Cases::OutOfPolicyFen)
+        .with(Amounts::layers_and_personal)
+        .fen(Cases::DBasicDeductibleUsedFen)
+        .fen(Cases::DSeriousBurdenFen)
+        .fen(Cases::DAssistancePaidFen)
+        .fen(Cases::DInCountyPersonalFen)
+        .written_at(Cases::CreatedAt)
+        // A person-year's cases in settlement order (GetPersonYear, latest-case check).
+        .index("idx_cases_person_year")
+        .on(Cases::ResidentId)
+        .on(Cases::CoverageYear)
+        .on(Cases::Id)
+        // Finds the reversal of a settlement (is it reversed already?).
+        .index("idx_cases_reverses")
+        .on(Cases::ReversesId)
+        .on(Cases::Kind)
+}
+
+impl Amounts {
+    /// The four layers' payments and the personal payments, in column order: what a case
+    /// pays and what a person-year sums.
+    fn layers_and_personal(schema: Schema) -> Schema {
+        schema
+            .fen(Self::BasicFen)
+            .fen(Self::SeriousFen)
+            .fen(Self::AssistanceFen)
+            .fen(Self::SupplementaryFen)
+            .fen(Self::PersonalInPolicyFen)
+            .fen(Self::PersonalOutOfPolicyFen)
+            .fen(Self::PersonalTotalFen)
     }
 }

@@ -1,7 +1,7 @@
 //! Sites, relocations and appraisals, with the indexes the summaries and lists use.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
+use xk_runtime::migration::Schema;
 
 /// Creates the housing tables.
 #[derive(DeriveMigrationName)]
@@ -55,119 +55,69 @@ enum Appraisals {
     UpdatedAt,
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(Sites::Table)
-                .if_not_exists()
-                .col(string_len(Sites::SiteId, 32).primary_key())
-                .col(string(Sites::Name))
-                .col(string_len(Sites::VillageCode, 12))
-                .col(integer(Sites::SiteType))
-                .col(big_integer(Sites::Version))
-                .col(timestamp_with_time_zone(Sites::UpdatedAt))
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("idx_sites_region")
-                .table(Sites::Table)
-                .col(Sites::VillageCode)
-                .to_owned(),
-        )
-        .await?;
-        m.create_table(
-            Table::create()
-                .table(Relocations::Table)
-                .if_not_exists()
-                .col(string_len(Relocations::HouseholdId, 32).primary_key())
-                .col(string_len(Relocations::OriginVillageCode, 12))
-                .col(string_len(Relocations::SiteId, 32))
-                .col(integer(Relocations::SiteType))
-                .col(integer(Relocations::BatchYear))
-                .col(integer(Relocations::Members))
-                .col(boolean(Relocations::MovedIn))
-                .col(date_null(Relocations::MovedInOn))
-                .col(boolean(Relocations::DemolitionRequired))
-                .col(boolean(Relocations::Demolished))
-                .col(date_null(Relocations::DemolitionDue))
-                .col(big_integer(Relocations::ReclaimedCentiMu))
-                .col(boolean(Relocations::HasSupport))
-                .col(boolean(Relocations::HasLabour))
-                .col(boolean(Relocations::EmploymentOk))
-                .col(boolean(Relocations::OverAreaNoReason))
-                .col(big_integer(Relocations::Version))
-                .col(blob(Relocations::Doc))
-                .col(timestamp_with_time_zone(Relocations::UpdatedAt))
-                .to_owned(),
-        )
-        .await?;
-        // Covering index for SummarizeByRegion: every column it reads, region first.
-        m.create_index(
-            Index::create()
-                .name("idx_relocations_region_summary")
-                .table(Relocations::Table)
-                .col(Relocations::OriginVillageCode)
-                .col(Relocations::Members)
-                .col(Relocations::MovedIn)
-                .col(Relocations::DemolitionRequired)
-                .col(Relocations::Demolished)
-                .col(Relocations::ReclaimedCentiMu)
-                .col(Relocations::HasSupport)
-                .col(Relocations::HasLabour)
-                .col(Relocations::EmploymentOk)
-                .to_owned(),
-        )
-        .await?;
-        // Sites in use cannot be deleted or change type: found through this index.
-        m.create_index(
-            Index::create()
-                .name("idx_relocations_site")
-                .table(Relocations::Table)
-                .col(Relocations::SiteId)
-                .to_owned(),
-        )
-        .await?;
-        m.create_table(
-            Table::create()
-                .table(Appraisals::Table)
-                .if_not_exists()
-                .col(string_len(Appraisals::HouseholdId, 32).primary_key())
-                .col(string_len(Appraisals::VillageCode, 12))
-                .col(integer(Appraisals::Grade))
-                .col(date(Appraisals::AppraisedOn))
-                .col(string(Appraisals::Appraiser))
-                .col(date_null(Appraisals::RenovationCompletedOn))
-                .col(boolean(Appraisals::DangerousOpen))
-                .col(timestamp_with_time_zone(Appraisals::UpdatedAt))
-                .to_owned(),
-        )
-        .await?;
-        // Covering index for the appraisal part of SummarizeByRegion.
-        m.create_index(
-            Index::create()
-                .name("idx_appraisals_region_summary")
-                .table(Appraisals::Table)
-                .col(Appraisals::VillageCode)
-                .col(Appraisals::Grade)
-                .col(Appraisals::DangerousOpen)
-                .to_owned(),
-        )
-        .await
-    }
+xk_runtime::schema_migration!(Migration, schema);
 
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        xk_runtime::migration::drop_tables(
-            m,
-            [
-                Appraisals::Table.into_iden(),
-                Relocations::Table.into_iden(),
-                Sites::Table.into_iden(),
-            ],
-        )
-        .await
-    }
+/// The housing tables and the indexes the summaries and lists use.
+fn schema() -> Schema {
+    Schema::new()
+        .table(Sites::Table)
+        .key(Sites::SiteId)
+        .code(Sites::SiteId)
+        .string(Sites::Name)
+        .region_code(Sites::VillageCode)
+        .integer(Sites::SiteType)
+        .version(Sites::Version)
+        .written_at(Sites::UpdatedAt)
+        .index("idx_sites_region")
+        .on(Sites::VillageCode)
+        .table(Relocations::Table)
+        .key(Relocations::HouseholdId)
+        .household_id(Relocations::HouseholdId)
+        .region_code(Relocations::OriginVillageCode)
+        .code(Relocations::SiteId)
+        .integer(Relocations::SiteType)
+        .integer(Relocations::BatchYear)
+        .integer(Relocations::Members)
+        .boolean(Relocations::MovedIn)
+        .date_null(Relocations::MovedInOn)
+        .boolean(Relocations::DemolitionRequired)
+        .boolean(Relocations::Demolished)
+        .date_null(Relocations::DemolitionDue)
+        .big_integer(Relocations::ReclaimedCentiMu)
+        .boolean(Relocations::HasSupport)
+        .boolean(Relocations::HasLabour)
+        .boolean(Relocations::EmploymentOk)
+        .boolean(Relocations::OverAreaNoReason)
+        .version(Relocations::Version)
+        .doc(Relocations::Doc)
+        .written_at(Relocations::UpdatedAt)
+        // Covering index for SummarizeByRegion: every column it reads, region first.
+        .index("idx_relocations_region_summary")
+        .on(Relocations::OriginVillageCode)
+        .on(Relocations::Members)
+        .on(Relocations::MovedIn)
+        .on(Relocations::DemolitionRequired)
+        .on(Relocations::Demolished)
+        .on(Relocations::ReclaimedCentiMu)
+        .on(Relocations::HasSupport)
+        .on(Relocations::HasLabour)
+        .on(Relocations::EmploymentOk)
+        // Sites in use cannot be deleted or change type: found through this index.
+        .index("idx_relocations_site")
+        .on(Relocations::SiteId)
+        .table(Appraisals::Table)
+        .key(Appraisals::HouseholdId)
+        .household_id(Appraisals::HouseholdId)
+        .region_code(Appraisals::VillageCode)
+        .integer(Appraisals::Grade)
+        .date(Appraisals::AppraisedOn)
+        .string(Appraisals::Appraiser)
+        .date_null(Appraisals::RenovationCompletedOn)
+        .boolean(Appraisals::DangerousOpen)
+        .written_at(Appraisals::UpdatedAt)
+        // Covering index for the appraisal part of SummarizeByRegion.
+        .index("idx_appraisals_region_summary")
+        .on(Appraisals::VillageCode)
+        .on(Appraisals::Grade)
+        .on(Appraisals::DangerousOpen)
 }

@@ -2,7 +2,7 @@
 //! the registry's part of the rigid-expenses monitoring trigger (DOMAIN.md §3).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
+use xk_runtime::migration::Schema;
 
 /// Creates `disaster_expenses`.
 #[derive(DeriveMigrationName)]
@@ -17,31 +17,18 @@ enum DisasterExpenses {
     UpdatedAt,
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        // No village column: ListDisasterExpenses joins the household for its current
-        // village, so a household that moves is listed where it lives now. The key leads
-        // with the household, which is how that join reaches it.
-        m.create_table(
-            Table::create()
-                .table(DisasterExpenses::Table)
-                .if_not_exists()
-                .col(string_len(DisasterExpenses::HouseholdId, 32))
-                .col(integer(DisasterExpenses::Year))
-                .col(big_integer(DisasterExpenses::AmountFen))
-                .col(timestamp_with_time_zone(DisasterExpenses::UpdatedAt))
-                .primary_key(
-                    Index::create()
-                        .col(DisasterExpenses::HouseholdId)
-                        .col(DisasterExpenses::Year),
-                )
-                .to_owned(),
-        )
-        .await
-    }
+xk_runtime::schema_migration!(Migration, schema);
 
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        xk_runtime::migration::drop_tables(m, [DisasterExpenses::Table.into_iden()]).await
-    }
+/// No village column: ListDisasterExpenses joins the household for its current village, so
+/// a household that moves is listed where it lives now. The key leads with the household,
+/// which is how that join reaches it.
+fn schema() -> Schema {
+    Schema::new()
+        .table(DisasterExpenses::Table)
+        .key(DisasterExpenses::HouseholdId)
+        .key(DisasterExpenses::Year)
+        .household_id(DisasterExpenses::HouseholdId)
+        .integer(DisasterExpenses::Year)
+        .fen(DisasterExpenses::AmountFen)
+        .written_at(DisasterExpenses::UpdatedAt)
 }

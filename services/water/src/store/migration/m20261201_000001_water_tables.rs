@@ -2,7 +2,7 @@
 //! summary and the exception lists use.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
+use xk_runtime::migration::Schema;
 
 /// Creates the water service's tables.
 #[derive(DeriveMigrationName)]
@@ -60,145 +60,75 @@ enum WaterCurrent {
     SeasonalShortage,
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(Schemes::Table)
-                .if_not_exists()
-                .col(string_len(Schemes::SchemeId, 32).primary_key())
-                .col(big_integer(Schemes::Version))
-                .col(blob(Schemes::Doc))
-                .col(timestamp_with_time_zone(Schemes::UpdatedAt))
-                .to_owned(),
-        )
-        .await?;
-        m.create_table(
-            Table::create()
-                .table(SchemeVillages::Table)
-                .if_not_exists()
-                .col(string_len(SchemeVillages::SchemeId, 32))
-                .col(string_len(SchemeVillages::VillageCode, 12))
-                .primary_key(
-                    Index::create()
-                        .col(SchemeVillages::SchemeId)
-                        .col(SchemeVillages::VillageCode),
-                )
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("idx_scheme_villages_village")
-                .table(SchemeVillages::Table)
-                .col(SchemeVillages::VillageCode)
-                .col(SchemeVillages::SchemeId)
-                .to_owned(),
-        )
-        .await?;
-        m.create_table(
-            Table::create()
-                .table(Assessments::Table)
-                .if_not_exists()
-                .col(string_len(Assessments::HouseholdId, 32))
-                .col(big_integer(Assessments::Seq))
-                .col(string_len(Assessments::VillageCode, 12))
-                .col(integer(Assessments::People))
-                .col(date(Assessments::AssessedOn))
-                .col(boolean(Assessments::SeasonalCheck))
-                .col(string_len_null(Assessments::SchemeId, 32))
-                .col(integer(Assessments::Verdict))
-                .col(integer(Assessments::PolicyYear))
-                .col(blob(Assessments::Doc))
-                .col(timestamp_with_time_zone(Assessments::RecordedAt))
-                .primary_key(
-                    Index::create()
-                        .col(Assessments::HouseholdId)
-                        .col(Assessments::Seq),
-                )
-                .to_owned(),
-        )
-        .await?;
-        // DeleteScheme asks "does any assessment refer to this scheme?".
-        m.create_index(
-            Index::create()
-                .name("idx_assessments_scheme")
-                .table(Assessments::Table)
-                .col(Assessments::SchemeId)
-                .to_owned(),
-        )
-        .await?;
-        m.create_table(
-            Table::create()
-                .table(WaterCurrent::Table)
-                .if_not_exists()
-                .col(string_len(WaterCurrent::HouseholdId, 32).primary_key())
-                .col(string_len(WaterCurrent::VillageCode, 12))
-                .col(integer(WaterCurrent::People))
-                .col(big_integer(WaterCurrent::LastSeq))
-                .col(big_integer(WaterCurrent::Seq))
-                .col(date(WaterCurrent::AssessedOn))
-                .col(integer(WaterCurrent::Verdict))
-                .col(integer(WaterCurrent::Quantity))
-                .col(integer(WaterCurrent::Quality))
-                .col(integer(WaterCurrent::Convenience))
-                .col(integer(WaterCurrent::SupplyGuarantee))
-                .col(boolean(WaterCurrent::SeasonalChecked))
-                .col(big_integer_null(WaterCurrent::SeasonalSeq))
-                .col(date_null(WaterCurrent::SeasonalOn))
-                .col(boolean(WaterCurrent::SeasonalShortage))
-                .to_owned(),
-        )
-        .await?;
-        // Covering index for SummarizeByRegion: region first, then every column it reads.
-        m.create_index(
-            Index::create()
-                .name("idx_water_current_region_summary")
-                .table(WaterCurrent::Table)
-                .col(WaterCurrent::VillageCode)
-                .col(WaterCurrent::Verdict)
-                .col(WaterCurrent::Quantity)
-                .col(WaterCurrent::Quality)
-                .col(WaterCurrent::Convenience)
-                .col(WaterCurrent::SupplyGuarantee)
-                .col(WaterCurrent::SeasonalChecked)
-                .col(WaterCurrent::SeasonalShortage)
-                .col(WaterCurrent::People)
-                .to_owned(),
-        )
-        .await?;
-        // ListExceptions: unsafe households and seasonal shortages in household-id order.
-        m.create_index(
-            Index::create()
-                .name("idx_water_current_unsafe")
-                .table(WaterCurrent::Table)
-                .col(WaterCurrent::Verdict)
-                .col(WaterCurrent::HouseholdId)
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("idx_water_current_shortage")
-                .table(WaterCurrent::Table)
-                .col(WaterCurrent::SeasonalShortage)
-                .col(WaterCurrent::HouseholdId)
-                .to_owned(),
-        )
-        .await
-    }
+xk_runtime::schema_migration!(Migration, schema);
 
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        xk_runtime::migration::drop_tables(
-            m,
-            [
-                WaterCurrent::Table.into_iden(),
-                Assessments::Table.into_iden(),
-                SchemeVillages::Table.into_iden(),
-                Schemes::Table.into_iden(),
-            ],
-        )
-        .await
-    }
+/// The water service's tables and the indexes the summary and the exception lists use.
+fn schema() -> Schema {
+    Schema::new()
+        .table(Schemes::Table)
+        .key(Schemes::SchemeId)
+        .code(Schemes::SchemeId)
+        .version(Schemes::Version)
+        .doc(Schemes::Doc)
+        .written_at(Schemes::UpdatedAt)
+        .table(SchemeVillages::Table)
+        .key(SchemeVillages::SchemeId)
+        .key(SchemeVillages::VillageCode)
+        .code(SchemeVillages::SchemeId)
+        .region_code(SchemeVillages::VillageCode)
+        .index("idx_scheme_villages_village")
+        .on(SchemeVillages::VillageCode)
+        .on(SchemeVillages::SchemeId)
+        .table(Assessments::Table)
+        .key(Assessments::HouseholdId)
+        .key(Assessments::Seq)
+        .household_id(Assessments::HouseholdId)
+        .big_integer(Assessments::Seq)
+        .region_code(Assessments::VillageCode)
+        .integer(Assessments::People)
+        .date(Assessments::AssessedOn)
+        .boolean(Assessments::SeasonalCheck)
+        .code_null(Assessments::SchemeId)
+        .integer(Assessments::Verdict)
+        .integer(Assessments::PolicyYear)
+        .doc(Assessments::Doc)
+        .written_at(Assessments::RecordedAt)
+        // DeleteScheme asks "does any assessment refer to this scheme?".
+        .index("idx_assessments_scheme")
+        .on(Assessments::SchemeId)
+        .table(WaterCurrent::Table)
+        .key(WaterCurrent::HouseholdId)
+        .household_id(WaterCurrent::HouseholdId)
+        .region_code(WaterCurrent::VillageCode)
+        .integer(WaterCurrent::People)
+        .big_integer(WaterCurrent::LastSeq)
+        .big_integer(WaterCurrent::Seq)
+        .date(WaterCurrent::AssessedOn)
+        .integer(WaterCurrent::Verdict)
+        .integer(WaterCurrent::Quantity)
+        .integer(WaterCurrent::Quality)
+        .integer(WaterCurrent::Convenience)
+        .integer(WaterCurrent::SupplyGuarantee)
+        .boolean(WaterCurrent::SeasonalChecked)
+        .big_integer_null(WaterCurrent::SeasonalSeq)
+        .date_null(WaterCurrent::SeasonalOn)
+        .boolean(WaterCurrent::SeasonalShortage)
+        // Covering index for SummarizeByRegion: region first, then every column it reads.
+        .index("idx_water_current_region_summary")
+        .on(WaterCurrent::VillageCode)
+        .on(WaterCurrent::Verdict)
+        .on(WaterCurrent::Quantity)
+        .on(WaterCurrent::Quality)
+        .on(WaterCurrent::Convenience)
+        .on(WaterCurrent::SupplyGuarantee)
+        .on(WaterCurrent::SeasonalChecked)
+        .on(WaterCurrent::SeasonalShortage)
+        .on(WaterCurrent::People)
+        // ListExceptions: unsafe households and seasonal shortages in household-id order.
+        .index("idx_water_current_unsafe")
+        .on(WaterCurrent::Verdict)
+        .on(WaterCurrent::HouseholdId)
+        .index("idx_water_current_shortage")
+        .on(WaterCurrent::SeasonalShortage)
+        .on(WaterCurrent::HouseholdId)
 }

@@ -1,7 +1,7 @@
 //! The water bureau's per-village area configuration (water-rich or water-short).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
+use xk_runtime::migration::Schema;
 
 /// Creates `village_areas`.
 #[derive(DeriveMigrationName)]
@@ -15,22 +15,14 @@ enum VillageAreas {
     UpdatedAt,
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(VillageAreas::Table)
-                .if_not_exists()
-                .col(string_len(VillageAreas::VillageCode, 12).primary_key())
-                .col(integer(VillageAreas::Area))
-                .col(timestamp_with_time_zone(VillageAreas::UpdatedAt))
-                .to_owned(),
-        )
-        .await
-    }
+xk_runtime::schema_migration!(Migration, schema);
 
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        xk_runtime::migration::drop_tables(m, [VillageAreas::Table.into_iden()]).await
-    }
+/// The one table.
+fn schema() -> Schema {
+    Schema::new()
+        .table(VillageAreas::Table)
+        .key(VillageAreas::VillageCode)
+        .region_code(VillageAreas::VillageCode)
+        .integer(VillageAreas::Area)
+        .written_at(VillageAreas::UpdatedAt)
 }

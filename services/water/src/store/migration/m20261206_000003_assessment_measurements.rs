@@ -14,6 +14,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use xk_contracts::pb::water::v1::Assessment;
 use xk_runtime::db::placeholder;
+use xk_runtime::migration::alter_table;
 
 /// Adds the measurement columns to `assessments` and backfills them.
 #[derive(DeriveMigrationName)]
@@ -60,26 +61,15 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // One column per statement: SQLite's ALTER TABLE adds one at a time.
         for column in COLUMNS {
-            m.alter_table(
-                Table::alter()
-                    .table(Assessments::Table)
-                    .add_column(big_integer_null(Alias::new(column)))
-                    .to_owned(),
-            )
-            .await?;
+            let column = big_integer_null(Alias::new(column));
+            alter_table(m, Assessments::Table, |t| t.add_column(column)).await?;
         }
         backfill(m.get_connection()).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for column in COLUMNS {
-            m.alter_table(
-                Table::alter()
-                    .table(Assessments::Table)
-                    .drop_column(Alias::new(column))
-                    .to_owned(),
-            )
-            .await?;
+            alter_table(m, Assessments::Table, |t| t.drop_column(Alias::new(column))).await?;
         }
         Ok(())
     }

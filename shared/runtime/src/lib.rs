@@ -35,6 +35,8 @@
 //!   transaction as the work.
 //! - [`retry`]: running a unary call again when its transaction lost a race (the
 //!   innermost layer).
+//! - [`rpc`]: the service shell as macros: the tonic trait impl from tables of RPCs, the
+//!   size-limited routes, the test that a spec names its generated service.
 //! - [`scope`]: the region, grouping level and day every `SummarizeByRegion` asks for.
 //! - [`paging`]: page sizes and opaque page tokens bound to their filter.
 //! - [`policy`]: effective-dated policy books keyed by policy year.
@@ -63,6 +65,7 @@ pub mod migration;
 pub mod paging;
 pub mod policy;
 pub mod retry;
+pub mod rpc;
 pub mod scope;
 pub mod server;
 pub mod settings;

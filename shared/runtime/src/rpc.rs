@@ -10,8 +10,8 @@
 /// Implements a generated tonic service trait from tables of RPCs, each
 /// `method(Request) -> Response => handler;`, grouped by how the handler is called; without
 /// `=> handler`, the handler is the API type's inherent method of the RPC's name (which
-/// Rust prefers to the trait's).
-/// Every handler's error becomes the status through `?` (`From<ApiError> for Status`).
+/// Rust prefers to the trait's). Every handler's error becomes the status through `?`
+/// (`From<ApiError> for Status`).
 ///
 /// - `writes`: the request id is claimed first for the principal the auth layer attached
 ///   (a bad id is INVALID_ARGUMENT before anything else is checked), under the RPC's name
@@ -21,7 +21,9 @@
 /// - `imports`: client streams, `handler(api, principal, stream)`.
 /// - `with_metadata`: `handler(api, tonic_request)`, for handlers that read the metadata.
 ///
-/// Anything else (associated types, methods that differ) follows in `by_hand { … }`.
+/// Anything else (associated types, methods that differ) follows in `by_hand { … }`. The
+/// groups become one list of `kind method(Request) -> Response;` lines, written out by one
+/// method template.
 ///
 /// ```ignore
 /// xk_runtime::rpc_service! {
@@ -40,6 +42,52 @@ macro_rules! rpc_service {
     (@handler [$api:ty] $method:ident $handler:path) => {
         $handler
     };
+    // `self` and the request are passed in as identifiers: a `self` written here would
+    // not be the method's (macro hygiene).
+    (@call write $this:ident $req:ident $handler:ident $request:ty) => {{
+        let principal = $crate::idempotency::principal_of(&$req)?;
+        let $req = $req.into_inner();
+        let method = ::std::stringify!($request).trim_end_matches("Request");
+        let idem = $crate::idempotency::Idempotent::new(
+            principal,
+            method,
+            &$req.request_id,
+            "request_id",
+            &$req,
+        )?;
+        $handler($this, idem, $req).await?
+    }};
+    (@call read $this:ident $req:ident $handler:ident $request:ty) => {
+        $handler($this, $req.into_inner()).await?
+    };
+    (@call by_principal $this:ident $req:ident $handler:ident $request:ty) => {{
+        let principal = $crate::idempotency::principal_of(&$req)?;
+        $handler($this, principal, $req.into_inner()).await?
+    }};
+    (@call with_metadata $this:ident $req:ident $handler:ident $request:ty) => {
+        $handler($this, $req).await?
+    };
+    // Every RPC as `kind method(Request) -> Response => handler;`, then the by-hand items:
+    // one method template for all kinds.
+    (@impl $service:ident [$api:ty]
+        [$($kind:ident $method:ident($request:ty) -> $response:ty $(=> $handler:path)?;)*]
+        [$($by_hand:tt)*]
+    ) => {
+        #[::tonic::async_trait]
+        impl $service for $api {
+            $(
+                async fn $method(
+                    &self,
+                    req: ::tonic::Request<$request>,
+                ) -> ::std::result::Result<::tonic::Response<$response>, ::tonic::Status> {
+                    let handler = $crate::rpc_service!(@handler [$api] $method $($handler)?);
+                    let answer = $crate::rpc_service!(@call $kind self req handler $request);
+                    ::std::result::Result::Ok(::tonic::Response::new(answer))
+                }
+            )*
+            $($by_hand)*
+        }
+    };
     (
         impl $service:ident for $api:ty;
         $(writes { $($write:ident($wreq:ident) -> $wresp:ty $(=> $whandler:path)?;)* })?
@@ -49,72 +97,13 @@ macro_rules! rpc_service {
         $(with_metadata { $($meta:ident($mreq:ident) -> $mresp:ty $(=> $mhandler:path)?;)* })?
         $(by_hand { $($by_hand:tt)* })?
     ) => {
-        #[::tonic::async_trait]
-        impl $service for $api {
-            $($(
-                async fn $write(
-                    &self,
-                    req: ::tonic::Request<$wreq>,
-                ) -> ::std::result::Result<::tonic::Response<$wresp>, ::tonic::Status> {
-                    let principal = $crate::idempotency::principal_of(&req)?;
-                    let req = req.into_inner();
-                    let method = ::std::stringify!($wreq).trim_end_matches("Request");
-                    let idem = $crate::idempotency::Idempotent::new(
-                        principal,
-                        method,
-                        &req.request_id,
-                        "request_id",
-                        &req,
-                    )?;
-                    let handler = $crate::rpc_service!(@handler [$api] $write $($whandler)?);
-                    let answer = handler(self, idem, req).await?;
-                    ::std::result::Result::Ok(::tonic::Response::new(answer))
-                }
-            )*)?
-            $($(
-                async fn $read(
-                    &self,
-                    req: ::tonic::Request<$rreq>,
-                ) -> ::std::result::Result<::tonic::Response<$rresp>, ::tonic::Status> {
-                    let handler = $crate::rpc_service!(@handler [$api] $read $($rhandler)?);
-                    let answer = handler(self, req.into_inner()).await?;
-                    ::std::result::Result::Ok(::tonic::Response::new(answer))
-                }
-            )*)?
-            $($(
-                async fn $by(
-                    &self,
-                    req: ::tonic::Request<$breq>,
-                ) -> ::std::result::Result<::tonic::Response<$bresp>, ::tonic::Status> {
-                    let principal = $crate::idempotency::principal_of(&req)?;
-                    let handler = $crate::rpc_service!(@handler [$api] $by $($bhandler)?);
-                    let answer = handler(self, principal, req.into_inner()).await?;
-                    ::std::result::Result::Ok(::tonic::Response::new(answer))
-                }
-            )*)?
-            $($(
-                async fn $import(
-                    &self,
-                    req: ::tonic::Request<::tonic::Streaming<$ireq>>,
-                ) -> ::std::result::Result<::tonic::Response<$iresp>, ::tonic::Status> {
-                    let principal = $crate::idempotency::principal_of(&req)?;
-                    let handler = $crate::rpc_service!(@handler [$api] $import $($ihandler)?);
-                    let answer = handler(self, principal, req.into_inner()).await?;
-                    ::std::result::Result::Ok(::tonic::Response::new(answer))
-                }
-            )*)?
-            $($(
-                async fn $meta(
-                    &self,
-                    req: ::tonic::Request<$mreq>,
-                ) -> ::std::result::Result<::tonic::Response<$mresp>, ::tonic::Status> {
-                    let handler = $crate::rpc_service!(@handler [$api] $meta $($mhandler)?);
-                    let answer = handler(self, req).await?;
-                    ::std::result::Result::Ok(::tonic::Response::new(answer))
-                }
-            )*)?
-            $($($by_hand)*)?
-        }
+        $crate::rpc_service!(@impl $service [$api] [
+            $($(write $write($wreq) -> $wresp $(=> $whandler)?;)*)?
+            $($(read $read($rreq) -> $rresp $(=> $rhandler)?;)*)?
+            $($(by_principal $by($breq) -> $bresp $(=> $bhandler)?;)*)?
+            $($(by_principal $import(::tonic::Streaming<$ireq>) -> $iresp $(=> $ihandler)?;)*)?
+            $($(with_metadata $meta($mreq) -> $mresp $(=> $mhandler)?;)*)?
+        ] [$($($by_hand)*)?]);
     };
 }
 

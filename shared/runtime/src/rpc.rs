@@ -17,6 +17,8 @@
 ///   (a bad id is INVALID_ARGUMENT before anything else is checked), under the RPC's name
 ///   (the request message's name without `Request`); `handler(api, idem, request)`.
 /// - `reads`: `handler(api, request)`.
+/// - `writes via handler { … }`, `reads via handler { … }`: the same, every RPC of the
+///   group with the one handler (generic over the request).
 /// - `by_principal`: `handler(api, principal, request)` (the handler claims ids itself).
 /// - `imports`: client streams, `handler(api, principal, stream)`.
 /// - `with_metadata`: `handler(api, tonic_request)`, for handlers that read the metadata.
@@ -91,7 +93,9 @@ macro_rules! rpc_service {
     (
         impl $service:ident for $api:ty;
         $(writes { $($write:ident($wreq:ident) -> $wresp:ty $(=> $whandler:path)?;)* })?
+        $(writes via $wvia:path { $($wv:ident($wvreq:ident) -> $wvresp:ty;)* })?
         $(reads { $($read:ident($rreq:ident) -> $rresp:ty $(=> $rhandler:path)?;)* })?
+        $(reads via $rvia:path { $($rv:ident($rvreq:ident) -> $rvresp:ty;)* })?
         $(by_principal { $($by:ident($breq:ident) -> $bresp:ty $(=> $bhandler:path)?;)* })?
         $(imports { $($import:ident($ireq:ident) -> $iresp:ty $(=> $ihandler:path)?;)* })?
         $(with_metadata { $($meta:ident($mreq:ident) -> $mresp:ty $(=> $mhandler:path)?;)* })?
@@ -99,7 +103,9 @@ macro_rules! rpc_service {
     ) => {
         $crate::rpc_service!(@impl $service [$api] [
             $($(write $write($wreq) -> $wresp $(=> $whandler)?;)*)?
+            $($(write $wv($wvreq) -> $wvresp => $wvia;)*)?
             $($(read $read($rreq) -> $rresp $(=> $rhandler)?;)*)?
+            $($(read $rv($rvreq) -> $rvresp => $rvia;)*)?
             $($(by_principal $by($breq) -> $bresp $(=> $bhandler)?;)*)?
             $($(by_principal $import(::tonic::Streaming<$ireq>) -> $iresp $(=> $ihandler)?;)*)?
             $($(with_metadata $meta($mreq) -> $mresp $(=> $mhandler)?;)*)?

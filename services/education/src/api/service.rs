@@ -23,19 +23,19 @@ async fn apply<T: Write>(
 
 xk_runtime::rpc_service! {
     impl EducationService for EducationApi;
-    writes {
-        create_student(CreateStudentRequest) -> CreateStudentResponse => apply;
-        update_student(UpdateStudentRequest) -> UpdateStudentResponse => apply;
-        send_letter(SendLetterRequest) -> SendLetterResponse => apply;
-        record_letter_reply(RecordLetterReplyRequest) -> RecordLetterReplyResponse => apply;
-        record_visit(RecordVisitRequest) -> RecordVisitResponse => apply;
-        open_case(OpenCaseRequest) -> OpenCaseResponse => apply;
-        add_follow_up(AddFollowUpRequest) -> AddFollowUpResponse => apply;
-        close_case(CloseCaseRequest) -> CloseCaseResponse => apply;
-        record_subsidy(RecordSubsidyRequest) -> RecordSubsidyResponse => apply;
-        record_survey(RecordSurveyRequest) -> RecordSurveyResponse => apply;
+    writes via apply {
+        create_student(CreateStudentRequest) -> CreateStudentResponse;
+        update_student(UpdateStudentRequest) -> UpdateStudentResponse;
+        send_letter(SendLetterRequest) -> SendLetterResponse;
+        record_letter_reply(RecordLetterReplyRequest) -> RecordLetterReplyResponse;
+        record_visit(RecordVisitRequest) -> RecordVisitResponse;
+        open_case(OpenCaseRequest) -> OpenCaseResponse;
+        add_follow_up(AddFollowUpRequest) -> AddFollowUpResponse;
+        close_case(CloseCaseRequest) -> CloseCaseResponse;
+        record_subsidy(RecordSubsidyRequest) -> RecordSubsidyResponse;
+        record_survey(RecordSurveyRequest) -> RecordSurveyResponse;
         record_schooling_expense(RecordSchoolingExpenseRequest)
-            -> RecordSchoolingExpenseResponse => apply;
+            -> RecordSchoolingExpenseResponse;
     }
     reads {
         get_student(GetStudentRequest) -> GetStudentResponse => reads::get_student;

@@ -22,27 +22,27 @@ async fn read<R: Read>(api: &HousingApi, req: R) -> Result<R::Reply, ApiError> {
 
 xk_runtime::rpc_service! {
     impl HousingService for HousingApi;
-    writes {
-        create_site(CreateSiteRequest) -> CreateSiteResponse => write;
-        update_site(UpdateSiteRequest) -> UpdateSiteResponse => write;
-        delete_site(DeleteSiteRequest) -> DeleteSiteResponse => write;
-        create_relocation(CreateRelocationRequest) -> CreateRelocationResponse => write;
-        update_relocation(UpdateRelocationRequest) -> UpdateRelocationResponse => write;
-        record_move_in(RecordMoveInRequest) -> RecordMoveInResponse => write;
-        record_demolition(RecordDemolitionRequest) -> RecordDemolitionResponse => write;
-        record_reclamation(RecordReclamationRequest) -> RecordReclamationResponse => write;
-        add_support_measure(AddSupportMeasureRequest) -> AddSupportMeasureResponse => write;
-        record_appraisal(RecordAppraisalRequest) -> RecordAppraisalResponse => write;
-        complete_renovation(CompleteRenovationRequest) -> CompleteRenovationResponse => write;
+    writes via write {
+        create_site(CreateSiteRequest) -> CreateSiteResponse;
+        update_site(UpdateSiteRequest) -> UpdateSiteResponse;
+        delete_site(DeleteSiteRequest) -> DeleteSiteResponse;
+        create_relocation(CreateRelocationRequest) -> CreateRelocationResponse;
+        update_relocation(UpdateRelocationRequest) -> UpdateRelocationResponse;
+        record_move_in(RecordMoveInRequest) -> RecordMoveInResponse;
+        record_demolition(RecordDemolitionRequest) -> RecordDemolitionResponse;
+        record_reclamation(RecordReclamationRequest) -> RecordReclamationResponse;
+        add_support_measure(AddSupportMeasureRequest) -> AddSupportMeasureResponse;
+        record_appraisal(RecordAppraisalRequest) -> RecordAppraisalResponse;
+        complete_renovation(CompleteRenovationRequest) -> CompleteRenovationResponse;
     }
-    reads {
-        get_site(GetSiteRequest) -> GetSiteResponse => read;
-        list_sites(ListSitesRequest) -> ListSitesResponse => read;
-        get_relocation(GetRelocationRequest) -> GetRelocationResponse => read;
-        list_relocations(ListRelocationsRequest) -> ListRelocationsResponse => read;
-        get_appraisal(GetAppraisalRequest) -> GetAppraisalResponse => read;
-        list_exceptions(ListExceptionsRequest) -> ListExceptionsResponse => read;
-        summarize_by_region(SummarizeByRegionRequest) -> SummarizeByRegionResponse => read;
+    reads via read {
+        get_site(GetSiteRequest) -> GetSiteResponse;
+        list_sites(ListSitesRequest) -> ListSitesResponse;
+        get_relocation(GetRelocationRequest) -> GetRelocationResponse;
+        list_relocations(ListRelocationsRequest) -> ListRelocationsResponse;
+        get_appraisal(GetAppraisalRequest) -> GetAppraisalResponse;
+        list_exceptions(ListExceptionsRequest) -> ListExceptionsResponse;
+        summarize_by_region(SummarizeByRegionRequest) -> SummarizeByRegionResponse;
     }
     imports {
         import_relocations(ImportRelocationsRequest) -> ImportRelocationsResponse

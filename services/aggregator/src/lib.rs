@@ -69,25 +69,17 @@ pub async fn routes(
     db.migrate::<store::migration::Migrator>().await?;
     let risk_policy = policy::load(settings.policy_text()?.as_deref())?;
     let clients = upstream::Clients::new(&upstream)?;
-    let server = AggregatorServiceServer::new(api::AggregatorApi::new(db, clients, risk_policy))
-        .max_decoding_message_size(settings.max_message_bytes)
-        .max_encoding_message_size(settings.max_message_bytes);
-    Ok(Routes::new(server))
+    Ok(xk_runtime::sized_routes!(
+        AggregatorServiceServer::new(api::AggregatorApi::new(db, clients, risk_policy)),
+        settings
+    ))
 }
+
+xk_runtime::spec_names_the_generated_service!(SPEC, AggregatorServiceServer<api::AggregatorApi>);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tonic::server::NamedService;
-
-    #[test]
-    fn spec_names_the_generated_service() {
-        assert_eq!(
-            SPEC.grpc_name,
-            <AggregatorServiceServer<api::AggregatorApi> as NamedService>::NAME
-        );
-    }
-
     #[test]
     fn bureaus_cannot_take_snapshots_aggregator_and_admin_can() {
         use xk_runtime::auth::Access;

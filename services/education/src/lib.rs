@@ -69,22 +69,10 @@ pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> 
         settings.policy_text()?.as_deref(),
         xk_runtime::clock::today(),
     )?;
-    let server = EducationServiceServer::new(api::EducationApi::new(db, policy))
-        .max_decoding_message_size(settings.max_message_bytes)
-        .max_encoding_message_size(settings.max_message_bytes);
-    Ok(Routes::new(server))
+    Ok(xk_runtime::sized_routes!(
+        EducationServiceServer::new(api::EducationApi::new(db, policy)),
+        settings
+    ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tonic::server::NamedService;
-
-    #[test]
-    fn spec_names_the_generated_service() {
-        assert_eq!(
-            SPEC.grpc_name,
-            <EducationServiceServer<api::EducationApi> as NamedService>::NAME
-        );
-    }
-}
+xk_runtime::spec_names_the_generated_service!(SPEC, EducationServiceServer<api::EducationApi>);

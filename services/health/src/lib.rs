@@ -60,10 +60,10 @@ pub const SPEC: ServiceSpec = ServiceSpec {
 pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
     db.migrate::<store::migration::Migrator>().await?;
     let book = policy_book(settings)?;
-    let server = HealthInsuranceServiceServer::new(api::HealthApi::new(db, book))
-        .max_decoding_message_size(settings.max_message_bytes)
-        .max_encoding_message_size(settings.max_message_bytes);
-    Ok(Routes::new(server))
+    Ok(xk_runtime::sized_routes!(
+        HealthInsuranceServiceServer::new(api::HealthApi::new(db, book)),
+        settings
+    ))
 }
 
 /// The policy book the service settles with: `--policy-file`, or the embedded
@@ -75,16 +75,4 @@ pub fn policy_book(settings: &ServeSettings) -> anyhow::Result<domain::PolicyBoo
     )?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tonic::server::NamedService;
-
-    #[test]
-    fn spec_names_the_generated_service() {
-        assert_eq!(
-            SPEC.grpc_name,
-            <HealthInsuranceServiceServer<api::HealthApi> as NamedService>::NAME
-        );
-    }
-}
+xk_runtime::spec_names_the_generated_service!(SPEC, HealthInsuranceServiceServer<api::HealthApi>);

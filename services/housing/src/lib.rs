@@ -69,22 +69,10 @@ pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> 
     db.migrate::<store::migration::Migrator>().await?;
     let text = settings.policy_text()?;
     let policy = domain::policy::load(text.as_deref().unwrap_or(DEFAULT_POLICY_TOML))?;
-    let server = HousingServiceServer::new(api::HousingApi::new(db, policy))
-        .max_decoding_message_size(settings.max_message_bytes)
-        .max_encoding_message_size(settings.max_message_bytes);
-    Ok(Routes::new(server))
+    Ok(xk_runtime::sized_routes!(
+        HousingServiceServer::new(api::HousingApi::new(db, policy)),
+        settings
+    ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tonic::server::NamedService;
-
-    #[test]
-    fn spec_names_the_generated_service() {
-        assert_eq!(
-            SPEC.grpc_name,
-            <HousingServiceServer<api::HousingApi> as NamedService>::NAME
-        );
-    }
-}
+xk_runtime::spec_names_the_generated_service!(SPEC, HousingServiceServer<api::HousingApi>);

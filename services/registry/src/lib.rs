@@ -45,22 +45,10 @@ pub const SPEC: ServiceSpec = ServiceSpec {
 pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
     db.migrate::<store::migration::Migrator>().await?;
     let policy = policy::load(settings.policy_text()?.as_deref())?;
-    let server = RegistryServiceServer::new(api::RegistryApi::new(db, policy))
-        .max_decoding_message_size(settings.max_message_bytes)
-        .max_encoding_message_size(settings.max_message_bytes);
-    Ok(Routes::new(server))
+    Ok(xk_runtime::sized_routes!(
+        RegistryServiceServer::new(api::RegistryApi::new(db, policy)),
+        settings
+    ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tonic::server::NamedService;
-
-    #[test]
-    fn spec_names_the_generated_service() {
-        assert_eq!(
-            SPEC.grpc_name,
-            <RegistryServiceServer<api::RegistryApi> as NamedService>::NAME
-        );
-    }
-}
+xk_runtime::spec_names_the_generated_service!(SPEC, RegistryServiceServer<api::RegistryApi>);

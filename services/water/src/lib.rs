@@ -55,22 +55,10 @@ pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> 
         Some(text) => domain::policy::load(&text)?,
         None => domain::policy::embedded().clone(),
     };
-    let server = WaterServiceServer::new(api::WaterApi::new(db, book))
-        .max_decoding_message_size(settings.max_message_bytes)
-        .max_encoding_message_size(settings.max_message_bytes);
-    Ok(Routes::new(server))
+    Ok(xk_runtime::sized_routes!(
+        WaterServiceServer::new(api::WaterApi::new(db, book)),
+        settings
+    ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tonic::server::NamedService;
-
-    #[test]
-    fn spec_names_the_generated_service() {
-        assert_eq!(
-            SPEC.grpc_name,
-            <WaterServiceServer<api::WaterApi> as NamedService>::NAME
-        );
-    }
-}
+xk_runtime::spec_names_the_generated_service!(SPEC, WaterServiceServer<api::WaterApi>);

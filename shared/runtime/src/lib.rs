@@ -38,6 +38,8 @@
 //!   migrator.
 //! - [`retry`]: running a unary call again when its transaction lost a race (the
 //!   innermost layer).
+//! - [`rpc`]: the service shell as macros: the tonic trait impl from tables of RPCs, the
+//!   size-limited routes, the test that a spec names its generated service.
 //! - [`scope`]: the region, grouping level and day every `SummarizeByRegion` asks for.
 //! - [`paging`]: page sizes and opaque page tokens bound to their filter.
 //! - [`query`]: the store query shapes every service repeats: region prefix ranges, keyset
@@ -69,6 +71,7 @@ pub mod paging;
 pub mod policy;
 pub mod query;
 pub mod retry;
+pub mod rpc;
 pub mod scope;
 pub mod server;
 pub mod settings;

@@ -7,7 +7,7 @@
 use std::ops::RangeInclusive;
 
 use sha2::{Digest, Sha256};
-use xk_contracts::types::RegionPrefix;
+use tonic::Status;
 
 use crate::errors::Violations;
 
@@ -55,11 +55,12 @@ pub fn decode_token(token: &str, filter: &str) -> Result<Option<String>, String>
         .map_err(|_| "not a token this service issued".to_string())
 }
 
-/// A validated request of a list of one year's rows under a required region prefix (what
-/// the aggregator's village walk reads: a village's figures of the year, page by page).
+/// The page a list request asks for, checked: the region prefix it lists under (canonical;
+/// empty for all, or for a list without one), the page size, the key the page starts
+/// after, and the filter its tokens are bound to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct YearRegionPage {
-    /// The region prefix (digits).
+pub struct Page {
+    /// The region prefix (digits), empty for no region filter.
     pub prefix: String,
     /// Rows per page.
     pub size: u64,
@@ -67,6 +68,103 @@ pub struct YearRegionPage {
     pub after: Option<String>,
     /// The filter the page tokens are bound to.
     pub filter: String,
+}
+
+impl Page {
+    /// Checks `page_size` and `page_token` (which must have been issued for `filter`)
+    /// into `v`.
+    pub fn read(v: &mut Violations, page_size: i32, page_token: &str, filter: String) -> Page {
+        let size = v
+            .check("page_size", self::page_size(page_size))
+            .unwrap_or(DEFAULT_PAGE_SIZE);
+        let after = v
+            .check("page_token", decode_token(page_token, &filter))
+            .flatten();
+        Page {
+            prefix: String::new(),
+            size,
+            after,
+            filter,
+        }
+    }
+
+    /// Checks an optional `region_prefix`, then `page_size` and `page_token`, into `v`;
+    /// `filter` names the list and its filters given the canonical prefix, so a token is
+    /// only good for the list and filter that issued it.
+    pub fn under_region(
+        v: &mut Violations,
+        region_prefix: &str,
+        page_size: i32,
+        page_token: &str,
+        filter: impl FnOnce(&str) -> String,
+    ) -> Page {
+        let prefix = crate::scope::optional_prefix(v, "region_prefix", region_prefix);
+        let filter = filter(&prefix);
+        Page {
+            prefix,
+            ..Page::read(v, page_size, page_token, filter)
+        }
+    }
+
+    /// [`Page::under_region`] for a list with no other field to check: INVALID_ARGUMENT
+    /// naming every bad one, else the page.
+    pub fn of_region(
+        region_prefix: &str,
+        page_size: i32,
+        page_token: &str,
+        filter: impl FnOnce(&str) -> String,
+    ) -> Result<Page, Status> {
+        let mut v = Violations::new();
+        let page = Page::under_region(&mut v, region_prefix, page_size, page_token, filter);
+        v.into_result()?;
+        Ok(page)
+    }
+
+    /// The page and the next page's token from `rows`, a read of [`Page::fetch`] rows
+    /// after [`Page::after`](Page#structfield.after), each row's key given by `key`.
+    pub async fn rows<T, E>(
+        &self,
+        rows: impl Future<Output = Result<Vec<T>, E>>,
+        key: impl FnOnce(&T) -> &str,
+    ) -> Result<(Vec<T>, String), E> {
+        let mut rows = rows.await?;
+        let token = self.cut(&mut rows, key);
+        Ok((rows, token))
+    }
+
+    /// How many rows to fetch: one more than the page, to tell whether another follows.
+    pub fn fetch(&self) -> u64 {
+        self.size + 1
+    }
+
+    /// Cuts rows fetched with [`Page::fetch`] to the page and returns the next page's
+    /// token (after the last row's `key`), empty after the last page.
+    pub fn cut<'r, T, K: AsRef<str>>(
+        &self,
+        rows: &'r mut Vec<T>,
+        key: impl FnOnce(&'r T) -> K,
+    ) -> String {
+        next_page_token(rows, self.size, &self.filter, key)
+    }
+}
+
+/// Cuts `rows`, fetched one past a page of `size`, to the page and returns the token of
+/// the next (bound to `filter`, continuing after the last row's `key`), or "" after the
+/// last page.
+pub fn next_page_token<'r, T, K: AsRef<str>>(
+    rows: &'r mut Vec<T>,
+    size: u64,
+    filter: &str,
+    key: impl FnOnce(&'r T) -> K,
+) -> String {
+    if rows.len() as u64 <= size {
+        return String::new();
+    }
+    rows.truncate(size as usize);
+    let rows: &'r Vec<T> = rows;
+    rows.last()
+        .map(|last| encode_token(filter, key(last).as_ref()))
+        .unwrap_or_default()
 }
 
 /// Validates the `year` (required, within `years`), `region_prefix` (required),
@@ -80,7 +178,7 @@ pub fn year_region_page(
     region_prefix: &str,
     page_size: i32,
     page_token: &str,
-) -> YearRegionPage {
+) -> Page {
     if !years.contains(&year) {
         v.add(
             "year",
@@ -91,28 +189,13 @@ pub fn year_region_page(
             ),
         );
     }
-    let prefix = if region_prefix.is_empty() {
-        v.add(
-            "region_prefix",
-            "required: a 6-, 9- or 12-digit region prefix",
-        );
-        None
-    } else {
-        v.check("region_prefix", RegionPrefix::parse(region_prefix))
-    };
-    let prefix = prefix.map(|p| p.as_str().to_string()).unwrap_or_default();
-    let size = v
-        .check("page_size", self::page_size(page_size))
-        .unwrap_or(DEFAULT_PAGE_SIZE);
+    let prefix = crate::scope::required_prefix(v, region_prefix)
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
     let filter = format!("{list};y={year};r={prefix}");
-    let after = v
-        .check("page_token", decode_token(page_token, &filter))
-        .flatten();
-    YearRegionPage {
+    Page {
         prefix,
-        size,
-        after,
-        filter,
+        ..Page::read(v, page_size, page_token, filter)
     }
 }
 
@@ -147,6 +230,25 @@ mod tests {
             let t = encode_token(&filter, &key);
             prop_assert_eq!(decode_token(&t, &filter), Ok(Some(key)));
         }
+    }
+
+    #[test]
+    fn pages_under_a_region_cut_one_past_the_page_and_continue_after_it() {
+        let mut v = Violations::new();
+        let page = Page::under_region(&mut v, "420625", 2, "", |r| format!("things;r={r}"));
+        assert!(v.is_empty());
+        assert_eq!((page.prefix.as_str(), page.fetch()), ("420625", 3));
+        let mut rows = vec!["a", "b", "c"];
+        let token = page.cut(&mut rows, |r| *r);
+        assert_eq!(rows, ["a", "b"]);
+        let next = Page::under_region(&mut v, "420625", 2, &token, |r| format!("things;r={r}"));
+        assert_eq!(next.after.as_deref(), Some("b"));
+        let mut last = vec!["c"];
+        assert_eq!(next.cut(&mut last, |r| r.to_string()), "");
+        assert!(v.is_empty());
+        Page::under_region(&mut v, "42", -1, &token, |r| format!("others;r={r}"));
+        let fields: Vec<&str> = v.items().iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["region_prefix", "page_size", "page_token"]);
     }
 
     #[test]

@@ -1,68 +1,34 @@
-//! The tonic trait: each RPC calls its handler in the module of its resource.
+//! The tonic trait, from the runtime's table of RPCs ([`xk_runtime::rpc_service!`]): each
+//! RPC calls its handler in the module of its resource; the fan-outs and snapshot writes
+//! get the whole request, since they read its metadata (principal, deadline, request id).
 
-use tonic::{Request, Response, Status};
 use xk_contracts::pb::aggregator::v1::aggregator_service_server::AggregatorService;
 use xk_contracts::pb::aggregator::v1::*;
 
 use super::at_risk::AtRiskStream;
 use super::state::AggregatorApi;
 
-#[tonic::async_trait]
-impl AggregatorService for AggregatorApi {
-    type ListAtRiskHouseholdsStream = AtRiskStream;
-
-    async fn list_at_risk_households(
-        &self,
-        req: Request<ListAtRiskHouseholdsRequest>,
-    ) -> Result<Response<Self::ListAtRiskHouseholdsStream>, Status> {
-        self.list_at_risk_impl(req).await.map(Response::new)
+xk_runtime::rpc_service! {
+    impl AggregatorService for AggregatorApi;
+    reads {
+        list_snapshots(ListSnapshotsRequest) -> ListSnapshotsResponse
+            => AggregatorApi::list_snapshots_impl;
+        get_snapshot(GetSnapshotRequest) -> GetSnapshotResponse
+            => AggregatorApi::get_snapshot_impl;
+    }
+    with_metadata {
+        list_at_risk_households(ListAtRiskHouseholdsRequest) -> AtRiskStream
+            => AggregatorApi::list_at_risk_impl;
+        get_summary(GetSummaryRequest) -> GetSummaryResponse => AggregatorApi::get_summary_impl;
+        get_household_file(GetHouseholdFileRequest) -> GetHouseholdFileResponse
+            => AggregatorApi::get_household_file_impl;
+        take_snapshot(TakeSnapshotRequest) -> TakeSnapshotResponse
+            => AggregatorApi::take_snapshot_impl;
+        check_exit_eligibility(CheckExitEligibilityRequest) -> CheckExitEligibilityResponse
+            => AggregatorApi::check_exit_eligibility_impl;
     }
 
-    async fn get_summary(
-        &self,
-        req: Request<GetSummaryRequest>,
-    ) -> Result<Response<GetSummaryResponse>, Status> {
-        self.get_summary_impl(req).await.map(Response::new)
-    }
-
-    async fn get_household_file(
-        &self,
-        req: Request<GetHouseholdFileRequest>,
-    ) -> Result<Response<GetHouseholdFileResponse>, Status> {
-        self.get_household_file_impl(req).await.map(Response::new)
-    }
-
-    async fn take_snapshot(
-        &self,
-        req: Request<TakeSnapshotRequest>,
-    ) -> Result<Response<TakeSnapshotResponse>, Status> {
-        self.take_snapshot_impl(req).await.map(Response::new)
-    }
-
-    async fn list_snapshots(
-        &self,
-        req: Request<ListSnapshotsRequest>,
-    ) -> Result<Response<ListSnapshotsResponse>, Status> {
-        self.list_snapshots_impl(req.into_inner())
-            .await
-            .map(Response::new)
-    }
-
-    async fn check_exit_eligibility(
-        &self,
-        req: Request<CheckExitEligibilityRequest>,
-    ) -> Result<Response<CheckExitEligibilityResponse>, Status> {
-        self.check_exit_eligibility_impl(req)
-            .await
-            .map(Response::new)
-    }
-
-    async fn get_snapshot(
-        &self,
-        req: Request<GetSnapshotRequest>,
-    ) -> Result<Response<GetSnapshotResponse>, Status> {
-        self.get_snapshot_impl(req.into_inner())
-            .await
-            .map(Response::new)
+    by_hand {
+        type ListAtRiskHouseholdsStream = AtRiskStream;
     }
 }

@@ -95,16 +95,9 @@ pub(super) async fn list_schooling_expenses(
         }
     };
     v.into_result()?;
-    let size = page.size;
-    let mut rows = expenses::list(api.db.conn(), req.year, &page.prefix, after, size + 1).await?;
-    let next_page_token = if rows.len() as u64 > size {
-        rows.truncate(size as usize);
-        rows.last()
-            .map(|e| paging::encode_token(&page.filter, &page_key(e)))
-            .unwrap_or_default()
-    } else {
-        String::new()
-    };
+    let mut rows =
+        expenses::list(api.db.conn(), req.year, &page.prefix, after, page.fetch()).await?;
+    let next_page_token = page.cut(&mut rows, page_key);
     Ok(ListSchoolingExpensesResponse {
         expenses: rows,
         next_page_token,

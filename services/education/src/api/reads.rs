@@ -1,34 +1,16 @@
 //! Read RPCs: GetStudent, ListStudents, ListExceptions, SummarizeByRegion.
 
 use chrono::{Datelike, Days, NaiveDate};
-use xk_contracts::convert::date_from_pb;
-use xk_contracts::pb::common::v1::{Date, RegionLevel};
 use xk_contracts::pb::education::v1::*;
-use xk_contracts::types::{RegionPrefix, ResidentId};
-use xk_runtime::{ApiError, Violations, clock, paging};
+use xk_contracts::types::ResidentId;
+use xk_runtime::paging::Page;
+use xk_runtime::scope::{as_of, check_summary, optional_prefix};
+use xk_runtime::{ApiError, Violations};
 
 use super::EducationApi;
 use crate::domain::policy::Policy;
 use crate::domain::scope::school_year;
 use crate::store::{self, StudentFilter, exceptions, summary};
-
-fn optional_prefix(v: &mut Violations, field: &str, s: &str) -> String {
-    if s.is_empty() {
-        return String::new();
-    }
-    v.check(field, RegionPrefix::parse(s))
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default()
-}
-
-fn as_of(v: &mut Violations, d: Option<&Date>) -> NaiveDate {
-    match d {
-        None => clock::today(),
-        Some(d) => v
-            .check("as_of", date_from_pb(d))
-            .unwrap_or_else(clock::today),
-    }
-}
 
 /// The day before which an unanswered letter is overdue at `as_of`.
 fn overdue_before(as_of: NaiveDate, p: &Policy) -> NaiveDate {
@@ -87,26 +69,11 @@ pub(super) async fn list_students(
         region_prefix: optional_prefix(&mut v, "region_prefix", &req.region_prefix),
         status,
     };
-    let size = v.check("page_size", paging::page_size(req.page_size));
-    let after = v
-        .check(
-            "page_token",
-            paging::decode_token(&req.page_token, &filter.fingerprint()),
-        )
-        .flatten();
+    let page = Page::read(&mut v, req.page_size, &req.page_token, filter.fingerprint());
     v.into_result()?;
-    let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
-    let mut students =
-        store::list_students(api.db.conn(), &filter, after.as_deref(), size + 1).await?;
-    let next_page_token = if students.len() as u64 > size {
-        students.truncate(size as usize);
-        students
-            .last()
-            .map(|s| paging::encode_token(&filter.fingerprint(), &s.resident_id))
-            .unwrap_or_default()
-    } else {
-        String::new()
-    };
+    let after = page.after.as_deref();
+    let mut students = store::list_students(api.db.conn(), &filter, after, page.fetch()).await?;
+    let next_page_token = page.cut(&mut students, |s| &s.resident_id);
     Ok(ListStudentsResponse {
         students,
         next_page_token,
@@ -122,15 +89,9 @@ pub(super) async fn list_exceptions(
     let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
     let as_of = as_of(&mut v, req.as_of.as_ref());
     let fingerprint = format!("exceptions;r={prefix};as_of={as_of}");
-    let size = v.check("page_size", paging::page_size(req.page_size));
-    let after = v
-        .check(
-            "page_token",
-            paging::decode_token(&req.page_token, &fingerprint),
-        )
-        .flatten();
+    let page = Page::read(&mut v, req.page_size, &req.page_token, fingerprint);
     // The token's key is "<kind number>:<key within the kind>".
-    let after = match after.as_deref().map(|a| a.split_once(':')) {
+    let after = match page.after.as_deref().map(|a| a.split_once(':')) {
         None => None,
         Some(Some((k, key))) => match k.parse::<i32>() {
             Ok(k) => Some((k, key.to_string())),
@@ -145,7 +106,6 @@ pub(super) async fn list_exceptions(
         }
     };
     v.into_result()?;
-    let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
     // The last completed school year, for home-teaching shortfalls: the book must
     // cover it too.
     let policy = api.policy_on(as_of, "as_of")?;
@@ -165,7 +125,7 @@ pub(super) async fn list_exceptions(
     };
     let conn = api.db.conn();
     let mut out: Vec<EducationException> = Vec::new();
-    let want = size + 1;
+    let want = page.fetch();
     for kind in KINDS {
         let k = kind as i32;
         let key = match &after {
@@ -188,21 +148,14 @@ pub(super) async fn list_exceptions(
         };
         out.extend(page);
     }
-    let next_page_token = if out.len() as u64 > size {
-        out.truncate(size as usize);
-        out.last()
-            .map(|e| {
-                let key = if e.kind == ExceptionKind::LetterOverdue as i32 {
-                    &e.letter_number
-                } else {
-                    &e.resident_id
-                };
-                paging::encode_token(&fingerprint, &format!("{}:{key}", e.kind))
-            })
-            .unwrap_or_default()
-    } else {
-        String::new()
-    };
+    let next_page_token = page.cut(&mut out, |e| {
+        let key = if e.kind == ExceptionKind::LetterOverdue as i32 {
+            &e.letter_number
+        } else {
+            &e.resident_id
+        };
+        format!("{}:{key}", e.kind)
+    });
     Ok(ListExceptionsResponse {
         exceptions: out,
         next_page_token,
@@ -214,42 +167,22 @@ pub(super) async fn summarize(
     api: &EducationApi,
     req: SummarizeByRegionRequest,
 ) -> Result<SummarizeByRegionResponse, ApiError> {
-    let mut v = Violations::new();
-    let prefix = if req.region_prefix.is_empty() {
-        v.add(
-            "region_prefix",
-            "required: a 6-, 9- or 12-digit region prefix",
-        );
-        None
-    } else {
-        v.check("region_prefix", RegionPrefix::parse(&req.region_prefix))
-    };
-    let group_len = match RegionLevel::try_from(req.group_by) {
-        Ok(RegionLevel::Unspecified | RegionLevel::Township) => 9,
-        Ok(RegionLevel::County) => 6,
-        Ok(RegionLevel::Village) => 12,
-        Err(_) => {
-            v.add("group_by", format!("unknown region level {}", req.group_by));
-            9
-        }
-    };
-    let as_of = as_of(&mut v, req.as_of.as_ref());
-    v.into_result()?;
-    let Some(prefix) = prefix else {
-        return Err(ApiError::invalid("region_prefix", "required"));
-    };
+    let (scope, as_of) = check_summary(&req.region_prefix, req.group_by, |v| {
+        as_of(v, req.as_of.as_ref())
+    })?;
+    let prefix = scope.prefix.as_str();
     let policy = api.policy_on(as_of, "as_of")?;
     let conn = api.db.conn();
     let survey_id = store::pick_survey(conn, req.survey_id.trim()).await?;
     let q = summary::SummaryQuery {
-        prefix: prefix.as_str().to_string(),
-        group_len: group_len.max(prefix.as_str().len()),
+        prefix: prefix.to_string(),
+        group_len: scope.group_len,
         as_of,
         overdue_before: overdue_before(as_of, policy),
         survey_id: survey_id.clone(),
     };
     let groups = summary::summarize(conn, &q).await?;
-    let total = summary::total(prefix.as_str(), &groups);
+    let total = summary::total(prefix, &groups);
     Ok(SummarizeByRegionResponse {
         groups,
         total: Some(total),

@@ -4,37 +4,16 @@
 use std::collections::HashSet;
 
 use sea_orm::ConnectionTrait;
-use xk_contracts::pb::common::v1::RegionLevel;
 use xk_contracts::pb::health::v1::*;
-use xk_contracts::types::{RegionPrefix, ResidentId};
-use xk_runtime::{ApiError, Violations, clock, paging};
+use xk_contracts::types::ResidentId;
+use xk_runtime::paging::{self, Page};
+use xk_runtime::scope::{check_summary, optional_prefix, required_prefix};
+use xk_runtime::{ApiError, Violations, clock};
 
 use super::HealthApi;
 use super::convert::{case_records, enrolment_to_pb, institution_to_pb, totals_to_pb};
 use crate::store::entities::case;
 use crate::store::{self, CaseFilter, KIND_REVERSAL, mask, summary};
-
-/// An optional region prefix: empty means everything.
-fn optional_prefix(v: &mut Violations, field: &str, s: &str) -> String {
-    if s.is_empty() {
-        return String::new();
-    }
-    v.check(field, RegionPrefix::parse(s))
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default()
-}
-
-/// Cuts `rows`, fetched one past the page, to `size` and returns the next page's token
-/// (bound to `filter`, continuing after the last row's `key`), or "" after the last page.
-fn cut_page<T>(rows: &mut Vec<T>, size: u64, filter: &str, key: impl Fn(&T) -> String) -> String {
-    if rows.len() as u64 <= size {
-        return String::new();
-    }
-    rows.truncate(size as usize);
-    rows.last()
-        .map(|r| paging::encode_token(filter, &key(r)))
-        .unwrap_or_default()
-}
 
 /// Case rows as messages, each marked reversed when a reversal of it is stored.
 async fn with_reversals<C: ConnectionTrait>(
@@ -64,19 +43,17 @@ pub(super) async fn list_institutions(
     api: &HealthApi,
     req: ListInstitutionsRequest,
 ) -> Result<ListInstitutionsResponse, ApiError> {
-    let fingerprint = "institutions";
     let mut v = Violations::new();
-    let size = v.check("page_size", paging::page_size(req.page_size));
-    let after = v
-        .check(
-            "page_token",
-            paging::decode_token(&req.page_token, fingerprint),
-        )
-        .flatten();
+    let page = Page::read(
+        &mut v,
+        req.page_size,
+        &req.page_token,
+        "institutions".into(),
+    );
     v.into_result()?;
-    let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
-    let mut rows = store::list_institutions(api.db.conn(), after.as_deref(), size + 1).await?;
-    let next_page_token = cut_page(&mut rows, size, fingerprint, |r| r.code.clone());
+    let after = page.after.as_deref();
+    let mut rows = store::list_institutions(api.db.conn(), after, page.fetch()).await?;
+    let next_page_token = page.cut(&mut rows, |r| &r.code);
     Ok(ListInstitutionsResponse {
         institutions: rows.into_iter().map(institution_to_pb).collect(),
         next_page_token,
@@ -150,14 +127,8 @@ pub(super) async fn list_cases(
         resident_id,
         non_one_stop_only: false,
     };
-    let size = v.check("page_size", paging::page_size(req.page_size));
-    let after = v
-        .check(
-            "page_token",
-            paging::decode_token(&req.page_token, &filter.fingerprint()),
-        )
-        .flatten();
-    let after = match after {
+    let page = Page::read(&mut v, req.page_size, &req.page_token, filter.fingerprint());
+    let after = match page.after.as_deref() {
         None => Some(0),
         Some(s) => v.check(
             "page_token",
@@ -166,10 +137,9 @@ pub(super) async fn list_cases(
         ),
     };
     v.into_result()?;
-    let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
     let conn = api.db.conn();
-    let mut rows = store::list_cases(conn, &filter, after.unwrap_or(0), size + 1).await?;
-    let next_page_token = cut_page(&mut rows, size, &filter.fingerprint(), |r| r.id.to_string());
+    let mut rows = store::list_cases(conn, &filter, after.unwrap_or(0), page.fetch()).await?;
+    let next_page_token = page.cut(&mut rows, |r| r.id.to_string());
     Ok(ListCasesResponse {
         cases: with_reversals(conn, &rows).await?,
         next_page_token,
@@ -226,41 +196,31 @@ pub(super) async fn list_person_payments(
 ) -> Result<ListPersonPaymentsResponse, ApiError> {
     let mut v = Violations::new();
     let year = required_year(&mut v, "coverage_year", req.coverage_year);
-    let prefix = if req.region_prefix.is_empty() {
-        v.add(
-            "region_prefix",
-            "required: a 6-, 9- or 12-digit region prefix",
-        );
-        String::new()
-    } else {
-        optional_prefix(&mut v, "region_prefix", &req.region_prefix)
-    };
+    let prefix = required_prefix(&mut v, &req.region_prefix)
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
     if req.min_personal_total_fen < 0 {
         v.add(
             "min_personal_total_fen",
             format!("must not be negative, got {}", req.min_personal_total_fen),
         );
     }
-    let size = v.check("page_size", paging::page_size(req.page_size));
     let filter = format!(
         "payments;y={year};r={prefix};m={}",
         req.min_personal_total_fen
     );
-    let after = v
-        .check("page_token", paging::decode_token(&req.page_token, &filter))
-        .flatten();
+    let page = Page::read(&mut v, req.page_size, &req.page_token, filter);
     v.into_result()?;
-    let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
     let mut rows = store::persons_paying(
         api.db.conn(),
         year,
         &prefix,
         req.min_personal_total_fen,
-        after.as_deref(),
-        size + 1,
+        page.after.as_deref(),
+        page.fetch(),
     )
     .await?;
-    let next_page_token = cut_page(&mut rows, size, &filter, |r| r.resident_id.clone());
+    let next_page_token = page.cut(&mut rows, |r| &r.resident_id);
     Ok(ListPersonPaymentsResponse {
         people: rows
             .into_iter()
@@ -281,45 +241,25 @@ pub(super) async fn summarize(
     api: &HealthApi,
     req: SummarizeByRegionRequest,
 ) -> Result<SummarizeByRegionResponse, ApiError> {
-    let mut v = Violations::new();
-    let prefix = if req.region_prefix.is_empty() {
-        v.add(
-            "region_prefix",
-            "required: a 6-, 9- or 12-digit region prefix",
-        );
-        None
-    } else {
-        v.check("region_prefix", RegionPrefix::parse(&req.region_prefix))
-    };
-    let group_len = match RegionLevel::try_from(req.group_by) {
-        Ok(RegionLevel::Unspecified | RegionLevel::Township) => 9,
-        Ok(RegionLevel::County) => 6,
-        Ok(RegionLevel::Village) => 12,
-        Err(_) => {
-            v.add("group_by", format!("unknown region level {}", req.group_by));
-            9
-        }
-    };
-    let year = required_year(&mut v, "coverage_year", req.coverage_year);
-    v.into_result()?;
-    let Some(prefix) = prefix else {
-        return Err(ApiError::invalid("region_prefix", "could not be read"));
-    };
+    let (scope, year) = check_summary(&req.region_prefix, req.group_by, |v| {
+        required_year(v, "coverage_year", req.coverage_year)
+    })?;
+    let prefix = scope.prefix.as_str();
     let year = if req.latest_enrolled_year {
-        summary::latest_enrolled_year(api.db.conn(), prefix.as_str(), year)
+        summary::latest_enrolled_year(api.db.conn(), prefix, year)
             .await?
             .unwrap_or(year)
     } else {
         year
     };
     let q = summary::SummaryQuery {
-        prefix: prefix.as_str().to_string(),
-        group_len: group_len.max(prefix.as_str().len()),
+        prefix: prefix.to_string(),
+        group_len: scope.group_len,
         year,
         cap_fen: api.cap_for(year),
     };
     let groups = summary::summarize(api.db.conn(), &q).await?;
-    let total = summary::total(prefix.as_str(), &groups);
+    let total = summary::total(prefix, &groups);
     let institutions = summary::institutions(api.db.conn()).await?;
     Ok(SummarizeByRegionResponse {
         groups,

@@ -6,10 +6,11 @@ use tonic::Status;
 use xk_contracts::pb::health::v1::*;
 use xk_contracts::types::ResidentId;
 use xk_runtime::idempotency::Idempotent;
+use xk_runtime::scope::required_date;
 use xk_runtime::{ApiError, Audit, Violations, clock};
 
 use super::bills;
-use super::checks::{check_code, required_date};
+use super::checks::check_code;
 use super::convert::{add_case, case_to_pb, level_from_pb, new_case, totals_to_pb, ytd_of};
 use super::{HealthApi, inconsistent};
 use crate::domain::{self, Case, InstitutionLevel as Level, Policy, SettleError, rules};

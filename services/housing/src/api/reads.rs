@@ -2,11 +2,10 @@
 
 use tonic::Status;
 use xk_contracts::convert::date_from_pb;
-use xk_contracts::pb::common::v1::RegionLevel;
 use xk_contracts::pb::housing::v1 as pb;
-use xk_contracts::types::RegionPrefix;
 use xk_runtime::clock::today;
 use xk_runtime::paging;
+use xk_runtime::scope::check_summary;
 use xk_runtime::{ApiError, Violations};
 
 use super::convert::{household, id};
@@ -44,61 +43,13 @@ fn kind_to_pb(k: ExceptionKind) -> pb::ExceptionKind {
     }
 }
 
-/// A list request's paging, checked: its region prefix (empty for all), its page size, and
-/// the key the page starts after, from a token issued for the same `filter`.
-struct Paging {
-    prefix: String,
-    size: u64,
-    after: Option<String>,
-    filter: String,
-}
-
-impl Paging {
-    /// Checks the paging fields of a list request; `filter` names the list and its filters
-    /// given the checked prefix, so a token is only good for the list that issued it.
-    fn check(
-        v: &mut Violations,
-        (region_prefix, page_size, page_token): (&str, i32, &str),
-        filter: impl FnOnce(&str) -> String,
-    ) -> Paging {
-        let prefix = if region_prefix.is_empty() {
-            String::new()
-        } else {
-            v.check("region_prefix", RegionPrefix::parse(region_prefix))
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_default()
-        };
-        let filter = filter(&prefix);
-        let size = v.check("page_size", paging::page_size(page_size));
-        let after = v.check("page_token", paging::decode_token(page_token, &filter));
-        Paging {
-            prefix,
-            size: size.unwrap_or(paging::DEFAULT_PAGE_SIZE),
-            after: after.flatten(),
-            filter,
-        }
-    }
-
-    /// What to read: one row more than a page, which tells whether another page follows.
-    fn rows(&self) -> Page<'_> {
-        Page {
-            region_prefix: &self.prefix,
-            after: self.after.as_deref(),
-            limit: self.size + 1,
-        }
-    }
-
-    /// Splits the rows read into the page and the token of the next (empty on the last).
-    fn split<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> &str) -> (Vec<T>, String) {
-        if rows.len() as u64 <= self.size {
-            return (rows, String::new());
-        }
-        rows.truncate(self.size as usize);
-        let token = rows
-            .last()
-            .map(|r| paging::encode_token(&self.filter, key(r)))
-            .unwrap_or_default();
-        (rows, token)
+/// What to read for a checked list page: one row more than the page, which tells
+/// whether another page follows.
+fn rows(page: &paging::Page) -> Page<'_> {
+    Page {
+        region_prefix: &page.prefix,
+        after: page.after.as_deref(),
+        limit: page.fetch(),
     }
 }
 
@@ -120,16 +71,13 @@ impl Read for pb::ListSitesRequest {
     type Reply = pb::ListSitesResponse;
 
     async fn handle(self, api: &HousingApi) -> Result<Self::Reply, ApiError> {
-        let mut v = Violations::new();
-        let fields = (
-            self.region_prefix.as_str(),
-            self.page_size,
-            self.page_token.as_str(),
-        );
-        let paging = Paging::check(&mut v, fields, |prefix| format!("sites;r={prefix}"));
-        v.into_result()?;
-        let rows = sites::list(api.db.conn(), paging.rows()).await?;
-        let (sites, next_page_token) = paging.split(rows, |s| &s.site_id);
+        let page =
+            paging::Page::of_region(&self.region_prefix, self.page_size, &self.page_token, |r| {
+                format!("sites;r={r}")
+            })?;
+        let (sites, next_page_token) = page
+            .rows(sites::list(api.db.conn(), rows(&page)), |s| &s.site_id)
+            .await?;
         Ok(pb::ListSitesResponse {
             sites,
             next_page_token,
@@ -156,21 +104,17 @@ impl Read for pb::ListRelocationsRequest {
 
     async fn handle(self, api: &HousingApi) -> Result<Self::Reply, ApiError> {
         let mut v = Violations::new();
-        let fields = (
-            self.region_prefix.as_str(),
-            self.page_size,
-            self.page_token.as_str(),
-        );
+        let (size, token) = (self.page_size, self.page_token.as_str());
         let site_id = self.site_id.as_str();
-        let paging = Paging::check(&mut v, fields, |prefix| {
-            format!("relocations;r={prefix};s={site_id}")
+        let page = paging::Page::under_region(&mut v, &self.region_prefix, size, token, |r| {
+            format!("relocations;r={r};s={site_id}")
         });
         if !site_id.is_empty() {
             id(&mut v, "site_id", site_id);
         }
         v.into_result()?;
-        let rows = relocations::list(api.db.conn(), site_id, paging.rows()).await?;
-        let (relocations, next_page_token) = paging.split(rows, |r| &r.household_id);
+        let mut relocations = relocations::list(api.db.conn(), site_id, rows(&page)).await?;
+        let next_page_token = page.cut(&mut relocations, |r| &r.household_id);
         Ok(pb::ListRelocationsResponse {
             relocations,
             next_page_token,
@@ -203,16 +147,13 @@ impl Read for pb::ListExceptionsRequest {
             None => Some(today()),
             Some(d) => v.check("as_of", date_from_pb(d)),
         };
-        let fields = (
-            self.region_prefix.as_str(),
-            self.page_size,
-            self.page_token.as_str(),
-        );
-        let paging = Paging::check(&mut v, fields, |prefix| {
-            let day = as_of.map(|d| d.to_string());
-            format!("exceptions;r={prefix};k={};d={day:?}", self.kind)
-        });
-        let (phase, after_key) = match paging.after.as_deref() {
+        let (size, token) = (self.page_size, self.page_token.as_str());
+        let listing =
+            paging::Page::under_region(&mut v, &self.region_prefix, size, token, |prefix| {
+                let day = as_of.map(|d| d.to_string());
+                format!("exceptions;r={prefix};k={};d={day:?}", self.kind)
+            });
+        let (phase, after_key) = match listing.after.as_deref() {
             None => ('r', None),
             Some(t) => match t.split_once(':') {
                 Some(("r", k)) => ('r', Some(k)),
@@ -227,9 +168,9 @@ impl Read for pb::ListExceptionsRequest {
         let Some(as_of) = as_of else {
             return Err(Status::internal("validated fields missing").into());
         };
-        let (conn, size) = (api.db.conn(), paging.size);
+        let (conn, size) = (api.db.conn(), listing.size);
         let page = |after, limit| Page {
-            region_prefix: &paging.prefix,
+            region_prefix: &listing.prefix,
             after,
             limit,
         };
@@ -271,7 +212,7 @@ impl Read for pb::ListExceptionsRequest {
         Ok(pb::ListExceptionsResponse {
             exceptions,
             next_page_token: token_key
-                .map(|k| paging::encode_token(&paging.filter, &k))
+                .map(|k| paging::encode_token(&listing.filter, &k))
                 .unwrap_or_default(),
         })
     }
@@ -282,39 +223,10 @@ impl Read for pb::SummarizeByRegionRequest {
     type Reply = pb::SummarizeByRegionResponse;
 
     async fn handle(self, api: &HousingApi) -> Result<Self::Reply, ApiError> {
-        let mut v = Violations::new();
-        let prefix = if self.region_prefix.is_empty() {
-            v.add(
-                "region_prefix",
-                "required: a 6-, 9- or 12-digit region prefix",
-            );
-            None
-        } else {
-            v.check("region_prefix", RegionPrefix::parse(&self.region_prefix))
-        };
-        let group_len = match RegionLevel::try_from(self.group_by) {
-            Ok(RegionLevel::Unspecified | RegionLevel::Township) => 9,
-            Ok(RegionLevel::County) => 6,
-            Ok(RegionLevel::Village) => 12,
-            Err(_) => {
-                v.add(
-                    "group_by",
-                    format!("unknown region level {}", self.group_by),
-                );
-                9
-            }
-        };
-        v.into_result()?;
-        let Some(prefix) = prefix else {
-            return Err(Status::internal("validated fields missing").into());
-        };
-        let groups = summary::summarize(
-            api.db.conn(),
-            prefix.as_str(),
-            group_len.max(prefix.as_str().len()),
-        )
-        .await?;
-        let total = summary::total(prefix.as_str(), &groups);
+        let (scope, ()) = check_summary(&self.region_prefix, self.group_by, |_| ())?;
+        let prefix = scope.prefix.as_str();
+        let groups = summary::summarize(api.db.conn(), prefix, scope.group_len).await?;
+        let total = summary::total(prefix, &groups);
         Ok(pb::SummarizeByRegionResponse {
             groups,
             total: Some(total),

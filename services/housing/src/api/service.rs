@@ -1,61 +1,28 @@
-//! The tonic trait, from one table of RPCs: a write RPC's request id is claimed for the
-//! caller (the principal from the auth layer) before its [`Write::handle`] runs; every
-//! handler's [`ApiError`] becomes a status through the runtime's one mapping.
+//! The tonic trait, from the runtime's table of RPCs ([`xk_runtime::rpc_service!`]): a
+//! write RPC's request id is claimed for the caller (the principal from the auth layer)
+//! before its [`Write::handle`] runs; every handler's [`ApiError`] becomes a status
+//! through the runtime's one mapping.
 
-use tonic::{Request, Response, Status, Streaming};
 use xk_contracts::pb::housing::v1::housing_service_server::HousingService;
 use xk_contracts::pb::housing::v1::*;
 use xk_runtime::ApiError;
-use xk_runtime::idempotency::{Idempotent, principal_of};
+use xk_runtime::idempotency::Idempotent;
 
 use super::{HousingApi, Read, Write, import};
 
-/// The handler's answer as the RPC's.
-fn answer<R>(result: Result<R, ApiError>) -> Result<Response<R>, Status> {
-    Ok(Response::new(result?))
+/// A write RPC claimed under `idem`: the request's own [`Write::handle`].
+async fn write<W: Write>(api: &HousingApi, idem: Idempotent, req: W) -> Result<W::Reply, ApiError> {
+    req.handle(api, &idem).await
 }
 
-/// Implements [`HousingService`] from the lists of its write RPCs, read RPCs and
-/// client-streaming imports: `rpc(Request) -> Response;`.
-macro_rules! housing_service {
-    (
-        writes { $($write:ident($wreq:ident) -> $wresp:ident;)* }
-        reads { $($read:ident($rreq:ident) -> $rresp:ident;)* }
-        imports { $($import:ident($ireq:ident) -> $iresp:ident => $ihandler:path;)* }
-    ) => {
-        #[tonic::async_trait]
-        impl HousingService for HousingApi {
-            $(
-                async fn $write(&self, req: Request<$wreq>) -> Result<Response<$wresp>, Status> {
-                    let principal = principal_of(&req)?;
-                    let req = req.into_inner();
-                    // The method as the idempotency keys and the audit log name it: the
-                    // request message's name without "Request".
-                    let method = stringify!($wreq).trim_end_matches("Request");
-                    let idem = Idempotent::new(principal, method, &req.request_id, "request_id", &req)?;
-                    answer(req.handle(self, &idem).await)
-                }
-            )*
-            $(
-                async fn $read(&self, req: Request<$rreq>) -> Result<Response<$rresp>, Status> {
-                    answer(req.into_inner().handle(self).await)
-                }
-            )*
-            $(
-                async fn $import(
-                    &self,
-                    req: Request<Streaming<$ireq>>,
-                ) -> Result<Response<$iresp>, Status> {
-                    let principal = principal_of(&req)?;
-                    answer($ihandler(self, principal, req.into_inner()).await)
-                }
-            )*
-        }
-    };
+/// A read RPC: the request's own [`Read::handle`].
+async fn read<R: Read>(api: &HousingApi, req: R) -> Result<R::Reply, ApiError> {
+    req.handle(api).await
 }
 
-housing_service! {
-    writes {
+xk_runtime::rpc_service! {
+    impl HousingService for HousingApi;
+    writes via write {
         create_site(CreateSiteRequest) -> CreateSiteResponse;
         update_site(UpdateSiteRequest) -> UpdateSiteResponse;
         delete_site(DeleteSiteRequest) -> DeleteSiteResponse;
@@ -68,7 +35,7 @@ housing_service! {
         record_appraisal(RecordAppraisalRequest) -> RecordAppraisalResponse;
         complete_renovation(CompleteRenovationRequest) -> CompleteRenovationResponse;
     }
-    reads {
+    reads via read {
         get_site(GetSiteRequest) -> GetSiteResponse;
         list_sites(ListSitesRequest) -> ListSitesResponse;
         get_relocation(GetRelocationRequest) -> GetRelocationResponse;

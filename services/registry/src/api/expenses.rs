@@ -11,7 +11,6 @@ use xk_runtime::write::Audit;
 use xk_runtime::{ApiError, Violations, clock, paging};
 
 use super::RegistryApi;
-use super::fields::next_page;
 use crate::domain::expenses::{FIRST_EXPENSE_YEAR, check_disaster_expense};
 use crate::store::{self, expenses};
 
@@ -74,16 +73,10 @@ impl RegistryApi {
             &req.page_token,
         );
         v.into_result()?;
-        let size = page.size;
-        let mut rows = expenses::list(
-            self.db.conn(),
-            req.year,
-            &page.prefix,
-            page.after.as_deref(),
-            size + 1,
-        )
-        .await?;
-        let next_page_token = next_page(&mut rows, size, &page.filter, |e| &e.household_id);
+        let after = page.after.as_deref();
+        let mut rows =
+            expenses::list(self.db.conn(), req.year, &page.prefix, after, page.fetch()).await?;
+        let next_page_token = page.cut(&mut rows, |e| &e.household_id);
         Ok(ListDisasterExpensesResponse {
             expenses: rows,
             next_page_token,

@@ -1,60 +1,15 @@
 //! Field checks several RPCs share. A leaf: it uses nothing else of the api.
 
 use chrono::NaiveDate;
-use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::common::v1::Date;
-use xk_contracts::types::{HouseholdId, RegionPrefix, not_in_future};
-use xk_runtime::{ApiError, Violations, clock, paging};
-
-/// A required date field: present, real, not in the future.
-fn required_date(
-    v: &mut Violations,
-    field: &str,
-    d: Option<&Date>,
-    today: NaiveDate,
-) -> Option<NaiveDate> {
-    match d {
-        None => {
-            v.add(field, "required");
-            None
-        }
-        Some(d) => v
-            .check(field, date_from_pb(d))
-            .and_then(|d| v.check(field, not_in_future(d, today))),
-    }
-}
+use xk_contracts::types::HouseholdId;
+use xk_runtime::scope::required_date;
+use xk_runtime::{ApiError, Violations, clock};
 
 /// A household id in its stored form.
 pub(super) fn household_id(v: &mut Violations, field: &str, s: &str) -> Option<String> {
     v.check(field, HouseholdId::parse(s))
         .map(|h| h.as_str().to_string())
-}
-
-/// An optional region-prefix filter: empty for none, else a valid 6-, 9- or 12-digit prefix.
-pub(super) fn optional_prefix(v: &mut Violations, field: &str, s: &str) -> String {
-    if s.is_empty() {
-        return String::new();
-    }
-    v.check(field, RegionPrefix::parse(s))
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default()
-}
-
-/// Cuts a page read with one row more than `size` back to `size`, and returns the token of
-/// the next page (after the last row kept), or an empty token when this page is the last.
-pub(super) fn next_page<T>(
-    rows: &mut Vec<T>,
-    size: u64,
-    filter: &str,
-    key: impl Fn(&T) -> &str,
-) -> String {
-    if rows.len() as u64 <= size {
-        return String::new();
-    }
-    rows.truncate(size as usize);
-    rows.last()
-        .map(|last| paging::encode_token(filter, key(last)))
-        .unwrap_or_default()
 }
 
 /// A required message field, or INVALID_ARGUMENT naming it.

@@ -11,8 +11,8 @@
 //!   `members`: RemoveMember. `villages`: UpsertVillage, ListVillages.
 //!   `expenses`: RecordDisasterExpense, ListDisasterExpenses. `policy`: GetPolicy.
 //! - `reads`: GetHousehold, ListHouseholds, ExportHouseholds, SummarizeByRegion.
-//! - `fields`: the field checks several RPCs share; `messages`: what the write messages
-//!   have in common (request id, the household answered). Both leaves.
+//! - `fields`: the field checks several RPCs share; `messages`: what the write responses
+//!   have in common (the household answered). Both leaves.
 
 mod exit;
 mod expenses;

@@ -7,13 +7,12 @@ use chrono::Datelike;
 use futures::Stream;
 use tonic::Status;
 use tracing::Instrument;
-use xk_contracts::convert::date_from_pb;
-use xk_contracts::pb::common::v1::RegionLevel;
 use xk_contracts::pb::registry::v1::*;
-use xk_contracts::types::{HouseholdId, RegionPrefix};
-use xk_runtime::{ApiError, Violations, clock, paging};
+use xk_contracts::types::HouseholdId;
+use xk_runtime::paging::Page;
+use xk_runtime::scope::{self, check_summary, optional_prefix};
+use xk_runtime::{ApiError, Violations};
 
-use super::fields::{next_page, optional_prefix};
 use super::{EXPORT_CHUNK, RegistryApi, category_filter, status_filter};
 use crate::domain::monitoring::alert_cutoff;
 use crate::policy::{FIRST_YEAR, LAST_YEAR};
@@ -61,20 +60,11 @@ impl RegistryApi {
         let mut filter = household_filter(&mut v, &req.region_prefix, req.status);
         let category = category_filter(req.monitoring_category);
         filter.monitoring_category = v.check("monitoring_category", category).flatten();
-        let size = v.check("page_size", paging::page_size(req.page_size));
-        let after = v
-            .check(
-                "page_token",
-                paging::decode_token(&req.page_token, &filter.fingerprint()),
-            )
-            .flatten();
+        let page = Page::read(&mut v, req.page_size, &req.page_token, filter.fingerprint());
         v.into_result()?;
-        let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
-        // One extra row tells whether another page exists.
-        let mut households =
-            store::list(self.db.conn(), &filter, after.as_deref(), size + 1).await?;
-        let fingerprint = filter.fingerprint();
-        let next_page_token = next_page(&mut households, size, &fingerprint, |h| &h.household_id);
+        let after = page.after.as_deref();
+        let mut households = store::list(self.db.conn(), &filter, after, page.fetch()).await?;
+        let next_page_token = page.cut(&mut households, |h| &h.household_id);
         Ok(ListHouseholdsResponse {
             households,
             next_page_token,
@@ -130,41 +120,19 @@ impl RegistryApi {
         &self,
         req: SummarizeByRegionRequest,
     ) -> Result<SummarizeByRegionResponse, ApiError> {
-        let mut v = Violations::new();
-        let prefix = if req.region_prefix.is_empty() {
-            v.add(
-                "region_prefix",
-                "required: a 6-, 9- or 12-digit region prefix",
-            );
-            None
-        } else {
-            v.check("region_prefix", RegionPrefix::parse(&req.region_prefix))
-        };
-        let group_len = match RegionLevel::try_from(req.group_by) {
-            Ok(RegionLevel::Unspecified | RegionLevel::Township) => 9,
-            Ok(RegionLevel::County) => 6,
-            Ok(RegionLevel::Village) => 12,
-            Err(_) => {
-                v.add("group_by", format!("unknown region level {}", req.group_by));
-                9
+        let (scope, as_of) = check_summary(&req.region_prefix, req.group_by, |v| {
+            let as_of = scope::as_of(v, req.as_of.as_ref());
+            for (field, year) in [("year", req.year), ("baseline_year", req.baseline_year)] {
+                if year != 0 && !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+                    v.add(
+                        field,
+                        format!("must be 0 or between {FIRST_YEAR} and {LAST_YEAR}, got {year}"),
+                    );
+                }
             }
-        };
-        let as_of = match &req.as_of {
-            None => Some(clock::today()),
-            Some(d) => v.check("as_of", date_from_pb(d)),
-        };
-        for (field, year) in [("year", req.year), ("baseline_year", req.baseline_year)] {
-            if year != 0 && !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
-                v.add(
-                    field,
-                    format!("must be 0 or between {FIRST_YEAR} and {LAST_YEAR}, got {year}"),
-                );
-            }
-        }
-        v.into_result()?;
-        let (Some(prefix), Some(as_of)) = (prefix, as_of) else {
-            return Err(Status::internal("validated fields missing").into());
-        };
+            as_of
+        })?;
+        let prefix = scope.prefix.as_str();
         // Alerts are judged by the policy of the day asked about; the in-year counts by
         // that of the year asked about (the same unless a year is given).
         let alert_policy = self.policy.require(as_of.year(), "as_of")?;
@@ -174,8 +142,8 @@ impl RegistryApi {
             (req.year, self.policy.require(req.year, "year")?)
         };
         let q = summary::SummaryQuery {
-            prefix: prefix.as_str().to_string(),
-            group_len: group_len.max(prefix.as_str().len()),
+            prefix: prefix.to_string(),
+            group_len: scope.group_len,
             year,
             baseline_year: if req.baseline_year == 0 {
                 2014
@@ -186,7 +154,7 @@ impl RegistryApi {
             village_income_fen: policy.poor_village_collective_income_fen,
         };
         let groups = summary::summarize(self.db.conn(), &q).await?;
-        let total = summary::total(prefix.as_str(), &groups);
+        let total = summary::total(prefix, &groups);
         Ok(SummarizeByRegionResponse {
             groups,
             total: Some(total),

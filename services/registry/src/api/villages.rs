@@ -7,11 +7,12 @@ use xk_contracts::pb::registry::v1::{
 };
 use xk_contracts::types::{RegionCode, VillageKind};
 use xk_runtime::idempotency::Idempotent;
+use xk_runtime::paging::Page;
 use xk_runtime::write::Audit;
-use xk_runtime::{ApiError, Violations, clock, paging};
+use xk_runtime::{ApiError, Violations, clock};
 
 use super::RegistryApi;
-use super::fields::{next_page, optional_prefix, required};
+use super::fields::required;
 use crate::domain::validate::check_name;
 use crate::policy::FIRST_YEAR;
 use crate::store;
@@ -59,21 +60,16 @@ impl RegistryApi {
         &self,
         req: ListVillagesRequest,
     ) -> Result<ListVillagesResponse, ApiError> {
-        let mut v = Violations::new();
-        let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
-        let fingerprint = format!("villages;r={prefix}");
-        let size = v.check("page_size", paging::page_size(req.page_size));
-        let after = v
-            .check(
-                "page_token",
-                paging::decode_token(&req.page_token, &fingerprint),
-            )
-            .flatten();
-        v.into_result()?;
-        let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
-        let mut villages =
-            store::list_villages(self.db.conn(), &prefix, after.as_deref(), size + 1).await?;
-        let next_page_token = next_page(&mut villages, size, &fingerprint, |x| &x.village_code);
+        let page = Page::of_region(&req.region_prefix, req.page_size, &req.page_token, |r| {
+            format!("villages;r={r}")
+        })?;
+        let rows = store::list_villages(
+            self.db.conn(),
+            &page.prefix,
+            page.after.as_deref(),
+            page.fetch(),
+        );
+        let (villages, next_page_token) = page.rows(rows, |x| &x.village_code).await?;
         Ok(ListVillagesResponse {
             villages,
             next_page_token,

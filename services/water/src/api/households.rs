@@ -1,12 +1,12 @@
 //! A household's drinking water: GetHouseholdWater, ListExceptions, SummarizeByRegion.
 
 use sha2::{Digest, Sha256};
-use xk_contracts::pb::common::v1::RegionLevel;
 use xk_contracts::pb::water::v1::*;
-use xk_contracts::types::{HouseholdId, RegionPrefix};
+use xk_contracts::types::HouseholdId;
+use xk_runtime::paging::Page;
+use xk_runtime::scope::{check_summary, optional_prefix};
 use xk_runtime::{ApiError, Violations};
 
-use super::listing::{Page, optional_prefix};
 use super::{MAX_QUERY_HOUSEHOLDS, WaterApi};
 use crate::store::assessments::{self as store, CurrentFilter};
 use crate::store::summary;
@@ -78,7 +78,7 @@ pub(super) async fn list_exceptions(
     ids.dedup();
     let ids_digest = hex::encode(Sha256::digest(ids.join(",").as_bytes()));
     let fingerprint = format!("exceptions;k={};r={prefix};h={ids_digest}", req.kind);
-    let page = Page::read(&mut v, req.page_size, &req.page_token, &fingerprint);
+    let page = Page::read(&mut v, req.page_size, &req.page_token, fingerprint);
     v.into_result()?;
     let mut exceptions: Vec<HouseholdException> = match kind {
         ExceptionKind::NeverAssessed => {
@@ -119,7 +119,7 @@ pub(super) async fn list_exceptions(
         }
         ExceptionKind::Unspecified => Vec::new(),
     };
-    let next_page_token = page.cut(&mut exceptions, &fingerprint, |e| &e.household_id);
+    let next_page_token = page.cut(&mut exceptions, |e| &e.household_id);
     Ok(ListExceptionsResponse {
         exceptions,
         next_page_token,
@@ -131,35 +131,14 @@ pub(super) async fn summarize(
     api: &WaterApi,
     req: SummarizeByRegionRequest,
 ) -> Result<SummarizeByRegionResponse, ApiError> {
-    let mut v = Violations::new();
-    let prefix = if req.region_prefix.is_empty() {
-        v.add(
-            "region_prefix",
-            "required: a 6-, 9- or 12-digit region prefix",
-        );
-        None
-    } else {
-        v.check("region_prefix", RegionPrefix::parse(&req.region_prefix))
-    };
-    let group_len = match RegionLevel::try_from(req.group_by) {
-        Ok(RegionLevel::Unspecified | RegionLevel::Township) => 9,
-        Ok(RegionLevel::County) => 6,
-        Ok(RegionLevel::Village) => 12,
-        Err(_) => {
-            v.add("group_by", format!("unknown region level {}", req.group_by));
-            9
-        }
-    };
-    v.into_result()?;
-    let Some(prefix) = prefix else {
-        return Err(ApiError::invalid("region_prefix", "required"));
-    };
+    let (scope, ()) = check_summary(&req.region_prefix, req.group_by, |_| ())?;
+    let prefix = scope.prefix.as_str();
     let q = summary::SummaryQuery {
-        prefix: prefix.as_str().to_string(),
-        group_len: group_len.max(prefix.as_str().len()),
+        prefix: prefix.to_string(),
+        group_len: scope.group_len,
     };
     let groups = summary::summarize(api.db.conn(), &q).await?;
-    let total = summary::total(prefix.as_str(), &groups);
+    let total = summary::total(prefix, &groups);
     Ok(SummarizeByRegionResponse {
         groups,
         total: Some(total),

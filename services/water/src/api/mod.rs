@@ -12,11 +12,9 @@
 //! | `households` | GetHouseholdWater, ListExceptions, SummarizeByRegion |
 //! | `villages` | SetVillageArea, ListVillageAreas |
 //! | [`mapping`] | proto ↔ domain: validate and grade an assessment as sent, check a scheme |
-//! | `listing` | the leaf the list RPCs share: region prefix and page token |
 
 mod assessments;
 mod households;
-mod listing;
 pub mod mapping;
 mod schemes;
 mod service;

@@ -2,11 +2,11 @@
 
 use xk_contracts::pb::water::v1::*;
 use xk_runtime::idempotency::Idempotent;
+use xk_runtime::paging::Page;
 use xk_runtime::write::{Audit, update as update_record};
-use xk_runtime::{ApiError, Principal, Violations};
+use xk_runtime::{ApiError, Principal};
 
 use super::WaterApi;
-use super::listing::{Page, optional_prefix};
 use super::mapping::check_scheme;
 use crate::domain::{FieldViolation, rules};
 use crate::store::schemes::{self as store, Schemes};
@@ -104,14 +104,16 @@ pub(super) async fn list(
     api: &WaterApi,
     req: ListSchemesRequest,
 ) -> Result<ListSchemesResponse, ApiError> {
-    let mut v = Violations::new();
-    let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
-    let fingerprint = format!("schemes;r={prefix}");
-    let page = Page::read(&mut v, req.page_size, &req.page_token, &fingerprint);
-    v.into_result()?;
-    let mut schemes =
-        store::list_schemes(api.db.conn(), &prefix, page.after.as_deref(), page.fetch()).await?;
-    let next_page_token = page.cut(&mut schemes, &fingerprint, |s| &s.scheme_id);
+    let page = Page::of_region(&req.region_prefix, req.page_size, &req.page_token, |r| {
+        format!("schemes;r={r}")
+    })?;
+    let rows = store::list_schemes(
+        api.db.conn(),
+        &page.prefix,
+        page.after.as_deref(),
+        page.fetch(),
+    );
+    let (schemes, next_page_token) = page.rows(rows, |s| &s.scheme_id).await?;
     Ok(ListSchemesResponse {
         schemes,
         next_page_token,

@@ -1,110 +1,36 @@
-//! The tonic trait: each RPC takes the principal from the auth layer (writes), calls its
-//! handler in the resource's module, and maps the handler's [`ApiError`] to a `Status`.
+//! The tonic trait, from the runtime's table of RPCs ([`xk_runtime::rpc_service!`]): each
+//! write takes the principal from the auth layer, each RPC calls its handler in the
+//! resource's module, and the handler's [`xk_runtime::ApiError`] becomes a `Status`.
 
-use tonic::{Request, Response, Status, Streaming};
 use xk_contracts::pb::water::v1::water_service_server::WaterService;
 use xk_contracts::pb::water::v1::*;
-use xk_runtime::ApiError;
-use xk_runtime::idempotency::principal_of;
 
 use super::{WaterApi, assessments, households, schemes, villages};
 
-/// A handler's answer as tonic wants it.
-fn reply<T>(answer: Result<T, ApiError>) -> Result<Response<T>, Status> {
-    answer.map(Response::new).map_err(Status::from)
-}
-
-#[tonic::async_trait]
-impl WaterService for WaterApi {
-    async fn create_scheme(
-        &self,
-        req: Request<CreateSchemeRequest>,
-    ) -> Result<Response<CreateSchemeResponse>, Status> {
-        let who = principal_of(&req)?;
-        reply(schemes::create(self, who, req.into_inner()).await)
+xk_runtime::rpc_service! {
+    impl WaterService for WaterApi;
+    reads {
+        get_scheme(GetSchemeRequest) -> GetSchemeResponse => schemes::get;
+        list_schemes(ListSchemesRequest) -> ListSchemesResponse => schemes::list;
+        get_household_water(GetHouseholdWaterRequest) -> GetHouseholdWaterResponse
+            => households::get_water;
+        list_exceptions(ListExceptionsRequest) -> ListExceptionsResponse
+            => households::list_exceptions;
+        summarize_by_region(SummarizeByRegionRequest) -> SummarizeByRegionResponse
+            => households::summarize;
+        list_village_areas(ListVillageAreasRequest) -> ListVillageAreasResponse
+            => villages::list;
     }
-
-    async fn get_scheme(
-        &self,
-        req: Request<GetSchemeRequest>,
-    ) -> Result<Response<GetSchemeResponse>, Status> {
-        reply(schemes::get(self, req.into_inner()).await)
+    by_principal {
+        create_scheme(CreateSchemeRequest) -> CreateSchemeResponse => schemes::create;
+        update_scheme(UpdateSchemeRequest) -> UpdateSchemeResponse => schemes::update;
+        delete_scheme(DeleteSchemeRequest) -> DeleteSchemeResponse => schemes::delete;
+        record_assessment(RecordAssessmentRequest) -> RecordAssessmentResponse
+            => assessments::record;
+        set_village_area(SetVillageAreaRequest) -> SetVillageAreaResponse => villages::set;
     }
-
-    async fn update_scheme(
-        &self,
-        req: Request<UpdateSchemeRequest>,
-    ) -> Result<Response<UpdateSchemeResponse>, Status> {
-        let who = principal_of(&req)?;
-        reply(schemes::update(self, who, req.into_inner()).await)
-    }
-
-    async fn list_schemes(
-        &self,
-        req: Request<ListSchemesRequest>,
-    ) -> Result<Response<ListSchemesResponse>, Status> {
-        reply(schemes::list(self, req.into_inner()).await)
-    }
-
-    async fn delete_scheme(
-        &self,
-        req: Request<DeleteSchemeRequest>,
-    ) -> Result<Response<DeleteSchemeResponse>, Status> {
-        let who = principal_of(&req)?;
-        reply(schemes::delete(self, who, req.into_inner()).await)
-    }
-
-    async fn record_assessment(
-        &self,
-        req: Request<RecordAssessmentRequest>,
-    ) -> Result<Response<RecordAssessmentResponse>, Status> {
-        let who = principal_of(&req)?;
-        reply(assessments::record(self, who, req.into_inner()).await)
-    }
-
-    async fn import_assessments(
-        &self,
-        req: Request<Streaming<ImportAssessmentsRequest>>,
-    ) -> Result<Response<ImportAssessmentsResponse>, Status> {
-        let who = principal_of(&req)?;
-        assessments::import(self, who, req.into_inner())
-            .await
-            .map(Response::new)
-    }
-
-    async fn get_household_water(
-        &self,
-        req: Request<GetHouseholdWaterRequest>,
-    ) -> Result<Response<GetHouseholdWaterResponse>, Status> {
-        reply(households::get_water(self, req.into_inner()).await)
-    }
-
-    async fn list_exceptions(
-        &self,
-        req: Request<ListExceptionsRequest>,
-    ) -> Result<Response<ListExceptionsResponse>, Status> {
-        reply(households::list_exceptions(self, req.into_inner()).await)
-    }
-
-    async fn summarize_by_region(
-        &self,
-        req: Request<SummarizeByRegionRequest>,
-    ) -> Result<Response<SummarizeByRegionResponse>, Status> {
-        reply(households::summarize(self, req.into_inner()).await)
-    }
-
-    async fn set_village_area(
-        &self,
-        req: Request<SetVillageAreaRequest>,
-    ) -> Result<Response<SetVillageAreaResponse>, Status> {
-        let who = principal_of(&req)?;
-        reply(villages::set(self, who, req.into_inner()).await)
-    }
-
-    async fn list_village_areas(
-        &self,
-        req: Request<ListVillageAreasRequest>,
-    ) -> Result<Response<ListVillageAreasResponse>, Status> {
-        reply(villages::list(self, req.into_inner()).await)
+    imports {
+        import_assessments(ImportAssessmentsRequest) -> ImportAssessmentsResponse
+            => assessments::import;
     }
 }

@@ -3,11 +3,11 @@
 use xk_contracts::pb::water::v1::*;
 use xk_contracts::types::RegionCode;
 use xk_runtime::idempotency::Idempotent;
+use xk_runtime::paging::Page;
 use xk_runtime::write::Audit;
 use xk_runtime::{ApiError, Principal, Violations};
 
 use super::WaterApi;
-use super::listing::{Page, optional_prefix};
 use crate::store::villages as store;
 
 /// SetVillageArea: sets (or replaces) whether a village is water-rich or water-short.
@@ -58,19 +58,16 @@ pub(super) async fn list(
     api: &WaterApi,
     req: ListVillageAreasRequest,
 ) -> Result<ListVillageAreasResponse, ApiError> {
-    let mut v = Violations::new();
-    let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
-    let fingerprint = format!("village_areas;r={prefix}");
-    let page = Page::read(&mut v, req.page_size, &req.page_token, &fingerprint);
-    v.into_result()?;
-    let rows =
-        store::list_village_areas(api.db.conn(), &prefix, page.after.as_deref(), page.fetch())
-            .await?;
+    let page = Page::of_region(&req.region_prefix, req.page_size, &req.page_token, |r| {
+        format!("village_areas;r={r}")
+    })?;
+    let after = page.after.as_deref();
+    let rows = store::list_village_areas(api.db.conn(), &page.prefix, after, page.fetch()).await?;
     let mut village_areas: Vec<VillageArea> = rows
         .into_iter()
         .map(|(village_code, area)| VillageArea { village_code, area })
         .collect();
-    let next_page_token = page.cut(&mut village_areas, &fingerprint, |x| &x.village_code);
+    let next_page_token = page.cut(&mut village_areas, |x| &x.village_code);
     Ok(ListVillageAreasResponse {
         village_areas,
         next_page_token,

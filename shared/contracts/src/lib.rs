@@ -7,12 +7,17 @@
 //! - [`types`]: validated newtypes (`ResidentId`, `RegionCode`, `RegionPrefix`,
 //!   `HouseholdId`, `Fen`) and date helpers, each with `parse`.
 //! - [`convert`]: `common.v1.Date` to and from `chrono::NaiveDate`.
+//! - [`requests`]: what the runtime needs of a request message ([`ImportBatch`]: an import
+//!   batch's RPC and request id).
 //! - [`FILE_DESCRIPTOR_SET`]: every contract's descriptors, served by server reflection.
 
 #![warn(missing_docs)]
 
 pub mod convert;
+pub mod requests;
 pub mod types;
+
+pub use requests::ImportBatch;
 
 /// Generated code, one module per proto package (`pb::registry::v1`, …), nested as the
 /// packages are so cross-package references resolve. Written by build.rs from the protos

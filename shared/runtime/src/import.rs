@@ -10,6 +10,7 @@
 use futures::{Stream, StreamExt};
 use prost::Message;
 use tonic::Status;
+use xk_contracts::ImportBatch;
 
 use crate::api_error::ApiError;
 use crate::auth::Principal;
@@ -30,18 +31,12 @@ pub trait ImportTally: Message + Default {
 
 /// How one service imports one kind of record.
 pub trait Importer: Sync {
-    /// One message of the stream: a batch with its request id.
-    type Batch: Message + Default + Send;
+    /// One message of the stream: a batch with its request id and the RPC it belongs to.
+    type Batch: Message + Default + Send + ImportBatch;
     /// A batch that passed [`Importer::check`], ready to write.
     type Checked: Send + Sync;
     /// The response: the stream's running total.
     type Tally: ImportTally + Send;
-
-    /// The RPC name, for the idempotency key and the audit log.
-    const METHOD: &'static str;
-
-    /// The batch's request id.
-    fn request_id(batch: &Self::Batch) -> &str;
 
     /// Checks a whole batch before anything is written: every violation, each field path
     /// starting with `prefix` (`"batch[3]."`).
@@ -89,8 +84,8 @@ where
         let one = async {
             let idem = Idempotent::new(
                 principal,
-                I::METHOD,
-                I::request_id(&batch),
+                I::Batch::METHOD,
+                batch.request_id(),
                 &format!("{prefix}request_id"),
                 &batch,
             )?;
@@ -109,7 +104,7 @@ where
         match one.await {
             Ok(Written::Fresh(tally)) => total.add(&tally),
             Ok(Written::Replayed(_first)) => {
-                tracing::debug!(method = I::METHOD, "import batch replayed");
+                tracing::debug!(method = I::Batch::METHOD, "import batch replayed");
                 total.add_replayed();
             }
             Err(e) => return Err(with_progress(Status::from(e), &total)),

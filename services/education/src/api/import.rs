@@ -41,12 +41,6 @@ impl Importer for StudentImport<'_> {
     type Checked = CheckedBatch;
     type Tally = ImportStudentsResponse;
 
-    const METHOD: &'static str = "ImportStudents";
-
-    fn request_id(batch: &ImportStudentsRequest) -> &str {
-        &batch.request_id
-    }
-
     fn check(&self, batch: ImportStudentsRequest, prefix: &str) -> Result<CheckedBatch, ApiError> {
         let mut students = batch.students;
         let mut v: Vec<FieldViolation> = Vec::new();

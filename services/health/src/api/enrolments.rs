@@ -86,11 +86,6 @@ impl Importer for EnrolmentImport<'_> {
     type Batch = ImportEnrolmentsRequest;
     type Checked = Vec<enrolment::Model>;
     type Tally = ImportEnrolmentsResponse;
-    const METHOD: &'static str = "ImportEnrolments";
-
-    fn request_id(batch: &Self::Batch) -> &str {
-        &batch.request_id
-    }
 
     fn check(&self, batch: Self::Batch, prefix: &str) -> Result<Self::Checked, ApiError> {
         let mut v = Violations::new();

@@ -29,12 +29,6 @@ impl Importer for RelocationImport<'_> {
     type Checked = Vec<Checked>;
     type Tally = pb::ImportRelocationsResponse;
 
-    const METHOD: &'static str = "ImportRelocations";
-
-    fn request_id(batch: &Self::Batch) -> &str {
-        &batch.request_id
-    }
-
     fn check(&self, batch: Self::Batch, prefix: &str) -> Result<Vec<Checked>, ApiError> {
         let mut errors = Vec::new();
         let size = batch.relocations.len();

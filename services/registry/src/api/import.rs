@@ -43,11 +43,6 @@ impl Importer for HouseholdImport<'_> {
     type Batch = ImportHouseholdsRequest;
     type Checked = Vec<Household>;
     type Tally = ImportHouseholdsResponse;
-    const METHOD: &'static str = "ImportHouseholds";
-
-    fn request_id(batch: &ImportHouseholdsRequest) -> &str {
-        &batch.request_id
-    }
 
     fn check(
         &self,

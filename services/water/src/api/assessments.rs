@@ -178,12 +178,6 @@ impl Importer for Assessor<'_> {
     type Checked = Vec<Prepared>;
     type Tally = ImportAssessmentsResponse;
 
-    const METHOD: &'static str = "ImportAssessments";
-
-    fn request_id(batch: &ImportAssessmentsRequest) -> &str {
-        &batch.request_id
-    }
-
     fn check(
         &self,
         batch: ImportAssessmentsRequest,

@@ -283,33 +283,38 @@ impl ImportTally for Msg {
     }
 }
 
-impl Importer for ThingImport {
-    type Batch = prost_types::ListValue;
-    type Checked = Vec<(String, i64)>;
-    type Tally = Msg;
+/// A batch of things: its request id and the numbers to store.
+#[derive(Clone, PartialEq, prost::Message)]
+struct ThingBatch {
+    #[prost(string, tag = "1")]
+    request_id: String,
+    #[prost(double, repeated, tag = "2")]
+    numbers: Vec<f64>,
+}
+
+impl xk_contracts::ImportBatch for ThingBatch {
     const METHOD: &'static str = "ImportThings";
 
-    fn request_id(batch: &Self::Batch) -> &str {
-        match batch.values.first().and_then(|v| v.kind.as_ref()) {
-            Some(prost_types::value::Kind::StringValue(s)) => s,
-            _ => "",
-        }
+    fn request_id(&self) -> &str {
+        &self.request_id
     }
+}
+
+impl Importer for ThingImport {
+    type Batch = ThingBatch;
+    type Checked = Vec<(String, i64)>;
+    type Tally = Msg;
 
     fn check(&self, batch: Self::Batch, prefix: &str) -> Result<Self::Checked, ApiError> {
         let mut out = Vec::new();
-        for (i, v) in batch.values.iter().enumerate().skip(1) {
-            match v.kind {
-                Some(prost_types::value::Kind::NumberValue(n)) if n >= 0.0 => {
-                    out.push((format!("{}-{i}", Self::request_id(&batch)), n as i64))
-                }
-                _ => {
-                    return Err(ApiError::invalid(
-                        format!("{prefix}values[{i}]"),
-                        "negative",
-                    ));
-                }
+        for (i, n) in batch.numbers.iter().enumerate() {
+            if *n < 0.0 {
+                return Err(ApiError::invalid(
+                    format!("{prefix}numbers[{i}]"),
+                    "negative",
+                ));
             }
+            out.push((format!("{}-{i}", batch.request_id), *n as i64));
         }
         Ok(out)
     }
@@ -322,15 +327,11 @@ impl Importer for ThingImport {
     }
 }
 
-fn batch(request_id: &str, numbers: &[f64]) -> prost_types::ListValue {
-    use prost_types::value::Kind;
-    let mut values = vec![prost_types::Value {
-        kind: Some(Kind::StringValue(request_id.into())),
-    }];
-    values.extend(numbers.iter().map(|n| prost_types::Value {
-        kind: Some(Kind::NumberValue(*n)),
-    }));
-    prost_types::ListValue { values }
+fn batch(request_id: &str, numbers: &[f64]) -> ThingBatch {
+    ThingBatch {
+        request_id: request_id.into(),
+        numbers: numbers.to_vec(),
+    }
 }
 
 #[tokio::test]
@@ -338,7 +339,7 @@ async fn an_import_counts_fresh_and_replayed_batches_and_stops_at_a_bad_one() {
     let dir = tempfile::tempdir().unwrap();
     let db = fresh_db(&dir).await;
     let who = Principal::Bureau(Bureau::PovertyOffice);
-    let stream = |batches: Vec<prost_types::ListValue>| {
+    let stream = |batches: Vec<ThingBatch>| {
         futures::stream::iter(batches.into_iter().map(Ok::<_, tonic::Status>))
     };
     let done = crate::import::run(
@@ -386,7 +387,7 @@ async fn an_import_counts_fresh_and_replayed_batches_and_stops_at_a_bad_one() {
     .unwrap_err();
     assert_eq!(err.code(), tonic::Code::InvalidArgument);
     assert!(
-        err.message().contains("batch[2].values[2]"),
+        err.message().contains("batch[2].numbers[1]"),
         "{}",
         err.message()
     );

@@ -1,0 +1,66 @@
+//! What the shared runtime needs to know of a service's request messages without knowing
+//! the service: here, which RPC an import batch belongs to and its request id. Implemented
+//! here, beside the generated types, because the runtime may not implement a trait for
+//! them and the services may not implement this one.
+
+use crate::pb;
+
+/// One batch of a client-streaming `Import*` RPC: each batch carries its own request id
+/// and is committed as its own idempotent transaction.
+pub trait ImportBatch {
+    /// The RPC that carries the batches, for the idempotency key and the audit log.
+    const METHOD: &'static str;
+
+    /// The batch's request id (a retry with the same id is answered from the first run).
+    fn request_id(&self) -> &str;
+}
+
+/// Implements [`ImportBatch`] for batch messages that have a `request_id` field.
+macro_rules! import_batches {
+    ($($batch:ty => $method:literal,)+) => {
+        $(impl ImportBatch for $batch {
+            const METHOD: &'static str = $method;
+
+            fn request_id(&self) -> &str {
+                &self.request_id
+            }
+        })+
+    };
+}
+
+import_batches! {
+    pb::registry::v1::ImportHouseholdsRequest => "ImportHouseholds",
+    pb::education::v1::ImportStudentsRequest => "ImportStudents",
+    pb::housing::v1::ImportRelocationsRequest => "ImportRelocations",
+    pb::health::v1::ImportEnrolmentsRequest => "ImportEnrolments",
+    pb::water::v1::ImportAssessmentsRequest => "ImportAssessments",
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The method is the one whose request the batch is: `ImportXRequest` → `ImportX`.
+    fn method_matches<B: ImportBatch + Default>() {
+        let name = std::any::type_name::<B>();
+        assert!(
+            name.ends_with(&format!("::{}Request", B::METHOD)),
+            "{name} vs {}",
+            B::METHOD
+        );
+    }
+
+    #[test]
+    fn every_batch_names_its_rpc_and_carries_its_request_id() {
+        method_matches::<pb::registry::v1::ImportHouseholdsRequest>();
+        method_matches::<pb::education::v1::ImportStudentsRequest>();
+        method_matches::<pb::housing::v1::ImportRelocationsRequest>();
+        method_matches::<pb::health::v1::ImportEnrolmentsRequest>();
+        method_matches::<pb::water::v1::ImportAssessmentsRequest>();
+        let batch = pb::water::v1::ImportAssessmentsRequest {
+            request_id: "batch-7".into(),
+            ..Default::default()
+        };
+        assert_eq!(batch.request_id(), "batch-7");
+    }
+}

@@ -59,26 +59,29 @@ fn shortage_is_quantity_or_supply_failing() {
     assert!(Assessment::from_grades(M, M, M, N).is_shortage());
 }
 
+/// Asserts the quantity grade of each litres value in `area`, naming the case on failure.
+fn quantity_edges(area: AreaType, cases: [(u32, Grade); 6]) {
+    for (l, grade) in cases {
+        assert_eq!(litres(area, l), grade, "{area:?}, {l} L");
+    }
+}
+
 #[test]
 fn quantity_edges_water_rich() {
-    use AreaType::WaterRich as R;
-    assert_eq!(litres(R, 61), Grade::Met);
-    assert_eq!(litres(R, 60), Grade::Met);
-    assert_eq!(litres(R, 59), Grade::BasicallyMet);
-    assert_eq!(litres(R, 35), Grade::BasicallyMet);
-    assert_eq!(litres(R, 34), Grade::NotMet);
-    assert_eq!(litres(R, 0), Grade::NotMet);
+    use Grade::{BasicallyMet as B, Met as M, NotMet as N};
+    quantity_edges(
+        AreaType::WaterRich,
+        [(61, M), (60, M), (59, B), (35, B), (34, N), (0, N)],
+    );
 }
 
 #[test]
 fn quantity_edges_water_short() {
-    use AreaType::WaterShort as S;
-    assert_eq!(litres(S, 60), Grade::Met);
-    assert_eq!(litres(S, 40), Grade::Met);
-    assert_eq!(litres(S, 39), Grade::BasicallyMet);
-    assert_eq!(litres(S, 20), Grade::BasicallyMet);
-    assert_eq!(litres(S, 19), Grade::NotMet);
-    assert_eq!(litres(S, 0), Grade::NotMet);
+    use Grade::{BasicallyMet as B, Met as M, NotMet as N};
+    quantity_edges(
+        AreaType::WaterShort,
+        [(60, M), (40, M), (39, B), (20, B), (19, N), (0, N)],
+    );
 }
 
 #[test]

@@ -123,17 +123,36 @@ fn scattered_supply_with_on_site_check_is_accepted() {
     );
 }
 
+/// Asserts what each value of one field is refused for, naming the value on failure:
+/// `Some(field)` is the one field refused, `None` means the request is accepted.
+fn check<T: std::fmt::Debug>(
+    raw: impl Fn(T) -> RawMeasurements,
+    cases: impl IntoIterator<Item = (T, Option<&'static str>)>,
+) {
+    for (value, refused) in cases {
+        let label = format!("{value:?}");
+        let want = refused.map_or_else(Vec::new, one);
+        assert_eq!(violations(&raw(value)), want, "value {label}");
+    }
+}
+
 #[test]
 fn litres_negative_and_over_bound() {
     let r = |l| RawMeasurements {
         litres_per_person_day: Some(l),
         ..good()
     };
-    assert_eq!(violations(&r(-1)), one(fields::LITRES_PER_PERSON_DAY));
-    assert_eq!(violations(&r(0)), vec![]);
-    assert_eq!(violations(&r(1000)), vec![]);
-    assert_eq!(violations(&r(1001)), one(fields::LITRES_PER_PERSON_DAY));
-    assert_eq!(violations(&r(i64::MAX)), one(fields::LITRES_PER_PERSON_DAY));
+    let refused = Some(fields::LITRES_PER_PERSON_DAY);
+    check(
+        r,
+        [
+            (-1, refused),
+            (0, None),
+            (1000, None),
+            (1001, refused),
+            (i64::MAX, refused),
+        ],
+    );
 }
 
 #[test]
@@ -156,9 +175,8 @@ fn outage_days_negative_and_over_a_year() {
         outage_days_last_12_months: Some(o),
         ..good()
     };
-    assert_eq!(violations(&r(-1)), one(fields::OUTAGE_DAYS_LAST_12_MONTHS));
-    assert_eq!(violations(&r(366)), vec![]);
-    assert_eq!(violations(&r(367)), one(fields::OUTAGE_DAYS_LAST_12_MONTHS));
+    let refused = Some(fields::OUTAGE_DAYS_LAST_12_MONTHS);
+    check(r, [(-1, refused), (366, None), (367, refused)]);
 }
 
 #[test]
@@ -177,35 +195,27 @@ fn fetch_minutes_and_distances_negative_and_over_bounds() {
         vertical_distance_m: Some(x),
         ..good()
     };
-    let (mm, mh, mv) = (
-        i64::from(b.max_fetch_round_trip_minutes),
-        i64::from(b.max_horizontal_distance_m),
-        i64::from(b.max_vertical_distance_m),
-    );
-    assert_eq!(
-        violations(&minutes(-5)),
-        one(fields::FETCH_ROUND_TRIP_MINUTES)
-    );
-    assert_eq!(violations(&minutes(mm)), vec![]);
-    assert_eq!(
-        violations(&minutes(mm + 1)),
-        one(fields::FETCH_ROUND_TRIP_MINUTES)
-    );
-    assert_eq!(
-        violations(&horizontal(-5)),
-        one(fields::HORIZONTAL_DISTANCE_M)
-    );
-    assert_eq!(violations(&horizontal(mh)), vec![]);
-    assert_eq!(
-        violations(&horizontal(mh + 1)),
-        one(fields::HORIZONTAL_DISTANCE_M)
-    );
-    assert_eq!(violations(&vertical(-5)), one(fields::VERTICAL_DISTANCE_M));
-    assert_eq!(violations(&vertical(mv)), vec![]);
-    assert_eq!(
-        violations(&vertical(mv + 1)),
-        one(fields::VERTICAL_DISTANCE_M)
-    );
+    let bounds = [
+        (
+            fields::FETCH_ROUND_TRIP_MINUTES,
+            i64::from(b.max_fetch_round_trip_minutes),
+        ),
+        (
+            fields::HORIZONTAL_DISTANCE_M,
+            i64::from(b.max_horizontal_distance_m),
+        ),
+        (
+            fields::VERTICAL_DISTANCE_M,
+            i64::from(b.max_vertical_distance_m),
+        ),
+    ];
+    let setters: [&dyn Fn(i64) -> RawMeasurements; 3] = [&minutes, &horizontal, &vertical];
+    for ((field, max), set) in bounds.into_iter().zip(setters) {
+        check(
+            set,
+            [(-5, Some(field)), (max, None), (max + 1, Some(field))],
+        );
+    }
 }
 
 #[test]
@@ -214,11 +224,14 @@ fn assessment_date_missing_or_in_the_future() {
         assessed_on: a,
         ..good()
     };
-    assert_eq!(violations(&r(None)), one(fields::ASSESSED_ON));
-    assert_eq!(violations(&r(Some(today()))), vec![]);
-    assert_eq!(
-        violations(&r(Some(d(2019, 12, 2)))),
-        one(fields::ASSESSED_ON)
+    let refused = Some(fields::ASSESSED_ON);
+    check(
+        r,
+        [
+            (None, refused),
+            (Some(today()), None),
+            (Some(d(2019, 12, 2)), refused),
+        ],
     );
 }
 
@@ -228,16 +241,19 @@ fn supply_missing_blank_scheme_or_unspecified_kind() {
         supply: s,
         ..good()
     };
-    assert_eq!(violations(&r(None)), one(fields::SUPPLY));
-    assert_eq!(
-        violations(&r(Some(RawSupply::Centralized {
-            scheme_id: " \t".into()
-        }))),
-        one(fields::SCHEME_ID)
-    );
-    assert_eq!(
-        violations(&r(Some(RawSupply::Scattered { kind: None }))),
-        one(fields::SCATTERED_KIND)
+    let blank_scheme = RawSupply::Centralized {
+        scheme_id: " \t".into(),
+    };
+    check(
+        r,
+        [
+            (None, Some(fields::SUPPLY)),
+            (Some(blank_scheme), Some(fields::SCHEME_ID)),
+            (
+                Some(RawSupply::Scattered { kind: None }),
+                Some(fields::SCATTERED_KIND),
+            ),
+        ],
     );
 }
 

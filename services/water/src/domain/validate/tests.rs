@@ -387,44 +387,29 @@ fn every_violation_is_reported_at_once() {
 
 #[test]
 fn unmeasured_values_are_accepted_and_kept_apart_from_zero() {
-    let unmeasured = RawMeasurements {
-        litres_per_person_day: None,
-        fetch_round_trip_minutes: None,
-        horizontal_distance_m: None,
-        vertical_distance_m: None,
-        outage_days_last_12_months: None,
-        ..good()
-    };
-    let m = parse(&unmeasured, today(), &test_thresholds()).expect("valid");
-    assert_eq!(
-        (
-            m.litres_per_person_day,
-            m.fetch_round_trip_minutes,
-            m.horizontal_distance_m,
-            m.vertical_distance_m,
-            m.outage_days_last_12_months
-        ),
-        (None, None, None, None, None)
-    );
-    let zeros = RawMeasurements {
-        litres_per_person_day: Some(0),
-        fetch_round_trip_minutes: Some(0),
-        horizontal_distance_m: Some(0),
-        vertical_distance_m: Some(0),
-        outage_days_last_12_months: Some(0),
-        ..good()
-    };
-    let m = parse(&zeros, today(), &test_thresholds()).expect("valid");
-    assert_eq!(
-        (
-            m.litres_per_person_day,
-            m.fetch_round_trip_minutes,
-            m.horizontal_distance_m,
-            m.vertical_distance_m,
-            m.outage_days_last_12_months
-        ),
-        (Some(0), Some(0), Some(0), Some(0), Some(0))
-    );
+    let cases = [("unmeasured", None, None), ("zeros", Some(0), Some(0))];
+    for (name, sent, kept) in cases {
+        let raw = RawMeasurements {
+            litres_per_person_day: sent,
+            fetch_round_trip_minutes: sent,
+            horizontal_distance_m: sent,
+            vertical_distance_m: sent,
+            outage_days_last_12_months: sent,
+            ..good()
+        };
+        let m = parse(&raw, today(), &test_thresholds()).expect(name);
+        assert_eq!(
+            (
+                m.litres_per_person_day,
+                m.fetch_round_trip_minutes,
+                m.horizontal_distance_m,
+                m.vertical_distance_m,
+                m.outage_days_last_12_months
+            ),
+            (kept, kept, kept, kept, kept),
+            "{name}"
+        );
+    }
 }
 
 #[test]

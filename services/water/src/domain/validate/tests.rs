@@ -13,26 +13,36 @@ fn today() -> NaiveDate {
     d(2019, 12, 1)
 }
 
-fn good() -> RawMeasurements {
-    RawMeasurements {
-        supply: Some(RawSupply::Centralized {
+/// The record the good request stands for, as validation gives it back: the area the
+/// request leaves out is defaulted to water-rich.
+fn good_record() -> Measurements {
+    Measurements {
+        supply: Supply::Centralized {
             scheme_id: "GC-SH-001".into(),
-        }),
+        },
         litres_per_person_day: Some(60),
-        quality: Some(RawQualityEvidence::LabReport {
+        quality: QualityEvidence::LabReport {
             report_no: "SZ-2019-0413".into(),
             lab: "襄阳市疾控中心".into(),
-            date: Some(d(2019, 4, 13)),
+            date: d(2019, 4, 13),
             meets_gb5749: true,
-        }),
+        },
         piped_in: true,
         fetch_round_trip_minutes: Some(0),
         horizontal_distance_m: None,
         vertical_distance_m: None,
         outage_days_last_12_months: Some(2),
-        area: None,
-        assessed_on: Some(d(2019, 6, 1)),
+        area: AreaType::WaterRich,
+        assessed_on: d(2019, 6, 1),
         seasonal_check: true,
+    }
+}
+
+/// A request every rule accepts: the good record in raw form, without an area.
+fn good() -> RawMeasurements {
+    RawMeasurements {
+        area: None,
+        ..RawMeasurements::from(&good_record())
     }
 }
 
@@ -49,30 +59,9 @@ fn one(field: &str) -> Vec<(String, ViolationKind)> {
 
 #[test]
 fn good_request_parses_with_default_area() {
+    assert_eq!(good().area, None);
     let m = parse(&good(), today(), &test_thresholds()).expect("valid");
-    assert_eq!(
-        m,
-        Measurements {
-            supply: Supply::Centralized {
-                scheme_id: "GC-SH-001".into()
-            },
-            litres_per_person_day: Some(60),
-            quality: QualityEvidence::LabReport {
-                report_no: "SZ-2019-0413".into(),
-                lab: "襄阳市疾控中心".into(),
-                date: d(2019, 4, 13),
-                meets_gb5749: true,
-            },
-            piped_in: true,
-            fetch_round_trip_minutes: Some(0),
-            horizontal_distance_m: None,
-            vertical_distance_m: None,
-            outage_days_last_12_months: Some(2),
-            area: AreaType::WaterRich,
-            assessed_on: d(2019, 6, 1),
-            seasonal_check: true,
-        }
-    );
+    assert_eq!(m, good_record());
     assert_eq!(validate(&good(), today(), &test_thresholds()), Ok(()));
 }
 
@@ -136,21 +125,56 @@ fn check<T: std::fmt::Debug>(
     }
 }
 
+/// A numeric field's place in a request.
+type Slot = fn(&mut RawMeasurements) -> &mut Option<i64>;
+
+/// Each numeric field of a request by its name in violations.
+const NUMBERS: [(&str, Slot); 5] = [
+    (fields::LITRES_PER_PERSON_DAY, |r| {
+        &mut r.litres_per_person_day
+    }),
+    (fields::FETCH_ROUND_TRIP_MINUTES, |r| {
+        &mut r.fetch_round_trip_minutes
+    }),
+    (fields::HORIZONTAL_DISTANCE_M, |r| {
+        &mut r.horizontal_distance_m
+    }),
+    (fields::VERTICAL_DISTANCE_M, |r| &mut r.vertical_distance_m),
+    (fields::OUTAGE_DAYS_LAST_12_MONTHS, |r| {
+        &mut r.outage_days_last_12_months
+    }),
+];
+
+/// The good request with the numeric field named `field` set to `value`.
+fn with_number(field: &str, value: i64) -> RawMeasurements {
+    let (_, slot) = NUMBERS
+        .iter()
+        .find(|(name, _)| *name == field)
+        .expect("a numeric field");
+    let mut raw = good();
+    *slot(&mut raw) = Some(value);
+    raw
+}
+
+/// Checks each (value, refused) case of the numeric field `field`: a refused value is
+/// reported against `field` alone, any other is accepted.
+fn check_number(field: &'static str, cases: &[(i64, bool)]) {
+    let cases = cases
+        .iter()
+        .map(|&(v, refused)| (v, refused.then_some(field)));
+    check(|v| with_number(field, v), cases);
+}
+
 #[test]
 fn litres_negative_and_over_bound() {
-    let r = |l| RawMeasurements {
-        litres_per_person_day: Some(l),
-        ..good()
-    };
-    let refused = Some(fields::LITRES_PER_PERSON_DAY);
-    check(
-        r,
-        [
-            (-1, refused),
-            (0, None),
-            (1000, None),
-            (1001, refused),
-            (i64::MAX, refused),
+    check_number(
+        fields::LITRES_PER_PERSON_DAY,
+        &[
+            (-1, true),
+            (0, false),
+            (1000, false),
+            (1001, true),
+            (i64::MAX, true),
         ],
     );
 }
@@ -159,10 +183,7 @@ fn litres_negative_and_over_bound() {
 fn litres_bound_comes_from_the_policy() {
     let mut t = test_thresholds();
     t.bounds.max_litres_per_person_day = 500;
-    let raw = RawMeasurements {
-        litres_per_person_day: Some(501),
-        ..good()
-    };
+    let raw = with_number(fields::LITRES_PER_PERSON_DAY, 501);
     let err = validate(&raw, today(), &t).expect_err("over the bound");
     assert_eq!(err.len(), 1);
     assert_eq!(err[0].field, fields::LITRES_PER_PERSON_DAY);
@@ -171,50 +192,24 @@ fn litres_bound_comes_from_the_policy() {
 
 #[test]
 fn outage_days_negative_and_over_a_year() {
-    let r = |o| RawMeasurements {
-        outage_days_last_12_months: Some(o),
-        ..good()
-    };
-    let refused = Some(fields::OUTAGE_DAYS_LAST_12_MONTHS);
-    check(r, [(-1, refused), (366, None), (367, refused)]);
+    let days = fields::OUTAGE_DAYS_LAST_12_MONTHS;
+    check_number(days, &[(-1, true), (366, false), (367, true)]);
 }
 
 #[test]
 fn fetch_minutes_and_distances_negative_and_over_bounds() {
-    let t = test_thresholds();
-    let b = t.bounds;
-    let minutes = |x| RawMeasurements {
-        fetch_round_trip_minutes: Some(x),
-        ..good()
-    };
-    let horizontal = |x| RawMeasurements {
-        horizontal_distance_m: Some(x),
-        ..good()
-    };
-    let vertical = |x| RawMeasurements {
-        vertical_distance_m: Some(x),
-        ..good()
-    };
+    let b = test_thresholds().bounds;
     let bounds = [
         (
             fields::FETCH_ROUND_TRIP_MINUTES,
-            i64::from(b.max_fetch_round_trip_minutes),
+            b.max_fetch_round_trip_minutes,
         ),
-        (
-            fields::HORIZONTAL_DISTANCE_M,
-            i64::from(b.max_horizontal_distance_m),
-        ),
-        (
-            fields::VERTICAL_DISTANCE_M,
-            i64::from(b.max_vertical_distance_m),
-        ),
+        (fields::HORIZONTAL_DISTANCE_M, b.max_horizontal_distance_m),
+        (fields::VERTICAL_DISTANCE_M, b.max_vertical_distance_m),
     ];
-    let setters: [&dyn Fn(i64) -> RawMeasurements; 3] = [&minutes, &horizontal, &vertical];
-    for ((field, max), set) in bounds.into_iter().zip(setters) {
-        check(
-            set,
-            [(-5, Some(field)), (max, None), (max + 1, Some(field))],
-        );
+    for (field, max) in bounds {
+        let max = i64::from(max);
+        check_number(field, &[(-5, true), (max, false), (max + 1, true)]);
     }
 }
 

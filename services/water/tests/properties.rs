@@ -74,6 +74,41 @@ fn on_site() -> impl Strategy<Value = QualityEvidence> {
     })
 }
 
+/// The numeric fields both generators draw, in one tuple: litres per person and day,
+/// piped in, fetch round trip, horizontal and vertical distance, outage days.
+type Numbers = (
+    Option<u32>,
+    bool,
+    Option<u32>,
+    Option<u32>,
+    Option<u32>,
+    Option<u32>,
+);
+
+/// Builds one record from generated parts, so both generators name each field once.
+fn assemble(
+    supply: Supply,
+    (l, piped, min, h, v, o): Numbers,
+    quality: QualityEvidence,
+    area: AreaType,
+    assessed_on: NaiveDate,
+    seasonal: bool,
+) -> Measurements {
+    Measurements {
+        supply,
+        litres_per_person_day: l,
+        quality,
+        piped_in: piped,
+        fetch_round_trip_minutes: min,
+        horizontal_distance_m: h,
+        vertical_distance_m: v,
+        outage_days_last_12_months: o,
+        area,
+        assessed_on,
+        seasonal_check: seasonal,
+    }
+}
+
 /// Any measurements at all, including values no validation would accept: grading is total.
 fn any_measurements() -> impl Strategy<Value = Measurements> {
     let numbers = (
@@ -92,21 +127,9 @@ fn any_measurements() -> impl Strategy<Value = Measurements> {
         0u64..3000,
         any::<bool>(),
     )
-        .prop_map(
-            |(supply, (l, piped, min, h, v, o), quality, area, day, seasonal)| Measurements {
-                supply,
-                litres_per_person_day: l,
-                quality,
-                piped_in: piped,
-                fetch_round_trip_minutes: min,
-                horizontal_distance_m: h,
-                vertical_distance_m: v,
-                outage_days_last_12_months: o,
-                area,
-                assessed_on: date(day),
-                seasonal_check: seasonal,
-            },
-        )
+        .prop_map(|(supply, numbers, quality, area, day, seasonal)| {
+            assemble(supply, numbers, quality, area, date(day), seasonal)
+        })
 }
 
 /// Measurements near the default thresholds, so every grade is exercised often.
@@ -155,20 +178,8 @@ fn valid_measurements(t: Thresholds, today: NaiveDate) -> impl Strategy<Value = 
             )
         })
         .prop_map(
-            |((supply, (l, piped, min, h, v, o), area, assessed_on, seasonal), quality)| {
-                Measurements {
-                    supply,
-                    litres_per_person_day: l,
-                    quality,
-                    piped_in: piped,
-                    fetch_round_trip_minutes: min,
-                    horizontal_distance_m: h,
-                    vertical_distance_m: v,
-                    outage_days_last_12_months: o,
-                    area,
-                    assessed_on,
-                    seasonal_check: seasonal,
-                }
+            |((supply, numbers, area, assessed_on, seasonal), quality)| {
+                assemble(supply, numbers, quality, area, assessed_on, seasonal)
             },
         )
 }

@@ -1,12 +1,13 @@
 //! What the domain's unit tests share: a day by its numbers, the built-in policy of 2019,
-//! the violation kinds and proptest. Each test module starts with
-//! `use crate::domain::testing::*;`.
+//! the violation kinds, violations as (field, kind) pairs, and proptest. Each test module
+//! starts with `use crate::domain::testing::*;`.
 
 pub(crate) use super::ViolationKind;
 pub(crate) use proptest::prelude::*;
 
 use chrono::NaiveDate;
 
+use super::FieldViolation;
 use super::policy::{Policy, embedded};
 
 /// The day `y-m-day`.
@@ -20,4 +21,12 @@ pub(crate) fn test_policy() -> Policy {
         .for_year(2019)
         .expect("embedded book covers 2019")
         .clone()
+}
+
+/// Each violation as (field, kind), in the order reported.
+pub(crate) fn field_kinds(violations: &[FieldViolation]) -> Vec<(&str, ViolationKind)> {
+    violations
+        .iter()
+        .map(|v| (v.field.as_str(), v.kind))
+        .collect()
 }

@@ -1,5 +1,5 @@
 //! What the domain's unit tests share: dates, the day they judge on, and violations as
-//! (field, rule id) pairs.
+//! (field, rule id) pairs or as their fields alone.
 
 use chrono::NaiveDate;
 
@@ -21,4 +21,9 @@ pub(crate) fn breaches(violations: &[FieldViolation]) -> Vec<(&str, &str)> {
         .iter()
         .map(|v| (v.field.as_str(), v.rule))
         .collect()
+}
+
+/// The field of each violation, in the order reported.
+pub(crate) fn fields(violations: &[FieldViolation]) -> Vec<&str> {
+    violations.iter().map(|v| v.field.as_str()).collect()
 }

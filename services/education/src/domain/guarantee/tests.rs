@@ -1,6 +1,7 @@
 //! The guarantee table and the status checks, case by case and as properties.
 
 use super::*;
+use crate::domain::FieldViolation;
 use crate::domain::letters::letter;
 use crate::domain::status::validate_status;
 use crate::domain::testing::*;
@@ -29,21 +30,26 @@ fn today() -> NaiveDate {
     d(2019, 11, 1)
 }
 
+/// The verdict on `s` today under the test policy, with no letters or visits on record.
+fn on_its_own(s: &StudentStatus) -> Guarantee {
+    guarantee(s, &no_facts(), today(), &test_policy())
+}
+
+/// The one violation validation finds in `s` today under the test policy.
+fn sole_violation(s: &StudentStatus) -> FieldViolation {
+    let err = validate_status(s, today(), &test_policy()).unwrap_err();
+    assert_eq!(err.len(), 1, "{err:?}");
+    err.into_iter().next().expect("one violation")
+}
+
 #[test]
 fn always_guaranteed_statuses() {
-    let p = test_policy();
     for (s, r) in [
         (StudentStatus::InCounty, Reason::InSchoolInCounty),
         (StudentStatus::SpecialSchool, Reason::SpecialSchool),
         (StudentStatus::InclusiveClass, Reason::InclusiveClass),
     ] {
-        assert_eq!(
-            guarantee(&s, &no_facts(), today(), &p),
-            Guarantee {
-                guaranteed: true,
-                reason: r
-            }
-        );
+        assert_eq!(on_its_own(&s), Guarantee::yes(r));
     }
 }
 
@@ -51,33 +57,21 @@ fn always_guaranteed_statuses() {
 fn outside_needs_letter_with_reply_or_proof() {
     let p = test_policy();
     for s in [StudentStatus::OutsideCounty, StudentStatus::OutsideProvince] {
-        assert_eq!(
-            guarantee(&s, &no_facts(), today(), &p),
-            Guarantee {
-                guaranteed: false,
-                reason: Reason::ElsewhereNoLetter
-            }
-        );
+        assert_eq!(on_its_own(&s), Guarantee::no(Reason::ElsewhereNoLetter));
         let mut facts = GuaranteeFacts {
             letters: vec![letter(d(2019, 9, 2), None)],
             ..no_facts()
         };
         assert_eq!(
             guarantee(&s, &facts, today(), &p),
-            Guarantee {
-                guaranteed: false,
-                reason: Reason::ElsewhereUnconfirmed
-            }
+            Guarantee::no(Reason::ElsewhereUnconfirmed)
         );
         facts
             .letters
             .push(letter(d(2019, 9, 3), Some(d(2019, 9, 20))));
         assert_eq!(
             guarantee(&s, &facts, today(), &p),
-            Guarantee {
-                guaranteed: true,
-                reason: Reason::ElsewhereConfirmed
-            }
+            Guarantee::yes(Reason::ElsewhereConfirmed)
         );
         let mut proof_only = letter(d(2019, 9, 2), None);
         proof_only.proof_ref = Some("学籍证明".to_string());
@@ -106,11 +100,8 @@ fn letter_sent_after_today_counts_as_no_letter() {
 fn home_teaching_needs_a_visit() {
     let p = test_policy();
     assert_eq!(
-        guarantee(&StudentStatus::HomeTeaching, &no_facts(), today(), &p),
-        Guarantee {
-            guaranteed: false,
-            reason: Reason::HomeTeachingNoVisit
-        }
+        on_its_own(&StudentStatus::HomeTeaching),
+        Guarantee::no(Reason::HomeTeachingNoVisit)
     );
     let facts = GuaranteeFacts {
         home_teaching: HomeTeachingLog {
@@ -121,10 +112,7 @@ fn home_teaching_needs_a_visit() {
     };
     assert_eq!(
         guarantee(&StudentStatus::HomeTeaching, &facts, today(), &p),
-        Guarantee {
-            guaranteed: true,
-            reason: Reason::HomeTeachingVisited
-        }
+        Guarantee::yes(Reason::HomeTeachingVisited)
     );
 }
 
@@ -133,56 +121,34 @@ fn deferral_exactly_twelve_months_is_guaranteed() {
     let p = test_policy();
     let s = deferral(d(2019, 9, 1), d(2020, 9, 1), "谷教缓〔2019〕3号");
     assert_eq!(deferral_limit(d(2019, 9, 1), &p), d(2020, 9, 1));
-    assert_eq!(
-        guarantee(&s, &no_facts(), today(), &p),
-        Guarantee {
-            guaranteed: true,
-            reason: Reason::DeferralApproved
-        }
-    );
+    assert_eq!(on_its_own(&s), Guarantee::yes(Reason::DeferralApproved));
     assert_eq!(validate_status(&s, today(), &p), Ok(()));
 }
 
 #[test]
 fn deferral_thirteen_months_is_too_long() {
-    let p = test_policy();
     let s = deferral(d(2019, 9, 1), d(2020, 10, 1), "谷教缓〔2019〕3号");
+    assert_eq!(on_its_own(&s), Guarantee::no(Reason::DeferralTooLong));
+    let v = sole_violation(&s);
+    let too_long = crate::domain::rules::DEFERRAL_TOO_LONG;
+    let kind = ViolationKind::FailedPrecondition;
     assert_eq!(
-        guarantee(&s, &no_facts(), today(), &p),
-        Guarantee {
-            guaranteed: false,
-            reason: Reason::DeferralTooLong
-        }
+        (v.field.as_str(), v.kind, v.rule),
+        ("deferral.expires_on", kind, too_long)
     );
-    let err = validate_status(&s, today(), &p).unwrap_err();
-    assert_eq!(err.len(), 1);
-    assert_eq!(err[0].field, "deferral.expires_on");
-    assert_eq!(err[0].kind, ViolationKind::FailedPrecondition);
-    assert_eq!(err[0].rule, crate::domain::rules::DEFERRAL_TOO_LONG);
-    assert!(err[0].description.contains("12 months"));
+    assert!(v.description.contains("12 months"));
     // One day over also counts as too long.
     let one_day = deferral(d(2019, 9, 1), d(2020, 9, 2), "r");
-    assert_eq!(
-        guarantee(&one_day, &no_facts(), today(), &p).reason,
-        Reason::DeferralTooLong
-    );
+    assert_eq!(on_its_own(&one_day).reason, Reason::DeferralTooLong);
 }
 
 #[test]
 fn deferral_without_approval_is_not_guaranteed() {
-    let p = test_policy();
     let s = deferral(d(2019, 9, 1), d(2020, 3, 1), "  ");
-    assert_eq!(
-        guarantee(&s, &no_facts(), today(), &p),
-        Guarantee {
-            guaranteed: false,
-            reason: Reason::DeferralNotApproved
-        }
-    );
-    let err = validate_status(&s, today(), &p).unwrap_err();
-    assert_eq!(err.len(), 1);
-    assert_eq!(err[0].field, "deferral.approval_ref");
-    assert_eq!(err[0].kind, ViolationKind::InvalidArgument);
+    assert_eq!(on_its_own(&s), Guarantee::no(Reason::DeferralNotApproved));
+    let v = sole_violation(&s);
+    let kind = ViolationKind::InvalidArgument;
+    assert_eq!((v.field.as_str(), v.kind), ("deferral.approval_ref", kind));
 }
 
 #[test]
@@ -192,29 +158,19 @@ fn deferral_expiry_is_inclusive() {
     assert!(guarantee(&s, &no_facts(), d(2019, 11, 1), &p).guaranteed);
     assert_eq!(
         guarantee(&s, &no_facts(), d(2019, 11, 2), &p),
-        Guarantee {
-            guaranteed: false,
-            reason: Reason::DeferralExpired
-        }
+        Guarantee::no(Reason::DeferralExpired)
     );
 }
 
 #[test]
 fn deferral_not_yet_in_effect_and_invalid_period() {
-    let p = test_policy();
     let future = deferral(d(2019, 12, 1), d(2020, 6, 1), "r");
-    assert_eq!(
-        guarantee(&future, &no_facts(), today(), &p).reason,
-        Reason::DeferralNotYetInEffect
-    );
-    assert!(!guarantee(&future, &no_facts(), today(), &p).guaranteed);
+    assert_eq!(on_its_own(&future).reason, Reason::DeferralNotYetInEffect);
+    assert!(!on_its_own(&future).guaranteed);
     let backwards = deferral(d(2019, 9, 1), d(2019, 8, 1), "r");
     assert_eq!(
-        guarantee(&backwards, &no_facts(), today(), &p),
-        Guarantee {
-            guaranteed: false,
-            reason: Reason::DeferralInvalidPeriod
-        }
+        on_its_own(&backwards),
+        Guarantee::no(Reason::DeferralInvalidPeriod)
     );
 }
 
@@ -223,50 +179,34 @@ fn deferral_validation_reports_all_problems() {
     let p = test_policy();
     let s = deferral(d(2019, 12, 1), d(2019, 11, 30), "");
     let err = validate_status(&s, today(), &p).unwrap_err();
-    let fields: Vec<&str> = err.iter().map(|v| v.field.as_str()).collect();
+    let invalid = ViolationKind::InvalidArgument;
     assert_eq!(
-        fields,
-        vec![
-            "deferral.approval_ref",
-            "deferral.approved_on",
-            "deferral.expires_on"
+        field_kinds(&err),
+        [
+            ("deferral.approval_ref", invalid),
+            ("deferral.approved_on", invalid),
+            ("deferral.expires_on", invalid),
         ]
     );
-    assert!(err.iter().all(|v| v.kind == ViolationKind::InvalidArgument));
 }
 
 #[test]
 fn exemption_rules() {
     let p = test_policy();
     let ok = exemption(d(2019, 9, 1), "谷教免〔2019〕1号", "重度脑瘫");
-    assert_eq!(
-        guarantee(&ok, &no_facts(), today(), &p),
-        Guarantee {
-            guaranteed: true,
-            reason: Reason::ExemptionApproved
-        }
-    );
+    assert_eq!(on_its_own(&ok), Guarantee::yes(Reason::ExemptionApproved));
     assert_eq!(validate_status(&ok, today(), &p), Ok(()));
     let no_reason = exemption(d(2019, 9, 1), "r", "");
     assert_eq!(
-        guarantee(&no_reason, &no_facts(), today(), &p),
-        Guarantee {
-            guaranteed: false,
-            reason: Reason::ExemptionNotApproved
-        }
+        on_its_own(&no_reason),
+        Guarantee::no(Reason::ExemptionNotApproved)
     );
     let no_ref = exemption(d(2019, 9, 1), "", "reason");
-    assert_eq!(
-        guarantee(&no_ref, &no_facts(), today(), &p).reason,
-        Reason::ExemptionNotApproved
-    );
+    assert_eq!(on_its_own(&no_ref).reason, Reason::ExemptionNotApproved);
     let future = exemption(d(2019, 12, 1), "r", "reason");
     assert_eq!(
-        guarantee(&future, &no_facts(), today(), &p),
-        Guarantee {
-            guaranteed: false,
-            reason: Reason::ExemptionNotYetInEffect
-        }
+        on_its_own(&future),
+        Guarantee::no(Reason::ExemptionNotYetInEffect)
     );
     let err = validate_status(&exemption(d(2019, 12, 1), " ", ""), today(), &p).unwrap_err();
     let fields: Vec<&str> = err.iter().map(|v| v.field.as_str()).collect();
@@ -282,20 +222,13 @@ fn exemption_rules() {
 
 #[test]
 fn dropout_and_never_enrolled_are_not_guaranteed() {
-    let p = test_policy();
     assert_eq!(
-        guarantee(&StudentStatus::DroppedOut, &no_facts(), today(), &p),
-        Guarantee {
-            guaranteed: false,
-            reason: Reason::DroppedOut
-        }
+        on_its_own(&StudentStatus::DroppedOut),
+        Guarantee::no(Reason::DroppedOut)
     );
     assert_eq!(
-        guarantee(&StudentStatus::NeverEnrolled, &no_facts(), today(), &p),
-        Guarantee {
-            guaranteed: false,
-            reason: Reason::NeverEnrolled
-        }
+        on_its_own(&StudentStatus::NeverEnrolled),
+        Guarantee::no(Reason::NeverEnrolled)
     );
     assert!(StudentStatus::DroppedOut.needs_return_case());
     assert!(StudentStatus::NeverEnrolled.needs_return_case());

@@ -81,34 +81,31 @@ fn embedded_defaults_are_the_documented_ones() {
             b.poor_deductible_out_of_county_bp, 5_000,
             "{year}: halved outside"
         );
-        let poor_rates: Vec<u32> = InstitutionLevel::ALL
+        // One row per institution level: in-county poor rate, rate and deductible, then
+        // the out-of-county poor rate.
+        let levels: Vec<(u32, u32, i64, u32)> = InstitutionLevel::ALL
             .iter()
-            .map(|&l| b.in_county.get(l).poor_rate_bp)
+            .map(|&l| {
+                let t = b.in_county.get(l);
+                (
+                    t.poor_rate_bp,
+                    t.rate_bp,
+                    t.deductible_fen,
+                    b.out_of_county.get(l).poor_rate_bp,
+                )
+            })
             .collect();
         assert_eq!(
-            poor_rates,
-            vec![9_000, 9_000, 8_000, 7_000, 6_000],
+            levels,
+            vec![
+                (9_000, 8_500, 0, 8_000),
+                (9_000, 8_500, 20_000, 8_000),
+                (8_000, 7_500, 50_000, 7_000),
+                (7_000, 6_500, 80_000, 7_000),
+                (6_000, 5_500, 150_000, 6_000),
+            ],
             "{year}"
         );
-        let rates: Vec<u32> = InstitutionLevel::ALL
-            .iter()
-            .map(|&l| b.in_county.get(l).rate_bp)
-            .collect();
-        assert_eq!(rates, vec![8_500, 8_500, 7_500, 6_500, 5_500], "{year}");
-        let deductibles: Vec<i64> = InstitutionLevel::ALL
-            .iter()
-            .map(|&l| b.in_county.get(l).deductible_fen)
-            .collect();
-        assert_eq!(
-            deductibles,
-            vec![0, 20_000, 50_000, 80_000, 150_000],
-            "{year}"
-        );
-        let out_rates: Vec<u32> = InstitutionLevel::ALL
-            .iter()
-            .map(|&l| b.out_of_county.get(l).poor_rate_bp)
-            .collect();
-        assert_eq!(out_rates, vec![8_000, 8_000, 7_000, 7_000, 6_000], "{year}");
         assert_eq!(
             b.chronic_outpatient,
             BasicTerms {
@@ -288,12 +285,19 @@ fn rates_at_exactly_100_percent_and_zero_amounts_are_valid() {
     );
 }
 
-#[test]
-fn unknown_key_is_a_parse_error() {
-    let text = DEFAULT_POLICY_TOML.replacen("rate_bp = 7000", "rate_pb = 7000", 1);
+/// Loads the embedded text with the first `from` replaced by `to`, checks that it is a
+/// parse error naming `named`, and gives the error back for further checks.
+fn parse_error_naming(from: &str, to: &str, named: &str) -> PolicyError {
+    let text = DEFAULT_POLICY_TOML.replacen(from, to, 1);
     let err = book_from_toml(&text).unwrap_err();
     assert!(matches!(err, PolicyError::Parse(_)), "{err:?}");
-    assert!(err.to_string().contains("rate_pb"), "{err}");
+    assert!(err.to_string().contains(named), "{err}");
+    err
+}
+
+#[test]
+fn unknown_key_is_a_parse_error() {
+    let err = parse_error_naming("rate_bp = 7000", "rate_pb = 7000", "rate_pb");
     // The error points into the operator's own text, not a re-serialised copy.
     let line = DEFAULT_POLICY_TOML
         .lines()
@@ -305,10 +309,7 @@ fn unknown_key_is_a_parse_error() {
 
 #[test]
 fn missing_key_is_a_parse_error() {
-    let text = DEFAULT_POLICY_TOML.replacen("annual_cap_fen = 2000000", "", 1);
-    let err = book_from_toml(&text).unwrap_err();
-    assert!(matches!(err, PolicyError::Parse(_)), "{err:?}");
-    assert!(err.to_string().contains("annual_cap_fen"), "{err}");
+    parse_error_naming("annual_cap_fen = 2000000", "", "annual_cap_fen");
 }
 
 #[test]

@@ -3,8 +3,34 @@
 use super::*;
 use crate::domain::ViolationKind;
 use crate::domain::site::{CentralizedKind, ScatteredKind};
-use crate::domain::testing::{breaches, d, fixed_day};
+use crate::domain::testing::{breaches, d, fields, fixed_day};
+use Milestone as M;
 use proptest::prelude::*;
+
+/// The milestones' field names, in timeline order.
+const FIELDS: [&str; 7] = [
+    "construction_start",
+    "completion",
+    "acceptance",
+    "key_handover",
+    "moved_in",
+    "demolished",
+    "reclamation_accepted",
+];
+
+/// A record holding only these milestones, on these dates.
+fn recorded(steps: &[(Milestone, NaiveDate)]) -> Milestones {
+    let mut m = Milestones::default();
+    for &(step, date) in steps {
+        m.set(step, Some(date));
+    }
+    m
+}
+
+/// What validation on the fixed day says against a record of only these milestones.
+fn refused(steps: &[(Milestone, NaiveDate)]) -> Vec<FieldViolation> {
+    validate_milestones(&recorded(steps), fixed_day()).unwrap_err()
+}
 
 #[test]
 fn complete_ordered_chain_is_valid() {
@@ -46,33 +72,25 @@ fn each_order_violation_is_reported_on_the_later_milestone() {
     }
 }
 
+/// What validation says against a record of only a construction start and a completion.
+fn built(construction_start: NaiveDate, completion: NaiveDate) -> Vec<FieldViolation> {
+    refused(&[
+        (M::ConstructionStart, construction_start),
+        (M::Completion, completion),
+    ])
+}
+
 #[test]
 fn completion_before_start() {
-    let m = Milestones {
-        construction_start: Some(d(2019, 3, 1)),
-        completion: Some(d(2019, 2, 28)),
-        ..Milestones::default()
-    };
-    let err = validate_milestones(&m, fixed_day()).unwrap_err();
-    assert_eq!(
-        err,
-        vec![FieldViolation::rule(
-            MILESTONE_ORDER,
-            "completion",
-            "completion 2019-02-28 is before construction_start 2019-03-01"
-        )]
-    );
+    let why = "completion 2019-02-28 is before construction_start 2019-03-01";
+    let expected = FieldViolation::rule(MILESTONE_ORDER, "completion", why);
+    assert_eq!(built(d(2019, 3, 1), d(2019, 2, 28)), [expected]);
 }
 
 #[test]
 fn order_is_checked_across_gaps() {
     // Family moving in with relatives: no construction; moved in before acceptance.
-    let m = Milestones {
-        acceptance: Some(d(2019, 5, 1)),
-        moved_in: Some(d(2019, 4, 1)),
-        ..Milestones::default()
-    };
-    let err = validate_milestones(&m, fixed_day()).unwrap_err();
+    let err = refused(&[(M::Acceptance, d(2019, 5, 1)), (M::MovedIn, d(2019, 4, 1))]);
     assert_eq!(err.len(), 1);
     assert_eq!(err[0].field, "moved_in");
     assert!(err[0].description.contains("acceptance 2019-05-01"));
@@ -83,18 +101,8 @@ fn a_late_early_milestone_flags_every_later_one_before_it() {
     let mut m = full_chain(d(2018, 3, 1));
     m.construction_start = Some(d(2020, 1, 1));
     let err = validate_milestones(&m, fixed_day()).unwrap_err();
-    let fields: Vec<&str> = err.iter().map(|v| v.field.as_str()).collect();
-    assert_eq!(
-        fields,
-        vec![
-            "completion",
-            "acceptance",
-            "key_handover",
-            "moved_in",
-            "demolished",
-            "reclamation_accepted"
-        ]
-    );
+    // Every milestone after construction_start.
+    assert_eq!(fields(&err), FIELDS[1..]);
     assert!(
         err.iter()
             .all(|v| v.description.contains("construction_start 2020-01-01"))
@@ -103,35 +111,17 @@ fn a_late_early_milestone_flags_every_later_one_before_it() {
 
 #[test]
 fn future_dates_are_invalid_arguments() {
-    let m = Milestones {
-        construction_start: Some(d(2020, 1, 1)),
-        completion: Some(d(2020, 7, 1)),
-        ..Milestones::default()
-    };
-    let err = validate_milestones(&m, fixed_day()).unwrap_err();
-    assert_eq!(
-        err,
-        vec![FieldViolation::invalid(
-            "completion",
-            "completion 2020-07-01 is in the future"
-        )]
-    );
+    let why = "completion 2020-07-01 is in the future";
+    let expected = FieldViolation::invalid("completion", why);
+    assert_eq!(built(d(2020, 1, 1), d(2020, 7, 1)), [expected]);
     // Today itself is fine.
-    let m = Milestones {
-        moved_in: Some(fixed_day()),
-        ..Milestones::default()
-    };
+    let m = recorded(&[(M::MovedIn, fixed_day())]);
     assert_eq!(validate_milestones(&m, fixed_day()), Ok(()));
 }
 
 #[test]
 fn future_and_order_violations_reported_together() {
-    let m = Milestones {
-        key_handover: Some(d(2020, 8, 1)),
-        moved_in: Some(d(2020, 7, 1)),
-        ..Milestones::default()
-    };
-    let err = validate_milestones(&m, fixed_day()).unwrap_err();
+    let err = refused(&[(M::KeyHandover, d(2020, 8, 1)), (M::MovedIn, d(2020, 7, 1))]);
     assert_eq!(
         breaches(&err),
         [
@@ -149,10 +139,7 @@ fn future_and_order_violations_reported_together() {
 #[test]
 fn centralized_moves_in_at_key_handover() {
     let site = SiteType::Centralized(CentralizedKind::CountyTown);
-    let mut m = Milestones {
-        acceptance: Some(d(2019, 5, 1)),
-        ..Milestones::default()
-    };
+    let mut m = recorded(&[(M::Acceptance, d(2019, 5, 1))]);
     assert!(!is_moved_in(site, &m));
     assert_eq!(moved_in_on(site, &m), None);
     m.key_handover = Some(d(2019, 6, 1));
@@ -161,10 +148,7 @@ fn centralized_moves_in_at_key_handover() {
     m.moved_in = Some(d(2019, 7, 1));
     assert_eq!(moved_in_on(site, &m), Some(d(2019, 6, 1)));
     // Moved-in date alone also counts (handover not recorded).
-    let only_moved = Milestones {
-        moved_in: Some(d(2019, 7, 1)),
-        ..Milestones::default()
-    };
+    let only_moved = recorded(&[(M::MovedIn, d(2019, 7, 1))]);
     assert_eq!(moved_in_on(site, &only_moved), Some(d(2019, 7, 1)));
     for kind in [
         CentralizedKind::MarketTown,
@@ -179,26 +163,13 @@ fn centralized_moves_in_at_key_handover() {
 fn scattered_needs_acceptance_and_living_there() {
     for kind in [ScatteredKind::FillingIn, ScatteredKind::WithRelatives] {
         let site = SiteType::Scattered(kind);
-        let handed = Milestones {
-            key_handover: Some(d(2019, 6, 1)),
-            ..Milestones::default()
-        };
+        let handed = recorded(&[(M::KeyHandover, d(2019, 6, 1))]);
         assert!(!is_moved_in(site, &handed));
-        let accepted = Milestones {
-            acceptance: Some(d(2019, 5, 1)),
-            ..Milestones::default()
-        };
+        let accepted = recorded(&[(M::Acceptance, d(2019, 5, 1))]);
         assert!(!is_moved_in(site, &accepted));
-        let living = Milestones {
-            moved_in: Some(d(2019, 7, 1)),
-            ..Milestones::default()
-        };
+        let living = recorded(&[(M::MovedIn, d(2019, 7, 1))]);
         assert!(!is_moved_in(site, &living));
-        let both = Milestones {
-            acceptance: Some(d(2019, 5, 1)),
-            moved_in: Some(d(2019, 7, 1)),
-            ..Milestones::default()
-        };
+        let both = recorded(&[(M::Acceptance, d(2019, 5, 1)), (M::MovedIn, d(2019, 7, 1))]);
         assert!(is_moved_in(site, &both));
         assert_eq!(moved_in_on(site, &both), Some(d(2019, 7, 1)));
     }
@@ -223,10 +194,7 @@ fn missing(site: SiteType, m: &Milestones) -> Vec<String> {
 
 #[test]
 fn a_handover_needs_completion_and_acceptance_on_record() {
-    let handed = Milestones {
-        key_handover: Some(d(2019, 6, 1)),
-        ..Milestones::default()
-    };
+    let handed = recorded(&[(M::KeyHandover, d(2019, 6, 1))]);
     for site in [CENTRAL, SCATTERED] {
         assert_eq!(missing(site, &handed), ["completion", "acceptance"]);
     }
@@ -236,11 +204,10 @@ fn a_handover_needs_completion_and_acceptance_on_record() {
         "{}",
         err[1].description
     );
-    let accepted_only = Milestones {
-        acceptance: Some(d(2019, 5, 1)),
-        key_handover: Some(d(2019, 6, 1)),
-        ..Milestones::default()
-    };
+    let accepted_only = recorded(&[
+        (M::Acceptance, d(2019, 5, 1)),
+        (M::KeyHandover, d(2019, 6, 1)),
+    ]);
     assert_eq!(missing(CENTRAL, &accepted_only), ["completion"]);
     let complete = Milestones {
         completion: Some(d(2019, 4, 1)),
@@ -251,10 +218,7 @@ fn a_handover_needs_completion_and_acceptance_on_record() {
 
 #[test]
 fn acceptance_needs_completion_but_construction_start_is_never_required() {
-    let accepted = Milestones {
-        acceptance: Some(d(2019, 5, 1)),
-        ..Milestones::default()
-    };
+    let accepted = recorded(&[(M::Acceptance, d(2019, 5, 1))]);
     assert_eq!(missing(SCATTERED, &accepted), ["completion"]);
     let completed = Milestones {
         completion: Some(d(2019, 4, 1)),
@@ -269,12 +233,11 @@ fn acceptance_needs_completion_but_construction_start_is_never_required() {
 
 #[test]
 fn moving_in_follows_the_site_type() {
-    let lived_in = Milestones {
-        completion: Some(d(2019, 4, 1)),
-        acceptance: Some(d(2019, 5, 1)),
-        moved_in: Some(d(2019, 7, 1)),
-        ..Milestones::default()
-    };
+    let lived_in = recorded(&[
+        (M::Completion, d(2019, 4, 1)),
+        (M::Acceptance, d(2019, 5, 1)),
+        (M::MovedIn, d(2019, 7, 1)),
+    ]);
     // Centralized moves in at key handover: living there without one is out of order.
     assert_eq!(missing(CENTRAL, &lived_in), ["key_handover"]);
     // Scattered moves in once the house passed and the family lives there.
@@ -301,18 +264,7 @@ fn get_set_round_trip_and_fields() {
     }
     assert_eq!(m, full_chain_days(d(2019, 1, 1)));
     let names: Vec<&str> = Milestone::ALL.iter().map(|s| s.field()).collect();
-    assert_eq!(
-        names,
-        vec![
-            "construction_start",
-            "completion",
-            "acceptance",
-            "key_handover",
-            "moved_in",
-            "demolished",
-            "reclamation_accepted"
-        ]
-    );
+    assert_eq!(names, FIELDS);
 }
 
 fn full_chain_days(start: NaiveDate) -> Milestones {

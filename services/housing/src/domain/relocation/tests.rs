@@ -6,7 +6,7 @@ use crate::domain::milestones::full_chain;
 use crate::domain::policy::test_policy;
 use crate::domain::site::{CentralizedKind, ScatteredKind};
 use crate::domain::support::SupportMeasure;
-use crate::domain::testing::{breaches, d, fixed_day};
+use crate::domain::testing::{breaches, d, fields, fixed_day};
 use proptest::prelude::*;
 
 fn housing(members: u32, area_centi_m2: i64) -> Housing {
@@ -46,12 +46,34 @@ fn good_facts() -> RelocationFacts {
     }
 }
 
+/// The exceptions of `f` on `day` under the test policy.
+fn exceptions_on(f: &RelocationFacts, day: NaiveDate) -> Vec<ExceptionKind> {
+    exceptions(f, day, &test_policy())
+}
+
+/// The exceptions on the fixed day of the good household living in `h` instead.
+fn exceptions_housed_in(h: Housing) -> Vec<ExceptionKind> {
+    let f = RelocationFacts {
+        housing: h,
+        ..good_facts()
+    };
+    exceptions_on(&f, fixed_day())
+}
+
+/// The good household before its old house is demolished and the land accepted.
+fn not_demolished() -> RelocationFacts {
+    let mut f = good_facts();
+    f.milestones.demolished = None;
+    f.milestones.reclamation_accepted = None;
+    f
+}
+
 #[test]
 fn good_household_is_valid_and_has_no_exception() {
     let p = test_policy();
     let f = good_facts();
     assert_eq!(validate_relocation(&f, fixed_day(), &p), Ok(()));
-    assert_eq!(exceptions(&f, fixed_day(), &p), vec![]);
+    assert_eq!(exceptions_on(&f, fixed_day()), vec![]);
 }
 
 #[test]
@@ -76,18 +98,12 @@ fn over_area_with_reason_is_accepted() {
     let mut h = housing(1, 5_000);
     h.over_area_reason = Some("单人户，最小户型 50 m²".to_string());
     assert_eq!(validate_housing(&h, &p), Ok(()));
-    let mut f = good_facts();
-    f.housing = h.clone();
-    assert_eq!(exceptions(&f, fixed_day(), &p), vec![]);
+    assert_eq!(exceptions_housed_in(h.clone()), vec![]);
     h.over_area_reason = Some("  ".to_string());
     let err = validate_housing(&h, &p).unwrap_err();
-    let fields: Vec<&str> = err.iter().map(|v| v.field.as_str()).collect();
-    assert_eq!(fields, vec!["over_area_reason", "area_centi_m2"]);
-    f.housing = h;
-    assert_eq!(
-        exceptions(&f, fixed_day(), &p),
-        vec![ExceptionKind::OverAreaWithoutReason]
-    );
+    assert_eq!(fields(&err), vec!["over_area_reason", "area_centi_m2"]);
+    let over = vec![ExceptionKind::OverAreaWithoutReason];
+    assert_eq!(exceptions_housed_in(h), over);
 }
 
 #[test]
@@ -108,12 +124,8 @@ fn debt_just_below_cap_ok_at_cap_rejected() {
             "debt 1000000 fen is not below the cap of 1000000 fen"
         )]
     );
-    let mut f = good_facts();
-    f.housing = h;
-    assert_eq!(
-        exceptions(&f, fixed_day(), &p),
-        vec![ExceptionKind::DebtAtOrOverCap]
-    );
+    let at_cap = vec![ExceptionKind::DebtAtOrOverCap];
+    assert_eq!(exceptions_housed_in(h), at_cap);
 }
 
 #[test]
@@ -130,9 +142,8 @@ fn negative_amounts_zero_members_and_area_reported() {
         debt_fen: -5,
     };
     let err = validate_housing(&h, &p).unwrap_err();
-    let fields: Vec<&str> = err.iter().map(|v| v.field.as_str()).collect();
     assert_eq!(
-        fields,
+        fields(&err),
         vec![
             "members",
             "area_centi_m2",
@@ -170,34 +181,31 @@ fn funding_must_add_up() {
 #[test]
 fn not_moved_in_exception() {
     let p = test_policy();
-    let mut f = good_facts();
+    let mut f = not_demolished();
     f.milestones.key_handover = None;
     f.milestones.moved_in = None;
-    f.milestones.demolished = None;
-    f.milestones.reclamation_accepted = None;
     f.old_house.reclaimed_centi_mu = 0;
     assert_eq!(validate_relocation(&f, fixed_day(), &p), Ok(()));
     assert_eq!(
-        exceptions(&f, fixed_day(), &p),
+        exceptions_on(&f, fixed_day()),
         vec![ExceptionKind::NotMovedIn]
     );
     // Scattered: accepted and handed over, but the family does not live there yet.
     f.site_type = SCATTERED;
     f.milestones.key_handover = Some(d(2019, 1, 1));
     assert_eq!(
-        exceptions(&f, fixed_day(), &p),
+        exceptions_on(&f, fixed_day()),
         vec![ExceptionKind::NotMovedIn]
     );
     f.milestones.moved_in = Some(d(2019, 2, 1));
-    assert_eq!(exceptions(&f, d(2019, 3, 1), &p), vec![]);
+    assert_eq!(exceptions_on(&f, d(2019, 3, 1)), vec![]);
 }
 
 #[test]
 fn moved_in_date_after_today_does_not_count_yet() {
-    let p = test_policy();
     let f = good_facts(); // key handover 2018-03-01 + 210 days
     assert_eq!(
-        exceptions(&f, d(2018, 3, 2), &p),
+        exceptions_on(&f, d(2018, 3, 2)),
         vec![ExceptionKind::NotMovedIn]
     );
 }
@@ -214,37 +222,28 @@ fn demolition_grace_boundary() {
     };
     f.old_house.reclaimed_centi_mu = 0;
     f.old_house.land_type = None;
-    assert_eq!(
-        demolition_due(CENTRAL, &f.milestones, &p),
-        Some(d(2020, 1, 15))
-    );
-    assert_eq!(exceptions(&f, d(2020, 1, 15), &p), vec![]);
-    assert_eq!(
-        exceptions(&f, d(2020, 1, 16), &p),
-        vec![ExceptionKind::NotDemolishedAfterGrace]
-    );
-    // Scattered counts from moving in, not from the key handover.
-    f.site_type = SCATTERED;
-    assert_eq!(
-        demolition_due(SCATTERED, &f.milestones, &p),
-        Some(d(2020, 2, 1))
-    );
-    assert_eq!(exceptions(&f, d(2020, 2, 1), &p), vec![]);
-    assert_eq!(
-        exceptions(&f, d(2020, 2, 2), &p),
-        vec![ExceptionKind::NotDemolishedAfterGrace]
-    );
+    // Centralized counts from the key handover; scattered from moving in.
+    let sites = [
+        ("centralized", CENTRAL, d(2020, 1, 15), d(2020, 1, 16)),
+        ("scattered", SCATTERED, d(2020, 2, 1), d(2020, 2, 2)),
+    ];
+    for (name, site, due, day_after) in sites {
+        f.site_type = site;
+        let due_on = demolition_due(site, &f.milestones, &p);
+        assert_eq!(due_on, Some(due), "{name}");
+        assert_eq!(exceptions_on(&f, due), vec![], "{name}");
+        let overdue = vec![ExceptionKind::NotDemolishedAfterGrace];
+        assert_eq!(exceptions_on(&f, day_after), overdue, "{name}");
+    }
     // Demolished: no exception.
     f.milestones.demolished = Some(d(2020, 1, 20));
-    assert_eq!(exceptions(&f, d(2021, 1, 1), &p), vec![]);
+    assert_eq!(exceptions_on(&f, d(2021, 1, 1)), vec![]);
 }
 
 #[test]
 fn exempt_old_house_is_never_overdue() {
     let p = test_policy();
-    let mut f = good_facts();
-    f.milestones.demolished = None;
-    f.milestones.reclamation_accepted = None;
+    let mut f = not_demolished();
     f.old_house = OldHouse {
         demolition: Demolition::Exempt {
             reason: "传统村落保护建筑".to_string(),
@@ -253,7 +252,7 @@ fn exempt_old_house_is_never_overdue() {
         land_type: None,
     };
     assert_eq!(validate_relocation(&f, fixed_day(), &p), Ok(()));
-    assert_eq!(exceptions(&f, d(2030, 1, 1), &p), vec![]);
+    assert_eq!(exceptions_on(&f, d(2030, 1, 1)), vec![]);
 }
 
 #[test]
@@ -315,18 +314,17 @@ fn reclaimed_area_bounds() {
 
 #[test]
 fn no_employment_and_no_support_exceptions() {
-    let p = test_policy();
     let mut f = good_facts();
     f.employed_members = 0;
     assert_eq!(
-        exceptions(&f, fixed_day(), &p),
+        exceptions_on(&f, fixed_day()),
         vec![ExceptionKind::NoEmployment]
     );
     f.labour_members = 0;
-    assert_eq!(exceptions(&f, fixed_day(), &p), vec![]);
+    assert_eq!(exceptions_on(&f, fixed_day()), vec![]);
     f.support.clear();
     assert_eq!(
-        exceptions(&f, fixed_day(), &p),
+        exceptions_on(&f, fixed_day()),
         vec![ExceptionKind::NoFollowUpSupport]
     );
     // Support that starts later does not count yet.
@@ -336,14 +334,13 @@ fn no_employment_and_no_support_exceptions() {
         ended_on: None,
     });
     assert_eq!(
-        exceptions(&f, fixed_day(), &p),
+        exceptions_on(&f, fixed_day()),
         vec![ExceptionKind::NoFollowUpSupport]
     );
 }
 
 #[test]
 fn all_exceptions_at_once_in_order() {
-    let p = test_policy();
     let mut f = good_facts();
     f.milestones = Milestones::default();
     f.old_house.reclaimed_centi_mu = 0;
@@ -354,7 +351,7 @@ fn all_exceptions_at_once_in_order() {
     };
     f.support.clear();
     assert_eq!(
-        exceptions(&f, fixed_day(), &p),
+        exceptions_on(&f, fixed_day()),
         vec![
             ExceptionKind::NotMovedIn,
             ExceptionKind::NoEmployment,
@@ -374,9 +371,8 @@ fn relocation_validation_prefixes_fields() {
     f.support[0].ended_on = Some(d(2018, 1, 1));
     f.labour_members = 9;
     let err = validate_relocation(&f, fixed_day(), &p).unwrap_err();
-    let fields: Vec<&str> = err.iter().map(|v| v.field.as_str()).collect();
     assert_eq!(
-        fields,
+        fields(&err),
         vec![
             "housing.debt_fen",
             "milestones.completion",
@@ -393,25 +389,23 @@ proptest! {
         let p = test_policy();
         let mut f = good_facts();
         f.housing = housing(members, area);
-        let over = exceptions(&f, fixed_day(), &p).contains(&ExceptionKind::OverAreaWithoutReason);
+        let over = exceptions_on(&f, fixed_day()).contains(&ExceptionKind::OverAreaWithoutReason);
         prop_assert_eq!(over, area > 2_500 * i64::from(members));
         prop_assert_eq!(validate_housing(&f.housing, &p).is_ok(), !over);
     }
 
     #[test]
     fn debt_exception_iff_not_below_cap(debt in 0i64..3_000_000) {
-        let p = test_policy();
         let mut f = good_facts();
         f.housing.debt_fen = debt;
-        let flagged = exceptions(&f, fixed_day(), &p).contains(&ExceptionKind::DebtAtOrOverCap);
+        let flagged = exceptions_on(&f, fixed_day()).contains(&ExceptionKind::DebtAtOrOverCap);
         prop_assert_eq!(flagged, debt >= 1_000_000);
     }
 
     #[test]
     fn demolished_households_never_overdue(extra_days in 0u64..5000) {
-        let p = test_policy();
         let f = good_facts();
         let later = fixed_day() + chrono::Days::new(extra_days);
-        prop_assert!(!exceptions(&f, later, &p).contains(&ExceptionKind::NotDemolishedAfterGrace));
+        prop_assert!(!exceptions_on(&f, later).contains(&ExceptionKind::NotDemolishedAfterGrace));
     }
 }

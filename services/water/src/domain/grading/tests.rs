@@ -59,26 +59,29 @@ fn shortage_is_quantity_or_supply_failing() {
     assert!(Assessment::from_grades(M, M, M, N).is_shortage());
 }
 
+/// Asserts the quantity grade of each litres value in `area`, naming the case on failure.
+fn quantity_edges(area: AreaType, cases: [(u32, Grade); 6]) {
+    for (l, grade) in cases {
+        assert_eq!(litres(area, l), grade, "{area:?}, {l} L");
+    }
+}
+
 #[test]
 fn quantity_edges_water_rich() {
-    use AreaType::WaterRich as R;
-    assert_eq!(litres(R, 61), Grade::Met);
-    assert_eq!(litres(R, 60), Grade::Met);
-    assert_eq!(litres(R, 59), Grade::BasicallyMet);
-    assert_eq!(litres(R, 35), Grade::BasicallyMet);
-    assert_eq!(litres(R, 34), Grade::NotMet);
-    assert_eq!(litres(R, 0), Grade::NotMet);
+    use Grade::{BasicallyMet as B, Met as M, NotMet as N};
+    quantity_edges(
+        AreaType::WaterRich,
+        [(61, M), (60, M), (59, B), (35, B), (34, N), (0, N)],
+    );
 }
 
 #[test]
 fn quantity_edges_water_short() {
-    use AreaType::WaterShort as S;
-    assert_eq!(litres(S, 60), Grade::Met);
-    assert_eq!(litres(S, 40), Grade::Met);
-    assert_eq!(litres(S, 39), Grade::BasicallyMet);
-    assert_eq!(litres(S, 20), Grade::BasicallyMet);
-    assert_eq!(litres(S, 19), Grade::NotMet);
-    assert_eq!(litres(S, 0), Grade::NotMet);
+    use Grade::{BasicallyMet as B, Met as M, NotMet as N};
+    quantity_edges(
+        AreaType::WaterShort,
+        [(60, M), (40, M), (39, B), (20, B), (19, N), (0, N)],
+    );
 }
 
 #[test]
@@ -238,77 +241,62 @@ fn supply_guarantee_edges() {
     assert_eq!(outage(366), Grade::NotMet);
 }
 
+/// Grades `m` under the test thresholds and checks the whole assessment: the grades of
+/// quantity, quality, convenience and supply guarantee, the verdict, the failing
+/// indicators, and that the verdict counts as guaranteed exactly when it is not unsafe.
+fn assert_assessed(m: &Measurements, grades: [Grade; 4], verdict: Verdict, failing: &[Indicator]) {
+    let a = grade(m, &test_thresholds());
+    let [quantity, quality, convenience, supply_guarantee] = grades;
+    let expected = Assessment {
+        quantity,
+        quality,
+        convenience,
+        supply_guarantee,
+        verdict,
+        failing: failing.to_vec(),
+    };
+    assert_eq!(a, expected);
+    assert_eq!(a.verdict.is_guaranteed(), verdict != Verdict::Unsafe);
+}
+
 #[test]
 fn safe_household_is_safe() {
-    let a = grade(&safe(), &test_thresholds());
-    assert_eq!(
-        a,
-        Assessment {
-            quantity: Grade::Met,
-            quality: Grade::Met,
-            convenience: Grade::Met,
-            supply_guarantee: Grade::Met,
-            verdict: Verdict::Safe,
-            failing: vec![],
-        }
-    );
-    assert!(a.verdict.is_guaranteed());
+    use Grade::Met as M;
+    assert_assessed(&safe(), [M, M, M, M], Verdict::Safe, &[]);
 }
 
 #[test]
 fn one_basically_met_makes_basically_safe() {
+    use Grade::{BasicallyMet as B, Met as M};
     let m = Measurements {
         outage_days_last_12_months: Some(30),
         ..safe()
     };
-    let a = grade(&m, &test_thresholds());
-    assert_eq!(a.supply_guarantee, Grade::BasicallyMet);
-    assert_eq!(a.quantity, Grade::Met);
-    assert_eq!(a.verdict, Verdict::BasicallySafe);
-    assert_eq!(a.failing, vec![]);
-    assert!(a.verdict.is_guaranteed());
+    assert_assessed(&m, [M, M, M, B], Verdict::BasicallySafe, &[]);
 }
 
 #[test]
 fn scattered_well_on_site_check_is_basically_safe() {
+    use Grade::{BasicallyMet as B, Met as M};
     let m = Measurements {
         supply: well(),
         quality: on_site(true, true),
         litres_per_person_day: Some(45),
         ..fetching(15, 300, 10)
     };
-    let a = grade(&m, &test_thresholds());
-    assert_eq!(
-        a,
-        Assessment {
-            quantity: Grade::BasicallyMet,
-            quality: Grade::BasicallyMet,
-            convenience: Grade::BasicallyMet,
-            supply_guarantee: Grade::Met,
-            verdict: Verdict::BasicallySafe,
-            failing: vec![],
-        }
-    );
+    assert_assessed(&m, [B, B, B, M], Verdict::BasicallySafe, &[]);
 }
 
 #[test]
 fn any_not_met_makes_unsafe_and_lists_the_failures() {
+    use Grade::{Met as M, NotMet as N};
     let m = Measurements {
         litres_per_person_day: Some(10),
         outage_days_last_12_months: Some(40),
         ..safe()
     };
-    let a = grade(&m, &test_thresholds());
-    assert_eq!(a.quantity, Grade::NotMet);
-    assert_eq!(a.quality, Grade::Met);
-    assert_eq!(a.convenience, Grade::Met);
-    assert_eq!(a.supply_guarantee, Grade::NotMet);
-    assert_eq!(a.verdict, Verdict::Unsafe);
-    assert_eq!(
-        a.failing,
-        vec![Indicator::Quantity, Indicator::SupplyGuarantee]
-    );
-    assert!(!a.verdict.is_guaranteed());
+    let failing = [Indicator::Quantity, Indicator::SupplyGuarantee];
+    assert_assessed(&m, [N, M, M, N], Verdict::Unsafe, &failing);
 }
 
 #[test]

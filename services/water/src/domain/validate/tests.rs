@@ -13,26 +13,36 @@ fn today() -> NaiveDate {
     d(2019, 12, 1)
 }
 
-fn good() -> RawMeasurements {
-    RawMeasurements {
-        supply: Some(RawSupply::Centralized {
+/// The record the good request stands for, as validation gives it back: the area the
+/// request leaves out is defaulted to water-rich.
+fn good_record() -> Measurements {
+    Measurements {
+        supply: Supply::Centralized {
             scheme_id: "GC-SH-001".into(),
-        }),
+        },
         litres_per_person_day: Some(60),
-        quality: Some(RawQualityEvidence::LabReport {
+        quality: QualityEvidence::LabReport {
             report_no: "SZ-2019-0413".into(),
             lab: "襄阳市疾控中心".into(),
-            date: Some(d(2019, 4, 13)),
+            date: d(2019, 4, 13),
             meets_gb5749: true,
-        }),
+        },
         piped_in: true,
         fetch_round_trip_minutes: Some(0),
         horizontal_distance_m: None,
         vertical_distance_m: None,
         outage_days_last_12_months: Some(2),
-        area: None,
-        assessed_on: Some(d(2019, 6, 1)),
+        area: AreaType::WaterRich,
+        assessed_on: d(2019, 6, 1),
         seasonal_check: true,
+    }
+}
+
+/// A request every rule accepts: the good record in raw form, without an area.
+fn good() -> RawMeasurements {
+    RawMeasurements {
+        area: None,
+        ..RawMeasurements::from(&good_record())
     }
 }
 
@@ -49,30 +59,9 @@ fn one(field: &str) -> Vec<(String, ViolationKind)> {
 
 #[test]
 fn good_request_parses_with_default_area() {
+    assert_eq!(good().area, None);
     let m = parse(&good(), today(), &test_thresholds()).expect("valid");
-    assert_eq!(
-        m,
-        Measurements {
-            supply: Supply::Centralized {
-                scheme_id: "GC-SH-001".into()
-            },
-            litres_per_person_day: Some(60),
-            quality: QualityEvidence::LabReport {
-                report_no: "SZ-2019-0413".into(),
-                lab: "襄阳市疾控中心".into(),
-                date: d(2019, 4, 13),
-                meets_gb5749: true,
-            },
-            piped_in: true,
-            fetch_round_trip_minutes: Some(0),
-            horizontal_distance_m: None,
-            vertical_distance_m: None,
-            outage_days_last_12_months: Some(2),
-            area: AreaType::WaterRich,
-            assessed_on: d(2019, 6, 1),
-            seasonal_check: true,
-        }
-    );
+    assert_eq!(m, good_record());
     assert_eq!(validate(&good(), today(), &test_thresholds()), Ok(()));
 }
 
@@ -123,27 +112,78 @@ fn scattered_supply_with_on_site_check_is_accepted() {
     );
 }
 
+/// Asserts what each value of one field is refused for, naming the value on failure:
+/// `Some(field)` is the one field refused, `None` means the request is accepted.
+fn check<T: std::fmt::Debug>(
+    raw: impl Fn(T) -> RawMeasurements,
+    cases: impl IntoIterator<Item = (T, Option<&'static str>)>,
+) {
+    for (value, refused) in cases {
+        let label = format!("{value:?}");
+        let want = refused.map_or_else(Vec::new, one);
+        assert_eq!(violations(&raw(value)), want, "value {label}");
+    }
+}
+
+/// A numeric field's place in a request.
+type Slot = fn(&mut RawMeasurements) -> &mut Option<i64>;
+
+/// Each numeric field of a request by its name in violations.
+const NUMBERS: [(&str, Slot); 5] = [
+    (fields::LITRES_PER_PERSON_DAY, |r| {
+        &mut r.litres_per_person_day
+    }),
+    (fields::FETCH_ROUND_TRIP_MINUTES, |r| {
+        &mut r.fetch_round_trip_minutes
+    }),
+    (fields::HORIZONTAL_DISTANCE_M, |r| {
+        &mut r.horizontal_distance_m
+    }),
+    (fields::VERTICAL_DISTANCE_M, |r| &mut r.vertical_distance_m),
+    (fields::OUTAGE_DAYS_LAST_12_MONTHS, |r| {
+        &mut r.outage_days_last_12_months
+    }),
+];
+
+/// The good request with the numeric field named `field` set to `value`.
+fn with_number(field: &str, value: i64) -> RawMeasurements {
+    let (_, slot) = NUMBERS
+        .iter()
+        .find(|(name, _)| *name == field)
+        .expect("a numeric field");
+    let mut raw = good();
+    *slot(&mut raw) = Some(value);
+    raw
+}
+
+/// Checks each (value, refused) case of the numeric field `field`: a refused value is
+/// reported against `field` alone, any other is accepted.
+fn check_number(field: &'static str, cases: &[(i64, bool)]) {
+    let cases = cases
+        .iter()
+        .map(|&(v, refused)| (v, refused.then_some(field)));
+    check(|v| with_number(field, v), cases);
+}
+
 #[test]
 fn litres_negative_and_over_bound() {
-    let r = |l| RawMeasurements {
-        litres_per_person_day: Some(l),
-        ..good()
-    };
-    assert_eq!(violations(&r(-1)), one(fields::LITRES_PER_PERSON_DAY));
-    assert_eq!(violations(&r(0)), vec![]);
-    assert_eq!(violations(&r(1000)), vec![]);
-    assert_eq!(violations(&r(1001)), one(fields::LITRES_PER_PERSON_DAY));
-    assert_eq!(violations(&r(i64::MAX)), one(fields::LITRES_PER_PERSON_DAY));
+    check_number(
+        fields::LITRES_PER_PERSON_DAY,
+        &[
+            (-1, true),
+            (0, false),
+            (1000, false),
+            (1001, true),
+            (i64::MAX, true),
+        ],
+    );
 }
 
 #[test]
 fn litres_bound_comes_from_the_policy() {
     let mut t = test_thresholds();
     t.bounds.max_litres_per_person_day = 500;
-    let raw = RawMeasurements {
-        litres_per_person_day: Some(501),
-        ..good()
-    };
+    let raw = with_number(fields::LITRES_PER_PERSON_DAY, 501);
     let err = validate(&raw, today(), &t).expect_err("over the bound");
     assert_eq!(err.len(), 1);
     assert_eq!(err[0].field, fields::LITRES_PER_PERSON_DAY);
@@ -152,60 +192,25 @@ fn litres_bound_comes_from_the_policy() {
 
 #[test]
 fn outage_days_negative_and_over_a_year() {
-    let r = |o| RawMeasurements {
-        outage_days_last_12_months: Some(o),
-        ..good()
-    };
-    assert_eq!(violations(&r(-1)), one(fields::OUTAGE_DAYS_LAST_12_MONTHS));
-    assert_eq!(violations(&r(366)), vec![]);
-    assert_eq!(violations(&r(367)), one(fields::OUTAGE_DAYS_LAST_12_MONTHS));
+    let days = fields::OUTAGE_DAYS_LAST_12_MONTHS;
+    check_number(days, &[(-1, true), (366, false), (367, true)]);
 }
 
 #[test]
 fn fetch_minutes_and_distances_negative_and_over_bounds() {
-    let t = test_thresholds();
-    let b = t.bounds;
-    let minutes = |x| RawMeasurements {
-        fetch_round_trip_minutes: Some(x),
-        ..good()
-    };
-    let horizontal = |x| RawMeasurements {
-        horizontal_distance_m: Some(x),
-        ..good()
-    };
-    let vertical = |x| RawMeasurements {
-        vertical_distance_m: Some(x),
-        ..good()
-    };
-    let (mm, mh, mv) = (
-        i64::from(b.max_fetch_round_trip_minutes),
-        i64::from(b.max_horizontal_distance_m),
-        i64::from(b.max_vertical_distance_m),
-    );
-    assert_eq!(
-        violations(&minutes(-5)),
-        one(fields::FETCH_ROUND_TRIP_MINUTES)
-    );
-    assert_eq!(violations(&minutes(mm)), vec![]);
-    assert_eq!(
-        violations(&minutes(mm + 1)),
-        one(fields::FETCH_ROUND_TRIP_MINUTES)
-    );
-    assert_eq!(
-        violations(&horizontal(-5)),
-        one(fields::HORIZONTAL_DISTANCE_M)
-    );
-    assert_eq!(violations(&horizontal(mh)), vec![]);
-    assert_eq!(
-        violations(&horizontal(mh + 1)),
-        one(fields::HORIZONTAL_DISTANCE_M)
-    );
-    assert_eq!(violations(&vertical(-5)), one(fields::VERTICAL_DISTANCE_M));
-    assert_eq!(violations(&vertical(mv)), vec![]);
-    assert_eq!(
-        violations(&vertical(mv + 1)),
-        one(fields::VERTICAL_DISTANCE_M)
-    );
+    let b = test_thresholds().bounds;
+    let bounds = [
+        (
+            fields::FETCH_ROUND_TRIP_MINUTES,
+            b.max_fetch_round_trip_minutes,
+        ),
+        (fields::HORIZONTAL_DISTANCE_M, b.max_horizontal_distance_m),
+        (fields::VERTICAL_DISTANCE_M, b.max_vertical_distance_m),
+    ];
+    for (field, max) in bounds {
+        let max = i64::from(max);
+        check_number(field, &[(-5, true), (max, false), (max + 1, true)]);
+    }
 }
 
 #[test]
@@ -214,11 +219,14 @@ fn assessment_date_missing_or_in_the_future() {
         assessed_on: a,
         ..good()
     };
-    assert_eq!(violations(&r(None)), one(fields::ASSESSED_ON));
-    assert_eq!(violations(&r(Some(today()))), vec![]);
-    assert_eq!(
-        violations(&r(Some(d(2019, 12, 2)))),
-        one(fields::ASSESSED_ON)
+    let refused = Some(fields::ASSESSED_ON);
+    check(
+        r,
+        [
+            (None, refused),
+            (Some(today()), None),
+            (Some(d(2019, 12, 2)), refused),
+        ],
     );
 }
 
@@ -228,16 +236,19 @@ fn supply_missing_blank_scheme_or_unspecified_kind() {
         supply: s,
         ..good()
     };
-    assert_eq!(violations(&r(None)), one(fields::SUPPLY));
-    assert_eq!(
-        violations(&r(Some(RawSupply::Centralized {
-            scheme_id: " \t".into()
-        }))),
-        one(fields::SCHEME_ID)
-    );
-    assert_eq!(
-        violations(&r(Some(RawSupply::Scattered { kind: None }))),
-        one(fields::SCATTERED_KIND)
+    let blank_scheme = RawSupply::Centralized {
+        scheme_id: " \t".into(),
+    };
+    check(
+        r,
+        [
+            (None, Some(fields::SUPPLY)),
+            (Some(blank_scheme), Some(fields::SCHEME_ID)),
+            (
+                Some(RawSupply::Scattered { kind: None }),
+                Some(fields::SCATTERED_KIND),
+            ),
+        ],
     );
 }
 
@@ -371,44 +382,29 @@ fn every_violation_is_reported_at_once() {
 
 #[test]
 fn unmeasured_values_are_accepted_and_kept_apart_from_zero() {
-    let unmeasured = RawMeasurements {
-        litres_per_person_day: None,
-        fetch_round_trip_minutes: None,
-        horizontal_distance_m: None,
-        vertical_distance_m: None,
-        outage_days_last_12_months: None,
-        ..good()
-    };
-    let m = parse(&unmeasured, today(), &test_thresholds()).expect("valid");
-    assert_eq!(
-        (
-            m.litres_per_person_day,
-            m.fetch_round_trip_minutes,
-            m.horizontal_distance_m,
-            m.vertical_distance_m,
-            m.outage_days_last_12_months
-        ),
-        (None, None, None, None, None)
-    );
-    let zeros = RawMeasurements {
-        litres_per_person_day: Some(0),
-        fetch_round_trip_minutes: Some(0),
-        horizontal_distance_m: Some(0),
-        vertical_distance_m: Some(0),
-        outage_days_last_12_months: Some(0),
-        ..good()
-    };
-    let m = parse(&zeros, today(), &test_thresholds()).expect("valid");
-    assert_eq!(
-        (
-            m.litres_per_person_day,
-            m.fetch_round_trip_minutes,
-            m.horizontal_distance_m,
-            m.vertical_distance_m,
-            m.outage_days_last_12_months
-        ),
-        (Some(0), Some(0), Some(0), Some(0), Some(0))
-    );
+    let cases = [("unmeasured", None, None), ("zeros", Some(0), Some(0))];
+    for (name, sent, kept) in cases {
+        let raw = RawMeasurements {
+            litres_per_person_day: sent,
+            fetch_round_trip_minutes: sent,
+            horizontal_distance_m: sent,
+            vertical_distance_m: sent,
+            outage_days_last_12_months: sent,
+            ..good()
+        };
+        let m = parse(&raw, today(), &test_thresholds()).expect(name);
+        assert_eq!(
+            (
+                m.litres_per_person_day,
+                m.fetch_round_trip_minutes,
+                m.horizontal_distance_m,
+                m.vertical_distance_m,
+                m.outage_days_last_12_months
+            ),
+            (kept, kept, kept, kept, kept),
+            "{name}"
+        );
+    }
 }
 
 #[test]

@@ -5,24 +5,27 @@ use super::*;
 
 // ---------------------------------------------------------------- out of policy, refusals
 
+/// An inpatient case at a county-level institution, in county, of a registered-poor
+/// patient: `total_fen`, of which `out_of_policy_fen` is outside the policy.
+fn county_inpatient_with_out_of_policy(out_of_policy_fen: i64, total_fen: i64) -> Case {
+    Case {
+        out_of_policy_fen,
+        ..inpatient(County, true, true, total_fen)
+    }
+}
+
 #[test]
 fn out_of_policy_cost_is_personal_and_counts_toward_nothing() {
     let p = policy();
     let start = ytd(0, 0, 0, 499_000);
-    let all_out = Case {
-        out_of_policy_fen: 50_000,
-        ..inpatient(County, true, true, 50_000)
-    };
+    let all_out = county_inpatient_with_out_of_policy(50_000, 50_000);
     let (s, next) = run(&p, &start, &all_out);
     assert_eq!(layers(&s), [0, 0, 0, 0, 0, 50_000]);
     assert_eq!(s.personal_total_fen, 50_000);
     assert_eq!(s.ytd_delta, YtdDelta::default());
     assert_eq!(next, start);
 
-    let mixed = Case {
-        out_of_policy_fen: 30_000,
-        ..inpatient(County, true, true, 130_000)
-    };
+    let mixed = county_inpatient_with_out_of_policy(30_000, 130_000);
     let (s, next) = run(&p, &FRESH, &mixed);
     assert_eq!(layers(&s), [80_000, 0, 14_000, 0, 6_000, 30_000]);
     assert_eq!(s.personal_total_fen, 36_000);
@@ -55,10 +58,7 @@ fn negative_total_is_rejected_naming_the_field() {
 
 #[test]
 fn negative_out_of_policy_is_rejected_naming_the_field() {
-    let case = Case {
-        out_of_policy_fen: -5,
-        ..inpatient(County, true, true, 100)
-    };
+    let case = county_inpatient_with_out_of_policy(-5, 100);
     let err = settle(&policy(), &FRESH, &case).unwrap_err();
     assert_eq!(
         err,
@@ -72,10 +72,7 @@ fn negative_out_of_policy_is_rejected_naming_the_field() {
 
 #[test]
 fn out_of_policy_above_total_is_rejected() {
-    let case = Case {
-        out_of_policy_fen: 101,
-        ..inpatient(County, true, true, 100)
-    };
+    let case = county_inpatient_with_out_of_policy(101, 100);
     let err = settle(&policy(), &FRESH, &case).unwrap_err();
     assert_eq!(
         err,
@@ -157,13 +154,21 @@ fn order_of_cases_matters_and_is_deterministic() {
     let p = policy();
     let province = inpatient(Province, false, false, 1_000_000);
     let county = inpatient(County, true, false, 1_000_000);
-    let (a, _) = settle_all(&p, &[province, county]).unwrap();
-    // province first pays its 150000 deductible: 467500 + 750000.
-    assert_eq!((a[0].basic_fen, a[1].basic_fen), (467_500, 750_000));
-    let (b, _) = settle_all(&p, &[county, province]).unwrap();
-    // county first pays 50000, the province case the other 100000: 712500 + 495000.
-    assert_eq!((b[0].basic_fen, b[1].basic_fen), (712_500, 495_000));
-    assert_eq!(settle_all(&p, &[county, province]).unwrap().0, b);
+    let orders = [
+        // province first pays its 150000 deductible: 467500 + 750000.
+        ("province first", [province, county], (467_500, 750_000)),
+        // county first pays 50000, the province case the other 100000: 712500 + 495000.
+        ("county first", [county, province], (712_500, 495_000)),
+    ];
+    for (name, cases, basic) in orders {
+        let (s, _) = settle_all(&p, &cases).unwrap();
+        assert_eq!((s[0].basic_fen, s[1].basic_fen), basic, "{name}");
+        assert_eq!(
+            settle_all(&p, &cases).unwrap().0,
+            s,
+            "{name}: deterministic"
+        );
+    }
 }
 
 #[test]
@@ -226,10 +231,7 @@ fn reversal_is_a_negative_settlement_that_cancels_the_original() {
     let (s, _) = run(
         &policy(),
         &FRESH,
-        &Case {
-            out_of_policy_fen: 1_234,
-            ..inpatient(County, true, true, 3_000_000)
-        },
+        &county_inpatient_with_out_of_policy(1_234, 3_000_000),
     );
     let r = s.negated();
     assert_eq!(r.basic_fen, -s.basic_fen);

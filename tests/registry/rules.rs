@@ -27,6 +27,23 @@ async fn exit_monitoring_and_removal_follow_the_rules() {
     // answer, not a missing policy.
     let err = c.record_exit(exit(2005)).await.unwrap_err();
     assert_eq!(rule_ids(&err), ["EXIT_YEAR_OUT_OF_ORDER"], "{err:?}");
+    // An income year before the records (2000) or after this year is refused on its field.
+    for year in [1999, 2100] {
+        let err = c
+            .record_income(RecordIncomeRequest {
+                request_id: format!("inc-{year}"),
+                household_id: "HH000001".into(),
+                income: Some(Income {
+                    year,
+                    per_capita_net_income_fen: 500_000,
+                }),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument);
+        assert_eq!(violated_fields(&err), ["income.year"]);
+        assert!(err.message().contains(&format!("got {year}")), "{err:?}");
+    }
     c.record_income(RecordIncomeRequest {
         request_id: "inc".into(),
         household_id: "HH000001".into(),

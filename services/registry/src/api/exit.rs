@@ -5,6 +5,7 @@ use chrono::Datelike;
 use xk_contracts::pb::registry::v1::{
     RecordExitRequest, RecordExitResponse, RecordIncomeRequest, RecordIncomeResponse,
 };
+use xk_contracts::types::figure_year;
 use xk_runtime::idempotency::Idempotent;
 use xk_runtime::{ApiError, Violations, clock};
 
@@ -27,13 +28,7 @@ impl RegistryApi {
             v.add("income", "required");
             return Err(v.into());
         };
-        if !(FIRST_YEAR..=this_year).contains(&income.year) {
-            let year = income.year;
-            v.add(
-                "income.year",
-                format!("must be between {FIRST_YEAR} and {this_year}, got {year}"),
-            );
-        }
+        v.check("income.year", figure_year(income.year, this_year));
         if income.per_capita_net_income_fen < 0 {
             v.add("income.per_capita_net_income_fen", "must not be negative");
         }

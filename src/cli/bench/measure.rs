@@ -35,6 +35,15 @@ impl Latency {
     pub fn ms(&self, q: f64) -> f64 {
         self.hist.value_at_quantile(q) as f64 / 1000.0
     }
+    /// Adds another run's calls, time and latencies to these (runs taken one after the
+    /// other: their seconds add up).
+    pub fn merge(&mut self, other: Latency) {
+        self.calls += other.calls;
+        self.errors += other.errors;
+        self.seconds += other.seconds;
+        // Both histograms share the bounds `drive` gives them, so adding cannot fail.
+        let _ = self.hist.add(&other.hist);
+    }
 }
 
 /// `n` (at least one) HTTP/2 connections to `url`, each connected before timing starts.

@@ -12,15 +12,16 @@
 //! a server stream is timed to its last message, and its code is the `grpc-status` of
 //! its trailers (or of the headers, for a trailers-only answer).
 
+use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use http::{HeaderMap, Request, Response};
 use http_body::{Body, Frame, SizeHint};
-use metrics::Label;
+use metrics::{Counter, Gauge, Histogram, Label};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tonic::Code;
 use tower::{Layer, Service};
@@ -145,16 +146,16 @@ fn method_label(spec: &ServiceSpec, path: &str) -> String {
 pub struct ShedMarker;
 
 tokio::task_local! {
-    /// The service and method of the call whose handler is running, for counters recorded
+    /// The service of the call whose handler is running, for counters recorded
     /// deep inside a handler (idempotent replays) without passing labels down.
-    static CURRENT_CALL: (&'static str, String);
+    static CURRENT_CALL: &'static str;
 }
 
 /// Counts a write answered from the idempotency table, labelled with the running call's
 /// service (`unknown` outside a measured call).
 pub fn record_idempotent_replay(method: &'static str) {
     let service = CURRENT_CALL
-        .try_with(|(service, _)| *service)
+        .try_with(|service| *service)
         .unwrap_or("unknown");
     metrics::counter!(IDEMPOTENT_REPLAYS, "service" => service, "method" => method).increment(1);
 }
@@ -210,20 +211,23 @@ pub fn record_pool(service: &'static str, size: u32, idle: usize, max: u32) {
 }
 
 /// Layer adding [`RpcMetrics`].
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct RpcMetricsLayer {
     spec: ServiceSpec,
-    enabled: bool,
+    /// `None` when metrics are off: calls pass through untouched (the baseline of the
+    /// overhead benchmark).
+    series: Option<Arc<SeriesCache>>,
 }
 
 impl RpcMetricsLayer {
     /// Measures the calls of `spec`; when `enabled` is false the layer passes calls
     /// through untouched (the baseline of the overhead benchmark).
     pub fn new(spec: ServiceSpec, enabled: bool) -> Self {
-        if enabled {
+        let series = enabled.then(|| {
             install();
-        }
-        Self { spec, enabled }
+            Arc::new(SeriesCache::default())
+        });
+        Self { spec, series }
     }
 }
 
@@ -233,7 +237,7 @@ impl<S> Layer<S> for RpcMetricsLayer {
         RpcMetrics {
             inner,
             spec: self.spec,
-            enabled: self.enabled,
+            series: self.series.clone(),
         }
     }
 }
@@ -243,7 +247,94 @@ impl<S> Layer<S> for RpcMetricsLayer {
 pub struct RpcMetrics<S> {
     inner: S,
     spec: ServiceSpec,
-    enabled: bool,
+    series: Option<Arc<SeriesCache>>,
+}
+
+/// The series of each method seen, registered with the recorder on the method's first
+/// call and reused by every later one. Looking a labelled series up in the recorder hashes
+/// its name and labels; a call used to do that six times (and clone its method name four
+/// times), now it does one map lookup by path.
+///
+/// Bounded: only paths of the service's own methods and of health and reflection get an
+/// entry; any other path shares the one `other` entry, so a client sending made-up paths
+/// cannot grow the map (the same bound as the `method` label, [`method_label`]).
+#[derive(Default)]
+struct SeriesCache {
+    by_path: RwLock<HashMap<String, Arc<MethodSeries>>>,
+    other: OnceLock<Arc<MethodSeries>>,
+}
+
+impl SeriesCache {
+    /// The series of the call to `path`.
+    fn of(&self, spec: &ServiceSpec, path: &str) -> Arc<MethodSeries> {
+        // A poisoned lock only means a panic elsewhere while inserting: the map is intact.
+        let known = self
+            .by_path
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+            .cloned();
+        if let Some(series) = known {
+            return series;
+        }
+        let method = method_label(spec, path);
+        let class = crate::shed::CallClass::of(spec, path).label();
+        if method == "other" {
+            let other = self
+                .other
+                .get_or_init(|| Arc::new(MethodSeries::new(spec.name, method, class)));
+            return other.clone();
+        }
+        self.by_path
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(path.to_string())
+            .or_insert_with(|| Arc::new(MethodSeries::new(spec.name, method, class)))
+            .clone()
+    }
+}
+
+/// One method's series (see [`SeriesCache`]).
+struct MethodSeries {
+    service: &'static str,
+    method: String,
+    in_flight: Gauge,
+    shed: Counter,
+    deadline_exceeded: Counter,
+    /// Calls and latency by gRPC code (indexed by the code's number), each pair registered
+    /// on the code's first use so that a method has only the codes it answered with.
+    by_code: [OnceLock<(Counter, Histogram)>; 17],
+}
+
+impl MethodSeries {
+    fn new(service: &'static str, method: String, class: &'static str) -> MethodSeries {
+        // `class`: its queue ([`crate::shed::CallClass`]), the shed counter's label.
+        let m = method.clone();
+        MethodSeries {
+            in_flight: metrics::gauge!(RPC_IN_FLIGHT, "service" => service, "method" => m.clone()),
+            shed: metrics::counter!(RPC_SHED, "service" => service, "method" => m.clone(), "class" => class),
+            deadline_exceeded: metrics::counter!(RPC_DEADLINE_EXCEEDED, "service" => service, "method" => m),
+            service,
+            method,
+            by_code: Default::default(),
+        }
+    }
+
+    /// The calls counter and latency histogram of `code`.
+    fn of_code(&self, code: Code) -> &(Counter, Histogram) {
+        let slot = &self.by_code[(code as usize).min(16)];
+        slot.get_or_init(|| {
+            let labels = vec![
+                Label::new("service", self.service),
+                Label::new("method", self.method.clone()),
+                Label::new("code", code_name(code)),
+            ];
+            (
+                metrics::counter!(RPC_REQUESTS, labels.clone()),
+                metrics::histogram!(RPC_DURATION, labels),
+            )
+        })
+    }
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RpcMetrics<S>
@@ -264,20 +355,16 @@ where
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        if !self.enabled {
+        let Some(cache) = &self.series else {
             return Box::pin(async move {
                 let resp = inner.call(req).await?;
                 Ok(resp.map(|body| MeteredBody { body, call: None }))
             });
-        }
+        };
         let service = self.spec.name;
-        let method = method_label(&self.spec, req.uri().path());
-        let mut call = CallRecord::start(service, method.clone());
-        call.class = crate::shed::CallClass::of(&self.spec, req.uri().path()).label();
+        let call = CallRecord::start(cache.of(&self.spec, req.uri().path()));
         Box::pin(async move {
-            let resp = CURRENT_CALL
-                .scope((service, method), inner.call(req))
-                .await?;
+            let resp = CURRENT_CALL.scope(service, inner.call(req)).await?;
             let mut call = call;
             if resp.extensions().get::<ShedMarker>().is_some() {
                 call.shed = true;
@@ -302,30 +389,24 @@ fn grpc_status(headers: &HeaderMap) -> Option<Code> {
 
 /// One call being measured; recorded once, when dropped.
 struct CallRecord {
-    service: &'static str,
-    method: String,
+    series: Arc<MethodSeries>,
     started: Instant,
     /// The code seen so far (headers, then trailers).
     code: Option<Code>,
     /// The body ended (rather than being dropped half-way by a client that left).
     ended: bool,
     shed: bool,
-    /// Its queue ([`crate::shed::CallClass`]), the `class` label of the shed counter.
-    class: &'static str,
 }
 
 impl CallRecord {
-    fn start(service: &'static str, method: String) -> CallRecord {
-        metrics::gauge!(RPC_IN_FLIGHT, "service" => service, "method" => method.clone())
-            .increment(1.0);
+    fn start(series: Arc<MethodSeries>) -> CallRecord {
+        series.in_flight.increment(1.0);
         CallRecord {
-            service,
-            method,
+            series,
             started: Instant::now(),
             code: None,
             ended: false,
             shed: false,
-            class: "read",
         }
     }
 }
@@ -339,23 +420,17 @@ impl Drop for CallRecord {
             // A body that ended without any grpc-status: not a well-formed gRPC answer.
             (None, true) => Code::Unknown,
         };
-        let service = self.service;
-        let method = std::mem::take(&mut self.method);
-        metrics::gauge!(RPC_IN_FLIGHT, "service" => service, "method" => method.clone())
-            .decrement(1.0);
-        let labels = vec![
-            Label::new("service", service),
-            Label::new("method", method.clone()),
-            Label::new("code", code_name(code)),
-        ];
-        metrics::counter!(RPC_REQUESTS, labels.clone()).increment(1);
-        metrics::histogram!(RPC_DURATION, labels).record(self.started.elapsed().as_secs_f64());
+        let series = &self.series;
+        series.in_flight.decrement(1.0);
+        let (calls, duration) = series.of_code(code);
+        calls.increment(1);
+        duration.record(self.started.elapsed().as_secs_f64());
         // Added to (by 0 or 1) on every call, so each series exists from a method's first
         // call: Prometheus' rate() only sees an increase from a sample it has seen before.
         // One class per method, so the label adds no series.
-        metrics::counter!(RPC_SHED, "service" => service, "method" => method.clone(), "class" => self.class)
-            .increment(u64::from(self.shed));
-        metrics::counter!(RPC_DEADLINE_EXCEEDED, "service" => service, "method" => method)
+        series.shed.increment(u64::from(self.shed));
+        series
+            .deadline_exceeded
             .increment(u64::from(code == Code::DeadlineExceeded));
     }
 }
@@ -434,6 +509,21 @@ mod tests {
         );
         assert_eq!(method_label(&SPEC, "/made.up.Service/X"), "other");
         assert_eq!(method_label(&SPEC, "/no-method"), "other");
+    }
+
+    #[test]
+    fn made_up_paths_share_one_series_and_do_not_grow_the_cache() {
+        let cache = SeriesCache::default();
+        let get = cache.of(&SPEC, "/xk.registry.v1.RegistryService/GetHousehold");
+        let again = cache.of(&SPEC, "/xk.registry.v1.RegistryService/GetHousehold");
+        assert!(Arc::ptr_eq(&get, &again));
+        assert_eq!(get.method, "GetHousehold");
+        let one = cache.of(&SPEC, "/made.up.Service/X");
+        let other = cache.of(&SPEC, "/made.up.Service/Y");
+        assert!(Arc::ptr_eq(&one, &other));
+        assert_eq!(one.method, "other");
+        let entries = cache.by_path.read().map(|m| m.len()).unwrap_or(0);
+        assert_eq!(entries, 1, "only the service's own method has an entry");
     }
 
     #[test]

@@ -117,16 +117,13 @@ async fn a_full_write_queue_leaves_reads_admitted_and_the_service_cap_holds_both
         service: Arc::new(Semaphore::new(3)),
         write: ClassQueue::new(CallClass::Write, bounds(1, 1, 0)),
         read: ClassQueue::new(CallClass::Read, bounds(8, 8, 0)),
-        metrics: false,
+        waits: None,
     };
-    let _write = queues.admit("registry", CallClass::Write).await.unwrap();
-    let refused = queues
-        .admit("registry", CallClass::Write)
-        .await
-        .unwrap_err();
+    let _write = queues.admit(CallClass::Write).await.unwrap();
+    let refused = queues.admit(CallClass::Write).await.unwrap_err();
     assert_eq!(refused, Overloaded::QueueFull(CallClass::Write));
-    let _read1 = queues.admit("registry", CallClass::Read).await.unwrap();
-    let _read2 = queues.admit("registry", CallClass::Read).await.unwrap();
-    let capped = queues.admit("registry", CallClass::Read).await.unwrap_err();
+    let _read1 = queues.admit(CallClass::Read).await.unwrap();
+    let _read2 = queues.admit(CallClass::Read).await.unwrap();
+    let capped = queues.admit(CallClass::Read).await.unwrap_err();
     assert_eq!(capped, Overloaded::Service);
 }

@@ -60,6 +60,7 @@ pub mod budget;
 pub mod clock;
 pub mod connections;
 pub mod db;
+pub mod enums;
 pub mod errors;
 pub mod group_commit;
 pub mod idempotency;

@@ -7,7 +7,7 @@ use xk_contracts::pb::common::v1::Date;
 use xk_contracts::pb::education::v1::{Student, StudentStatus as Pb};
 use xk_contracts::types::{HouseholdId, RegionCode};
 
-use super::fields::{req_date, resident_id, text};
+use super::fields::{known, req_date, resident_id, text};
 use crate::domain::FieldViolation;
 use crate::domain::letters::Letter;
 use crate::domain::policy::Policy;
@@ -67,6 +67,29 @@ pub fn domain_status(s: &Student) -> StudentStatus {
     }
 }
 
+/// The approval data of a deferral or an exemption, in the field of the status's own name
+/// (`what` in messages): required, and `checked`, when the status is that one (`applies`);
+/// refused with any other status.
+fn approval<T>(
+    v: &mut Vec<FieldViolation>,
+    (field, what): (&str, &str),
+    (applies, data): (bool, Option<&T>),
+    checked: impl FnOnce(&mut Vec<FieldViolation>, &T),
+) {
+    match (applies, data) {
+        (true, None) => v.push(FieldViolation::invalid(
+            field,
+            format!("required: {what} needs its approval data"),
+        )),
+        (true, Some(data)) => checked(v, data),
+        (false, Some(_)) => v.push(FieldViolation::invalid(
+            field,
+            format!("only with status {}", field.to_uppercase()),
+        )),
+        (false, None) => {}
+    }
+}
+
 /// Checks a student record from a request and normalises it (resident id with X, output
 /// fields cleared). Field paths are relative to the student message. Returns the
 /// violations; an empty list means the record may be stored.
@@ -82,16 +105,7 @@ pub fn check_student(s: &mut Student, today: NaiveDate, p: &Policy) -> Vec<Field
     if let Err(e) = RegionCode::parse(&s.village_code) {
         v.push(FieldViolation::invalid("village_code", e.to_string()));
     }
-    let status = match Pb::try_from(s.status) {
-        Ok(Pb::Unspecified) | Err(_) => {
-            v.push(FieldViolation::invalid(
-                "status",
-                format!("required: a known status, got {}", s.status),
-            ));
-            None
-        }
-        Ok(st) => Some(st),
-    };
+    let status: Option<Pb> = known(&mut v, "status", s.status, "status");
     let grade = match u8::try_from(s.grade) {
         Ok(0) => None,
         Ok(g) => Some(g),
@@ -109,38 +123,18 @@ pub fn check_student(s: &mut Student, today: NaiveDate, p: &Policy) -> Vec<Field
         &s.school,
         status.is_some_and(needs_school),
     );
-    match (status, &s.deferral) {
-        (Some(Pb::Deferral), None) => v.push(FieldViolation::invalid(
-            "deferral",
-            "required: a deferral needs its approval data",
-        )),
-        (Some(Pb::Deferral), Some(d)) => {
-            req_date(&mut v, "deferral.approved_on", d.approved_on.as_ref());
-            req_date(&mut v, "deferral.expires_on", d.expires_on.as_ref());
-            text(&mut v, "deferral.approval_ref", &d.approval_ref, false);
-        }
-        (_, Some(_)) => v.push(FieldViolation::invalid(
-            "deferral",
-            "only with status DEFERRAL",
-        )),
-        _ => {}
-    }
-    match (status, &s.exemption) {
-        (Some(Pb::Exemption), None) => v.push(FieldViolation::invalid(
-            "exemption",
-            "required: an exemption needs its approval data",
-        )),
-        (Some(Pb::Exemption), Some(e)) => {
-            req_date(&mut v, "exemption.approved_on", e.approved_on.as_ref());
-            text(&mut v, "exemption.approval_ref", &e.approval_ref, false);
-            text(&mut v, "exemption.reason", &e.reason, false);
-        }
-        (_, Some(_)) => v.push(FieldViolation::invalid(
-            "exemption",
-            "only with status EXEMPTION",
-        )),
-        _ => {}
-    }
+    let deferral = (status == Some(Pb::Deferral), s.deferral.as_ref());
+    approval(&mut v, ("deferral", "a deferral"), deferral, |v, d| {
+        req_date(v, "deferral.approved_on", d.approved_on.as_ref());
+        req_date(v, "deferral.expires_on", d.expires_on.as_ref());
+        text(v, "deferral.approval_ref", &d.approval_ref, false);
+    });
+    let exemption = (status == Some(Pb::Exemption), s.exemption.as_ref());
+    approval(&mut v, ("exemption", "an exemption"), exemption, |v, e| {
+        req_date(v, "exemption.approved_on", e.approved_on.as_ref());
+        text(v, "exemption.approval_ref", &e.approval_ref, false);
+        text(v, "exemption.reason", &e.reason, false);
+    });
     s.guaranteed = false;
     s.guarantee_reason.clear();
     s.open_case = false;

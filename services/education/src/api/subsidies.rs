@@ -17,10 +17,9 @@ use xk_contracts::pb::education::v1::{
 use xk_runtime::idempotency::Idempotent;
 use xk_runtime::{ApiError, Audit, clock};
 
-use super::fields::{req_date, required, resident_id};
+use super::fields::{known, req_date, required, resident_id};
 use super::rpc::Write;
 use super::{EducationApi, refusal};
-use crate::domain::FieldViolation;
 use crate::domain::policy::Policy;
 use crate::domain::rules;
 use crate::domain::scope::{school_year, stage_of_grade};
@@ -49,16 +48,8 @@ impl Write for RecordSubsidyRequest {
         let mut v = Vec::new();
         let id = resident_id(&mut v, "resident_id", &self.resident_id, today);
         let s = required(self.subsidy, "subsidy")?;
-        let programme = match SubsidyProgramme::try_from(s.programme) {
-            Ok(SubsidyProgramme::Unspecified) | Err(_) => {
-                v.push(FieldViolation::invalid(
-                    "subsidy.programme",
-                    format!("required: a known programme, got {}", s.programme),
-                ));
-                None
-            }
-            Ok(p) => Some(p),
-        };
+        let programme: Option<SubsidyProgramme> =
+            known(&mut v, "subsidy.programme", s.programme, "programme");
         let paid_on = req_date(&mut v, "subsidy.paid_on", s.paid_on.as_ref());
         if let Err(bad) = validate_school_year(s.school_year, current) {
             v.extend(bad.into_iter().map(|f| f.prefixed("subsidy")));

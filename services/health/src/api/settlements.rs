@@ -40,10 +40,7 @@ pub(super) async fn settle(
     idem: Idempotent,
     req: SettleCaseRequest,
 ) -> Result<SettleCaseResponse, ApiError> {
-    let Some(sent) = req.hospital_case.as_ref() else {
-        return Err(ApiError::invalid("hospital_case", "required"));
-    };
-    let checked = check_case(api, sent)?;
+    let checked = check_case(api, req.hospital_case.as_ref())?;
     let written = api
         .db
         .write(&idem, async |txn| {
@@ -151,15 +148,20 @@ pub(super) async fn settle(
         Err(e) => Err(bills::name_the_live_settlement(
             &api.db,
             e,
-            &sent.institution_code,
-            &sent.bill_number,
+            &checked.sent.institution_code,
+            &checked.sent.bill_number,
         )
         .await),
     }
 }
 
-/// Every check of a case that needs no stored state, each bad field named.
-fn check_case<'a>(api: &'a HealthApi, hc: &'a HospitalCase) -> Result<CheckedCase<'a>, ApiError> {
+/// Every check of a case that needs no stored state, each bad field named; first, that
+/// the request holds one.
+fn check_case<'a>(
+    api: &'a HealthApi,
+    sent: Option<&'a HospitalCase>,
+) -> Result<CheckedCase<'a>, ApiError> {
+    let hc = sent.ok_or_else(|| ApiError::invalid("hospital_case", "required"))?;
     let today = clock::today();
     let mut v = Violations::new();
     let resident = v

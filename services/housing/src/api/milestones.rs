@@ -3,15 +3,18 @@
 //! record through [`change`], which re-checks the whole record (the order of the
 //! milestones, the prerequisites at the household's site type) before it is stored.
 
+use chrono::NaiveDate;
 use xk_contracts::convert::date_to_pb;
+use xk_contracts::pb::common::v1::Date;
 use xk_contracts::pb::housing::v1 as pb;
 use xk_runtime::api_error::Breach;
 use xk_runtime::clock::today;
+use xk_runtime::enums::known;
 use xk_runtime::idempotency::Idempotent;
 use xk_runtime::{ApiError, Violations};
 
 use super::convert::{household, past_date};
-use super::relocations::{Target, change};
+use super::relocations::{RelocationReply, Target, change};
 use super::{HousingApi, Write};
 use crate::domain::rules::{DEMOLITION_EXEMPT, MILESTONE_ORDER};
 
@@ -60,50 +63,63 @@ impl Write for pb::RecordMoveInRequest {
     }
 }
 
+/// A milestone dated by one required field (`date`: its name and value), not in the
+/// future: the household and the date checked, then `more` of the request's own fields;
+/// once all pass, the stored record changed by `edit` given the date and re-checked whole
+/// ([`change`]).
+async fn dated_milestone<R: RelocationReply>(
+    api: &HousingApi,
+    idem: &Idempotent,
+    household_id: &str,
+    (field, date): (&str, Option<&Date>),
+    more: impl FnOnce(&mut Violations),
+    edit: impl FnOnce(&mut pb::Relocation, Option<NaiveDate>) -> Result<(), ApiError> + Send,
+) -> Result<R, ApiError> {
+    let mut v = household(household_id);
+    let on = past_date(&mut v, field, date, true, today());
+    more(&mut v);
+    v.into_result()?;
+    change(api, idem, Target::household(household_id), |r| edit(r, on)).await
+}
+
 /// RecordDemolition: the old house demolished, once the household counts as moved in.
 impl Write for pb::RecordDemolitionRequest {
     type Reply = pb::RecordDemolitionResponse;
 
     async fn handle(self, api: &HousingApi, idem: &Idempotent) -> Result<Self::Reply, ApiError> {
-        let mut v = household(&self.household_id);
-        let on = past_date(
-            &mut v,
-            "demolished_on",
-            self.demolished_on.as_ref(),
-            true,
-            today(),
-        );
-        v.into_result()?;
-        let edit = |record: &mut pb::Relocation| {
-            if !record.moved_in {
-                return Err(out_of_order(
-                    "milestones.moved_in",
-                    "no demolition before move-in: the household does not count as moved in",
-                ));
-            }
-            let exempt = record
-                .old_house
-                .as_ref()
-                .is_some_and(|o| !o.demolition_exempt_reason.is_empty());
-            if exempt {
-                return Err(ApiError::rule(
-                    DEMOLITION_EXEMPT,
-                    "old_house.demolition_exempt_reason",
-                    "the old house is exempt from demolition",
-                ));
-            }
-            let m = record.milestones.get_or_insert_with(Default::default);
-            if m.demolished.is_some() {
-                return Err(out_of_order(
-                    "milestones.demolished",
-                    "the demolition is recorded already; correct it with UpdateRelocation",
-                ));
-            }
-            m.demolished = on.map(date_to_pb);
-            Ok(())
-        };
-        change(api, idem, Target::household(&self.household_id), edit).await
+        let on = ("demolished_on", self.demolished_on.as_ref());
+        dated_milestone(api, idem, &self.household_id, on, |_| {}, demolish).await
     }
+}
+
+/// The demolition's own rule: after move-in, not for an exempt house, and once.
+fn demolish(record: &mut pb::Relocation, on: Option<NaiveDate>) -> Result<(), ApiError> {
+    if !record.moved_in {
+        return Err(out_of_order(
+            "milestones.moved_in",
+            "no demolition before move-in: the household does not count as moved in",
+        ));
+    }
+    let exempt = record
+        .old_house
+        .as_ref()
+        .is_some_and(|o| !o.demolition_exempt_reason.is_empty());
+    if exempt {
+        return Err(ApiError::rule(
+            DEMOLITION_EXEMPT,
+            "old_house.demolition_exempt_reason",
+            "the old house is exempt from demolition",
+        ));
+    }
+    let m = record.milestones.get_or_insert_with(Default::default);
+    if m.demolished.is_some() {
+        return Err(out_of_order(
+            "milestones.demolished",
+            "the demolition is recorded already; correct it with UpdateRelocation",
+        ));
+    }
+    m.demolished = on.map(date_to_pb);
+    Ok(())
 }
 
 /// RecordReclamation: the old homestead's reclamation accepted, once it is demolished.
@@ -111,33 +127,17 @@ impl Write for pb::RecordReclamationRequest {
     type Reply = pb::RecordReclamationResponse;
 
     async fn handle(self, api: &HousingApi, idem: &Idempotent) -> Result<Self::Reply, ApiError> {
-        let mut v = household(&self.household_id);
-        let on = past_date(
-            &mut v,
-            "accepted_on",
-            self.accepted_on.as_ref(),
-            true,
-            today(),
-        );
-        if self.reclaimed_centi_mu <= 0 {
-            v.add(
-                "reclaimed_centi_mu",
-                format!(
-                    "must be positive, got {} × 0.01 mu",
-                    self.reclaimed_centi_mu
-                ),
-            );
-        }
-        match pb::LandType::try_from(self.land_type) {
-            Ok(pb::LandType::Unspecified) | Err(_) => v.add(
-                "land_type",
-                format!("required: a known land type, got {}", self.land_type),
-            ),
-            Ok(_) => {}
-        }
-        v.into_result()?;
         let (area, land) = (self.reclaimed_centi_mu, self.land_type);
-        let edit = |record: &mut pb::Relocation| {
+        let more = |v: &mut Violations| {
+            if area <= 0 {
+                v.add(
+                    "reclaimed_centi_mu",
+                    format!("must be positive, got {area} × 0.01 mu"),
+                );
+            }
+            v.check("land_type", known::<pb::LandType>(land, "land type"));
+        };
+        let edit = |record: &mut pb::Relocation, on: Option<NaiveDate>| {
             let m = record.milestones.get_or_insert_with(Default::default);
             if m.demolished.is_none() {
                 return Err(out_of_order(
@@ -157,7 +157,8 @@ impl Write for pb::RecordReclamationRequest {
             o.land_type = land;
             Ok(())
         };
-        let changed = change(api, idem, Target::household(&self.household_id), edit).await;
+        let on = ("accepted_on", self.accepted_on.as_ref());
+        let changed = dated_milestone(api, idem, &self.household_id, on, more, edit).await;
         // The record's field is named after the request's where the request supplied it.
         changed.map_err(|e| rename(e, "old_house.reclaimed_centi_mu", "reclaimed_centi_mu"))
     }

@@ -57,20 +57,3 @@ impl DatedChange {
         Ok((self.id.unwrap_or_default(), self.on.unwrap_or(self.today)))
     }
 }
-
-/// A required enum field: a value the contract knows, other than the unspecified 0.
-/// `None` (and a violation naming `field`) otherwise.
-pub(super) fn known<E: TryFrom<i32>>(
-    v: &mut Violations,
-    field: &str,
-    value: i32,
-    what: &str,
-) -> Option<E> {
-    match E::try_from(value) {
-        Ok(known) if value != 0 => Some(known),
-        _ => {
-            v.add(field, format!("required: a known {what}, got {value}"));
-            None
-        }
-    }
-}

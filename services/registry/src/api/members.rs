@@ -3,10 +3,11 @@
 use xk_contracts::pb::registry::v1::{RemovalReason, RemoveMemberRequest, RemoveMemberResponse};
 use xk_contracts::types::ResidentId;
 use xk_runtime::ApiError;
+use xk_runtime::enums::known;
 use xk_runtime::idempotency::Idempotent;
 
 use super::RegistryApi;
-use super::fields::{DatedChange, known};
+use super::fields::DatedChange;
 use crate::domain::members::remove_member;
 
 impl RegistryApi {
@@ -20,7 +21,7 @@ impl RegistryApi {
         let resident = ResidentId::parse(&req.resident_id, change.today);
         let resident = change.v.check("resident_id", resident);
         change.on("removed_on", req.removed_on.as_ref());
-        let reason = known(&mut change.v, "reason", req.reason, "reason");
+        let reason = change.v.check("reason", known(req.reason, "reason"));
         let (id, on) = change.checked()?;
         let resident = resident.map(|r| r.as_str().to_string()).unwrap_or_default();
         let reason = reason.unwrap_or(RemovalReason::Unspecified);

@@ -7,10 +7,11 @@ use xk_contracts::pb::registry::v1::{
     RecordMonitoringRequest, RecordMonitoringResponse,
 };
 use xk_runtime::ApiError;
+use xk_runtime::enums::known;
 use xk_runtime::idempotency::Idempotent;
 
 use super::RegistryApi;
-use super::fields::{DatedChange, known};
+use super::fields::DatedChange;
 use crate::domain::monitoring::{advance_monitoring, open_monitoring};
 
 impl RegistryApi {
@@ -23,7 +24,7 @@ impl RegistryApi {
     ) -> Result<RecordMonitoringResponse, ApiError> {
         let mut change = DatedChange::new(&req.household_id);
         change.on("identified_on", req.identified_on.as_ref());
-        let category = known(&mut change.v, "category", req.category, "category");
+        let category = change.v.check("category", known(req.category, "category"));
         let (id, on) = change.checked()?;
         let category = category.unwrap_or(MonitoringCategory::Unspecified);
         let policy = self.policy.require(on.year(), "identified_on")?;

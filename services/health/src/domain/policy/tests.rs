@@ -204,7 +204,8 @@ fn premium_split_government_pays_for_the_poor() {
 /// path and what is wrong.
 #[test]
 fn one_broken_figure_is_one_violation_naming_its_path() {
-    let cases: [(&str, fn(&mut Policy), &str, &str); 4] = [
+    type Edit = fn(&mut Policy);
+    let cases: [(&str, Edit, &str, &str); 4] = [
         (
             "rate above 100 percent",
             |p| p.basic.in_county.county.poor_rate_bp = 12_000,

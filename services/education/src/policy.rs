@@ -67,6 +67,7 @@ pub fn school_year_of(
 mod tests {
     use super::*;
     use crate::domain::policy::DEFAULT_POLICY_TOML;
+    use crate::domain::testing::book_with_year;
     use tonic::{Code, Status};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -75,10 +76,7 @@ mod tests {
 
     #[test]
     fn the_school_year_picks_the_policy_year() {
-        let later = DEFAULT_POLICY_TOML
-            .replace("[2013", "[2020")
-            .replace("letter_reply_days = 30", "letter_reply_days = 45");
-        let book = from_toml(&format!("{DEFAULT_POLICY_TOML}\n{later}")).unwrap();
+        let book = book_with_year(2020, "letter_reply_days = 30", "letter_reply_days = 45");
         let days = |on| policy_on(&book, on, "as_of").map(|p| p.letter_reply_days);
         // June 2020 belongs to school year 2019/20: the 2013 entry.
         assert_eq!(days(d(2020, 6, 1)).ok(), Some(30));

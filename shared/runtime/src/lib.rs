@@ -13,6 +13,7 @@
 //! - [`api_error`]: [`ApiError`], the one error every handler returns, and its one
 //!   mapping to `tonic::Status`.
 //! - [`clock`]: the county's `today()` (UTC+8).
+//! - [`labels`]: an enum's fixed texts and its `Display` from one table ([`labels!`]).
 //! - [`admin`]: the admin listener (`/livez`, `/readyz`, `/metrics`) on its own port,
 //!   and the database watcher that health and readiness follow.
 //! - [`metrics`]: the process's Prometheus recorder, the per-call metrics layer
@@ -45,17 +46,20 @@
 //! - [`query`]: the store query shapes every service repeats: region prefix ranges, keyset
 //!   pages, NOT_FOUND lookups, SummarizeByRegion's grouped counts and totals.
 //! - [`policy`]: effective-dated policy books keyed by policy year.
+//! - [`book_checks`]: test support for the refusals every service's policy loader shares.
 //! - [`server`]: hosting a service on a listener with health, reflection and graceful
 //!   shutdown.
 //! - [`telemetry`]: tracing setup and masking helpers for logs.
 //! - [`traces`]: OpenTelemetry span export (OTLP) and W3C trace context across services.
 //! - [`violation`]: field violations that carry their status kind (domain modules).
+//! - [`nesting`]: a nested part's violations under its prefix.
 
 #![warn(missing_docs)]
 
 pub mod admin;
 pub mod api_error;
 pub mod auth;
+pub mod book_checks;
 pub mod budget;
 pub mod clock;
 pub mod connections;
@@ -65,9 +69,11 @@ pub mod errors;
 pub mod group_commit;
 pub mod idempotency;
 pub mod import;
+pub mod labels;
 pub mod layers;
 pub mod metrics;
 pub mod migration;
+pub mod nesting;
 pub mod paging;
 pub mod policy;
 pub mod query;

@@ -31,10 +31,7 @@ use crate::domain::section::unavailable;
 use crate::policy::RiskPolicy;
 use crate::risk::{self, Signals, Source};
 use crate::upstream::{CallCtx, RegistryClient};
-use signals::{
-    village_disaster, village_education, village_households, village_jobless, village_payments,
-    village_unsafe_water,
-};
+use signals::Village;
 
 mod signals;
 
@@ -298,7 +295,13 @@ async fn walk_village(
     em: &mut Emitter,
     village: &str,
 ) -> Result<Vec<AtRiskHousehold>, Status> {
-    let mut households = village_households(ctx, village).await?;
+    let at = Village {
+        ctx,
+        code: village,
+        year: em.walk.year,
+        as_of: em.walk.as_of,
+    };
+    let mut households = at.households().await?;
     if let Some((v, after)) = &em.walk.resume
         && v == village
     {
@@ -310,23 +313,11 @@ async fn walk_village(
     let w = &em.walk;
     let failed = &em.failed;
     let (disaster, payments, education, unsafe_water, jobless) = tokio::join!(
-        village_disaster(ctx, village, w.year),
-        guarded(
-            failed,
-            Source::Health,
-            village_payments(ctx, village, w.year)
-        ),
-        guarded(
-            failed,
-            Source::Education,
-            village_education(ctx, village, w.year)
-        ),
-        guarded(failed, Source::Water, village_unsafe_water(ctx, village)),
-        guarded(
-            failed,
-            Source::Housing,
-            village_jobless(ctx, village, w.as_of)
-        ),
+        at.disaster(),
+        guarded(failed, Source::Health, at.payments()),
+        guarded(failed, Source::Education, at.education()),
+        guarded(failed, Source::Water, at.unsafe_water()),
+        guarded(failed, Source::Housing, at.jobless()),
     );
     let disaster = disaster?;
     let found = risk::assess_village(

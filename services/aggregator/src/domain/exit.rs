@@ -1,27 +1,53 @@
 //! The exit criteria of one household (CheckExitEligibility), judged from its file.
 
 use xk_contracts::pb::aggregator::v1::{
-    CriterionResult, ExitCriterion, HouseholdFile, SectionStatus,
+    CriterionResult, EducationFile, ExitCriterion, HealthFile, HouseholdFile, HousingFile,
+    RegistryFile, SectionStatus, WaterFile,
 };
 use xk_contracts::pb::{housing, water};
 
 use super::section::is_available;
 
+/// One service's section of a household file: its status says whether the rest is there.
+trait Section {
+    fn status(&self) -> &Option<SectionStatus>;
+}
+
+macro_rules! sections {
+    ($($file:ty),+) => {
+        $(impl Section for $file {
+            fn status(&self) -> &Option<SectionStatus> {
+                &self.status
+            }
+        })+
+    };
+}
+
+sections!(
+    RegistryFile,
+    EducationFile,
+    HealthFile,
+    HousingFile,
+    WaterFile
+);
+
 /// A criterion judged from its section: UNKNOWN with the section's reason when the service
-/// did not answer, otherwise MET with the detail `judge` gives or NOT_MET with the reason it
-/// gives.
-fn judged(
+/// did not answer (or the section is missing), otherwise MET with the detail `judge` gives
+/// or NOT_MET with the reason it gives.
+fn judged<S: Section>(
     name: &str,
-    status: &Option<SectionStatus>,
-    judge: impl FnOnce() -> Result<String, String>,
+    section: &Option<S>,
+    judge: impl FnOnce(&S) -> Result<String, String>,
 ) -> ExitCriterion {
-    let (result, detail) = if !is_available(status) {
-        let why = status.as_ref().map(|s| s.message.as_str()).unwrap_or("");
-        (CriterionResult::Unknown, format!("unavailable: {why}"))
-    } else {
-        match judge() {
+    let (result, detail) = match section {
+        Some(s) if is_available(s.status()) => match judge(s) {
             Ok(detail) => (CriterionResult::Met, detail),
             Err(detail) => (CriterionResult::NotMet, detail),
+        },
+        _ => {
+            let status = section.as_ref().and_then(|s| s.status().as_ref());
+            let why = status.map(|s| s.message.as_str()).unwrap_or("");
+            (CriterionResult::Unknown, format!("unavailable: {why}"))
         }
     };
     ExitCriterion {
@@ -41,8 +67,7 @@ fn met_unless_any(failing: usize, met: String, not_met: String) -> Result<String
 /// the year; relocated households moved in and no unrenovated C/D house; drinking water
 /// 安全 or 基本安全. A section that is unavailable makes its criterion UNKNOWN (not met).
 pub fn exit_criteria(file: &HouseholdFile, year: i32, poverty_line_fen: i64) -> Vec<ExitCriterion> {
-    let reg = file.registry.clone().unwrap_or_default();
-    let income = judged("INCOME", &reg.status, || {
+    let income = judged("INCOME", &file.registry, |reg| {
         let income = reg
             .household
             .as_ref()
@@ -58,8 +83,7 @@ pub fn exit_criteria(file: &HouseholdFile, year: i32, poverty_line_fen: i64) -> 
             )),
         }
     });
-    let edu = file.education.clone().unwrap_or_default();
-    let students = judged("EDUCATION", &edu.status, || {
+    let students = judged("EDUCATION", &file.education, |edu| {
         let not = edu
             .students
             .iter()
@@ -71,8 +95,7 @@ pub fn exit_criteria(file: &HouseholdFile, year: i32, poverty_line_fen: i64) -> 
             format!("{not} student(s) not guaranteed"),
         )
     });
-    let hea = file.health.clone().unwrap_or_default();
-    let insured = judged("HEALTH", &hea.status, || {
+    let insured = judged("HEALTH", &file.health, |hea| {
         let not = hea.people.iter().filter(|p| !p.enrolled).count();
         met_unless_any(
             not,
@@ -80,8 +103,7 @@ pub fn exit_criteria(file: &HouseholdFile, year: i32, poverty_line_fen: i64) -> 
             format!("{not} member(s) not insured for {year}"),
         )
     });
-    let hou = file.housing.clone().unwrap_or_default();
-    let housed = judged("HOUSING", &hou.status, || {
+    let housed = judged("HOUSING", &file.housing, |hou| {
         let not_moved = hou.relocation.as_ref().is_some_and(|r| !r.moved_in);
         let dangerous = hou.appraisal.as_ref().is_some_and(|a| {
             let cd =
@@ -94,8 +116,7 @@ pub fn exit_criteria(file: &HouseholdFile, year: i32, poverty_line_fen: i64) -> 
             (false, true) => Err("house graded C/D and not renovated".into()),
         }
     });
-    let wat = file.water.clone().unwrap_or_default();
-    let drinking = judged("WATER", &wat.status, || {
+    let drinking = judged("WATER", &file.water, |wat| {
         let verdict = wat
             .water
             .as_ref()

@@ -123,6 +123,15 @@ impl Guarantee {
             reason,
         }
     }
+
+    /// Not guaranteed for the first refusal whose condition holds (checked in order, so
+    /// the reason given is the first thing to fix), otherwise guaranteed for `approved`.
+    fn unless<const N: usize>(approved: Reason, refusals: [(bool, Reason); N]) -> Self {
+        refusals
+            .into_iter()
+            .find_map(|(refused, reason)| refused.then(|| Guarantee::no(reason)))
+            .unwrap_or(Guarantee::yes(approved))
+    }
 }
 
 /// Whether `status` counts as guaranteed on `today` (see the module table).
@@ -150,45 +159,41 @@ pub fn guarantee(
                 Guarantee::no(Reason::ElsewhereUnconfirmed)
             }
         }
-        StudentStatus::HomeTeaching => {
-            if facts.home_teaching.visits > 0 {
-                Guarantee::yes(Reason::HomeTeachingVisited)
-            } else {
-                Guarantee::no(Reason::HomeTeachingNoVisit)
-            }
-        }
+        StudentStatus::HomeTeaching => Guarantee::unless(
+            Reason::HomeTeachingVisited,
+            [(facts.home_teaching.visits == 0, Reason::HomeTeachingNoVisit)],
+        ),
         StudentStatus::Deferral {
             approved_on,
             expires_on,
             approval_ref,
-        } => {
-            if is_blank(approval_ref) {
-                Guarantee::no(Reason::DeferralNotApproved)
-            } else if expires_on < approved_on {
-                Guarantee::no(Reason::DeferralInvalidPeriod)
-            } else if *expires_on > deferral_limit(*approved_on, p) {
-                Guarantee::no(Reason::DeferralTooLong)
-            } else if *approved_on > today {
-                Guarantee::no(Reason::DeferralNotYetInEffect)
-            } else if today > *expires_on {
-                Guarantee::no(Reason::DeferralExpired)
-            } else {
-                Guarantee::yes(Reason::DeferralApproved)
-            }
-        }
+        } => Guarantee::unless(
+            Reason::DeferralApproved,
+            [
+                (is_blank(approval_ref), Reason::DeferralNotApproved),
+                (expires_on < approved_on, Reason::DeferralInvalidPeriod),
+                (
+                    *expires_on > deferral_limit(*approved_on, p),
+                    Reason::DeferralTooLong,
+                ),
+                (*approved_on > today, Reason::DeferralNotYetInEffect),
+                (today > *expires_on, Reason::DeferralExpired),
+            ],
+        ),
         StudentStatus::Exemption {
             approved_on,
             approval_ref,
             reason,
-        } => {
-            if is_blank(approval_ref) || is_blank(reason) {
-                Guarantee::no(Reason::ExemptionNotApproved)
-            } else if *approved_on > today {
-                Guarantee::no(Reason::ExemptionNotYetInEffect)
-            } else {
-                Guarantee::yes(Reason::ExemptionApproved)
-            }
-        }
+        } => Guarantee::unless(
+            Reason::ExemptionApproved,
+            [
+                (
+                    is_blank(approval_ref) || is_blank(reason),
+                    Reason::ExemptionNotApproved,
+                ),
+                (*approved_on > today, Reason::ExemptionNotYetInEffect),
+            ],
+        ),
         StudentStatus::DroppedOut => Guarantee::no(Reason::DroppedOut),
         StudentStatus::NeverEnrolled => Guarantee::no(Reason::NeverEnrolled),
     }

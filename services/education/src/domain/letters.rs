@@ -124,44 +124,24 @@ mod tests {
     use super::*;
     use crate::domain::testing::*;
 
+    /// A letter sent on 1 September 2019: overdue or not on a day, given its reply date.
     #[test]
-    fn thirty_days_is_on_time_thirty_one_is_overdue() {
+    fn overdue_after_thirty_days_without_a_reply() {
         let p = test_policy();
         let sent = d(2019, 9, 1);
-        assert!(!letter_overdue(sent, None, d(2019, 10, 1), &p)); // day 30
-        assert!(letter_overdue(sent, None, d(2019, 10, 2), &p)); // day 31
         assert_eq!(reply_due(sent, &p), d(2019, 10, 1));
-    }
-
-    #[test]
-    fn replied_letter_is_never_overdue() {
-        let p = test_policy();
-        let sent = d(2019, 9, 1);
-        assert!(!letter_overdue(
-            sent,
-            Some(d(2019, 9, 5)),
-            d(2020, 1, 1),
-            &p
-        ));
-        // A late reply still clears the alert.
-        assert!(!letter_overdue(
-            sent,
-            Some(d(2019, 12, 1)),
-            d(2020, 1, 1),
-            &p
-        ));
-    }
-
-    #[test]
-    fn reply_dated_after_today_does_not_count_yet() {
-        let p = test_policy();
-        let sent = d(2019, 9, 1);
-        assert!(letter_overdue(
-            sent,
-            Some(d(2019, 12, 1)),
-            d(2019, 11, 1),
-            &p
-        ));
+        let cases = [
+            ("day 30 is on time", None, d(2019, 10, 1), false),
+            ("day 31 is overdue", None, d(2019, 10, 2), true),
+            ("replied", Some(d(2019, 9, 5)), d(2020, 1, 1), false),
+            // A late reply still clears the alert.
+            ("late reply", Some(d(2019, 12, 1)), d(2020, 1, 1), false),
+            // A reply dated after today does not count yet.
+            ("reply not yet", Some(d(2019, 12, 1)), d(2019, 11, 1), true),
+        ];
+        for (case, reply, today, overdue) in cases {
+            assert_eq!(letter_overdue(sent, reply, today, &p), overdue, "{case}");
+        }
     }
 
     #[test]

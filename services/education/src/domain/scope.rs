@@ -8,7 +8,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::policy::Policy;
-use super::{FieldViolation, into_result, rules};
+use super::{FieldViolation, into_result, not_in_future, rules};
 
 /// The highest grade of Chinese schooling (senior middle school ends at grade 12). A
 /// structural fact of the school system, not a policy figure; bounds a plausible grade.
@@ -112,12 +112,7 @@ pub fn validate_compulsory_student(
     p: &Policy,
 ) -> Result<(), Vec<FieldViolation>> {
     let mut v = Vec::new();
-    if birth > on {
-        v.push(FieldViolation::invalid(
-            "birth_date",
-            format!("birth date {birth} is in the future"),
-        ));
-    }
+    not_in_future(&mut v, "birth_date", "birth", birth, on);
     if let Some(g) = grade
         && !(1..=LAST_SCHOOL_GRADE).contains(&g)
     {
@@ -175,57 +170,53 @@ mod tests {
         assert_eq!(age_on(d(2021, 1, 1), d(2020, 1, 1)), -1);
     }
 
+    /// The age at the school year's cut-off (31 August) decides the scope: the ages of the
+    /// children below on 15 October 2020, `in_scope` for each birth date and grade on that
+    /// day, then for one child on later days.
     #[test]
-    fn age_exactly_six_at_cutoff_is_in_scope() {
+    fn scope_by_age_at_cutoff() {
         let p = test_policy();
         let on = d(2020, 10, 15);
-        assert_eq!(age_at_cutoff(d(2014, 8, 31), on, &p), 6);
-        assert!(in_scope(d(2014, 8, 31), None, on, &p));
-        // One day younger: five at the cut-off, not yet in scope.
-        assert_eq!(age_at_cutoff(d(2014, 9, 1), on, &p), 5);
-        assert!(!in_scope(d(2014, 9, 1), Some(1), on, &p));
-    }
-
-    #[test]
-    fn age_exactly_fifteen_at_cutoff_is_in_scope_without_grade() {
-        let p = test_policy();
-        let on = d(2020, 10, 15);
-        assert_eq!(age_at_cutoff(d(2005, 8, 31), on, &p), 15);
-        assert!(in_scope(d(2005, 8, 31), None, on, &p));
-        assert!(in_scope(d(2005, 8, 31), Some(10), on, &p));
-    }
-
-    #[test]
-    fn age_sixteen_at_cutoff_needs_compulsory_grade() {
-        let p = test_policy();
-        let on = d(2020, 10, 15);
-        let birth = d(2004, 8, 31);
-        assert_eq!(age_at_cutoff(birth, on, &p), 16);
-        assert!(in_scope(birth, Some(9), on, &p));
-        assert!(in_scope(birth, Some(1), on, &p));
-        assert!(!in_scope(birth, Some(10), on, &p));
-        assert!(!in_scope(birth, Some(0), on, &p));
-        assert!(!in_scope(birth, None, on, &p));
-    }
-
-    #[test]
-    fn age_seventeen_is_out_of_scope_even_in_grade_nine() {
-        let p = test_policy();
-        let on = d(2020, 10, 15);
-        let birth = d(2003, 8, 31);
-        assert_eq!(age_at_cutoff(birth, on, &p), 17);
-        assert!(!in_scope(birth, Some(9), on, &p));
-    }
-
-    #[test]
-    fn age_measured_at_cutoff_not_on_date() {
-        let p = test_policy();
+        let ages = [
+            (d(2014, 8, 31), 6),
+            (d(2014, 9, 1), 5),
+            (d(2005, 8, 31), 15),
+            (d(2004, 8, 31), 16),
+            (d(2003, 8, 31), 17),
+        ];
+        for (birth, age) in ages {
+            assert_eq!(age_at_cutoff(birth, on, &p), age, "born {birth}");
+        }
+        let cases = [
+            ("exactly six", d(2014, 8, 31), None, true),
+            ("one day younger: five", d(2014, 9, 1), Some(1), false),
+            ("fifteen, no grade", d(2005, 8, 31), None, true),
+            ("fifteen, grade 10", d(2005, 8, 31), Some(10), true),
+            ("sixteen, grade 9", d(2004, 8, 31), Some(9), true),
+            ("sixteen, grade 1", d(2004, 8, 31), Some(1), true),
+            ("sixteen, grade 10", d(2004, 8, 31), Some(10), false),
+            ("sixteen, grade 0", d(2004, 8, 31), Some(0), false),
+            ("sixteen, no grade", d(2004, 8, 31), None, false),
+            ("seventeen, even grade 9", d(2003, 8, 31), Some(9), false),
+        ];
+        for (case, birth, grade, expected) in cases {
+            assert_eq!(in_scope(birth, grade, on, &p), expected, "{case}");
+        }
         // Turns 16 in October 2020, but was 15 at the 2020 cut-off: in scope all year.
-        let birth = d(2004, 10, 1);
-        assert!(in_scope(birth, None, d(2021, 6, 1), &p));
         // From the next school year it is 16 at the cut-off.
-        assert!(!in_scope(birth, None, d(2021, 9, 1), &p));
-        assert!(in_scope(birth, Some(9), d(2021, 9, 1), &p));
+        let birth = d(2004, 10, 1);
+        let later = [
+            (d(2021, 6, 1), None, true),
+            (d(2021, 9, 1), None, false),
+            (d(2021, 9, 1), Some(9), true),
+        ];
+        for (on, grade, expected) in later {
+            assert_eq!(
+                in_scope(birth, grade, on, &p),
+                expected,
+                "on {on}, {grade:?}"
+            );
+        }
     }
 
     #[test]
@@ -241,41 +232,57 @@ mod tests {
         assert_eq!(stage_of_grade(6, &p), Some(Stage::Junior));
     }
 
+    /// `validate_compulsory_student` on 1 October 2020: each case's birth date and grade,
+    /// and every violation expected, in order, as (field, kind, rule id, part of the
+    /// description).
     #[test]
-    fn validate_student_accepts_in_scope_child() {
+    fn validate_student() {
+        use ViolationKind::{FailedPrecondition as Rule, InvalidArgument as Malformed};
+        type Expected = &'static [(&'static str, ViolationKind, &'static str, &'static str)];
         let p = test_policy();
-        assert_eq!(
-            validate_compulsory_student(d(2010, 3, 1), Some(5), d(2020, 10, 1), &p),
-            Ok(())
-        );
-    }
-
-    #[test]
-    fn validate_student_rejects_out_of_scope_child() {
-        let p = test_policy();
-        let err =
-            validate_compulsory_student(d(2016, 3, 1), Some(1), d(2020, 10, 1), &p).unwrap_err();
-        assert_eq!(err.len(), 1);
-        assert_eq!(err[0].field, "birth_date");
-        assert_eq!(err[0].kind, ViolationKind::FailedPrecondition);
-        assert_eq!(err[0].rule, crate::domain::rules::NOT_COMPULSORY_AGE);
-        assert!(err[0].description.contains("the child is 4"), "{}", err[0]);
-    }
-
-    #[test]
-    fn validate_student_reports_all_malformed_fields() {
-        let p = test_policy();
-        let err =
-            validate_compulsory_student(d(2030, 1, 1), Some(13), d(2020, 10, 1), &p).unwrap_err();
-        assert_eq!(err.len(), 2);
-        assert_eq!(err[0].field, "birth_date");
-        assert_eq!(err[0].kind, ViolationKind::InvalidArgument);
-        assert_eq!(err[1].field, "grade");
-        assert_eq!(err[1].kind, ViolationKind::InvalidArgument);
-        let err0 =
-            validate_compulsory_student(d(2010, 1, 1), Some(0), d(2020, 10, 1), &p).unwrap_err();
-        assert_eq!(err0.len(), 1);
-        assert_eq!(err0[0].field, "grade");
+        let cases: [(&str, NaiveDate, Option<u8>, Expected); 4] = [
+            ("accepts an in-scope child", d(2010, 3, 1), Some(5), &[]),
+            (
+                "rejects an out-of-scope child",
+                d(2016, 3, 1),
+                Some(1),
+                &[(
+                    "birth_date",
+                    Rule,
+                    crate::domain::rules::NOT_COMPULSORY_AGE,
+                    "the child is 4",
+                )],
+            ),
+            (
+                "reports all malformed fields",
+                d(2030, 1, 1),
+                Some(13),
+                &[
+                    ("birth_date", Malformed, "", ""),
+                    ("grade", Malformed, "", ""),
+                ],
+            ),
+            (
+                "grade 0 does not exist",
+                d(2010, 1, 1),
+                Some(0),
+                &[("grade", Malformed, "", "")],
+            ),
+        ];
+        for (case, birth, grade, expected) in cases {
+            let got = validate_compulsory_student(birth, grade, d(2020, 10, 1), &p)
+                .err()
+                .unwrap_or_default();
+            assert_eq!(got.len(), expected.len(), "{case}: {got:?}");
+            for (v, &(field, kind, rule, text)) in got.iter().zip(expected) {
+                assert_eq!(
+                    (v.field.as_str(), v.kind, v.rule),
+                    (field, kind, rule),
+                    "{case}"
+                );
+                assert!(v.description.contains(text), "{case}: {v}");
+            }
+        }
     }
 
     proptest! {

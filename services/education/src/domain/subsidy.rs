@@ -314,19 +314,38 @@ mod tests {
         );
     }
 
+    /// `check_yearly_total` in school year 2019: each case's kind, the amount already paid
+    /// and the new payment, and `Ok` or the amount that remains.
     #[test]
-    fn yearly_total_at_just_under_and_just_over_the_entitlement() {
+    fn yearly_total_against_the_entitlement() {
         let p = test_policy();
-        // A first payment of exactly the entitlement, and one fen under it.
-        assert_eq!(
-            check_yearly_total(LIVING_JUNIOR_DAY, 2019, 0, 62_500, &p),
-            Ok(())
-        );
-        assert_eq!(
-            check_yearly_total(LIVING_JUNIOR_DAY, 2019, 0, 62_499, &p),
-            Ok(())
-        );
-        let over = check_yearly_total(LIVING_JUNIOR_DAY, 2019, 0, 62_501, &p).unwrap_err();
+        let junior = LIVING_JUNIOR_DAY;
+        // Nutrition: 150 days then 60 days at the daily rate pass the 200-day year.
+        let food = SubsidyKind::Nutrition { days: 60 };
+        let cases = [
+            // A first payment of exactly the entitlement, and one fen under it.
+            ("exactly the entitlement", junior, 0, 62_500, Ok(())),
+            ("one fen under", junior, 0, 62_499, Ok(())),
+            ("one fen over", junior, 0, 62_501, Err(62_500)),
+            // Two instalments that reach the entitlement exactly are fine ...
+            ("two reach it exactly", junior, 40_000, 22_500, Ok(())),
+            // ... one fen more is not; the error names what is left.
+            ("two pass it", junior, 40_000, 22_501, Err(22_500)),
+            // A second full payment: nothing remains, even a zero payment is fine.
+            ("a second full payment", junior, 62_500, 62_500, Err(0)),
+            ("then zero", junior, 62_500, 0, Ok(())),
+            ("nutrition over", food, 60_000, 24_000, Err(20_000)),
+            ("nutrition to the end", food, 60_000, 20_000, Ok(())),
+            // Paid more than the entitlement before the rule existed: nothing remains,
+            // and no overflow.
+            ("overpaid history", junior, 100_000, 1, Err(0)),
+            ("paid i64::MAX", junior, i64::MAX, 1, Err(0)),
+        ];
+        for (case, kind, paid, amount, remaining) in cases {
+            let got = check_yearly_total(kind, 2019, paid, amount, &p);
+            assert_eq!(got.map_err(|e| e.remaining_fen), remaining, "{case}");
+        }
+        let over = check_yearly_total(junior, 2019, 0, 62_501, &p).unwrap_err();
         assert_eq!(
             over,
             OverEntitlement {
@@ -341,45 +360,8 @@ mod tests {
             over.to_string().contains("at most 62500 fen remains"),
             "{over}"
         );
-    }
-
-    #[test]
-    fn payments_summing_past_the_entitlement_are_refused() {
-        let p = test_policy();
-        // Two instalments that reach the entitlement exactly are fine.
-        assert_eq!(
-            check_yearly_total(LIVING_JUNIOR_DAY, 2019, 40_000, 22_500, &p),
-            Ok(())
-        );
-        // One fen more is not; the error names what is left.
-        let over = check_yearly_total(LIVING_JUNIOR_DAY, 2019, 40_000, 22_501, &p).unwrap_err();
-        assert_eq!(over.remaining_fen, 22_500);
+        let over = check_yearly_total(junior, 2019, 40_000, 22_501, &p).unwrap_err();
         assert_eq!(over.paid_fen, 40_000);
-        // A second full payment: nothing remains, even a zero payment is fine.
-        let second = check_yearly_total(LIVING_JUNIOR_DAY, 2019, 62_500, 62_500, &p).unwrap_err();
-        assert_eq!(second.remaining_fen, 0);
-        assert_eq!(
-            check_yearly_total(LIVING_JUNIOR_DAY, 2019, 62_500, 0, &p),
-            Ok(())
-        );
-        // Nutrition: 150 days then 60 days at the daily rate pass the 200-day year.
-        let food = SubsidyKind::Nutrition { days: 60 };
-        let over = check_yearly_total(food, 2019, 60_000, 24_000, &p).unwrap_err();
-        assert_eq!(over.remaining_fen, 20_000);
-        assert_eq!(check_yearly_total(food, 2019, 60_000, 20_000, &p), Ok(()));
-    }
-
-    #[test]
-    fn overpaid_history_leaves_nothing_and_does_not_overflow() {
-        let p = test_policy();
-        // Paid more than the entitlement before the rule existed: nothing remains.
-        let over = check_yearly_total(LIVING_JUNIOR_DAY, 2019, 100_000, 1, &p).unwrap_err();
-        assert_eq!(over.remaining_fen, 0);
-        assert_eq!(
-            check_yearly_total(LIVING_JUNIOR_DAY, 2019, i64::MAX, 1, &p)
-                .map_err(|e| e.remaining_fen),
-            Err(0)
-        );
     }
 
     #[test]

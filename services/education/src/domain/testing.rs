@@ -1,5 +1,5 @@
 //! What the domain's unit tests share: a day by its numbers, the built-in policy of 2019,
-//! the violation kinds, violations as (field, kind) pairs, and proptest. Each test module
+//! the built-in book with a later year, the violation kinds, violations as (field, kind) pairs, and proptest. Each test module
 //! starts with `use crate::domain::testing::*;`.
 
 pub(crate) use super::ViolationKind;
@@ -8,7 +8,8 @@ pub(crate) use proptest::prelude::*;
 use chrono::NaiveDate;
 
 use super::FieldViolation;
-use super::policy::{Policy, embedded};
+use super::policy::{DEFAULT_POLICY_TOML, Policy, embedded, from_toml};
+use xk_runtime::policy::PolicyBook;
 
 /// The day `y-m-day`.
 pub(crate) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -21,6 +22,15 @@ pub(crate) fn test_policy() -> Policy {
         .for_year(2019)
         .expect("embedded book covers 2019")
         .clone()
+}
+
+/// The built-in book with an entry for `year` added: a copy of the first (2013) entry with
+/// `from` replaced by `to`, so a test can tell which entry a day is judged by.
+pub(crate) fn book_with_year(year: i32, from: &str, to: &str) -> PolicyBook<Policy> {
+    let later = DEFAULT_POLICY_TOML
+        .replace("[2013", &format!("[{year}"))
+        .replace(from, to);
+    from_toml(&format!("{DEFAULT_POLICY_TOML}\n{later}")).expect("a valid book")
 }
 
 /// Each violation as (field, kind), in the order reported.

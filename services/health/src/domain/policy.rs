@@ -54,23 +54,17 @@ impl InstitutionLevel {
         Self::City,
         Self::Province,
     ];
-
-    /// The level's key in the policy TOML (and in field paths of validation messages).
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Village => "village",
-            Self::Township => "township",
-            Self::County => "county",
-            Self::City => "city",
-            Self::Province => "province",
-        }
-    }
 }
 
-impl fmt::Display for InstitutionLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+xk_runtime::labels! {
+    /// The level's key in the policy TOML (and in field paths of validation messages).
+    #[must_use]
+    pub fn as_str for InstitutionLevel {
+        Village => "village",
+        Township => "township",
+        County => "county",
+        City => "city",
+        Province => "province",
     }
 }
 

@@ -14,6 +14,7 @@
 
 use chrono::NaiveDate;
 use xk_contracts::types::months_after;
+use xk_runtime::nesting::within;
 
 use super::milestones::{Milestones, moved_in_on, validate_milestones};
 use super::policy::Policy;
@@ -297,20 +298,16 @@ pub fn validate_relocation(
     today: NaiveDate,
     p: &Policy,
 ) -> Result<(), Vec<FieldViolation>> {
-    let mut v = Vec::new();
-    let mut add = |prefix: &str, r: Result<(), Vec<FieldViolation>>| {
-        if let Err(errs) = r {
-            v.extend(errs.into_iter().map(|e| e.prefixed(prefix)));
-        }
-    };
-    add("housing", validate_housing(&f.housing, p));
-    add("milestones", validate_milestones(&f.milestones, today));
-    add(
-        "old_house",
-        validate_old_house(&f.old_house, &f.milestones, p),
-    );
+    let old_house = validate_old_house(&f.old_house, &f.milestones, p);
+    let mut v: Vec<FieldViolation> = within("housing", validate_housing(&f.housing, p))
+        .chain(within(
+            "milestones",
+            validate_milestones(&f.milestones, today),
+        ))
+        .chain(within("old_house", old_house))
+        .collect();
     for (i, s) in f.support.iter().enumerate() {
-        add(&format!("support[{i}]"), validate_support(s, today));
+        v.extend(within(&format!("support[{i}]"), validate_support(s, today)));
     }
     if let Err(errs) = validate_labour(f.housing.members, f.labour_members, f.employed_members) {
         v.extend(errs);

@@ -10,8 +10,6 @@
 //! distance is not "within 800 m". Other criteria of the same indicator still grade (piped
 //! in, or a measured fetch time, makes convenience 达标 whatever the distances).
 
-use std::fmt;
-
 use super::measurements::{Measurements, QualityEvidence, Supply};
 use super::policy::Thresholds;
 
@@ -42,20 +40,14 @@ impl Grade {
     pub fn from_score(score: u8) -> Option<Grade> {
         Grade::ALL.into_iter().find(|g| g.score() == score)
     }
-
-    /// The standard's Chinese term, for reports.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Grade::Met => "达标",
-            Grade::BasicallyMet => "基本达标",
-            Grade::NotMet => "未达标",
-        }
-    }
 }
 
-impl fmt::Display for Grade {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label_zh())
+xk_runtime::labels! {
+    /// The standard's Chinese term, for reports.
+    pub fn label_zh for Grade {
+        Met => "达标",
+        BasicallyMet => "基本达标",
+        NotMet => "未达标",
     }
 }
 
@@ -108,20 +100,14 @@ impl Verdict {
     pub fn is_guaranteed(self) -> bool {
         self != Verdict::Unsafe
     }
-
-    /// The standard's Chinese term, for reports.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Verdict::Safe => "安全",
-            Verdict::BasicallySafe => "基本安全",
-            Verdict::Unsafe => "不安全",
-        }
-    }
 }
 
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label_zh())
+xk_runtime::labels! {
+    /// The standard's Chinese term, for reports.
+    pub fn label_zh for Verdict {
+        Safe => "安全",
+        BasicallySafe => "基本安全",
+        Unsafe => "不安全",
     }
 }
 

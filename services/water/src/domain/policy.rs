@@ -240,6 +240,7 @@ pub(crate) fn book_with_year(year: i32, from: &str, to: &str) -> PolicyBook<Thre
 #[cfg(test)]
 mod tests {
     use super::*;
+    use xk_runtime::book_checks::assert_refuses_bad_books;
     use xk_runtime::policy::testing::{assert_invalid, edited};
 
     #[test]
@@ -288,32 +289,16 @@ mod tests {
         assert_eq!(book.effective_year(2021), Some(2021));
     }
 
+    /// An unknown or missing key, an unknown area, a negative figure, an empty book and
+    /// the old `[years.2018]` layout.
     #[test]
-    fn unknown_field_missing_field_and_bad_area_are_parse_errors() {
-        let extra = DEFAULT_POLICY_TOML.replace(
-            "met_max_outage_days = 18",
-            "met_max_outage_days = 18\nmet_max_outage_dayz = 3",
-        );
-        assert!(matches!(load(&extra), Err(PolicyError::Parse(_))));
-        let missing = DEFAULT_POLICY_TOML.replace("met_max_outage_days = 18", "");
-        assert!(matches!(load(&missing), Err(PolicyError::Parse(_))));
-        let bad_area = DEFAULT_POLICY_TOML.replace("\"water_rich\"", "\"swamp\"");
-        assert!(matches!(load(&bad_area), Err(PolicyError::Parse(_))));
-        let negative = DEFAULT_POLICY_TOML.replace("met_min_litres = 60", "met_min_litres = -60");
-        assert!(matches!(load(&negative), Err(PolicyError::Parse(_))));
-    }
-
-    #[test]
-    fn an_empty_book_and_the_old_years_table_are_refused() {
-        assert!(matches!(load(""), Err(PolicyError::Empty)));
-        // Books once nested their years under `[years.N]`; the runtime's book keys them
-        // at the top, like every other service's.
-        let nested = DEFAULT_POLICY_TOML.replace("[2018", "[years.2018");
-        let refused = load(&nested).err();
-        assert!(
-            matches!(refused, Some(PolicyError::Parse(ref m)) if m.contains("[years.2018]")),
-            "{refused:?}"
-        );
+    fn bad_books_are_refused() {
+        let key = "met_max_outage_days = 18";
+        let bad = [
+            ("\"water_rich\"", "\"swamp\""),
+            ("met_min_litres = 60", "met_min_litres = -60"),
+        ];
+        assert_refuses_bad_books(load, DEFAULT_POLICY_TOML, 2018, key, &bad);
     }
 
     #[test]

@@ -68,12 +68,27 @@ fn layers(s: &Settlement) -> [i64; 6] {
 }
 
 fn run(p: &Policy, state: &YearToDate, case: &Case) -> (Settlement, YearToDate) {
-    let (s, next) = settle(p, state, case).expect("settles");
+    run_labelled("settlement", p, state, case)
+}
+
+/// [`run`] for a table's case: `label` names the case when a check fails.
+fn run_labelled(
+    label: &str,
+    p: &Policy,
+    state: &YearToDate,
+    case: &Case,
+) -> (Settlement, YearToDate) {
+    let (s, next) = settle(p, state, case).unwrap_or_else(|e| panic!("{label}: {e}"));
     assert_eq!(
         s.personal_total_fen,
-        s.personal_in_policy_fen + s.personal_out_of_policy_fen
+        s.personal_in_policy_fen + s.personal_out_of_policy_fen,
+        "{label}: personal total"
     );
-    assert_eq!(s.reimbursed_fen() + s.personal_total_fen, case.total_fen);
+    assert_eq!(
+        s.reimbursed_fen() + s.personal_total_fen,
+        case.total_fen,
+        "{label}: layers and personal add up to the total"
+    );
     (s, next)
 }
 

@@ -45,6 +45,70 @@ where
     select.order_by_asc(key).limit(limit)
 }
 
+/// The rows one page of a list reads, in key order: those whose region code lies under
+/// `region_prefix` (every row for an empty prefix) and whose key comes after `after`, at
+/// most `limit` of them. One value, so every list in the store takes its page alike.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Keyset<'a> {
+    /// A 6-, 9- or 12-digit region prefix, or empty for all.
+    pub region_prefix: &'a str,
+    /// The last key of the page before, if any.
+    pub after: Option<&'a str>,
+    /// How many rows at most.
+    pub limit: u64,
+}
+
+impl<'a> Keyset<'a> {
+    /// What to read for a checked list page whose region prefix a filter carries: one row
+    /// more than the page ([`crate::paging::Page::fetch`]), which tells whether another
+    /// page follows.
+    pub fn under(region_prefix: &'a str, page: &'a crate::paging::Page) -> Self {
+        Keyset {
+            region_prefix,
+            after: page.after.as_deref(),
+            limit: page.fetch(),
+        }
+    }
+
+    /// `select` narrowed to this page's keys (not its region): for a list whose region
+    /// lives in another table.
+    pub fn keys<Q: QueryFilter + QueryOrder + QuerySelect>(
+        &self,
+        select: Q,
+        key: impl ColumnTrait,
+    ) -> Q {
+        keyset_page(select, key, self.after, self.limit)
+    }
+
+    /// `select` narrowed to this page, `code` being its region column and `key` its order.
+    pub fn of<Q: QueryFilter + QueryOrder + QuerySelect>(
+        &self,
+        select: Q,
+        code: impl ColumnTrait,
+        key: impl ColumnTrait,
+    ) -> Q {
+        self.keys(under_prefix(select, code, self.region_prefix), key)
+    }
+
+    /// The rows of `select` on this page, `code` being their region column and `key` their
+    /// order.
+    pub async fn rows<E: EntityTrait, C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        select: Select<E>,
+        (code, key): (E::Column, E::Column),
+    ) -> Result<Vec<E::Model>, ApiError> {
+        Ok(self.of(select, code, key).all(conn).await?)
+    }
+}
+
+impl<'a> From<&'a crate::paging::Page> for Keyset<'a> {
+    /// What to read for a checked list page under its own region prefix.
+    fn from(page: &'a crate::paging::Page) -> Self {
+        Keyset::under(&page.prefix, page)
+    }
+}
+
 /// The row `select` finds, or NOT_FOUND naming the resource `what` and its `name` (which
 /// the caller masks where the key is personal).
 pub async fn one_or_not_found<E: EntityTrait, C: ConnectionTrait>(

@@ -4,6 +4,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use xk_contracts::pb::education::v1::*;
 use xk_contracts::types::ResidentId;
 use xk_runtime::paging::Page;
+use xk_runtime::query::Keyset;
 use xk_runtime::scope::{as_of, check_summary, optional_prefix};
 use xk_runtime::{ApiError, Violations};
 
@@ -71,8 +72,8 @@ pub(super) async fn list_students(
     };
     let page = Page::read(&mut v, req.page_size, &req.page_token, filter.fingerprint());
     v.into_result()?;
-    let after = page.after.as_deref();
-    let mut students = store::list_students(api.db.conn(), &filter, after, page.fetch()).await?;
+    let rows = Keyset::under(&filter.region_prefix, &page);
+    let mut students = store::list_students(api.db.conn(), &filter, rows).await?;
     let next_page_token = page.cut(&mut students, |s| &s.resident_id);
     Ok(ListStudentsResponse {
         students,
@@ -114,7 +115,6 @@ pub(super) async fn list_exceptions(
     let last_policy = api.policy_on(last_end, "as_of")?;
     let last = school_year(last_end, last_policy);
     let q = exceptions::ExceptionQuery {
-        prefix,
         as_of,
         overdue_before: overdue_before(as_of, policy),
         last_year: (
@@ -137,16 +137,12 @@ pub(super) async fn list_exceptions(
         if room == 0 {
             break;
         }
-        let page = match kind {
-            ExceptionKind::NotGuaranteedNoCase => {
-                exceptions::not_guaranteed(conn, &q, key, room).await?
-            }
-            ExceptionKind::LetterOverdue => {
-                exceptions::overdue_letters(conn, &q, key, room).await?
-            }
-            _ => exceptions::shortfalls(conn, &q, key, room).await?,
+        let rows = Keyset {
+            region_prefix: &prefix,
+            after: key,
+            limit: room,
         };
-        out.extend(page);
+        out.extend(exceptions::page(conn, &q, kind, rows).await?);
     }
     let next_page_token = page.cut(&mut out, |e| {
         let key = if e.kind == ExceptionKind::LetterOverdue as i32 {

@@ -3,11 +3,13 @@
 //! GROUP BYs over covering indexes.
 
 xk_runtime::entities! {
-    /// `students`: one row per compulsory-age student.
-    pub mod student = "students" {
-        /// Resident id: the key every other service uses for the child.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub resident_id: String,
+    /// `students`: one row per compulsory-age student. `doc` is the `Student` record reads
+    /// return.
+    pub mod student = "students" + versioned {
+        key {
+            /// Resident id: the key every other service uses for the child.
+            pub resident_id: String,
+        }
         /// Household archive card number, to join with the registry by id.
         pub household_id: String,
         /// 12-digit village code: prefix ranges select a county, township or village.
@@ -33,19 +35,14 @@ xk_runtime::entities! {
         pub subsidy_total_fen: i64,
         /// Day the current status was recorded (home-teaching shortfalls).
         pub status_since: Date,
-        /// Optimistic-concurrency version; the etag.
-        pub version: i64,
-        /// The encoded `Student` record that reads return.
-        pub doc: Vec<u8>,
-        /// Last write.
-        pub updated_at: DateTimeUtc,
     }
 
     /// `letters`: notification letters (协查函).
     pub mod letter = "letters" {
-        /// Letter number (函号), unique, so replies can be matched.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub number: String,
+        key {
+            /// Letter number (函号), unique, so replies can be matched.
+            pub number: String,
+        }
         /// The student it is about.
         pub resident_id: String,
         /// The student's village (copied for region counts).
@@ -101,9 +98,10 @@ xk_runtime::entities! {
 
     /// `cases`: return-to-school cases (劝返).
     pub mod case = "cases" {
-        /// Case id assigned by the service.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub case_id: String,
+        key {
+            /// Case id assigned by the service.
+            pub case_id: String,
+        }
         /// The student.
         pub resident_id: String,
         /// Whether the case is open (one open case per student).
@@ -116,9 +114,10 @@ xk_runtime::entities! {
 
     /// `surveys`: survey campaigns (大排查).
     pub mod survey = "surveys" {
-        /// Survey id chosen by the bureau.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub survey_id: String,
+        key {
+            /// Survey id chosen by the bureau.
+            pub survey_id: String,
+        }
         /// Campaign name.
         pub name: String,
         /// Day it concluded; the latest survey is the default of the summary.
@@ -127,12 +126,12 @@ xk_runtime::entities! {
 
     /// `survey_findings`: a survey's figures per village.
     pub mod survey_finding = "survey_findings" {
-        /// The survey.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub survey_id: String,
-        /// 12-digit village code.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub region_code: String,
+        key {
+            /// The survey.
+            pub survey_id: String,
+            /// 12-digit village code.
+            pub region_code: String,
+        }
         /// Children surveyed.
         pub children_surveyed: i64,
         /// Unable to attend for physical reasons.

@@ -3,21 +3,21 @@
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Statement,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Select,
+    Statement,
 };
 use xk_contracts::pb::education::v1::{EducationException, ExceptionKind, StudentStatus};
 use xk_runtime::ApiError;
 use xk_runtime::db::placeholder;
+use xk_runtime::query::Keyset;
 
 use super::decode;
 use super::entities::{letter, student};
-use super::query::{keyset_page, prefix_range, under_prefix};
+use super::query::prefix_range;
 
 /// What to list.
 #[derive(Debug, Clone)]
 pub struct ExceptionQuery {
-    /// Region prefix or empty for everywhere.
-    pub prefix: String,
     /// The day exceptions are judged at.
     pub as_of: NaiveDate,
     /// Letters sent before this day without reply or proof are overdue.
@@ -53,82 +53,86 @@ fn exception(
     }
 }
 
-/// Students not guaranteed at as_of and without an open case, after `after`.
-pub async fn not_guaranteed<C: ConnectionTrait>(
+/// One page of the exceptions of `kind` (home-teaching shortfalls for any other kind), in
+/// the kind's key order: resident id, or letter number for overdue letters.
+pub async fn page<C: ConnectionTrait>(
     conn: &C,
     q: &ExceptionQuery,
-    after: Option<&str>,
-    limit: u64,
+    kind: ExceptionKind,
+    page: Keyset<'_>,
 ) -> Result<Vec<EducationException>, ApiError> {
-    let lapsed = Condition::any()
-        .add(student::Column::Guaranteed.eq(false))
-        .add(student::Column::GuaranteedUntil.lt(q.as_of));
-    let select = under_prefix(
-        student::Entity::find(),
-        student::Column::VillageCode,
-        &q.prefix,
-    )
-    .filter(student::Column::OpenCase.eq(false))
-    .filter(lapsed);
-    let rows = keyset_page(select, student::Column::ResidentId, after, limit)
-        .all(conn)
-        .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for m in rows {
-        let lapsed = m.guaranteed.then_some(m.guaranteed_until).flatten();
-        let r = decode(m)?;
-        let detail = match lapsed {
-            Some(d) => format!(
-                "guarantee ({}) lapsed after {d}",
-                r.student.guarantee_reason
-            ),
-            None => r.student.guarantee_reason.clone(),
-        };
-        let student = r.student;
-        out.push(exception(
-            ExceptionKind::NotGuaranteedNoCase,
-            (student.resident_id, student.village_code),
-            detail,
-        ));
+    match kind {
+        ExceptionKind::NotGuaranteedNoCase => {
+            use student::Column as S;
+            let select = q.not_guaranteed();
+            let rows = page
+                .rows(conn, select, (S::VillageCode, S::ResidentId))
+                .await?;
+            rows.into_iter().map(not_guaranteed).collect()
+        }
+        ExceptionKind::LetterOverdue => {
+            use letter::Column as L;
+            let select = q.overdue_letters();
+            let rows = page.rows(conn, select, (L::VillageCode, L::Number)).await?;
+            Ok(rows.into_iter().map(overdue_letter).collect())
+        }
+        _ => shortfalls(conn, q, page).await,
     }
-    Ok(out)
 }
 
-/// Letters overdue at as_of, in number order after `after`.
-pub async fn overdue_letters<C: ConnectionTrait>(
-    conn: &C,
-    q: &ExceptionQuery,
-    after: Option<&str>,
-    limit: u64,
-) -> Result<Vec<EducationException>, ApiError> {
-    let unanswered = Condition::any()
-        .add(letter::Column::ReplyOn.is_null())
-        .add(letter::Column::ReplyOn.gt(q.as_of));
-    let select = under_prefix(
-        letter::Entity::find(),
-        letter::Column::VillageCode,
-        &q.prefix,
-    )
-    .filter(letter::Column::HasProof.eq(false))
-    .filter(letter::Column::SentOn.lt(q.overdue_before))
-    .filter(unanswered);
-    let rows = keyset_page(select, letter::Column::Number, after, limit)
-        .all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|l| {
-            let detail = format!("sent {} to {}, no reply or proof", l.sent_on, l.recipient);
-            EducationException {
-                letter_number: l.number,
-                ..exception(
-                    ExceptionKind::LetterOverdue,
-                    (l.resident_id, l.village_code),
-                    detail,
-                )
-            }
-        })
-        .collect())
+impl ExceptionQuery {
+    /// Students not guaranteed at as_of and without an open case.
+    fn not_guaranteed(&self) -> Select<student::Entity> {
+        let lapsed = Condition::any()
+            .add(student::Column::Guaranteed.eq(false))
+            .add(student::Column::GuaranteedUntil.lt(self.as_of));
+        student::Entity::find()
+            .filter(student::Column::OpenCase.eq(false))
+            .filter(lapsed)
+    }
+
+    /// Letters overdue at as_of.
+    fn overdue_letters(&self) -> Select<letter::Entity> {
+        let unanswered = Condition::any()
+            .add(letter::Column::ReplyOn.is_null())
+            .add(letter::Column::ReplyOn.gt(self.as_of));
+        letter::Entity::find()
+            .filter(letter::Column::HasProof.eq(false))
+            .filter(letter::Column::SentOn.lt(self.overdue_before))
+            .filter(unanswered)
+    }
+}
+
+/// The exception of a student [`ExceptionQuery::not_guaranteed`] found.
+fn not_guaranteed(m: student::Model) -> Result<EducationException, ApiError> {
+    let lapsed = m.guaranteed.then_some(m.guaranteed_until).flatten();
+    let r = decode(m)?;
+    let detail = match lapsed {
+        Some(d) => format!(
+            "guarantee ({}) lapsed after {d}",
+            r.student.guarantee_reason
+        ),
+        None => r.student.guarantee_reason.clone(),
+    };
+    let student = r.student;
+    Ok(exception(
+        ExceptionKind::NotGuaranteedNoCase,
+        (student.resident_id, student.village_code),
+        detail,
+    ))
+}
+
+/// The exception of a letter [`ExceptionQuery::overdue_letters`] found.
+fn overdue_letter(l: letter::Model) -> EducationException {
+    let detail = format!("sent {} to {}, no reply or proof", l.sent_on, l.recipient);
+    EducationException {
+        letter_number: l.number,
+        ..exception(
+            ExceptionKind::LetterOverdue,
+            (l.resident_id, l.village_code),
+            detail,
+        )
+    }
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -139,15 +143,14 @@ struct ShortRow {
 }
 
 /// Home-teaching students whose last completed school year fell short of the minimum.
-pub async fn shortfalls<C: ConnectionTrait>(
+async fn shortfalls<C: ConnectionTrait>(
     conn: &C,
     q: &ExceptionQuery,
-    after: Option<&str>,
-    limit: u64,
+    page: Keyset<'_>,
 ) -> Result<Vec<EducationException>, ApiError> {
     let backend = conn.get_database_backend();
     let ph = |n| placeholder(backend, n);
-    let (lo, hi) = range(&q.prefix);
+    let (lo, hi) = range(page.region_prefix);
     let (year, year_end, min) = q.last_year;
     let sql = format!(
         "SELECT s.resident_id AS resident_id, s.village_code AS village_code, \
@@ -164,7 +167,7 @@ pub async fn shortfalls<C: ConnectionTrait>(
         ph(4),
         ph(5),
         ph(6),
-        limit
+        page.limit
     );
     let rows = ShortRow::find_by_statement(Statement::from_sql_and_values(
         backend,
@@ -174,7 +177,7 @@ pub async fn shortfalls<C: ConnectionTrait>(
             lo.into(),
             hi.into(),
             year_end.into(),
-            after.unwrap_or("").to_string().into(),
+            page.after.unwrap_or("").to_string().into(),
             min.into(),
         ],
     ))

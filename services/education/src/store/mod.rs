@@ -23,13 +23,13 @@ use xk_contracts::pb::education::v1::{Letter, ReturnCase, Student, StudentStatus
 use xk_contracts::types::ResidentId;
 use xk_runtime::ApiError;
 use xk_runtime::query::{
-    insert_chunks, one_or_not_found, refuse_existing, stored_keys, update_at_version,
+    Keyset, insert_chunks, one_or_not_found, refuse_existing, stored_keys, update_at_version,
     upsert_columns,
 };
 
 use entities::{case, letter, student, survey, survey_finding, visit};
 pub use query::prefix_range;
-use query::{keyset_page, rows_of_student, under_prefix};
+use query::rows_of_student;
 
 /// Rows per multi-row INSERT: students have 16 columns, so 500 rows stay well under the
 /// bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
@@ -197,24 +197,18 @@ impl StudentFilter {
     }
 }
 
-/// Up to `limit` students after `after` in resident-id order.
+/// One page of students in resident-id order (the page's region prefix is the filter's).
 pub async fn list_students<C: ConnectionTrait>(
     conn: &C,
     f: &StudentFilter,
-    after: Option<&str>,
-    limit: u64,
+    page: Keyset<'_>,
 ) -> Result<Vec<Student>, ApiError> {
-    let mut q = under_prefix(
-        student::Entity::find(),
-        student::Column::VillageCode,
-        &f.region_prefix,
-    );
+    use student::Column as S;
+    let mut q = student::Entity::find();
     if let Some(s) = f.status {
-        q = q.filter(student::Column::Status.eq(s as i32));
+        q = q.filter(S::Status.eq(s as i32));
     }
-    let rows = keyset_page(q, student::Column::ResidentId, after, limit)
-        .all(conn)
-        .await?;
+    let rows = page.rows(conn, q, (S::VillageCode, S::ResidentId)).await?;
     rows.into_iter()
         .map(|m| decode(m).map(|r| r.student))
         .collect()

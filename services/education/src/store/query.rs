@@ -1,9 +1,9 @@
 //! The query shapes the education tables share: a region prefix as an index range on the
-//! village code, a keyset page, a student's rows in date order. A leaf of the store.
+//! village code, a student's rows in date order. A leaf of the store.
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use xk_runtime::ApiError;
-pub use xk_runtime::query::{keyset_page, prefix_range, under_prefix};
+pub use xk_runtime::query::{prefix_range, under_prefix};
 
 /// Every row of one table about student `id` (its `student` column), oldest first: in
 /// `order`, ties in `tie` order.

@@ -1,15 +1,36 @@
 //! The health service's tables.
 
+xk_runtime::column_group! {
+    /// How a settlement's cost is split, in fen: a case row's own split (negated in a
+    /// reversal), a person-year's net sums over its cases.
+    settlement_split {
+        /// Layer 1 (basic insurance), fen.
+        pub basic_fen: i64,
+        /// Layer 2 (serious-illness insurance), fen.
+        pub serious_fen: i64,
+        /// Layer 3 (medical assistance), fen.
+        pub assistance_fen: i64,
+        /// Layer 4 (supplementary), fen.
+        pub supplementary_fen: i64,
+        /// Personal in-policy payment, fen (the over-cap check reads a person-year's).
+        pub personal_in_policy_fen: i64,
+        /// Personal out-of-policy payment, fen.
+        pub personal_out_of_policy_fen: i64,
+        /// Personal payment in all, fen.
+        pub personal_total_fen: i64,
+    }
+}
+
 xk_runtime::entities! {
     /// `enrolments`: one row per person per coverage year. The primary key is what makes a
     /// second enrolment of the same person for the same year impossible (ALREADY_EXISTS).
     pub mod enrolment = "enrolments" {
-        /// The insured person's resident id (first half of the key).
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub resident_id: String,
-        /// The coverage year (second half of the key): enrolment is per year.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub coverage_year: i32,
+        key {
+            /// The insured person's resident id (first half of the key).
+            pub resident_id: String,
+            /// The coverage year (second half of the key): enrolment is per year.
+            pub coverage_year: i32,
+        }
         /// The person's household, so the aggregator can join by identifier.
         pub household_id: String,
         /// 12-digit village code: summaries group by its prefixes.
@@ -36,13 +57,13 @@ xk_runtime::entities! {
     /// totals. Created with the enrolment (so there is always a row to lock), updated in the
     /// same transaction as every settlement and reversal of that person-year. Its row lock
     /// (PostgreSQL) serialises concurrent settlements of one person.
-    pub mod person_year = "person_years" {
-        /// The person.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub resident_id: String,
-        /// The coverage year.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub coverage_year: i32,
+    pub mod person_year = "person_years" + settlement_split {
+        key {
+            /// The person.
+            pub resident_id: String,
+            /// The coverage year.
+            pub coverage_year: i32,
+        }
         /// The person's village (copied from the enrolment for region summaries).
         pub village_code: String,
         /// Registered poor in this year (copied from the enrolment; the case's terms).
@@ -59,27 +80,14 @@ xk_runtime::entities! {
         pub cases: i64,
         /// Net total cost of the cases, fen.
         pub total_fen: i64,
-        /// Net layer 1, fen.
-        pub basic_fen: i64,
-        /// Net layer 2, fen.
-        pub serious_fen: i64,
-        /// Net layer 3, fen.
-        pub assistance_fen: i64,
-        /// Net layer 4, fen.
-        pub supplementary_fen: i64,
-        /// Net personal in-policy payment, fen (the over-cap check reads it).
-        pub personal_in_policy_fen: i64,
-        /// Net personal out-of-policy payment, fen.
-        pub personal_out_of_policy_fen: i64,
-        /// Net personal payment in all, fen.
-        pub personal_total_fen: i64,
     }
 
     /// `institutions`: the designated institutions.
     pub mod institution = "institutions" {
-        /// The institution's code.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub code: String,
+        key {
+            /// The institution's code.
+            pub code: String,
+        }
         /// Its name.
         pub name: String,
         /// `InstitutionLevel` number.
@@ -97,7 +105,7 @@ xk_runtime::entities! {
     /// `cases`: every settlement and every reversal, append-only. A reversal is a row with
     /// every amount negated and `reverses_id` set; nothing is ever updated, so sums over the
     /// table are the net figures and the history stays auditable.
-    pub mod case = "cases" {
+    pub mod case = "cases" + settlement_split {
         /// The case id: increasing, the order of settlement.
         #[sea_orm(primary_key)]
         pub id: i64,
@@ -131,20 +139,6 @@ xk_runtime::entities! {
         pub total_fen: i64,
         /// Out-of-policy part, fen (negated in a reversal).
         pub out_of_policy_fen: i64,
-        /// Layer 1, fen.
-        pub basic_fen: i64,
-        /// Layer 2, fen.
-        pub serious_fen: i64,
-        /// Layer 3, fen.
-        pub assistance_fen: i64,
-        /// Layer 4, fen.
-        pub supplementary_fen: i64,
-        /// Personal in-policy payment, fen.
-        pub personal_in_policy_fen: i64,
-        /// Personal out-of-policy payment, fen.
-        pub personal_out_of_policy_fen: i64,
-        /// Personal payment in all, fen.
-        pub personal_total_fen: i64,
         /// What it added to `basic_deductible_used_fen` (makes reversal exact).
         pub d_basic_deductible_used_fen: i64,
         /// What it added to `serious_burden_fen`.

@@ -5,13 +5,14 @@ use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::housing::v1 as pb;
 use xk_runtime::clock::today;
 use xk_runtime::paging;
+use xk_runtime::query::Keyset;
 use xk_runtime::scope::check_summary;
 use xk_runtime::{ApiError, Violations};
 
 use super::convert::{household, id};
 use super::{HousingApi, Read};
 use crate::domain::ExceptionKind;
-use crate::store::{Page, appraisals, exceptions, relocations, sites, summary};
+use crate::store::{appraisals, exceptions, relocations, sites, summary};
 
 /// A wire exception kind: `Ok(None)` for "any".
 fn kind_filter(v: i32) -> Result<Option<ExceptionKind>, String> {
@@ -43,16 +44,6 @@ fn kind_to_pb(k: ExceptionKind) -> pb::ExceptionKind {
     }
 }
 
-/// What to read for a checked list page: one row more than the page, which tells
-/// whether another page follows.
-fn rows(page: &paging::Page) -> Page<'_> {
-    Page {
-        region_prefix: &page.prefix,
-        after: page.after.as_deref(),
-        limit: page.fetch(),
-    }
-}
-
 /// GetSite.
 impl Read for pb::GetSiteRequest {
     type Reply = pb::GetSiteResponse;
@@ -76,7 +67,7 @@ impl Read for pb::ListSitesRequest {
                 format!("sites;r={r}")
             })?;
         let (sites, next_page_token) = page
-            .rows(sites::list(api.db.conn(), rows(&page)), |s| &s.site_id)
+            .rows(sites::list(api.db.conn(), (&page).into()), |s| &s.site_id)
             .await?;
         Ok(pb::ListSitesResponse {
             sites,
@@ -113,7 +104,7 @@ impl Read for pb::ListRelocationsRequest {
             id(&mut v, "site_id", site_id);
         }
         v.into_result()?;
-        let mut relocations = relocations::list(api.db.conn(), site_id, rows(&page)).await?;
+        let mut relocations = relocations::list(api.db.conn(), site_id, (&page).into()).await?;
         let next_page_token = page.cut(&mut relocations, |r| &r.household_id);
         Ok(pb::ListRelocationsResponse {
             relocations,
@@ -169,7 +160,7 @@ impl Read for pb::ListExceptionsRequest {
             return Err(Status::internal("validated fields missing").into());
         };
         let (conn, size) = (api.db.conn(), listing.size);
-        let page = |after, limit| Page {
+        let page = |after, limit| Keyset {
             region_prefix: &listing.prefix,
             after,
             limit,

@@ -3,9 +3,10 @@
 xk_runtime::entities! {
     /// `sites`: resettlement sites.
     pub mod site = "sites" {
-        /// Site id, chosen by the office; the key clients use.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub site_id: String,
+        key {
+            /// Site id, chosen by the office; the key clients use.
+            pub site_id: String,
+        }
         /// Name, shown to people.
         pub name: String,
         /// 12-digit village code of the site; region prefixes select on it.
@@ -21,10 +22,11 @@ xk_runtime::entities! {
     /// `relocations`: one row per relocated household. `doc` is the `Relocation` record reads
     /// return; every other column is derived from it in the same transaction as each change,
     /// so summaries and exception lists are SQL over indexes, never rows pulled into memory.
-    pub mod relocation = "relocations" {
-        /// The registry's household id.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub household_id: String,
+    pub mod relocation = "relocations" + versioned {
+        key {
+            /// The registry's household id.
+            pub household_id: String,
+        }
         /// Origin village code; the summary groups by it.
         pub origin_village_code: String,
         /// The resettlement site (a site referenced here cannot be deleted).
@@ -55,19 +57,14 @@ xk_runtime::entities! {
         pub employment_ok: bool,
         /// Over the area red line of its policy year without a reason.
         pub over_area_no_reason: bool,
-        /// Optimistic-concurrency version; the etag.
-        pub version: i64,
-        /// The encoded `Relocation` record.
-        pub doc: Vec<u8>,
-        /// Last write, for operators.
-        pub updated_at: DateTimeUtc,
     }
 
     /// `appraisals`: the latest house-safety appraisal per household not relocated.
     pub mod appraisal = "appraisals" {
-        /// The registry's household id.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub household_id: String,
+        key {
+            /// The registry's household id.
+            pub household_id: String,
+        }
         /// The household's village code; the summary groups by it.
         pub village_code: String,
         /// `Grade` number.

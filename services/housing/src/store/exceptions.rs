@@ -6,9 +6,9 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter}
 use xk_contracts::pb::housing::v1 as pb;
 use xk_runtime::ApiError;
 
-use super::Page;
 use super::entities::{appraisal, relocation};
 use crate::domain::ExceptionKind;
+use xk_runtime::query::Keyset;
 
 /// The SQL condition of one relocation exception as of `as_of`; must agree with
 /// [`relocation_kinds`].
@@ -70,7 +70,7 @@ pub async fn relocations<C: ConnectionTrait>(
     conn: &C,
     kind: Option<ExceptionKind>,
     as_of: NaiveDate,
-    page: Page<'_>,
+    page: Keyset<'_>,
 ) -> Result<Vec<ExceptionRow>, ApiError> {
     let kinds: Vec<ExceptionKind> = match kind {
         Some(k) => vec![k],
@@ -108,7 +108,7 @@ pub async fn relocations<C: ConnectionTrait>(
 pub async fn appraisals<C: ConnectionTrait>(
     conn: &C,
     as_of: NaiveDate,
-    page: Page<'_>,
+    page: Keyset<'_>,
 ) -> Result<Vec<ExceptionRow>, ApiError> {
     use appraisal::Column as C;
     let dangerous = [pb::Grade::C as i32, pb::Grade::D as i32];

@@ -17,13 +17,14 @@ use xk_runtime::query::{
 };
 use xk_runtime::write::{RecordStore, Versioned};
 
+use super::INSERT_CHUNK;
 use super::entities::relocation;
-use super::{INSERT_CHUNK, Page};
 use crate::checked::Checked;
 use crate::domain::milestones::moved_in_on;
 use crate::domain::relocation::{Demolition, demolition_due, has_over_area_reason, over_area};
 use crate::domain::site::SiteType;
 use crate::domain::support::employment_ok;
+use xk_runtime::query::Keyset;
 
 fn columns(c: &Checked, version: i64) -> relocation::ActiveModel {
     let f = &c.facts;
@@ -120,7 +121,7 @@ pub async fn is_relocated<C: ConnectionTrait>(conn: &C, id: &str) -> Result<bool
 pub async fn list<C: ConnectionTrait>(
     conn: &C,
     site_id: &str,
-    page: Page<'_>,
+    page: Keyset<'_>,
 ) -> Result<Vec<pb::Relocation>, ApiError> {
     use relocation::Column as C;
     let mut select = relocation::Entity::find();

@@ -14,10 +14,11 @@ use xk_runtime::db::WriteTxn;
 use xk_runtime::query::{one_or_not_found, update_at_version};
 use xk_runtime::write::{RecordStore, Versioned};
 
+use super::INSERT_CHUNK;
 use super::entities::{relocation, site};
-use super::{INSERT_CHUNK, Page};
 use crate::checked::site_type_from_pb;
 use crate::domain::site::SiteType;
+use xk_runtime::query::Keyset;
 
 fn from_row(r: site::Model) -> pb::Site {
     pb::Site {
@@ -111,7 +112,10 @@ pub async fn types<C: ConnectionTrait>(
 }
 
 /// One page of sites in site-id order.
-pub async fn list<C: ConnectionTrait>(conn: &C, page: Page<'_>) -> Result<Vec<pb::Site>, ApiError> {
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    page: Keyset<'_>,
+) -> Result<Vec<pb::Site>, ApiError> {
     use site::Column as C;
     let rows = page
         .rows(conn, site::Entity::find(), (C::VillageCode, C::SiteId))

@@ -10,6 +10,7 @@ use tracing::Instrument;
 use xk_contracts::pb::registry::v1::*;
 use xk_contracts::types::HouseholdId;
 use xk_runtime::paging::Page;
+use xk_runtime::query::Keyset;
 use xk_runtime::scope::{self, check_summary, optional_prefix};
 use xk_runtime::{ApiError, Violations};
 
@@ -62,8 +63,8 @@ impl RegistryApi {
         filter.monitoring_category = v.check("monitoring_category", category).flatten();
         let page = Page::read(&mut v, req.page_size, &req.page_token, filter.fingerprint());
         v.into_result()?;
-        let after = page.after.as_deref();
-        let mut households = store::list(self.db.conn(), &filter, after, page.fetch()).await?;
+        let rows = Keyset::under(&filter.region_prefix, &page);
+        let mut households = store::list(self.db.conn(), &filter, rows).await?;
         let next_page_token = page.cut(&mut households, |h| &h.household_id);
         Ok(ListHouseholdsResponse {
             households,
@@ -85,8 +86,12 @@ impl RegistryApi {
             async move {
                 let mut after: Option<String> = None;
                 loop {
-                    let page =
-                        store::list(db.conn(), &filter, after.as_deref(), EXPORT_CHUNK).await;
+                    let rows = Keyset {
+                        region_prefix: &filter.region_prefix,
+                        after: after.as_deref(),
+                        limit: EXPORT_CHUNK,
+                    };
+                    let page = store::list(db.conn(), &filter, rows).await;
                     let page = match page {
                         Ok(p) => p,
                         Err(e) => {

@@ -63,12 +63,7 @@ impl RegistryApi {
         let page = Page::of_region(&req.region_prefix, req.page_size, &req.page_token, |r| {
             format!("villages;r={r}")
         })?;
-        let rows = store::list_villages(
-            self.db.conn(),
-            &page.prefix,
-            page.after.as_deref(),
-            page.fetch(),
-        );
+        let rows = store::list_villages(self.db.conn(), (&page).into());
         let (villages, next_page_token) = page.rows(rows, |x| &x.village_code).await?;
         Ok(ListVillagesResponse {
             villages,

@@ -4,10 +4,11 @@ xk_runtime::entities! {
     /// `households`: one row per household. `doc` is the household record (the encoded
     /// `Household` message) that reads return; the other columns are derived from it in the
     /// same transaction so summaries are SQL GROUP BYs over a covering index.
-    pub mod household = "households" {
-        /// Archive card number.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub household_id: String,
+    pub mod household = "households" + versioned {
+        key {
+            /// Archive card number.
+            pub household_id: String,
+        }
         /// 12-digit village code (prefix ranges select a county, township, village).
         pub village_code: String,
         /// `ArchiveStatus` number.
@@ -24,20 +25,15 @@ xk_runtime::entities! {
         pub monitoring_stage: i32,
         /// When the monitoring case was identified (alerts).
         pub monitoring_identified_on: Option<Date>,
-        /// Optimistic-concurrency version; the etag.
-        pub version: i64,
-        /// The encoded record.
-        pub doc: Vec<u8>,
-        /// Last write.
-        pub updated_at: DateTimeUtc,
     }
 
     /// `members`: one row per person ever in the archive, for resident-id uniqueness, lookup
     /// by resident id and baseline-cohort counts. Names stay in the household record only.
     pub mod member = "members" {
-        /// Resident id (unique across the archive).
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub resident_id: String,
+        key {
+            /// Resident id (unique across the archive).
+            pub resident_id: String,
+        }
         /// The household.
         pub household_id: String,
         /// The household's village (copied for region counts).
@@ -50,9 +46,10 @@ xk_runtime::entities! {
 
     /// `villages`: villages and communities with their collective income.
     pub mod village = "villages" {
-        /// 12-digit code.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub village_code: String,
+        key {
+            /// 12-digit code.
+            pub village_code: String,
+        }
         /// Name.
         pub name: String,
         /// Community (社区, codes 001-199) rather than village (村).

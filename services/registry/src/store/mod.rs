@@ -20,8 +20,7 @@ use xk_runtime::ApiError;
 use xk_runtime::db::WriteTxn;
 pub use xk_runtime::query::prefix_range;
 use xk_runtime::query::{
-    insert_chunks, keyset_page, one_or_not_found, stored_keys, under_prefix, unreadable,
-    update_at_version, upsert,
+    Keyset, insert_chunks, one_or_not_found, stored_keys, unreadable, update_at_version, upsert,
 };
 use xk_runtime::write::{RecordStore, Versioned};
 
@@ -267,27 +266,22 @@ impl HouseholdFilter {
     }
 }
 
-/// Up to `limit` households after `after` in household-id order.
+/// One page of households in household-id order (the page's region prefix is the
+/// filter's).
 pub async fn list<C: ConnectionTrait>(
     conn: &C,
     f: &HouseholdFilter,
-    after: Option<&str>,
-    limit: u64,
+    page: Keyset<'_>,
 ) -> Result<Vec<Household>, ApiError> {
-    let mut q = under_prefix(
-        household::Entity::find(),
-        household::Column::VillageCode,
-        &f.region_prefix,
-    );
+    use household::Column as H;
+    let mut q = household::Entity::find();
     if let Some(s) = f.status {
-        q = q.filter(household::Column::Status.eq(s as i32));
+        q = q.filter(H::Status.eq(s as i32));
     }
     if let Some(c) = f.monitoring_category {
-        q = q.filter(household::Column::MonitoringCategory.eq(c as i32));
+        q = q.filter(H::MonitoringCategory.eq(c as i32));
     }
-    let rows = keyset_page(q, household::Column::HouseholdId, after, limit)
-        .all(conn)
-        .await?;
+    let rows = page.rows(conn, q, (H::VillageCode, H::HouseholdId)).await?;
     rows.into_iter().map(decode).collect()
 }
 
@@ -309,17 +303,15 @@ pub async fn upsert_village<C: ConnectionTrait>(
     upsert(conn, row, [village::Column::VillageCode]).await
 }
 
-/// Up to `limit` villages after `after` in code order.
+/// One page of villages in code order.
 pub async fn list_villages<C: ConnectionTrait>(
     conn: &C,
-    region_prefix: &str,
-    after: Option<&str>,
-    limit: u64,
+    page: Keyset<'_>,
 ) -> Result<Vec<Village>, ApiError> {
     use village::Column as V;
-    let q = under_prefix(village::Entity::find(), V::VillageCode, region_prefix);
-    let rows = keyset_page(q, V::VillageCode, after, limit)
-        .all(conn)
+    let select = village::Entity::find();
+    let rows = page
+        .rows(conn, select, (V::VillageCode, V::VillageCode))
         .await?;
     Ok(rows
         .into_iter()

@@ -107,12 +107,7 @@ pub(super) async fn list(
     let page = Page::of_region(&req.region_prefix, req.page_size, &req.page_token, |r| {
         format!("schemes;r={r}")
     })?;
-    let rows = store::list_schemes(
-        api.db.conn(),
-        &page.prefix,
-        page.after.as_deref(),
-        page.fetch(),
-    );
+    let rows = store::list_schemes(api.db.conn(), (&page).into());
     let (schemes, next_page_token) = page.rows(rows, |s| &s.scheme_id).await?;
     Ok(ListSchemesResponse {
         schemes,

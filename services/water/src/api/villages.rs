@@ -61,8 +61,7 @@ pub(super) async fn list(
     let page = Page::of_region(&req.region_prefix, req.page_size, &req.page_token, |r| {
         format!("village_areas;r={r}")
     })?;
-    let after = page.after.as_deref();
-    let rows = store::list_village_areas(api.db.conn(), &page.prefix, after, page.fetch()).await?;
+    let rows = store::list_village_areas(api.db.conn(), (&page).into()).await?;
     let mut village_areas: Vec<VillageArea> = rows
         .into_iter()
         .map(|(village_code, area)| VillageArea { village_code, area })

@@ -2,38 +2,33 @@
 
 xk_runtime::entities! {
     /// `schemes`: centralized supply schemes. `doc` is the `Scheme` message reads return.
-    pub mod scheme = "schemes" {
-        /// Scheme id (the bureau's project number).
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub scheme_id: String,
-        /// Optimistic-concurrency version; the etag.
-        pub version: i64,
-        /// The encoded `Scheme` record.
-        pub doc: Vec<u8>,
-        /// Last write.
-        pub updated_at: DateTimeUtc,
+    pub mod scheme = "schemes" + versioned {
+        key {
+            /// Scheme id (the bureau's project number).
+            pub scheme_id: String,
+        }
     }
 
     /// `scheme_villages`: which villages a scheme serves, so ListSchemes can filter by region
     /// prefix with an index range scan.
     pub mod scheme_village = "scheme_villages" {
-        /// The scheme.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub scheme_id: String,
-        /// A village it serves.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub village_code: String,
+        key {
+            /// The scheme.
+            pub scheme_id: String,
+            /// A village it serves.
+            pub village_code: String,
+        }
     }
 
     /// `assessments`: every assessment ever recorded (the history), keyed by household and
     /// its position on the household's history.
     pub mod assessment = "assessments" {
-        /// The household.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub household_id: String,
-        /// Position on the household's history, from 1 (arrival order).
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub seq: i64,
+        key {
+            /// The household.
+            pub household_id: String,
+            /// Position on the household's history, from 1 (arrival order).
+            pub seq: i64,
+        }
         /// 12-digit village code at the time of the assessment.
         pub village_code: String,
         /// Household size stated by the assessment.
@@ -70,9 +65,10 @@ xk_runtime::entities! {
     /// transaction as the assessment that changes it. Summaries and exception lists read only
     /// this table, over covering indexes.
     pub mod current = "water_current" {
-        /// The household.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub household_id: String,
+        key {
+            /// The household.
+            pub household_id: String,
+        }
         /// Village of the current assessment (region prefixes select on it).
         pub village_code: String,
         /// Household size of the current assessment.
@@ -106,9 +102,10 @@ xk_runtime::entities! {
     /// `village_areas`: the area type the bureau configured for a village; assessments of its
     /// households are graded by it.
     pub mod village_area = "village_areas" {
-        /// 12-digit village code.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub village_code: String,
+        key {
+            /// 12-digit village code.
+            pub village_code: String,
+        }
         /// `AreaType` number (WATER_RICH or WATER_SHORT).
         pub area: i32,
         /// Last write.

@@ -17,7 +17,7 @@ use xk_runtime::write::{RecordStore, Versioned};
 use super::entities::{assessment, scheme, scheme_village};
 use super::support::{CHUNK, unreadable};
 use xk_runtime::query::{
-    insert_chunks, keyset_page, one_or_not_found, prefix_range, stored_keys, update_at_version,
+    Keyset, insert_chunks, one_or_not_found, prefix_range, stored_keys, update_at_version,
 };
 
 fn decode_scheme(row: scheme::Model) -> Result<SchemeRecord, ApiError> {
@@ -146,17 +146,15 @@ pub async fn existing_schemes<C: ConnectionTrait>(
     stored_keys::<scheme::Entity, _>(conn, scheme::Column::SchemeId, ids, CHUNK).await
 }
 
-/// Up to `limit` schemes after `after` in id order; with a prefix, those serving a
-/// village under it.
+/// One page of schemes in id order; with a region prefix, those serving a village under
+/// it (the region lives in `scheme_villages`).
 pub async fn list_schemes<C: ConnectionTrait>(
     conn: &C,
-    prefix: &str,
-    after: Option<&str>,
-    limit: u64,
+    page: Keyset<'_>,
 ) -> Result<Vec<Scheme>, ApiError> {
     let mut q = scheme::Entity::find();
-    if !prefix.is_empty() {
-        let (lo, hi) = prefix_range(prefix);
+    if !page.region_prefix.is_empty() {
+        let (lo, hi) = prefix_range(page.region_prefix);
         let ids = scheme_village::Entity::find()
             .select_only()
             .column(scheme_village::Column::SchemeId)
@@ -166,9 +164,7 @@ pub async fn list_schemes<C: ConnectionTrait>(
             .into_query();
         q = q.filter(scheme::Column::SchemeId.in_subquery(ids));
     }
-    let rows = keyset_page(q, scheme::Column::SchemeId, after, limit)
-        .all(conn)
-        .await?;
+    let rows = page.keys(q, scheme::Column::SchemeId).all(conn).await?;
     rows.into_iter()
         .map(|row| decode_scheme(row).map(|r| r.scheme))
         .collect()

@@ -11,7 +11,7 @@ use xk_runtime::ApiError;
 
 use super::entities::village_area as va;
 use super::support::in_chunks;
-use xk_runtime::query::{keyset_page, under_prefix, upsert};
+use xk_runtime::query::{Keyset, upsert};
 
 /// Sets (or replaces) a village's configured area type.
 pub async fn set_village_area<C: ConnectionTrait>(
@@ -45,19 +45,17 @@ pub async fn village_areas<C: ConnectionTrait>(
     Ok(found.into_iter().collect())
 }
 
-/// Up to `limit` configured villages after `after`, in code order, under a prefix.
+/// One page of configured villages, in code order.
 pub async fn list_village_areas<C: ConnectionTrait>(
     conn: &C,
-    region_prefix: &str,
-    after: Option<&str>,
-    limit: u64,
+    page: Keyset<'_>,
 ) -> Result<Vec<(String, i32)>, ApiError> {
     let q = va::Entity::find()
         .select_only()
         .column(va::Column::VillageCode)
         .column(va::Column::Area);
-    let q = under_prefix(q, va::Column::VillageCode, region_prefix);
-    Ok(keyset_page(q, va::Column::VillageCode, after, limit)
+    Ok(page
+        .of(q, va::Column::VillageCode, va::Column::VillageCode)
         .into_tuple::<(String, i32)>()
         .all(conn)
         .await?)

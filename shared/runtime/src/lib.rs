@@ -45,6 +45,8 @@
 //! - [`query`]: the store query shapes every service repeats: region prefix ranges, keyset
 //!   pages, NOT_FOUND lookups, SummarizeByRegion's grouped counts and totals.
 //! - [`policy`]: effective-dated policy books keyed by policy year.
+//! - [`service`]: what every service's API value holds ([`service::Backend`]: its database
+//!   and policy book) and the macro declaring the service's own type around it.
 //! - [`server`]: hosting a service on a listener with health, reflection and graceful
 //!   shutdown.
 //! - [`telemetry`]: tracing setup and masking helpers for logs.
@@ -74,6 +76,7 @@ pub mod retry;
 pub mod rpc;
 pub mod scope;
 pub mod server;
+pub mod service;
 pub mod settings;
 pub mod shed;
 pub mod telemetry;

@@ -55,11 +55,66 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         tree.push_str("}\n");
     }
     std::fs::write(out_dir.join("xiaokang_packages.rs"), tree)?;
+    std::fs::write(out_dir.join("xiaokang_list_pages.rs"), list_pages(&fds))?;
     tonic_prost_build::configure()
         .build_server(true)
         .build_client(true)
         .compile_fds(fds)?;
     Ok(())
+}
+
+/// `impl ListPage` for every paged list response: a message `List…Response` of exactly a
+/// repeated message field (the rows) and `string next_page_token`, as the contracts
+/// write every paged list (AIP-158). Derived here so no table restates the row fields.
+fn list_pages(fds: &prost_types::FileDescriptorSet) -> String {
+    use prost_types::field_descriptor_proto::{Label, Type};
+    let mut out = String::new();
+    for file in &fds.file {
+        let Some(module) = rust_module(file.package()) else {
+            continue;
+        };
+        for message in &file.message_type {
+            let name = message.name();
+            if !(name.starts_with("List") && name.ends_with("Response")) {
+                continue;
+            }
+            let [a, b] = message.field.as_slice() else {
+                continue;
+            };
+            let (rows, token) = if b.name() == "next_page_token" {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            let row = rows.type_name().trim_start_matches('.');
+            let Some((row_package, row_name)) = row.rsplit_once('.') else {
+                continue;
+            };
+            let Some(row_module) = rust_module(row_package) else {
+                continue;
+            };
+            if token.name() != "next_page_token"
+                || token.r#type() != Type::String
+                || rows.label() != Label::Repeated
+                || rows.r#type() != Type::Message
+            {
+                continue;
+            }
+            out.push_str(&format!(
+                "impl crate::ListPage for {module}::{name} {{\n    type Row = {row_module}::{row_name};\n\n    fn page(rows: Vec<Self::Row>, next_page_token: String) -> Self {{\n        Self {{\n            {field}: rows,\n            next_page_token,\n        }}\n    }}\n}}\n",
+                field = rows.name(),
+            ));
+        }
+    }
+    out
+}
+
+/// The generated module of a `xiaokang.<service>.<version>` package.
+fn rust_module(package: &str) -> Option<String> {
+    match package.split('.').collect::<Vec<_>>().as_slice() {
+        ["xiaokang", service, version] => Some(format!("crate::pb::{service}::{version}")),
+        _ => None,
+    }
 }
 
 fn collect_protos(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -8,15 +8,19 @@
 //!   `HouseholdId`, `Fen`) and date helpers, each with `parse`.
 //! - [`convert`]: `common.v1.Date` to and from `chrono::NaiveDate`.
 //! - [`requests`]: what the runtime needs of a request message ([`ImportBatch`]: an import
-//!   batch's RPC and request id).
+//!   batch's RPC, request id and records).
+//! - [`pages`]: what the runtime needs of a paged list's response ([`ListPage`]: built
+//!   from its rows and the next page's token), derived from the contracts by build.rs.
 //! - [`FILE_DESCRIPTOR_SET`]: every contract's descriptors, served by server reflection.
 
 #![warn(missing_docs)]
 
 pub mod convert;
+pub mod pages;
 pub mod requests;
 pub mod types;
 
+pub use pages::ListPage;
 pub use requests::ImportBatch;
 
 /// Generated code, one module per proto package (`pb::registry::v1`, …), nested as the

@@ -6,34 +6,47 @@
 use crate::pb;
 
 /// One batch of a client-streaming `Import*` RPC: each batch carries its own request id
-/// and is committed as its own idempotent transaction.
+/// and its records, and is committed as its own idempotent transaction.
 pub trait ImportBatch {
     /// The RPC that carries the batches, for the idempotency key and the audit log.
     const METHOD: &'static str;
 
+    /// The name of the repeated field that holds the batch's records (`households`), the
+    /// field path the batch's size is checked under.
+    const RECORDS: &'static str;
+
     /// The batch's request id (a retry with the same id is answered from the first run).
     fn request_id(&self) -> &str;
+
+    /// How many records the batch holds.
+    fn records(&self) -> usize;
 }
 
-/// Implements [`ImportBatch`] for batch messages that have a `request_id` field.
+/// Implements [`ImportBatch`] for batch messages that have a `request_id` field, given
+/// each one's RPC and its records field.
 macro_rules! import_batches {
-    ($($batch:ty => $method:literal,)+) => {
+    ($($batch:ty => $method:literal, $records:ident;)+) => {
         $(impl ImportBatch for $batch {
             const METHOD: &'static str = $method;
+            const RECORDS: &'static str = stringify!($records);
 
             fn request_id(&self) -> &str {
                 &self.request_id
+            }
+
+            fn records(&self) -> usize {
+                self.$records.len()
             }
         })+
     };
 }
 
 import_batches! {
-    pb::registry::v1::ImportHouseholdsRequest => "ImportHouseholds",
-    pb::education::v1::ImportStudentsRequest => "ImportStudents",
-    pb::housing::v1::ImportRelocationsRequest => "ImportRelocations",
-    pb::health::v1::ImportEnrolmentsRequest => "ImportEnrolments",
-    pb::water::v1::ImportAssessmentsRequest => "ImportAssessments",
+    pb::registry::v1::ImportHouseholdsRequest => "ImportHouseholds", households;
+    pb::education::v1::ImportStudentsRequest => "ImportStudents", students;
+    pb::housing::v1::ImportRelocationsRequest => "ImportRelocations", relocations;
+    pb::health::v1::ImportEnrolmentsRequest => "ImportEnrolments", enrolments;
+    pb::water::v1::ImportAssessmentsRequest => "ImportAssessments", assessments;
 }
 
 #[cfg(test)]
@@ -57,10 +70,12 @@ mod tests {
         method_matches::<pb::housing::v1::ImportRelocationsRequest>();
         method_matches::<pb::health::v1::ImportEnrolmentsRequest>();
         method_matches::<pb::water::v1::ImportAssessmentsRequest>();
-        let batch = pb::water::v1::ImportAssessmentsRequest {
+        type Water = pb::water::v1::ImportAssessmentsRequest;
+        let batch = Water {
             request_id: "batch-7".into(),
-            ..Default::default()
+            assessments: vec![Default::default(); 2],
         };
         assert_eq!(batch.request_id(), "batch-7");
+        assert_eq!((Water::RECORDS, batch.records()), ("assessments", 2));
     }
 }

@@ -3,9 +3,10 @@
 //! Every `Import*` RPC streams batches; each batch carries its own `request_id` and is
 //! checked, then committed in its own idempotent transaction ([`Db::write_once`]), so a
 //! client that lost the stream resends it whole: committed batches replay, the rest land.
-//! A service describes its import with an [`Importer`] (how to check a batch, how to write
-//! one) and a tally ([`ImportTally`], its response message); [`run`] does the loop, the
-//! counting, and the error that says how far the stream got.
+//! A service describes its import with an [`Importer`] (how many records a batch may
+//! hold, how to check them, how to write a batch) and a tally ([`ImportTally`], its
+//! response message); [`run`] does the loop, the batch's size check, the counting, and the
+//! error that says how far the stream got.
 
 use futures::{Stream, StreamExt};
 use prost::Message;
@@ -15,6 +16,7 @@ use xk_contracts::ImportBatch;
 use crate::api_error::ApiError;
 use crate::auth::Principal;
 use crate::db::{Db, WriteTxn};
+use crate::errors::Violations;
 use crate::idempotency::Idempotent;
 use crate::write::{Audit, Written};
 
@@ -29,17 +31,31 @@ pub trait ImportTally: Message + Default {
     fn progress(&self) -> (i64, i64);
 }
 
-/// How one service imports one kind of record.
-pub trait Importer: Sync {
-    /// One message of the stream: a batch with its request id and the RPC it belongs to.
-    type Batch: Message + Default + Send + ImportBatch;
-    /// A batch that passed [`Importer::check`], ready to write.
-    type Checked: Send + Sync;
+/// An import's batch message, tied to the response its batches add up to (the table at
+/// the end of this module states each pair once).
+pub trait Tallied {
     /// The response: the stream's running total.
     type Tally: ImportTally + Send;
+}
 
-    /// Checks a whole batch before anything is written: every violation, each field path
-    /// starting with `prefix` (`"batch[3]."`).
+/// The response of the import whose importer is `I`.
+pub type TallyOf<I> = <<I as Importer>::Batch as Tallied>::Tally;
+
+/// How one service imports one kind of record.
+pub trait Importer: Sync {
+    /// One message of the stream: a batch with its request id, the RPC it belongs to and
+    /// its records, and the response the stream answers with.
+    type Batch: Message + Default + Send + ImportBatch + Tallied;
+    /// A batch that passed [`Importer::check`], ready to write.
+    type Checked: Send + Sync;
+
+    /// The most records one batch may hold (bounds a batch's transaction and memory); a
+    /// batch holds at least one.
+    const MAX_RECORDS: usize;
+
+    /// Checks a whole batch's records before anything is written: every violation, each
+    /// field path starting with `prefix` (`"batch[3]."`). The batch's size is checked by
+    /// [`run`], around this.
     fn check(&self, batch: Self::Batch, prefix: &str) -> Result<Self::Checked, ApiError>;
 
     /// Writes a checked batch in `txn`; returns the batch's own tally (with
@@ -48,7 +64,7 @@ pub trait Importer: Sync {
         &self,
         txn: &WriteTxn,
         batch: &Self::Checked,
-    ) -> impl Future<Output = Result<(Self::Tally, Audit), ApiError>> + Send;
+    ) -> impl Future<Output = Result<(TallyOf<Self>, Audit), ApiError>> + Send;
 
     /// Called after a failed write has been rolled back, to make the error more useful
     /// (name the record of the batch that collided with a stored one). Default: as is.
@@ -70,12 +86,12 @@ pub async fn run<I, S>(
     importer: &I,
     principal: Principal,
     mut stream: S,
-) -> Result<I::Tally, Status>
+) -> Result<TallyOf<I>, Status>
 where
     I: Importer,
     S: Stream<Item = Result<I::Batch, Status>> + Unpin + Send,
 {
-    let mut total = I::Tally::default();
+    let mut total = TallyOf::<I>::default();
     let mut batch_no = 0usize;
     while let Some(batch) = stream.next().await {
         let batch = batch?;
@@ -89,7 +105,7 @@ where
                 &format!("{prefix}request_id"),
                 &batch,
             )?;
-            let checked = importer.check(batch, &prefix)?;
+            let checked = check(importer, batch, &prefix)?;
             // Its own transaction, not a group commit: a batch of hundreds of rows already
             // spreads its commit over them, and holding a shared batch open for its work
             // would delay the acknowledgement of every unary write grouped with it.
@@ -113,6 +129,30 @@ where
     Ok(total)
 }
 
+/// Checks a batch: its size (INVALID_ARGUMENT on its records field unless it holds 1 to
+/// [`Importer::MAX_RECORDS`]), then its records ([`Importer::check`]); every violation at
+/// once, the size's first. Malformed values win over rule breaches, as in
+/// [`ApiError::merge`]: a bad size drops the records' other errors.
+fn check<I: Importer>(importer: &I, batch: I::Batch, prefix: &str) -> Result<I::Checked, ApiError> {
+    let n = batch.records();
+    let mut size = Violations::new();
+    if n == 0 || n > I::MAX_RECORDS {
+        let records = I::Batch::RECORDS;
+        size.add(
+            format!("{prefix}{records}"),
+            format!("a batch holds 1 to {} {records}, got {n}", I::MAX_RECORDS),
+        );
+    }
+    let checked = importer.check(batch, prefix);
+    if size.is_empty() {
+        return checked;
+    }
+    if let Err(ApiError::Invalid(records)) = checked {
+        size.extend_prefixed("", records);
+    }
+    Err(ApiError::Invalid(size))
+}
+
 /// Adds to an import's error how much of the stream was committed before it.
 pub fn with_progress<T: ImportTally>(status: Status, done: &T) -> Status {
     let (committed, replayed) = done.progress();
@@ -126,10 +166,15 @@ pub fn with_progress<T: ImportTally>(status: Status, done: &T) -> Status {
     out
 }
 
-/// Each service's import response is its stream's tally. They live here because the trait
-/// and the messages are both foreign to the service crates.
+/// Each service's import response is its stream's tally, and the tally of its batch
+/// message. They live here because the traits and the messages are both foreign to the
+/// service crates.
 macro_rules! tally {
-    ($response:ty, $($count:ident),+) => {
+    ($batch:ty => $response:ty, $($count:ident),+) => {
+        impl Tallied for $batch {
+            type Tally = $response;
+        }
+
         impl ImportTally for $response {
             fn add(&mut self, batch: &Self) {
                 self.batches_committed += batch.batches_committed;
@@ -149,26 +194,100 @@ macro_rules! tally {
 }
 
 mod tallies {
-    use super::ImportTally;
-    use xk_contracts::pb;
+    use super::{ImportTally, Tallied};
+    use xk_contracts::pb::{education, health, housing, registry, water};
 
     tally!(
-        pb::registry::v1::ImportHouseholdsResponse,
+        registry::v1::ImportHouseholdsRequest => registry::v1::ImportHouseholdsResponse,
         households_imported,
         people_imported
     );
-    tally!(pb::education::v1::ImportStudentsResponse, students_imported);
     tally!(
-        pb::health::v1::ImportEnrolmentsResponse,
+        education::v1::ImportStudentsRequest => education::v1::ImportStudentsResponse,
+        students_imported
+    );
+    tally!(
+        health::v1::ImportEnrolmentsRequest => health::v1::ImportEnrolmentsResponse,
         enrolments_imported
     );
     tally!(
-        pb::housing::v1::ImportRelocationsResponse,
+        housing::v1::ImportRelocationsRequest => housing::v1::ImportRelocationsResponse,
         households_imported,
         people_imported
     );
     tally!(
-        pb::water::v1::ImportAssessmentsResponse,
+        water::v1::ImportAssessmentsRequest => water::v1::ImportAssessmentsResponse,
         assessments_imported
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xk_contracts::pb::water::v1::{ImportAssessmentsRequest, ImportAssessmentsResponse};
+
+    /// Checks a batch's records as good, or its first record as bad.
+    struct Records {
+        bad: bool,
+    }
+
+    impl Importer for Records {
+        type Batch = ImportAssessmentsRequest;
+        type Checked = usize;
+        const MAX_RECORDS: usize = 2;
+
+        fn check(&self, batch: Self::Batch, prefix: &str) -> Result<usize, ApiError> {
+            if self.bad {
+                return Err(ApiError::invalid(
+                    format!("{prefix}assessments[0].x"),
+                    "bad",
+                ));
+            }
+            Ok(batch.assessments.len())
+        }
+
+        async fn write(
+            &self,
+            _txn: &WriteTxn,
+            _batch: &usize,
+        ) -> Result<(ImportAssessmentsResponse, Audit), ApiError> {
+            unreachable!("only checked here")
+        }
+    }
+
+    /// The field paths and descriptions of a check's violations.
+    fn violations(checked: Result<usize, ApiError>) -> Vec<(String, String)> {
+        match checked {
+            Err(ApiError::Invalid(v)) => v.items().to_vec(),
+            other => panic!("expected INVALID_ARGUMENT, got {other:?}"),
+        }
+    }
+
+    fn batch(records: usize) -> ImportAssessmentsRequest {
+        ImportAssessmentsRequest {
+            request_id: "r".into(),
+            assessments: vec![Default::default(); records],
+        }
+    }
+
+    #[test]
+    fn a_batch_holds_one_to_max_records_and_its_records_violations_follow_the_size() {
+        let good = Records { bad: false };
+        let bad = Records { bad: true };
+        assert_eq!(check(&good, batch(2), "batch[0].").ok(), Some(2));
+        let size = |n: usize| {
+            (
+                "batch[1].assessments".to_string(),
+                format!("a batch holds 1 to 2 assessments, got {n}"),
+            )
+        };
+        assert_eq!(violations(check(&good, batch(0), "batch[1].")), [size(0)]);
+        assert_eq!(violations(check(&good, batch(3), "batch[1].")), [size(3)]);
+        let record = ("batch[1].assessments[0].x".to_string(), "bad".to_string());
+        assert_eq!(
+            violations(check(&bad, batch(3), "batch[1].")),
+            [size(3), record.clone()]
+        );
+        assert_eq!(violations(check(&bad, batch(1), "batch[1].")), [record]);
+    }
 }

@@ -47,6 +47,8 @@
 //!   pages, NOT_FOUND lookups, SummarizeByRegion's grouped counts and totals.
 //! - [`policy`]: effective-dated policy books keyed by policy year.
 //! - [`book_checks`]: test support for the refusals every service's policy loader shares.
+//! - [`service`]: what every service's API value holds ([`service::Backend`]: its database
+//!   and policy book) and the macro declaring the service's own type around it.
 //! - [`server`]: hosting a service on a listener with health, reflection and graceful
 //!   shutdown.
 //! - [`telemetry`]: tracing setup and masking helpers for logs.
@@ -81,6 +83,7 @@ pub mod retry;
 pub mod rpc;
 pub mod scope;
 pub mod server;
+pub mod service;
 pub mod settings;
 pub mod shed;
 pub mod telemetry;

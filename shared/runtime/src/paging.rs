@@ -8,6 +8,7 @@ use std::ops::RangeInclusive;
 
 use sha2::{Digest, Sha256};
 use tonic::Status;
+use xk_contracts::ListPage;
 
 use crate::errors::Violations;
 
@@ -132,6 +133,18 @@ impl Page {
         Ok((rows, token))
     }
 
+    /// The response to a paged list: `rows`, fetched with [`Page::fetch`] after
+    /// [`Page::after`](Page#structfield.after), cut to the page, and the next page's token
+    /// (after the last row's `key`).
+    pub fn answer<T, R: ListPage<Row = T>>(
+        &self,
+        mut rows: Vec<T>,
+        key: impl FnOnce(&T) -> &str,
+    ) -> R {
+        let next_page_token = self.cut(&mut rows, key);
+        R::page(rows, next_page_token)
+    }
+
     /// How many rows to fetch: one more than the page, to tell whether another follows.
     pub fn fetch(&self) -> u64 {
         self.size + 1
@@ -249,6 +262,25 @@ mod tests {
         Page::under_region(&mut v, "42", -1, &token, |r| format!("others;r={r}"));
         let fields: Vec<&str> = v.items().iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(fields, ["region_prefix", "page_size", "page_token"]);
+    }
+
+    #[test]
+    fn an_answer_is_the_page_and_the_token_after_its_last_row() {
+        use xk_contracts::pb::water::v1::{ListSchemesResponse, Scheme};
+        let scheme = |id: &str| Scheme {
+            scheme_id: id.into(),
+            ..Default::default()
+        };
+        let mut v = Violations::new();
+        let page = Page::read(&mut v, 2, "", "schemes".into());
+        let rows = vec![scheme("a"), scheme("b"), scheme("c")];
+        let first: ListSchemesResponse = page.answer(rows, |s| &s.scheme_id);
+        assert_eq!(first.schemes, [scheme("a"), scheme("b")]);
+        let next = Page::read(&mut v, 2, &first.next_page_token, "schemes".into());
+        assert_eq!(next.after.as_deref(), Some("b"));
+        let last: ListSchemesResponse = next.answer(vec![scheme("c")], |s| &s.scheme_id);
+        assert_eq!((last.schemes.len(), last.next_page_token.as_str()), (1, ""));
+        assert!(v.is_empty());
     }
 
     #[test]

@@ -20,8 +20,13 @@
 /// - `writes via handler { … }`, `reads via handler { … }`: the same, every RPC of the
 ///   group with the one handler (generic over the request).
 /// - `by_principal`: `handler(api, principal, request)` (the handler claims ids itself).
-/// - `imports`: client streams, `handler(api, principal, stream)`.
+/// - `imports`: client streams: `handler(api)` starts one stream's
+///   [`crate::import::Importer`] (an error refuses the stream before any batch is read),
+///   which [`crate::import::run`] drives on the API's `db` for the principal.
 /// - `with_metadata`: `handler(api, tonic_request)`, for handlers that read the metadata.
+/// - `in_context`: `handler(context, request)`, the context taken from the call's
+///   metadata by the API's [`CallContext`] (a refusal is the call's status); the handler
+///   needs nothing else of the API.
 ///
 /// Anything else (associated types, methods that differ) follows in `by_hand { … }`. The
 /// groups become one list of `kind method(Request) -> Response;` lines, written out by one
@@ -66,9 +71,18 @@ macro_rules! rpc_service {
         let principal = $crate::idempotency::principal_of(&$req)?;
         $handler($this, principal, $req.into_inner()).await?
     }};
+    (@call import $this:ident $req:ident $handler:ident $request:ty) => {{
+        let principal = $crate::idempotency::principal_of(&$req)?;
+        let importer = $handler($this)?;
+        $crate::import::run(&$this.db, &importer, principal, $req.into_inner()).await?
+    }};
     (@call with_metadata $this:ident $req:ident $handler:ident $request:ty) => {
         $handler($this, $req).await?
     };
+    (@call in_context $this:ident $req:ident $handler:ident $request:ty) => {{
+        let context = $crate::rpc::CallContext::context($this, &$req)?;
+        $handler(context, $req.into_inner()).await?
+    }};
     // Every RPC as `kind method(Request) -> Response => handler;`, then the by-hand items:
     // one method template for all kinds.
     (@impl $service:ident [$api:ty]
@@ -99,6 +113,7 @@ macro_rules! rpc_service {
         $(by_principal { $($by:ident($breq:ident) -> $bresp:ty $(=> $bhandler:path)?;)* })?
         $(imports { $($import:ident($ireq:ident) -> $iresp:ty $(=> $ihandler:path)?;)* })?
         $(with_metadata { $($meta:ident($mreq:ident) -> $mresp:ty $(=> $mhandler:path)?;)* })?
+        $(in_context { $($ctx:ident($creq:ident) -> $cresp:ty $(=> $chandler:path)?;)* })?
         $(by_hand { $($by_hand:tt)* })?
     ) => {
         $crate::rpc_service!(@impl $service [$api] [
@@ -107,10 +122,22 @@ macro_rules! rpc_service {
             $($(read $read($rreq) -> $rresp $(=> $rhandler)?;)*)?
             $($(read $rv($rvreq) -> $rvresp => $rvia;)*)?
             $($(by_principal $by($breq) -> $bresp $(=> $bhandler)?;)*)?
-            $($(by_principal $import(::tonic::Streaming<$ireq>) -> $iresp $(=> $ihandler)?;)*)?
+            $($(import $import(::tonic::Streaming<$ireq>) -> $iresp $(=> $ihandler)?;)*)?
             $($(with_metadata $meta($mreq) -> $mresp $(=> $mhandler)?;)*)?
+            $($(in_context $ctx($creq) -> $cresp $(=> $chandler)?;)*)?
         ] [$($($by_hand)*)?]);
     };
+}
+
+/// What a service's `in_context` handlers get before their request: what the call's
+/// metadata says about the calls they make in turn (the aggregator's deadline budget and
+/// request id), taken in one place rather than by each handler.
+pub trait CallContext {
+    /// The context a handler gets.
+    type Context;
+
+    /// The context of the call `req`, or the status that refuses the call.
+    fn context<T>(&self, req: &tonic::Request<T>) -> Result<Self::Context, tonic::Status>;
 }
 
 /// `tonic::service::Routes` of a generated server built with `$server::new($api)`,

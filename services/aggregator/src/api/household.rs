@@ -2,13 +2,13 @@
 //! the file against the poverty line the registry has in force for the year.
 
 use futures::future::join_all;
-use tonic::{Code, Request, Status};
+use tonic::{Code, Status};
 use xk_contracts::pb::aggregator::v1::*;
 use xk_contracts::pb::{education, health, housing, registry, water};
 use xk_contracts::types::HouseholdId;
 use xk_runtime::errors::{Violations, invalid, not_found};
 
-use super::state::{AggregatorApi, check_year, is_absent, year_or_current};
+use super::state::{check_year, is_absent, year_or_current};
 use crate::domain::exit::exit_criteria;
 use crate::domain::mask_household;
 use crate::domain::section::{available, is_available, unavailable};
@@ -26,102 +26,88 @@ fn household_and_year(household_id: &str, year: i32) -> Result<(HouseholdId, i32
     Ok((id, year_or_current(year)))
 }
 
-impl AggregatorApi {
-    pub(super) async fn get_household_file_impl(
-        &self,
-        req: Request<GetHouseholdFileRequest>,
-    ) -> Result<GetHouseholdFileResponse, Status> {
-        let ctx = self.ctx(&req)?;
-        let r = req.into_inner();
-        let (id, year) = household_and_year(&r.household_id, r.year)?;
-        let file = household_file(&ctx, id.as_str(), year).await?;
-        if !file.complete {
-            tracing::warn!(
-                household = %mask_household(id.as_str()),
-                "household file served partially"
-            );
-        }
-        Ok(GetHouseholdFileResponse { file: Some(file) })
-    }
-
-    /// The file and the registry's policy of the year, read in parallel. Without the
-    /// policy the income criterion is UNKNOWN (as without the household's incomes) and
-    /// the line is reported as 0; a year the registry has no policy for is
-    /// INVALID_ARGUMENT naming `year`.
-    pub(super) async fn check_exit_eligibility_impl(
-        &self,
-        req: Request<CheckExitEligibilityRequest>,
-    ) -> Result<CheckExitEligibilityResponse, Status> {
-        let ctx = self.ctx(&req)?;
-        let r = req.into_inner();
-        let (id, year) = household_and_year(&r.household_id, r.year)?;
-        let (file, policy) = tokio::join!(
-            household_file(&ctx, id.as_str(), year),
-            ctx.call(
-                registry::v1::GetPolicyRequest { year },
-                |mut c: RegistryClient, r| async move { c.get_policy(r).await },
-            ),
+/// GetHouseholdFile: the file of a checked household id and year.
+pub(super) async fn get_household_file(
+    ctx: CallCtx,
+    r: GetHouseholdFileRequest,
+) -> Result<GetHouseholdFileResponse, Status> {
+    let (id, year) = household_and_year(&r.household_id, r.year)?;
+    let file = household_file(&ctx, id.as_str(), year).await?;
+    if !file.complete {
+        tracing::warn!(
+            household = %mask_household(id.as_str()),
+            "household file served partially"
         );
-        let mut file = file?;
-        let line = match policy.and_then(|p| {
-            p.policy
-                .ok_or_else(|| Status::internal("GetPolicy answered without a policy"))
-        }) {
-            Ok(p) => p.poverty_line_fen,
-            // A year before the registry's book: the caller's `year` has no policy.
-            Err(s) if s.code() == Code::InvalidArgument => {
-                return Err(invalid("year", format!("registry: {}", s.message())));
-            }
-            Err(s) => {
-                if let Some(reg) = file.registry.as_mut()
-                    && is_available(&reg.status)
-                {
-                    reg.status = Some(unavailable("registry", &s));
-                }
-                0
-            }
-        };
-        let criteria = exit_criteria(&file, year, line);
-        let eligible = criteria
-            .iter()
-            .all(|c| c.result == CriterionResult::Met as i32);
-        Ok(CheckExitEligibilityResponse {
-            eligible,
-            criteria,
-            poverty_line_fen: line,
-        })
     }
+    Ok(GetHouseholdFileResponse { file: Some(file) })
+}
+
+/// The file and the registry's policy of the year, read in parallel. Without the
+/// policy the income criterion is UNKNOWN (as without the household's incomes) and
+/// the line is reported as 0; a year the registry has no policy for is
+/// INVALID_ARGUMENT naming `year`.
+pub(super) async fn check_exit_eligibility(
+    ctx: CallCtx,
+    r: CheckExitEligibilityRequest,
+) -> Result<CheckExitEligibilityResponse, Status> {
+    let (id, year) = household_and_year(&r.household_id, r.year)?;
+    let (file, policy) = tokio::join!(
+        household_file(&ctx, id.as_str(), year),
+        ctx.call(
+            registry::v1::GetPolicyRequest { year },
+            |mut c: RegistryClient, r| async move { c.get_policy(r).await },
+        ),
+    );
+    let mut file = file?;
+    let line = match policy.and_then(|p| {
+        p.policy
+            .ok_or_else(|| Status::internal("GetPolicy answered without a policy"))
+    }) {
+        Ok(p) => p.poverty_line_fen,
+        // A year before the registry's book: the caller's `year` has no policy.
+        Err(s) if s.code() == Code::InvalidArgument => {
+            return Err(invalid("year", format!("registry: {}", s.message())));
+        }
+        Err(s) => {
+            if let Some(reg) = file.registry.as_mut()
+                && is_available(&reg.status)
+            {
+                reg.status = Some(unavailable("registry", &s));
+            }
+            0
+        }
+    };
+    let criteria = exit_criteria(&file, year, line);
+    let eligible = criteria
+        .iter()
+        .all(|c| c.result == CriterionResult::Met as i32);
+    Ok(CheckExitEligibilityResponse {
+        eligible,
+        criteria,
+        poverty_line_fen: line,
+    })
 }
 
 /// The household file: registry plus the household-keyed reads in parallel, then the
 /// member-keyed reads (education, health) in parallel once the members are known.
 async fn household_file(ctx: &CallCtx, id: &str, year: i32) -> Result<HouseholdFile, Status> {
     let household_id = || id.to_string();
+    // A read keyed by the household alone: the client, its RPC and the request message.
+    macro_rules! by_household {
+        ($client:ident.$rpc:ident($($request:ident)::+)) => {
+            ctx.call(
+                $($request)::+ {
+                    household_id: household_id(),
+                },
+                |mut c: $client, r| async move { c.$rpc(r).await },
+            )
+        };
+    }
     let (reg, reloc, appr, wat) = tokio::join!(
-        ctx.call(
-            registry::v1::GetHouseholdRequest {
-                household_id: household_id()
-            },
-            |mut c: RegistryClient, r| async move { c.get_household(r).await },
-        ),
-        ctx.call(
-            housing::v1::GetRelocationRequest {
-                household_id: household_id()
-            },
-            |mut c: HousingClient, r| async move { c.get_relocation(r).await },
-        ),
-        ctx.call(
-            housing::v1::GetAppraisalRequest {
-                household_id: household_id()
-            },
-            |mut c: HousingClient, r| async move { c.get_appraisal(r).await },
-        ),
-        ctx.call(
-            water::v1::GetHouseholdWaterRequest {
-                household_id: household_id()
-            },
-            |mut c: WaterClient, r| async move { c.get_household_water(r).await },
-        ),
+        by_household!(RegistryClient.get_household(registry::v1::GetHouseholdRequest)),
+        by_household!(HousingClient.get_relocation(housing::v1::GetRelocationRequest)),
+        by_household!(HousingClient.get_appraisal(housing::v1::GetAppraisalRequest)),
+        by_household!(WaterClient.get_household_water(water::v1::GetHouseholdWaterRequest)),
     );
 
     let housing = match (reloc, appr) {

@@ -10,6 +10,7 @@ use xk_contracts::types::RegionPrefix;
 use xk_runtime::errors::{Violations, already_exists, db_status, invalid, not_found};
 use xk_runtime::idempotency::{Idempotent, principal_of};
 use xk_runtime::paging;
+use xk_runtime::rpc::CallContext;
 
 use super::state::{AggregatorApi, group_by, today};
 use super::summary::summary;
@@ -54,7 +55,7 @@ impl AggregatorApi {
         req: Request<TakeSnapshotRequest>,
     ) -> Result<TakeSnapshotResponse, Status> {
         let principal = principal_of(&req)?;
-        let ctx = self.ctx(&req)?;
+        let ctx = self.context(&req)?;
         let r = req.into_inner();
         let mut v = Violations::new();
         let first = v.check("month", parse_month(&r.month));

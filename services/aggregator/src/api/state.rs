@@ -11,6 +11,7 @@ use xk_runtime::Db;
 use xk_runtime::errors::Violations;
 use xk_runtime::layers::{REQUEST_ID_HEADER, RequestId, parse_grpc_timeout};
 use xk_runtime::policy::PolicyBook;
+use xk_runtime::rpc::CallContext;
 
 use crate::domain::deadline::call_budget;
 use crate::policy::RiskPolicy;
@@ -40,9 +41,13 @@ impl AggregatorApi {
             risk_policy: Arc::new(risk_policy),
         }
     }
+}
+
+impl CallContext for AggregatorApi {
+    type Context = CallCtx;
 
     /// The context of the upstream calls `req` makes: its budget and request id.
-    pub(super) fn ctx<T>(&self, req: &Request<T>) -> Result<CallCtx, Status> {
+    fn context<T>(&self, req: &Request<T>) -> Result<CallCtx, Status> {
         let budget = budget(req, self.clients.default_deadline)?;
         Ok(self.clients.context(budget, request_id(req)))
     }

@@ -8,49 +8,46 @@
 //! enrolments for this year are in costs nothing extra.
 
 use chrono::Datelike;
-use tonic::{Request, Status};
+use tonic::Status;
 use xk_contracts::convert::{date_from_pb, date_to_pb};
 use xk_contracts::pb::aggregator::v1::{GetSummaryRequest, GetSummaryResponse, Summary};
 use xk_contracts::pb::{education, health, housing, registry, water};
 use xk_contracts::types::RegionPrefix;
 use xk_runtime::errors::{Violations, invalid};
 
-use super::state::{AggregatorApi, check_year, group_by, today};
+use super::state::{check_year, group_by, today};
 use crate::domain::summary::{Answers, SummaryKey, combine, summary_year};
 use crate::upstream::{
     CallCtx, EducationClient, HealthClient, HousingClient, RegistryClient, WaterClient,
 };
 
-impl AggregatorApi {
-    pub(super) async fn get_summary_impl(
-        &self,
-        req: Request<GetSummaryRequest>,
-    ) -> Result<GetSummaryResponse, Status> {
-        let ctx = self.ctx(&req)?;
-        let r = req.into_inner();
-        let mut v = Violations::new();
-        let prefix = v.check("region_prefix", RegionPrefix::parse(&r.region_prefix));
-        let as_of = match &r.as_of {
-            Some(d) => v.check("as_of", date_from_pb(d)),
-            None => Some(today()),
-        };
-        check_year(r.year, &mut v);
-        let group_by = group_by(r.group_by, "group_by", &mut v);
-        v.into_result()?;
-        let (Some(prefix), Some(as_of)) = (prefix, as_of) else {
-            return Err(invalid("region_prefix", "invalid"));
-        };
-        let key = SummaryKey {
-            region_prefix: prefix.as_str().to_string(),
-            group_by,
-            as_of,
-            year: if r.year == 0 { as_of.year() } else { r.year },
-            latest_year_with_data: r.year == 0 && r.latest_year_with_data,
-        };
-        Ok(GetSummaryResponse {
-            summary: Some(summary(&ctx, &key).await),
-        })
-    }
+/// GetSummary: the key checked, then the summary it asks for.
+pub(super) async fn get_summary(
+    ctx: CallCtx,
+    r: GetSummaryRequest,
+) -> Result<GetSummaryResponse, Status> {
+    let mut v = Violations::new();
+    let prefix = v.check("region_prefix", RegionPrefix::parse(&r.region_prefix));
+    let as_of = match &r.as_of {
+        Some(d) => v.check("as_of", date_from_pb(d)),
+        None => Some(today()),
+    };
+    check_year(r.year, &mut v);
+    let group_by = group_by(r.group_by, "group_by", &mut v);
+    v.into_result()?;
+    let (Some(prefix), Some(as_of)) = (prefix, as_of) else {
+        return Err(invalid("region_prefix", "invalid"));
+    };
+    let key = SummaryKey {
+        region_prefix: prefix.as_str().to_string(),
+        group_by,
+        as_of,
+        year: if r.year == 0 { as_of.year() } else { r.year },
+        latest_year_with_data: r.year == 0 && r.latest_year_with_data,
+    };
+    Ok(GetSummaryResponse {
+        summary: Some(summary(&ctx, &key).await),
+    })
 }
 
 /// The summary the key asks for; its `year` is the one the figures are of.

@@ -6,11 +6,10 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
-use tonic::{Status, Streaming};
 use xk_contracts::pb::education::v1::{ImportStudentsRequest, ImportStudentsResponse};
 use xk_runtime::db::WriteTxn;
-use xk_runtime::import::{self, Importer};
-use xk_runtime::{ApiError, Audit, Principal, clock};
+use xk_runtime::import::Importer;
+use xk_runtime::{ApiError, Audit, clock};
 
 use super::convert::check_student;
 use super::guarantee::new_record;
@@ -20,7 +19,7 @@ use crate::domain::policy::Policy;
 use crate::store::{self, StudentRecord, mask};
 
 /// One import stream: the day and the policy its students are judged by.
-struct StudentImport<'a> {
+pub(super) struct StudentImport<'a> {
     /// Today, when the stream started.
     today: NaiveDate,
     /// The policy of today's school year.
@@ -29,7 +28,7 @@ struct StudentImport<'a> {
 
 /// A batch that passed the checks: the records to store, and the batch's place in the
 /// stream (`batch[3].`) to name a colliding record by.
-struct CheckedBatch {
+pub(super) struct CheckedBatch {
     /// The students as they will be stored.
     records: Vec<StudentRecord>,
     /// The field-path prefix of the batch.
@@ -39,20 +38,11 @@ struct CheckedBatch {
 impl Importer for StudentImport<'_> {
     type Batch = ImportStudentsRequest;
     type Checked = CheckedBatch;
-    type Tally = ImportStudentsResponse;
+    const MAX_RECORDS: usize = MAX_IMPORT_BATCH;
 
     fn check(&self, batch: ImportStudentsRequest, prefix: &str) -> Result<CheckedBatch, ApiError> {
         let mut students = batch.students;
         let mut v: Vec<FieldViolation> = Vec::new();
-        if students.is_empty() || students.len() > MAX_IMPORT_BATCH {
-            v.push(FieldViolation::invalid(
-                format!("{prefix}students"),
-                format!(
-                    "a batch holds 1 to {MAX_IMPORT_BATCH} students, got {}",
-                    students.len()
-                ),
-            ));
-        }
         let mut seen = HashSet::new();
         for (j, s) in students.iter_mut().enumerate() {
             let record = format!("{prefix}students[{j}]");
@@ -110,16 +100,12 @@ impl Importer for StudentImport<'_> {
     }
 }
 
-/// Imports a stream of student batches, each in its own idempotent transaction.
-pub(super) async fn import_students(
-    api: &EducationApi,
-    principal: Principal,
-    stream: Streaming<ImportStudentsRequest>,
-) -> Result<ImportStudentsResponse, Status> {
+/// ImportStudents: the stream's importer, for the runtime's import loop (each batch in its
+/// own idempotent transaction).
+pub(super) fn import_students(api: &EducationApi) -> Result<StudentImport<'_>, ApiError> {
     let today = clock::today();
-    let importer = StudentImport {
+    Ok(StudentImport {
         today,
         policy: api.policy_today(today)?,
-    };
-    import::run(&api.db, &importer, principal, stream).await
+    })
 }

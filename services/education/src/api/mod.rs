@@ -39,12 +39,9 @@ mod subsidies;
 mod surveys;
 mod visits;
 
-use std::sync::Arc;
-
 use chrono::NaiveDate;
 use tonic::Status;
-use xk_runtime::policy::PolicyBook;
-use xk_runtime::{ApiError, Db, Violations};
+use xk_runtime::{ApiError, Violations};
 
 use crate::domain::FieldViolation;
 use crate::domain::policy::Policy;
@@ -53,25 +50,13 @@ use crate::domain::policy::Policy;
 /// its memory.
 pub const MAX_IMPORT_BATCH: usize = 5000;
 
-/// The education service implementation.
-#[derive(Clone)]
-pub struct EducationApi {
-    /// The service's own database.
-    db: Db,
-    /// Policy numbers by policy year.
-    policy: Arc<PolicyBook<Policy>>,
+xk_runtime::service_api! {
+    /// The education service implementation: its database and the policy numbers by
+    /// policy year (from [`crate::policy::load`], which makes sure the book covers today).
+    pub struct EducationApi(Backend<Policy>);
 }
 
 impl EducationApi {
-    /// A service over a migrated database, judging by `policy` (see [`crate::policy::load`],
-    /// which makes sure the book covers today).
-    pub fn new(db: Db, policy: PolicyBook<Policy>) -> Self {
-        Self {
-            db,
-            policy: Arc::new(policy),
-        }
-    }
-
     /// The policy of the school year containing `on`, which the request sent in `field`.
     fn policy_on(&self, on: NaiveDate, field: &str) -> Result<&Policy, ApiError> {
         crate::policy::policy_on(&self.policy, on, field)

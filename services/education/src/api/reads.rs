@@ -73,12 +73,8 @@ pub(super) async fn list_students(
     let page = Page::read(&mut v, req.page_size, &req.page_token, filter.fingerprint());
     v.into_result()?;
     let rows = Keyset::under(&filter.region_prefix, &page);
-    let mut students = store::list_students(api.db.conn(), &filter, rows).await?;
-    let next_page_token = page.cut(&mut students, |s| &s.resident_id);
-    Ok(ListStudentsResponse {
-        students,
-        next_page_token,
-    })
+    let students = store::list_students(api.db.conn(), &filter, rows).await?;
+    Ok(page.answer(students, |s| &s.resident_id))
 }
 
 /// One page of what needs action at `as_of`, kind by kind.

@@ -4,14 +4,14 @@
 //! the rollback, so the common path is the inserts alone.
 
 use chrono::{NaiveDate, Utc};
-use tonic::{Status, Streaming};
+use tonic::Status;
 use xk_contracts::pb::health::v1::*;
 use xk_contracts::types::{HouseholdId, RegionCode, ResidentId};
 use xk_runtime::db::WriteTxn;
 use xk_runtime::errors::is_unique_violation;
 use xk_runtime::idempotency::Idempotent;
-use xk_runtime::import::{self, Importer};
-use xk_runtime::{ApiError, Audit, Db, Principal, Violations, clock};
+use xk_runtime::import::{Importer, TallyOf};
+use xk_runtime::{ApiError, Audit, Db, Violations, clock};
 
 use super::convert::{enrolment_to_pb, payer_of};
 use super::{HealthApi, MAX_IMPORT_BATCH};
@@ -52,23 +52,18 @@ pub(super) async fn enrol(
     }
 }
 
-/// ImportEnrolments: batches of enrolments, each checked whole and committed in its own
-/// idempotent transaction.
-pub(super) async fn import(
-    api: &HealthApi,
-    principal: Principal,
-    stream: Streaming<ImportEnrolmentsRequest>,
-) -> Result<ImportEnrolmentsResponse, Status> {
-    let importer = EnrolmentImport {
+/// ImportEnrolments: the stream's importer, for the runtime's import loop (batches of
+/// enrolments, each checked whole and committed in its own idempotent transaction).
+pub(super) fn import(api: &HealthApi) -> Result<EnrolmentImport<'_>, ApiError> {
+    Ok(EnrolmentImport {
         db: &api.db,
         policy: &api.policy,
         today: clock::today(),
-    };
-    import::run(&api.db, &importer, principal, stream).await
+    })
 }
 
 /// How ImportEnrolments checks and writes one batch.
-struct EnrolmentImport<'a> {
+pub(super) struct EnrolmentImport<'a> {
     /// For naming a duplicate after the batch's rollback.
     db: &'a Db,
     /// Premiums and who pays them, per coverage year.
@@ -85,23 +80,10 @@ fn in_batch(batch: &str, j: usize) -> String {
 impl Importer for EnrolmentImport<'_> {
     type Batch = ImportEnrolmentsRequest;
     type Checked = Vec<enrolment::Model>;
-    type Tally = ImportEnrolmentsResponse;
+    const MAX_RECORDS: usize = MAX_IMPORT_BATCH;
 
     fn check(&self, batch: Self::Batch, prefix: &str) -> Result<Self::Checked, ApiError> {
         let mut v = Violations::new();
-        let field = format!("{prefix}enrolments");
-        if batch.enrolments.is_empty() {
-            v.add(&field, "a batch holds at least one enrolment");
-        }
-        if batch.enrolments.len() > MAX_IMPORT_BATCH {
-            v.add(
-                &field,
-                format!(
-                    "at most {MAX_IMPORT_BATCH} enrolments a batch, got {}",
-                    batch.enrolments.len()
-                ),
-            );
-        }
         let rows: Vec<enrolment::Model> = batch
             .enrolments
             .iter()
@@ -118,7 +100,7 @@ impl Importer for EnrolmentImport<'_> {
         &self,
         txn: &WriteTxn,
         rows: &Self::Checked,
-    ) -> Result<(Self::Tally, Audit), ApiError> {
+    ) -> Result<(TallyOf<Self>, Audit), ApiError> {
         store::insert_enrolments(&**txn, rows).await?;
         let n = rows.len();
         let tally = ImportEnrolmentsResponse {

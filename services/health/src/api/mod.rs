@@ -25,12 +25,10 @@ mod reversals;
 mod service;
 mod settlements;
 
-use std::sync::Arc;
-
 use tonic::Status;
-use xk_runtime::{ApiError, Db};
+use xk_runtime::ApiError;
 
-use crate::domain::{Policy, PolicyBook};
+use crate::domain::Policy;
 
 /// Largest number of enrolments in one import batch: one transaction of this many
 /// enrolments (two rows each) commits in well under a second on both databases.
@@ -45,24 +43,13 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// Longest reversal reason in characters (it goes to the audit log).
 pub const MAX_REASON_CHARS: usize = 200;
 
-/// The health service implementation.
-#[derive(Clone)]
-pub struct HealthApi {
-    /// The service's own database.
-    db: Db,
-    /// The policy of every coverage year (settlement terms, premium, cap).
-    policy: Arc<PolicyBook>,
+xk_runtime::service_api! {
+    /// The health service implementation: its database and the validated policy of every
+    /// coverage year (settlement terms, premium, cap).
+    pub struct HealthApi(Backend<Policy>);
 }
 
 impl HealthApi {
-    /// A service over a migrated database and a validated policy book.
-    pub fn new(db: Db, policy: PolicyBook) -> Self {
-        Self {
-            db,
-            policy: Arc::new(policy),
-        }
-    }
-
     /// The policy of a coverage year, if the book covers it.
     fn policy_for(&self, year: i32) -> Option<&Policy> {
         self.policy.for_year(year)

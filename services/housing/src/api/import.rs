@@ -3,14 +3,13 @@
 //! CreateRelocation's, the whole batch in one transaction.
 
 use chrono::NaiveDate;
-use tonic::Streaming;
 use xk_contracts::pb::housing::v1 as pb;
+use xk_runtime::ApiError;
 use xk_runtime::clock::today;
 use xk_runtime::db::WriteTxn;
 use xk_runtime::import::Importer;
 use xk_runtime::policy::PolicyBook;
 use xk_runtime::write::Audit;
-use xk_runtime::{ApiError, Principal};
 
 use super::convert::check_relocation;
 use super::relocations::register;
@@ -19,7 +18,7 @@ use crate::checked::Checked;
 use crate::domain::policy::Policy;
 
 /// One import stream's view: the policy, and the county's day when the stream began.
-struct RelocationImport<'a> {
+pub(super) struct RelocationImport<'a> {
     policy: &'a PolicyBook<Policy>,
     today: NaiveDate,
 }
@@ -27,18 +26,11 @@ struct RelocationImport<'a> {
 impl Importer for RelocationImport<'_> {
     type Batch = pb::ImportRelocationsRequest;
     type Checked = Vec<Checked>;
-    type Tally = pb::ImportRelocationsResponse;
+    const MAX_RECORDS: usize = MAX_IMPORT_BATCH;
 
     fn check(&self, batch: Self::Batch, prefix: &str) -> Result<Vec<Checked>, ApiError> {
         let mut errors = Vec::new();
-        let size = batch.relocations.len();
-        if size == 0 || size > MAX_IMPORT_BATCH {
-            errors.push(ApiError::invalid(
-                format!("{prefix}relocations"),
-                format!("a batch holds 1 to {MAX_IMPORT_BATCH} households, got {size}"),
-            ));
-        }
-        let mut checked = Vec::with_capacity(size);
+        let mut checked = Vec::with_capacity(batch.relocations.len());
         for (j, r) in batch.relocations.iter().enumerate() {
             let at = format!("{prefix}relocations[{j}].");
             match check_relocation(r, &at, self.today, self.policy) {
@@ -74,15 +66,11 @@ impl Importer for RelocationImport<'_> {
     }
 }
 
-/// ImportRelocations: batches until the stream ends or one fails.
-pub(super) async fn relocations(
-    api: &HousingApi,
-    principal: Principal,
-    stream: Streaming<pb::ImportRelocationsRequest>,
-) -> Result<pb::ImportRelocationsResponse, ApiError> {
-    let import = RelocationImport {
+/// ImportRelocations: the stream's importer, for the runtime's import loop (batches until
+/// the stream ends or one fails).
+pub(super) fn relocations(api: &HousingApi) -> Result<RelocationImport<'_>, ApiError> {
+    Ok(RelocationImport {
         policy: &api.policy,
         today: today(),
-    };
-    Ok(xk_runtime::import::run(&api.db, &import, principal, stream).await?)
+    })
 }

@@ -25,35 +25,19 @@ mod service;
 mod sites;
 mod support;
 
-use std::sync::Arc;
-
 use prost::Message;
+use xk_runtime::ApiError;
 use xk_runtime::idempotency::Idempotent;
-use xk_runtime::policy::PolicyBook;
-use xk_runtime::{ApiError, Db};
 
 use crate::domain::policy::Policy;
 
 /// Largest number of households in one import batch, so one transaction stays short.
 pub const MAX_IMPORT_BATCH: usize = 5000;
 
-/// The housing service implementation.
-#[derive(Clone)]
-pub struct HousingApi {
-    /// The service's own database.
-    db: Db,
-    /// Policy figures by relocation batch year (area red line, debt cap, …).
-    policy: Arc<PolicyBook<Policy>>,
-}
-
-impl HousingApi {
-    /// A service over a migrated database.
-    pub fn new(db: Db, policy: PolicyBook<Policy>) -> Self {
-        Self {
-            db,
-            policy: Arc::new(policy),
-        }
-    }
+xk_runtime::service_api! {
+    /// The housing service implementation: its database and the policy figures by
+    /// relocation batch year (area red line, debt cap, …).
+    pub struct HousingApi(Backend<Policy>);
 }
 
 /// A write RPC, implemented on its request message. [`service`] claims the request id;

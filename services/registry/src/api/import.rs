@@ -2,14 +2,13 @@
 //! committed in its own idempotent transaction by the runtime's import loop.
 
 use chrono::NaiveDate;
-use tonic::{Status, Streaming};
 use xk_contracts::pb::registry::v1::{
     EventKind, Household, ImportHouseholdsRequest, ImportHouseholdsResponse,
 };
 use xk_runtime::db::WriteTxn;
-use xk_runtime::import::{self, Importer};
+use xk_runtime::import::Importer;
 use xk_runtime::write::Audit;
-use xk_runtime::{ApiError, Principal, Violations, clock};
+use xk_runtime::{ApiError, Violations, clock};
 
 use super::{MAX_IMPORT_BATCH, RegistryApi};
 use crate::domain::record::{append_event, status_name};
@@ -17,22 +16,18 @@ use crate::domain::validate::{self, Origin};
 use crate::store;
 
 impl RegistryApi {
-    /// ImportHouseholds: every batch checked whole, then committed or replayed.
-    pub(super) async fn import_households(
-        &self,
-        principal: Principal,
-        stream: Streaming<ImportHouseholdsRequest>,
-    ) -> Result<ImportHouseholdsResponse, Status> {
-        let importer = HouseholdImport {
+    /// ImportHouseholds: the stream's importer, for the runtime's import loop (every batch
+    /// checked whole, then committed or replayed).
+    pub(super) fn import_households(&self) -> Result<HouseholdImport<'_>, ApiError> {
+        Ok(HouseholdImport {
             api: self,
             today: clock::today(),
-        };
-        import::run(&self.db, &importer, principal, stream).await
+        })
     }
 }
 
 /// One import stream: the service (policy, database) and the day it is judged on.
-struct HouseholdImport<'a> {
+pub(super) struct HouseholdImport<'a> {
     /// The service the stream came to.
     api: &'a RegistryApi,
     /// The county's date when the stream began, the same for every batch.
@@ -42,28 +37,13 @@ struct HouseholdImport<'a> {
 impl Importer for HouseholdImport<'_> {
     type Batch = ImportHouseholdsRequest;
     type Checked = Vec<Household>;
-    type Tally = ImportHouseholdsResponse;
+    const MAX_RECORDS: usize = MAX_IMPORT_BATCH;
 
-    fn check(
-        &self,
-        batch: ImportHouseholdsRequest,
-        prefix: &str,
-    ) -> Result<Vec<Household>, ApiError> {
+    fn check(&self, batch: Self::Batch, prefix: &str) -> Result<Self::Checked, ApiError> {
         let mut households = batch.households;
-        let mut batch_v = Violations::new();
         let field = format!("{prefix}households");
-        if households.is_empty() {
-            batch_v.add(&field, "a batch holds at least one household");
-        }
-        if households.len() > MAX_IMPORT_BATCH {
-            let n = households.len();
-            batch_v.add(
-                &field,
-                format!("at most {MAX_IMPORT_BATCH} households a batch, got {n}"),
-            );
-        }
         // Every bad household of the batch is named, in order (an empty list adds none).
-        let mut errors = vec![ApiError::from(batch_v)];
+        let mut errors = Vec::new();
         for (i, h) in households.iter_mut().enumerate() {
             let at = format!("{field}[{i}].");
             let identified = format!("{at}identified_year");

@@ -27,11 +27,13 @@ mod reads;
 mod service;
 mod villages;
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use xk_contracts::pb::registry::v1::{ArchiveStatus, MonitoringCategory};
 use xk_runtime::Db;
 use xk_runtime::policy::PolicyBook;
+use xk_runtime::service::Backend;
 
 use crate::policy::RegistryPolicy;
 use crate::store::cache::RecordCache;
@@ -41,16 +43,23 @@ pub const MAX_IMPORT_BATCH: usize = 5000;
 /// Households per message of ExportHouseholds.
 pub const EXPORT_CHUNK: u64 = 500;
 
-/// The registry service implementation.
+/// The registry service implementation: the runtime's [`Backend`] (the database and the
+/// policy numbers by year, read through `Deref`) and the registry's record cache.
 #[derive(Clone)]
 pub struct RegistryApi {
-    /// The registry's own database.
-    db: Db,
-    /// Policy numbers by year.
-    policy: Arc<PolicyBook<RegistryPolicy>>,
+    /// The registry's own database and its policy book.
+    backend: Backend<RegistryPolicy>,
     /// Records in memory when this process is the only writer (SQLite); see
     /// [`crate::store::cache`].
     cache: Option<Arc<RecordCache>>,
+}
+
+impl Deref for RegistryApi {
+    type Target = Backend<RegistryPolicy>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.backend
+    }
 }
 
 /// Records the embedded cache may hold: several counties' archives.
@@ -63,8 +72,7 @@ impl RegistryApi {
             .is_single_writer()
             .then(|| Arc::new(RecordCache::new(CACHE_CAPACITY)));
         Self {
-            db,
-            policy: Arc::new(policy),
+            backend: Backend::new(db, policy),
             cache,
         }
     }

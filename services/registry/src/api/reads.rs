@@ -64,12 +64,8 @@ impl RegistryApi {
         let page = Page::read(&mut v, req.page_size, &req.page_token, filter.fingerprint());
         v.into_result()?;
         let rows = Keyset::under(&filter.region_prefix, &page);
-        let mut households = store::list(self.db.conn(), &filter, rows).await?;
-        let next_page_token = page.cut(&mut households, |h| &h.household_id);
-        Ok(ListHouseholdsResponse {
-            households,
-            next_page_token,
-        })
+        let households = store::list(self.db.conn(), &filter, rows).await?;
+        Ok(page.answer(households, |h| &h.household_id))
     }
 
     /// ExportHouseholds: every household under the filter, streamed in key order.

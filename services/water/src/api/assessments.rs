@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
-use tonic::{Status, Streaming};
+use tonic::Status;
 use xk_contracts::pb::water::v1::*;
 use xk_runtime::db::WriteTxn;
 use xk_runtime::idempotency::Idempotent;
@@ -25,7 +25,7 @@ use crate::store::{schemes, villages};
 /// One assessment of a request, checked and graded with the area it states (or the
 /// policy's default): what it was sent as, to grade it again by its village's configured
 /// area, and where it sits in the request.
-struct Prepared {
+pub(super) struct Prepared {
     /// Its field path in the request (`assessment`, `batch[2].assessments[5]`).
     prefix: String,
     /// As sent.
@@ -35,7 +35,7 @@ struct Prepared {
 }
 
 /// How assessments are checked and stored on one day under one policy book.
-struct Assessor<'a> {
+pub(super) struct Assessor<'a> {
     /// The grading thresholds by year.
     book: &'a PolicyBook<Thresholds>,
     /// The county's today, for "not in the future".
@@ -44,13 +44,13 @@ struct Assessor<'a> {
 
 impl Assessor<'_> {
     /// Checks and grades every assessment before anything is touched; all violations at
-    /// once (with `found`, those of the request around them).
+    /// once.
     fn prepare(
         &self,
         sent: impl IntoIterator<Item = (String, Assessment)>,
-        mut found: Vec<FieldViolation>,
     ) -> Result<Vec<Prepared>, ApiError> {
         let mut items = Vec::new();
+        let mut found = Vec::new();
         for (prefix, sent) in sent {
             match prepare(&sent, &prefix, self.today, self.book, None) {
                 Ok(new) => items.push(Prepared { prefix, sent, new }),
@@ -129,10 +129,10 @@ pub(super) async fn record(
         return Err(ApiError::invalid("assessment", "required"));
     };
     let assessor = Assessor {
-        book: &api.book,
+        book: &api.policy,
         today: clock::today(),
     };
-    let items = assessor.prepare([("assessment".to_string(), sent)], Vec::new())?;
+    let items = assessor.prepare([("assessment".to_string(), sent)])?;
     api.db
         .write(&idem, async |txn| {
             let recorded = assessor.store(txn, &items).await?;
@@ -160,43 +160,26 @@ pub(super) async fn record(
         .await
 }
 
-/// ImportAssessments: the stream through [`xk_runtime::import::run`].
-pub(super) async fn import(
-    api: &WaterApi,
-    who: Principal,
-    stream: Streaming<ImportAssessmentsRequest>,
-) -> Result<ImportAssessmentsResponse, Status> {
-    let assessor = Assessor {
-        book: &api.book,
+/// ImportAssessments: the stream's importer, for [`xk_runtime::import::run`].
+pub(super) fn import(api: &WaterApi) -> Result<Assessor<'_>, ApiError> {
+    Ok(Assessor {
+        book: &api.policy,
         today: clock::today(),
-    };
-    xk_runtime::import::run(&api.db, &assessor, who, stream).await
+    })
 }
 
 impl Importer for Assessor<'_> {
     type Batch = ImportAssessmentsRequest;
     type Checked = Vec<Prepared>;
-    type Tally = ImportAssessmentsResponse;
+    const MAX_RECORDS: usize = MAX_IMPORT_BATCH;
 
-    fn check(
-        &self,
-        batch: ImportAssessmentsRequest,
-        prefix: &str,
-    ) -> Result<Vec<Prepared>, ApiError> {
-        let n = batch.assessments.len();
-        let mut found = Vec::new();
-        if n == 0 || n > MAX_IMPORT_BATCH {
-            found.push(FieldViolation::invalid(
-                format!("{prefix}assessments"),
-                format!("a batch holds 1 to {MAX_IMPORT_BATCH} assessments, got {n}"),
-            ));
-        }
+    fn check(&self, batch: Self::Batch, prefix: &str) -> Result<Self::Checked, ApiError> {
         let sent = batch
             .assessments
             .into_iter()
             .enumerate()
             .map(|(j, a)| (format!("{prefix}assessments[{j}]"), a));
-        self.prepare(sent, found)
+        self.prepare(sent)
     }
 
     async fn write(

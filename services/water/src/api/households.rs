@@ -80,7 +80,7 @@ pub(super) async fn list_exceptions(
     let fingerprint = format!("exceptions;k={};r={prefix};h={ids_digest}", req.kind);
     let page = Page::read(&mut v, req.page_size, &req.page_token, fingerprint);
     v.into_result()?;
-    let mut exceptions: Vec<HouseholdException> = match kind {
+    let exceptions: Vec<HouseholdException> = match kind {
         ExceptionKind::NeverAssessed => {
             let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
             let assessed = store::assessed_among(api.db.conn(), &refs).await?;
@@ -119,11 +119,7 @@ pub(super) async fn list_exceptions(
         }
         ExceptionKind::Unspecified => Vec::new(),
     };
-    let next_page_token = page.cut(&mut exceptions, |e| &e.household_id);
-    Ok(ListExceptionsResponse {
-        exceptions,
-        next_page_token,
-    })
+    Ok(page.answer(exceptions, |e| &e.household_id))
 }
 
 /// SummarizeByRegion: counts over the current statuses, grouped in SQL.

@@ -20,10 +20,7 @@ mod schemes;
 mod service;
 mod villages;
 
-use std::sync::Arc;
-
-use crate::domain::{PolicyBook, Thresholds};
-use xk_runtime::Db;
+use crate::domain::Thresholds;
 
 /// Largest number of assessments in one import batch: bounds the transaction and the
 /// message, while 2,000-record batches load a county in a few seconds.
@@ -33,21 +30,8 @@ pub const MAX_IMPORT_BATCH: usize = 5000;
 /// caller's own list).
 pub const MAX_QUERY_HOUSEHOLDS: usize = 1000;
 
-/// The water service implementation.
-#[derive(Clone)]
-pub struct WaterApi {
-    /// The service's own database.
-    db: Db,
-    /// Grading thresholds and input bounds by policy year.
-    book: Arc<PolicyBook<Thresholds>>,
-}
-
-impl WaterApi {
-    /// A service over a migrated database, grading with `book`.
-    pub fn new(db: Db, book: PolicyBook<Thresholds>) -> Self {
-        Self {
-            db,
-            book: Arc::new(book),
-        }
-    }
+xk_runtime::service_api! {
+    /// The water service implementation: its database and the grading thresholds and
+    /// input bounds by policy year.
+    pub struct WaterApi(Backend<Thresholds>);
 }

@@ -294,16 +294,25 @@ struct ThingBatch {
 
 impl xk_contracts::ImportBatch for ThingBatch {
     const METHOD: &'static str = "ImportThings";
+    const RECORDS: &'static str = "numbers";
 
     fn request_id(&self) -> &str {
         &self.request_id
     }
+
+    fn records(&self) -> usize {
+        self.numbers.len()
+    }
+}
+
+impl crate::import::Tallied for ThingBatch {
+    type Tally = Msg;
 }
 
 impl Importer for ThingImport {
     type Batch = ThingBatch;
     type Checked = Vec<(String, i64)>;
-    type Tally = Msg;
+    const MAX_RECORDS: usize = 10;
 
     fn check(&self, batch: Self::Batch, prefix: &str) -> Result<Self::Checked, ApiError> {
         let mut out = Vec::new();

@@ -55,6 +55,7 @@
 //! - [`traces`]: OpenTelemetry span export (OTLP) and W3C trace context across services.
 //! - [`violation`]: field violations that carry their status kind (domain modules).
 //! - [`nesting`]: a nested part's violations under its prefix.
+//! - [`enums`]: a required proto enum field refused in one wording.
 
 #![warn(missing_docs)]
 

@@ -91,6 +91,12 @@ impl From<Violations> for ApiError {
     }
 }
 
+/// A required message field of a request, or INVALID_ARGUMENT naming it (the one wording
+/// every service answers a missing message with).
+pub fn required<T>(value: Option<T>, field: &str) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::invalid(field, "required"))
+}
+
 impl ApiError {
     /// One broken rule.
     pub fn rule(

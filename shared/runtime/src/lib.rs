@@ -92,7 +92,7 @@ pub mod traces;
 pub mod violation;
 pub mod write;
 
-pub use api_error::ApiError;
+pub use api_error::{ApiError, required};
 pub use auth::{Bureau, Principal, ServiceSpec, TokenTable};
 pub use db::Db;
 pub use errors::Violations;

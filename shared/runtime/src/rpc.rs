@@ -19,7 +19,6 @@
 /// - `reads`: `handler(api, request)`.
 /// - `writes via handler { … }`, `reads via handler { … }`: the same, every RPC of the
 ///   group with the one handler (generic over the request).
-/// - `by_principal`: `handler(api, principal, request)` (the handler claims ids itself).
 /// - `imports`: client streams: `handler(api)` starts one stream's
 ///   [`crate::import::Importer`] (an error refuses the stream before any batch is read),
 ///   which [`crate::import::run`] drives on the API's `db` for the principal.
@@ -35,10 +34,10 @@
 /// ```ignore
 /// xk_runtime::rpc_service! {
 ///     impl WaterService for WaterApi;
-///     reads { get_scheme(GetSchemeRequest) -> GetSchemeResponse => schemes::get; }
-///     by_principal {
+///     writes {
 ///         create_scheme(CreateSchemeRequest) -> CreateSchemeResponse => schemes::create;
 ///     }
+///     reads { get_scheme(GetSchemeRequest) -> GetSchemeResponse => schemes::get; }
 /// }
 /// ```
 #[macro_export]
@@ -67,10 +66,6 @@ macro_rules! rpc_service {
     (@call read $this:ident $req:ident $handler:ident $request:ty) => {
         $handler($this, $req.into_inner()).await?
     };
-    (@call by_principal $this:ident $req:ident $handler:ident $request:ty) => {{
-        let principal = $crate::idempotency::principal_of(&$req)?;
-        $handler($this, principal, $req.into_inner()).await?
-    }};
     (@call import $this:ident $req:ident $handler:ident $request:ty) => {{
         let principal = $crate::idempotency::principal_of(&$req)?;
         let importer = $handler($this)?;
@@ -110,7 +105,6 @@ macro_rules! rpc_service {
         $(writes via $wvia:path { $($wv:ident($wvreq:ident) -> $wvresp:ty;)* })?
         $(reads { $($read:ident($rreq:ident) -> $rresp:ty $(=> $rhandler:path)?;)* })?
         $(reads via $rvia:path { $($rv:ident($rvreq:ident) -> $rvresp:ty;)* })?
-        $(by_principal { $($by:ident($breq:ident) -> $bresp:ty $(=> $bhandler:path)?;)* })?
         $(imports { $($import:ident($ireq:ident) -> $iresp:ty $(=> $ihandler:path)?;)* })?
         $(with_metadata { $($meta:ident($mreq:ident) -> $mresp:ty $(=> $mhandler:path)?;)* })?
         $(in_context { $($ctx:ident($creq:ident) -> $cresp:ty $(=> $chandler:path)?;)* })?
@@ -121,7 +115,6 @@ macro_rules! rpc_service {
             $($(write $wv($wvreq) -> $wvresp => $wvia;)*)?
             $($(read $read($rreq) -> $rresp $(=> $rhandler)?;)*)?
             $($(read $rv($rvreq) -> $rvresp => $rvia;)*)?
-            $($(by_principal $by($breq) -> $bresp $(=> $bhandler)?;)*)?
             $($(import $import(::tonic::Streaming<$ireq>) -> $iresp $(=> $ihandler)?;)*)?
             $($(with_metadata $meta($mreq) -> $mresp $(=> $mhandler)?;)*)?
             $($(in_context $ctx($creq) -> $cresp $(=> $chandler)?;)*)?

@@ -6,7 +6,6 @@ use chrono::NaiveDate;
 use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::common::v1::Date;
 use xk_contracts::types::{ResidentId, not_in_future};
-use xk_runtime::ApiError;
 use xk_runtime::enums;
 
 use crate::domain::{FieldViolation, is_blank};
@@ -99,9 +98,7 @@ pub fn resident_id(
 }
 
 /// A required message field of a request, or INVALID_ARGUMENT naming it.
-pub fn required<T>(value: Option<T>, field: &str) -> Result<T, ApiError> {
-    value.ok_or_else(|| ApiError::invalid(field, "required"))
-}
+pub use xk_runtime::required;
 
 /// A required enum field of a request (the wording every service shares,
 /// [`enums::known`]): the value, or `None` and a violation naming `field`.

@@ -13,13 +13,11 @@ pub(super) fn household_id(v: &mut Violations, field: &str, s: &str) -> Option<S
 }
 
 /// A required message field, or INVALID_ARGUMENT naming it.
-pub(super) fn required<T>(value: Option<T>, field: &str) -> Result<T, ApiError> {
-    value.ok_or_else(|| ApiError::invalid(field, "required"))
-}
+pub(super) use xk_runtime::required;
 
-/// The start of every dated change to one household (an exit, a monitoring step, a
-/// removal): the household id and the date the change takes effect, checked into a list
-/// of violations the handler adds its own fields' to.
+/// The start of every dated change to one household (an income, an exit, a monitoring
+/// step, a removal): the household id and the date the change takes effect (today when the
+/// request has none), checked into a list of violations the request adds its own fields' to.
 pub(super) struct DatedChange {
     /// The county's date the request is judged on.
     pub today: NaiveDate,

@@ -7,13 +7,15 @@
 //! - `households`: CreateHousehold, UpdateHousehold, and the change every household RPC
 //!   goes through (lock, rule, save, publish to the cache).
 //! - `import`: ImportHouseholds through the runtime's import loop.
-//! - `exit`: RecordIncome, RecordExit. `monitoring`: RecordMonitoring, AdvanceMonitoring.
-//!   `members`: RemoveMember. `villages`: UpsertVillage, ListVillages.
+//! - `changes`: the one handler of the changes to one household, each request supplying
+//!   its checks and rule in its resource's module: `exit`: RecordIncome, RecordExit.
+//!   `monitoring`: RecordMonitoring, AdvanceMonitoring. `members`: RemoveMember. `villages`: UpsertVillage, ListVillages.
 //!   `expenses`: RecordDisasterExpense, ListDisasterExpenses. `policy`: GetPolicy.
 //! - `reads`: GetHousehold, ListHouseholds, ExportHouseholds, SummarizeByRegion.
 //! - `fields`: the field checks several RPCs share; `messages`: what the write responses
 //!   have in common (the household answered). Both leaves.
 
+mod changes;
 mod exit;
 mod expenses;
 mod fields;

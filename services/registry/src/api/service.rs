@@ -1,28 +1,31 @@
 //! The tonic trait, from the runtime's table of RPCs ([`xk_runtime::rpc_service!`]): each
 //! RPC calls the handler of the same name (an inherent method, which Rust prefers to the
 //! trait's), a write under the request id's claim for the caller the auth layer
-//! identified, and the handler's error becomes the status through the runtime's one
+//! identified (a change to one household through the one handler of them all,
+//! `changes::apply`), and the handler's error becomes the status through the runtime's one
 //! mapping.
 
 use tonic::{Request, Response, Status};
 use xk_contracts::pb::registry::v1::registry_service_server::RegistryService;
 use xk_contracts::pb::registry::v1::*;
 
-use super::RegistryApi;
 use super::reads::ExportStream;
+use super::{RegistryApi, changes};
 
 xk_runtime::rpc_service! {
     impl RegistryService for RegistryApi;
     writes {
         create_household(CreateHouseholdRequest) -> CreateHouseholdResponse;
         update_household(UpdateHouseholdRequest) -> UpdateHouseholdResponse;
+        upsert_village(UpsertVillageRequest) -> UpsertVillageResponse;
+        record_disaster_expense(RecordDisasterExpenseRequest) -> RecordDisasterExpenseResponse;
+    }
+    writes via changes::apply {
         record_income(RecordIncomeRequest) -> RecordIncomeResponse;
         record_exit(RecordExitRequest) -> RecordExitResponse;
         record_monitoring(RecordMonitoringRequest) -> RecordMonitoringResponse;
         advance_monitoring(AdvanceMonitoringRequest) -> AdvanceMonitoringResponse;
         remove_member(RemoveMemberRequest) -> RemoveMemberResponse;
-        upsert_village(UpsertVillageRequest) -> UpsertVillageResponse;
-        record_disaster_expense(RecordDisasterExpenseRequest) -> RecordDisasterExpenseResponse;
     }
     reads {
         get_household(GetHouseholdRequest) -> GetHouseholdResponse;

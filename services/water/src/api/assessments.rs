@@ -13,7 +13,7 @@ use xk_runtime::db::WriteTxn;
 use xk_runtime::idempotency::Idempotent;
 use xk_runtime::import::Importer;
 use xk_runtime::write::Audit;
-use xk_runtime::{ApiError, Principal, clock};
+use xk_runtime::{ApiError, clock, required};
 
 use super::mapping::prepare;
 use super::{MAX_IMPORT_BATCH, WaterApi};
@@ -121,13 +121,10 @@ async fn check_schemes<'a, C: ConnectionTrait>(
 /// current status unless an assessment of a later date is stored already.
 pub(super) async fn record(
     api: &WaterApi,
-    who: Principal,
+    idem: Idempotent,
     req: RecordAssessmentRequest,
 ) -> Result<RecordAssessmentResponse, ApiError> {
-    let idem = Idempotent::new(who, "RecordAssessment", &req.request_id, "request_id", &req)?;
-    let Some(sent) = req.assessment else {
-        return Err(ApiError::invalid("assessment", "required"));
-    };
+    let sent = required(req.assessment, "assessment")?;
     let assessor = Assessor {
         book: &api.policy,
         today: clock::today(),

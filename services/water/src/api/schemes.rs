@@ -4,7 +4,7 @@ use xk_contracts::pb::water::v1::*;
 use xk_runtime::idempotency::Idempotent;
 use xk_runtime::paging::Page;
 use xk_runtime::write::{Audit, update as update_record};
-use xk_runtime::{ApiError, Principal};
+use xk_runtime::{ApiError, required};
 
 use super::WaterApi;
 use super::mapping::check_scheme;
@@ -16,9 +16,7 @@ fn checked_scheme(
     scheme: Option<Scheme>,
     mut extra: Vec<FieldViolation>,
 ) -> Result<Scheme, ApiError> {
-    let Some(mut scheme) = scheme else {
-        return Err(ApiError::invalid("scheme", "required"));
-    };
+    let mut scheme = required(scheme, "scheme")?;
     let mut v = check_scheme(&scheme);
     v.append(&mut extra);
     ApiError::check("", v)?;
@@ -29,10 +27,9 @@ fn checked_scheme(
 /// CreateScheme: ALREADY_EXISTS if the id is taken.
 pub(super) async fn create(
     api: &WaterApi,
-    who: Principal,
+    idem: Idempotent,
     req: CreateSchemeRequest,
 ) -> Result<CreateSchemeResponse, ApiError> {
-    let idem = Idempotent::new(who, "CreateScheme", &req.request_id, "request_id", &req)?;
     let mut scheme = checked_scheme(req.scheme, Vec::new())?;
     scheme.etag.clear();
     api.db
@@ -66,10 +63,9 @@ pub(super) async fn get(
 /// UpdateScheme: replaces the scheme sent, based on its etag (ABORTED when stale).
 pub(super) async fn update(
     api: &WaterApi,
-    who: Principal,
+    idem: Idempotent,
     req: UpdateSchemeRequest,
 ) -> Result<UpdateSchemeResponse, ApiError> {
-    let idem = Idempotent::new(who, "UpdateScheme", &req.request_id, "request_id", &req)?;
     let no_etag = req
         .scheme
         .as_ref()
@@ -118,10 +114,9 @@ pub(super) async fn list(
 /// DeleteScheme: FAILED_PRECONDITION (SCHEME_IN_USE) while an assessment refers to it.
 pub(super) async fn delete(
     api: &WaterApi,
-    who: Principal,
+    idem: Idempotent,
     req: DeleteSchemeRequest,
 ) -> Result<DeleteSchemeResponse, ApiError> {
-    let idem = Idempotent::new(who, "DeleteScheme", &req.request_id, "request_id", &req)?;
     let id = req.scheme_id.as_str();
     if id.is_empty() {
         return Err(ApiError::invalid("scheme_id", "required"));

@@ -5,7 +5,7 @@ use xk_contracts::types::RegionCode;
 use xk_runtime::idempotency::Idempotent;
 use xk_runtime::paging::Page;
 use xk_runtime::write::Audit;
-use xk_runtime::{ApiError, Principal, Violations};
+use xk_runtime::{ApiError, Violations, required};
 
 use super::WaterApi;
 use crate::store::villages as store;
@@ -13,13 +13,10 @@ use crate::store::villages as store;
 /// SetVillageArea: sets (or replaces) whether a village is water-rich or water-short.
 pub(super) async fn set(
     api: &WaterApi,
-    who: Principal,
+    idem: Idempotent,
     req: SetVillageAreaRequest,
 ) -> Result<SetVillageAreaResponse, ApiError> {
-    let idem = Idempotent::new(who, "SetVillageArea", &req.request_id, "request_id", &req)?;
-    let Some(village_area) = req.village_area else {
-        return Err(ApiError::invalid("village_area", "required"));
-    };
+    let village_area = required(req.village_area, "village_area")?;
     let mut v = Violations::new();
     v.check(
         "village_area.village_code",

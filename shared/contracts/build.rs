@@ -106,6 +106,57 @@ fn list_pages(fds: &prost_types::FileDescriptorSet) -> String {
             ));
         }
     }
+    out.push_str(&paged_requests(fds));
+    out
+}
+
+/// `impl RegionListRequest` / `impl YearRegionListRequest` for every `List…Request` whose
+/// fields are exactly those of the trait (so a list with any other filter never gets one:
+/// its tokens must be bound to that filter too).
+fn paged_requests(fds: &prost_types::FileDescriptorSet) -> String {
+    use prost_types::field_descriptor_proto::Type;
+    let mut out = String::new();
+    for file in &fds.file {
+        let Some(module) = rust_module(file.package()) else {
+            continue;
+        };
+        for message in &file.message_type {
+            let name = message.name();
+            if !(name.starts_with("List") && name.ends_with("Request")) {
+                continue;
+            }
+            let mut fields: Vec<(&str, Type)> = message
+                .field
+                .iter()
+                .map(|f| (f.name(), f.r#type()))
+                .collect();
+            fields.sort();
+            let paging = [
+                ("page_size", Type::Int32),
+                ("page_token", Type::String),
+                ("region_prefix", Type::String),
+            ];
+            let with_year = [
+                ("page_size", Type::Int32),
+                ("page_token", Type::String),
+                ("region_prefix", Type::String),
+                ("year", Type::Int32),
+            ];
+            let (tr, year) = if fields == paging {
+                ("RegionListRequest", "")
+            } else if fields == with_year {
+                (
+                    "YearRegionListRequest",
+                    "\n    fn year(&self) -> i32 {\n        self.year\n    }\n",
+                )
+            } else {
+                continue;
+            };
+            out.push_str(&format!(
+                "impl crate::pages::{tr} for {module}::{name} {{\n    fn region_prefix(&self) -> &str {{\n        &self.region_prefix\n    }}\n\n    fn page_size(&self) -> i32 {{\n        self.page_size\n    }}\n\n    fn page_token(&self) -> &str {{\n        &self.page_token\n    }}\n{year}}}\n"
+            ));
+        }
+    }
     out
 }
 

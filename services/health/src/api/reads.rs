@@ -52,12 +52,9 @@ pub(super) async fn list_institutions(
     );
     v.into_result()?;
     let after = page.after.as_deref();
-    let mut rows = store::list_institutions(api.db.conn(), after, page.fetch()).await?;
-    let next_page_token = page.cut(&mut rows, |r| &r.code);
-    Ok(ListInstitutionsResponse {
-        institutions: rows.into_iter().map(institution_to_pb).collect(),
-        next_page_token,
-    })
+    let rows = store::list_institutions(api.db.conn(), after, page.fetch()).await?;
+    let institutions = rows.into_iter().map(institution_to_pb).collect();
+    Ok(page.answer(institutions, |i: &Institution| &i.code))
 }
 
 /// GetPersonYear: the enrolment, every case and the totals of a person-year.
@@ -128,14 +125,7 @@ pub(super) async fn list_cases(
         non_one_stop_only: false,
     };
     let page = Page::read(&mut v, req.page_size, &req.page_token, filter.fingerprint());
-    let after = match page.after.as_deref() {
-        None => Some(0),
-        Some(s) => v.check(
-            "page_token",
-            s.parse::<i64>()
-                .map_err(|_| "not a token this service issued"),
-        ),
-    };
+    let after = page.after_parsed(&mut v, |s| s.parse::<i64>().ok());
     v.into_result()?;
     let conn = api.db.conn();
     let mut rows = store::list_cases(conn, &filter, after.unwrap_or(0), page.fetch()).await?;
@@ -211,7 +201,7 @@ pub(super) async fn list_person_payments(
     );
     let page = Page::read(&mut v, req.page_size, &req.page_token, filter);
     v.into_result()?;
-    let mut rows = store::persons_paying(
+    let rows = store::persons_paying(
         api.db.conn(),
         year,
         &prefix,
@@ -220,20 +210,17 @@ pub(super) async fn list_person_payments(
         page.fetch(),
     )
     .await?;
-    let next_page_token = page.cut(&mut rows, |r| &r.resident_id);
-    Ok(ListPersonPaymentsResponse {
-        people: rows
-            .into_iter()
-            .map(|r| PersonPayment {
-                resident_id: r.resident_id,
-                village_code: r.village_code,
-                personal_total_fen: r.personal_total_fen,
-                personal_in_policy_fen: r.personal_in_policy_fen,
-                cases: r.cases,
-            })
-            .collect(),
-        next_page_token,
-    })
+    let people = rows
+        .into_iter()
+        .map(|r| PersonPayment {
+            resident_id: r.resident_id,
+            village_code: r.village_code,
+            personal_total_fen: r.personal_total_fen,
+            personal_in_policy_fen: r.personal_in_policy_fen,
+            cases: r.cases,
+        })
+        .collect();
+    Ok(page.answer(people, |p: &PersonPayment| &p.resident_id))
 }
 
 /// SummarizeByRegion: counts and sums per region, in SQL.

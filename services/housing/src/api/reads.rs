@@ -6,7 +6,7 @@ use xk_contracts::pb::housing::v1 as pb;
 use xk_runtime::clock::today;
 use xk_runtime::paging;
 use xk_runtime::query::Keyset;
-use xk_runtime::scope::check_summary;
+use xk_runtime::scope::{check_summary, summary_answer};
 use xk_runtime::{ApiError, Violations};
 
 use super::convert::{household, id};
@@ -201,10 +201,6 @@ impl Read for pb::SummarizeByRegionRequest {
         let (scope, ()) = check_summary(&self.region_prefix, self.group_by, |_| ())?;
         let prefix = scope.prefix.as_str();
         let groups = summary::summarize(api.db.conn(), prefix, scope.group_len).await?;
-        let total = summary::total(prefix, &groups);
-        Ok(pb::SummarizeByRegionResponse {
-            groups,
-            total: Some(total),
-        })
+        Ok(summary_answer(groups, |g| summary::total(prefix, g)))
     }
 }

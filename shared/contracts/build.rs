@@ -56,6 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     std::fs::write(out_dir.join("xiaokang_packages.rs"), tree)?;
     std::fs::write(out_dir.join("xiaokang_list_pages.rs"), list_pages(&fds))?;
+    std::fs::write(out_dir.join("xiaokang_summaries.rs"), summaries(&fds))?;
     tonic_prost_build::configure()
         .build_server(true)
         .build_client(true)
@@ -103,6 +104,95 @@ fn list_pages(fds: &prost_types::FileDescriptorSet) -> String {
             out.push_str(&format!(
                 "impl crate::ListPage for {module}::{name} {{\n    type Row = {row_module}::{row_name};\n\n    fn page(rows: Vec<Self::Row>, next_page_token: String) -> Self {{\n        Self {{\n            {field}: rows,\n            next_page_token,\n        }}\n    }}\n}}\n",
                 field = rows.name(),
+            ));
+        }
+    }
+    out.push_str(&paged_requests(fds));
+    out
+}
+
+/// `impl RegionListRequest` / `impl YearRegionListRequest` for every `List…Request` whose
+/// fields are exactly those of the trait (so a list with any other filter never gets one:
+/// its tokens must be bound to that filter too).
+fn paged_requests(fds: &prost_types::FileDescriptorSet) -> String {
+    use prost_types::field_descriptor_proto::Type;
+    let mut out = String::new();
+    for file in &fds.file {
+        let Some(module) = rust_module(file.package()) else {
+            continue;
+        };
+        for message in &file.message_type {
+            let name = message.name();
+            if !(name.starts_with("List") && name.ends_with("Request")) {
+                continue;
+            }
+            let mut fields: Vec<(&str, Type)> = message
+                .field
+                .iter()
+                .map(|f| (f.name(), f.r#type()))
+                .collect();
+            fields.sort();
+            let paging = [
+                ("page_size", Type::Int32),
+                ("page_token", Type::String),
+                ("region_prefix", Type::String),
+            ];
+            let with_year = [
+                ("page_size", Type::Int32),
+                ("page_token", Type::String),
+                ("region_prefix", Type::String),
+                ("year", Type::Int32),
+            ];
+            let (tr, year) = if fields == paging {
+                ("RegionListRequest", "")
+            } else if fields == with_year {
+                (
+                    "YearRegionListRequest",
+                    "\n    fn year(&self) -> i32 {\n        self.year\n    }\n",
+                )
+            } else {
+                continue;
+            };
+            out.push_str(&format!(
+                "impl crate::pages::{tr} for {module}::{name} {{\n    fn region_prefix(&self) -> &str {{\n        &self.region_prefix\n    }}\n\n    fn page_size(&self) -> i32 {{\n        self.page_size\n    }}\n\n    fn page_token(&self) -> &str {{\n        &self.page_token\n    }}\n{year}}}\n"
+            ));
+        }
+    }
+    out
+}
+
+/// `impl RegionSummary` for every response of exactly `repeated X groups` and `X total`
+/// (a summary that answers nothing else).
+fn summaries(fds: &prost_types::FileDescriptorSet) -> String {
+    use prost_types::field_descriptor_proto::{Label, Type};
+    let mut out = String::new();
+    for file in &fds.file {
+        let Some(module) = rust_module(file.package()) else {
+            continue;
+        };
+        for message in &file.message_type {
+            let [groups, total] = message.field.as_slice() else {
+                continue;
+            };
+            if groups.name() != "groups"
+                || total.name() != "total"
+                || groups.label() != Label::Repeated
+                || groups.r#type() != Type::Message
+                || total.type_name() != groups.type_name()
+            {
+                continue;
+            }
+            let Some((row_package, row_name)) =
+                groups.type_name().trim_start_matches('.').rsplit_once('.')
+            else {
+                continue;
+            };
+            let Some(row_module) = rust_module(row_package) else {
+                continue;
+            };
+            out.push_str(&format!(
+                "impl crate::summaries::RegionSummary for {module}::{name} {{\n    type Group = {row_module}::{row_name};\n\n    fn of(groups: Vec<Self::Group>, total: Self::Group) -> Self {{\n        Self {{\n            groups,\n            total: Some(total),\n        }}\n    }}\n}}\n",
+                name = message.name(),
             ));
         }
     }

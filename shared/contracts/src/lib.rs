@@ -11,6 +11,8 @@
 //!   batch's RPC, request id and records).
 //! - [`pages`]: what the runtime needs of a paged list's response ([`ListPage`]: built
 //!   from its rows and the next page's token), derived from the contracts by build.rs.
+//! - [`summaries`]: what the runtime needs of a summary of groups and their total
+//!   ([`summaries::RegionSummary`]), derived the same way.
 //! - [`FILE_DESCRIPTOR_SET`]: every contract's descriptors, served by server reflection.
 
 #![warn(missing_docs)]
@@ -18,6 +20,7 @@
 pub mod convert;
 pub mod pages;
 pub mod requests;
+pub mod summaries;
 pub mod types;
 
 pub use pages::ListPage;

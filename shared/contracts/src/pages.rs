@@ -12,6 +12,30 @@ pub trait ListPage {
     fn page(rows: Vec<Self::Row>, next_page_token: String) -> Self;
 }
 
+/// A paged list request whose one filter is an optional region prefix; derived by
+/// build.rs for every `List…Request` of exactly these fields.
+pub trait RegionListRequest {
+    /// The region prefix sent (unchecked), empty for every region.
+    fn region_prefix(&self) -> &str;
+    /// The page size sent (unchecked).
+    fn page_size(&self) -> i32;
+    /// The page token sent, empty for the first page.
+    fn page_token(&self) -> &str;
+}
+
+/// A paged list request for one year under a required region prefix, and no other
+/// filter; derived by build.rs for every `List…Request` of exactly these fields.
+pub trait YearRegionListRequest {
+    /// The year sent (unchecked).
+    fn year(&self) -> i32;
+    /// The region prefix sent (unchecked).
+    fn region_prefix(&self) -> &str;
+    /// The page size sent (unchecked).
+    fn page_size(&self) -> i32;
+    /// The page token sent, empty for the first page.
+    fn page_token(&self) -> &str;
+}
+
 include!(concat!(env!("OUT_DIR"), "/xiaokang_list_pages.rs"));
 
 #[cfg(test)]

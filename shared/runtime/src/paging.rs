@@ -9,6 +9,7 @@ use std::ops::RangeInclusive;
 use sha2::{Digest, Sha256};
 use tonic::Status;
 use xk_contracts::ListPage;
+use xk_contracts::pages::{RegionListRequest, YearRegionListRequest};
 
 use crate::errors::Violations;
 
@@ -16,6 +17,8 @@ use crate::errors::Violations;
 pub const DEFAULT_PAGE_SIZE: u64 = 100;
 /// Largest page; larger requests are coerced down (AIP-158).
 pub const MAX_PAGE_SIZE: u64 = 1000;
+/// Latest year a year's list may name (a typo guard, as for health's coverage years).
+pub const LAST_LIST_YEAR: i32 = 2100;
 
 /// Validates a requested page size: negative is an error, 0 is the default, large is capped.
 pub fn page_size(requested: i32) -> Result<u64, String> {
@@ -107,6 +110,17 @@ impl Page {
         }
     }
 
+    /// [`Page::of_region`] for a list request with no other filter, its tokens bound to
+    /// the list's name and the prefix (`"{list};r={prefix}"`).
+    pub fn of_list(list: &str, req: &impl RegionListRequest) -> Result<Page, Status> {
+        Page::of_region(
+            req.region_prefix(),
+            req.page_size(),
+            req.page_token(),
+            |r| format!("{list};r={r}"),
+        )
+    }
+
     /// [`Page::under_region`] for a list with no other field to check: INVALID_ARGUMENT
     /// naming every bad one, else the page.
     pub fn of_region(
@@ -121,18 +135,6 @@ impl Page {
         Ok(page)
     }
 
-    /// The page and the next page's token from `rows`, a read of [`Page::fetch`] rows
-    /// after [`Page::after`](Page#structfield.after), each row's key given by `key`.
-    pub async fn rows<T, E>(
-        &self,
-        rows: impl Future<Output = Result<Vec<T>, E>>,
-        key: impl FnOnce(&T) -> &str,
-    ) -> Result<(Vec<T>, String), E> {
-        let mut rows = rows.await?;
-        let token = self.cut(&mut rows, key);
-        Ok((rows, token))
-    }
-
     /// The response to a paged list: `rows`, fetched with [`Page::fetch`] after
     /// [`Page::after`](Page#structfield.after), cut to the page, and the next page's token
     /// (after the last row's `key`).
@@ -143,6 +145,31 @@ impl Page {
     ) -> R {
         let next_page_token = self.cut(&mut rows, key);
         R::page(rows, next_page_token)
+    }
+
+    /// [`Page::answer`] for a list whose key is built from several of a row's fields.
+    pub fn answer_built<T, R: ListPage<Row = T>>(
+        &self,
+        mut rows: Vec<T>,
+        key: impl FnOnce(&T) -> String,
+    ) -> R {
+        let next_page_token = self.cut(&mut rows, key);
+        R::page(rows, next_page_token)
+    }
+
+    /// The key the page continues after, read by `parse` (a list whose key has parts);
+    /// `None` for the first page, and for a key `parse` refuses, which is recorded in `v`
+    /// as a token this service did not issue.
+    pub fn after_parsed<'p, K>(
+        &'p self,
+        v: &mut Violations,
+        parse: impl FnOnce(&'p str) -> Option<K>,
+    ) -> Option<K> {
+        let parsed = parse(self.after.as_deref()?);
+        if parsed.is_none() {
+            v.add("page_token", "not a token this service issued");
+        }
+        parsed
     }
 
     /// How many rows to fetch: one more than the page, to tell whether another follows.
@@ -210,6 +237,25 @@ pub fn year_region_page(
         prefix,
         ..Page::read(v, page_size, page_token, filter)
     }
+}
+
+/// [`year_region_page`] for a list request with no other filter, its years from
+/// `first_year` to [`LAST_LIST_YEAR`].
+pub fn year_region_list(
+    v: &mut Violations,
+    list: &str,
+    req: &impl YearRegionListRequest,
+    first_year: i32,
+) -> Page {
+    year_region_page(
+        v,
+        list,
+        req.year(),
+        first_year..=LAST_LIST_YEAR,
+        req.region_prefix(),
+        req.page_size(),
+        req.page_token(),
+    )
 }
 
 #[cfg(test)]
@@ -281,6 +327,70 @@ mod tests {
         let last: ListSchemesResponse = next.answer(vec![scheme("c")], |s| &s.scheme_id);
         assert_eq!((last.schemes.len(), last.next_page_token.as_str()), (1, ""));
         assert!(v.is_empty());
+    }
+
+    #[test]
+    fn a_key_in_parts_is_parsed_or_refused_as_a_foreign_token() {
+        use xk_contracts::pb::education::v1::{EducationException, ListExceptionsResponse};
+        let mut v = Violations::new();
+        let first = Page::read(&mut v, 1, "", "exceptions".into());
+        assert_eq!(first.after_parsed(&mut v, |k| k.split_once(':')), None);
+        let rows = vec![EducationException::default(); 2];
+        let answer: ListExceptionsResponse = first.answer_built(rows, |_| "2:HH1".to_string());
+        assert_eq!(answer.exceptions.len(), 1);
+        let next = Page::read(&mut v, 1, &answer.next_page_token, "exceptions".into());
+        assert_eq!(
+            next.after_parsed(&mut v, |k| k.split_once(':')),
+            Some(("2", "HH1"))
+        );
+        assert!(v.is_empty());
+        assert_eq!(next.after_parsed(&mut v, |k| k.parse::<i64>().ok()), None);
+        assert_eq!(
+            v.items(),
+            [(
+                "page_token".to_string(),
+                "not a token this service issued".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn list_requests_give_their_own_fields_to_the_page() {
+        use xk_contracts::pb::registry::v1::ListDisasterExpensesRequest;
+        use xk_contracts::pb::water::v1::ListSchemesRequest;
+        let req = ListSchemesRequest {
+            region_prefix: "420625".into(),
+            page_size: 3,
+            page_token: String::new(),
+        };
+        let page = Page::of_list("schemes", &req).unwrap();
+        assert_eq!(page.filter, "schemes;r=420625");
+        assert_eq!((page.prefix.as_str(), page.size), ("420625", 3));
+        let bad = ListSchemesRequest {
+            region_prefix: "42".into(),
+            ..req
+        };
+        assert!(Page::of_list("schemes", &bad).is_err());
+        let req = ListDisasterExpensesRequest {
+            year: 2020,
+            region_prefix: "420625".into(),
+            page_size: 0,
+            page_token: String::new(),
+        };
+        let mut v = Violations::new();
+        let page = year_region_list(&mut v, "things", &req, 2014);
+        assert_eq!(
+            page,
+            year_region_page(&mut v, "things", 2020, 2014..=2100, "420625", 0, "")
+        );
+        assert!(v.is_empty());
+        year_region_list(
+            &mut v,
+            "things",
+            &ListDisasterExpensesRequest { year: 2101, ..req },
+            2014,
+        );
+        assert_eq!(v.items()[0].0, "year");
     }
 
     #[test]

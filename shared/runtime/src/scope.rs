@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use tonic::Status;
 use xk_contracts::convert::date_from_pb;
 use xk_contracts::pb::common::v1::{Date, RegionLevel};
+use xk_contracts::summaries::RegionSummary;
 use xk_contracts::types::{RegionPrefix, not_in_future};
 
 use crate::errors::Violations;
@@ -58,6 +59,16 @@ pub fn check_summary<T>(
     // `summary_scope` is `None` only after recording a violation.
     let scope = scope.ok_or_else(|| Status::internal("validated fields missing"))?;
     Ok((scope, more))
+}
+
+/// The answer to a summary of groups and nothing else: the `groups` and their total, which
+/// `total` adds up.
+pub fn summary_answer<R: RegionSummary>(
+    groups: Vec<R::Group>,
+    total: impl FnOnce(&[R::Group]) -> R::Group,
+) -> R {
+    let total = total(&groups);
+    R::of(groups, total)
 }
 
 /// A required `region_prefix` (a 6-, 9- or 12-digit prefix); `None` after recording
@@ -145,6 +156,20 @@ mod tests {
         assert!(v.is_empty());
         optional_prefix(&mut v, "region", "42");
         assert_eq!(v.items()[0].0, "region");
+    }
+
+    #[test]
+    fn a_summary_answer_carries_the_groups_and_what_they_add_up_to() {
+        use xk_contracts::pb::water::v1::{SummarizeByRegionResponse, WaterCounts};
+        let group = |households| WaterCounts {
+            households,
+            ..Default::default()
+        };
+        let s: SummarizeByRegionResponse =
+            summary_answer(vec![group(1), group(2)], |g: &[WaterCounts]| {
+                group(g.iter().map(|c| c.households).sum())
+            });
+        assert_eq!((s.groups.len(), s.total), (2, Some(group(3))));
     }
 
     #[test]

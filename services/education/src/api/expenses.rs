@@ -19,9 +19,6 @@ use crate::domain::FieldViolation;
 use crate::domain::expenses::{FIRST_EXPENSE_YEAR, check_expense};
 use crate::store::{expenses, mask};
 
-/// Latest year a read may name (a typo guard, as for health's coverage years).
-const LAST_LIST_YEAR: i32 = 2100;
-
 /// The page-token key of an expense: household id and resident id, which never contain
 /// `/` (household ids are letters, digits, `-` and `_`).
 fn page_key(e: &SchoolingExpense) -> String {
@@ -77,29 +74,9 @@ pub(super) async fn list_schooling_expenses(
     req: ListSchoolingExpensesRequest,
 ) -> Result<ListSchoolingExpensesResponse, ApiError> {
     let mut v = Violations::new();
-    let page = paging::year_region_page(
-        &mut v,
-        "schooling-expenses",
-        req.year,
-        FIRST_EXPENSE_YEAR..=LAST_LIST_YEAR,
-        &req.region_prefix,
-        req.page_size,
-        &req.page_token,
-    );
-    let after = match page.after.as_deref().map(|k| k.rsplit_once('/')) {
-        None => None,
-        Some(Some((household, resident))) => Some((household, resident)),
-        Some(None) => {
-            v.add("page_token", "not a token this service issued");
-            None
-        }
-    };
+    let page = paging::year_region_list(&mut v, "schooling-expenses", &req, FIRST_EXPENSE_YEAR);
+    let after = page.after_parsed(&mut v, |k| k.rsplit_once('/'));
     v.into_result()?;
-    let mut rows =
-        expenses::list(api.db.conn(), req.year, &page.prefix, after, page.fetch()).await?;
-    let next_page_token = page.cut(&mut rows, page_key);
-    Ok(ListSchoolingExpensesResponse {
-        expenses: rows,
-        next_page_token,
-    })
+    let rows = expenses::list(api.db.conn(), req.year, &page.prefix, after, page.fetch()).await?;
+    Ok(page.answer_built(rows, page_key))
 }

@@ -88,20 +88,10 @@ pub(super) async fn list_exceptions(
     let fingerprint = format!("exceptions;r={prefix};as_of={as_of}");
     let page = Page::read(&mut v, req.page_size, &req.page_token, fingerprint);
     // The token's key is "<kind number>:<key within the kind>".
-    let after = match page.after.as_deref().map(|a| a.split_once(':')) {
-        None => None,
-        Some(Some((k, key))) => match k.parse::<i32>() {
-            Ok(k) => Some((k, key.to_string())),
-            Err(_) => {
-                v.add("page_token", "not a token this service issued");
-                None
-            }
-        },
-        Some(None) => {
-            v.add("page_token", "not a token this service issued");
-            None
-        }
-    };
+    let after = page.after_parsed(&mut v, |a| {
+        let (k, key) = a.split_once(':')?;
+        Some((k.parse::<i32>().ok()?, key))
+    });
     v.into_result()?;
     // The last completed school year, for home-teaching shortfalls: the book must
     // cover it too.
@@ -126,7 +116,7 @@ pub(super) async fn list_exceptions(
         let k = kind as i32;
         let key = match &after {
             Some((ak, _)) if *ak > k => continue,
-            Some((ak, key)) if *ak == k => Some(key.as_str()),
+            Some((ak, key)) if *ak == k => Some(*key),
             _ => None,
         };
         let room = want - out.len() as u64;
@@ -140,18 +130,14 @@ pub(super) async fn list_exceptions(
         };
         out.extend(exceptions::page(conn, &q, kind, rows).await?);
     }
-    let next_page_token = page.cut(&mut out, |e| {
+    Ok(page.answer_built(out, |e| {
         let key = if e.kind == ExceptionKind::LetterOverdue as i32 {
             &e.letter_number
         } else {
             &e.resident_id
         };
         format!("{}:{key}", e.kind)
-    });
-    Ok(ListExceptionsResponse {
-        exceptions: out,
-        next_page_token,
-    })
+    }))
 }
 
 /// Counts by township or village under a region prefix, computed in SQL.

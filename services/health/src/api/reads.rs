@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use sea_orm::ConnectionTrait;
+use xk_contracts::ListPage;
 use xk_contracts::pb::health::v1::*;
 use xk_contracts::types::ResidentId;
 use xk_runtime::paging::{self, Page};
@@ -38,6 +39,27 @@ fn required_year(v: &mut Violations, field: &str, year: i32) -> i32 {
     year
 }
 
+/// A read of one coverage year checked at once: `coverage_year`, then the read's own
+/// fields with `more` (given the year), so their violations follow in the request's field
+/// order. INVALID_ARGUMENT naming every bad field, else the year and what `more` read.
+fn check_year_read<T>(
+    coverage_year: i32,
+    more: impl FnOnce(&mut Violations, i32) -> T,
+) -> Result<(i32, T), ApiError> {
+    let mut v = Violations::new();
+    let year = required_year(&mut v, "coverage_year", coverage_year);
+    let more = more(&mut v, year);
+    v.into_result()?;
+    Ok((year, more))
+}
+
+/// Cuts `rows`, read one past `size`, to `size`: whether any were cut.
+fn truncate_to<T>(rows: &mut Vec<T>, size: u64) -> bool {
+    let truncated = rows.len() as u64 > size;
+    rows.truncate(size as usize);
+    truncated
+}
+
 /// ListInstitutions: designated institutions in code order.
 pub(super) async fn list_institutions(
     api: &HealthApi,
@@ -52,12 +74,9 @@ pub(super) async fn list_institutions(
     );
     v.into_result()?;
     let after = page.after.as_deref();
-    let mut rows = store::list_institutions(api.db.conn(), after, page.fetch()).await?;
-    let next_page_token = page.cut(&mut rows, |r| &r.code);
-    Ok(ListInstitutionsResponse {
-        institutions: rows.into_iter().map(institution_to_pb).collect(),
-        next_page_token,
-    })
+    let rows = store::list_institutions(api.db.conn(), after, page.fetch()).await?;
+    let institutions = rows.into_iter().map(institution_to_pb).collect();
+    Ok(page.answer(institutions, |i: &Institution| &i.code))
 }
 
 /// GetPersonYear: the enrolment, every case and the totals of a person-year.
@@ -128,22 +147,14 @@ pub(super) async fn list_cases(
         non_one_stop_only: false,
     };
     let page = Page::read(&mut v, req.page_size, &req.page_token, filter.fingerprint());
-    let after = match page.after.as_deref() {
-        None => Some(0),
-        Some(s) => v.check(
-            "page_token",
-            s.parse::<i64>()
-                .map_err(|_| "not a token this service issued"),
-        ),
-    };
+    let after = page.after_parsed(&mut v, |s| s.parse::<i64>().ok());
     v.into_result()?;
     let conn = api.db.conn();
     let mut rows = store::list_cases(conn, &filter, after.unwrap_or(0), page.fetch()).await?;
+    // Cut before the reversals are looked up, so only the page's cases are asked about.
     let next_page_token = page.cut(&mut rows, |r| r.id.to_string());
-    Ok(ListCasesResponse {
-        cases: with_reversals(conn, &rows).await?,
-        next_page_token,
-    })
+    let cases = with_reversals(conn, &rows).await?;
+    Ok(ListCasesResponse::page(cases, next_page_token))
 }
 
 /// ListExceptions: people over the cap, and cases settled without one-stop settlement.
@@ -151,17 +162,15 @@ pub(super) async fn list_exceptions(
     api: &HealthApi,
     req: ListExceptionsRequest,
 ) -> Result<ListExceptionsResponse, ApiError> {
-    let mut v = Violations::new();
-    let year = required_year(&mut v, "coverage_year", req.coverage_year);
-    let prefix = optional_prefix(&mut v, "region_prefix", &req.region_prefix);
-    let size = v.check("page_size", paging::page_size(req.page_size));
-    v.into_result()?;
-    let size = size.unwrap_or(paging::DEFAULT_PAGE_SIZE);
+    let (year, (prefix, size)) = check_year_read(req.coverage_year, |v, _| {
+        let prefix = optional_prefix(v, "region_prefix", &req.region_prefix);
+        let size = v.check("page_size", paging::page_size(req.page_size));
+        (prefix, size.unwrap_or(paging::DEFAULT_PAGE_SIZE))
+    })?;
     let cap = api.cap_for(year);
     let conn = api.db.conn();
     let mut over = store::persons_over_cap(conn, year, &prefix, cap, size + 1).await?;
-    let persons_truncated = over.len() as u64 > size;
-    over.truncate(size as usize);
+    let persons_truncated = truncate_to(&mut over, size);
     let filter = CaseFilter {
         region_prefix: prefix,
         coverage_year: year,
@@ -169,8 +178,7 @@ pub(super) async fn list_exceptions(
         non_one_stop_only: true,
     };
     let mut cases = store::list_cases(conn, &filter, 0, size + 1).await?;
-    let cases_truncated = cases.len() as u64 > size;
-    cases.truncate(size as usize);
+    let cases_truncated = truncate_to(&mut cases, size);
     Ok(ListExceptionsResponse {
         persons_over_cap: over
             .into_iter()
@@ -194,24 +202,26 @@ pub(super) async fn list_person_payments(
     api: &HealthApi,
     req: ListPersonPaymentsRequest,
 ) -> Result<ListPersonPaymentsResponse, ApiError> {
-    let mut v = Violations::new();
-    let year = required_year(&mut v, "coverage_year", req.coverage_year);
-    let prefix = required_prefix(&mut v, &req.region_prefix)
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default();
-    if req.min_personal_total_fen < 0 {
-        v.add(
-            "min_personal_total_fen",
-            format!("must not be negative, got {}", req.min_personal_total_fen),
+    let (year, (prefix, page)) = check_year_read(req.coverage_year, |v, year| {
+        let prefix = required_prefix(v, &req.region_prefix)
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
+        if req.min_personal_total_fen < 0 {
+            v.add(
+                "min_personal_total_fen",
+                format!("must not be negative, got {}", req.min_personal_total_fen),
+            );
+        }
+        let filter = format!(
+            "payments;y={year};r={prefix};m={}",
+            req.min_personal_total_fen
         );
-    }
-    let filter = format!(
-        "payments;y={year};r={prefix};m={}",
-        req.min_personal_total_fen
-    );
-    let page = Page::read(&mut v, req.page_size, &req.page_token, filter);
-    v.into_result()?;
-    let mut rows = store::persons_paying(
+        (
+            prefix,
+            Page::read(v, req.page_size, &req.page_token, filter),
+        )
+    })?;
+    let rows = store::persons_paying(
         api.db.conn(),
         year,
         &prefix,
@@ -220,20 +230,17 @@ pub(super) async fn list_person_payments(
         page.fetch(),
     )
     .await?;
-    let next_page_token = page.cut(&mut rows, |r| &r.resident_id);
-    Ok(ListPersonPaymentsResponse {
-        people: rows
-            .into_iter()
-            .map(|r| PersonPayment {
-                resident_id: r.resident_id,
-                village_code: r.village_code,
-                personal_total_fen: r.personal_total_fen,
-                personal_in_policy_fen: r.personal_in_policy_fen,
-                cases: r.cases,
-            })
-            .collect(),
-        next_page_token,
-    })
+    let people = rows
+        .into_iter()
+        .map(|r| PersonPayment {
+            resident_id: r.resident_id,
+            village_code: r.village_code,
+            personal_total_fen: r.personal_total_fen,
+            personal_in_policy_fen: r.personal_in_policy_fen,
+            cases: r.cases,
+        })
+        .collect();
+    Ok(page.answer(people, |p: &PersonPayment| &p.resident_id))
 }
 
 /// SummarizeByRegion: counts and sums per region, in SQL.

@@ -229,29 +229,55 @@ impl YearToDate {
     }
 }
 
-/// The settlement of one case: every layer, recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub struct Settlement {
-    /// Layer 1, paid by basic medical insurance, in fen.
-    pub basic_fen: i64,
-    /// Layer 2, paid by serious-illness insurance, in fen.
-    pub serious_fen: i64,
-    /// Layer 3, paid by medical assistance, in fen (0 unless registered poor).
-    pub assistance_fen: i64,
-    /// Layer 4, paid by supplementary insurance, in fen (0 unless registered poor and in
-    /// county).
-    pub supplementary_fen: i64,
-    /// What the person pays of the in-policy cost, in fen: the figure the 5,000-yuan cap is
-    /// about.
-    pub personal_in_policy_fen: i64,
-    /// What the person pays of the out-of-policy cost, in fen: all of it, shown separately.
-    pub personal_out_of_policy_fen: i64,
-    /// What the person pays in all, in fen (`personal_in_policy + personal_out_of_policy`).
-    pub personal_total_fen: i64,
-    /// What this settlement added to the year-to-date counters; makes [`reverse`] exact and
-    /// shows how much of the deductible, burden and caps this case used.
-    pub ytd_delta: YtdDelta,
+/// Hands the seven fen figures a settlement splits a case's cost into (each with its
+/// doc) to `$callback! { $($head)* { <fields> } }`: the [`Settlement`] struct and the
+/// store's `settlement_split` columns are both expanded from this one list, so a layer
+/// added here is a field and a column at once (in this order, which is the tables' column
+/// order).
+macro_rules! with_split_fields {
+    ($callback:path { $($head:tt)* }) => {
+        $callback! { $($head)* {
+            /// Layer 1, paid by basic medical insurance, in fen.
+            pub basic_fen: i64,
+            /// Layer 2, paid by serious-illness insurance, in fen.
+            pub serious_fen: i64,
+            /// Layer 3, paid by medical assistance, in fen (0 unless registered poor).
+            pub assistance_fen: i64,
+            /// Layer 4, paid by supplementary insurance, in fen (0 unless registered poor
+            /// and in county).
+            pub supplementary_fen: i64,
+            /// What the person pays of the in-policy cost, in fen: the figure the
+            /// 5,000-yuan cap is about (the over-cap check reads a person-year's).
+            pub personal_in_policy_fen: i64,
+            /// What the person pays of the out-of-policy cost, in fen: all of it, shown
+            /// separately.
+            pub personal_out_of_policy_fen: i64,
+            /// What the person pays in all, in fen (`personal_in_policy +
+            /// personal_out_of_policy`).
+            pub personal_total_fen: i64,
+        } }
+    };
 }
+pub(crate) use with_split_fields;
+
+/// The [`Settlement`] struct around the split's fields and the year-to-date delta.
+macro_rules! settlement_struct {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($fields:tt)* }) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $($fields)*
+            /// What this settlement added to the year-to-date counters; makes [`reverse`]
+            /// exact and shows how much of the deductible, burden and caps this case used.
+            pub ytd_delta: YtdDelta,
+        }
+    };
+}
+
+with_split_fields! { settlement_struct {
+    /// The settlement of one case: every layer, recorded.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+    pub struct Settlement
+} }
 
 impl Settlement {
     /// Paid by the four layers together, in fen.

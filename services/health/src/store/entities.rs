@@ -1,25 +1,13 @@
 //! The health service's tables.
 
-xk_runtime::column_group! {
+use crate::domain::settlement::with_split_fields;
+
+// The columns are the domain's split fields, declared there once.
+with_split_fields! { xk_runtime::column_group {
     /// How a settlement's cost is split, in fen: a case row's own split (negated in a
     /// reversal), a person-year's net sums over its cases.
-    settlement_split {
-        /// Layer 1 (basic insurance), fen.
-        pub basic_fen: i64,
-        /// Layer 2 (serious-illness insurance), fen.
-        pub serious_fen: i64,
-        /// Layer 3 (medical assistance), fen.
-        pub assistance_fen: i64,
-        /// Layer 4 (supplementary), fen.
-        pub supplementary_fen: i64,
-        /// Personal in-policy payment, fen (the over-cap check reads a person-year's).
-        pub personal_in_policy_fen: i64,
-        /// Personal out-of-policy payment, fen.
-        pub personal_out_of_policy_fen: i64,
-        /// Personal payment in all, fen.
-        pub personal_total_fen: i64,
-    }
-}
+    settlement_split
+} }
 
 xk_runtime::entities! {
     /// `enrolments`: one row per person per coverage year. The primary key is what makes a

@@ -6,7 +6,7 @@ use xk_contracts::pb::housing::v1 as pb;
 use xk_runtime::clock::today;
 use xk_runtime::paging;
 use xk_runtime::query::Keyset;
-use xk_runtime::scope::check_summary;
+use xk_runtime::scope::{check_summary, summary_answer};
 use xk_runtime::{ApiError, Violations};
 
 use super::convert::{household, id};
@@ -62,17 +62,9 @@ impl Read for pb::ListSitesRequest {
     type Reply = pb::ListSitesResponse;
 
     async fn handle(self, api: &HousingApi) -> Result<Self::Reply, ApiError> {
-        let page =
-            paging::Page::of_region(&self.region_prefix, self.page_size, &self.page_token, |r| {
-                format!("sites;r={r}")
-            })?;
-        let (sites, next_page_token) = page
-            .rows(sites::list(api.db.conn(), (&page).into()), |s| &s.site_id)
-            .await?;
-        Ok(pb::ListSitesResponse {
-            sites,
-            next_page_token,
-        })
+        let page = paging::Page::of_list("sites", &self)?;
+        let sites = sites::list(api.db.conn(), (&page).into()).await?;
+        Ok(page.answer(sites, |s| &s.site_id))
     }
 }
 
@@ -104,12 +96,8 @@ impl Read for pb::ListRelocationsRequest {
             id(&mut v, "site_id", site_id);
         }
         v.into_result()?;
-        let mut relocations = relocations::list(api.db.conn(), site_id, (&page).into()).await?;
-        let next_page_token = page.cut(&mut relocations, |r| &r.household_id);
-        Ok(pb::ListRelocationsResponse {
-            relocations,
-            next_page_token,
-        })
+        let relocations = relocations::list(api.db.conn(), site_id, (&page).into()).await?;
+        Ok(page.answer(relocations, |r| &r.household_id))
     }
 }
 
@@ -144,17 +132,13 @@ impl Read for pb::ListExceptionsRequest {
                 let day = as_of.map(|d| d.to_string());
                 format!("exceptions;r={prefix};k={};d={day:?}", self.kind)
             });
-        let (phase, after_key) = match listing.after.as_deref() {
-            None => ('r', None),
-            Some(t) => match t.split_once(':') {
-                Some(("r", k)) => ('r', Some(k)),
-                Some(("a", k)) => ('a', Some(k)),
-                _ => {
-                    v.add("page_token", "not a token this service issued");
-                    ('r', None)
-                }
-            },
-        };
+        let (phase, after_key) = listing
+            .after_parsed(&mut v, |t| match t.split_once(':') {
+                Some(("r", k)) => Some(('r', k)),
+                Some(("a", k)) => Some(('a', k)),
+                _ => None,
+            })
+            .map_or(('r', None), |(phase, k)| (phase, Some(k)));
         v.into_result()?;
         let Some(as_of) = as_of else {
             return Err(Status::internal("validated fields missing").into());
@@ -217,10 +201,6 @@ impl Read for pb::SummarizeByRegionRequest {
         let (scope, ()) = check_summary(&self.region_prefix, self.group_by, |_| ())?;
         let prefix = scope.prefix.as_str();
         let groups = summary::summarize(api.db.conn(), prefix, scope.group_len).await?;
-        let total = summary::total(prefix, &groups);
-        Ok(pb::SummarizeByRegionResponse {
-            groups,
-            total: Some(total),
-        })
+        Ok(summary_answer(groups, |g| summary::total(prefix, g)))
     }
 }

@@ -14,9 +14,6 @@ use super::RegistryApi;
 use crate::domain::expenses::{FIRST_EXPENSE_YEAR, check_disaster_expense};
 use crate::store::{self, expenses};
 
-/// Latest year a read may name (a typo guard, as for health's coverage years).
-const LAST_LIST_YEAR: i32 = 2100;
-
 impl RegistryApi {
     /// RecordDisasterExpense: a registered household's figure for a year, replacing the
     /// one recorded before.
@@ -63,23 +60,11 @@ impl RegistryApi {
         req: ListDisasterExpensesRequest,
     ) -> Result<ListDisasterExpensesResponse, ApiError> {
         let mut v = Violations::new();
-        let page = paging::year_region_page(
-            &mut v,
-            "disaster-expenses",
-            req.year,
-            FIRST_EXPENSE_YEAR..=LAST_LIST_YEAR,
-            &req.region_prefix,
-            req.page_size,
-            &req.page_token,
-        );
+        let page = paging::year_region_list(&mut v, "disaster-expenses", &req, FIRST_EXPENSE_YEAR);
         v.into_result()?;
         let after = page.after.as_deref();
-        let mut rows =
+        let rows =
             expenses::list(self.db.conn(), req.year, &page.prefix, after, page.fetch()).await?;
-        let next_page_token = page.cut(&mut rows, |e| &e.household_id);
-        Ok(ListDisasterExpensesResponse {
-            expenses: rows,
-            next_page_token,
-        })
+        Ok(page.answer(rows, |e| &e.household_id))
     }
 }

@@ -155,10 +155,6 @@ impl RegistryApi {
             village_income_fen: policy.poor_village_collective_income_fen,
         };
         let groups = summary::summarize(self.db.conn(), &q).await?;
-        let total = summary::total(prefix, &groups);
-        Ok(SummarizeByRegionResponse {
-            groups,
-            total: Some(total),
-        })
+        Ok(scope::summary_answer(groups, |g| summary::total(prefix, g)))
     }
 }

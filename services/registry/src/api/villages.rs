@@ -60,14 +60,8 @@ impl RegistryApi {
         &self,
         req: ListVillagesRequest,
     ) -> Result<ListVillagesResponse, ApiError> {
-        let page = Page::of_region(&req.region_prefix, req.page_size, &req.page_token, |r| {
-            format!("villages;r={r}")
-        })?;
-        let rows = store::list_villages(self.db.conn(), (&page).into());
-        let (villages, next_page_token) = page.rows(rows, |x| &x.village_code).await?;
-        Ok(ListVillagesResponse {
-            villages,
-            next_page_token,
-        })
+        let page = Page::of_list("villages", &req)?;
+        let villages = store::list_villages(self.db.conn(), (&page).into()).await?;
+        Ok(page.answer(villages, |x| &x.village_code))
     }
 }

@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 use xk_contracts::pb::water::v1::*;
 use xk_contracts::types::HouseholdId;
 use xk_runtime::paging::Page;
-use xk_runtime::scope::{check_summary, optional_prefix};
+use xk_runtime::scope::{check_summary, optional_prefix, summary_answer};
 use xk_runtime::{ApiError, Violations};
 
 use super::{MAX_QUERY_HOUSEHOLDS, WaterApi};
@@ -134,9 +134,5 @@ pub(super) async fn summarize(
         group_len: scope.group_len,
     };
     let groups = summary::summarize(api.db.conn(), &q).await?;
-    let total = summary::total(prefix, &groups);
-    Ok(SummarizeByRegionResponse {
-        groups,
-        total: Some(total),
-    })
+    Ok(summary_answer(groups, |g| summary::total(prefix, g)))
 }

@@ -100,15 +100,9 @@ pub(super) async fn list(
     api: &WaterApi,
     req: ListSchemesRequest,
 ) -> Result<ListSchemesResponse, ApiError> {
-    let page = Page::of_region(&req.region_prefix, req.page_size, &req.page_token, |r| {
-        format!("schemes;r={r}")
-    })?;
-    let rows = store::list_schemes(api.db.conn(), (&page).into());
-    let (schemes, next_page_token) = page.rows(rows, |s| &s.scheme_id).await?;
-    Ok(ListSchemesResponse {
-        schemes,
-        next_page_token,
-    })
+    let page = Page::of_list("schemes", &req)?;
+    let schemes = store::list_schemes(api.db.conn(), (&page).into()).await?;
+    Ok(page.answer(schemes, |s| &s.scheme_id))
 }
 
 /// DeleteScheme: FAILED_PRECONDITION (SCHEME_IN_USE) while an assessment refers to it.

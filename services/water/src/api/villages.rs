@@ -55,17 +55,11 @@ pub(super) async fn list(
     api: &WaterApi,
     req: ListVillageAreasRequest,
 ) -> Result<ListVillageAreasResponse, ApiError> {
-    let page = Page::of_region(&req.region_prefix, req.page_size, &req.page_token, |r| {
-        format!("village_areas;r={r}")
-    })?;
+    let page = Page::of_list("village_areas", &req)?;
     let rows = store::list_village_areas(api.db.conn(), (&page).into()).await?;
-    let mut village_areas: Vec<VillageArea> = rows
+    let village_areas: Vec<VillageArea> = rows
         .into_iter()
         .map(|(village_code, area)| VillageArea { village_code, area })
         .collect();
-    let next_page_token = page.cut(&mut village_areas, |x| &x.village_code);
-    Ok(ListVillageAreasResponse {
-        village_areas,
-        next_page_token,
-    })
+    Ok(page.answer(village_areas, |x| &x.village_code))
 }

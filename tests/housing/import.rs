@@ -9,6 +9,40 @@ use std::collections::BTreeMap;
 
 use xk_contracts::pb::common::v1::RegionLevel;
 
+/// The batch-size bound is the runtime driver's, in one wording: it names the batch's own
+/// records field (housing used to say "households" of its `relocations`).
+#[tokio::test]
+async fn an_empty_batch_is_refused_by_the_shared_bound_and_writes_nothing() {
+    use tonic_types::StatusExt;
+    let svc = start().await;
+    let mut c = client(&svc, OFFICE).await;
+    create_sites(&mut c).await;
+    let mut empty = batch("e1", 0..1);
+    empty.relocations.clear();
+    let err = c
+        .import_relocations(futures::stream::iter(vec![empty]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    let violations = err
+        .get_details_bad_request()
+        .map(|b| b.field_violations)
+        .unwrap_or_default();
+    let found: Vec<(&str, &str)> = violations
+        .iter()
+        .map(|v| (v.field.as_str(), v.description.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "batch[0].relocations",
+            "a batch holds 1 to 5000 relocations, got 0"
+        )]
+    );
+    assert_eq!(count_relocations(&mut c).await, 0, "nothing written");
+    svc.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn import_rejects_a_bad_batch_whole_and_replays() {
     let svc = start().await;

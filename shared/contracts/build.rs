@@ -70,42 +70,37 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn list_pages(fds: &prost_types::FileDescriptorSet) -> String {
     use prost_types::field_descriptor_proto::{Label, Type};
     let mut out = String::new();
-    for file in &fds.file {
-        let Some(module) = rust_module(file.package()) else {
+    for (module, message) in messages(fds) {
+        let name = message.name();
+        if !(name.starts_with("List") && name.ends_with("Response")) {
+            continue;
+        }
+        let [a, b] = message.field.as_slice() else {
             continue;
         };
-        for message in &file.message_type {
-            let name = message.name();
-            if !(name.starts_with("List") && name.ends_with("Response")) {
-                continue;
-            }
-            let [a, b] = message.field.as_slice() else {
-                continue;
-            };
-            let (rows, token) = if b.name() == "next_page_token" {
-                (a, b)
-            } else {
-                (b, a)
-            };
-            let row = rows.type_name().trim_start_matches('.');
-            let Some((row_package, row_name)) = row.rsplit_once('.') else {
-                continue;
-            };
-            let Some(row_module) = rust_module(row_package) else {
-                continue;
-            };
-            if token.name() != "next_page_token"
-                || token.r#type() != Type::String
-                || rows.label() != Label::Repeated
-                || rows.r#type() != Type::Message
-            {
-                continue;
-            }
-            out.push_str(&format!(
-                "impl crate::ListPage for {module}::{name} {{\n    type Row = {row_module}::{row_name};\n\n    fn page(rows: Vec<Self::Row>, next_page_token: String) -> Self {{\n        Self {{\n            {field}: rows,\n            next_page_token,\n        }}\n    }}\n}}\n",
-                field = rows.name(),
-            ));
+        let (rows, token) = if b.name() == "next_page_token" {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let row = rows.type_name().trim_start_matches('.');
+        let Some((row_package, row_name)) = row.rsplit_once('.') else {
+            continue;
+        };
+        let Some(row_module) = rust_module(row_package) else {
+            continue;
+        };
+        if token.name() != "next_page_token"
+            || token.r#type() != Type::String
+            || rows.label() != Label::Repeated
+            || rows.r#type() != Type::Message
+        {
+            continue;
         }
+        out.push_str(&format!(
+            "impl crate::ListPage for {module}::{name} {{\n    type Row = {row_module}::{row_name};\n\n    fn page(rows: Vec<Self::Row>, next_page_token: String) -> Self {{\n        Self {{\n            {field}: rows,\n            next_page_token,\n        }}\n    }}\n}}\n",
+            field = rows.name(),
+        ));
     }
     out.push_str(&paged_requests(fds));
     out
@@ -117,46 +112,41 @@ fn list_pages(fds: &prost_types::FileDescriptorSet) -> String {
 fn paged_requests(fds: &prost_types::FileDescriptorSet) -> String {
     use prost_types::field_descriptor_proto::Type;
     let mut out = String::new();
-    for file in &fds.file {
-        let Some(module) = rust_module(file.package()) else {
+    for (module, message) in messages(fds) {
+        let name = message.name();
+        if !(name.starts_with("List") && name.ends_with("Request")) {
+            continue;
+        }
+        let mut fields: Vec<(&str, Type)> = message
+            .field
+            .iter()
+            .map(|f| (f.name(), f.r#type()))
+            .collect();
+        fields.sort();
+        let paging = [
+            ("page_size", Type::Int32),
+            ("page_token", Type::String),
+            ("region_prefix", Type::String),
+        ];
+        let with_year = [
+            ("page_size", Type::Int32),
+            ("page_token", Type::String),
+            ("region_prefix", Type::String),
+            ("year", Type::Int32),
+        ];
+        let (tr, year) = if fields == paging {
+            ("RegionListRequest", "")
+        } else if fields == with_year {
+            (
+                "YearRegionListRequest",
+                "\n    fn year(&self) -> i32 {\n        self.year\n    }\n",
+            )
+        } else {
             continue;
         };
-        for message in &file.message_type {
-            let name = message.name();
-            if !(name.starts_with("List") && name.ends_with("Request")) {
-                continue;
-            }
-            let mut fields: Vec<(&str, Type)> = message
-                .field
-                .iter()
-                .map(|f| (f.name(), f.r#type()))
-                .collect();
-            fields.sort();
-            let paging = [
-                ("page_size", Type::Int32),
-                ("page_token", Type::String),
-                ("region_prefix", Type::String),
-            ];
-            let with_year = [
-                ("page_size", Type::Int32),
-                ("page_token", Type::String),
-                ("region_prefix", Type::String),
-                ("year", Type::Int32),
-            ];
-            let (tr, year) = if fields == paging {
-                ("RegionListRequest", "")
-            } else if fields == with_year {
-                (
-                    "YearRegionListRequest",
-                    "\n    fn year(&self) -> i32 {\n        self.year\n    }\n",
-                )
-            } else {
-                continue;
-            };
-            out.push_str(&format!(
-                "impl crate::pages::{tr} for {module}::{name} {{\n    fn region_prefix(&self) -> &str {{\n        &self.region_prefix\n    }}\n\n    fn page_size(&self) -> i32 {{\n        self.page_size\n    }}\n\n    fn page_token(&self) -> &str {{\n        &self.page_token\n    }}\n{year}}}\n"
-            ));
-        }
+        out.push_str(&format!(
+            "impl crate::pages::{tr} for {module}::{name} {{\n    fn region_prefix(&self) -> &str {{\n        &self.region_prefix\n    }}\n\n    fn page_size(&self) -> i32 {{\n        self.page_size\n    }}\n\n    fn page_token(&self) -> &str {{\n        &self.page_token\n    }}\n{year}}}\n"
+        ));
     }
     out
 }
@@ -166,37 +156,43 @@ fn paged_requests(fds: &prost_types::FileDescriptorSet) -> String {
 fn summaries(fds: &prost_types::FileDescriptorSet) -> String {
     use prost_types::field_descriptor_proto::{Label, Type};
     let mut out = String::new();
-    for file in &fds.file {
-        let Some(module) = rust_module(file.package()) else {
+    for (module, message) in messages(fds) {
+        let [groups, total] = message.field.as_slice() else {
             continue;
         };
-        for message in &file.message_type {
-            let [groups, total] = message.field.as_slice() else {
-                continue;
-            };
-            if groups.name() != "groups"
-                || total.name() != "total"
-                || groups.label() != Label::Repeated
-                || groups.r#type() != Type::Message
-                || total.type_name() != groups.type_name()
-            {
-                continue;
-            }
-            let Some((row_package, row_name)) =
-                groups.type_name().trim_start_matches('.').rsplit_once('.')
-            else {
-                continue;
-            };
-            let Some(row_module) = rust_module(row_package) else {
-                continue;
-            };
-            out.push_str(&format!(
-                "impl crate::summaries::RegionSummary for {module}::{name} {{\n    type Group = {row_module}::{row_name};\n\n    fn of(groups: Vec<Self::Group>, total: Self::Group) -> Self {{\n        Self {{\n            groups,\n            total: Some(total),\n        }}\n    }}\n}}\n",
-                name = message.name(),
-            ));
+        if groups.name() != "groups"
+            || total.name() != "total"
+            || groups.label() != Label::Repeated
+            || groups.r#type() != Type::Message
+            || total.type_name() != groups.type_name()
+        {
+            continue;
         }
+        let Some((row_package, row_name)) =
+            groups.type_name().trim_start_matches('.').rsplit_once('.')
+        else {
+            continue;
+        };
+        let Some(row_module) = rust_module(row_package) else {
+            continue;
+        };
+        out.push_str(&format!(
+            "impl crate::summaries::RegionSummary for {module}::{name} {{\n    type Group = {row_module}::{row_name};\n\n    fn of(groups: Vec<Self::Group>, total: Self::Group) -> Self {{\n        Self {{\n            groups,\n            total: Some(total),\n        }}\n    }}\n}}\n",
+            name = message.name(),
+        ));
     }
     out
+}
+
+/// Every message of a file whose package has a Rust module, with that module's path.
+fn messages(
+    fds: &prost_types::FileDescriptorSet,
+) -> impl Iterator<Item = (String, &prost_types::DescriptorProto)> {
+    fds.file.iter().flat_map(|file| {
+        rust_module(file.package())
+            .into_iter()
+            .flat_map(move |module| file.message_type.iter().map(move |m| (module.clone(), m)))
+    })
 }
 
 /// The generated module of a `xiaokang.<service>.<version>` package.

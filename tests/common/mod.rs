@@ -107,6 +107,19 @@ pub fn violated_fields(s: &tonic::Status) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The (field path, description) pairs of an INVALID_ARGUMENT status, in order.
+pub fn violations(s: &tonic::Status) -> Vec<(String, String)> {
+    use tonic_types::StatusExt;
+    s.get_details_bad_request()
+        .map(|b| {
+            b.field_violations
+                .into_iter()
+                .map(|f| (f.field, f.description))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Creates a household as the office.
 pub async fn create(
     c: &mut Client,

@@ -13,7 +13,6 @@ use xk_contracts::pb::common::v1::RegionLevel;
 /// records field (housing used to say "households" of its `relocations`).
 #[tokio::test]
 async fn an_empty_batch_is_refused_by_the_shared_bound_and_writes_nothing() {
-    use tonic_types::StatusExt;
     let svc = start().await;
     let mut c = client(&svc, OFFICE).await;
     create_sites(&mut c).await;
@@ -24,19 +23,11 @@ async fn an_empty_batch_is_refused_by_the_shared_bound_and_writes_nothing() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    let violations = err
-        .get_details_bad_request()
-        .map(|b| b.field_violations)
-        .unwrap_or_default();
-    let found: Vec<(&str, &str)> = violations
-        .iter()
-        .map(|v| (v.field.as_str(), v.description.as_str()))
-        .collect();
     assert_eq!(
-        found,
+        violations(&err),
         [(
-            "batch[0].relocations",
-            "a batch holds 1 to 5000 relocations, got 0"
+            "batch[0].relocations".to_string(),
+            "a batch holds 1 to 5000 relocations, got 0".to_string()
         )]
     );
     assert_eq!(count_relocations(&mut c).await, 0, "nothing written");

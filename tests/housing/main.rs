@@ -31,7 +31,7 @@ use xk_contracts::pb::housing::v1::housing_service_client::HousingServiceClient;
 use xk_contracts::pb::housing::v1::*;
 use xk_runtime::{Bureau, Principal};
 
-use common::{date, violated_fields};
+use common::{date, violated_fields, violations};
 
 /// A housing client acting as one principal.
 type Client = HousingServiceClient<InterceptedService<Channel, Bearer>>;

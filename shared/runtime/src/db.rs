@@ -22,6 +22,7 @@ use tonic::Status;
 
 use crate::errors::db_status;
 use crate::group_commit::{GroupCommit, GroupCommitStats};
+use crate::rollup::{self, Rollups};
 
 /// A service's database.
 #[derive(Clone, Debug)]
@@ -38,6 +39,12 @@ pub struct Db {
     /// Counts the service's pending migrations; set by [`Db::migrate`], which is the only
     /// place that knows the service's migrator type (read by the readiness probe).
     pending_check: Arc<OnceLock<PendingCheck>>,
+    /// The service's rollups, set once by [`Db::keep_rollups`]; every write transaction
+    /// refreshes the scopes it marked before it commits.
+    rollups: Arc<OnceLock<Rollups>>,
+    /// Whether [`Db::keep_rollups`] rebuilds them whatever their state, with a fresh floor
+    /// (`xiaokang migrate --rebuild-rollups`).
+    rebuild_rollups: bool,
 }
 
 /// Counts a migrator's pending migrations on a connection.
@@ -67,6 +74,9 @@ pub struct WriteTxn {
     txn: DatabaseTransaction,
     /// Held until commit or rollback (SQLite only).
     _guard: Option<OwnedMutexGuard<()>>,
+    /// The service's rollups, refreshed for the scopes this transaction marked just
+    /// before it commits.
+    rollups: Option<Rollups>,
 }
 
 impl std::ops::Deref for WriteTxn {
@@ -77,8 +87,12 @@ impl std::ops::Deref for WriteTxn {
 }
 
 impl WriteTxn {
-    /// Commits; the write lock is released afterwards.
+    /// Brings the rollups up to date with what this transaction wrote, then commits: rows
+    /// and running totals become durable together. The write lock is released afterwards.
     pub async fn commit(self) -> Result<(), Status> {
+        if let Some(rollups) = &self.rollups {
+            rollups.refresh(&self.txn).await.map_err(db_status)?;
+        }
         self.txn.commit().await.map_err(db_status)
     }
 }
@@ -176,6 +190,8 @@ impl Db {
             apply_migrations: true,
             group: Some(Arc::new(GroupCommit::new(default_lanes(is_sqlite, pool)))),
             pending_check: Arc::new(OnceLock::new()),
+            rollups: Arc::new(OnceLock::new()),
+            rebuild_rollups: false,
         })
     }
 
@@ -288,7 +304,11 @@ impl Db {
             None => None,
         };
         let txn = self.conn.begin().await.map_err(db_status)?;
-        Ok(WriteTxn { txn, _guard: guard })
+        Ok(WriteTxn {
+            txn,
+            _guard: guard,
+            rollups: self.rollups.get().cloned(),
+        })
     }
 
     /// Whether the database answers a trivial query.
@@ -325,6 +345,42 @@ impl Db {
             }
         }
         Ok(())
+    }
+
+    /// Makes [`Db::keep_rollups`] rebuild every rollup with a fresh floor, whatever its
+    /// state (`xiaokang migrate --rebuild-rollups`).
+    pub fn rebuilding_rollups(mut self) -> Db {
+        self.rebuild_rollups = true;
+        self
+    }
+
+    /// Builds the service's rollups where missing or changed ([`rollup::ensure`]; `build`
+    /// gives the definitions for a floor) and keeps them from now on: every write
+    /// transaction refreshes what it marked before committing. Call once, after
+    /// [`Db::migrate`] and before the first write.
+    pub async fn keep_rollups(
+        &self,
+        build: impl Fn(chrono::NaiveDate) -> Vec<rollup::Rollup>,
+    ) -> anyhow::Result<()> {
+        let today = crate::clock::today();
+        let rollups = rollup::ensure(&self.conn, today, self.rebuild_rollups, build).await?;
+        self.rollups
+            .set(rollups)
+            .map_err(|_| anyhow::anyhow!("the rollups were set up twice"))
+    }
+
+    /// The service's rollups, once [`Db::keep_rollups`] set them up.
+    pub fn rollups(&self) -> Option<&Rollups> {
+        self.rollups.get()
+    }
+
+    /// Every rollup scope whose stored totals differ from its rows (empty when right);
+    /// an error when the service keeps no rollups.
+    pub async fn verify_rollups(&self) -> anyhow::Result<Vec<rollup::Mismatch>> {
+        let rollups = self
+            .rollups()
+            .ok_or_else(|| anyhow::anyhow!("this service keeps no rollups"))?;
+        Ok(rollups.verify(&self.conn).await?)
     }
 
     /// Closes the pool (graceful shutdown).

@@ -37,6 +37,8 @@
 //! - [`migration`]: the runtime's own tables and what the services' migrations and entities
 //!   share: column kinds, tables and indexes written as data, the entity boilerplate, the
 //!   migrator.
+//! - [`rollup`]: per-village running totals kept by triggers and refreshed in the write
+//!   transaction's commit, built at start, verified against the rows.
 //! - [`retry`]: running a unary call again when its transaction lost a race (the
 //!   innermost layer).
 //! - [`rpc`]: the service shell as macros: the tonic trait impl from tables of RPCs, the
@@ -81,6 +83,7 @@ pub mod paging;
 pub mod policy;
 pub mod query;
 pub mod retry;
+pub mod rollup;
 pub mod rpc;
 pub mod scope;
 pub mod server;

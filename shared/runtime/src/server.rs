@@ -63,6 +63,11 @@ pub struct HostedService {
 }
 
 impl HostedService {
+    /// The service's database (tests verify its rollups through it).
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// `http://addr`, for clients (`https://` when serving TLS).
     pub fn url(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };

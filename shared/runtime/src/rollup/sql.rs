@@ -1,0 +1,393 @@
+//! The SQL of the rollups, in both dialects: tables, triggers, refresh, fill, comparison.
+//!
+//! Every name here is a `&'static str` from a service's own definition, and every value
+//! written into SQL text is either a date, a hex fingerprint or a scope value read back from
+//! the database's own columns, quoted by [`quote`]: nothing a caller sends reaches this text.
+
+use std::collections::BTreeSet;
+
+use chrono::{Days, NaiveDate};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use sha2::{Digest, Sha256};
+
+use super::Rollup;
+
+/// The meta table: one row per rollup table, with its definition's fingerprint and floor.
+const META: &str = "xk_rollups";
+
+/// The first key of every refresh's advisory locks (PostgreSQL), apart from other locks.
+const LOCK_CLASS: i32 = 7426;
+
+/// Scopes per DELETE / INSERT statement of a refresh (keeps each statement's text short).
+const SCOPES_PER_STATEMENT: usize = 200;
+
+/// `value` as an SQL string literal. PostgreSQL gives an unknown-typed literal the type of
+/// the column it is compared with; SQLite converts it by the column's affinity.
+fn quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// A date literal in the backend's syntax (SQLite keeps dates as `YYYY-MM-DD` text).
+fn date(day: NaiveDate, backend: DbBackend) -> String {
+    match backend {
+        DbBackend::Postgres => format!("DATE '{day}'"),
+        _ => format!("'{day}'"),
+    }
+}
+
+/// `column`, with days before `floor` folded into the day before it (NULL stays NULL).
+pub(super) fn folded_date(column: &str, floor: NaiveDate, backend: DbBackend) -> String {
+    let before = floor.checked_sub_days(Days::new(1)).unwrap_or(floor);
+    format!(
+        "CASE WHEN {column} < {} THEN {} ELSE {column} END",
+        date(floor, backend),
+        date(before, backend)
+    )
+}
+
+/// The select list of a fill or refresh: scope, keys, `n`, sums.
+fn select_list(def: &Rollup) -> String {
+    let mut items: Vec<String> = def.scope.iter().map(|c| c.to_string()).collect();
+    items.extend(
+        def.keys
+            .iter()
+            .map(|(name, expr)| format!("{expr} AS {name}")),
+    );
+    items.push("COUNT(*) AS n".into());
+    items.extend(
+        def.measures
+            .iter()
+            .map(|(name, expr)| format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT) AS {name}")),
+    );
+    items.join(", ")
+}
+
+/// The rollup's column names, in select-list order.
+fn columns(def: &Rollup) -> String {
+    let mut cols: Vec<&str> = def.scope.clone();
+    cols.extend(def.keys.iter().map(|(name, _)| *name));
+    cols.push("n");
+    cols.extend(def.measures.iter().map(|(name, _)| *name));
+    cols.join(", ")
+}
+
+/// `GROUP BY 1, 2, …` over the scope and the keys (by position: a key may carry the name
+/// of the source column it is computed from).
+fn group_by(def: &Rollup) -> String {
+    let positions: Vec<String> = (1..=def.scope.len() + def.keys.len())
+        .map(|p| p.to_string())
+        .collect();
+    format!("GROUP BY {}", positions.join(", "))
+}
+
+/// The grouped rows of `source` (optionally only where `filter`).
+fn grouped(def: &Rollup, filter: Option<&str>) -> String {
+    let filter = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default();
+    format!(
+        "SELECT {} FROM {}{filter} {}",
+        select_list(def),
+        def.source,
+        group_by(def)
+    )
+}
+
+/// The scope's values as one text (`a/b`), for reports.
+fn scope_text(def: &Rollup) -> String {
+    def.scope
+        .iter()
+        .map(|c| format!("CAST({c} AS TEXT)"))
+        .collect::<Vec<_>>()
+        .join(" || '/' || ")
+}
+
+/// Creates the meta table if missing.
+pub(super) fn create_meta(_backend: DbBackend) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {META} (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, \
+         floor TEXT NOT NULL)"
+    )
+}
+
+/// The stored fingerprint and floor of `table`, if it was built.
+pub(super) async fn stored<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+) -> Result<Option<(String, NaiveDate)>, DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "SELECT fingerprint, floor FROM {META} WHERE name = {}",
+        quote(table)
+    );
+    let Some(row) = conn
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let print: String = row.try_get("", "fingerprint")?;
+    let floor: String = row.try_get("", "floor")?;
+    let floor = floor
+        .parse::<NaiveDate>()
+        .map_err(|e| DbErr::Custom(format!("rollup {table}: unreadable floor {floor}: {e}")))?;
+    Ok(Some((print, floor)))
+}
+
+/// Records that `table` was built with `fingerprint` and `floor`.
+pub(super) async fn store<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    fingerprint: &str,
+    floor: NaiveDate,
+) -> Result<(), DbErr> {
+    conn.execute_unprepared(&format!("DELETE FROM {META} WHERE name = {}", quote(table)))
+        .await?;
+    conn.execute_unprepared(&format!(
+        "INSERT INTO {META} (name, fingerprint, floor) VALUES ({}, {}, {})",
+        quote(table),
+        quote(fingerprint),
+        quote(&floor.to_string())
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Drops the rollup's tables, triggers and (PostgreSQL) trigger function, where present.
+pub(super) fn drop(def: &Rollup, backend: DbBackend) -> Vec<String> {
+    let t = def.table;
+    let mut out: Vec<String> = ["ins", "upd", "del"]
+        .iter()
+        .map(|op| match backend {
+            DbBackend::Postgres => {
+                format!("DROP TRIGGER IF EXISTS {t}_mark_{op} ON {}", def.source)
+            }
+            _ => format!("DROP TRIGGER IF EXISTS {t}_mark_{op}"),
+        })
+        .collect();
+    if backend == DbBackend::Postgres {
+        out.push(format!("DROP FUNCTION IF EXISTS {t}_mark()"));
+    }
+    out.push(format!("DROP TABLE IF EXISTS {t}"));
+    out.push(format!("DROP TABLE IF EXISTS {t}_dirty"));
+    out
+}
+
+/// Creates the (empty) rollup and marks tables, the rollup's scope index, and the triggers
+/// that mark written scopes.
+pub(super) fn create(def: &Rollup, backend: DbBackend) -> Vec<String> {
+    let (t, source) = (def.table, def.source);
+    let scope = def.scope.join(", ");
+    let mut out = vec![
+        format!(
+            "CREATE TABLE {t} AS SELECT {} FROM {source} WHERE 1 = 0 {}",
+            select_list(def),
+            group_by(def)
+        ),
+        format!("CREATE INDEX {t}_scope ON {t} ({scope})"),
+        format!("CREATE TABLE {t}_dirty AS SELECT {scope} FROM {source} WHERE 1 = 0"),
+    ];
+    match backend {
+        DbBackend::Postgres => {
+            // Once per statement, from the statement's transition tables: a 1,000-row
+            // insert marks its villages in one INSERT … SELECT DISTINCT.
+            out.push(format!(
+                "CREATE FUNCTION {t}_mark() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 IF TG_OP <> 'DELETE' THEN INSERT INTO {t}_dirty SELECT DISTINCT {scope} FROM xk_new; END IF; \
+                 IF TG_OP <> 'INSERT' THEN INSERT INTO {t}_dirty SELECT DISTINCT {scope} FROM xk_old; END IF; \
+                 RETURN NULL; END $$"
+            ));
+            for (op, event, tables) in [
+                ("ins", "INSERT", "NEW TABLE AS xk_new"),
+                ("upd", "UPDATE", "OLD TABLE AS xk_old NEW TABLE AS xk_new"),
+                ("del", "DELETE", "OLD TABLE AS xk_old"),
+            ] {
+                out.push(format!(
+                    "CREATE TRIGGER {t}_mark_{op} AFTER {event} ON {source} REFERENCING {tables} \
+                     FOR EACH STATEMENT EXECUTE FUNCTION {t}_mark()"
+                ));
+            }
+        }
+        _ => {
+            // Per row (SQLite has no statement triggers); the unique index keeps one mark
+            // per scope however many rows a statement writes.
+            out.push(format!(
+                "CREATE UNIQUE INDEX {t}_dirty_scope ON {t}_dirty ({scope})"
+            ));
+            let values = |row: &str| {
+                def.scope
+                    .iter()
+                    .map(|c| format!("{row}.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mark = |row: &str| {
+                format!(
+                    "INSERT OR IGNORE INTO {t}_dirty ({scope}) VALUES ({});",
+                    values(row)
+                )
+            };
+            out.push(format!(
+                "CREATE TRIGGER {t}_mark_ins AFTER INSERT ON {source} BEGIN {} END",
+                mark("NEW")
+            ));
+            out.push(format!(
+                "CREATE TRIGGER {t}_mark_upd AFTER UPDATE ON {source} BEGIN {} {} END",
+                mark("OLD"),
+                mark("NEW")
+            ));
+            out.push(format!(
+                "CREATE TRIGGER {t}_mark_del AFTER DELETE ON {source} BEGIN {} END",
+                mark("OLD")
+            ));
+        }
+    }
+    out
+}
+
+/// Fills an empty rollup from every row of its source.
+pub(super) fn fill(def: &Rollup) -> String {
+    format!(
+        "INSERT INTO {} ({}) {}",
+        def.table,
+        columns(def),
+        grouped(def, None)
+    )
+}
+
+/// For each definition, the distinct scopes marked in this transaction (each as its
+/// columns' text values), in scope order.
+pub(super) async fn marked<C: ConnectionTrait>(
+    conn: &C,
+    defs: &[Rollup],
+) -> Result<Vec<Vec<Vec<String>>>, DbErr> {
+    let backend = conn.get_database_backend();
+    let mut out = Vec::with_capacity(defs.len());
+    for def in defs {
+        let cols: Vec<String> = def
+            .scope
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("CAST({c} AS TEXT) AS s{i}"))
+            .collect();
+        let sql = format!(
+            "SELECT DISTINCT {} FROM {}_dirty ORDER BY {}",
+            cols.join(", "),
+            def.table,
+            (1..=def.scope.len())
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut scopes = Vec::new();
+        for row in conn
+            .query_all_raw(Statement::from_string(backend, sql))
+            .await?
+        {
+            let values = (0..def.scope.len())
+                .map(|i| row.try_get::<String>("", &format!("s{i}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            scopes.push(values);
+        }
+        out.push(scopes);
+    }
+    Ok(out)
+}
+
+/// `WHERE`-clause text matching exactly `scopes` of `def`.
+fn matching(def: &Rollup, scopes: &[Vec<String>]) -> String {
+    if def.scope.len() == 1 {
+        let list: Vec<String> = scopes.iter().map(|s| quote(&s[0])).collect();
+        return format!("{} IN ({})", def.scope[0], list.join(", "));
+    }
+    let each: Vec<String> = scopes
+        .iter()
+        .map(|values| {
+            let parts: Vec<String> = def
+                .scope
+                .iter()
+                .zip(values)
+                .map(|(c, v)| format!("{c} = {}", quote(v)))
+                .collect();
+            format!("({})", parts.join(" AND "))
+        })
+        .collect();
+    format!("({})", each.join(" OR "))
+}
+
+/// A stable lock key for one scope of one rollup.
+fn lock_key(table: &str, scope: &[String]) -> i32 {
+    let mut hash = Sha256::new();
+    hash.update(table.as_bytes());
+    for value in scope {
+        hash.update(b"/");
+        hash.update(value.as_bytes());
+    }
+    let digest = hash.finalize();
+    i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
+}
+
+/// The statements that recompute `scopes` of `def` from their rows and clear their marks.
+pub(super) fn refresh(def: &Rollup, scopes: &[Vec<String>], backend: DbBackend) -> Vec<String> {
+    let mut out = Vec::new();
+    if backend == DbBackend::Postgres {
+        // Sorted, so two writers lock shared scopes in the same order and never deadlock.
+        let keys: BTreeSet<i32> = scopes.iter().map(|s| lock_key(def.table, s)).collect();
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        out.push(format!(
+            "SELECT pg_advisory_xact_lock({LOCK_CLASS}, k) FROM unnest(ARRAY[{}]::int4[]) AS m(k)",
+            keys.join(", ")
+        ));
+    }
+    for chunk in scopes.chunks(SCOPES_PER_STATEMENT) {
+        let matching = matching(def, chunk);
+        out.push(format!("DELETE FROM {} WHERE {matching}", def.table));
+        out.push(format!(
+            "INSERT INTO {} ({}) {}",
+            def.table,
+            columns(def),
+            grouped(def, Some(&matching))
+        ));
+        out.push(format!("DELETE FROM {}_dirty WHERE {matching}", def.table));
+    }
+    out
+}
+
+/// The scopes (as `a/b` text) whose stored rollup rows differ from a fresh grouping of the
+/// source, in order.
+pub(super) async fn differences<C: ConnectionTrait>(
+    conn: &C,
+    def: &Rollup,
+) -> Result<Vec<String>, DbErr> {
+    let backend = conn.get_database_backend();
+    let fresh = grouped(def, None);
+    let stored = format!("SELECT {} FROM {}", columns(def), def.table);
+    let mut found = BTreeSet::new();
+    for (a, b) in [(&fresh, &stored), (&stored, &fresh)] {
+        let sql = format!("SELECT {} AS s FROM ({a} EXCEPT {b}) AS d", scope_text(def));
+        for row in conn
+            .query_all_raw(Statement::from_string(backend, sql))
+            .await?
+        {
+            found.insert(row.try_get::<String>("", "s")?);
+        }
+    }
+    Ok(found.into_iter().collect())
+}
+
+/// The latest floor any of the database's rollups was built with, if any was.
+pub(super) async fn latest_floor<C: ConnectionTrait>(conn: &C) -> Result<Option<NaiveDate>, DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = format!("SELECT MAX(floor) AS f FROM {META}");
+    let Some(row) = conn
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let floor: Option<String> = row.try_get("", "f")?;
+    floor
+        .map(|f| {
+            f.parse::<NaiveDate>()
+                .map_err(|e| DbErr::Custom(format!("rollups: unreadable floor {f}: {e}")))
+        })
+        .transpose()
+}

@@ -46,6 +46,9 @@ pub async fn host(
     if !settings.migrate {
         db = db.check_migrations_only();
     }
+    if !settings.rollups {
+        db = db.without_rollups();
+    }
     let routes = routes_for(spec, db.clone(), settings).await?;
     let hosted = start_service(spec, routes, db, settings, tokens, listener).await?;
     if let Some(refresh) = gauges_for(spec, settings)? {

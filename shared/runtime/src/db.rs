@@ -45,6 +45,9 @@ pub struct Db {
     /// Whether [`Db::keep_rollups`] rebuilds them whatever their state, with a fresh floor
     /// (`xiaokang migrate --rebuild-rollups`).
     rebuild_rollups: bool,
+    /// False when the rollups are turned off (`ServeSettings::rollups`): [`Db::keep_rollups`]
+    /// builds nothing and every summary reads the rows.
+    rollups_on: bool,
 }
 
 /// Counts a migrator's pending migrations on a connection.
@@ -192,6 +195,7 @@ impl Db {
             pending_check: Arc::new(OnceLock::new()),
             rollups: Arc::new(OnceLock::new()),
             rebuild_rollups: false,
+            rollups_on: true,
         })
     }
 
@@ -354,6 +358,13 @@ impl Db {
         self
     }
 
+    /// Turns the rollups off: [`Db::keep_rollups`] builds and keeps nothing, and every
+    /// summary reads the rows (`XK_ROLLUPS=false`, for measuring what keeping them costs).
+    pub fn without_rollups(mut self) -> Db {
+        self.rollups_on = false;
+        self
+    }
+
     /// Builds the service's rollups where missing or changed ([`rollup::ensure`]; `build`
     /// gives the definitions for a floor) and keeps them from now on: every write
     /// transaction refreshes what it marked before committing. Call once, after
@@ -362,6 +373,9 @@ impl Db {
         &self,
         build: impl Fn(chrono::NaiveDate) -> Vec<rollup::Rollup>,
     ) -> anyhow::Result<()> {
+        if !self.rollups_on {
+            return Ok(());
+        }
         let today = crate::clock::today();
         let rollups = rollup::ensure(&self.conn, today, self.rebuild_rollups, build).await?;
         self.rollups
@@ -372,6 +386,27 @@ impl Db {
     /// The service's rollups, once [`Db::keep_rollups`] set them up.
     pub fn rollups(&self) -> Option<&Rollups> {
         self.rollups.get()
+    }
+
+    /// Where a summary whose date comparands are `dates` is answered from: the rollups when
+    /// they are kept and every date is on or after their floor (the database's, which a
+    /// newer replica may have moved), else the rows. A summary reads all its figures from
+    /// the one source this returns, never some from each.
+    pub async fn summary_source(
+        &self,
+        dates: &[chrono::NaiveDate],
+    ) -> Result<rollup::Source, crate::ApiError> {
+        let Some(rollups) = self.rollups() else {
+            return Ok(rollup::Source::Rows);
+        };
+        let floor = rollups.floor(&self.conn).await?;
+        let source = if dates.iter().all(|d| *d >= floor) {
+            rollup::Source::Rollups
+        } else {
+            rollup::Source::Rows
+        };
+        tracing::debug!(source = source.label(), %floor, "summary source");
+        Ok(source)
     }
 
     /// Every rollup scope whose stored totals differ from its rows (empty when right);

@@ -133,6 +133,41 @@ pub struct Rollups {
     floor: NaiveDate,
 }
 
+/// Where a summary's figures come from, all of them: the rollups or the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The per-village running totals (a recent date, rollups kept).
+    Rollups,
+    /// The full scan of the rows (a date before the rollups' floor, or rollups off).
+    Rows,
+}
+
+impl Source {
+    /// What a figure sums to count rows: `n` (the rows a rollup row stands for) or `1`.
+    pub fn count(self) -> &'static str {
+        match self {
+            Source::Rollups => "n",
+            Source::Rows => "1",
+        }
+    }
+
+    /// The table to read: `rollup` (a rollup table over `rows`) or `rows`.
+    pub fn table(self, rollup: &'static str, rows: &'static str) -> &'static str {
+        match self {
+            Source::Rollups => rollup,
+            Source::Rows => rows,
+        }
+    }
+
+    /// `rollups` or `rows`, for logs and traces.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Rollups => "rollups",
+            Source::Rows => "rows",
+        }
+    }
+}
+
 /// A rollup scope whose stored totals differ from its rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {

@@ -121,6 +121,12 @@ pub struct ServeSettings {
     /// every write in a transaction of its own (for comparison).
     #[arg(long, env = "XK_GROUP_COMMIT", default_value_t = true, action = clap::ArgAction::Set)]
     pub group_commit: bool,
+    /// Per-village running totals ([`crate::rollup`]): summaries for recent dates read
+    /// villages instead of rows, and every write keeps the totals in its transaction. False
+    /// answers every summary from the rows and keeps no totals (for comparison: the write
+    /// cost of keeping them).
+    #[arg(long, env = "XK_ROLLUPS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub rollups: bool,
     /// Server certificate chain (PEM): serve TLS instead of plaintext.
     #[arg(long, env = "XK_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -181,6 +187,7 @@ impl Default for ServeSettings {
             shutdown_grace_ms: 10_000,
             migrate: true,
             group_commit: true,
+            rollups: true,
             tls_cert: None,
             tls_key: None,
             tls_client_ca: None,

@@ -5,6 +5,9 @@
 
 use std::collections::HashSet;
 
+#[path = "common/summaries.rs"]
+mod summaries;
+
 use xiaokang::demo::load::Progress;
 use xiaokang::demo::{County, county_today, published, run};
 use xiaokang::testing::TestSuite;
@@ -54,7 +57,76 @@ async fn the_demo_county_reproduces_every_published_figure() {
     .unwrap();
     assert!(again.load.is_none());
     assert_eq!(again.figures, outcome.figures);
+
+    rollups_agree_with_the_rows(&suite).await;
     suite.stop().await.unwrap();
+}
+
+/// Each service's running totals equal its rows (`verify_rollups`), and every
+/// SummarizeByRegion answer it gives from them equals the full scan's: a replica over the
+/// same database with rollups off reads the rows. Asked for today and a later day (the
+/// rollups), and for 2019's last day (before the floor: the rows on both sides).
+async fn rollups_agree_with_the_rows(suite: &TestSuite) {
+    let today = xk_runtime::clock::today();
+    let dates = [
+        None,
+        Some(today + chrono::Days::new(40)),
+        Some(county_today()),
+    ];
+    let years = [2018, 2019, 2020];
+    let bearer = suite.bearer(xk_runtime::Principal::Aggregator);
+    let rows_only = xk_runtime::ServeSettings {
+        rollups: false,
+        ..xk_runtime::ServeSettings::default()
+    };
+    for (hosted, database) in suite.suite.hosted.iter().zip(&suite.databases) {
+        let spec = hosted.spec;
+        if spec.name == xiaokang::suite::AGGREGATOR.name {
+            continue;
+        }
+        let db = hosted.db();
+        assert_eq!(db.verify_rollups().await.unwrap(), vec![], "{}", spec.name);
+        let floor = db.rollups().unwrap().floor(db.conn()).await.unwrap();
+        assert_eq!(
+            db.summary_source(&[county_today()]).await.unwrap(),
+            xk_runtime::rollup::Source::Rows,
+            "{}: 2019 is before the floor {floor}",
+            spec.name
+        );
+        assert_eq!(
+            db.summary_source(&[today]).await.unwrap(),
+            xk_runtime::rollup::Source::Rollups,
+            "{}",
+            spec.name
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let replica = xiaokang::suite::host(
+            spec,
+            &database.url,
+            &rows_only,
+            xiaokang::testing::test_tokens().0,
+            listener,
+        )
+        .await
+        .unwrap();
+        let ask = |url: String| {
+            let bearer = bearer.clone();
+            async move {
+                let channel = xiaokang::client::channel(&url).unwrap();
+                summaries::every_summary(spec.name, channel, bearer, &dates, &years).await
+            }
+        };
+        let from_rollups = ask(hosted.url()).await;
+        let from_rows = ask(replica.url()).await;
+        replica.shutdown().await.unwrap();
+        assert!(from_rollups.len() >= 6, "{}", spec.name);
+        for ((label, a), (_, b)) in from_rollups.iter().zip(&from_rows) {
+            assert!(
+                a == b,
+                "{label}: the rollups' answer differs from the rows'"
+            );
+        }
+    }
 }
 
 #[test]

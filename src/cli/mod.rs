@@ -65,17 +65,27 @@ pub enum Command {
     /// Check a service: gRPC health SERVING (over TLS with --tls-ca) and/or its admin
     /// port's /readyz (--admin); exit 0 when ready (for container health checks).
     Health(health::HealthArgs),
-    /// Apply a service's migrations to its database and exit.
+    /// Apply a service's migrations to its database, build its rollups where missing or
+    /// out of date, and exit.
     Migrate {
         /// Which service.
         name: String,
-        /// Database URL.
-        #[arg(long, env = "XK_DATABASE_URL")]
-        database_url: Option<String>,
-        /// A file holding the database URL (a container secret), instead of
-        /// `--database-url`; trailing line breaks are trimmed.
-        #[arg(long, env = "XK_DATABASE_URL_FILE")]
-        database_url_file: Option<PathBuf>,
+        /// Its database and policy book.
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Rebuild every rollup from the rows with a fresh date floor, whatever its state
+        /// (summaries dated before the floor read the rows; see docs/deploy.md).
+        #[arg(long)]
+        rebuild_rollups: bool,
+    },
+    /// Recompute a service's rollups from its rows and list every village whose stored
+    /// totals differ; exit 1 when any does.
+    VerifyRollups {
+        /// Which service.
+        name: String,
+        /// Its database and policy book.
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
     /// Measure the registry against the machine's own baselines (bare gRPC echo, raw
     /// inserts) in one run and print the ratios.
@@ -99,6 +109,7 @@ impl Cli {
             Command::Demo(_) => "demo",
             Command::Health(_) => "health",
             Command::Migrate { .. } => "migrate",
+            Command::VerifyRollups { .. } => "verify-rollups",
             Command::Bench(_) => "bench",
             Command::Report(_) => "report",
             Command::Loadtest(_) => "loadtest",
@@ -123,19 +134,48 @@ impl Cli {
             Command::Health(args) => health::run(args).await,
             Command::Migrate {
                 name,
-                database_url,
-                database_url_file,
-            } => {
-                let url = serve::migrate_database_url(
-                    database_url.as_deref(),
-                    database_url_file.as_deref(),
-                )?;
-                serve::migrate(&name, &url).await
+                database,
+                rebuild_rollups,
+            } => serve::migrate(&name, &database.settings()?, rebuild_rollups).await,
+            Command::VerifyRollups { name, database } => {
+                serve::verify_rollups(&name, &database.settings()?).await
             }
             Command::Bench(args) => bench::run(args).await,
             Command::Report(args) => report::run(args).await,
             Command::Loadtest(args) => loadtest::run(*args).await,
         }
+    }
+}
+
+/// Where a one-off command (migrate, verify-rollups) finds a service's database and the
+/// policy book it runs with.
+#[derive(Debug, clap::Args)]
+pub struct DatabaseArgs {
+    /// Database URL.
+    #[arg(long, env = "XK_DATABASE_URL")]
+    database_url: Option<String>,
+    /// A file holding the database URL (a container secret), instead of `--database-url`;
+    /// trailing line breaks are trimmed.
+    #[arg(long, env = "XK_DATABASE_URL_FILE")]
+    database_url_file: Option<PathBuf>,
+    /// The policy book the service runs with (its figures that depend on a policy number
+    /// are totalled with it); the embedded one by default.
+    #[arg(long, env = "XK_POLICY_FILE")]
+    policy_file: Option<PathBuf>,
+}
+
+impl DatabaseArgs {
+    /// The database URL and the settings the service would start with.
+    fn settings(&self) -> anyhow::Result<(String, xk_runtime::ServeSettings)> {
+        let url = serve::migrate_database_url(
+            self.database_url.as_deref(),
+            self.database_url_file.as_deref(),
+        )?;
+        let settings = xk_runtime::ServeSettings {
+            policy_file: self.policy_file.clone(),
+            ..xk_runtime::ServeSettings::default()
+        };
+        Ok((url, settings))
     }
 }
 

@@ -232,7 +232,11 @@ pub fn migrate_database_url(url: Option<&str>, file: Option<&Path>) -> anyhow::R
 }
 
 /// `xiaokang migrate NAME`.
-pub async fn migrate(name: &str, database_url: &str) -> anyhow::Result<ExitCode> {
+pub async fn migrate(
+    name: &str,
+    (database_url, settings): &(String, ServeSettings),
+    rebuild_rollups: bool,
+) -> anyhow::Result<ExitCode> {
     if name == suite::AGGREGATOR.name {
         let db = xk_runtime::Db::connect(database_url, 1).await?;
         db.migrate::<xk_aggregator::store::migration::Migrator>()
@@ -242,10 +246,39 @@ pub async fn migrate(name: &str, database_url: &str) -> anyhow::Result<ExitCode>
         return Ok(ExitCode::SUCCESS);
     }
     let spec = suite::spec(name).with_context(|| format!("unknown service {name:?}"))?;
-    let settings = ServeSettings::default();
-    let db = xk_runtime::Db::connect(database_url, 1).await?;
-    suite::migrate(spec, db.clone(), &settings).await?;
+    let mut db = xk_runtime::Db::connect(database_url, 1).await?;
+    if rebuild_rollups {
+        db = db.rebuilding_rollups();
+    }
+    suite::migrate(spec, db.clone(), settings).await?;
+    let floor = db.rollups().map(|r| r.built_floor());
     db.close().await?;
-    println!("{name}: migrations applied");
+    match floor {
+        Some(floor) => println!("{name}: migrations applied; rollups built, date floor {floor}"),
+        None => println!("{name}: migrations applied (keeps no rollups)"),
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `xiaokang verify-rollups NAME`: migrates and builds like a start would, then recomputes
+/// every rollup from the rows and prints each village whose totals differ.
+pub async fn verify_rollups(
+    name: &str,
+    (database_url, settings): &(String, ServeSettings),
+) -> anyhow::Result<ExitCode> {
+    let spec = suite::spec(name).with_context(|| format!("unknown service {name:?}"))?;
+    let db = xk_runtime::Db::connect(database_url, 1).await?;
+    suite::migrate(spec, db.clone(), settings).await?;
+    let found = db.verify_rollups().await;
+    db.close().await?;
+    let found = found?;
+    for m in &found {
+        println!("{name}: {} differs for {}", m.table, m.scope);
+    }
+    println!("{name}: {} rollup difference(s)", found.len());
+    Ok(if found.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

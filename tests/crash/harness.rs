@@ -96,6 +96,29 @@ pub(crate) async fn stop(server: Server) {
     }
 }
 
+/// Runs `xiaokang verify-rollups <service>` over the end state and requires it to find no
+/// village whose running totals differ from its rows: the kills landed mid-write, and the
+/// rows and the totals were committed together or not at all.
+pub(crate) async fn check_rollups(service: &str, db_url: &str, seed: u64) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_xiaokang"))
+        .args(["verify-rollups", service, "--database-url", db_url])
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "seed {seed}: {service} rollups differ from the rows:\n{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.trim(),
+        format!("{service}: 0 rollup difference(s)"),
+        "seed {seed}"
+    );
+}
+
 /// The harness's working folder (the per-incarnation log) and the database.
 pub(crate) async fn setup(label: &str) -> (tempfile::TempDir, PathBuf, TestDatabase) {
     let dir = tempfile::tempdir().unwrap();

@@ -10,7 +10,7 @@ use xk_contracts::pb::registry::v1 as reg;
 use xk_contracts::pb::registry::v1::registry_service_client::RegistryServiceClient;
 
 use super::audit::check_one_row_per_request_id;
-use super::harness::{setup, stop};
+use super::harness::{check_rollups, setup, stop};
 use super::writes::{Op, Tally, run_with_kills};
 use super::{ROUNDS, TOKEN, VILLAGE, common, kills};
 
@@ -173,6 +173,7 @@ pub(crate) async fn registry_under_kills(seed: u64) -> Tally {
         "seed {seed}: summary"
     );
     stop(server).await;
+    check_rollups("registry", &db.url, seed).await;
     check_one_row_per_request_id(&db.url, &ops, seed).await;
     db.drop_now().await.unwrap();
     eprintln!(

@@ -11,7 +11,7 @@ use xk_contracts::pb::water::v1 as wat;
 use xk_contracts::pb::water::v1::water_service_client::WaterServiceClient;
 
 use super::audit::check_one_row_per_request_id;
-use super::harness::{setup, stop};
+use super::harness::{check_rollups, setup, stop};
 use super::writes::{Op, Tally, run_with_kills};
 use super::{ROUNDS, TOKEN, VILLAGE, kills};
 
@@ -118,6 +118,7 @@ pub(crate) async fn water_under_kills(seed: u64) -> Tally {
         .unwrap();
     assert_eq!(total.households, want.len() as i64, "seed {seed}: summary");
     stop(server).await;
+    check_rollups("water", &db.url, seed).await;
     check_one_row_per_request_id(&db.url, &ops, seed).await;
     db.drop_now().await.unwrap();
     eprintln!(

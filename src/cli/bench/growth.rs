@@ -1,8 +1,17 @@
-//! `xiaokang bench growth`: how GetSummary's latency grows with the county, at about
-//! 50,000, 500,000 and 1,000,000 people (scales 1, 10, 20 of the demo county), each size
-//! loaded through the public RPCs into a fresh suite. Prints time per size and the
-//! growth factor against the size factor, so the slope is visible (goal: ≤ 1 s at
-//! 1,000,000 people on PostgreSQL, growth no worse than linear).
+//! `xiaokang bench growth`: how GetSummary's latency grows with the data, and what keeping
+//! the per-village running totals (rollups) costs the writes.
+//!
+//! Sizes are multiples of the demo county (1 ≈ 50,000 people; default 1, 20 and 200), each
+//! loaded through the public import RPCs into a fresh suite. The county is grown in place
+//! (the same 290 villages, each larger), and GetSummary takes at most a county prefix (6
+//! digits, by contract), so the county is the whole data set. Per size it times
+//! GetSummary for the county by township (the dispatch meeting's view), for one township
+//! by village, and for the whole data set as one total, and one whole at-risk walk.
+//!
+//! The write cost is measured at the smallest size, in the same run: the county loaded and
+//! the three unary writes (RecordIncome, SettleCase, RecordAssessment, concurrency 64)
+//! driven once with rollups kept and once without (`XK_ROLLUPS=false`), each into a fresh
+//! suite. Goal: with rollups ≥ 0.85 of without.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -14,12 +23,23 @@ use xk_contracts::pb::common::v1::RegionLevel;
 use xk_runtime::{Principal, ServeSettings};
 
 use super::measure::{Summary, time_calls};
+use super::writes::{ok_rate, phase};
 use crate::demo::load::{self, Progress};
 use crate::demo::{County, county_today, published};
+use crate::loadtest::engine::Load;
 use crate::testing::{TestDb, TestSuite};
 
 /// Largest message either way (village-level answers of a large county are big).
 const MAX_MESSAGE: usize = 256 << 20;
+
+/// The township timed alone (城关镇).
+const TOWNSHIP: &str = "420625100";
+
+/// Calls in flight in the write-cost runs (as `bench all`'s unary-write rows).
+const WRITE_CONCURRENCY: usize = 64;
+
+/// The share of the writes' throughput without rollups that they must keep with them.
+const WRITE_COST_GOAL: f64 = 0.85;
 
 /// Options of the growth benchmark.
 #[derive(Debug, clap::Args)]
@@ -28,14 +48,30 @@ pub struct GrowthBenchArgs {
     #[arg(long, default_value = "postgres")]
     pub database: String,
     /// Sizes as multiples of the demo county (1 ≈ 50,000 people), comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "1,10,20")]
+    #[arg(long, value_delimiter = ',', default_value = "1,20,200")]
     pub scales: Vec<u32>,
-    /// Timed GetSummary calls per size, one after the other.
+    /// Timed calls of each GetSummary per size, one after the other.
     #[arg(long, default_value_t = 20)]
     pub calls: u32,
-    /// Print one JSON array instead of the table.
+    /// Seconds of each unary write in the write-cost runs (0 skips the write cost).
+    #[arg(long, default_value_t = 5)]
+    pub write_seconds: u64,
+    /// Keep no rollups in the growth runs (the summaries then read the rows: the
+    /// "before" figures).
+    #[arg(long)]
+    pub without_rollups: bool,
+    /// Print one JSON object instead of the tables.
     #[arg(long)]
     pub json: bool,
+}
+
+/// GetSummary timings of one request.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Timing {
+    /// p50 (ms).
+    pub p50_ms: f64,
+    /// p99 (ms).
+    pub p99_ms: f64,
 }
 
 /// One size's figures.
@@ -47,23 +83,49 @@ pub struct SizeRow {
     pub people: i64,
     /// Seconds the load took.
     pub load_s: f64,
-    /// GetSummary p50 (ms).
-    pub summary_p50_ms: f64,
-    /// GetSummary p99 (ms).
-    pub summary_p99_ms: f64,
+    /// The county by township.
+    pub county: Timing,
+    /// One township by village.
+    pub township: Timing,
+    /// The whole data set as one total.
+    pub whole: Timing,
     /// One whole ListAtRiskHouseholds walk of the county (ms).
     pub at_risk_ms: f64,
     /// Households it listed.
     pub at_risk_households: u64,
 }
 
-async fn one_size(kind: TestDb, scale: u32, calls: u32) -> anyhow::Result<SizeRow> {
-    let settings = ServeSettings {
+/// One side of the write-cost comparison.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WriteSide {
+    /// Whether the rollups were kept.
+    pub rollups: bool,
+    /// Archive people loaded per second through the import RPCs.
+    pub import_people_per_s: f64,
+    /// OK calls per second of RecordIncome, SettleCase, RecordAssessment (c64).
+    pub unary_per_s: [f64; 3],
+    /// Their p99 (ms).
+    pub unary_p99_ms: [f64; 3],
+}
+
+/// The unary writes of the write-cost runs: (load-test op, RPC).
+const WRITES: [(&str, &str); 3] = [
+    ("update", "RecordIncome"),
+    ("settle", "SettleCase"),
+    ("assess", "RecordAssessment"),
+];
+
+fn settings(rollups: bool) -> ServeSettings {
+    ServeSettings {
         max_message_bytes: MAX_MESSAGE,
         max_call_ms: 600_000,
+        rollups,
         ..ServeSettings::default()
-    };
-    let suite = TestSuite::start_as(kind, settings).await?;
+    }
+}
+
+/// The county grown `scale` times and its archive people.
+fn county(scale: u32) -> (County, i64) {
     let county = County::generate_scaled(
         crate::demo::DEFAULT_SEED,
         county_today(),
@@ -76,38 +138,57 @@ async fn one_size(kind: TestDb, scale: u32, calls: u32) -> anyhow::Result<SizeRo
         .filter(|h| h.status != xk_contracts::pb::registry::v1::ArchiveStatus::MonitoredOnly as i32)
         .map(|h| h.members.iter().filter(|m| m.removed_on.is_none()).count() as i64)
         .sum();
-    eprintln!("scale {scale}: loading {people} archive people …");
+    (county, people)
+}
+
+/// Starts a suite and loads the county grown `scale` times; the seconds the load took.
+async fn loaded(kind: TestDb, scale: u32, rollups: bool) -> anyhow::Result<(TestSuite, i64, f64)> {
+    let suite = TestSuite::start_as(kind, settings(rollups)).await?;
+    let (county, people) = county(scale);
+    eprintln!("scale {scale} (rollups {rollups}): loading {people} archive people …");
     let started = Instant::now();
     load::load(&county, &suite.suite.addrs(), &suite.tokens, Progress::Bars).await?;
-    let load_s = started.elapsed().as_secs_f64();
-    drop(county);
+    Ok((suite, people, started.elapsed().as_secs_f64()))
+}
+
+async fn one_size(kind: TestDb, scale: u32, args: &GrowthBenchArgs) -> anyhow::Result<SizeRow> {
+    let (suite, people, load_s) = loaded(kind, scale, !args.without_rollups).await?;
     let c = AggregatorServiceClient::new(InterceptedService::new(
         crate::client::channel(&suite.url("aggregator"))?,
         suite.bearer(Principal::Aggregator),
     ))
     .max_decoding_message_size(MAX_MESSAGE);
-    let r = GetSummaryRequest {
-        region_prefix: published::COUNTY.into(),
-        as_of: None,
-        year: published::YEAR,
-        group_by: RegionLevel::Township as i32,
-        latest_year_with_data: false,
-    };
-    let s: Summary = time_calls(calls, || {
-        let (mut c, r) = (c.clone(), r.clone());
-        async move {
-            let mut req = tonic::Request::new(r);
-            req.set_timeout(std::time::Duration::from_secs(60));
-            let s = c.get_summary(req).await?.into_inner();
-            match s.summary {
-                Some(s) if s.complete => Ok(()),
-                _ => Err(tonic::Status::internal(
-                    "a section was unavailable during the benchmark",
-                )),
+    let timed = async |prefix: &str, level: RegionLevel| -> anyhow::Result<Timing> {
+        let r = GetSummaryRequest {
+            region_prefix: prefix.into(),
+            as_of: None,
+            year: published::YEAR,
+            group_by: level as i32,
+            latest_year_with_data: false,
+        };
+        let s: Summary = time_calls(args.calls, || {
+            let (mut c, r) = (c.clone(), r.clone());
+            async move {
+                let mut req = tonic::Request::new(r);
+                req.set_timeout(std::time::Duration::from_secs(60));
+                let s = c.get_summary(req).await?.into_inner();
+                match s.summary {
+                    Some(s) if s.complete => Ok(()),
+                    _ => Err(tonic::Status::internal(
+                        "a section was unavailable during the benchmark",
+                    )),
+                }
             }
-        }
-    })
-    .await?;
+        })
+        .await?;
+        Ok(Timing {
+            p50_ms: s.p50_ms,
+            p99_ms: s.p99_ms,
+        })
+    };
+    let county = timed(published::COUNTY, RegionLevel::Township).await?;
+    let township = timed(TOWNSHIP, RegionLevel::Village).await?;
+    let whole = timed(published::COUNTY, RegionLevel::County).await?;
     // One whole at-risk walk, streamed to the end (the county's 290 villages, one at a time).
     let started = Instant::now();
     let mut req = tonic::Request::new(ListAtRiskHouseholdsRequest {
@@ -131,13 +212,52 @@ async fn one_size(kind: TestDb, scale: u32, calls: u32) -> anyhow::Result<SizeRo
         scale,
         people,
         load_s,
-        summary_p50_ms: s.p50_ms,
-        summary_p99_ms: s.p99_ms,
+        county,
+        township,
+        whole,
         at_risk_ms,
         at_risk_households,
     };
     eprintln!("{}", serde_json::to_string(&row)?);
     Ok(row)
+}
+
+/// The county loaded and the unary writes driven, with or without rollups.
+async fn write_side(
+    kind: TestDb,
+    scale: u32,
+    rollups: bool,
+    seconds: u64,
+) -> anyhow::Result<WriteSide> {
+    let (suite, people, load_s) = loaded(kind, scale, rollups).await?;
+    let mut side = WriteSide {
+        rollups,
+        import_people_per_s: people as f64 / load_s.max(f64::MIN_POSITIVE),
+        unary_per_s: [0.0; 3],
+        unary_p99_ms: [0.0; 3],
+    };
+    for (i, (op, _)) in WRITES.iter().enumerate() {
+        let p = phase(
+            &suite,
+            &format!("{op}=1"),
+            Load::Concurrency(WRITE_CONCURRENCY),
+            seconds,
+        )
+        .await?;
+        side.unary_per_s[i] = ok_rate(&p);
+        side.unary_p99_ms[i] = p.overall.p99_ms;
+    }
+    suite.stop().await?;
+    eprintln!("{}", serde_json::to_string(&side)?);
+    Ok(side)
+}
+
+/// Everything one run measured.
+#[derive(Debug, serde::Serialize)]
+struct Report {
+    database: String,
+    sizes: Vec<SizeRow>,
+    write_cost: Vec<WriteSide>,
 }
 
 /// Runs the benchmark and prints its figures.
@@ -147,56 +267,134 @@ pub async fn run(args: GrowthBenchArgs) -> anyhow::Result<ExitCode> {
         "postgres" | "postgresql" => TestDb::Postgres,
         other => anyhow::bail!("--database must be sqlite or postgres, got {other}"),
     };
-    let mut rows = Vec::new();
     let mut scales = args.scales.clone();
     scales.sort_unstable();
-    for scale in scales {
-        rows.push(one_size(kind, scale, args.calls).await?);
+    let mut write_cost = Vec::new();
+    if args.write_seconds > 0
+        && let Some(&smallest) = scales.first()
+    {
+        // Alternately, without first: the machine's state drifts less between the two.
+        for rollups in [false, true] {
+            write_cost.push(write_side(kind, smallest, rollups, args.write_seconds).await?);
+        }
     }
+    let mut sizes = Vec::new();
+    for &scale in &scales {
+        sizes.push(one_size(kind, scale, &args).await?);
+    }
+    let report = Report {
+        database: args.database.clone(),
+        sizes,
+        write_cost,
+    };
     if args.json {
-        println!("{}", serde_json::to_string(&rows)?);
-        return Ok(ExitCode::SUCCESS);
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_tables(&report, &args);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn met(ok: bool) -> &'static str {
+    if ok { "met" } else { "NOT met" }
+}
+
+fn print_tables(report: &Report, args: &GrowthBenchArgs) {
     println!(
-        "\nGetSummary growth ({}, county 420625 grown by the scale, by township, {} sequential calls per size)",
-        args.database, args.calls
+        "\nGetSummary growth ({}, rollups {}, county 420625 grown in place, {} sequential calls each; p50 / p99 ms)",
+        report.database,
+        if args.without_rollups { "off" } else { "kept" },
+        args.calls
     );
     println!(
-        "  {:>6} {:>10} {:>9} {:>10} {:>10} {:>12} {:>12} {:>13} {:>10}",
-        "scale", "people", "load s", "p50 ms", "p99 ms", "size ×", "p50 ×", "at-risk ms", "at-risk"
+        "  {:>5} {:>10} {:>8} {:>17} {:>17} {:>17} {:>11} {:>9}",
+        "scale",
+        "people",
+        "load s",
+        "county/township",
+        "township/village",
+        "whole data set",
+        "at-risk ms",
+        "at-risk"
     );
-    let first = rows.first().cloned();
-    for r in &rows {
-        let (size_x, time_x) = first.as_ref().map_or((1.0, 1.0), |f| {
-            (
-                r.people as f64 / f.people.max(1) as f64,
-                r.summary_p50_ms / f.summary_p50_ms.max(0.001),
-            )
-        });
+    let pair = |t: Timing| format!("{:.1} / {:.1}", t.p50_ms, t.p99_ms);
+    for r in &report.sizes {
         println!(
-            "  {:>6} {:>10} {:>9.1} {:>10.1} {:>10.1} {:>12.1} {:>12.1} {:>13.0} {:>10}",
+            "  {:>5} {:>10} {:>8.1} {:>17} {:>17} {:>17} {:>11.0} {:>9}",
             r.scale,
             r.people,
             r.load_s,
-            r.summary_p50_ms,
-            r.summary_p99_ms,
-            size_x,
-            time_x,
+            pair(r.county),
+            pair(r.township),
+            pair(r.whole),
             r.at_risk_ms,
             r.at_risk_households
         );
     }
-    if let Some(last) = rows.last() {
-        println!(
-            "  at {} people: p50 {:.0} ms (goal <= 1,000 ms: {})",
-            last.people,
-            last.summary_p50_ms,
-            if last.summary_p50_ms <= 1_000.0 {
-                "met"
+    if let (Some(first), Some(last)) = (report.sizes.first(), report.sizes.last()) {
+        let flat = |f: fn(&SizeRow) -> Timing| f(last).p50_ms / f(first).p50_ms.max(0.001);
+        for (what, ratio) in [
+            ("county", flat(|r| r.county)),
+            ("township", flat(|r| r.township)),
+            ("whole data set", flat(|r| r.whole)),
+        ] {
+            println!(
+                "  p50 at {}x / p50 at {}x, {what}: {ratio:.2} (goal <= 2: {})",
+                last.scale,
+                first.scale,
+                met(ratio <= 2.0)
+            );
+        }
+        for r in &report.sizes {
+            let goal = if r.people >= 5_000_000 {
+                Some(100.0)
+            } else if r.people >= 900_000 {
+                Some(50.0)
             } else {
-                "NOT met"
+                None
+            };
+            if let Some(goal) = goal {
+                println!(
+                    "  whole data set at {} people: p50 {:.1} ms (goal <= {goal} ms: {})",
+                    r.people,
+                    r.whole.p50_ms,
+                    met(r.whole.p50_ms <= goal)
+                );
             }
+        }
+        let walk = last.at_risk_ms / last.at_risk_households.max(1) as f64;
+        let walk_first = first.at_risk_ms / first.at_risk_households.max(1) as f64;
+        println!(
+            "  at-risk walk per household listed: {walk_first:.2} ms at {}x, {walk:.2} ms at {}x",
+            first.scale, last.scale
         );
     }
-    Ok(ExitCode::SUCCESS)
+    if let [off, on] = report.write_cost.as_slice() {
+        println!(
+            "\nWrite cost of keeping rollups ({}, scale {}, concurrency {WRITE_CONCURRENCY}; with / without, goal >= {WRITE_COST_GOAL})",
+            report.database,
+            report.sizes.first().map_or(1, |s| s.scale)
+        );
+        let ratio = |a: f64, b: f64| a / b.max(f64::MIN_POSITIVE);
+        let r = ratio(on.import_people_per_s, off.import_people_per_s);
+        println!(
+            "  {:<28} {:>10.0} {:>10.0} people/s  {r:.2} ({})",
+            "import (the county load)",
+            on.import_people_per_s,
+            off.import_people_per_s,
+            met(r >= WRITE_COST_GOAL)
+        );
+        for (i, (_, rpc)) in WRITES.iter().enumerate() {
+            let r = ratio(on.unary_per_s[i], off.unary_per_s[i]);
+            println!(
+                "  {:<28} {:>10.0} {:>10.0} calls/s   {r:.2} ({}); p99 {:.1} / {:.1} ms",
+                rpc,
+                on.unary_per_s[i],
+                off.unary_per_s[i],
+                met(r >= WRITE_COST_GOAL),
+                on.unary_p99_ms[i],
+                off.unary_p99_ms[i]
+            );
+        }
+    }
 }

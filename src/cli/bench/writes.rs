@@ -43,7 +43,7 @@ fn write_goal_rate(kind: TestDb) -> f64 {
 }
 
 /// One load-test phase of `mix` under `load` against `suite`.
-async fn phase(
+pub(super) async fn phase(
     suite: &TestSuite,
     mix: &str,
     load: Load,
@@ -72,7 +72,7 @@ async fn phase(
 }
 
 /// Calls per second that answered OK.
-fn ok_rate(p: &PhaseSummary) -> f64 {
+pub(super) fn ok_rate(p: &PhaseSummary) -> f64 {
     let ok: u64 = p
         .rpcs
         .iter()

@@ -9,16 +9,21 @@
 //! `SUM(CASE WHEN <same condition> THEN n …)` over the rollup.
 //!
 //! How it is kept (the same on SQLite and PostgreSQL):
-//! - **Marking.** Triggers on the source table write the scope of every inserted, updated or
-//!   deleted row into the rollup's `_dirty` table (per row on SQLite, once per statement
-//!   from the transition tables on PostgreSQL), inside the writing transaction. No write
-//!   path can forget them: imports, corrections, reversals and deletions all mark.
-//! - **Refreshing.** [`crate::db::WriteTxn::commit`] (every write, alone or in a group
-//!   commit's batch) recomputes the marked scopes from their rows and clears the marks just
-//!   before it commits, so rows and rollup become durable together or not at all. On
-//!   PostgreSQL the refresh first takes a transaction-level advisory lock per marked scope,
-//!   in scope order: two writers of one village refresh it one after the other, the second
-//!   reading the first's committed rows, and the fixed order cannot deadlock.
+//! - **Deltas.** Triggers on the source table write what every inserted, updated or deleted
+//!   row adds to or takes from the totals into the rollup's `_delta` table, inside the
+//!   writing transaction: +1 and the row's sums under its new keys, −1 and minus its sums
+//!   under its old ones (per row on SQLite, reading the row by rowid before and after the
+//!   change; once per statement on PostgreSQL, grouped from the statement's transition
+//!   tables). No write path can forget them: imports, corrections, reversals and deletions
+//!   all leave their deltas, and the cost is in proportion to the rows written, never to a
+//!   village's size.
+//! - **Merging.** [`crate::db::WriteTxn::commit`] (every write, alone or in a group
+//!   commit's batch) adds the transaction's deltas, grouped, into the rollup rows just
+//!   before it commits (rows whose count falls to zero go), so rows and rollup become
+//!   durable together or not at all. On PostgreSQL the merge first takes a
+//!   transaction-level advisory lock per touched scope, in a fixed order: two writers of
+//!   one village merge one after the other, the second reading the first's committed
+//!   totals, and the fixed order cannot deadlock.
 //! - **Building.** [`ensure`] creates the tables and triggers and fills the rollup from the
 //!   rows when it is missing or its definition changed (a new policy book, a new date
 //!   floor, a new binary): `xiaokang migrate` and every start run it. A fingerprint of the
@@ -53,9 +58,9 @@ pub struct Rollup {
     pub table: &'static str,
     /// The table whose rows it totals.
     pub source: &'static str,
-    /// The source columns a refresh recomputes as one unit, in the order of an index of
-    /// the source that starts with them (a refresh reads each marked scope through it).
-    /// Always ends with the village code column; never NULL.
+    /// The source columns whose values name one unit of totals (the unit a summary groups
+    /// and a PostgreSQL writer locks): the village code column, after the year column where
+    /// the figures have one. Never NULL.
     pub scope: Vec<&'static str>,
     /// The grouping keys: (column name, SQL expression over a source row). The name is the
     /// source column's name when the summary's conditions test that column.
@@ -198,16 +203,16 @@ impl Rollups {
         Ok(stored.map_or(self.floor, |f| f.max(self.floor)))
     }
 
-    /// Recomputes every scope marked in this transaction (see the module docs) and clears
-    /// the marks. Called by [`crate::db::WriteTxn::commit`] just before it commits.
+    /// Adds this transaction's deltas into the totals (see the module docs) and clears them.
+    /// Called by [`crate::db::WriteTxn::commit`] just before it commits.
     pub async fn refresh<C: ConnectionTrait>(&self, txn: &C) -> Result<(), DbErr> {
         let backend = txn.get_database_backend();
-        let marked = sql::marked(txn, &self.defs).await?;
-        for (def, scopes) in self.defs.iter().zip(marked) {
+        let touched = sql::touched(txn, &self.defs).await?;
+        for (def, scopes) in self.defs.iter().zip(touched) {
             if scopes.is_empty() {
                 continue;
             }
-            for statement in sql::refresh(def, &scopes, backend) {
+            for statement in sql::merge(def, &scopes, backend) {
                 txn.execute_unprepared(&statement).await?;
             }
         }
@@ -215,8 +220,8 @@ impl Rollups {
     }
 
     /// Every scope whose stored totals differ from a fresh recomputation, in table and scope
-    /// order; empty when the rollups are right. Scopes still marked (written outside a
-    /// write transaction) are refreshed first, in a transaction of their own.
+    /// order; empty when the rollups are right. Deltas still pending (written outside a
+    /// write transaction) are merged first, in a transaction of their own.
     pub async fn verify(&self, conn: &DatabaseConnection) -> Result<Vec<Mismatch>, DbErr> {
         let txn = conn.begin().await?;
         self.refresh(&txn).await?;

@@ -62,6 +62,22 @@ fn select_list(def: &Rollup) -> String {
     items.join(", ")
 }
 
+/// The select list of a delta: as [`select_list`], with the count and the sums multiplied
+/// by `sign` (+1 for rows as they are now, −1 for rows as they were).
+fn delta_list(def: &Rollup, sign: i64) -> String {
+    let mut items: Vec<String> = def.scope.iter().map(|c| c.to_string()).collect();
+    items.extend(
+        def.keys
+            .iter()
+            .map(|(name, expr)| format!("{expr} AS {name}")),
+    );
+    items.push(format!("{sign} * COUNT(*) AS n"));
+    items.extend(def.measures.iter().map(|(name, expr)| {
+        format!("{sign} * CAST(COALESCE(SUM({expr}), 0) AS BIGINT) AS {name}")
+    }));
+    items.join(", ")
+}
+
 /// The rollup's column names, in select-list order.
 fn columns(def: &Rollup) -> String {
     let mut cols: Vec<&str> = def.scope.clone();
@@ -151,31 +167,37 @@ pub(super) async fn store<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Drops the rollup's tables, triggers and (PostgreSQL) trigger function, where present.
+/// Drops the rollup's tables, triggers and (PostgreSQL) trigger functions, where present
+/// (also those of the first version, which marked villages instead of writing deltas).
 pub(super) fn drop(def: &Rollup, backend: DbBackend) -> Vec<String> {
     let t = def.table;
-    let mut out: Vec<String> = ["ins", "upd", "del"]
+    let triggers = [
+        "mark_ins", "mark_upd", "mark_del", "ins", "upd_old", "upd_new", "del", "upd",
+    ];
+    let mut out: Vec<String> = triggers
         .iter()
         .map(|op| match backend {
-            DbBackend::Postgres => {
-                format!("DROP TRIGGER IF EXISTS {t}_mark_{op} ON {}", def.source)
-            }
-            _ => format!("DROP TRIGGER IF EXISTS {t}_mark_{op}"),
+            DbBackend::Postgres => format!("DROP TRIGGER IF EXISTS {t}_{op} ON {}", def.source),
+            _ => format!("DROP TRIGGER IF EXISTS {t}_{op}"),
         })
         .collect();
     if backend == DbBackend::Postgres {
-        out.push(format!("DROP FUNCTION IF EXISTS {t}_mark()"));
+        for f in ["mark", "new", "old", "both"] {
+            out.push(format!("DROP FUNCTION IF EXISTS {t}_{f}()"));
+        }
     }
-    out.push(format!("DROP TABLE IF EXISTS {t}"));
-    out.push(format!("DROP TABLE IF EXISTS {t}_dirty"));
+    for table in ["", "_dirty", "_delta"] {
+        out.push(format!("DROP TABLE IF EXISTS {t}{table}"));
+    }
     out
 }
 
-/// Creates the (empty) rollup and marks tables, the rollup's scope index, and the triggers
-/// that mark written scopes.
+/// Creates the (empty) rollup and delta tables, the rollup's scope index, and the triggers
+/// that write each statement's deltas.
 pub(super) fn create(def: &Rollup, backend: DbBackend) -> Vec<String> {
     let (t, source) = (def.table, def.source);
     let scope = def.scope.join(", ");
+    let cols = columns(def);
     let mut out = vec![
         format!(
             "CREATE TABLE {t} AS SELECT {} FROM {source} WHERE 1 = 0 {}",
@@ -183,61 +205,69 @@ pub(super) fn create(def: &Rollup, backend: DbBackend) -> Vec<String> {
             group_by(def)
         ),
         format!("CREATE INDEX {t}_scope ON {t} ({scope})"),
-        format!("CREATE TABLE {t}_dirty AS SELECT {scope} FROM {source} WHERE 1 = 0"),
+        format!("CREATE TABLE {t}_delta AS SELECT {cols} FROM {t} WHERE 1 = 0"),
     ];
     match backend {
         DbBackend::Postgres => {
-            // Once per statement, from the statement's transition tables: a 1,000-row
-            // insert marks its villages in one INSERT … SELECT DISTINCT.
-            out.push(format!(
-                "CREATE FUNCTION {t}_mark() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-                 IF TG_OP <> 'DELETE' THEN INSERT INTO {t}_dirty SELECT DISTINCT {scope} FROM xk_new; END IF; \
-                 IF TG_OP <> 'INSERT' THEN INSERT INTO {t}_dirty SELECT DISTINCT {scope} FROM xk_old; END IF; \
-                 RETURN NULL; END $$"
-            ));
-            for (op, event, tables) in [
-                ("ins", "INSERT", "NEW TABLE AS xk_new"),
-                ("upd", "UPDATE", "OLD TABLE AS xk_old NEW TABLE AS xk_new"),
-                ("del", "DELETE", "OLD TABLE AS xk_old"),
+            // Once per statement, grouped from the statement's transition tables: a
+            // 1,000-row insert leaves one delta row per village and key combination.
+            let delta = |rows: &str, sign: i64| {
+                format!(
+                    "INSERT INTO {t}_delta ({cols}) SELECT {} FROM {rows} {};",
+                    delta_list(def, sign),
+                    group_by(def)
+                )
+            };
+            for (name, body) in [
+                ("new", delta("xk_new", 1)),
+                ("old", delta("xk_old", -1)),
+                (
+                    "both",
+                    format!("{} {}", delta("xk_old", -1), delta("xk_new", 1)),
+                ),
             ] {
                 out.push(format!(
-                    "CREATE TRIGGER {t}_mark_{op} AFTER {event} ON {source} REFERENCING {tables} \
-                     FOR EACH STATEMENT EXECUTE FUNCTION {t}_mark()"
+                    "CREATE FUNCTION {t}_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                     {body} RETURN NULL; END $$"
+                ));
+            }
+            for (op, event, tables, function) in [
+                ("ins", "INSERT", "NEW TABLE AS xk_new", "new"),
+                (
+                    "upd",
+                    "UPDATE",
+                    "OLD TABLE AS xk_old NEW TABLE AS xk_new",
+                    "both",
+                ),
+                ("del", "DELETE", "OLD TABLE AS xk_old", "old"),
+            ] {
+                out.push(format!(
+                    "CREATE TRIGGER {t}_{op} AFTER {event} ON {source} REFERENCING {tables} \
+                     FOR EACH STATEMENT EXECUTE FUNCTION {t}_{function}()"
                 ));
             }
         }
         _ => {
-            // Per row (SQLite has no statement triggers); the unique index keeps one mark
-            // per scope however many rows a statement writes.
-            out.push(format!(
-                "CREATE UNIQUE INDEX {t}_dirty_scope ON {t}_dirty ({scope})"
-            ));
-            let values = |row: &str| {
-                def.scope
-                    .iter()
-                    .map(|c| format!("{row}.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            let mark = |row: &str| {
+            // Per row (SQLite has no statement triggers), reading the row itself by rowid:
+            // before an update or delete for what it was, after an insert or update for
+            // what it is, so the keys' expressions read the source's own columns.
+            let delta = |row: &str, sign: i64| {
                 format!(
-                    "INSERT OR IGNORE INTO {t}_dirty ({scope}) VALUES ({});",
-                    values(row)
+                    "INSERT INTO {t}_delta ({cols}) SELECT {} FROM {source} WHERE rowid = {row}.rowid {};",
+                    delta_list(def, sign),
+                    group_by(def)
                 )
             };
-            out.push(format!(
-                "CREATE TRIGGER {t}_mark_ins AFTER INSERT ON {source} BEGIN {} END",
-                mark("NEW")
-            ));
-            out.push(format!(
-                "CREATE TRIGGER {t}_mark_upd AFTER UPDATE ON {source} BEGIN {} {} END",
-                mark("OLD"),
-                mark("NEW")
-            ));
-            out.push(format!(
-                "CREATE TRIGGER {t}_mark_del AFTER DELETE ON {source} BEGIN {} END",
-                mark("OLD")
-            ));
+            for (op, when, body) in [
+                ("ins", "AFTER INSERT", delta("NEW", 1)),
+                ("upd_old", "BEFORE UPDATE", delta("OLD", -1)),
+                ("upd_new", "AFTER UPDATE", delta("NEW", 1)),
+                ("del", "BEFORE DELETE", delta("OLD", -1)),
+            ] {
+                out.push(format!(
+                    "CREATE TRIGGER {t}_{op} {when} ON {source} BEGIN {body} END"
+                ));
+            }
         }
     }
     out
@@ -253,9 +283,9 @@ pub(super) fn fill(def: &Rollup) -> String {
     )
 }
 
-/// For each definition, the distinct scopes marked in this transaction (each as its
+/// For each definition, the distinct scopes this transaction left deltas for (each as its
 /// columns' text values), in scope order.
-pub(super) async fn marked<C: ConnectionTrait>(
+pub(super) async fn touched<C: ConnectionTrait>(
     conn: &C,
     defs: &[Rollup],
 ) -> Result<Vec<Vec<Vec<String>>>, DbErr> {
@@ -269,7 +299,7 @@ pub(super) async fn marked<C: ConnectionTrait>(
             .map(|(i, c)| format!("CAST({c} AS TEXT) AS s{i}"))
             .collect();
         let sql = format!(
-            "SELECT DISTINCT {} FROM {}_dirty ORDER BY {}",
+            "SELECT DISTINCT {} FROM {}_delta ORDER BY {}",
             cols.join(", "),
             def.table,
             (1..=def.scope.len())
@@ -292,11 +322,11 @@ pub(super) async fn marked<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// `WHERE`-clause text matching exactly `scopes` of `def`.
-fn matching(def: &Rollup, scopes: &[Vec<String>]) -> String {
+/// `WHERE`-clause text matching exactly `scopes` of `def` (columns qualified by `alias`).
+fn matching(def: &Rollup, alias: &str, scopes: &[Vec<String>]) -> String {
     if def.scope.len() == 1 {
         let list: Vec<String> = scopes.iter().map(|s| quote(&s[0])).collect();
-        return format!("{} IN ({})", def.scope[0], list.join(", "));
+        return format!("{alias}.{} IN ({})", def.scope[0], list.join(", "));
     }
     let each: Vec<String> = scopes
         .iter()
@@ -305,7 +335,7 @@ fn matching(def: &Rollup, scopes: &[Vec<String>]) -> String {
                 .scope
                 .iter()
                 .zip(values)
-                .map(|(c, v)| format!("{c} = {}", quote(v)))
+                .map(|(c, v)| format!("{alias}.{c} = {}", quote(v)))
                 .collect();
             format!("({})", parts.join(" AND "))
         })
@@ -325,29 +355,74 @@ fn lock_key(table: &str, scope: &[String]) -> i32 {
     i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
 }
 
-/// The statements that recompute `scopes` of `def` from their rows and clear their marks.
-pub(super) fn refresh(def: &Rollup, scopes: &[Vec<String>], backend: DbBackend) -> Vec<String> {
+/// The statements that add the pending deltas of `scopes` into `def`'s totals and clear
+/// them: locks (PostgreSQL), add to the existing groups, insert the new ones, drop the
+/// groups whose count fell to zero, clear the deltas.
+pub(super) fn merge(def: &Rollup, scopes: &[Vec<String>], backend: DbBackend) -> Vec<String> {
+    let t = def.table;
     let mut out = Vec::new();
     if backend == DbBackend::Postgres {
         // Sorted, so two writers lock shared scopes in the same order and never deadlock.
-        let keys: BTreeSet<i32> = scopes.iter().map(|s| lock_key(def.table, s)).collect();
+        let keys: BTreeSet<i32> = scopes.iter().map(|s| lock_key(t, s)).collect();
         let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
         out.push(format!(
             "SELECT pg_advisory_xact_lock({LOCK_CLASS}, k) FROM unnest(ARRAY[{}]::int4[]) AS m(k)",
             keys.join(", ")
         ));
     }
+    // NULL keys are values here (a letter with no reply is a group of its own).
+    let same = |a: &str, b: &str| match backend {
+        DbBackend::Postgres => format!("{a} IS NOT DISTINCT FROM {b}"),
+        _ => format!("{a} IS {b}"),
+    };
+    let joined: Vec<String> = def
+        .scope
+        .iter()
+        .map(|c| format!("r.{c} = d.{c}"))
+        .chain(
+            def.keys
+                .iter()
+                .map(|(k, _)| same(&format!("r.{k}"), &format!("d.{k}"))),
+        )
+        .collect();
+    let joined = joined.join(" AND ");
+    let sums: Vec<String> = std::iter::once("n")
+        .chain(def.measures.iter().map(|(m, _)| *m))
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+        .collect();
+    let keys: Vec<&str> = def
+        .scope
+        .iter()
+        .copied()
+        .chain(def.keys.iter().map(|(k, _)| *k))
+        .collect();
+    let grouped = format!(
+        "(SELECT {}, {} FROM {t}_delta {})",
+        keys.join(", "),
+        sums.join(", "),
+        group_by(def)
+    );
+    let sets: Vec<String> = std::iter::once("n")
+        .chain(def.measures.iter().map(|(m, _)| *m))
+        .map(|c| format!("{c} = r.{c} + d.{c}"))
+        .collect();
+    // PostgreSQL's UPDATE … FROM names the target by its alias in the WHERE, as SQLite's.
+    out.push(format!(
+        "UPDATE {t} AS r SET {} FROM {grouped} AS d WHERE {joined}",
+        sets.join(", ")
+    ));
+    out.push(format!(
+        "INSERT INTO {t} ({}) SELECT d.* FROM {grouped} AS d WHERE NOT EXISTS \
+         (SELECT 1 FROM {t} AS r WHERE {joined})",
+        columns(def)
+    ));
     for chunk in scopes.chunks(SCOPES_PER_STATEMENT) {
-        let matching = matching(def, chunk);
-        out.push(format!("DELETE FROM {} WHERE {matching}", def.table));
         out.push(format!(
-            "INSERT INTO {} ({}) {}",
-            def.table,
-            columns(def),
-            grouped(def, Some(&matching))
+            "DELETE FROM {t} WHERE n = 0 AND {}",
+            matching(def, t, chunk)
         ));
-        out.push(format!("DELETE FROM {}_dirty WHERE {matching}", def.table));
     }
+    out.push(format!("DELETE FROM {t}_delta"));
     out
 }
 

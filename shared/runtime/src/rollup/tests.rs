@@ -185,7 +185,8 @@ async fn writes_are_totalled_when_their_transaction_commits_and_not_before() {
     let rollups = ensure(&conn, day("2026-12-06"), false, defs).await.unwrap();
     let txn = conn.begin().await.unwrap();
     txn.execute_unprepared(
-        "INSERT INTO people (village_code, status, seen_on, fen) VALUES ('420625102203', 1, NULL, 9)",
+        "INSERT INTO people (village_code, status, seen_on, fen) VALUES \
+         ('420625102203', 1, NULL, 9), ('420625100201', 1, NULL, 5)",
     )
     .await
     .unwrap();
@@ -201,22 +202,23 @@ async fn writes_are_totalled_when_their_transaction_commits_and_not_before() {
     assert_eq!(
         seen_by(&conn, "people_rollup", "2026-12-06").await,
         vec![
-            ("420625100201".into(), 1, 50),
+            // Added into the existing group with no date (NULL keys merge as values).
+            ("420625100201".into(), 2, 55),
             ("420625101202".into(), 2, 101),
             ("420625102203".into(), 1, 9)
         ]
     );
-    // The marks were cleared with the refresh.
+    // The deltas were cleared with the merge.
     let marks = conn
         .query_one_raw(Statement::from_string(
             backend(),
-            "SELECT COUNT(*) AS c FROM people_rollup_dirty".to_string(),
+            "SELECT COUNT(*) AS c FROM people_rollup_delta".to_string(),
         ))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(marks.try_get::<i64>("", "c").unwrap(), 0);
-    // A rolled-back write leaves neither rows nor totals nor marks.
+    // A rolled-back write leaves neither rows nor totals nor deltas.
     let txn = conn.begin().await.unwrap();
     txn.execute_unprepared("DELETE FROM people").await.unwrap();
     drop(txn);

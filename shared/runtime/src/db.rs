@@ -389,8 +389,8 @@ impl Db {
     }
 
     /// Where a summary whose date comparands are `dates` is answered from: the rollups when
-    /// they are kept and every date is on or after their floor (the database's, which a
-    /// newer replica may have moved), else the rows. A summary reads all its figures from
+    /// they are kept, built from this process's definitions, and every date is on or after
+    /// their floor (the database's, which a newer replica may have moved), else the rows. A summary reads all its figures from
     /// the one source this returns, never some from each.
     pub async fn summary_source(
         &self,
@@ -399,13 +399,12 @@ impl Db {
         let Some(rollups) = self.rollups() else {
             return Ok(rollup::Source::Rows);
         };
-        let floor = rollups.floor(&self.conn).await?;
-        let source = if dates.iter().all(|d| *d >= floor) {
-            rollup::Source::Rollups
-        } else {
-            rollup::Source::Rows
+        let floor = rollups.readable_from(&self.conn).await?;
+        let source = match floor {
+            Some(floor) if dates.iter().all(|d| *d >= floor) => rollup::Source::Rollups,
+            _ => rollup::Source::Rows,
         };
-        tracing::debug!(source = source.label(), %floor, "summary source");
+        tracing::debug!(source = source.label(), ?floor, "summary source");
         Ok(source)
     }
 

@@ -107,6 +107,19 @@ impl Rollup {
         self.key_as(column, expr)
     }
 
+    /// Adds a date key column that is the folded `column` (as [`Rollup::date_key`]) where
+    /// `condition` holds and NULL elsewhere (a date only some rows' figures compare).
+    pub fn date_key_when(
+        self,
+        column: &'static str,
+        condition: &str,
+        floor: NaiveDate,
+        backend: DbBackend,
+    ) -> Self {
+        let folded = sql::folded_date(column, floor, backend);
+        self.key_as(column, format!("CASE WHEN {condition} THEN {folded} END"))
+    }
+
     /// Adds a summed column kept under the source column's name.
     pub fn sum(mut self, column: &'static str) -> Self {
         self.measures.push((column, column.to_string()));
@@ -136,6 +149,10 @@ pub struct Rollups {
     defs: Arc<Vec<Rollup>>,
     /// The date before which the date keys are folded.
     floor: NaiveDate,
+    /// Each definition's fingerprint (same order): a summary reads the rollups only while
+    /// the database's were built with these, not by a replica running another policy
+    /// book or binary.
+    prints: Arc<Vec<String>>,
 }
 
 /// Where a summary's figures come from, all of them: the rollups or the rows.
@@ -203,6 +220,26 @@ impl Rollups {
         Ok(stored.map_or(self.floor, |f| f.max(self.floor)))
     }
 
+    /// The floor from which a summary may read the rollups, or `None` when it must read the
+    /// rows because the database's rollups were built from another definition than this
+    /// process's (a replica started since with another policy book or binary).
+    pub async fn readable_from<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+    ) -> Result<Option<NaiveDate>, ApiError> {
+        let stored = sql::all_stored(conn).await?;
+        let mut floor = self.floor;
+        for (def, print) in self.defs.iter().zip(self.prints.iter()) {
+            match stored.iter().find(|(name, _, _)| name == def.table) {
+                Some((_, stored_print, stored_floor)) if stored_print == print => {
+                    floor = floor.max(*stored_floor);
+                }
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(floor))
+    }
+
     /// Adds this transaction's deltas into the totals (see the module docs) and clears them.
     /// Called by [`crate::db::WriteTxn::commit`] just before it commits.
     pub async fn refresh<C: ConnectionTrait>(&self, txn: &C) -> Result<(), DbErr> {
@@ -220,13 +257,26 @@ impl Rollups {
     }
 
     /// Every scope whose stored totals differ from a fresh recomputation, in table and scope
-    /// order; empty when the rollups are right. Deltas still pending (written outside a
-    /// write transaction) are merged first, in a transaction of their own.
+    /// order; empty when the rollups are right. Deltas still pending (left by a write that
+    /// bypassed the write transaction) are reported first, then merged, in a transaction of
+    /// their own, before the comparison.
     pub async fn verify(&self, conn: &DatabaseConnection) -> Result<Vec<Mismatch>, DbErr> {
+        // Deltas left committed and unmerged come from a write that bypassed the write
+        // transaction's commit: merged now (so the totals heal), but reported, since that
+        // write path would leave summaries stale until the next write.
         let txn = conn.begin().await?;
+        let pending = sql::touched(&txn, &self.defs).await?;
         self.refresh(&txn).await?;
         txn.commit().await?;
         let mut found = Vec::new();
+        for (def, scopes) in self.defs.iter().zip(pending) {
+            for scope in scopes {
+                found.push(Mismatch {
+                    table: def.table,
+                    scope: format!("{} (deltas left unmerged by a write)", scope.join("/")),
+                });
+            }
+        }
         for def in self.defs.iter() {
             for scope in sql::differences(conn, def).await? {
                 found.push(Mismatch {
@@ -289,9 +339,11 @@ pub async fn ensure(
         sql::store(&txn, def.table, &fingerprint, floor).await?;
     }
     txn.commit().await?;
+    let prints = defs.iter().map(|d| fingerprint(d, backend)).collect();
     Ok(Rollups {
         defs: Arc::new(defs),
         floor,
+        prints: Arc::new(prints),
     })
 }
 

@@ -148,6 +148,27 @@ pub(super) async fn stored<C: ConnectionTrait>(
     Ok(Some((print, floor)))
 }
 
+/// Every built rollup's name, fingerprint and floor.
+pub(super) async fn all_stored<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<Vec<(String, String, NaiveDate)>, DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = format!("SELECT name, fingerprint, floor FROM {META}");
+    let mut out = Vec::new();
+    for row in conn
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await?
+    {
+        let name: String = row.try_get("", "name")?;
+        let floor: String = row.try_get("", "floor")?;
+        let floor = floor
+            .parse::<NaiveDate>()
+            .map_err(|e| DbErr::Custom(format!("rollup {name}: unreadable floor {floor}: {e}")))?;
+        out.push((name, row.try_get("", "fingerprint")?, floor));
+    }
+    Ok(out)
+}
+
 /// Records that `table` was built with `fingerprint` and `floor`.
 pub(super) async fn store<C: ConnectionTrait>(
     conn: &C,

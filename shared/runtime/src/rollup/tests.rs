@@ -246,6 +246,24 @@ async fn verify_names_the_village_whose_totals_differ() {
             scope: "420625101202".into()
         }]
     );
+    // A write outside a write transaction leaves its deltas unmerged: reported, then healed.
+    conn.execute_unprepared(
+        "UPDATE people_rollup SET fen = fen - 1 WHERE village_code = '420625101202'",
+    )
+    .await
+    .unwrap();
+    conn.execute_unprepared("UPDATE people SET fen = fen + 1 WHERE village_code = '420625100201'")
+        .await
+        .unwrap();
+    let found = rollups.verify(&conn).await.unwrap();
+    assert_eq!(
+        found,
+        vec![Mismatch {
+            table: "people_rollup",
+            scope: "420625100201 (deltas left unmerged by a write)".into()
+        }]
+    );
+    assert!(rollups.verify(&conn).await.unwrap().is_empty());
     if let Some(scratch) = scratch {
         scratch.drop_now(conn).await;
     }

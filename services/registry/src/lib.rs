@@ -41,9 +41,13 @@ pub const SPEC: ServiceSpec = ServiceSpec {
     default_port: 50051,
 };
 
-/// Migrates `db`, loads the policy, and returns the registry's routes.
+/// Migrates `db`, builds or checks its rollups, loads the policy, and returns the
+/// registry's routes.
 pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
     db.migrate::<store::migration::Migrator>().await?;
+    let backend = db.backend();
+    db.keep_rollups(|floor| store::rollups::definitions(floor, backend))
+        .await?;
     let policy = policy::load(settings.policy_text()?.as_deref())?;
     Ok(xk_runtime::sized_routes!(
         RegistryServiceServer::new(api::RegistryApi::new(db, policy)),

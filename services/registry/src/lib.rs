@@ -4,7 +4,8 @@
 //! Module map (each uses only those below it):
 //! - [`api`]: the tonic service, one file per resource's RPCs: validate, then the
 //!   runtime's idempotent, audited write around the domain rule and the store change.
-//! - [`store`]: sea-orm entities, migrations, queries and the SQL summary.
+//! - [`store`]: sea-orm entities, migrations, queries, the SQL summary and the per-village
+//!   rollups it reads for recent dates ([`store::rollups`]).
 //! - [`domain`]: pure rules — validation of new households, exit, the monitoring
 //!   lifecycle, member removal, alerts, and the rule ids. Unit-tested, no I/O.
 //! - [`policy`]: the effective-dated policy numbers (`policy.toml`).

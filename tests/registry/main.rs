@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `households` | one household at a time: create, get, list, update, bad input, policy years |
 //! | `import` | import batches, export, paging, load shedding |
+//! | `rollups` | every write keeps the per-village rollups equal to the rows; rollups = rows = RPC |
 //! | `rules` | exit, monitoring, removal and their rule ids; villages |
 //! | `serving` | auth matrix, health, reflection, shutdown, audit log |
 
@@ -12,6 +13,7 @@
 mod common;
 mod households;
 mod import;
+mod rollups;
 mod rules;
 mod serving;
 

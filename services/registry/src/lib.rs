@@ -4,7 +4,8 @@
 //! Module map (each uses only those below it):
 //! - [`api`]: the tonic service, one file per resource's RPCs: validate, then the
 //!   runtime's idempotent, audited write around the domain rule and the store change.
-//! - [`store`]: sea-orm entities, migrations, queries and the SQL summary.
+//! - [`store`]: sea-orm entities, migrations, queries, the SQL summary and the per-village
+//!   rollups it reads for recent dates ([`store::rollups`]).
 //! - [`domain`]: pure rules — validation of new households, exit, the monitoring
 //!   lifecycle, member removal, alerts, and the rule ids. Unit-tested, no I/O.
 //! - [`policy`]: the effective-dated policy numbers (`policy.toml`).
@@ -41,9 +42,13 @@ pub const SPEC: ServiceSpec = ServiceSpec {
     default_port: 50051,
 };
 
-/// Migrates `db`, loads the policy, and returns the registry's routes.
+/// Migrates `db`, builds or checks its rollups, loads the policy, and returns the
+/// registry's routes.
 pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
     db.migrate::<store::migration::Migrator>().await?;
+    let backend = db.backend();
+    db.keep_rollups(|floor| store::rollups::definitions(floor, backend))
+        .await?;
     let policy = policy::load(settings.policy_text()?.as_deref())?;
     Ok(xk_runtime::sized_routes!(
         RegistryServiceServer::new(api::RegistryApi::new(db, policy)),

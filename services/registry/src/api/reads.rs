@@ -154,7 +154,10 @@ impl RegistryApi {
             alert_cutoff: alert_cutoff(as_of, alert_policy),
             village_income_fen: policy.poor_village_collective_income_fen,
         };
-        let groups = summary::summarize(self.db.conn(), &q).await?;
+        // The alert cutoff is the one date the figures compare: on or after the rollups'
+        // floor they answer, before it the rows do (all figures from the one source).
+        let source = self.db.summary_source(&[q.alert_cutoff]).await?;
+        let groups = summary::summarize(self.db.conn(), &q, source).await?;
         Ok(scope::summary_answer(groups, |g| summary::total(prefix, g)))
     }
 }

@@ -5,6 +5,10 @@
 //! (etag); an entry is replaced only by a newer version, so a read that fetched version n
 //! just before a write committed n+1 cannot overwrite the newer entry. Misses are not
 //! cached. With PostgreSQL several replicas write the same database, so no cache is used.
+//!
+//! The cache is never a way to write: every change is made in a write transaction (which
+//! also brings the per-village rollups up to date before it commits) and offered here only
+//! after that commit, so what the summaries count never depends on it.
 
 use std::collections::HashMap;
 use std::sync::RwLock;

@@ -6,6 +6,7 @@ pub mod entities;
 pub mod expenses;
 pub mod gauges;
 pub mod migration;
+pub mod rollups;
 pub mod summary;
 
 use std::collections::HashSet;

@@ -1,5 +1,9 @@
 //! SummarizeByRegion in SQL: three GROUP BYs over covering indexes (households, members,
 //! villages), merged per region. Nothing is pulled row by row into memory.
+//!
+//! One list of figures serves both sources ([`Source`]): the rows, or the per-village
+//! rollups of [`crate::store::rollups`], whose columns keep the rows' names so every
+//! condition reads the same; only a row's count becomes the rollup row's `n`.
 
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
@@ -9,7 +13,8 @@ use xk_contracts::pb::registry::v1::{
 use xk_runtime::ApiError;
 use xk_runtime::db::placeholder;
 use xk_runtime::query;
-use xk_runtime::query::grouped::{GroupedCount, count_by_region, sum_when};
+use xk_runtime::query::grouped::{GroupedCount, count_by_region, sum_of, sum_when};
+use xk_runtime::rollup::Source;
 use xk_runtime::{figures, sum_fields};
 
 /// What to count.
@@ -29,11 +34,14 @@ pub struct SummaryQuery {
     pub village_income_fen: i64,
 }
 
-/// Counts per region under the prefix, in code order; empty regions are absent.
+/// Counts per region under the prefix, in code order; empty regions are absent. Households
+/// and members are read from `source` (the villages table is small on both paths).
 pub async fn summarize<C: ConnectionTrait>(
     conn: &C,
     q: &SummaryQuery,
+    source: Source,
 ) -> Result<Vec<RegionCounts>, ApiError> {
+    let one = source.count();
     let ph = |n| placeholder(conn.get_database_backend(), n);
     let archive = format!("status IN ({}, {})", S::Poor as i32, S::Exited as i32);
     let open = format!(
@@ -57,29 +65,29 @@ pub async fn summarize<C: ConnectionTrait>(
     let poor = format!("status = {}", S::Poor as i32);
     let exited = format!("status = {}", S::Exited as i32);
     let households = figures![RegionCounts;
-        archive_households = sum_when(&archive, "1"),
+        archive_households = sum_when(&archive, one),
         archive_people = sum_when(&archive, "people"),
-        poor_households = sum_when(&poor, "1"),
+        poor_households = sum_when(&poor, one),
         poor_people = sum_when(&poor, "people"),
-        exited_households = sum_when(&exited, "1"),
+        exited_households = sum_when(&exited, one),
         exited_people = sum_when(&exited, "people"),
-        identified_in_year_households = sum_when(&identified_in_year, "1"),
+        identified_in_year_households = sum_when(&identified_in_year, one),
         identified_in_year_people = sum_when(&identified_in_year, "people"),
-        exited_in_year_households = sum_when(&exited_in_year, "1"),
+        exited_in_year_households = sum_when(&exited_in_year, one),
         exited_in_year_people = sum_when(&exited_in_year, "people"),
-        monitored_households = sum_when(&open, "1"),
+        monitored_households = sum_when(&open, one),
         monitored_people = sum_when(&open, "people"),
-        unstable_exited_households = sum_when(&unstable, "1"),
+        unstable_exited_households = sum_when(&unstable, one),
         unstable_exited_people = sum_when(&unstable, "people"),
-        edge_households = sum_when(&edge, "1"),
+        edge_households = sum_when(&edge, one),
         edge_people = sum_when(&edge, "people"),
-        sudden_hardship_households = sum_when(&hardship, "1"),
+        sudden_hardship_households = sum_when(&hardship, one),
         sudden_hardship_people = sum_when(&hardship, "people"),
-        monitoring_alerts = sum_when(&alert, "1"),
+        monitoring_alerts = sum_when(&alert, one),
     ];
     let members = figures![RegionCounts;
-        baseline_people = "COUNT(*)",
-        baseline_removed_people = sum_when("removed", "1"),
+        baseline_people = sum_of(one),
+        baseline_removed_people = sum_when("removed", one),
     ];
     let met = format!(
         "poor_village AND collective_income_year = {} AND collective_income_fen >= {}",
@@ -96,12 +104,18 @@ pub async fn summarize<C: ConnectionTrait>(
     // twice as fast at the county's size as a SUBSTR key); the ≤ 290 village groups are
     // folded into townships (or the county) after.
     let queries = [
-        GroupedCount::new("households", "village_code", households).bind(vec![
-            q.year.into(),
-            q.year.into(),
-            q.alert_cutoff.into(),
-        ]),
-        GroupedCount::new("members", "village_code", members).filter(
+        GroupedCount::new(
+            source.table("households_rollup", "households"),
+            "village_code",
+            households,
+        )
+        .bind(vec![q.year.into(), q.year.into(), q.alert_cutoff.into()]),
+        GroupedCount::new(
+            source.table("members_rollup", "members"),
+            "village_code",
+            members,
+        )
+        .filter(
             format!("registered_year = {}", ph(3)),
             vec![q.baseline_year.into()],
         ),

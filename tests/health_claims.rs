@@ -8,10 +8,9 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use tokio::net::TcpListener;
 use tonic::Code;
 use tonic_types::StatusExt;
-use xiaokang::testing::{TestService, test_tokens};
+use xiaokang::testing::TestService;
 use xk_contracts::pb::common::v1::RegionLevel;
 use xk_contracts::pb::health::v1::*;
 use xk_health::domain::{self, MAX_BILL_NUMBER_LEN};
@@ -204,45 +203,6 @@ async fn a_late_claim_for_an_earlier_stay_settles_after_the_cases_already_settle
         .collect();
     assert_eq!(listed, [a.case_id, b.case_id]);
     svc.stop().await.unwrap();
-}
-
-/// The embedded policy with every year's personal cap set to `cap_fen`, as a file.
-fn policy_with_cap(dir: &tempfile::TempDir, cap_fen: i64) -> std::path::PathBuf {
-    let text = domain::DEFAULT_POLICY_TOML.replace(
-        "annual_personal_cap_fen = 500000",
-        &format!("annual_personal_cap_fen = {cap_fen}"),
-    );
-    assert_ne!(text, domain::DEFAULT_POLICY_TOML);
-    let path = dir.path().join("policy.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// Stops `svc` and serves its database again with `settings` (a changed policy).
-async fn restart(svc: TestService, settings: &ServeSettings) -> TestService {
-    let TestService {
-        hosted,
-        database,
-        tokens,
-    } = svc;
-    hosted.shutdown().await.unwrap();
-    let (table, _) = test_tokens();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hosted = xiaokang::suite::host(xk_health::SPEC, &database.url, settings, table, listener)
-        .await
-        .unwrap();
-    xk_runtime::server::wait_until_serving(
-        &hosted.url(),
-        xk_health::SPEC.grpc_name,
-        Duration::from_secs(10),
-    )
-    .await
-    .unwrap();
-    TestService {
-        hosted,
-        database,
-        tokens,
-    }
 }
 
 #[tokio::test]

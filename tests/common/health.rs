@@ -252,3 +252,42 @@ pub async fn summarize(c: &mut Client, prefix: &str, by: RegionLevel) -> Summari
     .unwrap()
     .into_inner()
 }
+
+/// The embedded policy with every year's personal cap set to `cap_fen`, as a file.
+pub fn policy_with_cap(dir: &tempfile::TempDir, cap_fen: i64) -> std::path::PathBuf {
+    let text = domain::DEFAULT_POLICY_TOML.replace(
+        "annual_personal_cap_fen = 500000",
+        &format!("annual_personal_cap_fen = {cap_fen}"),
+    );
+    assert_ne!(text, domain::DEFAULT_POLICY_TOML);
+    let path = dir.path().join("policy.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Stops `svc` and serves its database again with `settings` (a changed policy).
+pub async fn restart(svc: TestService, settings: &xk_runtime::ServeSettings) -> TestService {
+    let TestService {
+        hosted,
+        database,
+        tokens,
+    } = svc;
+    hosted.shutdown().await.unwrap();
+    let (table, _) = xiaokang::testing::test_tokens();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hosted = xiaokang::suite::host(xk_health::SPEC, &database.url, settings, table, listener)
+        .await
+        .unwrap();
+    xk_runtime::server::wait_until_serving(
+        &hosted.url(),
+        xk_health::SPEC.grpc_name,
+        std::time::Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    TestService {
+        hosted,
+        database,
+        tokens,
+    }
+}

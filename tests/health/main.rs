@@ -9,5 +9,6 @@ mod support;
 mod access;
 mod bad_input;
 mod enrolments;
+mod rollups;
 mod seed;
 mod settlement;

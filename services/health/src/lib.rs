@@ -55,11 +55,16 @@ pub const SPEC: ServiceSpec = ServiceSpec {
     default_port: 50053,
 };
 
-/// Migrates `db`, loads the policy (`--policy-file` or the embedded `policy.toml`), and
-/// returns the health service's routes.
+/// Migrates `db`, loads the policy (`--policy-file` or the embedded `policy.toml`), builds
+/// or keeps the rollups ([`store::rollups`]) over its caps, and returns the health
+/// service's routes.
 pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
     db.migrate::<store::migration::Migrator>().await?;
     let book = policy_book(settings)?;
+    // Built from the book the service judges "over the cap" by: another book rebuilds them.
+    let over_cap = store::rollups::OverCap::of_book(&book);
+    db.keep_rollups(|floor| store::rollups::definitions(floor, db.backend(), &over_cap))
+        .await?;
     Ok(xk_runtime::sized_routes!(
         HealthInsuranceServiceServer::new(api::HealthApi::new(db, book)),
         settings

@@ -8,12 +8,14 @@ use xk_contracts::ListPage;
 use xk_contracts::pb::health::v1::*;
 use xk_contracts::types::ResidentId;
 use xk_runtime::paging::{self, Page};
+use xk_runtime::rollup::Source;
 use xk_runtime::scope::{check_summary, optional_prefix, required_prefix};
 use xk_runtime::{ApiError, Violations, clock};
 
 use super::HealthApi;
 use super::convert::{case_records, enrolment_to_pb, institution_to_pb, totals_to_pb};
 use crate::store::entities::case;
+use crate::store::rollups::OverCap;
 use crate::store::{self, CaseFilter, KIND_REVERSAL, mask, summary};
 
 /// Case rows as messages, each marked reversed when a reversal of it is stored.
@@ -243,7 +245,23 @@ pub(super) async fn list_person_payments(
     Ok(page.answer(people, |p: &PersonPayment| &p.resident_id))
 }
 
-/// SummarizeByRegion: counts and sums per region, in SQL.
+/// Where SummarizeByRegion's figures come from: the rollups when they are kept and judge
+/// "over the cap" by the caps of the book this service judges by (every year's, so the
+/// request's year's too), else the rows. No figure compares a date, so the floor never
+/// sends it to the rows.
+async fn summary_source(api: &HealthApi) -> Result<Source, ApiError> {
+    let baked = api
+        .db
+        .rollups()
+        .is_some_and(|r| OverCap::of_book(&api.policy).baked_in(r.defs()));
+    if !baked {
+        return Ok(Source::Rows);
+    }
+    api.db.summary_source(&[]).await
+}
+
+/// SummarizeByRegion: counts and sums per region, in SQL, all from the rollups or all from
+/// the rows (see [`summary_source`]).
 pub(super) async fn summarize(
     api: &HealthApi,
     req: SummarizeByRegionRequest,
@@ -265,7 +283,8 @@ pub(super) async fn summarize(
         year,
         cap_fen: api.cap_for(year),
     };
-    let groups = summary::summarize(api.db.conn(), &q).await?;
+    let source = summary_source(api).await?;
+    let groups = summary::summarize(api.db.conn(), &q, source).await?;
     let total = summary::total(prefix, &groups);
     let institutions = summary::institutions(api.db.conn()).await?;
     Ok(SummarizeByRegionResponse {

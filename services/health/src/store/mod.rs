@@ -5,6 +5,7 @@ pub mod bills;
 pub mod entities;
 pub mod gauges;
 pub mod migration;
+pub mod rollups;
 pub mod summary;
 
 use std::collections::HashSet;

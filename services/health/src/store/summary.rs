@@ -1,6 +1,10 @@
 //! SummarizeByRegion in SQL: two GROUP BYs over covering indexes (enrolments and
 //! person-years, both led by coverage year then village code), merged per region. Nothing
 //! is pulled row by row into memory.
+//!
+//! The same figures read either the rows or their per-village rollups
+//! ([`super::rollups`]), as the caller's [`Source`] says: the rollups keep the source
+//! columns' names, so only the row count changes (`n` instead of 1).
 
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
 use xk_contracts::pb::health::v1::{InstitutionCounts, RegionHealth};
@@ -8,7 +12,10 @@ use xk_runtime::ApiError;
 use xk_runtime::db::placeholder;
 use xk_runtime::query::grouped::{GroupedCount, count_by_region};
 use xk_runtime::query::{self, prefix_range};
+use xk_runtime::rollup::Source;
 use xk_runtime::{figures, sum_fields};
+
+use super::rollups::{ENROLMENTS_ROLLUP, PERSON_YEARS_ROLLUP};
 
 /// What to count.
 #[derive(Debug, Clone)]
@@ -20,7 +27,9 @@ pub struct SummaryQuery {
     /// The coverage year.
     pub year: i32,
     /// The year's annual personal cap (fen) from the policy: "over the cap" is judged
-    /// against it, so the number comes from the policy, not the SQL.
+    /// against it, so the number comes from the policy, not the SQL. With
+    /// [`Source::Rollups`] it must be the cap the rollups were built with
+    /// ([`super::rollups::OverCap::baked_in`]).
     pub cap_fen: i64,
 }
 
@@ -29,16 +38,18 @@ fn sum(what: &str) -> String {
     format!("CAST(COALESCE(SUM({what}), 0) AS BIGINT)")
 }
 
-/// Figures per region under the prefix, in code order; regions without enrolments are
-/// absent.
+/// Figures per region under the prefix, in code order, from `source` (rows or rollups);
+/// regions without enrolments are absent.
 pub async fn summarize<C: ConnectionTrait>(
     conn: &C,
     q: &SummaryQuery,
+    source: Source,
 ) -> Result<Vec<RegionHealth>, ApiError> {
     let ph = |n| placeholder(conn.get_database_backend(), n);
+    let count = source.count();
     let enrolments = figures![RegionHealth;
-        insured_people = "COUNT(*)",
-        registered_poor_insured = sum("CASE WHEN registered_poor THEN 1 ELSE 0 END"),
+        insured_people = sum(count),
+        registered_poor_insured = sum(&format!("CASE WHEN registered_poor THEN {count} ELSE 0 END")),
         premiums_fen = sum("premium_fen"),
         government_paid_fen = sum("government_paid_fen"),
         personal_paid_fen = sum("personal_paid_fen"),
@@ -46,12 +57,15 @@ pub async fn summarize<C: ConnectionTrait>(
     // The cap is on in-county, in-policy care of the registered poor only: out-of-county
     // payments must not make a person count as over it.
     let over_cap = format!(
-        "CASE WHEN in_county_personal_fen > {} THEN 1 ELSE 0 END",
+        "CASE WHEN in_county_personal_fen > {} THEN {count} ELSE 0 END",
         ph(4)
     );
+    // On the rollup, `cases` is a village-year's sum, kept apart by a key on `cases > 0`
+    // (see the rollups' module docs), so the condition keeps its meaning.
+    let with_cases = format!("CASE WHEN cases > 0 THEN {count} ELSE 0 END");
     let person_years = figures![RegionHealth;
         cases = sum("cases"),
-        people_with_cases = sum("CASE WHEN cases > 0 THEN 1 ELSE 0 END"),
+        people_with_cases = sum(&with_cases),
         total_cost_fen = sum("total_fen"),
         basic_fen = sum("basic_fen"),
         serious_illness_fen = sum("serious_fen"),
@@ -67,10 +81,18 @@ pub async fn summarize<C: ConnectionTrait>(
     // are then folded into townships (or the county).
     let of_year = format!("coverage_year = {}", ph(3));
     let queries = [
-        GroupedCount::new("enrolments", "village_code", enrolments)
-            .filter(&of_year, vec![q.year.into()]),
-        GroupedCount::new("person_years", "village_code", person_years)
-            .filter(&of_year, vec![q.year.into(), q.cap_fen.into()]),
+        GroupedCount::new(
+            source.table(ENROLMENTS_ROLLUP, "enrolments"),
+            "village_code",
+            enrolments,
+        )
+        .filter(&of_year, vec![q.year.into()]),
+        GroupedCount::new(
+            source.table(PERSON_YEARS_ROLLUP, "person_years"),
+            "village_code",
+            person_years,
+        )
+        .filter(&of_year, vec![q.year.into(), q.cap_fen.into()]),
     ];
     let region: fn(&mut RegionHealth) -> &mut String = |c| &mut c.region_code;
     let queries = queries.map(GroupedCount::by_whole_code);

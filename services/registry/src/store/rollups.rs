@@ -34,30 +34,17 @@ pub fn definitions(floor: NaiveDate, backend: DbBackend) -> Vec<Rollup> {
             "monitoring_stage",
             "monitoring_category",
         ])
-        .key_as(
+        // The alert condition tests the date only at stage Identified: NULL elsewhere.
+        .date_key_when(
             "monitoring_identified_on",
-            identified_on_while_identified(floor, backend),
+            &format!("monitoring_stage = {}", MonitoringStage::Identified as i32),
+            floor,
+            backend,
         )
         .sum("people");
     let members = Rollup::new("members_rollup", "members", &["village_code"])
         .keys(&["registered_year", "removed"]);
     vec![households, members]
-}
-
-/// `monitoring_identified_on` folded at `floor`, for cases still at stage Identified only
-/// (the alert condition tests the date only there); NULL for every other household.
-fn identified_on_while_identified(floor: NaiveDate, backend: DbBackend) -> String {
-    // The runtime builds the folding expression; take it from a date key and guard it.
-    let folded = Rollup::new("", "", &[])
-        .date_key("monitoring_identified_on", floor, backend)
-        .keys
-        .pop()
-        .map(|(_, expr)| expr)
-        .unwrap_or_else(|| "monitoring_identified_on".to_string());
-    format!(
-        "CASE WHEN monitoring_stage = {} THEN {folded} END",
-        MonitoringStage::Identified as i32
-    )
 }
 
 #[cfg(test)]

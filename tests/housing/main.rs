@@ -11,6 +11,7 @@
 //! | `import` | ImportRelocations: whole batches, replays, the county's published figures |
 //! | `appraisals` | appraisals, renovations, the exception list and the summary |
 //! | `rules` | every rule id clients see, and the batch year the policy does not cover |
+//! | `rollups` | every counted write keeps the per-village rollups; rollups and rows agree |
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -20,6 +21,7 @@ mod appraisals;
 mod import;
 mod milestones;
 mod retries;
+mod rollups;
 mod rules;
 
 use tonic::codegen::InterceptedService;

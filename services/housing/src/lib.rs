@@ -16,7 +16,7 @@
 //! | [`domain::appraisal`] | house-safety grades A–D and renovation of dangerous houses |
 //! | [`checked`] | a relocation record that passed the checks, as the api hands it to the store |
 //! | [`api`] | the tonic service, one file per resource's RPCs: check the request, one idempotent write, the response |
-//! | [`store`] | sea-orm entities, migrations, queries, derived columns, the SQL summary |
+//! | [`store`] | sea-orm entities, migrations, queries, derived columns, the SQL summary and its per-village rollups |
 //!
 //! Dependencies run one way: `api` → `checked` → `domain`, `api` → `store` → `checked`;
 //! the domain uses nothing of the others. Errors are the runtime's
@@ -67,6 +67,8 @@ pub const SPEC: ServiceSpec = ServiceSpec {
 /// and returns the housing service's routes.
 pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
     db.migrate::<store::migration::Migrator>().await?;
+    db.keep_rollups(|floor| store::rollups::definitions(floor, db.backend()))
+        .await?;
     let text = settings.policy_text()?;
     let policy = domain::policy::load(text.as_deref().unwrap_or(DEFAULT_POLICY_TOML))?;
     Ok(xk_runtime::sized_routes!(

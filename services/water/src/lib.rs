@@ -51,6 +51,8 @@ pub const SPEC: ServiceSpec = ServiceSpec {
 /// `policy.toml`), and returns the water service's routes.
 pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
     db.migrate::<store::migration::Migrator>().await?;
+    db.keep_rollups(|floor| store::rollups::definitions(floor, db.backend()))
+        .await?;
     let book = match settings.policy_text()? {
         Some(text) => domain::policy::load(&text)?,
         None => domain::policy::embedded().clone(),

@@ -193,14 +193,16 @@ impl Read for pb::ListExceptionsRequest {
     }
 }
 
-/// SummarizeByRegion: computed in SQL.
+/// SummarizeByRegion: computed in SQL. No figure compares a date with the request, so the
+/// rollups answer whenever they are kept, else the rows.
 impl Read for pb::SummarizeByRegionRequest {
     type Reply = pb::SummarizeByRegionResponse;
 
     async fn handle(self, api: &HousingApi) -> Result<Self::Reply, ApiError> {
         let (scope, ()) = check_summary(&self.region_prefix, self.group_by, |_| ())?;
         let prefix = scope.prefix.as_str();
-        let groups = summary::summarize(api.db.conn(), prefix, scope.group_len).await?;
+        let source = api.db.summary_source(&[]).await?;
+        let groups = summary::summarize(api.db.conn(), prefix, scope.group_len, source).await?;
         Ok(summary_answer(groups, |g| summary::total(prefix, g)))
     }
 }

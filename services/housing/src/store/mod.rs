@@ -8,6 +8,7 @@ pub mod exceptions;
 pub mod gauges;
 pub mod migration;
 pub mod relocations;
+pub mod rollups;
 pub mod sites;
 pub mod summary;
 

@@ -122,7 +122,8 @@ pub(super) async fn list_exceptions(
     Ok(page.answer(exceptions, |e| &e.household_id))
 }
 
-/// SummarizeByRegion: counts over the current statuses, grouped in SQL.
+/// SummarizeByRegion: counts over the current statuses, grouped in SQL. No figure compares
+/// a date with the request, so the rollups answer whenever they are kept, else the rows.
 pub(super) async fn summarize(
     api: &WaterApi,
     req: SummarizeByRegionRequest,
@@ -133,6 +134,7 @@ pub(super) async fn summarize(
         prefix: prefix.to_string(),
         group_len: scope.group_len,
     };
-    let groups = summary::summarize(api.db.conn(), &q).await?;
+    let source = api.db.summary_source(&[]).await?;
+    let groups = summary::summarize(api.db.conn(), &q, source).await?;
     Ok(summary_answer(groups, |g| summary::total(prefix, g)))
 }

@@ -8,7 +8,8 @@
 //! | [`schemes`] | supply schemes and the villages each serves; the scheme [`xk_runtime::write::RecordStore`] |
 //! | [`assessments`] | the history and `current`, written together |
 //! | [`villages`] | configured area types |
-//! | [`summary`] | SummarizeByRegion in SQL |
+//! | [`summary`] | SummarizeByRegion in SQL, over the rows or their rollups |
+//! | [`rollups`] | the per-village running totals the summary reads |
 //! | [`gauges`] | the business gauge for `/metrics` |
 //! | [`support`] | the leaf every table module shares (chunking, prefix ranges) |
 
@@ -16,6 +17,7 @@ pub mod assessments;
 pub mod entities;
 pub mod gauges;
 pub mod migration;
+pub mod rollups;
 pub mod schemes;
 pub mod summary;
 pub mod support;

@@ -5,13 +5,12 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
 use prost::Message;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Statement, Value,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use xk_contracts::pb::water::v1::Assessment;
 use xk_runtime::ApiError;
-use xk_runtime::db::placeholder;
 
 use super::entities::{assessment, current};
 use super::support::{CHUNK, in_chunks, unreadable};
@@ -142,7 +141,6 @@ pub async fn record<C: ConnectionTrait>(
     ids.sort_unstable();
     ids.dedup();
     let mut cur = current_rows(conn, &ids).await?;
-    let existed: HashSet<String> = cur.keys().cloned().collect();
     let mut touched: Vec<String> = Vec::new();
     let mut rows = Vec::with_capacity(items.len());
     let mut out = Vec::with_capacity(items.len());
@@ -190,95 +188,36 @@ pub async fn record<C: ConnectionTrait>(
     }
     touched.sort_unstable();
     touched.dedup();
-    // Households with a current row have it updated in place (so it keeps its identity
-    // for writers queued on its lock), the others get one inserted. Not one upsert: on
-    // SQLite, an upsert that takes its update path runs the rollup triggers' `INSERT OR
-    // IGNORE` marks under the upsert's own ABORT, so marking a village already marked in
-    // the transaction fails with a unique violation.
-    let (stored, fresh): (Vec<current::Model>, Vec<current::Model>) = touched
-        .iter()
-        .filter_map(|id| cur.remove(id))
-        .partition(|c| existed.contains(&c.household_id));
-    for chunk in fresh.chunks(CHUNK) {
-        current::Entity::insert_many(chunk.iter().cloned().map(current_active))
+    let upsert = OnConflict::column(current::Column::HouseholdId)
+        .update_columns([
+            current::Column::VillageCode,
+            current::Column::People,
+            current::Column::LastSeq,
+            current::Column::Seq,
+            current::Column::AssessedOn,
+            current::Column::Verdict,
+            current::Column::Quantity,
+            current::Column::Quality,
+            current::Column::Convenience,
+            current::Column::SupplyGuarantee,
+            current::Column::SeasonalChecked,
+            current::Column::SeasonalSeq,
+            current::Column::SeasonalOn,
+            current::Column::SeasonalShortage,
+        ])
+        .to_owned();
+    for chunk in touched.chunks(CHUNK) {
+        let models = chunk
+            .iter()
+            .filter_map(|id| cur.remove(id))
+            .map(current_active);
+        current::Entity::insert_many(models)
+            .on_conflict(upsert.clone())
             .exec_without_returning(conn)
             .await
             .map_err(conflict_or)?;
     }
-    for chunk in stored.chunks(CHUNK) {
-        update_current(conn, chunk).await?;
-    }
     Ok(out)
-}
-
-/// The columns of `water_current` in the order [`update_current`] binds them, the key
-/// first.
-const CURRENT_COLUMNS: [&str; 15] = [
-    "household_id",
-    "village_code",
-    "people",
-    "last_seq",
-    "seq",
-    "assessed_on",
-    "verdict",
-    "quantity",
-    "quality",
-    "convenience",
-    "supply_guarantee",
-    "seasonal_checked",
-    "seasonal_seq",
-    "seasonal_on",
-    "seasonal_shortage",
-];
-
-/// Replaces the stored current rows of these households with `rows`, in one
-/// `UPDATE … FROM (VALUES …)` (both databases name a VALUES list's columns `column1`, …).
-async fn update_current<C: ConnectionTrait>(
-    conn: &C,
-    rows: &[current::Model],
-) -> Result<(), ApiError> {
-    let backend = conn.get_database_backend();
-    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * CURRENT_COLUMNS.len());
-    let mut tuples = Vec::with_capacity(rows.len());
-    for c in rows {
-        let first = values.len() + 1;
-        values.extend([
-            c.household_id.clone().into(),
-            c.village_code.clone().into(),
-            c.people.into(),
-            c.last_seq.into(),
-            c.seq.into(),
-            c.assessed_on.into(),
-            c.verdict.into(),
-            c.quantity.into(),
-            c.quality.into(),
-            c.convenience.into(),
-            c.supply_guarantee.into(),
-            c.seasonal_checked.into(),
-            c.seasonal_seq.into(),
-            c.seasonal_on.into(),
-            c.seasonal_shortage.into(),
-        ]);
-        let marks: Vec<String> = (first..=values.len())
-            .map(|n| placeholder(backend, n))
-            .collect();
-        tuples.push(format!("({})", marks.join(", ")));
-    }
-    let set: Vec<String> = CURRENT_COLUMNS
-        .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(i, col)| format!("{col} = v.column{}", i + 1))
-        .collect();
-    let sql = format!(
-        "UPDATE water_current SET {} FROM (VALUES {}) AS v WHERE water_current.household_id = v.column1",
-        set.join(", "),
-        tuples.join(", ")
-    );
-    conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await
-        .map_err(conflict_or)?;
-    Ok(())
 }
 
 fn current_active(c: current::Model) -> current::ActiveModel {

@@ -161,7 +161,9 @@ pub(super) async fn summarize(
         survey_id: survey_id.clone(),
     };
     // Both dates the figures compare must be on or after the rollups' floor for the
-    // rollups to answer; otherwise every figure comes from the rows.
+    // rollups to answer; otherwise every figure comes from the rows. overdue_before is the
+    // earlier, so an `as_of` within the policy's letter reply days of the floor (or before
+    // it) reads the rows, as does every request when the rollups are off.
     let source = api.db.summary_source(&[q.as_of, q.overdue_before]).await?;
     let groups = summary::summarize(conn, source, &q).await?;
     let total = summary::total(prefix, &groups);

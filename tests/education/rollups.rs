@@ -1,7 +1,8 @@
 //! The per-village rollups (issue 16): every write RPC that moves a counted figure, driven
 //! over the wire, leaves them equal to the rows; the summary reads the same figures from
 //! the rollups as from the rows at every region level and every date on or after the
-//! floor; the RPC answers what the rows say; a date before the floor reads the rows.
+//! floor; the RPC answers what the rows say; a date before the floor, or rollups turned
+//! off, reads the rows.
 
 use sea_orm::{ConnectionTrait, Statement};
 use xk_education::store::summary::{self, SummaryQuery};
@@ -445,5 +446,36 @@ async fn every_write_keeps_the_rollups_equal_to_the_rows() {
         .into_inner();
     let rows = figures(db, Source::Rows, ("420625", 9), at(old), Some(SURVEY)).await;
     assert_eq!(r.groups, rows);
+    svc.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn with_the_rollups_off_the_summary_reads_the_rows() {
+    let settings = xk_runtime::ServeSettings {
+        rollups: false,
+        ..Default::default()
+    };
+    let svc = TestService::start_with(xk_education::SPEC, settings)
+        .await
+        .unwrap();
+    let mut c = client(&svc, BUREAU).await;
+    create(&mut c, "off-1", student(1, V1, StudentStatus::InCounty))
+        .await
+        .unwrap();
+    let db = svc.hosted.db();
+    assert!(db.rollups().is_none());
+    assert!(db.verify_rollups().await.is_err(), "no rollups to verify");
+    assert_eq!(db.summary_source(&[today()]).await.unwrap(), Source::Rows);
+    let r = c
+        .summarize_by_region(SummarizeByRegionRequest {
+            region_prefix: "420625".into(),
+            group_by: RegionLevel::Township as i32,
+            as_of: d(today()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.total.unwrap().in_county, 1);
     svc.stop().await.unwrap();
 }

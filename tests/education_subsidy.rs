@@ -297,6 +297,8 @@ async fn racing_full_payments_pay_the_year_once() {
     }
     let stored = payments(&mut c, &id).await;
     assert_eq!(stored.iter().map(|s| s.amount_fen).sum::<i64>(), full);
+    // The refused and aborted payments left no trace in the rollups either.
+    assert_eq!(svc.hosted.db().verify_rollups().await.unwrap(), []);
     svc.stop().await.unwrap();
 }
 

@@ -8,10 +8,12 @@
 //! | `refusals` | bad input named and not written, rule ids, retries, who may write |
 //! | `imports` | a bad batch refused whole, committed batches replayed |
 //! | `seed` | the county's published figures through the RPCs and back from the summary |
+//! | `rollups` | every counted write keeps the per-village rollups equal to the rows; both answer alike; rollups off reads the rows |
 
 mod guarantee;
 mod imports;
 mod refusals;
+mod rollups;
 mod seed;
 
 use chrono::{Datelike, Days, Months, NaiveDate};

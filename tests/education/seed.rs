@@ -301,5 +301,7 @@ async fn seed_figures_load_through_the_rpcs_and_come_back_from_the_summary() {
             .iter()
             .all(|e| e.missing_hours == min - per_visit)
     );
+    // The county's dataset, written by concurrent RPCs, leaves the rollups right.
+    assert_eq!(svc.hosted.db().verify_rollups().await.unwrap(), []);
     svc.stop().await.unwrap();
 }

@@ -6,7 +6,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`api`] | the tonic service: one file per resource's RPCs (students, import, letters, visits, cases, subsidies, surveys, expenses, reads), each write validate → [`xk_runtime::Db::write`] → response |
-//! | [`store`] | sea-orm entities, migrations, queries; [`store::summary`] (SummarizeByRegion in SQL), [`store::exceptions`] (ListExceptions), [`store::subsidies`] (payments and a school year's total) |
+//! | [`store`] | sea-orm entities, migrations, queries; [`store::summary`] (SummarizeByRegion in SQL, from the rows or the per-village [`store::rollups`]), [`store::exceptions`] (ListExceptions), [`store::subsidies`] (payments and a school year's total) |
 //! | [`gauges`] | the business gauge for `/metrics` (children not guaranteed without a case), counted on an interval |
 //! | [`policy`] | which policy-book entry applies on a day; loading a book that covers today |
 //! | [`domain::policy`] | the figures of one policy year (ages, cut-off, deferral, letters, home teaching, subsidies), read from `policy.toml` into the runtime's `PolicyBook` and checked |
@@ -62,9 +62,13 @@ pub const SPEC: ServiceSpec = ServiceSpec {
     default_port: 50052,
 };
 
-/// Migrates `db`, loads the policy, and returns the education service's routes.
+/// Migrates `db`, builds or checks its summary rollups ([`store::rollups`]), loads the
+/// policy, and returns the education service's routes.
 pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> {
     db.migrate::<store::migration::Migrator>().await?;
+    let backend = db.backend();
+    db.keep_rollups(|floor| store::rollups::definitions(floor, backend))
+        .await?;
     let policy = policy::load(
         settings.policy_text()?.as_deref(),
         xk_runtime::clock::today(),

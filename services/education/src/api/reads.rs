@@ -140,7 +140,8 @@ pub(super) async fn list_exceptions(
     }))
 }
 
-/// Counts by township or village under a region prefix, computed in SQL.
+/// Counts by township or village under a region prefix, computed in SQL from the
+/// per-village rollups when its dates allow, else from the rows.
 pub(super) async fn summarize(
     api: &EducationApi,
     req: SummarizeByRegionRequest,
@@ -159,7 +160,12 @@ pub(super) async fn summarize(
         overdue_before: overdue_before(as_of, policy),
         survey_id: survey_id.clone(),
     };
-    let groups = summary::summarize(conn, &q).await?;
+    // Both dates the figures compare must be on or after the rollups' floor for the
+    // rollups to answer; otherwise every figure comes from the rows. overdue_before is the
+    // earlier, so an `as_of` within the policy's letter reply days of the floor (or before
+    // it) reads the rows, as does every request when the rollups are off.
+    let source = api.db.summary_source(&[q.as_of, q.overdue_before]).await?;
+    let groups = summary::summarize(conn, source, &q).await?;
     let total = summary::total(prefix, &groups);
     Ok(SummarizeByRegionResponse {
         groups,

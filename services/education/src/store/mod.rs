@@ -6,6 +6,7 @@ pub mod exceptions;
 pub mod expenses;
 pub mod migration;
 pub mod query;
+pub mod rollups;
 pub mod subsidies;
 pub mod summary;
 

@@ -1,5 +1,11 @@
 //! SummarizeByRegion in SQL: three GROUP BYs over covering indexes (students, letters,
 //! survey findings), merged per region. Nothing is pulled row by row into memory.
+//!
+//! The same figures read either the rows or their per-village rollups
+//! ([`super::rollups`]), as the caller's [`Source`] says: the rollups keep the source
+//! columns' names (the counts tested as `> 0` kept as 0/1 flags), so every condition
+//! below reads both; only a row count becomes a sum of `n`. Survey findings are one row
+//! per region already and are read as they are on both paths.
 
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
@@ -8,6 +14,7 @@ use xk_runtime::ApiError;
 use xk_runtime::db::placeholder;
 use xk_runtime::query;
 use xk_runtime::query::grouped::{GroupedCount, count_by_region, sum_of, sum_when};
+use xk_runtime::rollup::Source;
 use xk_runtime::{figures, sum_fields};
 
 /// What to count.
@@ -26,12 +33,16 @@ pub struct SummaryQuery {
     pub survey_id: Option<String>,
 }
 
-/// Counts per region under the prefix, in code order; empty regions are absent.
+/// Counts per region under the prefix, in code order, from `source` (the rows or the
+/// rollups, all figures from the one); empty regions are absent.
 pub async fn summarize<C: ConnectionTrait>(
     conn: &C,
+    source: Source,
     q: &SummaryQuery,
 ) -> Result<Vec<RegionCounts>, ApiError> {
     let ph = |n| placeholder(conn.get_database_backend(), n);
+    // The rows one row stands for: 1 in the table, `n` in its rollup.
+    let one = source.count();
     // A stored guarantee holds at as_of unless it lapsed (deferral expired, school year of
     // the last home-teaching visit over).
     let eff = format!(
@@ -39,17 +50,17 @@ pub async fn summarize<C: ConnectionTrait>(
         ph(3)
     );
     let not_eff = format!("NOT {eff}");
-    let st = |s: S| sum_when(&format!("status = {}", s as i32), "1");
+    let st = |s: S| sum_when(&format!("status = {}", s as i32), one);
     let outside = format!(
         "status IN ({}, {}) AND letters_sent > 0",
         S::OutsideCounty as i32,
         S::OutsideProvince as i32
     );
     let students = figures![RegionCounts;
-        students = "COUNT(*)",
-        guaranteed = sum_when(&eff, "1"),
-        not_guaranteed = sum_when(&not_eff, "1"),
-        not_guaranteed_without_case = sum_when(&format!("{not_eff} AND NOT open_case"), "1"),
+        students = sum_of(one),
+        guaranteed = sum_when(&eff, one),
+        not_guaranteed = sum_when(&not_eff, one),
+        not_guaranteed_without_case = sum_when(&format!("{not_eff} AND NOT open_case"), one),
         in_county = st(S::InCounty),
         outside_county = st(S::OutsideCounty),
         outside_province = st(S::OutsideProvince),
@@ -60,12 +71,12 @@ pub async fn summarize<C: ConnectionTrait>(
         exemption = st(S::Exemption),
         dropped_out = st(S::DroppedOut),
         never_enrolled = st(S::NeverEnrolled),
-        open_cases = sum_when("open_case", "1"),
-        outside_with_letter = sum_when(&outside, "1"),
-        incoming_students = sum_when("incoming", "1"),
-        incoming_with_subsidy = sum_when("incoming AND subsidy_count > 0", "1"),
+        open_cases = sum_when("open_case", one),
+        outside_with_letter = sum_when(&outside, one),
+        incoming_students = sum_when("incoming", one),
+        incoming_with_subsidy = sum_when("incoming AND subsidy_count > 0", one),
         incoming_subsidy_fen = sum_when("incoming", "subsidy_total_fen"),
-        students_with_subsidy = sum_when("subsidy_count > 0", "1"),
+        students_with_subsidy = sum_when("subsidy_count > 0", one),
         subsidy_fen = sum_when("1 = 1", "subsidy_total_fen"),
     ];
     let sent = format!("sent_on <= {}", ph(3));
@@ -79,14 +90,23 @@ pub async fn summarize<C: ConnectionTrait>(
         ph(3)
     );
     let letters = figures![RegionCounts;
-        letters_sent = sum_when(&sent, "1"),
-        letters_confirmed = sum_when(&confirmed, "1"),
-        letters_overdue = sum_when(&overdue, "1"),
+        letters_sent = sum_when(&sent, one),
+        letters_confirmed = sum_when(&confirmed, one),
+        letters_overdue = sum_when(&overdue, one),
     ];
     let mut queries = vec![
-        GroupedCount::new("students", "village_code", students).bind(vec![q.as_of.into()]),
-        GroupedCount::new("letters", "village_code", letters)
-            .bind(vec![q.as_of.into(), q.overdue_before.into()]),
+        GroupedCount::new(
+            source.table("students_rollup", "students"),
+            "village_code",
+            students,
+        )
+        .bind(vec![q.as_of.into()]),
+        GroupedCount::new(
+            source.table("letters_rollup", "letters"),
+            "village_code",
+            letters,
+        )
+        .bind(vec![q.as_of.into(), q.overdue_before.into()]),
     ];
     if let Some(id) = &q.survey_id {
         let findings = figures![RegionCounts;

@@ -332,7 +332,8 @@ pub async fn ensure(
         for statement in sql::drop(def, backend) {
             txn.execute_unprepared(&statement).await?;
         }
-        for statement in sql::create(def, backend) {
+        let source_columns = sql::source_columns(&txn, def.source).await?;
+        for statement in sql::create(def, backend, &source_columns) {
             txn.execute_unprepared(&statement).await?;
         }
         txn.execute_unprepared(&sql::fill(def)).await?;
@@ -347,10 +348,11 @@ pub async fn ensure(
     })
 }
 
-/// What identifies a rollup's definition: a hash of the SQL that builds and fills it.
+/// What identifies a rollup's definition: a hash of the SQL that builds and fills it (the
+/// triggers' form without the source's column list, which the migrations fix).
 fn fingerprint(def: &Rollup, backend: DbBackend) -> String {
     let mut hash = Sha256::new();
-    for statement in sql::create(def, backend) {
+    for statement in sql::create(def, backend, &[]) {
         hash.update(statement.as_bytes());
     }
     hash.update(sql::fill(def).as_bytes());

@@ -213,9 +213,52 @@ pub(super) fn drop(def: &Rollup, backend: DbBackend) -> Vec<String> {
     out
 }
 
+/// The columns of `source` (as the database lists them) that the rollup reads: those named
+/// as an identifier in its scope, keys or sums.
+fn read_columns<'a>(def: &Rollup, source_columns: &'a [String]) -> Vec<&'a str> {
+    let mut words = BTreeSet::new();
+    let exprs = def
+        .scope
+        .iter()
+        .copied()
+        .chain(def.keys.iter().map(|(_, e)| e.as_str()))
+        .chain(def.measures.iter().map(|(_, e)| e.as_str()));
+    for expr in exprs {
+        words.extend(expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')));
+    }
+    source_columns
+        .iter()
+        .map(String::as_str)
+        .filter(|c| words.contains(c))
+        .collect()
+}
+
+/// The columns of `source`, for the update triggers' condition.
+pub(super) async fn source_columns<C: ConnectionTrait>(
+    conn: &C,
+    source: &str,
+) -> Result<Vec<String>, DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => format!(
+            "SELECT CAST(column_name AS TEXT) AS name FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = {}",
+            quote(source)
+        ),
+        _ => format!("SELECT name FROM pragma_table_info({})", quote(source)),
+    };
+    conn.query_all_raw(Statement::from_string(backend, sql))
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String>("", "name"))
+        .collect()
+}
+
 /// Creates the (empty) rollup and delta tables, the rollup's scope index, and the triggers
-/// that write each statement's deltas.
-pub(super) fn create(def: &Rollup, backend: DbBackend) -> Vec<String> {
+/// that write each statement's deltas. `source_columns` lets the update triggers
+/// fire only when a column the rollup reads changes: an update of anything else (a
+/// household's document, its version) leaves no delta at all.
+pub(super) fn create(def: &Rollup, backend: DbBackend, source_columns: &[String]) -> Vec<String> {
     let (t, source) = (def.table, def.source);
     let scope = def.scope.join(", ");
     let cols = columns(def);
@@ -230,8 +273,11 @@ pub(super) fn create(def: &Rollup, backend: DbBackend) -> Vec<String> {
     ];
     match backend {
         DbBackend::Postgres => {
-            // Once per statement, grouped from the statement's transition tables: a
-            // 1,000-row insert leaves one delta row per village and key combination.
+            // Inserts and deletes once per statement, grouped from the statement's
+            // transition tables: a 1,000-row insert leaves one delta row per village and key
+            // combination. Updates per row, and only when a column the rollup reads changed
+            // (a statement trigger cannot skip), so a write that only touches a document or
+            // a version leaves no delta and merges nothing.
             let delta = |rows: &str, sign: i64| {
                 format!(
                     "INSERT INTO {t}_delta ({cols}) SELECT {} FROM {rows} {};",
@@ -244,7 +290,11 @@ pub(super) fn create(def: &Rollup, backend: DbBackend) -> Vec<String> {
                 ("old", delta("xk_old", -1)),
                 (
                     "both",
-                    format!("{} {}", delta("xk_old", -1), delta("xk_new", 1)),
+                    format!(
+                        "{} {}",
+                        delta("(SELECT (OLD).*) AS xk_row", -1),
+                        delta("(SELECT (NEW).*) AS xk_row", 1)
+                    ),
                 ),
             ] {
                 out.push(format!(
@@ -254,12 +304,6 @@ pub(super) fn create(def: &Rollup, backend: DbBackend) -> Vec<String> {
             }
             for (op, event, tables, function) in [
                 ("ins", "INSERT", "NEW TABLE AS xk_new", "new"),
-                (
-                    "upd",
-                    "UPDATE",
-                    "OLD TABLE AS xk_old NEW TABLE AS xk_new",
-                    "both",
-                ),
                 ("del", "DELETE", "OLD TABLE AS xk_old", "old"),
             ] {
                 out.push(format!(
@@ -267,6 +311,20 @@ pub(super) fn create(def: &Rollup, backend: DbBackend) -> Vec<String> {
                      FOR EACH STATEMENT EXECUTE FUNCTION {t}_{function}()"
                 ));
             }
+            let read = read_columns(def, source_columns);
+            let when = if read.is_empty() {
+                String::new()
+            } else {
+                let each: Vec<String> = read
+                    .iter()
+                    .map(|c| format!("OLD.{c} IS DISTINCT FROM NEW.{c}"))
+                    .collect();
+                format!(" WHEN ({})", each.join(" OR "))
+            };
+            out.push(format!(
+                "CREATE TRIGGER {t}_upd AFTER UPDATE ON {source} FOR EACH ROW{when} \
+                 EXECUTE FUNCTION {t}_both()"
+            ));
         }
         _ => {
             // Per row (SQLite has no statement triggers), reading the row itself by rowid:
@@ -279,14 +337,29 @@ pub(super) fn create(def: &Rollup, backend: DbBackend) -> Vec<String> {
                     group_by(def)
                 )
             };
-            for (op, when, body) in [
-                ("ins", "AFTER INSERT", delta("NEW", 1)),
-                ("upd_old", "BEFORE UPDATE", delta("OLD", -1)),
-                ("upd_new", "AFTER UPDATE", delta("NEW", 1)),
-                ("del", "BEFORE DELETE", delta("OLD", -1)),
+            let read = read_columns(def, source_columns);
+            let changed = if read.is_empty() {
+                String::new()
+            } else {
+                let each: Vec<String> = read
+                    .iter()
+                    .map(|c| format!("OLD.{c} IS NOT NEW.{c}"))
+                    .collect();
+                format!(" WHEN {}", each.join(" OR "))
+            };
+            for (op, event, only, body) in [
+                ("ins", "AFTER INSERT", "", delta("NEW", 1)),
+                (
+                    "upd_old",
+                    "BEFORE UPDATE",
+                    changed.as_str(),
+                    delta("OLD", -1),
+                ),
+                ("upd_new", "AFTER UPDATE", changed.as_str(), delta("NEW", 1)),
+                ("del", "BEFORE DELETE", "", delta("OLD", -1)),
             ] {
                 out.push(format!(
-                    "CREATE TRIGGER {t}_{op} {when} ON {source} BEGIN {body} END"
+                    "CREATE TRIGGER {t}_{op} {event} ON {source} FOR EACH ROW{only} BEGIN {body} END"
                 ));
             }
         }

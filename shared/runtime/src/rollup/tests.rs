@@ -82,7 +82,7 @@ async fn source() -> (DatabaseConnection, Option<Scratch>) {
     };
     conn.execute_unprepared(&format!(
         "CREATE TABLE people ({id}, village_code TEXT NOT NULL, \
-         status INTEGER NOT NULL, seen_on {date}, fen BIGINT NOT NULL)"
+         status INTEGER NOT NULL, seen_on {date}, fen BIGINT NOT NULL, note TEXT)"
     ))
     .await
     .unwrap();
@@ -184,6 +184,21 @@ async fn writes_are_totalled_when_their_transaction_commits_and_not_before() {
     let (conn, scratch) = source().await;
     let rollups = ensure(&conn, day("2026-12-06"), false, defs).await.unwrap();
     let txn = conn.begin().await.unwrap();
+    // A column no figure reads: its update leaves no delta at all.
+    txn.execute_unprepared("UPDATE people SET note = 'seen'")
+        .await
+        .unwrap();
+    let deltas = txn
+        .query_one_raw(Statement::from_string(
+            backend(),
+            "SELECT COUNT(*) AS c FROM people_rollup_delta".to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "c")
+        .unwrap();
+    assert_eq!(deltas, 0);
     txn.execute_unprepared(
         "INSERT INTO people (village_code, status, seen_on, fen) VALUES \
          ('420625102203', 1, NULL, 9), ('420625100201', 1, NULL, 5)",

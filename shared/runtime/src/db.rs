@@ -40,7 +40,7 @@ pub struct Db {
     /// place that knows the service's migrator type (read by the readiness probe).
     pending_check: Arc<OnceLock<PendingCheck>>,
     /// The service's rollups, set once by [`Db::keep_rollups`]; every write transaction
-    /// refreshes the scopes it marked before it commits.
+    /// merges the deltas it wrote into them before it commits.
     rollups: Arc<OnceLock<Rollups>>,
     /// Whether [`Db::keep_rollups`] rebuilds them whatever their state, with a fresh floor
     /// (`xiaokang migrate --rebuild-rollups`).
@@ -77,7 +77,7 @@ pub struct WriteTxn {
     txn: DatabaseTransaction,
     /// Held until commit or rollback (SQLite only).
     _guard: Option<OwnedMutexGuard<()>>,
-    /// The service's rollups, refreshed for the scopes this transaction marked just
+    /// The service's rollups, into which this transaction's deltas are merged just
     /// before it commits.
     rollups: Option<Rollups>,
 }
@@ -367,7 +367,7 @@ impl Db {
 
     /// Builds the service's rollups where missing or changed ([`rollup::ensure`]; `build`
     /// gives the definitions for a floor) and keeps them from now on: every write
-    /// transaction refreshes what it marked before committing. Call once, after
+    /// transaction merges its deltas before committing. Call once, after
     /// [`Db::migrate`] and before the first write.
     pub async fn keep_rollups(
         &self,

@@ -24,8 +24,7 @@
 //!   the floor keep one row per day, so this rollup compresses only as days fall behind
 //!   the floor (a rebuild moves it); letters are few per village.
 //!
-//! Scope: the village code alone, the leading column of `idx_students_region_summary` and
-//! of `idx_letters_region_summary`, through which a refresh reads a marked village.
+//! Scope: the village code alone (the unit the summary groups by).
 
 use chrono::NaiveDate;
 use sea_orm::DbBackend;

@@ -2,9 +2,8 @@
 //! reads instead of every enrolment and person-year when the rollups can answer.
 //!
 //! Two rollups, one per table the summary groups ([`super::summary::summarize`]); both are
-//! scoped by (coverage year, village code), the leading columns of the summary's covering
-//! indexes (`idx_enrolments_region_summary`, `idx_person_years_region_summary_v2`), so a
-//! refresh reads a marked village-year through them. Designated institutions are few and
+//! scoped by (coverage year, village code), the unit the summary filters and groups by (a
+//! write's deltas are merged per village-year). Designated institutions are few and
 //! read directly on both paths; the latest enrolled year is one MAX over an index.
 //!
 //! - `enrolments_rollup` serves the insured, registered-poor insured, premium and the

@@ -2,15 +2,13 @@
 //! `relocations_rollup` and `appraisals_rollup` instead of `relocations` and `appraisals`
 //! whenever rollups are kept.
 //!
-//! - `relocations_rollup`, scoped by `origin_village_code`, the leading column of
-//!   `idx_relocations_region_summary` (a refresh reads each written village through it).
-//!   Its keys are the derived flags the relocation figures test: `moved_in` (moved-in
+//! - `relocations_rollup`, scoped by `origin_village_code` (the village the summary groups
+//!   relocations by). Its keys are the derived flags the relocation figures test: `moved_in` (moved-in
 //!   households and people), `demolition_required` and `demolished` (the demolition
 //!   counts), `has_support`, `has_labour` and `employment_ok` (support, labour and
 //!   employment counts; employment tests `has_labour AND employment_ok`, both keys). Its
 //!   measures are `members` (relocated and moved-in people) and `reclaimed_centi_mu`.
-//! - `appraisals_rollup`, scoped by `village_code`, the leading column of
-//!   `idx_appraisals_region_summary`; keys `grade` (the A–D counts) and `dangerous_open`
+//! - `appraisals_rollup`, scoped by `village_code`; keys `grade` (the A–D counts) and `dangerous_open`
 //!   (dangerous houses not renovated); no measure.
 //!
 //! No figure compares a date with the request (the summary is of the records as they

@@ -15,9 +15,7 @@
 //!   among them. Keys `registered_year` (the summary filters by the cohort year asked for)
 //!   and `removed`.
 //!
-//! Scopes are the village code alone: the leading column of `idx_households_region_summary`
-//! and `idx_members_region_cohort`, through which a refresh reads one village's rows. The
-//! `villages` table is one row per village already and is read directly on both paths.
+//! Scopes are the village code alone (the unit the summary groups by). The `villages` table is one row per village already and is read directly on both paths.
 
 use chrono::NaiveDate;
 use sea_orm::DbBackend;

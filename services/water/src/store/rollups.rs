@@ -2,8 +2,7 @@
 //! `water_current_rollup` instead of `water_current` whenever rollups are kept.
 //!
 //! One rollup, over `water_current` (one row per assessed household), scoped by
-//! `village_code`, the leading column of `idx_water_current_region_summary`, so a refresh
-//! reads each written village through that index. Every figure of
+//! `village_code` (the unit the summary groups by). Every figure of
 //! [`super::summary::summarize`] is a count or a people sum under a condition on one column
 //! of the current row, so each column a condition tests is a key, kept as it is:
 //! - `verdict`: the safe / basically safe / unsafe households and people;

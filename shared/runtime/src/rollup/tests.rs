@@ -224,7 +224,7 @@ async fn writes_are_totalled_when_their_transaction_commits_and_not_before() {
         ]
     );
     // The deltas were cleared with the merge.
-    let marks = conn
+    let deltas = conn
         .query_one_raw(Statement::from_string(
             backend(),
             "SELECT COUNT(*) AS c FROM people_rollup_delta".to_string(),
@@ -232,7 +232,7 @@ async fn writes_are_totalled_when_their_transaction_commits_and_not_before() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(marks.try_get::<i64>("", "c").unwrap(), 0);
+    assert_eq!(deltas.try_get::<i64>("", "c").unwrap(), 0);
     // A rolled-back write leaves neither rows nor totals nor deltas.
     let txn = conn.begin().await.unwrap();
     txn.execute_unprepared("DELETE FROM people").await.unwrap();

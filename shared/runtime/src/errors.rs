@@ -69,12 +69,18 @@ impl Violations {
         }
     }
 
-    /// INVALID_ARGUMENT with a BadRequest detail listing every violation.
+    /// INVALID_ARGUMENT with a BadRequest detail listing every violation, up to
+    /// [`MAX_LISTED_VIOLATIONS`] (the message gives the whole count).
     pub fn into_status(self) -> Status {
+        let listed = if self.items.len() > MAX_LISTED_VIOLATIONS {
+            format!(" (the first {MAX_LISTED_VIOLATIONS} listed)")
+        } else {
+            String::new()
+        };
         let message = match self.items.as_slice() {
             [(f, d)] => format!("invalid {f}: {d}"),
             items => format!(
-                "{} invalid fields, first {}: {}",
+                "{} invalid fields{listed}, first {}: {}",
                 items.len(),
                 items.first().map(|i| i.0.as_str()).unwrap_or(""),
                 items.first().map(|i| i.1.as_str()).unwrap_or("")
@@ -83,6 +89,7 @@ impl Violations {
         let violations: Vec<FieldViolation> = self
             .items
             .into_iter()
+            .take(MAX_LISTED_VIOLATIONS)
             .map(|(f, d)| FieldViolation::new(f, d))
             .collect();
         Status::with_error_details(
@@ -92,6 +99,13 @@ impl Violations {
         )
     }
 }
+
+/// The most field violations one BadRequest lists. The details travel in a trailer: an
+/// import batch of 5,000 bad records would otherwise send a header block of hundreds of
+/// kilobytes, which HTTP/2 clients refuse (the connection is closed with
+/// `too_many_continuations` and the caller sees a transport error instead of its
+/// INVALID_ARGUMENT). Fifty name the pattern; the message gives the whole count.
+pub const MAX_LISTED_VIOLATIONS: usize = 50;
 
 /// INVALID_ARGUMENT for one field.
 pub fn invalid(field: impl Into<String>, description: impl std::fmt::Display) -> Status {
@@ -277,6 +291,24 @@ fn is_busy(e: &DbErr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_list_of_violations_is_cut_and_counted() {
+        let mut v = Violations::new();
+        for i in 0..MAX_LISTED_VIOLATIONS + 10 {
+            v.add(format!("records[{i}].fen"), "must not be negative");
+        }
+        let s = v.into_status();
+        assert_eq!(s.code(), Code::InvalidArgument);
+        assert_eq!(
+            s.message(),
+            "60 invalid fields (the first 50 listed), first records[0].fen: must not be negative"
+        );
+        use tonic_types::StatusExt;
+        let listed = s.get_details_bad_request().unwrap().field_violations;
+        assert_eq!(listed.len(), MAX_LISTED_VIOLATIONS);
+        assert_eq!(listed[49].field, "records[49].fen");
+    }
 
     #[test]
     fn violations_become_invalid_argument_with_every_field() {

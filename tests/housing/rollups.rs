@@ -27,12 +27,13 @@ const SCOPES: [(&str, RegionLevel); 7] = [
     ("420626", RegionLevel::Township),
 ];
 
-fn group_len(level: RegionLevel) -> usize {
-    match level {
-        RegionLevel::County => 6,
-        RegionLevel::Village => 12,
-        _ => 9,
-    }
+/// The group key length the handler uses for `prefix` at `level` (the runtime's own
+/// mapping, so the store is read exactly as the RPC reads it).
+fn group_len(prefix: &str, level: RegionLevel) -> usize {
+    let mut v = xk_runtime::Violations::new();
+    xk_runtime::scope::summary_scope(&mut v, prefix, level as i32)
+        .expect("a valid scope")
+        .group_len
 }
 
 /// The store's groups for `prefix` at `level`, read from `source`.
@@ -43,7 +44,7 @@ async fn stored(
     source: Source,
 ) -> Vec<RegionCounts> {
     let conn = svc.hosted.db().conn();
-    figures::summarize(conn, prefix, group_len(level), source)
+    figures::summarize(conn, prefix, group_len(prefix, level), source)
         .await
         .unwrap()
 }

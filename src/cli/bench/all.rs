@@ -30,6 +30,10 @@ pub struct AllBenchArgs {
     /// Print one JSON array of rows instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Run only these measurements (names of `MEASUREMENTS`: registry, summary, writes),
+    /// e.g. to compare two builds on one part without the rest's minutes.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
 }
 
 /// A goal a row is reported against.
@@ -333,9 +337,23 @@ pub async fn run(args: AllBenchArgs) -> anyhow::Result<ExitCode> {
         "both" => vec![TestDb::Sqlite, TestDb::Postgres],
         other => anyhow::bail!("--database must be sqlite, postgres or both, got {other}"),
     };
+    if let Some(unknown) = args
+        .only
+        .iter()
+        .find(|o| !MEASUREMENTS.iter().any(|(name, _)| name == o))
+    {
+        let names: Vec<&str> = MEASUREMENTS.iter().map(|(name, _)| *name).collect();
+        anyhow::bail!(
+            "--only: no measurement {unknown}; there are {}",
+            names.join(", ")
+        );
+    }
     let mut rows = Vec::new();
     for kind in kinds {
         for (name, measure) in MEASUREMENTS {
+            if !args.only.is_empty() && !args.only.iter().any(|o| o == name) {
+                continue;
+            }
             eprintln!("bench all: {name} on {}", db_name(kind));
             let transport = transport_of(kind).await?;
             rows.extend(measure(kind, &args).await?.into_iter().map(|mut r| {

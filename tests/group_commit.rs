@@ -132,6 +132,22 @@ async fn concurrent_writes_share_one_commit_and_all_land() {
     }
     assert_eq!(batches(&db) - before, 1, "{N} queued writes, one commit");
     assert_eq!(rows(&db).await, (N, N, N));
+    // The commit stored every member's response and audit row, each under its own request.
+    let matched = count(
+        &db,
+        "SELECT COUNT(*) FROM audit_log AS a JOIN idempotency_keys AS k \
+         ON k.request_id = a.request_id AND k.principal = a.principal \
+         WHERE a.target = a.request_id AND a.method = 'Test' AND k.method = 'Test'",
+    )
+    .await;
+    assert_eq!(matched, N);
+    // n = 0 encodes to no bytes; every other response was stored.
+    let answered = count(
+        &db,
+        "SELECT COUNT(*) FROM idempotency_keys WHERE LENGTH(response) > 0",
+    )
+    .await;
+    assert_eq!(answered, N - 1);
     // Apart from the batch, one more commits on its own.
     assert_eq!(put(&db, "late", 1).await.unwrap(), Written::Fresh(msg(1)));
     assert_eq!(batches(&db) - before, 2);
@@ -234,6 +250,15 @@ async fn replays_inside_and_across_batches_return_the_first_answer() {
     );
     assert_eq!(batches(&db) - before, 1);
     assert_eq!(rows(&db).await, (2, 2, 2));
+    // The batch's commit stored the response the member recorded: a later retry reads it
+    // from the row.
+    assert_eq!(put(&db, "r2", 8).await.unwrap(), Written::Replayed(msg(8)));
+    let stored = count(
+        &db,
+        "SELECT COUNT(*) FROM idempotency_keys WHERE request_id = 'r2' AND LENGTH(response) > 0",
+    )
+    .await;
+    assert_eq!(stored, 1, "the response is in the key row");
     done(database, db).await;
 }
 

@@ -22,6 +22,7 @@ use tonic::Status;
 
 use crate::errors::db_status;
 use crate::group_commit::{GroupCommit, GroupCommitStats};
+use crate::idempotency::Bookkeeping;
 use crate::rollup::{self, Rollups};
 
 /// A service's database.
@@ -80,6 +81,9 @@ pub struct WriteTxn {
     /// The service's rollups, into which this transaction's deltas are merged just
     /// before it commits.
     rollups: Option<Rollups>,
+    /// The responses and audit rows of the writes done in it, stored just before it
+    /// commits (a plain mutex: held for a push or a lookup, never across an await).
+    bookkeeping: std::sync::Mutex<Bookkeeping>,
 }
 
 impl std::ops::Deref for WriteTxn {
@@ -90,13 +94,47 @@ impl std::ops::Deref for WriteTxn {
 }
 
 impl WriteTxn {
-    /// Brings the rollups up to date with what this transaction wrote, then commits: rows
-    /// and running totals become durable together. The write lock is released afterwards.
+    /// Stores the responses and audit rows its writes recorded, brings the rollups up to
+    /// date with what it wrote, then commits: work, bookkeeping and running totals become
+    /// durable together. The write lock is released afterwards.
     pub async fn commit(self) -> Result<(), Status> {
+        let bookkeeping = std::mem::take(&mut *self.bookkeeping());
+        bookkeeping.flush(&self.txn).await.map_err(db_status)?;
         if let Some(rollups) = &self.rollups {
             rollups.refresh(&self.txn).await.map_err(db_status)?;
         }
         self.txn.commit().await.map_err(db_status)
+    }
+
+    /// The bookkeeping, whatever a panicking holder left (a push or a truncation cannot
+    /// leave it half-done).
+    fn bookkeeping(&self) -> std::sync::MutexGuard<'_, Bookkeeping> {
+        self.bookkeeping
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records a finished write's response and audit row for the commit.
+    pub(crate) fn record(&self, entry: crate::idempotency::BookkeepingEntry) {
+        self.bookkeeping().push(entry);
+    }
+
+    /// The response a write earlier in this transaction recorded for the request id.
+    pub(crate) fn pending_response(&self, principal: &str, request_id: &str) -> Option<Vec<u8>> {
+        self.bookkeeping()
+            .response_of(principal, request_id)
+            .map(<[u8]>::to_vec)
+    }
+
+    /// The writes recorded so far (see [`WriteTxn::forget_since`]).
+    pub(crate) fn bookkeeping_mark(&self) -> usize {
+        self.bookkeeping().mark()
+    }
+
+    /// Forgets the writes recorded since `mark`, whose statements were just rolled back
+    /// to a savepoint (a group commit member that failed or was cancelled).
+    pub(crate) fn forget_since(&self, mark: usize) {
+        self.bookkeeping().forget_since(mark);
     }
 }
 
@@ -312,6 +350,7 @@ impl Db {
             txn,
             _guard: guard,
             rollups: self.rollups.get().cloned(),
+            bookkeeping: Default::default(),
         })
     }
 

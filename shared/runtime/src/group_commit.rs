@@ -8,8 +8,12 @@
 //!    batch is open it begins a write transaction and becomes the batch's leader.
 //! 2. It runs its own work inside `SAVEPOINT xk_write_<n>` (unique within the batch; a
 //!    plain identifier on SQLite and PostgreSQL): claim the request id → the handler's work
-//!    → store the response and the audit row → `RELEASE`. If any of that fails it runs
-//!    `ROLLBACK TO SAVEPOINT` + `RELEASE` and returns its error at once (a unique
+//!    → record the response and the audit row, which the batch's commit stores for all
+//!    members at once ([`crate::idempotency`]) → `RELEASE`. (Leaving the savepoints open
+//!    to save that round trip made SQLite slower: every page a statement writes is
+//!    checked against each open savepoint, so a batch's nesting cost grew with its
+//!    square.) If any of that fails it runs `ROLLBACK TO SAVEPOINT` + `RELEASE`, forgets
+//!    what it recorded, and returns its error at once (a unique
 //!    violation only after the batch's commit, so that the caller's explanation, which
 //!    reads committed rows, finds a batch-mate's row): it wrote nothing, and on PostgreSQL the rollback also clears the failed statement's abort state, so its
 //!    neighbours carry on. A conflict (deadlock, serialization failure) fails the same way
@@ -176,9 +180,11 @@ impl GroupCommit {
         let savepoint = format!("xk_write_{}", batch.members);
         let mut committed = batch.done.subscribe();
         let batch_id = batch.id;
+        let mark = batch.txn.bookkeeping_mark();
         let mut member = Member {
             guard: Some(guard),
             savepoint,
+            mark,
             dirty: true,
             closer: leader.then(|| (self.clone(), lane, batch_id)),
         };
@@ -257,6 +263,9 @@ struct Member {
     guard: Option<OwnedMutexGuard<Option<Batch>>>,
     /// This member's savepoint.
     savepoint: String,
+    /// The transaction's recorded writes before this member's: a rollback to the
+    /// savepoint forgets the ones after it.
+    mark: usize,
     /// Whether statements of this member may be in the transaction without a `RELEASE`
     /// or a rollback to its savepoint (true until the member cleaned up).
     dirty: bool,
@@ -270,13 +279,13 @@ impl Member {
         self.guard.as_mut().and_then(|g| g.as_mut())
     }
 
-    /// Savepoint → claim → work → finish → release; or rollback to the savepoint.
+    /// Savepoint → claim → work → record → release; or rollback to the savepoint.
     async fn run<R, F>(&mut self, idem: &Idempotent, work: F) -> Result<Written<R>, ApiError>
     where
         R: Message + Default,
         F: AsyncFnOnce(&WriteTxn) -> Result<(R, Audit), ApiError>,
     {
-        let sp = self.savepoint.clone();
+        let (sp, mark) = (self.savepoint.clone(), self.mark);
         let Some(batch) = self.batch() else {
             return Err(Status::internal("group commit: member without a batch").into());
         };
@@ -293,7 +302,7 @@ impl Member {
                 .execute_unprepared(&format!("RELEASE SAVEPOINT {sp}"))
                 .await
                 .map(|_| ()),
-            Err(_) => undo(txn, &sp).await,
+            Err(_) => undo(txn, &sp, mark).await,
         };
         if let Err(e) = cleaned {
             tracing::error!(error = %e, "group commit: a savepoint could not be closed; the batch rolls back");
@@ -306,10 +315,12 @@ impl Member {
     }
 }
 
-/// Undoes a member's statements: back to its savepoint, then drops the savepoint.
-async fn undo(txn: &WriteTxn, savepoint: &str) -> Result<(), DbErr> {
+/// Undoes a member's statements: back to its savepoint, then drops the savepoint, and
+/// forgets the responses and audit rows recorded since `mark`.
+async fn undo(txn: &WriteTxn, savepoint: &str, mark: usize) -> Result<(), DbErr> {
     txn.execute_unprepared(&format!("ROLLBACK TO SAVEPOINT {savepoint}"))
         .await?;
+    txn.forget_since(mark);
     txn.execute_unprepared(&format!("RELEASE SAVEPOINT {savepoint}"))
         .await?;
     Ok(())
@@ -329,6 +340,7 @@ impl Drop for Member {
             }
         }
         let savepoint = std::mem::take(&mut self.savepoint);
+        let mark = self.mark;
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             // No runtime to clean up on (it is shutting down): never commit a half write.
             if let Some(batch) = guard.as_mut().and_then(|g| g.as_mut()) {
@@ -340,7 +352,7 @@ impl Drop for Member {
             if let Some(mut guard) = guard
                 && let Some(batch) = guard.as_mut()
                 && dirty
-                && let Err(e) = undo(&batch.txn, &savepoint).await
+                && let Err(e) = undo(&batch.txn, &savepoint, mark).await
             {
                 tracing::error!(error = %e, "group commit: a cancelled write could not be undone; the batch rolls back");
                 batch.poisoned = true;

@@ -2,14 +2,19 @@
 //!
 //! Every mutating RPC carries a `request_id`. Before doing any work the handler claims
 //! `(principal, request_id)` in the `idempotency_keys` table inside its write transaction:
-//! - a fresh claim means "do the work"; [`Idempotent::finish`] then stores the encoded
-//!   response and an audit row, and the caller commits all of it at once;
+//! - a fresh claim means "do the work"; [`Idempotent::finish`] then records the encoded
+//!   response and an audit row, which the transaction's commit stores with the work
+//!   ([`bookkeeping`]: one multi-row statement each for all the transaction's writes);
 //! - an existing claim with the same request fingerprint returns the stored response
 //!   (the first answer; nothing new is written);
 //! - an existing claim with a different request is refused with ALREADY_EXISTS.
 //!
 //! On PostgreSQL a concurrent duplicate blocks on the key until the first commits, then
 //! sees its answer; on SQLite writers are serialised by [`crate::db::Db::begin_write`].
+
+mod bookkeeping;
+
+pub(crate) use bookkeeping::{Bookkeeping, Entry as BookkeepingEntry};
 
 use chrono::Utc;
 use prost::Message;
@@ -184,7 +189,11 @@ impl Idempotent {
                 ),
             ));
         }
-        let response = R::decode(existing.response.as_slice()).map_err(|e| {
+        // A write earlier in this same transaction claimed it: its response is recorded
+        // for the commit, not stored in the row yet.
+        let pending = txn.pending_response(self.principal.name(), &self.request_id);
+        let stored = pending.as_deref().unwrap_or(existing.response.as_slice());
+        let response = R::decode(stored).map_err(|e| {
             tracing::error!(error = %e, "stored idempotent response does not decode");
             Status::internal("stored response is unreadable")
         })?;
@@ -193,7 +202,8 @@ impl Idempotent {
         Ok(Some(response))
     }
 
-    /// Stores the response for retries and the audit row, in `txn`. Commit afterwards.
+    /// Records the response for retries and the audit row in `txn`, which stores them when
+    /// it commits ([`bookkeeping`]). Commit afterwards.
     pub async fn finish<R: Message>(
         &self,
         txn: &WriteTxn,
@@ -201,29 +211,16 @@ impl Idempotent {
         target: &str,
         detail: &str,
     ) -> Result<(), Status> {
-        use idempotency_key as k;
-        k::Entity::update_many()
-            .col_expr(
-                k::Column::Response,
-                sea_orm::sea_query::Expr::value(response.encode_to_vec()),
-            )
-            .filter(k::Column::Principal.eq(self.principal.name()))
-            .filter(k::Column::RequestId.eq(&self.request_id))
-            .exec(&**txn)
-            .await
-            .map_err(db_status)?;
-        audit_entry::Entity::insert(audit_entry::ActiveModel {
-            id: sea_orm::ActiveValue::NotSet,
-            at: Set(Utc::now()),
-            principal: Set(self.principal.name().to_string()),
-            request_id: Set(self.request_id.clone()),
-            method: Set(self.method.to_string()),
-            target: Set(target.to_string()),
-            detail: Set(detail.to_string()),
-        })
-        .exec_without_returning(&**txn)
-        .await
-        .map_err(db_status)?;
+        txn.record(BookkeepingEntry {
+            principal: self.principal.name(),
+            request_id: self.request_id.clone(),
+            method: self.method,
+            request_hash: self.hash.clone(),
+            response: response.encode_to_vec(),
+            at: Utc::now(),
+            target: target.to_string(),
+            detail: detail.to_string(),
+        });
         Ok(())
     }
 }

@@ -69,18 +69,33 @@ fn sites(county: &str) -> Vec<Site> {
     out
 }
 
-/// Plans the office's records for `archive`.
-pub fn generate(rng: &mut impl Rng, archive: &Archive, seed: u64, county: &str) -> HousingLoad {
+/// The reclaimed area (0.01 mu) of the `nth` of `demolished` demolished houses: the
+/// published 1,800 mu, times `scale` for a county grown that many times, in even shares
+/// with the remainder spread over the first houses. Scaled, because at 200× one county's
+/// 1,800 mu would leave most of 800,000 houses a share of 0, which the office's import
+/// rightly refuses (a reclamation is accepted with a positive area).
+fn reclaimed_share(nth: usize, demolished: usize, scale: u32) -> i64 {
+    let total = p::RECLAIMED_CENTI_MU * i64::from(scale.max(1));
+    let houses = demolished.max(1) as i64;
+    total / houses + i64::from((nth as i64) < total % houses)
+}
+
+/// Plans the office's records for `archive` (the county grown `scale` times).
+
+pub fn generate(
+    rng: &mut impl Rng,
+    archive: &Archive,
+    seed: u64,
+    county: &str,
+    scale: u32,
+) -> HousingLoad {
     let sites = sites(county);
     let relocated: Vec<_> = archive
         .homes
         .iter()
         .filter(|h| h.group == Group::Relocated)
         .collect();
-    // 1,800 mu over the demolished houses: an even share each, the remainder spread.
-    let demolished = relocated.len() - EXEMPT;
-    let share = p::RECLAIMED_CENTI_MU / demolished as i64;
-    let extra = (p::RECLAIMED_CENTI_MU % demolished as i64) as usize;
+    let demolished = relocated.len().saturating_sub(EXEMPT);
     let mut relocations = Vec::new();
     for (i, home) in relocated.iter().enumerate() {
         let members = home.members.len() as i32;
@@ -106,7 +121,7 @@ pub fn generate(rng: &mut impl Rng, archive: &Archive, seed: u64, county: &str) 
         let reclaimed = if exempt {
             0
         } else {
-            share + i64::from((i - EXEMPT) < extra)
+            reclaimed_share(i - EXEMPT, demolished, scale)
         };
         let area_per_person = rng.random_range(1_800..=2_500);
         let cost = i64::from(members) * area_per_person * 120; // 1,200 yuan per m²
@@ -231,5 +246,30 @@ pub fn generate(rng: &mut impl Rng, archive: &Archive, seed: u64, county: &str) 
         relocations,
         appraisals,
         renovations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reclaimed_shares_add_up_to_the_published_area_times_the_scale_and_stay_positive() {
+        // The demo county's 4,013 relocated households, 13 of them exempt; and 200 times it.
+        for (scale, demolished) in [
+            (1_u32, 4_013 - EXEMPT),
+            (20, 80_260 - EXEMPT),
+            (200, 802_600 - EXEMPT),
+        ] {
+            let shares: Vec<i64> = (0..demolished)
+                .map(|nth| reclaimed_share(nth, demolished, scale))
+                .collect();
+            assert_eq!(
+                shares.iter().sum::<i64>(),
+                p::RECLAIMED_CENTI_MU * i64::from(scale),
+                "scale {scale}"
+            );
+            assert!(shares.iter().all(|&s| s > 0), "scale {scale}: a share of 0");
+        }
     }
 }

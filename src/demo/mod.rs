@@ -80,7 +80,7 @@ impl County {
         let mut archive = registry::generate(&mut rng, &mut ids, county, today, scale);
         let education = education::generate(&mut rng, &mut ids, &mut archive, seed, today);
         let health = health::generate(&mut rng, &archive, seed);
-        let housing = housing::generate(&mut rng, &archive, seed, county);
+        let housing = housing::generate(&mut rng, &archive, seed, county, scale);
         let water = water::generate(&mut rng, &archive);
         let mut left: Vec<Option<_>> = vec![None; archive.homes.len()];
         for (i, person, reason, on) in &archive.removed {

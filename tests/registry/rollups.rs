@@ -344,3 +344,76 @@ async fn rpc_equals_rows(svc: &TestService, c: &mut Client, today: NaiveDate) {
         }
     }
 }
+
+/// Counts every member row deleted from now on, in a table `member_deletes` (a trigger:
+/// a save that rewrites a household's members deletes its rows first).
+async fn count_member_deletes(db: &xk_runtime::Db) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let statements: &[&str] = match db.backend() {
+        DbBackend::Postgres => &[
+            "CREATE TABLE member_deletes (household_id TEXT)",
+            "CREATE FUNCTION count_member_deletes() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN INSERT INTO member_deletes VALUES (OLD.household_id); RETURN NULL; END $$",
+            "CREATE TRIGGER count_member_deletes AFTER DELETE ON members FOR EACH ROW \
+             EXECUTE FUNCTION count_member_deletes()",
+        ],
+        _ => &[
+            "CREATE TABLE member_deletes (household_id TEXT)",
+            "CREATE TRIGGER count_member_deletes AFTER DELETE ON members FOR EACH ROW \
+             BEGIN INSERT INTO member_deletes VALUES (OLD.household_id); END",
+        ],
+    };
+    for sql in statements {
+        db.conn().execute_unprepared(sql).await.unwrap();
+    }
+}
+
+/// Member rows deleted since [`count_member_deletes`].
+async fn member_deletes(db: &xk_runtime::Db) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let sql = "SELECT COUNT(*) AS n FROM member_deletes".to_string();
+    let row = db
+        .conn()
+        .query_one_raw(Statement::from_string(db.backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+#[tokio::test]
+async fn a_change_that_leaves_the_members_as_they_were_does_not_rewrite_their_rows() {
+    let svc = start().await;
+    let db = svc.hosted.db();
+    let mut c = client(&svc, OFFICE).await;
+    create(&mut c, "m1", household(1, V1, 3, ArchiveStatus::Poor))
+        .await
+        .unwrap();
+    count_member_deletes(db).await;
+
+    // An income changes the document only: the member rows are left alone.
+    c.record_income(RecordIncomeRequest {
+        request_id: "m1-income".into(),
+        household_id: hh(1),
+        income: Some(Income {
+            year: 2019,
+            per_capita_net_income_fen: 600_000,
+        }),
+    })
+    .await
+    .unwrap();
+    assert_eq!(member_deletes(db).await, 0);
+
+    // A removal changes a member's row: the household's rows are written again.
+    c.remove_member(RemoveMemberRequest {
+        request_id: "m1-remove".into(),
+        household_id: hh(1),
+        resident_id: person_id(1, 2),
+        reason: RemovalReason::MovedAway as i32,
+        removed_on: Some(pb(xk_runtime::clock::today())),
+    })
+    .await
+    .unwrap();
+    assert_eq!(member_deletes(db).await, 3);
+    assert!(db.verify_rollups().await.unwrap().is_empty());
+}

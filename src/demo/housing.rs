@@ -81,7 +81,6 @@ fn reclaimed_share(nth: usize, demolished: usize, scale: u32) -> i64 {
 }
 
 /// Plans the office's records for `archive` (the county grown `scale` times).
-
 pub fn generate(
     rng: &mut impl Rng,
     archive: &Archive,

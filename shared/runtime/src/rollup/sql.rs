@@ -78,6 +78,63 @@ fn delta_list(def: &Rollup, sign: i64) -> String {
     items.join(", ")
 }
 
+/// One source row's deltas as a `VALUES` list (a per-row trigger's): scope, keys, `sign`
+/// as the count, and `sign` times each sum, every source column read from `row` (`NEW` or
+/// `OLD`).
+fn row_values(def: &Rollup, row: &str, sign: i64, source_columns: &[String]) -> String {
+    let of_row = |expr: &str| qualified(expr, row, source_columns);
+    let mut items: Vec<String> = def.scope.iter().map(|c| of_row(c)).collect();
+    items.extend(def.keys.iter().map(|(_, expr)| of_row(expr)));
+    items.push(sign.to_string());
+    items.extend(
+        def.measures
+            .iter()
+            .map(|(_, expr)| format!("{sign} * CAST(COALESCE({}, 0) AS BIGINT)", of_row(expr))),
+    );
+    items.join(", ")
+}
+
+/// `expr` with every identifier that names a column of the source qualified by `row`
+/// (`NEW.status`). Left alone: text inside string literals (dates, codes), an identifier
+/// after a `.` (already qualified) or before a `(` (a function), and everything else.
+fn qualified(expr: &str, row: &str, source_columns: &[String]) -> String {
+    let chars: Vec<char> = expr.chars().collect();
+    let mut out = String::with_capacity(expr.len() + 16);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            // A literal runs to the next quote; a doubled quote inside it reads as two
+            // literals back to back, which copies it unchanged all the same.
+            let end = chars[i + 1..]
+                .iter()
+                .position(|&q| q == '\'')
+                .map_or(chars.len(), |p| i + 1 + p + 1);
+            out.extend(&chars[i..end]);
+            i = end;
+        } else if c.is_ascii_alphanumeric() || c == '_' {
+            let end = chars[i..]
+                .iter()
+                .position(|&w| !(w.is_ascii_alphanumeric() || w == '_'))
+                .map_or(chars.len(), |p| i + p);
+            let word: String = chars[i..end].iter().collect();
+            let after_dot = out.trim_end().ends_with('.');
+            let before_paren = chars[end..].iter().find(|w| !w.is_whitespace()) == Some(&'(');
+            let column = !c.is_ascii_digit() && source_columns.iter().any(|s| *s == word);
+            if column && !after_dot && !before_paren {
+                out.push_str(row);
+                out.push('.');
+            }
+            out.push_str(&word);
+            i = end;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
+}
+
 /// The rollup's column names, in select-list order.
 fn columns(def: &Rollup) -> String {
     let mut cols: Vec<&str> = def.scope.clone();
@@ -327,14 +384,14 @@ pub(super) fn create(def: &Rollup, backend: DbBackend, source_columns: &[String]
             ));
         }
         _ => {
-            // Per row (SQLite has no statement triggers), reading the row itself by rowid:
-            // before an update or delete for what it was, after an insert or update for
-            // what it is, so the keys' expressions read the source's own columns.
+            // Per row (SQLite has no statement triggers): one row of deltas computed from
+            // the trigger's OLD or NEW values, the expressions' columns qualified by them.
+            // (Reading the row back by rowid with a one-row GROUP BY, as this did first,
+            // cost a lookup and a sorter per row written.)
             let delta = |row: &str, sign: i64| {
                 format!(
-                    "INSERT INTO {t}_delta ({cols}) SELECT {} FROM {source} WHERE rowid = {row}.rowid {};",
-                    delta_list(def, sign),
-                    group_by(def)
+                    "INSERT INTO {t}_delta ({cols}) VALUES ({});",
+                    row_values(def, row, sign, source_columns)
                 )
             };
             let read = read_columns(def, source_columns);
@@ -559,4 +616,40 @@ pub(super) async fn latest_floor<C: ConnectionTrait>(conn: &C) -> Result<Option<
                 .map_err(|e| DbErr::Custom(format!("rollups: unreadable floor {f}: {e}")))
         })
         .transpose()
+}
+
+#[cfg(test)]
+mod qualify_tests {
+    use super::qualified;
+
+    fn cols(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn source_columns_are_read_from_the_trigger_row_and_nothing_else_is() {
+        let columns = cols(&["status", "sent_on", "people", "with_cases"]);
+        assert_eq!(
+            qualified("CASE WHEN status = 3 THEN 1 ELSE 0 END", "NEW", &columns),
+            "CASE WHEN NEW.status = 3 THEN 1 ELSE 0 END"
+        );
+        // Dates in literals, a literal naming a column, a function and a qualified name.
+        assert_eq!(
+            qualified(
+                "CASE WHEN sent_on < '2026-10-01' THEN 'sent_on' ELSE sent_on END",
+                "OLD",
+                &columns
+            ),
+            "CASE WHEN OLD.sent_on < '2026-10-01' THEN 'sent_on' ELSE OLD.sent_on END"
+        );
+        assert_eq!(
+            qualified("status(people) + x.people + people_count", "NEW", &columns),
+            "status(NEW.people) + x.people + people_count"
+        );
+        // A doubled quote inside a literal, digits, and a column at the very end.
+        assert_eq!(
+            qualified("'it''s status' || 2019 || status", "NEW", &columns),
+            "'it''s status' || 2019 || NEW.status"
+        );
+    }
 }

@@ -120,7 +120,7 @@ fn qualified(expr: &str, row: &str, source_columns: &[String]) -> String {
             let word: String = chars[i..end].iter().collect();
             let after_dot = out.trim_end().ends_with('.');
             let before_paren = chars[end..].iter().find(|w| !w.is_whitespace()) == Some(&'(');
-            let column = !c.is_ascii_digit() && source_columns.iter().any(|s| *s == word);
+            let column = !c.is_ascii_digit() && source_columns.contains(&word);
             if column && !after_dot && !before_paren {
                 out.push_str(row);
                 out.push('.');

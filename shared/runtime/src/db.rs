@@ -91,7 +91,9 @@ impl std::ops::Deref for WriteTxn {
 
 impl WriteTxn {
     /// Brings the rollups up to date with what this transaction wrote, then commits: rows
-    /// and running totals become durable together. The write lock is released afterwards.
+    /// and running totals (on PostgreSQL, deltas a summary adds in where another writer
+    /// held a village's lock; see [`crate::rollup`]) become durable together. The write
+    /// lock is released afterwards.
     pub async fn commit(self) -> Result<(), Status> {
         if let Some(rollups) = &self.rollups {
             rollups.refresh(&self.txn).await.map_err(db_status)?;

@@ -29,7 +29,8 @@
 //!   deltas into the rollup rows, in one statement per chunk of scopes (read and deleted
 //!   together, so a delta committed meanwhile is never deleted unadded); the deltas of a
 //!   scope whose lock another writer holds stay in `_delta`, committed with the rows,
-//!   *pending*, for the next writer that gets it. Only a scope's lock holder changes its
+//!   *pending*, for the next writer that gets it (a writer of any village: it tries the
+//!   locks of the scopes others left pending too). Only a scope's lock holder changes its
 //!   rollup rows or removes its deltas, so no row is added twice or lost. A summary reads
 //!   the rollup through its `_live` view, the rollup rows and the pending deltas below
 //!   them ([`Table::sql_name`]): every figure is a sum of `n` or of a summed column under a

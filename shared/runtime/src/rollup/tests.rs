@@ -479,3 +479,51 @@ async fn deltas_committed_between_two_merges_of_the_lock_holder_are_added_not_lo
         scratch.drop_now(conn).await;
     }
 }
+
+#[tokio::test]
+async fn concurrent_writers_of_the_same_villages_lose_no_delta() {
+    if !on_postgres() {
+        return;
+    }
+    let (conn, scratch) = source().await;
+    let rollups = ensure(&conn, day("2026-12-06"), false, defs).await.unwrap();
+    // Six writers, fifteen transactions each, every one in both villages; every third
+    // also takes away what the writer added in its previous one.
+    let fen = |writer: i64, i: i64| 1000 + 100 * writer + i;
+    let removed = |i: i64| i % 3 == 2;
+    let writers: Vec<_> = (0..6)
+        .map(|writer| {
+            let (conn, rollups) = (conn.clone(), rollups.clone());
+            tokio::spawn(async move {
+                for i in 0..15 {
+                    let txn = conn.begin().await.unwrap();
+                    add(&txn, &[V1, V2], fen(writer, i)).await;
+                    if removed(i) {
+                        let sql = format!("DELETE FROM people WHERE fen = {}", fen(writer, i - 1));
+                        txn.execute_unprepared(&sql).await.unwrap();
+                    }
+                    rollups.refresh(&txn).await.unwrap();
+                    txn.commit().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let added: i64 = (0..6)
+        .flat_map(|w| (0..15).filter(|i| !removed(i + 1)).map(move |i| fen(w, i)))
+        .sum();
+    let now = [
+        (V1.to_string(), 2 + 60, 150 + added),
+        (V2.to_string(), 1 + 60, 1 + added),
+    ];
+    assert_eq!(seen_by(&conn, &live(), "2026-12-06").await, now);
+    assert!(answers_as_the_rows(&conn, &live()).await);
+    assert_eq!(rollups.verify(&conn).await.unwrap(), []);
+    assert_eq!((pending(&conn, V1).await, pending(&conn, V2).await), (0, 0));
+    assert_eq!(seen_by(&conn, "people_rollup", "2026-12-06").await, now);
+    if let Some(scratch) = scratch {
+        scratch.drop_now(conn).await;
+    }
+}

@@ -71,6 +71,26 @@ async fn reverse(c: &mut Client, rid: &str, id: i64) {
     .unwrap();
 }
 
+/// The summary of `year` under the prefix at a group length from the rows, then from the
+/// rollups, judged by `caps`.
+async fn both_sources(
+    svc: &TestService,
+    (prefix, group_len): (&str, usize),
+    year: i32,
+    caps: &OverCap,
+) -> (Vec<RegionHealth>, Vec<RegionHealth>) {
+    let q = SummaryQuery {
+        prefix: prefix.into(),
+        group_len,
+        year,
+        cap_fen: caps.cap_for(year),
+    };
+    let conn = svc.hosted.db().conn();
+    let rows = summary::summarize(conn, &q, Source::Rows).await.unwrap();
+    let rollups = summary::summarize(conn, &q, Source::Rollups).await.unwrap();
+    (rows, rollups)
+}
+
 /// The rollups verify clean; both sources agree everywhere, judged by `book`'s caps; the
 /// RPC answers what the rows do. Returns the county's total for [`YEAR`] (from the rows).
 async fn check(svc: &TestService, c: &mut Client, caps: &OverCap) -> RegionHealth {
@@ -80,18 +100,7 @@ async fn check(svc: &TestService, c: &mut Client, caps: &OverCap) -> RegionHealt
     let mut county = None;
     for year in YEARS {
         for (prefix, group_len) in SCOPES {
-            let q = SummaryQuery {
-                prefix: prefix.into(),
-                group_len,
-                year,
-                cap_fen: caps.cap_for(year),
-            };
-            let rows = summary::summarize(db.conn(), &q, Source::Rows)
-                .await
-                .unwrap();
-            let rollups = summary::summarize(db.conn(), &q, Source::Rollups)
-                .await
-                .unwrap();
+            let (rows, rollups) = both_sources(svc, (prefix, group_len), year, caps).await;
             assert_eq!(rollups, rows, "{prefix} by {group_len} in {year}");
             let level = match group_len {
                 6 => RegionLevel::County,
@@ -231,18 +240,7 @@ async fn every_write_keeps_the_rollups_right_under_either_book() {
         1
     );
     if db.backend() == sea_orm::DbBackend::Postgres {
-        let q = SummaryQuery {
-            prefix: "420625".into(),
-            group_len: 6,
-            year: YEAR,
-            cap_fen: caps.cap_for(YEAR),
-        };
-        let rows = summary::summarize(db.conn(), &q, Source::Rows)
-            .await
-            .unwrap();
-        let rollups = summary::summarize(db.conn(), &q, Source::Rollups)
-            .await
-            .unwrap();
+        let (rows, rollups) = both_sources(&svc, ("420625", 6), YEAR, &caps).await;
         assert_eq!((rows[0].cases, rows[0].people_with_cases), (3, 2));
         assert_eq!(rollups, rows, "the pending removal is added in");
         assert_eq!(db.verify_rollups().await.unwrap(), []);

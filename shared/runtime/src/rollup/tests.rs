@@ -347,6 +347,17 @@ async fn add<C: ConnectionTrait>(conn: &C, villages: &[&str], fen: i64) {
     .unwrap();
 }
 
+/// Adds as [`add`] does, then merges as a commit would.
+async fn add_and_merge<C: ConnectionTrait>(
+    txn: &C,
+    rollups: &Rollups,
+    villages: &[&str],
+    fen: i64,
+) {
+    add(txn, villages, fen).await;
+    rollups.refresh(txn).await.unwrap();
+}
+
 /// The table a summary reads for the rollup on this backend.
 fn live() -> String {
     Source::Rollups
@@ -377,8 +388,7 @@ async fn a_writer_that_finds_a_village_locked_leaves_its_deltas_pending_and_summ
     let rollups = ensure(&conn, day("2026-12-06"), false, defs).await.unwrap();
     // The first writer merges village 1 and holds its lock for as long as it stays open.
     let first = conn.begin().await.unwrap();
-    add(&first, &[V1], 3).await;
-    rollups.refresh(&first).await.unwrap();
+    add_and_merge(&first, &rollups, &[V1], 3).await;
     // The second writes both villages and takes one away from village 1: it gets village
     // 2's lock, not village 1's, and commits without waiting for the first.
     let second = conn.begin().await.unwrap();
@@ -414,8 +424,7 @@ async fn a_writer_that_finds_a_village_locked_leaves_its_deltas_pending_and_summ
     // A later write, to village 2 only, finds village 1's lock free and merges its
     // pending deltas too: the rollup alone is exact again.
     let third = conn.begin().await.unwrap();
-    add(&third, &[V2], 1).await;
-    rollups.refresh(&third).await.unwrap();
+    add_and_merge(&third, &rollups, &[V2], 1).await;
     third.commit().await.unwrap();
     assert_eq!((pending(&conn, V1).await, pending(&conn, V2).await), (0, 0));
     assert!(answers_as_the_rows(&conn, "people_rollup").await);
@@ -440,17 +449,14 @@ async fn deltas_committed_between_two_merges_of_the_lock_holder_are_added_not_lo
     let (conn, scratch) = source().await;
     let rollups = ensure(&conn, day("2026-12-06"), false, defs).await.unwrap();
     let first = conn.begin().await.unwrap();
-    add(&first, &[V1], 3).await;
-    rollups.refresh(&first).await.unwrap();
+    add_and_merge(&first, &rollups, &[V1], 3).await;
     let second = conn.begin().await.unwrap();
-    add(&second, &[V1], 20).await;
-    rollups.refresh(&second).await.unwrap();
+    add_and_merge(&second, &rollups, &[V1], 20).await;
     second.commit().await.unwrap();
     assert_eq!(pending(&conn, V1).await, 1);
     // The holder writes again and merges again (its lock is its own): its own delta and the
     // second's committed one go in one statement.
-    add(&first, &[V1], 5).await;
-    rollups.refresh(&first).await.unwrap();
+    add_and_merge(&first, &rollups, &[V1], 5).await;
     assert_eq!(pending(&first, V1).await, 0);
     first.commit().await.unwrap();
     assert_eq!(pending(&conn, V1).await, 0);
@@ -461,11 +467,9 @@ async fn deltas_committed_between_two_merges_of_the_lock_holder_are_added_not_lo
 
     // A rebuild drops the deltas left pending with their table and counts their rows.
     let first = conn.begin().await.unwrap();
-    add(&first, &[V2], 7).await;
-    rollups.refresh(&first).await.unwrap();
+    add_and_merge(&first, &rollups, &[V2], 7).await;
     let second = conn.begin().await.unwrap();
-    add(&second, &[V2], 8).await;
-    rollups.refresh(&second).await.unwrap();
+    add_and_merge(&second, &rollups, &[V2], 8).await;
     second.commit().await.unwrap();
     first.commit().await.unwrap();
     assert_eq!(pending(&conn, V2).await, 1);

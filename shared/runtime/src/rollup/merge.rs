@@ -164,7 +164,6 @@ pub(super) fn merge_all(def: &Rollup, scopes: &[Vec<String>], backend: DbBackend
         summed(def),
         group_by(def)
     );
-    // PostgreSQL's UPDATE … FROM names the target by its alias in the WHERE, as SQLite's.
     let mut out = vec![
         format!(
             "UPDATE {t} AS r SET {} FROM {grouped} AS d WHERE {joined}",

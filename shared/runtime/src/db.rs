@@ -95,8 +95,9 @@ impl std::ops::Deref for WriteTxn {
 
 impl WriteTxn {
     /// Stores the responses and audit rows its writes recorded, brings the rollups up to
-    /// date with what it wrote, then commits: work, bookkeeping and running totals become
-    /// durable together. The write lock is released afterwards.
+    /// date with what it wrote, then commits: work, bookkeeping and running totals (on
+    /// PostgreSQL, deltas a summary adds in where another writer held a village's lock; see
+    /// [`crate::rollup`]) become durable together. The write lock is released afterwards.
     pub async fn commit(self) -> Result<(), Status> {
         let bookkeeping = std::mem::take(&mut *self.bookkeeping());
         bookkeeping.flush(&self.txn).await.map_err(db_status)?;

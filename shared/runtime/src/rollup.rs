@@ -8,7 +8,7 @@
 //! `SUM(CASE WHEN <condition> THEN 1 …)` over the source becomes
 //! `SUM(CASE WHEN <same condition> THEN n …)` over the rollup.
 //!
-//! How it is kept (the same on SQLite and PostgreSQL):
+//! How it is kept:
 //! - **Deltas.** Triggers on the source table write what every inserted, updated or deleted
 //!   row adds to or takes from the totals into the rollup's `_delta` table, inside the
 //!   writing transaction: +1 and the row's sums under its new keys, −1 and minus its sums
@@ -17,19 +17,36 @@
 //!   tables). No write path can forget them: imports, corrections, reversals and deletions
 //!   all leave their deltas, and the cost is in proportion to the rows written, never to a
 //!   village's size.
-//! - **Merging.** [`crate::db::WriteTxn::commit`] (every write, alone or in a group
-//!   commit's batch) adds the transaction's deltas, grouped, into the rollup rows just
+//! - **Merging on SQLite.** [`crate::db::WriteTxn::commit`] (every write, alone or in a
+//!   group commit's batch) adds the transaction's deltas, grouped, into the rollup rows just
 //!   before it commits (rows whose count falls to zero go), so rows and rollup become
-//!   durable together or not at all. On PostgreSQL the merge first takes a
-//!   transaction-level advisory lock per touched scope, in a fixed order: two writers of
-//!   one village merge one after the other, the second reading the first's committed
-//!   totals, and the fixed order cannot deadlock.
+//!   durable together or not at all, and the delta table is empty between writes. SQLite
+//!   has one writer at a time, so nothing else is needed.
+//! - **Merging on PostgreSQL.** Writers commit in parallel (group commit's lanes,
+//!   replicas), and none waits for another over the totals. At commit a writer *tries* a
+//!   transaction-level advisory lock per scope with visible deltas (its own, and those
+//!   others left pending): for each scope it gets, it moves all that scope's visible
+//!   deltas into the rollup rows, in one statement per chunk of scopes (read and deleted
+//!   together, so a delta committed meanwhile is never deleted unadded); the deltas of a
+//!   scope whose lock another writer holds stay in `_delta`, committed with the rows,
+//!   *pending*, for the next writer that gets it (a writer of any village: it tries the
+//!   locks of the scopes others left pending too). Only a scope's lock holder changes its
+//!   rollup rows or removes its deltas, so no row is added twice or lost. A summary reads
+//!   the rollup through its `_live` view, the rollup rows and the pending deltas below
+//!   them ([`Table::sql_name`]): every figure is a sum of `n` or of a summed column under a
+//!   condition on scope and key columns, which a delta row meets exactly as the row it
+//!   stands for, so the pending deltas add in as they would merge. (A condition on a
+//!   summed column would not hold that way: a service tests a key instead.)
 //! - **Building.** [`ensure`] creates the tables and triggers and fills the rollup from the
 //!   rows when it is missing or its definition changed (a new policy book, a new date
 //!   floor, a new binary): `xiaokang migrate` and every start run it. A fingerprint of the
-//!   definition's SQL, stored in `xk_rollups`, tells.
-//! - **Proving.** [`verify`] recomputes every scope from the rows and names each one whose
-//!   stored totals differ (`xiaokang verify-rollups`).
+//!   definition's SQL, stored in `xk_rollups`, tells. A rebuild drops the delta table with
+//!   whatever was pending in it, which the fill counts from the rows; dropping the tables
+//!   and triggers waits for the writers still using them, and writers after it wait for the
+//!   rebuild to commit.
+//! - **Proving.** [`Rollups::verify`] merges what is pending, recomputes every scope from
+//!   the rows and names each one whose totals (on PostgreSQL, with what is pending again
+//!   by then) differ (`xiaokang verify-rollups`).
 //!
 //! Dates. A condition that compares a stored date with the request's date (a letter sent
 //! by `as_of`, a deferral still running at `as_of`) needs the date as a key, which would
@@ -39,14 +56,17 @@
 //! real one, so the rollup is exact for those requests and compact. A request whose dates
 //! fall before the floor is answered by the full scan ([`Rollups::floor`] tells which).
 
+mod merge;
 mod sql;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{Datelike, Months, NaiveDate};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait};
 use sha2::{Digest, Sha256};
 
 use crate::api_error::ApiError;
@@ -174,10 +194,10 @@ impl Source {
     }
 
     /// The table to read: `rollup` (a rollup table over `rows`) or `rows`.
-    pub fn table(self, rollup: &'static str, rows: &'static str) -> &'static str {
+    pub fn table(self, rollup: &'static str, rows: &'static str) -> Table {
         match self {
-            Source::Rollups => rollup,
-            Source::Rows => rows,
+            Source::Rollups => Table::Rollup(rollup),
+            Source::Rows => Table::Plain(rows),
         }
     }
 
@@ -187,6 +207,33 @@ impl Source {
             Source::Rollups => "rollups",
             Source::Rows => "rows",
         }
+    }
+}
+
+/// A table a summary reads, as [`Source::table`] names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// A table read as it is: rows, or a table that is small on every path.
+    Plain(&'static str),
+    /// A rollup table: read with its pending deltas on PostgreSQL (see the module docs).
+    Rollup(&'static str),
+}
+
+impl Table {
+    /// What a statement on `backend` reads for this table: on PostgreSQL a rollup's
+    /// `_live` view (the totals and, added in, the deltas still pending); otherwise the table
+    /// itself (SQLite merges every commit's deltas before the commit).
+    pub fn sql_name(self, backend: DbBackend) -> Cow<'static, str> {
+        match (self, backend) {
+            (Table::Rollup(table), DbBackend::Postgres) => Cow::Owned(sql::live(table)),
+            (Table::Plain(table) | Table::Rollup(table), _) => Cow::Borrowed(table),
+        }
+    }
+}
+
+impl From<&'static str> for Table {
+    fn from(table: &'static str) -> Table {
+        Table::Plain(table)
     }
 }
 
@@ -241,15 +288,65 @@ impl Rollups {
     }
 
     /// Adds this transaction's deltas into the totals (see the module docs) and clears them.
-    /// Called by [`crate::db::WriteTxn::commit`] just before it commits.
+    /// Called by [`crate::db::WriteTxn::commit`] just before it commits. On PostgreSQL it
+    /// never waits for another writer: it merges the scopes whose locks are free (with the
+    /// deltas other writers left pending in them) and leaves the rest pending.
     pub async fn refresh<C: ConnectionTrait>(&self, txn: &C) -> Result<(), DbErr> {
-        let backend = txn.get_database_backend();
-        let touched = sql::touched(txn, &self.defs).await?;
-        for (def, scopes) in self.defs.iter().zip(touched) {
-            if scopes.is_empty() {
-                continue;
+        match txn.get_database_backend() {
+            DbBackend::Postgres => self.merge_locked(txn, false).await,
+            backend => {
+                let touched = merge::touched(txn, &self.defs).await?;
+                for (def, scopes) in self.defs.iter().zip(touched) {
+                    if scopes.is_empty() {
+                        continue;
+                    }
+                    for statement in merge::merge_all(def, &scopes, backend) {
+                        txn.execute_unprepared(&statement).await?;
+                    }
+                }
+                Ok(())
             }
-            for statement in sql::merge(def, &scopes, backend) {
+        }
+    }
+
+    /// PostgreSQL: locks the scopes that have visible deltas (this transaction's and those
+    /// left pending), waiting for each when `wait`, else only those free now, and moves the
+    /// deltas of every scope locked into the totals. The lock is taken by a statement of its
+    /// own, before the merge's: under READ COMMITTED the merge's snapshot then shows
+    /// everything the lock's previous holder committed.
+    async fn merge_locked<C: ConnectionTrait>(&self, txn: &C, wait: bool) -> Result<(), DbErr> {
+        let touched = merge::touched(txn, &self.defs).await?;
+        let keyed: Vec<Vec<(i32, Vec<String>)>> = self
+            .defs
+            .iter()
+            .zip(touched)
+            .map(|(def, scopes)| {
+                let key = |s: &Vec<String>| merge::lock_key(def.table, s);
+                scopes.into_iter().map(|s| (key(&s), s)).collect()
+            })
+            .collect();
+        let keys: BTreeSet<i32> = keyed.iter().flatten().map(|(k, _)| *k).collect();
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let held: BTreeSet<i32> = if wait {
+            txn.execute_unprepared(&merge::lock(&keys, true)).await?;
+            keys
+        } else {
+            let statement = Statement::from_string(DbBackend::Postgres, merge::lock(&keys, false));
+            txn.query_all_raw(statement)
+                .await?
+                .iter()
+                .map(|row| row.try_get::<i32>("", "k"))
+                .collect::<Result<_, _>>()?
+        };
+        for (def, scopes) in self.defs.iter().zip(keyed) {
+            let mine: Vec<Vec<String>> = scopes
+                .into_iter()
+                .filter(|(key, _)| held.contains(key))
+                .map(|(_, scope)| scope)
+                .collect();
+            for statement in merge::merge_held(def, &mine) {
                 txn.execute_unprepared(&statement).await?;
             }
         }
@@ -257,26 +354,33 @@ impl Rollups {
     }
 
     /// Every scope whose stored totals differ from a fresh recomputation, in table and scope
-    /// order; empty when the rollups are right. Deltas still pending (left by a write that
-    /// bypassed the write transaction) are reported first, then merged, in a transaction of
-    /// their own, before the comparison.
+    /// order; empty when the rollups are right.
+    ///
+    /// Deltas still pending are merged first, in a transaction of their own. On SQLite, where
+    /// every commit merges its own, they can only come from a write that bypassed the write
+    /// transaction: they are reported, since that write path would leave summaries stale
+    /// until the next write. On PostgreSQL they are normal (a writer that did not get a
+    /// scope's lock leaves them to the next) and are merged waiting for each lock; the
+    /// comparison there reads the totals with whatever is pending at that moment, as a
+    /// summary does.
     pub async fn verify(&self, conn: &DatabaseConnection) -> Result<Vec<Mismatch>, DbErr> {
-        // Deltas left committed and unmerged come from a write that bypassed the write
-        // transaction's commit: merged now (so the totals heal), but reported, since that
-        // write path would leave summaries stale until the next write.
         let txn = conn.begin().await?;
-        let pending = sql::touched(&txn, &self.defs).await?;
-        self.refresh(&txn).await?;
-        txn.commit().await?;
         let mut found = Vec::new();
-        for (def, scopes) in self.defs.iter().zip(pending) {
-            for scope in scopes {
-                found.push(Mismatch {
-                    table: def.table,
-                    scope: format!("{} (deltas left unmerged by a write)", scope.join("/")),
-                });
+        if txn.get_database_backend() == DbBackend::Postgres {
+            self.merge_locked(&txn, true).await?;
+        } else {
+            let pending = merge::touched(&txn, &self.defs).await?;
+            self.refresh(&txn).await?;
+            for (def, scopes) in self.defs.iter().zip(pending) {
+                for scope in scopes {
+                    found.push(Mismatch {
+                        table: def.table,
+                        scope: format!("{} (deltas left unmerged by a write)", scope.join("/")),
+                    });
+                }
             }
         }
+        txn.commit().await?;
         for def in self.defs.iter() {
             for scope in sql::differences(conn, def).await? {
                 found.push(Mismatch {

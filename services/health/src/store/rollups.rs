@@ -10,10 +10,12 @@
 //!   two payers' shares. Key `registered_poor`: the registered-poor count tests it.
 //! - `person_years_rollup` serves the cases, people with cases, the four layers' and the
 //!   personal payments, and the people over the cap. Two keys:
-//!   - `with_cases` (`cases > 0`): the summary's condition `cases > 0` then reads the
-//!     rollup's summed `cases` column, which is positive in a group exactly when every row
-//!     of it has `cases > 0`, because the key keeps rows with and without cases apart. (A
-//!     key named `cases` would clash with the summed `cases`.)
+//!   - `with_cases` (`cases > 0` as 1 or 0): the summary's "people with cases" tests it
+//!     on the rollups (`with_cases = 1`) and `cases > 0` on the rows. Not the summed
+//!     `cases` itself: on PostgreSQL a summary also adds the deltas still pending, and the
+//!     delta that takes away a person-year with cases (n = −1, cases = −3) must fall under
+//!     the same condition as the row it cancels. (A key named `cases` would clash with the
+//!     summed `cases`.)
 //!   - `in_county_personal_fen` ([`OverCap`]): `cap + 1` for a person-year over the cap of
 //!     its coverage year, else 0, so the summary's condition `in_county_personal_fen >
 //!     cap` has the same truth on both tables when the request's cap is the baked one.

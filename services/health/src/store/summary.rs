@@ -60,9 +60,14 @@ pub async fn summarize<C: ConnectionTrait>(
         "CASE WHEN in_county_personal_fen > {} THEN {count} ELSE 0 END",
         ph(4)
     );
-    // On the rollup, `cases` is a village-year's sum, kept apart by a key on `cases > 0`
-    // (see the rollups' module docs), so the condition keeps its meaning.
-    let with_cases = format!("CASE WHEN cases > 0 THEN {count} ELSE 0 END");
+    // On the rollups `cases` is a sum, so the condition tests the key that holds
+    // `cases > 0` of the rows (see the rollups' module docs): a pending delta that takes a
+    // person-year with cases away (n = −1, cases = −3) must count under it too.
+    let has_cases = match source {
+        Source::Rollups => "with_cases = 1",
+        Source::Rows => "cases > 0",
+    };
+    let with_cases = format!("CASE WHEN {has_cases} THEN {count} ELSE 0 END");
     let person_years = figures![RegionHealth;
         cases = sum("cases"),
         people_with_cases = sum(&with_cases),

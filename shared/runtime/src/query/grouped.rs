@@ -11,6 +11,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
 use crate::ApiError;
 use crate::db::placeholder;
+use crate::rollup::Table;
 
 /// `SUM(what)` over the rows meeting `cond`, as BIGINT (PostgreSQL sums bigint to
 /// NUMERIC); 0 for a group where no row meets it.
@@ -69,8 +70,8 @@ macro_rules! sum_fields {
 /// prefix's lowest and highest codes are placeholders 1 and 2; a filter's and the
 /// figures' own values follow from 3.
 pub struct GroupedCount<T> {
-    /// The table counted.
-    table: &'static str,
+    /// The table counted (a rollup's is read with its pending deltas on PostgreSQL).
+    table: Table,
     /// Its 12-digit code column (an index's leading columns).
     code: &'static str,
     /// Group by the whole code and fold the groups into regions in memory, instead of
@@ -85,10 +86,11 @@ pub struct GroupedCount<T> {
 }
 
 impl<T> GroupedCount<T> {
-    /// `figures` of the rows of `table` whose `code` column is under the prefix.
-    pub fn new(table: &'static str, code: &'static str, figures: Vec<Figure<T>>) -> Self {
+    /// `figures` of the rows of `table` (a name, or what [`crate::rollup::Source::table`]
+    /// picks) whose `code` column is under the prefix.
+    pub fn new(table: impl Into<Table>, code: &'static str, figures: Vec<Figure<T>>) -> Self {
         GroupedCount {
-            table,
+            table: table.into(),
             code,
             whole_codes: false,
             filter: None,
@@ -143,7 +145,7 @@ impl<T> GroupedCount<T> {
         format!(
             "SELECT {key} AS g, {} FROM {} WHERE {filter} GROUP BY {key} ORDER BY g",
             select.join(", "),
-            self.table,
+            self.table.sql_name(backend),
         )
     }
 }
@@ -275,6 +277,35 @@ mod tests {
             "SELECT village_code AS g, CAST(SUM(people) AS BIGINT) AS people FROM members \
              WHERE village_code >= ?1 AND village_code <= ?2 AND registered_year = ?3 \
              GROUP BY village_code ORDER BY g"
+        );
+    }
+
+    #[test]
+    fn a_rollup_is_read_with_its_pending_deltas_on_postgres_and_as_it_is_on_sqlite() {
+        use crate::rollup::Source;
+        let query = |source: Source| {
+            let figures = crate::figures![Counts; people = sum_of(source.count())];
+            GroupedCount::new(
+                source.table("members_rollup", "members"),
+                "village_code",
+                figures,
+            )
+        };
+        let from = |source, backend| {
+            let sql = query(source).sql(backend, 6);
+            let at = sql.find(" FROM ").unwrap() + 6;
+            sql[at..].split(' ').next().unwrap().to_string()
+        };
+        assert_eq!(
+            from(Source::Rollups, DbBackend::Postgres),
+            "members_rollup_live"
+        );
+        assert_eq!(from(Source::Rollups, DbBackend::Sqlite), "members_rollup");
+        assert_eq!(from(Source::Rows, DbBackend::Postgres), "members");
+        assert!(
+            query(Source::Rollups)
+                .sql(DbBackend::Postgres, 6)
+                .contains("SUM(n)")
         );
     }
 

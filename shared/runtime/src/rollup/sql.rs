@@ -1,4 +1,5 @@
-//! The SQL of the rollups, in both dialects: tables, triggers, refresh, fill, comparison.
+//! The SQL of the rollups, in both dialects: tables, triggers, fill, comparison (the
+//! merge's is in [`super::merge`]).
 //!
 //! Every name here is a `&'static str` from a service's own definition, and every value
 //! written into SQL text is either a date, a hex fingerprint or a scope value read back from
@@ -8,23 +9,23 @@ use std::collections::BTreeSet;
 
 use chrono::{Days, NaiveDate};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
-use sha2::{Digest, Sha256};
 
 use super::Rollup;
+use super::merge::{group_columns, summed};
 
 /// The meta table: one row per rollup table, with its definition's fingerprint and floor.
 const META: &str = "xk_rollups";
 
-/// The first key of every refresh's advisory locks (PostgreSQL), apart from other locks.
-const LOCK_CLASS: i32 = 7426;
-
-/// Scopes per DELETE / INSERT statement of a refresh (keeps each statement's text short).
-const SCOPES_PER_STATEMENT: usize = 200;
-
 /// `value` as an SQL string literal. PostgreSQL gives an unknown-typed literal the type of
 /// the column it is compared with; SQLite converts it by the column's affinity.
-fn quote(value: &str) -> String {
+pub(super) fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
+}
+
+/// The view a PostgreSQL summary reads a rollup through: its merged totals and, below
+/// them, the deltas still pending (committed by writers that did not get the scope's lock).
+pub(super) fn live(table: &str) -> String {
+    format!("{table}_live")
 }
 
 /// A date literal in the backend's syntax (SQLite keeps dates as `YYYY-MM-DD` text).
@@ -136,7 +137,7 @@ fn qualified(expr: &str, row: &str, source_columns: &[String]) -> String {
 }
 
 /// The rollup's column names, in select-list order.
-fn columns(def: &Rollup) -> String {
+pub(super) fn columns(def: &Rollup) -> String {
     let mut cols: Vec<&str> = def.scope.clone();
     cols.extend(def.keys.iter().map(|(name, _)| *name));
     cols.push("n");
@@ -146,7 +147,7 @@ fn columns(def: &Rollup) -> String {
 
 /// `GROUP BY 1, 2, …` over the scope and the keys (by position: a key may carry the name
 /// of the source column it is computed from).
-fn group_by(def: &Rollup) -> String {
+pub(super) fn group_by(def: &Rollup) -> String {
     let positions: Vec<String> = (1..=def.scope.len() + def.keys.len())
         .map(|p| p.to_string())
         .collect();
@@ -263,6 +264,8 @@ pub(super) fn drop(def: &Rollup, backend: DbBackend) -> Vec<String> {
         for f in ["mark", "new", "old", "both"] {
             out.push(format!("DROP FUNCTION IF EXISTS {t}_{f}()"));
         }
+        // Before the tables it reads, which could not be dropped under it.
+        out.push(format!("DROP VIEW IF EXISTS {}", live(t)));
     }
     for table in ["", "_dirty", "_delta"] {
         out.push(format!("DROP TABLE IF EXISTS {t}{table}"));
@@ -330,6 +333,12 @@ pub(super) fn create(def: &Rollup, backend: DbBackend, source_columns: &[String]
     ];
     match backend {
         DbBackend::Postgres => {
+            // What summaries read: every figure is a sum, so the pending deltas (−1 and
+            // minus the sums for a row taken away) add into the totals as they would merge.
+            out.push(format!(
+                "CREATE VIEW {} AS SELECT {cols} FROM {t} UNION ALL SELECT {cols} FROM {t}_delta",
+                live(t)
+            ));
             // Inserts and deletes once per statement, grouped from the statement's
             // transition tables: a 1,000-row insert leaves one delta row per village and key
             // combination. Updates per row, and only when a column the rollup reads changed
@@ -434,158 +443,34 @@ pub(super) fn fill(def: &Rollup) -> String {
     )
 }
 
-/// For each definition, the distinct scopes this transaction left deltas for (each as its
-/// columns' text values), in scope order.
-pub(super) async fn touched<C: ConnectionTrait>(
-    conn: &C,
-    defs: &[Rollup],
-) -> Result<Vec<Vec<Vec<String>>>, DbErr> {
-    let backend = conn.get_database_backend();
-    let mut out = Vec::with_capacity(defs.len());
-    for def in defs {
-        let cols: Vec<String> = def
-            .scope
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("CAST({c} AS TEXT) AS s{i}"))
-            .collect();
-        let sql = format!(
-            "SELECT DISTINCT {} FROM {}_delta ORDER BY {}",
-            cols.join(", "),
-            def.table,
-            (1..=def.scope.len())
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let mut scopes = Vec::new();
-        for row in conn
-            .query_all_raw(Statement::from_string(backend, sql))
-            .await?
-        {
-            let values = (0..def.scope.len())
-                .map(|i| row.try_get::<String>("", &format!("s{i}")))
-                .collect::<Result<Vec<_>, _>>()?;
-            scopes.push(values);
-        }
-        out.push(scopes);
-    }
-    Ok(out)
-}
-
-/// `WHERE`-clause text matching exactly `scopes` of `def` (columns qualified by `alias`).
-fn matching(def: &Rollup, alias: &str, scopes: &[Vec<String>]) -> String {
-    if def.scope.len() == 1 {
-        let list: Vec<String> = scopes.iter().map(|s| quote(&s[0])).collect();
-        return format!("{alias}.{} IN ({})", def.scope[0], list.join(", "));
-    }
-    let each: Vec<String> = scopes
-        .iter()
-        .map(|values| {
-            let parts: Vec<String> = def
-                .scope
-                .iter()
-                .zip(values)
-                .map(|(c, v)| format!("{alias}.{c} = {}", quote(v)))
-                .collect();
-            format!("({})", parts.join(" AND "))
-        })
-        .collect();
-    format!("({})", each.join(" OR "))
-}
-
-/// A stable lock key for one scope of one rollup.
-fn lock_key(table: &str, scope: &[String]) -> i32 {
-    let mut hash = Sha256::new();
-    hash.update(table.as_bytes());
-    for value in scope {
-        hash.update(b"/");
-        hash.update(value.as_bytes());
-    }
-    let digest = hash.finalize();
-    i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
-}
-
-/// The statements that add the pending deltas of `scopes` into `def`'s totals and clear
-/// them: locks (PostgreSQL), add to the existing groups, insert the new ones, drop the
-/// groups whose count fell to zero, clear the deltas.
-pub(super) fn merge(def: &Rollup, scopes: &[Vec<String>], backend: DbBackend) -> Vec<String> {
-    let t = def.table;
-    let mut out = Vec::new();
-    if backend == DbBackend::Postgres {
-        // Sorted, so two writers lock shared scopes in the same order and never deadlock.
-        let keys: BTreeSet<i32> = scopes.iter().map(|s| lock_key(t, s)).collect();
-        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-        out.push(format!(
-            "SELECT pg_advisory_xact_lock({LOCK_CLASS}, k) FROM unnest(ARRAY[{}]::int4[]) AS m(k)",
-            keys.join(", ")
-        ));
-    }
-    // NULL keys are values here (a letter with no reply is a group of its own).
-    let same = |a: &str, b: &str| match backend {
-        DbBackend::Postgres => format!("{a} IS NOT DISTINCT FROM {b}"),
-        _ => format!("{a} IS {b}"),
-    };
-    let joined: Vec<String> = def
-        .scope
-        .iter()
-        .map(|c| format!("r.{c} = d.{c}"))
-        .chain(
-            def.keys
-                .iter()
-                .map(|(k, _)| same(&format!("r.{k}"), &format!("d.{k}"))),
-        )
-        .collect();
-    let joined = joined.join(" AND ");
-    let sums: Vec<String> = std::iter::once("n")
-        .chain(def.measures.iter().map(|(m, _)| *m))
-        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
-        .collect();
-    let keys: Vec<&str> = def
-        .scope
-        .iter()
-        .copied()
-        .chain(def.keys.iter().map(|(k, _)| *k))
-        .collect();
-    let grouped = format!(
-        "(SELECT {}, {} FROM {t}_delta {})",
-        keys.join(", "),
-        sums.join(", "),
-        group_by(def)
-    );
-    let sets: Vec<String> = std::iter::once("n")
-        .chain(def.measures.iter().map(|(m, _)| *m))
-        .map(|c| format!("{c} = r.{c} + d.{c}"))
-        .collect();
-    // PostgreSQL's UPDATE … FROM names the target by its alias in the WHERE, as SQLite's.
-    out.push(format!(
-        "UPDATE {t} AS r SET {} FROM {grouped} AS d WHERE {joined}",
-        sets.join(", ")
-    ));
-    out.push(format!(
-        "INSERT INTO {t} ({}) SELECT d.* FROM {grouped} AS d WHERE NOT EXISTS \
-         (SELECT 1 FROM {t} AS r WHERE {joined})",
-        columns(def)
-    ));
-    for chunk in scopes.chunks(SCOPES_PER_STATEMENT) {
-        out.push(format!(
-            "DELETE FROM {t} WHERE n = 0 AND {}",
-            matching(def, t, chunk)
-        ));
-    }
-    out.push(format!("DELETE FROM {t}_delta"));
-    out
-}
-
-/// The scopes (as `a/b` text) whose stored rollup rows differ from a fresh grouping of the
-/// source, in order.
+/// The scopes (as `a/b` text) whose totals differ from a fresh grouping of the source, in
+/// order. The totals are the rollup table's on SQLite (a commit leaves no delta there); on
+/// PostgreSQL the rollup and its pending deltas, grouped, read in the same statement as the
+/// rows so that writes committing meanwhile cannot show as a difference.
 pub(super) async fn differences<C: ConnectionTrait>(
     conn: &C,
     def: &Rollup,
 ) -> Result<Vec<String>, DbErr> {
     let backend = conn.get_database_backend();
     let fresh = grouped(def, None);
-    let stored = format!("SELECT {} FROM {}", columns(def), def.table);
+    let stored = match backend {
+        DbBackend::Postgres => {
+            // A group whose deltas took every row away adds up to nothing: it is no group.
+            let nonzero: Vec<String> = std::iter::once("n")
+                .chain(def.measures.iter().map(|(m, _)| *m))
+                .map(|c| format!("SUM({c}) <> 0"))
+                .collect();
+            format!(
+                "SELECT {}, {} FROM {} {} HAVING {}",
+                group_columns(def).join(", "),
+                summed(def),
+                live(def.table),
+                group_by(def),
+                nonzero.join(" OR ")
+            )
+        }
+        _ => format!("SELECT {} FROM {}", columns(def), def.table),
+    };
     let mut found = BTreeSet::new();
     for (a, b) in [(&fresh, &stored), (&stored, &fresh)] {
         let sql = format!("SELECT {} AS s FROM ({a} EXCEPT {b}) AS d", scope_text(def));

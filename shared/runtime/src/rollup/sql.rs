@@ -354,12 +354,14 @@ pub(super) fn create(def: &Rollup, backend: DbBackend, source_columns: &[String]
             for (name, body) in [
                 ("new", delta("xk_new", 1)),
                 ("old", delta("xk_old", -1)),
+                // One row out and one in, straight from OLD and NEW (no grouping of a
+                // one-row set, which cost a sort per updated row).
                 (
                     "both",
                     format!(
-                        "{} {}",
-                        delta("(SELECT (OLD).*) AS xk_row", -1),
-                        delta("(SELECT (NEW).*) AS xk_row", 1)
+                        "INSERT INTO {t}_delta ({cols}) VALUES ({}), ({});",
+                        row_values(def, "OLD", -1, source_columns),
+                        row_values(def, "NEW", 1, source_columns)
                     ),
                 ),
             ] {

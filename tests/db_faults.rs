@@ -231,14 +231,15 @@ async fn a_backend_terminated_mid_call_is_unavailable_and_the_retry_lands_once()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deadlock_is_run_again_inside_the_service_and_the_caller_sees_ok() {
-    // A real deadlock: the test holds the household's members, the write takes the
-    // household and waits for the members, then the test asks for the household. The
-    // service's backend has waited longest (the test's waits 20 s before checking), so
-    // PostgreSQL picks it as the victim (40P01).
+    // A real deadlock: the test holds the audit log against inserts, the write takes the
+    // household and, at its commit, waits to insert its audit row; then the test asks for
+    // the household. The service's backend has waited longest (the test's waits 20 s
+    // before checking), so PostgreSQL picks it as the victim (40P01). (An income leaves
+    // the members alone, so a lock on them would not stop it.)
     let Some(blocked) = write_blocked_by(
         &[
             "SET LOCAL deadlock_timeout = '20s'",
-            "SELECT 1 FROM members WHERE household_id = 'HH000001' FOR UPDATE",
+            "LOCK TABLE audit_log IN SHARE MODE",
         ],
         "deadlock-1",
     )

@@ -293,6 +293,21 @@ fn read_columns<'a>(def: &Rollup, source_columns: &'a [String]) -> Vec<&'a str> 
         .collect()
 }
 
+/// The update triggers' condition: some column the rollup reads differs between `OLD`
+/// and `NEW` (`differs` is the dialect's null-safe "not the same"); `None` when it reads
+/// none of the listed columns.
+fn changed(def: &Rollup, source_columns: &[String], differs: &str) -> Option<String> {
+    let read = read_columns(def, source_columns);
+    if read.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = read
+        .iter()
+        .map(|c| format!("OLD.{c} {differs} NEW.{c}"))
+        .collect();
+    Some(each.join(" OR "))
+}
+
 /// The columns of `source`, for the update triggers' condition.
 pub(super) async fn source_columns<C: ConnectionTrait>(
     conn: &C,
@@ -379,16 +394,8 @@ pub(super) fn create(def: &Rollup, backend: DbBackend, source_columns: &[String]
                      FOR EACH STATEMENT EXECUTE FUNCTION {t}_{function}()"
                 ));
             }
-            let read = read_columns(def, source_columns);
-            let when = if read.is_empty() {
-                String::new()
-            } else {
-                let each: Vec<String> = read
-                    .iter()
-                    .map(|c| format!("OLD.{c} IS DISTINCT FROM NEW.{c}"))
-                    .collect();
-                format!(" WHEN ({})", each.join(" OR "))
-            };
+            let when = changed(def, source_columns, "IS DISTINCT FROM")
+                .map_or(String::new(), |c| format!(" WHEN ({c})"));
             out.push(format!(
                 "CREATE TRIGGER {t}_upd AFTER UPDATE ON {source} FOR EACH ROW{when} \
                  EXECUTE FUNCTION {t}_both()"
@@ -405,16 +412,8 @@ pub(super) fn create(def: &Rollup, backend: DbBackend, source_columns: &[String]
                     row_values(def, row, sign, source_columns)
                 )
             };
-            let read = read_columns(def, source_columns);
-            let changed = if read.is_empty() {
-                String::new()
-            } else {
-                let each: Vec<String> = read
-                    .iter()
-                    .map(|c| format!("OLD.{c} IS NOT NEW.{c}"))
-                    .collect();
-                format!(" WHEN {}", each.join(" OR "))
-            };
+            let changed = changed(def, source_columns, "IS NOT")
+                .map_or(String::new(), |c| format!(" WHEN {c}"));
             for (op, event, only, body) in [
                 ("ins", "AFTER INSERT", "", delta("NEW", 1)),
                 (

@@ -36,7 +36,7 @@ pub enum BenchCommand {
     /// The demo county in the whole suite: GetSummary against its five
     /// SummarizeByRegion calls.
     Summary(summary::SummaryBenchArgs),
-    /// GetSummary at about 50,000, 500,000 and 1,000,000 people (PostgreSQL by default).
+    /// GetSummary at 1x, 20x and 200x the demo county (about 50,000, 1 million and 10 million people) and the write cost of the rollups (PostgreSQL by default).
     Growth(growth::GrowthBenchArgs),
     /// Every comparison with its ratio, on SQLite and PostgreSQL, in one run.
     All(all::AllBenchArgs),

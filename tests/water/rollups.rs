@@ -241,7 +241,10 @@ async fn the_floor_decides_the_source_and_verify_finds_a_wrong_total() {
     assert_eq!(db.summary_source(&[floor]).await.unwrap(), Source::Rollups);
     assert_eq!(db.summary_source(&[before]).await.unwrap(), Source::Rows);
 
-    // A total changed behind the service's back is found, and named by its village.
+    // The totals merged (on PostgreSQL the writes left their deltas to the merger; verify
+    // merges what is pending) and right, then changed behind the service's back: found,
+    // and named by their villages.
+    assert!(db.verify_rollups().await.unwrap().is_empty());
     use sea_orm::ConnectionTrait;
     db.conn()
         .execute_unprepared("UPDATE water_current_rollup SET people = people + 1")

@@ -13,8 +13,8 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, QuerySelect, Select, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, QuerySelect, Select, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -46,6 +46,9 @@ pub struct Db {
     /// Whether [`Db::keep_rollups`] rebuilds them whatever their state, with a fresh floor
     /// (`xiaokang migrate --rebuild-rollups`).
     rebuild_rollups: bool,
+    /// The PostgreSQL rollups' background merger, started by [`Db::keep_rollups`]; stopped
+    /// when the last clone drops or by [`Db::close`].
+    merger: Arc<OnceLock<rollup::Merger>>,
     /// False when the rollups are turned off (`ServeSettings::rollups`): [`Db::keep_rollups`]
     /// builds nothing and every summary reads the rows.
     rollups_on: bool,
@@ -78,8 +81,8 @@ pub struct WriteTxn {
     txn: DatabaseTransaction,
     /// Held until commit or rollback (SQLite only).
     _guard: Option<OwnedMutexGuard<()>>,
-    /// The service's rollups, into which this transaction's deltas are merged just
-    /// before it commits.
+    /// The service's rollups: on SQLite this transaction's deltas are merged into them just
+    /// before it commits; on PostgreSQL its commit wakes their merger.
     rollups: Option<Rollups>,
     /// The responses and audit rows of the writes done in it, stored just before it
     /// commits (a plain mutex: held for a push or a lookup, never across an await).
@@ -95,16 +98,22 @@ impl std::ops::Deref for WriteTxn {
 
 impl WriteTxn {
     /// Stores the responses and audit rows its writes recorded, brings the rollups up to
-    /// date with what it wrote, then commits: work, bookkeeping and running totals (on
-    /// PostgreSQL, deltas a summary adds in where another writer held a village's lock; see
-    /// [`crate::rollup`]) become durable together. The write lock is released afterwards.
+    /// date with what it wrote (SQLite; on PostgreSQL its deltas stay pending for the
+    /// background merger, and summaries add them in: see [`crate::rollup`]), then commits:
+    /// work, bookkeeping and running totals become durable together. The write lock is
+    /// released afterwards.
     pub async fn commit(self) -> Result<(), Status> {
         let bookkeeping = std::mem::take(&mut *self.bookkeeping());
         bookkeeping.flush(&self.txn).await.map_err(db_status)?;
-        if let Some(rollups) = &self.rollups {
+        let merge_now = Rollups::merged_at_commit(self.txn.get_database_backend());
+        if let (Some(rollups), true) = (&self.rollups, merge_now) {
             rollups.refresh(&self.txn).await.map_err(db_status)?;
         }
-        self.txn.commit().await.map_err(db_status)
+        self.txn.commit().await.map_err(db_status)?;
+        if let (Some(rollups), false) = (&self.rollups, merge_now) {
+            rollups.written();
+        }
+        Ok(())
     }
 
     /// The bookkeeping, whatever a panicking holder left (a push or a truncation cannot
@@ -234,6 +243,7 @@ impl Db {
             pending_check: Arc::new(OnceLock::new()),
             rollups: Arc::new(OnceLock::new()),
             rebuild_rollups: false,
+            merger: Arc::new(OnceLock::new()),
             rollups_on: true,
         })
     }
@@ -407,7 +417,8 @@ impl Db {
 
     /// Builds the service's rollups where missing or changed ([`rollup::ensure`]; `build`
     /// gives the definitions for a floor) and keeps them from now on: every write
-    /// transaction merges its deltas before committing. Call once, after
+    /// transaction merges its deltas before committing (SQLite) or the background merger
+    /// merges them after (PostgreSQL). Call once, after
     /// [`Db::migrate`] and before the first write.
     pub async fn keep_rollups(
         &self,
@@ -418,6 +429,10 @@ impl Db {
         }
         let today = crate::clock::today();
         let rollups = rollup::ensure(&self.conn, today, self.rebuild_rollups, build).await?;
+        if !Rollups::merged_at_commit(self.backend()) {
+            let merger = rollup::Merger::spawn(self.conn.clone(), rollups.clone());
+            let _ = self.merger.set(merger);
+        }
         self.rollups
             .set(rollups)
             .map_err(|_| anyhow::anyhow!("the rollups were set up twice"))
@@ -457,8 +472,15 @@ impl Db {
         Ok(rollups.verify(&self.conn).await?)
     }
 
-    /// Closes the pool (graceful shutdown).
+    /// Closes the pool (graceful shutdown), after a last merge of the pending rollup deltas
+    /// (PostgreSQL), so that a stopped suite leaves none behind.
     pub async fn close(self) -> Result<(), DbErr> {
+        if let (Some(merger), Some(rollups)) = (self.merger.get(), self.rollups()) {
+            merger.stop();
+            if let Err(e) = rollups.merge_pending(&self.conn).await {
+                tracing::warn!(error = %e, "rollup deltas left pending at shutdown");
+            }
+        }
         self.conn.close().await
     }
 }

@@ -531,3 +531,55 @@ async fn concurrent_writers_of_the_same_villages_lose_no_delta() {
         scratch.drop_now(conn).await;
     }
 }
+
+#[tokio::test]
+async fn the_merger_moves_committed_deltas_into_the_totals_with_no_further_write() {
+    if !on_postgres() {
+        // SQLite writes merge their own deltas at commit: no merger runs.
+        assert!(Rollups::merged_at_commit(backend()));
+        return;
+    }
+    assert!(!Rollups::merged_at_commit(backend()));
+    let (conn, scratch) = source().await;
+    let rollups = ensure(&conn, day("2026-12-06"), false, defs).await.unwrap();
+    let merger = Merger::spawn(conn.clone(), rollups.clone());
+    // Two writes as the write path makes them: commit, then wake the merger.
+    for fen in [20, 30] {
+        let txn = conn.begin().await.unwrap();
+        add(&txn, &[V1, V2], fen).await;
+        txn.execute_unprepared("DELETE FROM people WHERE fen = 7")
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        rollups.written();
+    }
+    // Summaries count the pending deltas at once; the bare totals follow within a round.
+    let now = [(V1.to_string(), 4, 200), (V2.to_string(), 3, 51)];
+    assert_eq!(seen_by(&conn, &live(), "2026-12-06").await, now);
+    let deadline = std::time::Instant::now() + 10 * merger::IDLE_LOOK;
+    while pending(&conn, V1).await + pending(&conn, V2).await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "deltas still pending after {:?}",
+            10 * merger::IDLE_LOOK
+        );
+        tokio::time::sleep(merger::GATHER).await;
+    }
+    assert_eq!(seen_by(&conn, "people_rollup", "2026-12-06").await, now);
+    assert!(answers_as_the_rows(&conn, "people_rollup").await);
+    assert_eq!(rollups.verify(&conn).await.unwrap(), []);
+    // Stopped, it merges nothing more: a new write stays pending.
+    merger.stop();
+    add(&conn, &[V2], 5).await;
+    rollups.written();
+    assert_eq!(pending(&conn, V2).await, 1);
+    rollups.merge_pending(&conn).await.unwrap();
+    assert_eq!(pending(&conn, V2).await, 0);
+    assert_eq!(
+        seen_by(&conn, "people_rollup", "2026-12-06").await,
+        [(V1.to_string(), 4, 200), (V2.to_string(), 4, 56)]
+    );
+    if let Some(scratch) = scratch {
+        scratch.drop_now(conn).await;
+    }
+}

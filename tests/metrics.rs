@@ -409,3 +409,48 @@ async fn registry_households_gauge_follows_the_archive() {
     }
     svc.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_rollup_merger_counts_its_rounds_on_postgresql_only() {
+    let _serial = SERIAL.lock().await;
+    let svc = TestService::start_with(xk_registry::SPEC, settings_with_admin())
+        .await
+        .unwrap();
+    let admin = svc.hosted.admin_addr.expect("admin listener");
+    let rounds = |samples: &[Sample], outcome: &str| {
+        value(
+            samples,
+            "xk_rollup_merges_total",
+            &[("service", "registry"), ("outcome", outcome)],
+        )
+    };
+    let before = scrape(admin).await;
+    let mut c = client(&svc, OFFICE).await;
+    create(&mut c, "m1", household(1, V1, 2, ArchiveStatus::Poor))
+        .await
+        .unwrap();
+    if svc.hosted.db().backend() != sea_orm::DbBackend::Postgres {
+        // SQLite merges at each commit: no merger runs, no round is counted.
+        let after = scrape(admin).await;
+        assert_eq!(rounds(&after, "ok"), rounds(&before, "ok"));
+        assert_eq!(rounds(&after, "ok"), 0.0);
+        svc.stop().await.unwrap();
+        return;
+    }
+    // The write wakes the merger, which merges within a round.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let samples = scrape(admin).await;
+        if rounds(&samples, "ok") > rounds(&before, "ok") {
+            assert_eq!(rounds(&samples, "failed"), rounds(&before, "failed"));
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no merge round counted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(svc.hosted.db().verify_rollups().await.unwrap().is_empty());
+    svc.stop().await.unwrap();
+}

@@ -46,6 +46,8 @@ pub struct Db {
     /// Whether [`Db::keep_rollups`] rebuilds them whatever their state, with a fresh floor
     /// (`xiaokang migrate --rebuild-rollups`).
     rebuild_rollups: bool,
+    /// The service's name in metrics (set by [`Db::with_query_metrics`]).
+    service: &'static str,
     /// The PostgreSQL rollups' background merger, started by [`Db::keep_rollups`]; stopped
     /// when the last clone drops or by [`Db::close`].
     merger: Arc<OnceLock<rollup::Merger>>,
@@ -243,6 +245,7 @@ impl Db {
             pending_check: Arc::new(OnceLock::new()),
             rollups: Arc::new(OnceLock::new()),
             rebuild_rollups: false,
+            service: "unknown",
             merger: Arc::new(OnceLock::new()),
             rollups_on: true,
         })
@@ -251,6 +254,7 @@ impl Db {
     /// Records every statement's duration as `service`'s query latency. Call before the
     /// first clone: clones share the pool but copy the connection's callback.
     pub fn with_query_metrics(mut self, service: &'static str) -> Db {
+        self.service = service;
         if let Some(group) = &self.group {
             let _ = group.service.set(service);
         }
@@ -430,7 +434,7 @@ impl Db {
         let today = crate::clock::today();
         let rollups = rollup::ensure(&self.conn, today, self.rebuild_rollups, build).await?;
         if !Rollups::merged_at_commit(self.backend()) {
-            let merger = rollup::Merger::spawn(self.conn.clone(), rollups.clone());
+            let merger = rollup::Merger::spawn(self.service, self.conn.clone(), rollups.clone());
             let _ = self.merger.set(merger);
         }
         self.rollups

@@ -51,6 +51,10 @@ pub const GROUP_COMMITS: &str = "xk_group_commits_total";
 pub const GROUP_COMMIT_WRITES: &str = "xk_group_commit_writes_total";
 /// Time per database statement.
 pub const DB_QUERY_DURATION: &str = "xk_db_query_duration_seconds";
+/// Rounds of the PostgreSQL rollup merger ([`crate::rollup`]) by `outcome` (`ok`,
+/// `failed`). A failing merger leaves deltas pending: summaries stay right (they add them
+/// in), but the delta tables grow until a round succeeds.
+pub const ROLLUP_MERGES: &str = "xk_rollup_merges_total";
 
 /// Upper bounds (seconds) of the latency histograms: 0.5 ms (a cached read on loopback)
 /// to 30 s (the default call cap).
@@ -164,6 +168,12 @@ pub fn record_idempotent_replay(method: &'static str) {
 pub fn record_group_commit(service: &'static str, writes: usize) {
     metrics::counter!(GROUP_COMMITS, "service" => service).increment(1);
     metrics::counter!(GROUP_COMMIT_WRITES, "service" => service).increment(writes as u64);
+}
+
+/// Counts one round of `service`'s rollup merger, merged or failed.
+pub fn record_rollup_merge(service: &'static str, merged: bool) {
+    let outcome = if merged { "ok" } else { "failed" };
+    metrics::counter!(ROLLUP_MERGES, "service" => service, "outcome" => outcome).increment(1);
 }
 
 /// Records one statement's duration; installed on the database connection of `service`.

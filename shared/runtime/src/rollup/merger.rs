@@ -39,17 +39,24 @@ impl Drop for Merger {
 }
 
 impl Merger {
-    /// Starts merging `rollups` over `conn` in the background.
-    pub(crate) fn spawn(conn: DatabaseConnection, rollups: Rollups) -> Merger {
+    /// Starts merging `rollups` over `conn` in the background; each round is counted for
+    /// `service` ([`crate::metrics::ROLLUP_MERGES`]).
+    pub(crate) fn spawn(
+        service: &'static str,
+        conn: DatabaseConnection,
+        rollups: Rollups,
+    ) -> Merger {
         let task = tokio::spawn(async move {
             loop {
                 tokio::select! {
                     _ = rollups.wake.notified() => tokio::time::sleep(GATHER).await,
                     _ = tokio::time::sleep(IDLE_LOOK) => {}
                 }
-                if let Err(e) = rollups.merge_pending(&conn).await {
+                let merged = rollups.merge_pending(&conn).await;
+                crate::metrics::record_rollup_merge(service, merged.is_ok());
+                if let Err(e) = merged {
                     // They stay pending, counted by summaries; the next round retries.
-                    tracing::warn!(error = %e, "rollup deltas not merged this round");
+                    tracing::warn!(service, error = %e, "rollup deltas not merged this round");
                 }
             }
         });

@@ -542,7 +542,7 @@ async fn the_merger_moves_committed_deltas_into_the_totals_with_no_further_write
     assert!(!Rollups::merged_at_commit(backend()));
     let (conn, scratch) = source().await;
     let rollups = ensure(&conn, day("2026-12-06"), false, defs).await.unwrap();
-    let merger = Merger::spawn(conn.clone(), rollups.clone());
+    let merger = Merger::spawn("test", conn.clone(), rollups.clone());
     // Two writes as the write path makes them: commit, then wake the merger.
     for fen in [20, 30] {
         let txn = conn.begin().await.unwrap();

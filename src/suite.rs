@@ -42,7 +42,11 @@ pub async fn host(
     let mut db = Db::connect(database_url, settings.db_pool)
         .await?
         .with_query_metrics(spec.name)
-        .with_group_commit(settings.group_commit);
+        .with_group_commit(settings.group_commit)
+        .with_rollup_merge(xk_runtime::rollup::MergeTiming {
+            gather: std::time::Duration::from_millis(settings.rollup_merge_ms),
+            idle_look: std::time::Duration::from_millis(settings.rollup_idle_merge_ms),
+        });
     if !settings.migrate {
         db = db.check_migrations_only();
     }

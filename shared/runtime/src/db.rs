@@ -48,6 +48,8 @@ pub struct Db {
     rebuild_rollups: bool,
     /// The service's name in metrics (set by [`Db::with_query_metrics`]).
     service: &'static str,
+    /// When the PostgreSQL rollups' merger merges ([`Db::with_rollup_merge`]).
+    merge_timing: rollup::MergeTiming,
     /// The PostgreSQL rollups' background merger, started by [`Db::keep_rollups`]; stopped
     /// when the last clone drops or by [`Db::close`].
     merger: Arc<OnceLock<rollup::Merger>>,
@@ -246,6 +248,7 @@ impl Db {
             rollups: Arc::new(OnceLock::new()),
             rebuild_rollups: false,
             service: "unknown",
+            merge_timing: rollup::MergeTiming::default(),
             merger: Arc::new(OnceLock::new()),
             rollups_on: true,
         })
@@ -412,6 +415,13 @@ impl Db {
         self
     }
 
+    /// When the PostgreSQL rollups' background merger merges (`XK_ROLLUP_MERGE_MS`,
+    /// `XK_ROLLUP_IDLE_MERGE_MS`). Call before [`Db::keep_rollups`].
+    pub fn with_rollup_merge(mut self, timing: rollup::MergeTiming) -> Db {
+        self.merge_timing = timing;
+        self
+    }
+
     /// Turns the rollups off: [`Db::keep_rollups`] builds and keeps nothing, and every
     /// summary reads the rows (`XK_ROLLUPS=false`, for measuring what keeping them costs).
     pub fn without_rollups(mut self) -> Db {
@@ -434,7 +444,12 @@ impl Db {
         let today = crate::clock::today();
         let rollups = rollup::ensure(&self.conn, today, self.rebuild_rollups, build).await?;
         if !Rollups::merged_at_commit(self.backend()) {
-            let merger = rollup::Merger::spawn(self.service, self.conn.clone(), rollups.clone());
+            let merger = rollup::Merger::spawn(
+                self.service,
+                self.conn.clone(),
+                rollups.clone(),
+                self.merge_timing,
+            );
             let _ = self.merger.set(merger);
         }
         self.rollups

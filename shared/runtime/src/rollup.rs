@@ -75,6 +75,7 @@ use tokio::sync::Notify;
 
 use crate::api_error::ApiError;
 
+pub use merger::MergeTiming;
 pub(crate) use merger::Merger;
 
 /// One rollup table: a source table folded into running totals per scope and key.

@@ -157,6 +157,17 @@ pub struct ServeSettings {
     /// again for `/metrics`: one aggregate query per interval, never one per scrape.
     #[arg(long, env = "XK_GAUGE_INTERVAL_MS", default_value_t = 30_000)]
     pub gauge_interval_ms: u64,
+    /// PostgreSQL: how long after a write commits the rollup merger moves the pending
+    /// deltas into the totals; the writes of that time share one merge. Summaries are right
+    /// meanwhile (they add pending deltas in); longer means fewer merges and larger delta
+    /// tables.
+    #[arg(long, env = "XK_ROLLUP_MERGE_MS", default_value_t = 100)]
+    pub rollup_merge_ms: u64,
+    /// PostgreSQL: how often the rollup merger looks for pending deltas while this replica
+    /// writes nothing (left by other replicas, or by a process that stopped before its
+    /// merge).
+    #[arg(long, env = "XK_ROLLUP_IDLE_MERGE_MS", default_value_t = 5_000)]
+    pub rollup_idle_merge_ms: u64,
 }
 
 impl Default for ServeSettings {
@@ -196,6 +207,8 @@ impl Default for ServeSettings {
             admin_listen: None,
             metrics: true,
             gauge_interval_ms: 30_000,
+            rollup_merge_ms: 100,
+            rollup_idle_merge_ms: 5_000,
         }
     }
 }

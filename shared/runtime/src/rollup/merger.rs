@@ -3,11 +3,11 @@
 //!
 //! A PostgreSQL write commits its rows with the deltas its triggers wrote and leaves them
 //! pending (summaries add them in through the `_live` view, see [`super`]). After a
-//! commit wakes it, the merger waits [`GATHER`] for more commits to gather, then merges
+//! commit wakes it, the merger waits [`MergeTiming::gather`] for more commits, then merges
 //! every scope whose lock is free in one transaction of its own ([`Rollups::merge_pending`]):
 //! one merge for all the writes of that moment, instead of one per group-commit batch on
 //! the write path (which cost the imports and unary writes a quarter of their rate). With
-//! nothing written it still looks every [`IDLE_LOOK`], for deltas another replica, or a
+//! nothing written it still looks every [`MergeTiming::idle_look`], for deltas another replica, or a
 //! process that stopped before its merge, left pending.
 
 use std::time::Duration;
@@ -17,13 +17,26 @@ use tokio::task::JoinHandle;
 
 use super::Rollups;
 
-/// How long after a commit wakes the merger it merges: the commits of that time share one
-/// merge. At 3,000 writes a second the delta tables then hold a few hundred rows, which a
-/// summary's `_live` view adds in without noticing.
-pub(crate) const GATHER: Duration = Duration::from_millis(100);
+/// When the merger merges ([`crate::ServeSettings`]'s `rollup_merge_ms` and
+/// `rollup_idle_merge_ms`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergeTiming {
+    /// How long after a commit wakes the merger it merges: the commits of that time share
+    /// one merge. At the default 100 ms and 3,000 writes a second the delta tables hold a
+    /// few hundred rows, which a summary's `_live` view adds in without noticing.
+    pub gather: Duration,
+    /// How often it looks for pending deltas while this process writes nothing.
+    pub idle_look: Duration,
+}
 
-/// How often the merger looks for pending deltas when this process writes nothing.
-pub(crate) const IDLE_LOOK: Duration = Duration::from_secs(5);
+impl Default for MergeTiming {
+    fn default() -> Self {
+        MergeTiming {
+            gather: Duration::from_millis(100),
+            idle_look: Duration::from_secs(5),
+        }
+    }
+}
 
 /// The running merge task; dropping it (the last clone of the service's `Db`) stops it.
 #[derive(Debug)]
@@ -39,18 +52,19 @@ impl Drop for Merger {
 }
 
 impl Merger {
-    /// Starts merging `rollups` over `conn` in the background; each round is counted for
-    /// `service` ([`crate::metrics::ROLLUP_MERGES`]).
+    /// Starts merging `rollups` over `conn` in the background, when `timing` says; each
+    /// round is counted for `service` ([`crate::metrics::ROLLUP_MERGES`]).
     pub(crate) fn spawn(
         service: &'static str,
         conn: DatabaseConnection,
         rollups: Rollups,
+        timing: MergeTiming,
     ) -> Merger {
         let task = tokio::spawn(async move {
             loop {
                 tokio::select! {
-                    _ = rollups.wake.notified() => tokio::time::sleep(GATHER).await,
-                    _ = tokio::time::sleep(IDLE_LOOK) => {}
+                    _ = rollups.wake.notified() => tokio::time::sleep(timing.gather).await,
+                    _ = tokio::time::sleep(timing.idle_look) => {}
                 }
                 let merged = rollups.merge_pending(&conn).await;
                 crate::metrics::record_rollup_merge(service, merged.is_ok());

@@ -542,7 +542,8 @@ async fn the_merger_moves_committed_deltas_into_the_totals_with_no_further_write
     assert!(!Rollups::merged_at_commit(backend()));
     let (conn, scratch) = source().await;
     let rollups = ensure(&conn, day("2026-12-06"), false, defs).await.unwrap();
-    let merger = Merger::spawn("test", conn.clone(), rollups.clone());
+    let timing = MergeTiming::default();
+    let merger = Merger::spawn("test", conn.clone(), rollups.clone(), timing);
     // Two writes as the write path makes them: commit, then wake the merger.
     for fen in [20, 30] {
         let txn = conn.begin().await.unwrap();
@@ -556,15 +557,7 @@ async fn the_merger_moves_committed_deltas_into_the_totals_with_no_further_write
     // Summaries count the pending deltas at once; the bare totals follow within a round.
     let now = [(V1.to_string(), 4, 200), (V2.to_string(), 3, 51)];
     assert_eq!(seen_by(&conn, &live(), "2026-12-06").await, now);
-    let deadline = std::time::Instant::now() + 10 * merger::IDLE_LOOK;
-    while pending(&conn, V1).await + pending(&conn, V2).await > 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "deltas still pending after {:?}",
-            10 * merger::IDLE_LOOK
-        );
-        tokio::time::sleep(merger::GATHER).await;
-    }
+    merged_within(&conn, 10 * timing.idle_look).await;
     assert_eq!(seen_by(&conn, "people_rollup", "2026-12-06").await, now);
     assert!(answers_as_the_rows(&conn, "people_rollup").await);
     assert_eq!(rollups.verify(&conn).await.unwrap(), []);
@@ -579,6 +572,54 @@ async fn the_merger_moves_committed_deltas_into_the_totals_with_no_further_write
         seen_by(&conn, "people_rollup", "2026-12-06").await,
         [(V1.to_string(), 4, 200), (V2.to_string(), 4, 56)]
     );
+    if let Some(scratch) = scratch {
+        scratch.drop_now(conn).await;
+    }
+}
+
+/// Waits until no delta of V1 or V2 is pending, failing after `bound`.
+async fn merged_within(conn: &DatabaseConnection, bound: std::time::Duration) {
+    let deadline = std::time::Instant::now() + bound;
+    while pending(conn, V1).await + pending(conn, V2).await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "deltas still pending after {bound:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_merger_keeps_its_timing_a_woken_merge_after_the_gather_and_an_idle_look() {
+    if !on_postgres() {
+        return;
+    }
+    use std::time::Duration;
+    let hour = Duration::from_secs(3600);
+    let (conn, scratch) = source().await;
+    let rollups = ensure(&conn, day("2026-12-06"), false, defs).await.unwrap();
+    // Woken, with no idle look for an hour: only the wake can merge, after its gather.
+    let timing = MergeTiming {
+        gather: Duration::from_millis(20),
+        idle_look: hour,
+    };
+    let merger = Merger::spawn("test", conn.clone(), rollups.clone(), timing);
+    add(&conn, &[V1], 11).await;
+    rollups.written();
+    merged_within(&conn, Duration::from_secs(2)).await;
+    merger.stop();
+    // Not woken (a write by another replica), with a gather of an hour: only the idle look
+    // can merge, and it comes on its own interval.
+    let timing = MergeTiming {
+        gather: hour,
+        idle_look: Duration::from_millis(50),
+    };
+    let merger = Merger::spawn("test", conn.clone(), rollups.clone(), timing);
+    add(&conn, &[V2], 12).await;
+    // (The default look, every 5 s, would miss this bound.)
+    merged_within(&conn, Duration::from_secs(2)).await;
+    merger.stop();
+    assert!(answers_as_the_rows(&conn, "people_rollup").await);
     if let Some(scratch) = scratch {
         scratch.drop_now(conn).await;
     }

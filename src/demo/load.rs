@@ -8,7 +8,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use futures::{StreamExt, TryStreamExt};
+use futures::{SinkExt, StreamExt, TryStreamExt};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tonic::codegen::InterceptedService;
 use tonic::transport::Channel;
@@ -136,18 +136,43 @@ where
     Ok(())
 }
 
-/// Batches of `items` as import requests with ids `demo-<seed>-<what>-<n>`.
-fn batches<T: Clone, R>(
+/// Import batches waiting to be sent beside the one on the wire. A growth load at 200x
+/// holds ten million people's requests; cloning every batch up front doubled the memory
+/// (about 17 GB a third of the way in), so a batch is built only when the stream wants it.
+const BATCHES_AHEAD: usize = 2;
+
+/// Sends `items` as one client-streaming import: batches of [`BATCH`] with ids
+/// `demo-<seed>-<what>-<n>`, each built from its slice only when the stream has room for
+/// it. `call` starts the import on the stream (tonic wants a `'static` stream, which the
+/// borrowed items cannot be; the channel between is what lets them stay borrowed).
+async fn import_batches<T, R, F, Fut, Resp>(
     items: &[T],
     seed: u64,
     what: &str,
     make: impl Fn(String, Vec<T>) -> R,
-) -> Vec<R> {
-    items
-        .chunks(BATCH)
-        .enumerate()
-        .map(|(n, c)| make(format!("demo-{seed}-{what}-{n:04}"), c.to_vec()))
-        .collect()
+    call: F,
+) -> Result<Resp, tonic::Status>
+where
+    T: Clone,
+    F: FnOnce(futures::channel::mpsc::Receiver<R>) -> Fut,
+    Fut: Future<Output = Result<Resp, tonic::Status>>,
+{
+    let (mut tx, rx) = futures::channel::mpsc::channel(BATCHES_AHEAD);
+    let produce = async move {
+        for (n, chunk) in items.chunks(BATCH).enumerate() {
+            let batch = make(format!("demo-{seed}-{what}-{n:04}"), chunk.to_vec());
+            // A closed stream means the call ended (its answer says why).
+            if tx.send(batch).await.is_err() {
+                break;
+            }
+        }
+    };
+    // The call may end first (refused, or the connection lost): then the batches not yet
+    // built are not wanted, and waiting for room in the channel would never end.
+    match futures::future::select(std::pin::pin!(call(rx)), std::pin::pin!(produce)).await {
+        futures::future::Either::Left((answer, _)) => answer,
+        futures::future::Either::Right(((), call)) => call.await,
+    }
 }
 
 /// Whether the registry holds no household yet (the demo loads only into an empty suite).
@@ -250,7 +275,7 @@ async fn load_registry(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::
         }
     })
     .await?;
-    let reqs = batches(
+    import_batches(
         &county.households,
         seed,
         "households",
@@ -258,13 +283,17 @@ async fn load_registry(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::
             request_id,
             households,
         },
-    );
-    let b = bar.clone();
-    let stream = futures::stream::iter(reqs).inspect(move |r| b.inc(r.households.len() as u64));
-    c.clone()
-        .import_households(import(stream, county.households.len()))
-        .await
-        .context("ImportHouseholds")?;
+        |rx| {
+            let (mut c, b) = (c.clone(), bar.clone());
+            let stream = rx.inspect(move |r| b.inc(r.households.len() as u64));
+            async move {
+                c.import_households(import(stream, county.households.len()))
+                    .await
+            }
+        },
+    )
+    .await
+    .context("ImportHouseholds")?;
     Ok(())
 }
 
@@ -273,7 +302,7 @@ async fn load_education(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow:
         .max_encoding_message_size(MAX_MESSAGE)
         .max_decoding_message_size(MAX_MESSAGE);
     let e = &county.education;
-    let reqs = batches(
+    import_batches(
         &e.students,
         county.seed,
         "students",
@@ -281,13 +310,14 @@ async fn load_education(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow:
             request_id,
             students,
         },
-    );
-    let b = bar.clone();
-    let stream = futures::stream::iter(reqs).inspect(move |r| b.inc(r.students.len() as u64));
-    c.clone()
-        .import_students(import(stream, e.students.len()))
-        .await
-        .context("ImportStudents")?;
+        |rx| {
+            let (mut c, b) = (c.clone(), bar.clone());
+            let stream = rx.inspect(move |r| b.inc(r.students.len() as u64));
+            async move { c.import_students(import(stream, e.students.len())).await }
+        },
+    )
+    .await
+    .context("ImportStudents")?;
     let letters = unary_all(&e.letters, bar, |r| {
         let mut c = c.clone();
         async move { c.send_letter(request(r)).await.map(|_| ()) }
@@ -349,7 +379,7 @@ async fn load_health(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::Re
     })
     .await
     .context("UpsertInstitution")?;
-    let reqs = batches(
+    import_batches(
         &h.enrolments,
         seed,
         "enrolments",
@@ -357,13 +387,17 @@ async fn load_health(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::Re
             request_id,
             enrolments,
         },
-    );
-    let b = bar.clone();
-    let stream = futures::stream::iter(reqs).inspect(move |r| b.inc(r.enrolments.len() as u64));
-    c.clone()
-        .import_enrolments(import(stream, h.enrolments.len()))
-        .await
-        .context("ImportEnrolments")?;
+        |rx| {
+            let (mut c, b) = (c.clone(), bar.clone());
+            let stream = rx.inspect(move |r| b.inc(r.enrolments.len() as u64));
+            async move {
+                c.import_enrolments(import(stream, h.enrolments.len()))
+                    .await
+            }
+        },
+    )
+    .await
+    .context("ImportEnrolments")?;
     // A person's cases settle in order (the year's totals are cumulative); people in parallel.
     unary_all(&h.cases, bar, |cases| {
         let mut c = c.clone();
@@ -400,7 +434,7 @@ async fn load_housing(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::R
     })
     .await
     .context("CreateSite")?;
-    let reqs = batches(
+    import_batches(
         &o.relocations,
         seed,
         "relocations",
@@ -408,13 +442,17 @@ async fn load_housing(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::R
             request_id,
             relocations,
         },
-    );
-    let b = bar.clone();
-    let stream = futures::stream::iter(reqs).inspect(move |r| b.inc(r.relocations.len() as u64));
-    c.clone()
-        .import_relocations(import(stream, o.relocations.len()))
-        .await
-        .context("ImportRelocations")?;
+        |rx| {
+            let (mut c, b) = (c.clone(), bar.clone());
+            let stream = rx.inspect(move |r| b.inc(r.relocations.len() as u64));
+            async move {
+                c.import_relocations(import(stream, o.relocations.len()))
+                    .await
+            }
+        },
+    )
+    .await
+    .context("ImportRelocations")?;
     unary_all(&o.appraisals, bar, |r| {
         let mut c = c.clone();
         async move { c.record_appraisal(request(r)).await.map(|_| ()) }
@@ -448,7 +486,7 @@ async fn load_water(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::Res
     })
     .await
     .context("CreateScheme")?;
-    let reqs = batches(
+    import_batches(
         &w.assessments,
         seed,
         "assessments",
@@ -456,12 +494,84 @@ async fn load_water(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::Res
             request_id,
             assessments,
         },
-    );
-    let b = bar.clone();
-    let stream = futures::stream::iter(reqs).inspect(move |r| b.inc(r.assessments.len() as u64));
-    c.clone()
-        .import_assessments(import(stream, w.assessments.len()))
-        .await
-        .context("ImportAssessments")?;
+        |rx| {
+            let (mut c, b) = (c.clone(), bar.clone());
+            let stream = rx.inspect(move |r| b.inc(r.assessments.len() as u64));
+            async move {
+                c.import_assessments(import(stream, w.assessments.len()))
+                    .await
+            }
+        },
+    )
+    .await
+    .context("ImportAssessments")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn import_batches_sends_every_item_once_in_numbered_batches() {
+        let items: Vec<u32> = (0..2_500).collect();
+        let sent = import_batches(
+            &items,
+            7,
+            "things",
+            |id, batch| (id, batch),
+            |rx| async move { Ok::<_, tonic::Status>(rx.collect::<Vec<_>>().await) },
+        )
+        .await
+        .expect("the call succeeds");
+        let ids: Vec<&str> = sent.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "demo-7-things-0000",
+                "demo-7-things-0001",
+                "demo-7-things-0002"
+            ]
+        );
+        let sizes: Vec<usize> = sent.iter().map(|(_, b)| b.len()).collect();
+        assert_eq!(sizes, [BATCH, BATCH, 500]);
+        let all: Vec<u32> = sent.into_iter().flat_map(|(_, b)| b).collect();
+        assert_eq!(all, items);
+    }
+
+    #[tokio::test]
+    async fn a_call_that_ends_early_stops_the_batches_without_waiting_for_room() {
+        let items: Vec<u32> = (0..100_000).collect();
+        let built = AtomicUsize::new(0);
+        // The stream outlives the call, as a connection may hold a request body after the
+        // answer came: batches must stop being built, not wait for room.
+        let held = Arc::new(Mutex::new(None));
+        let holder = held.clone();
+        let answer: Result<(), tonic::Status> = import_batches(
+            &items,
+            1,
+            "things",
+            |_, batch| {
+                built.fetch_add(1, Ordering::Relaxed);
+                batch
+            },
+            |mut rx| async move {
+                let first = rx.next().await;
+                assert_eq!(first.map(|b| b.len()), Some(BATCH));
+                *holder.lock().expect("not poisoned") = Some(rx);
+                Err(tonic::Status::resource_exhausted("refused"))
+            },
+        )
+        .await;
+        assert_eq!(
+            answer.map_err(|s| s.code()),
+            Err(tonic::Code::ResourceExhausted)
+        );
+        // The one taken, those the channel holds, and one waiting for room at most.
+        assert!(built.load(Ordering::Relaxed) <= BATCHES_AHEAD + 3);
+        assert!(held.lock().expect("not poisoned").is_some());
+    }
 }

@@ -83,6 +83,9 @@ pub struct SizeRow {
     pub people: i64,
     /// Seconds the load took.
     pub load_s: f64,
+    /// Seconds each service's part of the load took (they load side by side): which one
+    /// the load waited for.
+    pub load_s_by_service: Vec<(&'static str, f64)>,
     /// The county by township.
     pub county: Timing,
     /// One township by village.
@@ -144,18 +147,45 @@ fn county(scale: u32) -> (County, i64) {
     (county, people)
 }
 
-/// Starts a suite and loads the county grown `scale` times; the seconds the load took.
-async fn loaded(kind: TestDb, scale: u32, rollups: bool) -> anyhow::Result<(TestSuite, i64, f64)> {
+/// A suite holding the county grown `scale` times.
+struct Loaded {
+    suite: TestSuite,
+    /// Archive people loaded.
+    people: i64,
+    /// Seconds the load took.
+    seconds: f64,
+    /// Seconds each service's part took.
+    by_service: Vec<(&'static str, f64)>,
+}
+
+/// Starts a suite and loads the county grown `scale` times.
+async fn loaded(kind: TestDb, scale: u32, rollups: bool) -> anyhow::Result<Loaded> {
     let suite = TestSuite::start_as(kind, settings(rollups)).await?;
     let (county, people) = county(scale);
     eprintln!("scale {scale} (rollups {rollups}): loading {people} archive people …");
     let started = Instant::now();
-    load::load(&county, &suite.suite.addrs(), &suite.tokens, Progress::Bars).await?;
-    Ok((suite, people, started.elapsed().as_secs_f64()))
+    let report = load::load(&county, &suite.suite.addrs(), &suite.tokens, Progress::Bars).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let by_service = report
+        .services
+        .iter()
+        .map(|&(name, _, s)| (name, s))
+        .collect();
+    Ok(Loaded {
+        suite,
+        people,
+        seconds,
+        by_service,
+    })
 }
 
 async fn one_size(kind: TestDb, scale: u32, args: &GrowthBenchArgs) -> anyhow::Result<SizeRow> {
-    let (suite, people, load_s) = loaded(kind, scale, !args.without_rollups).await?;
+    let Loaded {
+        suite,
+        people,
+        seconds: load_s,
+        by_service: load_s_by_service,
+    } = loaded(kind, scale, !args.without_rollups).await?;
     let c = AggregatorServiceClient::new(InterceptedService::new(
         crate::client::channel(&suite.url("aggregator"))?,
         suite.bearer(Principal::Aggregator),
@@ -215,6 +245,7 @@ async fn one_size(kind: TestDb, scale: u32, args: &GrowthBenchArgs) -> anyhow::R
         scale,
         people,
         load_s,
+        load_s_by_service,
         county,
         township,
         whole,
@@ -232,7 +263,12 @@ async fn write_side(
     rollups: bool,
     seconds: u64,
 ) -> anyhow::Result<WriteSide> {
-    let (suite, people, load_s) = loaded(kind, scale, rollups).await?;
+    let Loaded {
+        suite,
+        people,
+        seconds: load_s,
+        ..
+    } = loaded(kind, scale, rollups).await?;
     let mut side = WriteSide {
         rollups,
         import_people_per_s: people as f64 / load_s.max(f64::MIN_POSITIVE),
@@ -332,6 +368,18 @@ fn print_tables(report: &Report, args: &GrowthBenchArgs) {
             pair(r.whole),
             r.at_risk_ms,
             r.at_risk_households
+        );
+    }
+    for r in &report.sizes {
+        let parts: Vec<String> = r
+            .load_s_by_service
+            .iter()
+            .map(|(name, s)| format!("{name} {s:.0}"))
+            .collect();
+        println!(
+            "  load at {}x, seconds per service: {}",
+            r.scale,
+            parts.join(", ")
         );
     }
     if let (Some(first), Some(last)) = (report.sizes.first(), report.sizes.last()) {

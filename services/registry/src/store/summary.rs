@@ -100,9 +100,10 @@ pub async fn summarize<C: ConnectionTrait>(
         poor_villages = sum_when("poor_village", "1"),
         poor_villages_income_met = sum_when(&met, "1"),
     ];
-    // Each grouped by the whole village code, the covering indexes' own order (about
-    // twice as fast at the county's size as a SUBSTR key); the ≤ 290 village groups are
-    // folded into townships (or the county) after.
+    // Over the rows, each grouped by the whole village code, the covering indexes' own
+    // order (about twice as fast at the county's size as a SUBSTR key), the village groups
+    // folded into townships (or the county) after; over the rollups, by the region's own
+    // digits ([`GroupedCount::grouped_for`]).
     let queries = [
         GroupedCount::new(
             source.table("households_rollup", "households"),
@@ -123,7 +124,7 @@ pub async fn summarize<C: ConnectionTrait>(
             .bind(vec![q.year.into(), q.village_income_fen.into()]),
     ];
     let region: fn(&mut RegionCounts) -> &mut String = |c| &mut c.region_code;
-    let queries = queries.map(GroupedCount::by_whole_code);
+    let queries = queries.map(|q| q.grouped_for(source));
     count_by_region(conn, (&q.prefix, q.group_len), region, queries).await
 }
 

@@ -23,6 +23,7 @@ use xk_contracts::pb::common::v1::RegionLevel;
 use xk_runtime::{Principal, ServeSettings};
 
 use super::measure::{Summary, time_calls};
+use super::parts::Parts;
 use super::writes::{ok_rate, phase};
 use crate::demo::load::{self, Progress};
 use crate::demo::{County, county_today, published};
@@ -88,6 +89,9 @@ pub struct SizeRow {
     pub load_s_by_service: Vec<(&'static str, f64)>,
     /// The county by township.
     pub county: Timing,
+    /// The county by township, each service's SummarizeByRegion alone (the five calls
+    /// GetSummary makes side by side): which service a slower summary waits for.
+    pub county_by_service: Vec<(&'static str, Timing)>,
     /// One township by village.
     pub township: Timing,
     /// The whole data set as one total.
@@ -220,6 +224,19 @@ async fn one_size(kind: TestDb, scale: u32, args: &GrowthBenchArgs) -> anyhow::R
         })
     };
     let county = timed(published::COUNTY, RegionLevel::Township).await?;
+    let county_by_service = Parts::new(&suite, RegionLevel::Township as i32)?
+        .each(args.calls)
+        .await?
+        .map(|(name, s)| {
+            (
+                name,
+                Timing {
+                    p50_ms: s.p50_ms,
+                    p99_ms: s.p99_ms,
+                },
+            )
+        })
+        .to_vec();
     let township = timed(TOWNSHIP, RegionLevel::Village).await?;
     let whole = timed(published::COUNTY, RegionLevel::County).await?;
     // One whole at-risk walk, streamed to the end (the county's 290 villages, one at a time).
@@ -247,6 +264,7 @@ async fn one_size(kind: TestDb, scale: u32, args: &GrowthBenchArgs) -> anyhow::R
         load_s,
         load_s_by_service,
         county,
+        county_by_service,
         township,
         whole,
         at_risk_ms,
@@ -368,6 +386,18 @@ fn print_tables(report: &Report, args: &GrowthBenchArgs) {
             pair(r.whole),
             r.at_risk_ms,
             r.at_risk_households
+        );
+    }
+    for r in &report.sizes {
+        let parts: Vec<String> = r
+            .county_by_service
+            .iter()
+            .map(|(name, t)| format!("{name} {}", pair(*t)))
+            .collect();
+        println!(
+            "  county/township at {}x, each service alone: {}",
+            r.scale,
+            parts.join(", ")
         );
     }
     for r in &report.sizes {

@@ -19,6 +19,7 @@ mod baselines;
 mod growth;
 mod measure;
 mod overhead;
+mod parts;
 mod registry;
 mod services;
 mod summary;

@@ -10,15 +10,10 @@ use tonic::transport::Channel;
 use xk_contracts::pb::aggregator::v1::GetSummaryRequest;
 use xk_contracts::pb::aggregator::v1::aggregator_service_client::AggregatorServiceClient;
 use xk_contracts::pb::common::v1::RegionLevel;
-use xk_contracts::pb::education::v1::education_service_client::EducationServiceClient;
-use xk_contracts::pb::health::v1::health_insurance_service_client::HealthInsuranceServiceClient;
-use xk_contracts::pb::housing::v1::housing_service_client::HousingServiceClient;
-use xk_contracts::pb::registry::v1::registry_service_client::RegistryServiceClient;
-use xk_contracts::pb::water::v1::water_service_client::WaterServiceClient;
-use xk_contracts::pb::{education, health, housing, registry, water};
 use xk_runtime::{Principal, ServeSettings};
 
 use super::measure::{Summary, time_calls};
+use super::parts::Parts;
 use crate::demo::load::Progress;
 use crate::demo::{County, county_today, published, run};
 use crate::testing::{Bearer, TestDb, TestSuite};
@@ -81,108 +76,19 @@ pub async fn measure(kind: TestDb, calls: u32, group_by: i32) -> anyhow::Result<
         "the demo county did not load as published:\n{}",
         crate::demo::check::table(&outcome.figures)
     );
-    let prefix = published::COUNTY.to_string();
-    let year = published::YEAR;
-    let as_of = Some(xk_contracts::convert::date_to_pb(county_today()));
-    let n = calls;
-
-    let c_reg =
-        RegistryServiceClient::new(svc(&suite, "registry")?).max_decoding_message_size(MAX_MESSAGE);
-    let r_reg = registry::v1::SummarizeByRegionRequest {
-        region_prefix: prefix.clone(),
-        group_by,
-        year,
-        baseline_year: 0,
-        as_of,
-    };
-    let reg = time_calls(n, || {
-        let (mut c, r) = (c_reg.clone(), r_reg.clone());
-        async move { c.summarize_by_region(r).await.map(|_| ()) }
-    })
-    .await?;
-    let c_edu = EducationServiceClient::new(svc(&suite, "education")?)
-        .max_decoding_message_size(MAX_MESSAGE);
-    let r_edu = education::v1::SummarizeByRegionRequest {
-        region_prefix: prefix.clone(),
-        group_by,
-        as_of,
-        survey_id: String::new(),
-    };
-    let edu = time_calls(n, || {
-        let (mut c, r) = (c_edu.clone(), r_edu.clone());
-        async move { c.summarize_by_region(r).await.map(|_| ()) }
-    })
-    .await?;
-    let c_hea = HealthInsuranceServiceClient::new(svc(&suite, "health")?)
-        .max_decoding_message_size(MAX_MESSAGE);
-    let r_hea = health::v1::SummarizeByRegionRequest {
-        region_prefix: prefix.clone(),
-        group_by,
-        coverage_year: year,
-        latest_enrolled_year: false,
-    };
-    let hea = time_calls(n, || {
-        let (mut c, r) = (c_hea.clone(), r_hea.clone());
-        async move { c.summarize_by_region(r).await.map(|_| ()) }
-    })
-    .await?;
-    let c_hou =
-        HousingServiceClient::new(svc(&suite, "housing")?).max_decoding_message_size(MAX_MESSAGE);
-    let r_hou = housing::v1::SummarizeByRegionRequest {
-        region_prefix: prefix.clone(),
-        group_by,
-    };
-    let hou = time_calls(n, || {
-        let (mut c, r) = (c_hou.clone(), r_hou.clone());
-        async move { c.summarize_by_region(r).await.map(|_| ()) }
-    })
-    .await?;
-    let c_wat =
-        WaterServiceClient::new(svc(&suite, "water")?).max_decoding_message_size(MAX_MESSAGE);
-    let r_wat = water::v1::SummarizeByRegionRequest {
-        region_prefix: prefix.clone(),
-        group_by,
-    };
-    let wat = time_calls(n, || {
-        let (mut c, r) = (c_wat.clone(), r_wat.clone());
-        async move { c.summarize_by_region(r).await.map(|_| ()) }
-    })
-    .await?;
-    // The same five calls made at once by this client: what a perfect fan-out costs on
-    // this machine (CPU-bound queries on 2 cores overlap only so much).
-    let parallel = time_calls(n, || {
-        let (mut a, ra) = (c_reg.clone(), r_reg.clone());
-        let (mut b, rb) = (c_edu.clone(), r_edu.clone());
-        let (mut c, rc) = (c_hea.clone(), r_hea.clone());
-        let (mut d, rd) = (c_hou.clone(), r_hou.clone());
-        let (mut e, re) = (c_wat.clone(), r_wat.clone());
-        async move {
-            let (x1, x2, x3, x4, x5) = tokio::join!(
-                a.summarize_by_region(ra),
-                b.summarize_by_region(rb),
-                c.summarize_by_region(rc),
-                d.summarize_by_region(rd),
-                e.summarize_by_region(re)
-            );
-            x1?;
-            x2?;
-            x3?;
-            x4?;
-            x5?;
-            Ok(())
-        }
-    })
-    .await?;
+    let parts = Parts::new(&suite, group_by)?;
+    let each = parts.each(calls).await?;
+    let parallel = parts.all_at_once(calls).await?;
     let c = AggregatorServiceClient::new(svc(&suite, "aggregator")?)
         .max_decoding_message_size(MAX_MESSAGE);
     let r = GetSummaryRequest {
-        region_prefix: prefix.clone(),
-        as_of,
-        year,
+        region_prefix: published::COUNTY.to_string(),
+        as_of: Some(xk_contracts::convert::date_to_pb(county_today())),
+        year: published::YEAR,
         group_by,
         latest_year_with_data: false,
     };
-    let agg = time_calls(n, || {
+    let agg = time_calls(calls, || {
         let (mut c, r) = (c.clone(), r.clone());
         async move {
             let s = c.get_summary(r).await?.into_inner();
@@ -199,13 +105,7 @@ pub async fn measure(kind: TestDb, calls: u32, group_by: i32) -> anyhow::Result<
     suite.stop().await?;
     Ok(Measured {
         load_s,
-        parts: [
-            ("registry", reg),
-            ("education", edu),
-            ("health", hea),
-            ("housing", hou),
-            ("water", wat),
-        ],
+        parts: each,
         parallel,
         agg,
     })

@@ -75,6 +75,15 @@ pub struct Timing {
     pub p99_ms: f64,
 }
 
+impl From<Summary> for Timing {
+    fn from(s: Summary) -> Timing {
+        Timing {
+            p50_ms: s.p50_ms,
+            p99_ms: s.p99_ms,
+        }
+    }
+}
+
 /// One size's figures.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SizeRow {
@@ -218,24 +227,13 @@ async fn one_size(kind: TestDb, scale: u32, args: &GrowthBenchArgs) -> anyhow::R
             }
         })
         .await?;
-        Ok(Timing {
-            p50_ms: s.p50_ms,
-            p99_ms: s.p99_ms,
-        })
+        Ok(Timing::from(s))
     };
     let county = timed(published::COUNTY, RegionLevel::Township).await?;
     let county_by_service = Parts::new(&suite, RegionLevel::Township as i32)?
         .each(args.calls)
         .await?
-        .map(|(name, s)| {
-            (
-                name,
-                Timing {
-                    p50_ms: s.p50_ms,
-                    p99_ms: s.p99_ms,
-                },
-            )
-        })
+        .map(|(name, s)| (name, Timing::from(s)))
         .to_vec();
     let township = timed(TOWNSHIP, RegionLevel::Village).await?;
     let whole = timed(published::COUNTY, RegionLevel::County).await?;

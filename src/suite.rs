@@ -46,6 +46,7 @@ pub async fn host(
         .with_rollup_merge(xk_runtime::rollup::MergeTiming {
             gather: std::time::Duration::from_millis(settings.rollup_merge_ms),
             idle_look: std::time::Duration::from_millis(settings.rollup_idle_merge_ms),
+            vacuum_every: std::time::Duration::from_millis(settings.rollup_vacuum_ms),
         });
     if !settings.migrate {
         db = db.check_migrations_only();

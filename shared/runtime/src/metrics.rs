@@ -55,6 +55,11 @@ pub const DB_QUERY_DURATION: &str = "xk_db_query_duration_seconds";
 /// `failed`). A failing merger leaves deltas pending: summaries stay right (they add them
 /// in), but the delta tables grow until a round succeeds.
 pub const ROLLUP_MERGES: &str = "xk_rollup_merges_total";
+/// Delta rows still pending after the merger's latest round (PostgreSQL), all of a
+/// service's rollups together, counted up to [`crate::rollup::PENDING_COUNT_CAP`] per
+/// rollup: the villages another replica's merger held, and what was committed meanwhile.
+/// It stays near zero while merges keep up; a value that keeps growing means they do not.
+pub const ROLLUP_PENDING: &str = "xk_rollup_pending_deltas";
 
 /// Upper bounds (seconds) of the latency histograms: 0.5 ms (a cached read on loopback)
 /// to 30 s (the default call cap).
@@ -174,6 +179,11 @@ pub fn record_group_commit(service: &'static str, writes: usize) {
 pub fn record_rollup_merge(service: &'static str, merged: bool) {
     let outcome = if merged { "ok" } else { "failed" };
     metrics::counter!(ROLLUP_MERGES, "service" => service, "outcome" => outcome).increment(1);
+}
+
+/// Sets the delta rows `service`'s merger left pending at its latest round.
+pub fn record_rollup_pending(service: &'static str, rows: u64) {
+    metrics::gauge!(ROLLUP_PENDING, "service" => service).set(rows as f64);
 }
 
 /// Records one statement's duration; installed on the database connection of `service`.

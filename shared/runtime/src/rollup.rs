@@ -76,6 +76,11 @@ use tokio::sync::Notify;
 use crate::api_error::ApiError;
 
 pub use merger::MergeTiming;
+
+/// The most delta rows [`Rollups::pending_rows`] counts per rollup: enough to tell a
+/// backlog from the few hundred rows of normal operation, while a merger that keeps
+/// failing does not make every round's count scan an ever larger table.
+pub const PENDING_COUNT_CAP: u64 = 100_000;
 pub(crate) use merger::Merger;
 
 /// One rollup table: a source table folded into running totals per scope and key.
@@ -381,6 +386,49 @@ impl Rollups {
             }
         }
         Ok(())
+    }
+
+    /// Vacuums every delta table (PostgreSQL; nothing to do elsewhere): the rows merges
+    /// deleted stop costing the summaries that read the tables, and the emptied pages at
+    /// the end are given back. A plain VACUUM, which writers and readers do not wait for.
+    pub async fn vacuum_deltas(&self, conn: &DatabaseConnection) -> Result<(), DbErr> {
+        if conn.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        for def in self.defs.iter() {
+            conn.execute_unprepared(&format!("VACUUM {}_delta", def.table))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The delta rows waiting to be merged, all rollups together, each counted up to
+    /// [`PENDING_COUNT_CAP`] (PostgreSQL keeps them between a write and the [`Merger`]'s
+    /// round; on SQLite none outlive their commit).
+    pub async fn pending_rows<C: ConnectionTrait>(&self, conn: &C) -> Result<u64, DbErr> {
+        let counts: Vec<String> = self
+            .defs
+            .iter()
+            .map(|def| {
+                format!(
+                    "(SELECT COUNT(*) FROM (SELECT 1 FROM {}_delta LIMIT {PENDING_COUNT_CAP}) AS d)",
+                    def.table
+                )
+            })
+            .collect();
+        if counts.is_empty() {
+            return Ok(0);
+        }
+        let sql = format!("SELECT CAST({} AS BIGINT) AS n", counts.join(" + "));
+        let backend = conn.get_database_backend();
+        let row = conn
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await?;
+        let rows: i64 = match row {
+            Some(row) => row.try_get("", "n")?,
+            None => 0,
+        };
+        Ok(u64::try_from(rows).unwrap_or(0))
     }
 
     /// Every scope whose stored totals differ from a fresh recomputation, in table and scope

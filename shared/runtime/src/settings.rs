@@ -168,6 +168,12 @@ pub struct ServeSettings {
     /// merge).
     #[arg(long, env = "XK_ROLLUP_IDLE_MERGE_MS", default_value_t = 5_000)]
     pub rollup_idle_merge_ms: u64,
+    /// PostgreSQL: the most often the rollup merger vacuums the delta tables after merging
+    /// writes. Each merge deletes the deltas it moved, and summaries read the delta tables
+    /// whole, dead rows included, until a vacuum clears them: after a million-person import
+    /// they held 200,000 dead rows and a county summary took 70 ms instead of 14.
+    #[arg(long, env = "XK_ROLLUP_VACUUM_MS", default_value_t = 1_000)]
+    pub rollup_vacuum_ms: u64,
 }
 
 impl Default for ServeSettings {
@@ -209,6 +215,7 @@ impl Default for ServeSettings {
             gauge_interval_ms: 30_000,
             rollup_merge_ms: 100,
             rollup_idle_merge_ms: 5_000,
+            rollup_vacuum_ms: 1_000,
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct MergeTiming {
     pub gather: Duration,
     /// How often it looks for pending deltas while this process writes nothing.
     pub idle_look: Duration,
+    /// The most often it vacuums the delta tables after merging writes, so that the dead
+    /// rows its merges leave do not slow the summaries that read those tables.
+    pub vacuum_every: Duration,
 }
 
 impl Default for MergeTiming {
@@ -34,6 +37,7 @@ impl Default for MergeTiming {
         MergeTiming {
             gather: Duration::from_millis(100),
             idle_look: Duration::from_secs(5),
+            vacuum_every: Duration::from_secs(1),
         }
     }
 }
@@ -53,7 +57,8 @@ impl Drop for Merger {
 
 impl Merger {
     /// Starts merging `rollups` over `conn` in the background, when `timing` says; each
-    /// round is counted for `service` ([`crate::metrics::ROLLUP_MERGES`]).
+    /// round is counted for `service` ([`crate::metrics::ROLLUP_MERGES`]), with the deltas
+    /// it left pending ([`crate::metrics::ROLLUP_PENDING`]).
     pub(crate) fn spawn(
         service: &'static str,
         conn: DatabaseConnection,
@@ -61,12 +66,35 @@ impl Merger {
         timing: MergeTiming,
     ) -> Merger {
         let task = tokio::spawn(async move {
+            // Whether a merge of this process's writes has left dead delta rows since the
+            // last vacuum, and when that vacuum ran.
+            let mut unvacuumed = false;
+            let mut vacuumed_at = tokio::time::Instant::now();
             loop {
                 tokio::select! {
-                    _ = rollups.wake.notified() => tokio::time::sleep(timing.gather).await,
+                    _ = rollups.wake.notified() => {
+                        tokio::time::sleep(timing.gather).await;
+                        unvacuumed = true;
+                    }
                     _ = tokio::time::sleep(timing.idle_look) => {}
                 }
                 let merged = rollups.merge_pending(&conn).await;
+                if unvacuumed && vacuumed_at.elapsed() >= timing.vacuum_every {
+                    // Every summary reads the delta tables whole, and each merge deletes
+                    // what it moved: without this the dead rows pile up between
+                    // autovacuum's visits (a minute apart at best).
+                    if let Err(e) = rollups.vacuum_deltas(&conn).await {
+                        tracing::warn!(service, error = %e, "rollup delta tables not vacuumed");
+                    }
+                    unvacuumed = false;
+                    vacuumed_at = tokio::time::Instant::now();
+                }
+                // Set before the round is counted, so that whoever sees the round sees
+                // what it left.
+                match rollups.pending_rows(&conn).await {
+                    Ok(rows) => crate::metrics::record_rollup_pending(service, rows),
+                    Err(e) => tracing::debug!(service, error = %e, "pending deltas not counted"),
+                }
                 crate::metrics::record_rollup_merge(service, merged.is_ok());
                 if let Err(e) = merged {
                     // They stay pending, counted by summaries; the next round retries.

@@ -55,6 +55,18 @@ async fn a_writer_that_finds_a_village_locked_leaves_its_deltas_pending_and_summ
     // SQLite has one writer at a time: there is no lock to find taken.
     if !on_postgres() {
         assert_eq!(live(), "people_rollup");
+        // Nothing outlives a commit; a transaction sees its own deltas until it merges.
+        let (conn, scratch) = source().await;
+        let rollups = ensure(&conn, day("2026-12-06"), false, defs).await.unwrap();
+        let txn = conn.begin().await.unwrap();
+        add(&txn, &[V1, V2], 3).await;
+        assert_eq!(rollups.pending_rows(&txn).await.unwrap(), 2);
+        rollups.refresh(&txn).await.unwrap();
+        txn.commit().await.unwrap();
+        assert_eq!(rollups.pending_rows(&conn).await.unwrap(), 0);
+        if let Some(scratch) = scratch {
+            scratch.drop_now(conn).await;
+        }
         return;
     }
     assert_eq!(live(), "people_rollup_live");
@@ -75,6 +87,7 @@ async fn a_writer_that_finds_a_village_locked_leaves_its_deltas_pending_and_summ
     second.commit().await.unwrap();
     // Village 1's two delta rows (+1 with no date, −1 under the folded day) are pending.
     assert_eq!((pending(&conn, V1).await, pending(&conn, V2).await), (2, 0));
+    assert_eq!(rollups.pending_rows(&conn).await.unwrap(), 2);
     let now = [(V1.to_string(), 2, 70), (V2.to_string(), 2, 21)];
     assert_eq!(seen_by(&conn, &live(), "2026-12-06").await, now);
     assert!(answers_as_the_rows(&conn, &live()).await);
@@ -101,6 +114,7 @@ async fn a_writer_that_finds_a_village_locked_leaves_its_deltas_pending_and_summ
     add_and_merge(&third, &rollups, &[V2], 1).await;
     third.commit().await.unwrap();
     assert_eq!((pending(&conn, V1).await, pending(&conn, V2).await), (0, 0));
+    assert_eq!(rollups.pending_rows(&conn).await.unwrap(), 0);
     assert!(answers_as_the_rows(&conn, "people_rollup").await);
     assert_eq!(rollups.verify(&conn).await.unwrap(), []);
     if let Some(scratch) = scratch {
@@ -276,6 +290,7 @@ async fn the_merger_keeps_its_timing_a_woken_merge_after_the_gather_and_an_idle_
     let timing = MergeTiming {
         gather: Duration::from_millis(20),
         idle_look: hour,
+        vacuum_every: hour,
     };
     let merger = Merger::spawn("test", conn.clone(), rollups.clone(), timing);
     add(&conn, &[V1], 11).await;
@@ -287,11 +302,64 @@ async fn the_merger_keeps_its_timing_a_woken_merge_after_the_gather_and_an_idle_
     let timing = MergeTiming {
         gather: hour,
         idle_look: Duration::from_millis(50),
+        vacuum_every: hour,
     };
     let merger = Merger::spawn("test", conn.clone(), rollups.clone(), timing);
     add(&conn, &[V2], 12).await;
     // (The default look, every 5 s, would miss this bound.)
     merged_within(&conn, Duration::from_secs(2)).await;
+    merger.stop();
+    assert!(answers_as_the_rows(&conn, "people_rollup").await);
+    if let Some(scratch) = scratch {
+        scratch.drop_now(conn).await;
+    }
+}
+
+/// The merger vacuums a delta table after merging writes: the rows the merge deleted are
+/// cleared and the emptied pages given back, so summaries reading the table do not scan
+/// them.
+#[tokio::test]
+async fn the_merger_vacuums_the_delta_tables_it_emptied() {
+    if !on_postgres() {
+        return;
+    }
+    use std::time::Duration;
+    let (conn, scratch) = source().await;
+    let rollups = ensure(&conn, day("2026-12-06"), false, defs).await.unwrap();
+    let delta_pages = async |conn: &DatabaseConnection| -> i64 {
+        let row = conn
+            .query_one_raw(Statement::from_string(
+                backend(),
+                "SELECT CAST(pg_relation_size('people_rollup_delta') / 8192 AS BIGINT) AS n",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get("", "n").unwrap()
+    };
+    // Enough deltas to fill many pages, left pending by a write that does not merge.
+    let villages: Vec<String> = (200..400).map(|n| format!("420625100{n}")).collect();
+    let villages: Vec<&str> = villages.iter().map(String::as_str).collect();
+    for _ in 0..10 {
+        add(&conn, &villages, 5).await;
+    }
+    assert!(delta_pages(&conn).await > 5);
+    let timing = MergeTiming {
+        gather: Duration::from_millis(20),
+        idle_look: Duration::from_secs(3600),
+        vacuum_every: Duration::ZERO,
+    };
+    let merger = Merger::spawn("test", conn.clone(), rollups.clone(), timing);
+    rollups.written();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while rollups.pending_rows(&conn).await.unwrap() > 0 || delta_pages(&conn).await > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the emptied delta table kept {} pages",
+            delta_pages(&conn).await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     merger.stop();
     assert!(answers_as_the_rows(&conn, "people_rollup").await);
     if let Some(scratch) = scratch {

@@ -23,7 +23,8 @@ const MAX_MESSAGE: usize = 256 << 20;
 /// A channel carrying the aggregator's token: these are the aggregator's reads.
 type Svc = InterceptedService<Channel, Bearer>;
 
-fn svc(suite: &TestSuite, name: &str) -> anyhow::Result<Svc> {
+/// A channel to service `name` of `suite` with the aggregator's token.
+pub(super) fn svc(suite: &TestSuite, name: &str) -> anyhow::Result<Svc> {
     Ok(InterceptedService::new(
         crate::client::channel(&suite.url(name))?,
         suite.bearer(Principal::Aggregator),

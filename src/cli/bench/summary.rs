@@ -5,18 +5,16 @@
 
 use std::process::ExitCode;
 
-use tonic::codegen::InterceptedService;
-use tonic::transport::Channel;
 use xk_contracts::pb::aggregator::v1::GetSummaryRequest;
 use xk_contracts::pb::aggregator::v1::aggregator_service_client::AggregatorServiceClient;
 use xk_contracts::pb::common::v1::RegionLevel;
-use xk_runtime::{Principal, ServeSettings};
+use xk_runtime::ServeSettings;
 
 use super::measure::{Summary, time_calls};
-use super::parts::Parts;
+use super::parts::{Parts, svc};
 use crate::demo::load::Progress;
 use crate::demo::{County, county_today, published, run};
-use crate::testing::{Bearer, TestDb, TestSuite};
+use crate::testing::{TestDb, TestSuite};
 
 /// Largest answer accepted (a village-level summary is large).
 const MAX_MESSAGE: usize = 64 << 20;
@@ -36,15 +34,6 @@ pub struct SummaryBenchArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
-}
-
-type Svc = InterceptedService<Channel, Bearer>;
-
-fn svc(suite: &TestSuite, name: &str) -> anyhow::Result<Svc> {
-    Ok(InterceptedService::new(
-        crate::client::channel(&suite.url(name))?,
-        suite.bearer(Principal::Aggregator),
-    ))
 }
 
 /// What one summary benchmark run measured.

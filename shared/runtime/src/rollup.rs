@@ -76,12 +76,12 @@ use tokio::sync::Notify;
 use crate::api_error::ApiError;
 
 pub use merger::MergeTiming;
+pub(crate) use merger::Merger;
 
 /// The most delta rows [`Rollups::pending_rows`] counts per rollup: enough to tell a
 /// backlog from the few hundred rows of normal operation, while a merger that keeps
 /// failing does not make every round's count scan an ever larger table.
 pub const PENDING_COUNT_CAP: u64 = 100_000;
-pub(crate) use merger::Merger;
 
 /// One rollup table: a source table folded into running totals per scope and key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -390,13 +390,15 @@ impl Rollups {
 
     /// Vacuums every delta table (PostgreSQL; nothing to do elsewhere): the rows merges
     /// deleted stop costing the summaries that read the tables, and the emptied pages at
-    /// the end are given back. A plain VACUUM, which writers and readers do not wait for.
+    /// the end are given back. A plain VACUUM, which writers and readers do not wait for;
+    /// a table another replica or autovacuum is vacuuming right then is skipped, not
+    /// waited for.
     pub async fn vacuum_deltas(&self, conn: &DatabaseConnection) -> Result<(), DbErr> {
         if conn.get_database_backend() != DbBackend::Postgres {
             return Ok(());
         }
         for def in self.defs.iter() {
-            conn.execute_unprepared(&format!("VACUUM {}_delta", def.table))
+            conn.execute_unprepared(&format!("VACUUM (SKIP_LOCKED) {}_delta", def.table))
                 .await?;
         }
         Ok(())

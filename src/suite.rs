@@ -3,9 +3,13 @@
 
 use std::sync::Arc;
 
+use anyhow::Context;
+
 use tokio::net::TcpListener;
 use tonic::service::Routes;
-use xk_runtime::{Db, HostedService, ServeSettings, ServiceSpec, TokenTable, start_service};
+use xk_runtime::{
+    Db, HostedService, Listeners, ServeSettings, ServiceSpec, TokenTable, start_service,
+};
 
 pub use crate::catalog::{AGGREGATOR, SERVICES, spec};
 
@@ -31,13 +35,14 @@ pub async fn migrate(spec: ServiceSpec, db: Db, settings: &ServeSettings) -> any
     routes_for(spec, db, settings).await.map(|_| ())
 }
 
-/// Connects, migrates and starts one service on `listener`.
+/// Connects, migrates and starts one service on `listeners` (a bare gRPC listener
+/// converts).
 pub async fn host(
     spec: ServiceSpec,
     database_url: &str,
     settings: &ServeSettings,
     tokens: Arc<TokenTable>,
-    listener: TcpListener,
+    listeners: impl Into<Listeners>,
 ) -> anyhow::Result<HostedService> {
     let mut db = Db::connect(database_url, settings.db_pool)
         .await?
@@ -55,7 +60,7 @@ pub async fn host(
         db = db.without_rollups();
     }
     let routes = routes_for(spec, db.clone(), settings).await?;
-    let hosted = start_service(spec, routes, db, settings, tokens, listener).await?;
+    let hosted = start_service(spec, routes, db, settings, tokens, listeners).await?;
     if let Some(refresh) = gauges_for(spec, settings)? {
         hosted.refresh_gauges_every(
             std::time::Duration::from_millis(settings.gauge_interval_ms),
@@ -83,13 +88,13 @@ fn gauges_for(
     })
 }
 
-/// Connects, migrates and starts the aggregator on `listener`, calling the services in
+/// Connects, migrates and starts the aggregator on `listeners`, calling the services in
 /// `upstream`.
 pub async fn host_aggregator(
     database_url: &str,
     settings: &ServeSettings,
     tokens: Arc<TokenTable>,
-    listener: TcpListener,
+    listeners: impl Into<Listeners>,
     upstream: xk_aggregator::Upstream,
 ) -> anyhow::Result<HostedService> {
     let mut db = Db::connect(database_url, settings.db_pool)
@@ -100,7 +105,7 @@ pub async fn host_aggregator(
         db = db.check_migrations_only();
     }
     let routes = xk_aggregator::routes(db.clone(), settings, upstream).await?;
-    start_service(AGGREGATOR, routes, db, settings, tokens, listener).await
+    start_service(AGGREGATOR, routes, db, settings, tokens, listeners).await
 }
 
 /// The whole suite running in this process: the five services, then the aggregator.
@@ -134,6 +139,32 @@ impl RunningSuite {
     }
 }
 
+/// Binds one service's gRPC listener and, when it gets one, its admin listener.
+async fn bind_listeners(
+    spec: &ServiceSpec,
+    bind: std::net::IpAddr,
+    port: &Port,
+    settings: &ServeSettings,
+) -> anyhow::Result<Listeners> {
+    use std::net::SocketAddr;
+    let (grpc_port, admin) = match port {
+        Port::Default => (
+            spec.default_port,
+            Some(SocketAddr::new(bind, admin_port(spec))),
+        ),
+        Port::Any => (0, settings.admin_listen.map(|_| SocketAddr::new(bind, 0))),
+    };
+    let addr = SocketAddr::new(bind, grpc_port);
+    let grpc = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {} on {addr}", spec.name))?;
+    let admin = match admin {
+        Some(addr) => Some(xk_runtime::admin::bind(addr, spec.name).await?),
+        None => None,
+    };
+    Ok(Listeners { grpc, admin })
+}
+
 /// The admin port `xiaokang up` gives a service: its gRPC port + 1000.
 pub fn admin_port(spec: &ServiceSpec) -> u16 {
     spec.default_port.saturating_add(1000)
@@ -154,6 +185,10 @@ pub enum Port {
 /// Admin listeners: with [`Port::Default`] each service gets one on its gRPC port + 1000
 /// (registry 50051 -> 51051); with [`Port::Any`] each gets one on a free port when
 /// `settings.admin_listen` is set (tests), none otherwise.
+///
+/// Every port is bound before the first service starts (see [`Listeners`]): a port taken
+/// stops the suite before anything serves, and no connection made while the services
+/// come up can be handed a port that a later one needs.
 pub async fn start_all(
     database_url: impl Fn(&str) -> String,
     bind: std::net::IpAddr,
@@ -162,35 +197,24 @@ pub async fn start_all(
     tokens: Arc<TokenTable>,
     aggregator_token: String,
 ) -> anyhow::Result<RunningSuite> {
-    use anyhow::Context;
-    use std::net::SocketAddr;
     use std::time::Duration;
-    let port_of = |spec: &ServiceSpec| match port {
-        Port::Default => spec.default_port,
-        Port::Any => 0,
-    };
-    let settings_of = |spec: &ServiceSpec| {
-        let admin_listen = match port {
-            Port::Default => Some(SocketAddr::new(bind, admin_port(spec))),
-            Port::Any => settings.admin_listen.map(|_| SocketAddr::new(bind, 0)),
-        };
-        ServeSettings {
-            admin_listen,
-            ..settings.clone()
-        }
+    let mut listeners = Vec::new();
+    for spec in SERVICES.iter().chain([&AGGREGATOR]) {
+        listeners.push(bind_listeners(spec, bind, &port, settings).await?);
+    }
+    let aggregator_listeners = listeners.pop().context("the aggregator's listeners")?;
+    let settings = ServeSettings {
+        admin_listen: None,
+        ..settings.clone()
     };
     let mut hosted = Vec::new();
-    for spec in SERVICES {
-        let addr = SocketAddr::new(bind, port_of(spec));
-        let listener = TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("binding {} on {addr}", spec.name))?;
+    for (spec, listeners) in SERVICES.iter().zip(listeners) {
         let h = host(
             *spec,
             &database_url(spec.name),
-            &settings_of(spec),
+            &settings,
             tokens.clone(),
-            listener,
+            listeners,
         )
         .await?;
         xk_runtime::server::wait_until_serving(&h.url(), spec.grpc_name, Duration::from_secs(10))
@@ -214,15 +238,11 @@ pub async fn start_all(
         aggregator_token,
     );
     let mut hosted = suite.hosted;
-    let addr = SocketAddr::new(bind, port_of(&AGGREGATOR));
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {} on {addr}", AGGREGATOR.name))?;
     let h = host_aggregator(
         &database_url(AGGREGATOR.name),
-        &settings_of(&AGGREGATOR),
+        &settings,
         tokens,
-        listener,
+        aggregator_listeners,
         upstream,
     )
     .await?;

@@ -99,6 +99,6 @@ pub use api_error::{ApiError, required};
 pub use auth::{Bureau, Principal, ServiceSpec, TokenTable};
 pub use db::Db;
 pub use errors::Violations;
-pub use server::{HostedService, start_service};
+pub use server::{HostedService, Listeners, start_service};
 pub use settings::ServeSettings;
 pub use write::Audit;

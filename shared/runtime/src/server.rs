@@ -34,6 +34,26 @@ use crate::shed::{QueueStatus, ShedLayer};
 pub type GaugeRefresh =
     Arc<dyn Fn(Db) -> futures::future::BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
 
+/// The sockets a service is served on, bound before it starts.
+///
+/// `xiaokang up` binds every service's ports before it starts the first one: once a
+/// service serves, clients (its own readiness checks, an operator's probe) open outgoing
+/// connections, and the kernel may hand one of them a local port that a later service
+/// was about to bind. A bound port is never handed out.
+pub struct Listeners {
+    /// The gRPC listener.
+    pub grpc: TcpListener,
+    /// The admin listener (probes, metrics), already bound; when `None` the service binds
+    /// `ServeSettings::admin_listen` itself, if that is set.
+    pub admin: Option<TcpListener>,
+}
+
+impl From<TcpListener> for Listeners {
+    fn from(grpc: TcpListener) -> Self {
+        Listeners { grpc, admin: None }
+    }
+}
+
 /// A running service.
 pub struct HostedService {
     /// Which service.
@@ -130,15 +150,20 @@ pub(crate) async fn set_all(health: &HealthReporter, spec: ServiceSpec, status: 
     health.set_service_status(spec.grpc_name, status).await;
 }
 
-/// Starts serving `routes` for `spec` on `listener`. The database must be migrated.
+/// Starts serving `routes` for `spec` on `listeners` (a bare gRPC listener converts).
+/// The database must be migrated.
 pub async fn start_service(
     spec: ServiceSpec,
     routes: Routes,
     db: Db,
     settings: &ServeSettings,
     tokens: Arc<TokenTable>,
-    listener: TcpListener,
+    listeners: impl Into<Listeners>,
 ) -> anyhow::Result<HostedService> {
+    let Listeners {
+        grpc: listener,
+        admin: admin_listener,
+    } = listeners.into();
     let addr = listener.local_addr()?;
     let (health, health_service) = tonic_health::server::health_reporter();
     set_all(&health, spec, ServingStatus::Serving).await;
@@ -213,9 +238,13 @@ pub async fn start_service(
         Duration::from_millis(settings.health_interval_ms.max(100)),
         stop_rx,
     );
-    let (admin, admin_addr) = match settings.admin_listen {
-        Some(admin_addr) => {
-            let listener = crate::admin::bind(admin_addr, spec.name).await?;
+    let admin_listener = match (admin_listener, settings.admin_listen) {
+        (Some(bound), _) => Some(bound),
+        (None, Some(admin_addr)) => Some(crate::admin::bind(admin_addr, spec.name).await?),
+        (None, None) => None,
+    };
+    let (admin, admin_addr) = match admin_listener {
+        Some(listener) => {
             let admin_addr = listener.local_addr()?;
             let task = crate::admin::serve(listener, spec.name, db.clone(), readiness.clone());
             tracing::info!(service = spec.name, %admin_addr, "admin listener (probes, metrics)");

@@ -35,11 +35,6 @@ const BATCH: usize = 1_000;
 /// which stays under a service's 64 running writes (`XK_WRITE_CONCURRENCY`), so an idle
 /// suite never refuses the load as overloaded.
 const CONCURRENCY: usize = 16;
-/// Unary calls in flight when a service is sent one kind of call alone (health's hospital
-/// cases, the largest unary load: 320,000 calls at 200x): the 48 that education's three
-/// kinds add up to, with the same room under the 64 running writes. More calls at once
-/// make bigger group commits.
-const CONCURRENCY_ALONE: usize = 3 * CONCURRENCY;
 /// Deadline of one unary call, and the base of an import stream's deadline.
 const CALL_DEADLINE: Duration = Duration::from_secs(120);
 /// An import stream's deadline grows with its records (a million-person growth load on a
@@ -122,23 +117,8 @@ where
     }
 }
 
-/// Runs `calls` with [`CONCURRENCY`] in flight, ticking `bar` once per call.
+/// Runs `calls` with bounded concurrency, ticking `bar` once per call.
 async fn unary_all<T, F, Fut>(items: &[T], bar: &ProgressBar, call: F) -> anyhow::Result<()>
-where
-    T: Clone,
-    F: Fn(T) -> Fut,
-    Fut: Future<Output = Result<(), tonic::Status>>,
-{
-    unary_all_at(items, bar, CONCURRENCY, call).await
-}
-
-/// Runs `calls` with `in_flight` at once, ticking `bar` once per call.
-async fn unary_all_at<T, F, Fut>(
-    items: &[T],
-    bar: &ProgressBar,
-    in_flight: usize,
-    call: F,
-) -> anyhow::Result<()>
 where
     T: Clone,
     F: Fn(T) -> Fut,
@@ -150,7 +130,7 @@ where
         bar.inc(1);
         r
     }))
-    .buffer_unordered(in_flight)
+    .buffer_unordered(CONCURRENCY)
     .try_collect::<Vec<()>>()
     .await?;
     Ok(())
@@ -419,7 +399,7 @@ async fn load_health(county: &County, svc: Svc, bar: &ProgressBar) -> anyhow::Re
     .await
     .context("ImportEnrolments")?;
     // A person's cases settle in order (the year's totals are cumulative); people in parallel.
-    unary_all_at(&h.cases, bar, CONCURRENCY_ALONE, |cases| {
+    unary_all(&h.cases, bar, |cases| {
         let mut c = c.clone();
         async move {
             let n = cases.len() as u64;

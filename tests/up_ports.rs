@@ -56,3 +56,31 @@ async fn a_taken_port_stops_the_suite_before_any_service_starts() {
             .is_ok()
     );
 }
+
+/// `serve` binds its admin port with its gRPC port, before it opens the database.
+#[tokio::test]
+async fn serve_stops_on_a_taken_admin_port_before_it_opens_the_database() {
+    let taken = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let admin = taken.local_addr().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("registry.db");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_xiaokang"))
+        .args(["serve", "registry", "--listen", "127.0.0.1:0"])
+        .args(["--admin-listen", &admin.to_string()])
+        .args([
+            "--database-url",
+            &format!("sqlite://{}", database.display()),
+        ])
+        .env_remove("XK_TOKENS_FILE")
+        .env("XK_TOKEN_ADMIN", "up-ports-admin-token")
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success(), "a taken admin port must stop serve");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("admin listener of registry") && stderr.contains(&admin.to_string()),
+        "{stderr}"
+    );
+    assert!(!database.exists(), "the database was opened");
+}

@@ -173,14 +173,30 @@ pub async fn serve_one(
         .listen
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], spec.default_port)));
     let tokens = Arc::new(tokens_for_serve(&settings)?);
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
-    let hosted = suite::host(spec, &url, &settings, tokens, listener).await?;
+    let listeners = bind_listeners(addr, &settings, spec.name).await?;
+    let hosted = suite::host(spec, &url, &settings, tokens, listeners).await?;
     print_serving(&hosted);
     xk_runtime::server::shutdown_signal().await;
     hosted.shutdown().await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Binds the gRPC port and, when `settings.admin_listen` is set, the admin port, both
+/// before the database is opened or migrated: a port taken stops `serve` at once, and
+/// nothing the service does while it starts can be given a port it still needs.
+async fn bind_listeners(
+    addr: SocketAddr,
+    settings: &ServeSettings,
+    name: &str,
+) -> anyhow::Result<xk_runtime::Listeners> {
+    let grpc = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let admin = match settings.admin_listen {
+        Some(admin) => Some(xk_runtime::admin::bind(admin, name).await?),
+        None => None,
+    };
+    Ok(xk_runtime::Listeners { grpc, admin })
 }
 
 /// The line `serve` prints once listening, with the admin listener when there is one.
@@ -213,10 +229,8 @@ async fn serve_aggregator(
         .listen
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], spec.default_port)));
     let tokens = Arc::new(tokens_for_serve(&settings)?);
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
-    let hosted = suite::host_aggregator(&url, &settings, tokens, listener, upstream).await?;
+    let listeners = bind_listeners(addr, &settings, spec.name).await?;
+    let hosted = suite::host_aggregator(&url, &settings, tokens, listeners, upstream).await?;
     print_serving(&hosted);
     xk_runtime::server::shutdown_signal().await;
     hosted.shutdown().await?;

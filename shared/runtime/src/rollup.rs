@@ -5,8 +5,8 @@
 //! per scope (the village code, with the coverage year where the figures have one) and per
 //! combination of the key columns the summary's conditions test, holding the row count `n`
 //! and the sums of the summed columns. Its columns keep the source's names, so a summary's
-//! `SUM(CASE WHEN <condition> THEN 1 …)` over the source becomes
-//! `SUM(CASE WHEN <same condition> THEN n …)` over the rollup.
+//! `SUM(1) FILTER (WHERE <condition>)` over the source becomes
+//! `SUM(n) FILTER (WHERE <same condition>)` over the rollup.
 //!
 //! How it is kept:
 //! - **Deltas.** Triggers on the source table write what every inserted, updated or deleted

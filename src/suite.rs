@@ -4,8 +4,6 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-
-use tokio::net::TcpListener;
 use tonic::service::Routes;
 use xk_runtime::{
     Db, HostedService, Listeners, ServeSettings, ServiceSpec, TokenTable, start_service,
@@ -154,15 +152,7 @@ async fn bind_listeners(
         ),
         Port::Any => (0, settings.admin_listen.map(|_| SocketAddr::new(bind, 0))),
     };
-    let addr = SocketAddr::new(bind, grpc_port);
-    let grpc = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {} on {addr}", spec.name))?;
-    let admin = match admin {
-        Some(addr) => Some(xk_runtime::admin::bind(addr, spec.name).await?),
-        None => None,
-    };
-    Ok(Listeners { grpc, admin })
+    Listeners::bind(spec.name, SocketAddr::new(bind, grpc_port), admin).await
 }
 
 /// The admin port `xiaokang up` gives a service: its gRPC port + 1000.

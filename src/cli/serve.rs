@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use tokio::net::TcpListener;
-use xk_runtime::{Principal, ServeSettings, TokenTable};
+use xk_runtime::{Listeners, Principal, ServeSettings, TokenTable};
 
 use crate::suite;
 
@@ -173,30 +172,13 @@ pub async fn serve_one(
         .listen
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], spec.default_port)));
     let tokens = Arc::new(tokens_for_serve(&settings)?);
-    let listeners = bind_listeners(addr, &settings, spec.name).await?;
+    // Both ports before the database is opened: a taken one stops serve at once.
+    let listeners = Listeners::bind(spec.name, addr, settings.admin_listen).await?;
     let hosted = suite::host(spec, &url, &settings, tokens, listeners).await?;
     print_serving(&hosted);
     xk_runtime::server::shutdown_signal().await;
     hosted.shutdown().await?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Binds the gRPC port and, when `settings.admin_listen` is set, the admin port, both
-/// before the database is opened or migrated: a port taken stops `serve` at once, and
-/// nothing the service does while it starts can be given a port it still needs.
-async fn bind_listeners(
-    addr: SocketAddr,
-    settings: &ServeSettings,
-    name: &str,
-) -> anyhow::Result<xk_runtime::Listeners> {
-    let grpc = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
-    let admin = match settings.admin_listen {
-        Some(admin) => Some(xk_runtime::admin::bind(admin, name).await?),
-        None => None,
-    };
-    Ok(xk_runtime::Listeners { grpc, admin })
 }
 
 /// The line `serve` prints once listening, with the admin listener when there is one.
@@ -229,7 +211,8 @@ async fn serve_aggregator(
         .listen
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], spec.default_port)));
     let tokens = Arc::new(tokens_for_serve(&settings)?);
-    let listeners = bind_listeners(addr, &settings, spec.name).await?;
+    // Both ports before the database is opened: a taken one stops serve at once.
+    let listeners = Listeners::bind(spec.name, addr, settings.admin_listen).await?;
     let hosted = suite::host_aggregator(&url, &settings, tokens, listeners, upstream).await?;
     print_serving(&hosted);
     xk_runtime::server::shutdown_signal().await;

@@ -48,6 +48,26 @@ pub struct Listeners {
     pub admin: Option<TcpListener>,
 }
 
+impl Listeners {
+    /// Binds `service`'s gRPC listener on `grpc` and, when given, its admin listener on
+    /// `admin`; an error names the service and the address.
+    pub async fn bind(
+        service: &str,
+        grpc: SocketAddr,
+        admin: Option<SocketAddr>,
+    ) -> anyhow::Result<Listeners> {
+        use anyhow::Context;
+        let grpc = TcpListener::bind(grpc)
+            .await
+            .with_context(|| format!("binding {service} on {grpc}"))?;
+        let admin = match admin {
+            Some(addr) => Some(crate::admin::bind(addr, service).await?),
+            None => None,
+        };
+        Ok(Listeners { grpc, admin })
+    }
+}
+
 impl From<TcpListener> for Listeners {
     fn from(grpc: TcpListener) -> Self {
         Listeners { grpc, admin: None }

@@ -27,6 +27,15 @@ pub async fn routes_for(
     }
 }
 
+/// The tables of service `name` that a PostgreSQL database may partition by county
+/// (empty where the service offers none yet).
+pub fn partitionable(name: &str) -> &'static [xk_runtime::partition::Partitionable] {
+    match name {
+        "registry" => xk_registry::store::PARTITIONABLE,
+        _ => &[],
+    }
+}
+
 /// Migrates only (for `xiaokang migrate`): runs the service's migrator through its routes
 /// constructor, which migrates first and builds nothing that runs.
 pub async fn migrate(spec: ServiceSpec, db: Db, settings: &ServeSettings) -> anyhow::Result<()> {

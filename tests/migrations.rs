@@ -164,3 +164,75 @@ async fn water_measurement_columns_are_backfilled_from_the_stored_records() {
     db.close().await.unwrap();
     database.drop_now().await.unwrap();
 }
+
+/// `xiaokang ARGS…` against `url`, its exit status and what it printed.
+async fn migrate_cli(args: &[&str], url: &str) -> (bool, String) {
+    let workdir = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_xiaokang"))
+        .current_dir(workdir.path())
+        .args(args)
+        .args(["--database-url", url])
+        .env_remove("XK_DATABASE_URL")
+        .env_remove("XK_DATABASE_URL_FILE")
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), printed)
+}
+
+#[tokio::test]
+async fn migrate_partitions_the_registry_by_county_on_postgres_only() {
+    let registry = TestDatabase::create("partition_cli").await.unwrap();
+    let args = [
+        "migrate",
+        "registry",
+        "--partition-by-county",
+        "--county",
+        "420625,420683",
+    ];
+    let (ok, printed) = migrate_cli(&args, &registry.url).await;
+    if xiaokang::testing::TestDb::from_env() != xiaokang::testing::TestDb::Postgres {
+        assert!(!ok, "{printed}");
+        assert!(printed.contains("PostgreSQL option"), "{printed}");
+        return registry.drop_now().await.unwrap();
+    }
+    assert!(ok, "{printed}");
+    for line in [
+        "registry: households is now partitioned by county",
+        "registry: members is now partitioned by county",
+        "registry: households has a partition for county 420683",
+        "registry: members has a partition for county 420625",
+        "registry: migrations applied; rollups built",
+    ] {
+        assert!(printed.contains(line), "{line:?} missing from:\n{printed}");
+    }
+    // The rollups were built over the partitioned tables, and agree with them.
+    let (ok, printed) = migrate_cli(&["verify-rollups", "registry"], &registry.url).await;
+    assert!(ok, "{printed}");
+    assert!(
+        printed.contains("registry: 0 rollup difference(s)"),
+        "{printed}"
+    );
+    // Run again: already partitioned, nothing to add.
+    let (ok, printed) = migrate_cli(&args, &registry.url).await;
+    assert!(ok, "{printed}");
+    assert!(!printed.contains("is now partitioned"), "{printed}");
+    assert!(!printed.contains("has a partition"), "{printed}");
+    // A service that offers no tables to partition says so, and changes nothing.
+    let water = TestDatabase::create("partition_cli_water").await.unwrap();
+    let (ok, printed) =
+        migrate_cli(&["migrate", "water", "--partition-by-county"], &water.url).await;
+    assert!(!ok, "{printed}");
+    assert!(
+        printed.contains("water offers no tables to partition"),
+        "{printed}"
+    );
+    registry.drop_now().await.unwrap();
+    water.drop_now().await.unwrap();
+}

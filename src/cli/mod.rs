@@ -77,6 +77,19 @@ pub enum Command {
         /// (summaries dated before the floor read the rows; see docs/deploy.md).
         #[arg(long)]
         rebuild_rollups: bool,
+        /// PostgreSQL: partition the service's big tables by county (the registry's
+        /// households and members), one partition per county found in the rows or named
+        /// by --county. Run with the service's writers stopped; see docs/deploy.md.
+        #[arg(long)]
+        partition_by_county: bool,
+        /// With --partition-by-county: counties (six digits) to give a partition now,
+        /// before their rows arrive; repeat or separate with commas.
+        #[arg(
+            long = "county",
+            value_delimiter = ',',
+            requires = "partition_by_county"
+        )]
+        counties: Vec<String>,
     },
     /// Recompute a service's rollups from its rows and list every village whose stored
     /// totals differ; exit 1 when any does.
@@ -136,7 +149,12 @@ impl Cli {
                 name,
                 database,
                 rebuild_rollups,
-            } => serve::migrate(&name, &database.settings()?, rebuild_rollups).await,
+                partition_by_county,
+                counties,
+            } => {
+                let partition = partition_by_county.then_some(counties.as_slice());
+                serve::migrate(&name, &database.settings()?, rebuild_rollups, partition).await
+            }
             Command::VerifyRollups { name, database } => {
                 serve::verify_rollups(&name, &database.settings()?).await
             }

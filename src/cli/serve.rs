@@ -228,13 +228,19 @@ pub fn migrate_database_url(url: Option<&str>, file: Option<&Path>) -> anyhow::R
     )
 }
 
-/// `xiaokang migrate NAME`.
+/// `xiaokang migrate NAME`; with `partition` (the counties asked for), it partitions the
+/// service's big tables by county after migrating, and builds the rollups over them.
 pub async fn migrate(
     name: &str,
     (database_url, settings): &(String, ServeSettings),
     rebuild_rollups: bool,
+    partition: Option<&[String]>,
 ) -> anyhow::Result<ExitCode> {
     if name == suite::AGGREGATOR.name {
+        anyhow::ensure!(
+            partition.is_none(),
+            "the aggregator keeps only its monthly snapshots: nothing to partition"
+        );
         let db = xk_runtime::Db::connect(database_url, 1).await?;
         db.migrate::<xk_aggregator::store::migration::Migrator>()
             .await?;
@@ -248,6 +254,31 @@ pub async fn migrate(
         db = db.rebuilding_rollups();
     }
     suite::migrate(spec, db.clone(), settings).await?;
+    if let Some(counties) = partition {
+        let tables = suite::partitionable(name);
+        anyhow::ensure!(
+            !tables.is_empty(),
+            "{name} offers no tables to partition by county (the registry does)"
+        );
+        let done = xk_runtime::partition::by_county(db.conn(), tables, counties).await?;
+        for table in &done.converted {
+            println!("{name}: {table} is now partitioned by county");
+        }
+        for (table, county) in &done.partitions_added {
+            println!("{name}: {table} has a partition for county {county}");
+        }
+        if done.rows_moved > 0 {
+            println!(
+                "{name}: {} row(s) moved out of default partitions",
+                done.rows_moved
+            );
+        }
+        // The rollups' update triggers differ over a partitioned table: their fingerprint
+        // changed, so a fresh start of the service's setup builds them again.
+        db.close().await?;
+        db = xk_runtime::Db::connect(database_url, 1).await?;
+        suite::migrate(spec, db.clone(), settings).await?;
+    }
     let floor = db.rollups().map(|r| r.built_floor());
     db.close().await?;
     match floor {

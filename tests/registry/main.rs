@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `households` | one household at a time: create, get, list, update, bad input, policy years |
 //! | `import` | import batches, export, paging, load shedding |
+//! | `partition` | PostgreSQL partitioning by county: rows, keys, pruning, a move, a later county |
 //! | `rollups` | every write keeps the per-village rollups equal to the rows; rollups = rows = RPC |
 //! | `rules` | exit, monitoring, removal and their rule ids; villages |
 //! | `serving` | auth matrix, health, reflection, shutdown, audit log |
@@ -13,6 +14,7 @@
 mod common;
 mod households;
 mod import;
+mod partition;
 mod rollups;
 mod rules;
 mod serving;

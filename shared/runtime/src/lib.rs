@@ -39,6 +39,8 @@
 //!   migrator.
 //! - [`rollup`]: per-village running totals kept by triggers and refreshed in the write
 //!   transaction's commit, built at start, verified against the rows.
+//! - [`partition`]: PostgreSQL partitioning of a service's big tables by county (an
+//!   option for a province's database), keys kept unique across partitions.
 //! - [`retry`]: running a unary call again when its transaction lost a race (the
 //!   innermost layer).
 //! - [`rpc`]: the service shell as macros: the tonic trait impl from tables of RPCs, the
@@ -80,6 +82,7 @@ pub mod metrics;
 pub mod migration;
 pub mod nesting;
 pub mod paging;
+pub mod partition;
 pub mod policy;
 pub mod query;
 pub mod retry;

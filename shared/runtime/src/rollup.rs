@@ -505,8 +505,11 @@ pub async fn ensure(
         _ => fresh_floor,
     };
     let defs = build(floor);
+    let mut prints = Vec::with_capacity(defs.len());
     for def in &defs {
-        let fingerprint = fingerprint(def, backend);
+        let source = sql::source(&txn, def.source).await?;
+        let fingerprint = fingerprint(def, backend, source.partitioned);
+        prints.push(fingerprint.clone());
         let unchanged = sql::stored(&txn, def.table)
             .await?
             .is_some_and(|(print, stored)| print == fingerprint && stored == floor);
@@ -516,15 +519,13 @@ pub async fn ensure(
         for statement in sql::drop(def, backend) {
             txn.execute_unprepared(&statement).await?;
         }
-        let source_columns = sql::source_columns(&txn, def.source).await?;
-        for statement in sql::create(def, backend, &source_columns) {
+        for statement in sql::create(def, backend, &source) {
             txn.execute_unprepared(&statement).await?;
         }
         txn.execute_unprepared(&sql::fill(def)).await?;
         sql::store(&txn, def.table, &fingerprint, floor).await?;
     }
     txn.commit().await?;
-    let prints = defs.iter().map(|d| fingerprint(d, backend)).collect();
     Ok(Rollups {
         wake: Arc::new(Notify::new()),
         defs: Arc::new(defs),
@@ -534,10 +535,15 @@ pub async fn ensure(
 }
 
 /// What identifies a rollup's definition: a hash of the SQL that builds and fills it (the
-/// triggers' form without the source's column list, which the migrations fix).
-fn fingerprint(def: &Rollup, backend: DbBackend) -> String {
+/// triggers' form without the source's column list, which the migrations fix; a source
+/// partitioned since gets other update triggers, and so another fingerprint).
+fn fingerprint(def: &Rollup, backend: DbBackend, partitioned: bool) -> String {
     let mut hash = Sha256::new();
-    for statement in sql::create(def, backend, &[]) {
+    let source = sql::Source {
+        columns: Vec::new(),
+        partitioned,
+    };
+    for statement in sql::create(def, backend, &source) {
         hash.update(statement.as_bytes());
     }
     hash.update(sql::fill(def).as_bytes());

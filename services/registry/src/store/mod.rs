@@ -31,6 +31,22 @@ use entities::{household, member, village};
 /// The resource name of a household in NOT_FOUND, ABORTED and ALREADY_EXISTS answers.
 pub const HOUSEHOLD: &str = "household";
 
+/// The tables a province's PostgreSQL database may partition by county
+/// (`xiaokang migrate registry --partition-by-county`): every household and every member,
+/// keyed by archive card number and resident id, both unique across the province still.
+pub const PARTITIONABLE: &[xk_runtime::partition::Partitionable] = &[
+    xk_runtime::partition::Partitionable {
+        table: "households",
+        key: &["household_id"],
+        region: "village_code",
+    },
+    xk_runtime::partition::Partitionable {
+        table: "members",
+        key: &["resident_id"],
+        region: "village_code",
+    },
+];
+
 /// Rows per multi-row INSERT: well under SQLite's bound-parameter limit for every table.
 const INSERT_CHUNK: usize = 1000;
 

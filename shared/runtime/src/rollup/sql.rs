@@ -261,7 +261,7 @@ pub(super) fn drop(def: &Rollup, backend: DbBackend) -> Vec<String> {
         })
         .collect();
     if backend == DbBackend::Postgres {
-        for f in ["mark", "new", "old", "both"] {
+        for f in ["mark", "new", "old", "both", "moved"] {
             out.push(format!("DROP FUNCTION IF EXISTS {t}_{f}()"));
         }
         // Before the tables it reads, which could not be dropped under it.
@@ -308,11 +308,19 @@ fn changed(def: &Rollup, source_columns: &[String], differs: &str) -> Option<Str
     Some(each.join(" OR "))
 }
 
-/// The columns of `source`, for the update triggers' condition.
-pub(super) async fn source_columns<C: ConnectionTrait>(
-    conn: &C,
-    source: &str,
-) -> Result<Vec<String>, DbErr> {
+/// What the triggers of a rollup need to know of its source table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Source {
+    /// The source's columns, for the update triggers' condition.
+    pub(super) columns: Vec<String>,
+    /// Whether it is a PostgreSQL partitioned table ([`crate::partition`]): an update that
+    /// moves a row to another partition fires no row-level UPDATE trigger there, so the
+    /// update deltas are taken per statement instead.
+    pub(super) partitioned: bool,
+}
+
+/// The columns of `source` and whether it is partitioned.
+pub(super) async fn source<C: ConnectionTrait>(conn: &C, source: &str) -> Result<Source, DbErr> {
     let backend = conn.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => format!(
@@ -322,19 +330,29 @@ pub(super) async fn source_columns<C: ConnectionTrait>(
         ),
         _ => format!("SELECT name FROM pragma_table_info({})", quote(source)),
     };
-    conn.query_all_raw(Statement::from_string(backend, sql))
+    let columns = conn
+        .query_all_raw(Statement::from_string(backend, sql))
         .await?
         .iter()
         .map(|r| r.try_get::<String>("", "name"))
-        .collect()
+        .collect::<Result<_, _>>()?;
+    let partitioned = match backend {
+        DbBackend::Postgres => crate::partition::is_partitioned(conn, source).await?,
+        _ => false,
+    };
+    Ok(Source {
+        columns,
+        partitioned,
+    })
 }
 
 /// Creates the (empty) rollup and delta tables, the rollup's scope index, and the triggers
-/// that write each statement's deltas. `source_columns` lets the update triggers
+/// that write each statement's deltas. The source's columns let the update triggers
 /// fire only when a column the rollup reads changes: an update of anything else (a
 /// household's document, its version) leaves no delta at all.
-pub(super) fn create(def: &Rollup, backend: DbBackend, source_columns: &[String]) -> Vec<String> {
+pub(super) fn create(def: &Rollup, backend: DbBackend, src: &Source) -> Vec<String> {
     let (t, source) = (def.table, def.source);
+    let source_columns = src.columns.as_slice();
     let scope = def.scope.join(", ");
     let cols = columns(def);
     let mut out = vec![
@@ -394,12 +412,31 @@ pub(super) fn create(def: &Rollup, backend: DbBackend, source_columns: &[String]
                      FOR EACH STATEMENT EXECUTE FUNCTION {t}_{function}()"
                 ));
             }
-            let when = changed(def, source_columns, "IS DISTINCT FROM")
-                .map_or(String::new(), |c| format!(" WHEN ({c})"));
-            out.push(format!(
-                "CREATE TRIGGER {t}_upd AFTER UPDATE ON {source} FOR EACH ROW{when} \
-                 EXECUTE FUNCTION {t}_both()"
-            ));
+            if src.partitioned {
+                // A row moved to another partition by an update fires no row-level UPDATE
+                // trigger (PostgreSQL runs it as a delete and an insert, and fires neither
+                // statement's triggers either); the statement's UPDATE transition tables
+                // do hold it. So: the old rows out and the new rows in, netted per village
+                // and keys, and only the groups that changed kept (an update of a document
+                // alone nets to nothing).
+                out.push(format!(
+                    "CREATE FUNCTION {t}_moved() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                     {} RETURN NULL; END $$",
+                    netted(def)
+                ));
+                out.push(format!(
+                    "CREATE TRIGGER {t}_upd AFTER UPDATE ON {source} \
+                     REFERENCING OLD TABLE AS xk_old NEW TABLE AS xk_new \
+                     FOR EACH STATEMENT EXECUTE FUNCTION {t}_moved()"
+                ));
+            } else {
+                let when = changed(def, source_columns, "IS DISTINCT FROM")
+                    .map_or(String::new(), |c| format!(" WHEN ({c})"));
+                out.push(format!(
+                    "CREATE TRIGGER {t}_upd AFTER UPDATE ON {source} FOR EACH ROW{when} \
+                     EXECUTE FUNCTION {t}_both()"
+                ));
+            }
         }
         _ => {
             // Per row (SQLite has no statement triggers): one row of deltas computed from
@@ -432,6 +469,40 @@ pub(super) fn create(def: &Rollup, backend: DbBackend, source_columns: &[String]
         }
     }
     out
+}
+
+/// An update statement's deltas from its transition tables `xk_old` and `xk_new`: each
+/// side grouped with its sign, then netted per scope and keys, keeping the groups whose
+/// count or a sum changed.
+fn netted(def: &Rollup) -> String {
+    let (t, cols) = (def.table, columns(def));
+    let grouped = def.scope.len() + def.keys.len();
+    let names: Vec<&str> = def
+        .scope
+        .iter()
+        .copied()
+        .chain(def.keys.iter().map(|(name, _)| *name))
+        .collect();
+    let sums: Vec<&str> = std::iter::once("n")
+        .chain(def.measures.iter().map(|(name, _)| *name))
+        .collect();
+    let outer: Vec<String> = names
+        .iter()
+        .map(|n| n.to_string())
+        .chain(sums.iter().map(|s| format!("CAST(SUM({s}) AS BIGINT)")))
+        .collect();
+    let changed: Vec<String> = sums.iter().map(|s| format!("SUM({s}) <> 0")).collect();
+    let positions: Vec<String> = (1..=grouped).map(|p| p.to_string()).collect();
+    format!(
+        "INSERT INTO {t}_delta ({cols}) SELECT {} FROM (SELECT {} FROM xk_old {by} \
+         UNION ALL SELECT {} FROM xk_new {by}) AS moved GROUP BY {} HAVING {};",
+        outer.join(", "),
+        delta_list(def, -1),
+        delta_list(def, 1),
+        positions.join(", "),
+        changed.join(" OR "),
+        by = group_by(def),
+    )
 }
 
 /// Fills an empty rollup from every row of its source.

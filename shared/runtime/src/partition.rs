@@ -1,0 +1,384 @@
+//! PostgreSQL partitioning by county: an option for a province's database, where a
+//! county's lists, exports and walks should read one county's rows and indexes, not the
+//! province's (docs/deploy.md, "A city or a province").
+//!
+//! A service names the tables it allows to be partitioned ([`Partitionable`]: the big
+//! ones, keyed by a household or resident id, with a 12-digit region code). Partitioning
+//! one ([`by_county`], `xiaokang migrate NAME --partition-by-county`) turns it into a
+//! table partitioned by range of its region code, one partition per county (the code's
+//! first six digits) and a default partition for counties not given one yet:
+//!
+//! - PostgreSQL requires the partition key in every unique key, so the primary key
+//!   becomes (key…, region code). The key stays unique across the whole table through a
+//!   small table of the keys, `<table>_keys`, written by statement triggers in the same
+//!   statement as the rows: a second row with a key already used in another county fails
+//!   with the same unique violation as before, and the services answer ALREADY_EXISTS as
+//!   they did. Keys never change (a trigger refuses an update of one).
+//! - A row whose region code changes to another county moves to that county's partition.
+//!   PostgreSQL runs that move as a delete and an insert, firing no row-level UPDATE
+//!   trigger, so rollups over a partitioned table take their update deltas per statement
+//!   ([`crate::rollup`]); the rollups' fingerprint includes this, so the next
+//!   `migrate` or start rebuilds them.
+//! - Queries of a region read `region BETWEEN prefix… AND prefix…` ([`crate::query`]), which
+//!   PostgreSQL prunes to one partition for a county or anything inside one. A lookup by
+//!   key alone (GetHousehold) probes each partition's key index.
+//!
+//! It runs in one transaction with the service's writers stopped (it rewrites the table).
+//! Run again with more counties, it adds their partitions, moving their rows out of the
+//! default partition.
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait};
+
+/// A table a service lets operators partition by county.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partitionable {
+    /// The table.
+    pub table: &'static str,
+    /// Its primary key's columns: unique across the whole table still, through
+    /// `<table>_keys`.
+    pub key: &'static [&'static str],
+    /// Its 12-digit region code column; the first six digits name the county.
+    pub region: &'static str,
+}
+
+/// What [`by_county`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Partitioning {
+    /// Tables turned into partitioned ones now (the others were already).
+    pub converted: Vec<&'static str>,
+    /// Partitions created, as (table, county).
+    pub partitions_added: Vec<(&'static str, String)>,
+    /// Rows moved out of a default partition into a county's new one.
+    pub rows_moved: u64,
+}
+
+/// Whether `table` is a partitioned table (always false but on PostgreSQL).
+pub async fn is_partitioned<C: ConnectionTrait>(conn: &C, table: &str) -> Result<bool, DbErr> {
+    if conn.get_database_backend() != DbBackend::Postgres {
+        return Ok(false);
+    }
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT relkind = 'p' AS partitioned FROM pg_class \
+             WHERE oid = to_regclass(current_schema() || '.' || $1)",
+            [table.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get::<bool>("", "partitioned")?,
+        None => false,
+    })
+}
+
+/// The county partitions `table` has now (six-digit codes, in order).
+pub async fn counties_of<C: ConnectionTrait>(conn: &C, table: &str) -> Result<Vec<String>, DbErr> {
+    let prefix = format!("{table}_c");
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT CAST(c.relname AS TEXT) AS name FROM pg_inherits i \
+             JOIN pg_class c ON c.oid = i.inhrelid \
+             WHERE i.inhparent = to_regclass(current_schema() || '.' || $1) ORDER BY 1",
+            [table.into()],
+        ))
+        .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let name: String = row.try_get("", "name")?;
+        if let Some(county) = name.strip_prefix(&prefix)
+            && is_county(county)
+        {
+            out.push(county.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `code` is a county code: six ASCII digits.
+pub fn is_county(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Partitions `tables` by county (PostgreSQL only), with a partition for each of
+/// `counties` and for each county found in the rows, in one transaction.
+pub async fn by_county(
+    conn: &DatabaseConnection,
+    tables: &[Partitionable],
+    counties: &[String],
+) -> Result<Partitioning, DbErr> {
+    if conn.get_database_backend() != DbBackend::Postgres {
+        return Err(DbErr::Custom(
+            "partitioning by county is a PostgreSQL option; SQLite keeps one file per county"
+                .into(),
+        ));
+    }
+    if let Some(bad) = counties.iter().find(|c| !is_county(c)) {
+        return Err(DbErr::Custom(format!(
+            "{bad:?} is not a county code (six digits, as 420625)"
+        )));
+    }
+    let txn = conn.begin().await?;
+    let mut done = Partitioning::default();
+    for table in tables {
+        let t = table.table;
+        let mut wanted: Vec<String> = counties.to_vec();
+        if is_partitioned(&txn, t).await? {
+            wanted.extend(counties_in(&txn, &format!("{t}_default"), table.region).await?);
+        } else {
+            // Every county's partition made before the rows are copied, so each row is
+            // written once, straight into its county's partition.
+            wanted.extend(counties_in(&txn, t, table.region).await?);
+            wanted.sort();
+            wanted.dedup();
+            convert(&txn, table, &wanted).await?;
+            done.converted.push(t);
+            done.partitions_added
+                .extend(wanted.iter().map(|c| (t, c.clone())));
+            continue;
+        }
+        wanted.sort();
+        wanted.dedup();
+        let have = counties_of(&txn, t).await?;
+        for county in wanted.iter().filter(|c| !have.contains(c)) {
+            done.rows_moved += add_county(&txn, table, county).await?;
+            done.partitions_added.push((t, county.clone()));
+        }
+    }
+    txn.commit().await?;
+    Ok(done)
+}
+
+/// Runs each statement in order.
+async fn run<C: ConnectionTrait>(conn: &C, statements: &[String]) -> Result<(), DbErr> {
+    for statement in statements {
+        conn.execute_unprepared(statement).await?;
+    }
+    Ok(())
+}
+
+/// Turns the plain `table` into a partitioned one with a partition for each of `counties`
+/// and a default one, and the same rows, indexes and key uniqueness.
+async fn convert<C: ConnectionTrait>(
+    conn: &C,
+    table: &Partitionable,
+    counties: &[String],
+) -> Result<(), DbErr> {
+    let Partitionable {
+        table: t, region, ..
+    } = *table;
+    // The secondary indexes, to make again on the new table under the same names.
+    let indexes = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT CAST(i.relname AS TEXT) AS name, pg_get_indexdef(x.indexrelid) AS def, \
+             x.indisunique AS is_unique \
+             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+             WHERE x.indrelid = to_regclass(current_schema() || '.' || $1) \
+             AND NOT x.indisprimary ORDER BY 1",
+            [t.into()],
+        ))
+        .await?;
+    let mut remade = Vec::new();
+    for row in &indexes {
+        let name: String = row.try_get("", "name")?;
+        if row.try_get::<bool>("", "is_unique")? {
+            return Err(DbErr::Custom(format!(
+                "{t} has the unique index {name}, which a partitioned table cannot keep"
+            )));
+        }
+        remade.push((name, row.try_get::<String>("", "def")?));
+    }
+    let old = format!("{t}_unpartitioned");
+    let mut statements = vec![
+        format!("ALTER TABLE {t} RENAME TO {old}"),
+        // The old key's name would clash with the new key's.
+        format!("ALTER TABLE {old} RENAME CONSTRAINT {t}_pkey TO {old}_pkey"),
+    ];
+    statements.extend(remade.iter().map(|(name, _)| format!("DROP INDEX {name}")));
+    statements.push(format!(
+        "CREATE TABLE {t} (LIKE {old} INCLUDING DEFAULTS INCLUDING GENERATED \
+         INCLUDING IDENTITY) PARTITION BY RANGE ({region})"
+    ));
+    let keys = table.key.join(", ");
+    statements.push(format!(
+        "ALTER TABLE {t} ADD CONSTRAINT {t}_pkey PRIMARY KEY ({keys}, {region})"
+    ));
+    statements.push(format!("CREATE TABLE {t}_default PARTITION OF {t} DEFAULT"));
+    statements.extend(counties.iter().map(|county| {
+        format!(
+            "CREATE TABLE {t}_c{county} PARTITION OF {t} FOR VALUES {}",
+            bounds(county)
+        )
+    }));
+    // The definitions name the table as it was (`ON public.households`): now the new one.
+    statements.extend(remade.into_iter().map(|(_, def)| def));
+    statements.push(format!("INSERT INTO {t} SELECT * FROM {old}"));
+    // After the rows are copied in, so the copy does not write the keys twice.
+    statements.extend(key_table(table, &old));
+    statements.push(format!("DROP TABLE {old}"));
+    run(conn, &statements).await
+}
+
+/// The table of keys that keeps `table`'s key unique across partitions, filled from
+/// `filled_from`, and the triggers that keep it so.
+fn key_table(table: &Partitionable, filled_from: &str) -> Vec<String> {
+    let Partitionable { table: t, key, .. } = *table;
+    let keys = key.join(", ");
+    let matches: Vec<String> = key.iter().map(|k| format!("k.{k} = o.{k}")).collect();
+    let changed: Vec<String> = key
+        .iter()
+        .map(|k| format!("OLD.{k} IS DISTINCT FROM NEW.{k}"))
+        .collect();
+    vec![
+        format!("CREATE TABLE {t}_keys AS SELECT {keys} FROM {filled_from}"),
+        format!("ALTER TABLE {t}_keys ADD CONSTRAINT {t}_keys_pkey PRIMARY KEY ({keys})"),
+        format!(
+            "CREATE FUNCTION {t}_keys_new() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             INSERT INTO {t}_keys ({keys}) SELECT {keys} FROM xk_new; RETURN NULL; END $$"
+        ),
+        format!(
+            "CREATE FUNCTION {t}_keys_old() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             DELETE FROM {t}_keys k USING xk_old o WHERE {}; RETURN NULL; END $$",
+            matches.join(" AND ")
+        ),
+        format!(
+            "CREATE FUNCTION {t}_keys_fixed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             RAISE EXCEPTION 'the key of a {t} row cannot change'; END $$"
+        ),
+        format!(
+            "CREATE TRIGGER {t}_keys_ins AFTER INSERT ON {t} REFERENCING NEW TABLE AS xk_new \
+             FOR EACH STATEMENT EXECUTE FUNCTION {t}_keys_new()"
+        ),
+        format!(
+            "CREATE TRIGGER {t}_keys_del AFTER DELETE ON {t} REFERENCING OLD TABLE AS xk_old \
+             FOR EACH STATEMENT EXECUTE FUNCTION {t}_keys_old()"
+        ),
+        format!(
+            "CREATE TRIGGER {t}_keys_upd BEFORE UPDATE ON {t} FOR EACH ROW WHEN ({}) \
+             EXECUTE FUNCTION {t}_keys_fixed()",
+            changed.join(" OR ")
+        ),
+    ]
+}
+
+/// The counties of the rows in `relation` (a plain table, or a default partition).
+async fn counties_in<C: ConnectionTrait>(
+    conn: &C,
+    relation: &str,
+    region: &str,
+) -> Result<Vec<String>, DbErr> {
+    let rows = conn
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "SELECT DISTINCT CAST(substr({region}, 1, 6) AS TEXT) AS county \
+                 FROM {relation} ORDER BY 1"
+            ),
+        ))
+        .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let county: String = row.try_get("", "county")?;
+        // A malformed code stays in the default partition rather than naming a table.
+        if is_county(&county) {
+            out.push(county);
+        }
+    }
+    Ok(out)
+}
+
+/// The bounds of `county`'s partition: its six digits up to the next county's.
+fn bounds(county: &str) -> String {
+    match county.parse::<u32>() {
+        Ok(n) if n < 999_999 => format!("FROM ('{county}') TO ('{:06}')", n + 1),
+        _ => format!("FROM ('{county}') TO (MAXVALUE)"),
+    }
+}
+
+/// Adds `county`'s partition to `table`, moving its rows out of the default partition
+/// (detached meanwhile, so that no trigger counts the move as new or removed rows).
+/// Returns the rows moved.
+async fn add_county<C: ConnectionTrait>(
+    conn: &C,
+    table: &Partitionable,
+    county: &str,
+) -> Result<u64, DbErr> {
+    let Partitionable {
+        table: t, region, ..
+    } = *table;
+    let part = format!("{t}_c{county}");
+    let range = bounds(county);
+    // `county` is six digits ([`by_county`] checked them, or they came from the rows).
+    let inside = format!("substr({region}, 1, 6) = '{county}'");
+    let moving = conn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT COUNT(*) AS n FROM {t}_default WHERE {inside}"),
+        ))
+        .await?
+        .map(|row| row.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    if moving == 0 {
+        conn.execute_unprepared(&format!(
+            "CREATE TABLE {part} PARTITION OF {t} FOR VALUES {range}"
+        ))
+        .await?;
+        return Ok(0);
+    }
+    run(
+        conn,
+        &[
+            format!("ALTER TABLE {t} DETACH PARTITION {t}_default"),
+            format!("CREATE TABLE {part} PARTITION OF {t} FOR VALUES {range}"),
+            format!("INSERT INTO {part} SELECT * FROM {t}_default WHERE {inside}"),
+            format!("DELETE FROM {t}_default WHERE {inside}"),
+            format!("ALTER TABLE {t} ATTACH PARTITION {t}_default DEFAULT"),
+        ],
+    )
+    .await?;
+    Ok(moving as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn county_codes_are_six_digits() {
+        assert!(is_county("420625"));
+        assert!(!is_county("42062"));
+        assert!(!is_county("4206251"));
+        assert!(!is_county("42062a"));
+        assert!(!is_county("42062'"));
+    }
+
+    #[test]
+    fn a_county_partition_runs_to_the_next_county() {
+        assert_eq!(bounds("420625"), "FROM ('420625') TO ('420626')");
+        assert_eq!(bounds("420699"), "FROM ('420699') TO ('420700')");
+        assert_eq!(bounds("999999"), "FROM ('999999') TO (MAXVALUE)");
+    }
+
+    #[test]
+    fn the_key_table_follows_inserts_and_deletes_and_refuses_key_changes() {
+        let members = Partitionable {
+            table: "members",
+            key: &["resident_id"],
+            region: "village_code",
+        };
+        let sql = key_table(&members, "members_unpartitioned").join(";\n");
+        assert!(sql.contains(
+            "CREATE TABLE members_keys AS SELECT resident_id FROM members_unpartitioned"
+        ));
+        assert!(sql.contains("PRIMARY KEY (resident_id)"));
+        assert!(
+            sql.contains("INSERT INTO members_keys (resident_id) SELECT resident_id FROM xk_new")
+        );
+        assert!(sql.contains(
+            "DELETE FROM members_keys k USING xk_old o WHERE k.resident_id = o.resident_id"
+        ));
+        assert!(sql.contains("WHEN (OLD.resident_id IS DISTINCT FROM NEW.resident_id)"));
+    }
+}

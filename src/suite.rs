@@ -28,10 +28,14 @@ pub async fn routes_for(
 }
 
 /// The tables of service `name` that a PostgreSQL database may partition by county
-/// (empty where the service offers none yet).
+/// (empty for housing, whose tables stay small: one row per relocated or appraised
+/// household).
 pub fn partitionable(name: &str) -> &'static [xk_runtime::partition::Partitionable] {
     match name {
         "registry" => xk_registry::store::PARTITIONABLE,
+        "health" => xk_health::store::PARTITIONABLE,
+        "education" => xk_education::store::PARTITIONABLE,
+        "water" => xk_water::store::PARTITIONABLE,
         _ => &[],
     }
 }

@@ -62,6 +62,114 @@ async fn the_demo_county_reproduces_every_published_figure() {
     suite.stop().await.unwrap();
 }
 
+/// A province's option on the demo county (PostgreSQL only): the suite stopped, every
+/// service's big tables partitioned by county with `xiaokang migrate NAME
+/// --partition-by-county`, the suite started again over the same databases: every
+/// published figure still reads back, and the rollups rebuilt over the partitioned tables
+/// agree with the rows and with the full scan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_demo_county_partitioned_by_county_reads_the_same() {
+    if xiaokang::testing::TestDb::from_env() != xiaokang::testing::TestDb::Postgres {
+        return;
+    }
+    let county = County::generate(xiaokang::demo::DEFAULT_SEED, county_today());
+    let suite = TestSuite::start().await.unwrap();
+    let loaded = run::load_and_check(
+        &county,
+        &suite.suite.addrs(),
+        &suite.tokens,
+        Progress::Hidden,
+    )
+    .await
+    .unwrap();
+    let TestSuite {
+        suite: running,
+        databases,
+        tokens,
+    } = suite;
+    running.shutdown().await.unwrap();
+    // `TestSuite` made one database per service, in this order, the aggregator last.
+    let names: Vec<&str> = xiaokang::suite::SERVICES
+        .iter()
+        .chain([&xiaokang::suite::AGGREGATOR])
+        .map(|s| s.name)
+        .collect();
+    let urls: Vec<String> = databases.iter().map(|d| d.url.clone()).collect();
+    let url = |name: &str| {
+        let at = names.iter().position(|n| *n == name).unwrap();
+        urls[at].clone()
+    };
+    let mut partitioned = 0;
+    for spec in xiaokang::suite::SERVICES {
+        let tables = xiaokang::suite::partitionable(spec.name);
+        if tables.is_empty() {
+            continue;
+        }
+        let settings = (url(spec.name), xk_runtime::ServeSettings::default());
+        let code = xiaokang::cli::serve::migrate(spec.name, &settings, false, Some(&[]))
+            .await
+            .unwrap();
+        assert_eq!(code, std::process::ExitCode::SUCCESS, "{}", spec.name);
+        let db = xk_runtime::Db::connect(&settings.0, 1).await.unwrap();
+        for table in tables {
+            assert!(
+                xk_runtime::partition::is_partitioned(db.conn(), table.table)
+                    .await
+                    .unwrap(),
+                "{}",
+                table.table
+            );
+            assert_eq!(
+                xk_runtime::partition::counties_of(db.conn(), table.table)
+                    .await
+                    .unwrap(),
+                vec!["420625"],
+                "{}",
+                table.table
+            );
+            partitioned += 1;
+        }
+        db.close().await.unwrap();
+    }
+    assert_eq!(
+        partitioned, 6,
+        "households, members, enrolments, person years, students, assessments"
+    );
+    let (table, _) = xiaokang::testing::test_tokens();
+    let running = xiaokang::suite::start_all(
+        url,
+        std::net::IpAddr::from([127, 0, 0, 1]),
+        xiaokang::suite::Port::Any,
+        &xk_runtime::ServeSettings::default(),
+        table,
+        tokens[&xk_runtime::Principal::Aggregator].clone(),
+    )
+    .await
+    .unwrap();
+    let suite = TestSuite {
+        suite: running,
+        databases,
+        tokens,
+    };
+    let again = run::load_and_check(
+        &county,
+        &suite.suite.addrs(),
+        &suite.tokens,
+        Progress::Hidden,
+    )
+    .await
+    .unwrap();
+    assert!(
+        again.load.is_none(),
+        "the county was kept, not loaded again"
+    );
+    assert_eq!(again.figures, loaded.figures);
+    assert!(again.figures.iter().all(|f| f.holds()));
+    assert!(again.summary.complete);
+    rollups_agree_with_the_rows(&suite).await;
+    suite.stop().await.unwrap();
+}
+
 /// Each service's running totals equal its rows (`verify_rollups`), and every
 /// SummarizeByRegion answer it gives from them equals the full scan's: a replica over the
 /// same database with rollups off reads the rows. Asked for today and a later day (the

@@ -5,7 +5,7 @@ mod demo;
 mod health;
 pub mod loadtest;
 mod report;
-mod serve;
+pub mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,9 +77,9 @@ pub enum Command {
         /// (summaries dated before the floor read the rows; see docs/deploy.md).
         #[arg(long)]
         rebuild_rollups: bool,
-        /// PostgreSQL: partition the service's big tables by county (the registry's
-        /// households and members), one partition per county found in the rows or named
-        /// by --county. Run with the service's writers stopped; see docs/deploy.md.
+        /// PostgreSQL: partition the service's big tables by county (registry, health,
+        /// education, water), one partition per county found in the rows or named by
+        /// --county. Run with the service's writers stopped; see docs/deploy.md.
         #[arg(long)]
         partition_by_county: bool,
         /// With --partition-by-county: counties (six digits) to give a partition now,

@@ -258,7 +258,7 @@ pub async fn migrate(
         let tables = suite::partitionable(name);
         anyhow::ensure!(
             !tables.is_empty(),
-            "{name} offers no tables to partition by county (the registry does)"
+            "{name} offers no tables to partition by county (its tables stay small)"
         );
         let done = xk_runtime::partition::by_county(db.conn(), tables, counties).await?;
         for table in &done.converted {

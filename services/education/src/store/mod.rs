@@ -32,6 +32,16 @@ use entities::{case, letter, student, survey, survey_finding, visit};
 pub use query::prefix_range;
 use query::rows_of_student;
 
+/// The tables a province's PostgreSQL database may partition by county
+/// (`xiaokang migrate education --partition-by-county`): the students, keyed by resident
+/// id, unique across the province still.
+pub const PARTITIONABLE: &[xk_runtime::partition::Partitionable] =
+    &[xk_runtime::partition::Partitionable {
+        table: "students",
+        key: &["resident_id"],
+        region: "village_code",
+    }];
+
 /// Rows per multi-row INSERT: students have 16 columns, so 500 rows stay well under the
 /// bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
 const INSERT_CHUNK: usize = 500;

@@ -21,6 +21,23 @@ use xk_runtime::ApiError;
 pub use xk_runtime::query::prefix_range;
 use xk_runtime::query::{by_id, insert_chunks, keyset_page, under_prefix, upsert};
 
+/// The tables a province's PostgreSQL database may partition by county
+/// (`xiaokang migrate health --partition-by-county`): the enrolments and the person-years
+/// of settlement, one row per person and coverage year, keys unique across the province
+/// still. (Cases are keyed by a sequence the copy would not carry over: not offered.)
+pub const PARTITIONABLE: &[xk_runtime::partition::Partitionable] = &[
+    xk_runtime::partition::Partitionable {
+        table: "enrolments",
+        key: &["resident_id", "coverage_year"],
+        region: "village_code",
+    },
+    xk_runtime::partition::Partitionable {
+        table: "person_years",
+        key: &["resident_id", "coverage_year"],
+        region: "village_code",
+    },
+];
+
 /// Rows per multi-row INSERT: 1,000 rows of at most 13 columns stays well under SQLite's
 /// and PostgreSQL's bound-parameter limits, and batches keep imports fast.
 const INSERT_CHUNK: usize = 1000;

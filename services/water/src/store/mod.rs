@@ -22,3 +22,14 @@ pub mod schemes;
 pub mod summary;
 pub mod support;
 pub mod villages;
+
+/// The tables a province's PostgreSQL database may partition by county
+/// (`xiaokang migrate water --partition-by-county`): every assessment, keyed by household
+/// and sequence number, unique across the province still. (The current state per
+/// household is written with an upsert on the household id alone: not offered.)
+pub const PARTITIONABLE: &[xk_runtime::partition::Partitionable] =
+    &[xk_runtime::partition::Partitionable {
+        table: "assessments",
+        key: &["household_id", "seq"],
+        region: "village_code",
+    }];

@@ -83,6 +83,15 @@ pub(crate) use merger::Merger;
 /// failing does not make every round's count scan an ever larger table.
 pub const PENDING_COUNT_CAP: u64 = 100_000;
 
+/// The most scopes (villages) one PostgreSQL merge transaction locks; more pending are
+/// merged by further transactions. Each advisory lock holds an entry of the server's
+/// shared lock table until its transaction ends, and that table has room for
+/// `max_locks_per_transaction` × `max_connections` entries, 6,400 by default: a round
+/// after a province's import touches tens of thousands of villages, and locking them all
+/// at once failed with "out of shared memory" (`xiaokang bench partition`, 30,000
+/// villages), for that round and for every query needing a lock meanwhile.
+pub const SCOPES_PER_MERGE: usize = 1_000;
+
 /// One rollup table: a source table folded into running totals per scope and key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rollup {
@@ -315,10 +324,31 @@ impl Rollups {
     /// Moves what is pending into the totals in a transaction of its own, for every scope
     /// whose lock is free (the PostgreSQL [`Merger`]'s round; on SQLite nothing is pending
     /// between writes).
+    /// On PostgreSQL at most [`SCOPES_PER_MERGE`] scopes a transaction, in as many
+    /// transactions as it takes, until a transaction finds none left it can lock.
     pub async fn merge_pending(&self, conn: &DatabaseConnection) -> Result<(), DbErr> {
-        let txn = conn.begin().await?;
-        self.refresh(&txn).await?;
-        txn.commit().await
+        self.merge_in_turns(conn, false).await
+    }
+
+    /// Merges what is pending, [`SCOPES_PER_MERGE`] scopes a transaction, waiting for each
+    /// lock when `wait`, else leaving the scopes another merger holds; on SQLite one
+    /// transaction merges everything (nothing is pending between writes there).
+    async fn merge_in_turns(&self, conn: &DatabaseConnection, wait: bool) -> Result<(), DbErr> {
+        loop {
+            let txn = conn.begin().await?;
+            let turn = if txn.get_database_backend() == DbBackend::Postgres {
+                self.merge_locked(&txn, wait).await?
+            } else {
+                self.refresh(&txn).await?;
+                MergeTurn::default()
+            };
+            txn.commit().await?;
+            // Stop when nothing is left beyond this turn, or when it locked nothing (the
+            // rest is another merger's just now).
+            if !turn.more || turn.merged == 0 {
+                return Ok(());
+            }
+        }
     }
 
     /// Adds the deltas `txn` sees into the totals (see the module docs) and clears them.
@@ -328,7 +358,7 @@ impl Rollups {
     /// are free and leaves the rest pending.
     pub async fn refresh<C: ConnectionTrait>(&self, txn: &C) -> Result<(), DbErr> {
         match txn.get_database_backend() {
-            DbBackend::Postgres => self.merge_locked(txn, false).await,
+            DbBackend::Postgres => self.merge_locked(txn, false).await.map(|_| ()),
             backend => {
                 let touched = merge::touched(txn, &self.defs).await?;
                 for (def, scopes) in self.defs.iter().zip(touched) {
@@ -349,7 +379,14 @@ impl Rollups {
     /// deltas of every scope locked into the totals. The lock is taken by a statement of its
     /// own, before the merge's: under READ COMMITTED the merge's snapshot then shows
     /// everything the lock's previous holder committed.
-    async fn merge_locked<C: ConnectionTrait>(&self, txn: &C, wait: bool) -> Result<(), DbErr> {
+    ///
+    /// It locks at most [`SCOPES_PER_MERGE`] scopes (the lowest keys), and says whether
+    /// more were pending beyond them.
+    async fn merge_locked<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        wait: bool,
+    ) -> Result<MergeTurn, DbErr> {
         let touched = merge::touched(txn, &self.defs).await?;
         let keyed: Vec<Vec<(i32, Vec<String>)>> = self
             .defs
@@ -360,9 +397,11 @@ impl Rollups {
                 scopes.into_iter().map(|s| (key(&s), s)).collect()
             })
             .collect();
-        let keys: BTreeSet<i32> = keyed.iter().flatten().map(|(k, _)| *k).collect();
+        let pending: BTreeSet<i32> = keyed.iter().flatten().map(|(k, _)| *k).collect();
+        let more = pending.len() > SCOPES_PER_MERGE;
+        let keys: BTreeSet<i32> = pending.into_iter().take(SCOPES_PER_MERGE).collect();
         if keys.is_empty() {
-            return Ok(());
+            return Ok(MergeTurn::default());
         }
         let held: BTreeSet<i32> = if wait {
             txn.execute_unprepared(&merge::lock(&keys, true)).await?;
@@ -385,7 +424,10 @@ impl Rollups {
                 txn.execute_unprepared(&statement).await?;
             }
         }
-        Ok(())
+        Ok(MergeTurn {
+            merged: held.len(),
+            more,
+        })
     }
 
     /// Vacuums every delta table (PostgreSQL; nothing to do elsewhere): the rows merges
@@ -444,6 +486,11 @@ impl Rollups {
     /// comparison there reads the totals with whatever is pending at that moment, as a
     /// summary does.
     pub async fn verify(&self, conn: &DatabaseConnection) -> Result<Vec<Mismatch>, DbErr> {
+        if conn.get_database_backend() == DbBackend::Postgres {
+            // All but the last turn's scopes in transactions of their own (see
+            // [`SCOPES_PER_MERGE`]); the comparison's own transaction merges what is left.
+            self.merge_in_turns(conn, true).await?;
+        }
         let txn = conn.begin().await?;
         let mut found = Vec::new();
         if txn.get_database_backend() == DbBackend::Postgres {
@@ -471,6 +518,15 @@ impl Rollups {
         }
         Ok(found)
     }
+}
+
+/// What one PostgreSQL merge transaction did.
+#[derive(Debug, Clone, Copy, Default)]
+struct MergeTurn {
+    /// Scopes it locked and merged.
+    merged: usize,
+    /// Whether scopes beyond [`SCOPES_PER_MERGE`] were pending, for another turn.
+    more: bool,
 }
 
 /// Creates or rebuilds `build(floor)`'s rollups where missing or changed, and returns them.

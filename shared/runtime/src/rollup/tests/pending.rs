@@ -366,3 +366,46 @@ async fn the_merger_vacuums_the_delta_tables_it_emptied() {
         scratch.drop_now(conn).await;
     }
 }
+
+#[tokio::test]
+async fn more_villages_pending_than_one_merge_locks_are_merged_in_turns() {
+    let (conn, scratch) = source().await;
+    let rollups = ensure(&conn, day("2026-12-06"), false, defs).await.unwrap();
+    // One statement adds a person to each of 30,000 villages (a province's): taking all
+    // their advisory locks in one transaction failed with "out of shared memory" on a
+    // server with the default lock table; in turns of SCOPES_PER_MERGE it does not.
+    let villages: Vec<String> = (0..30_000).map(|i| format!("5000{i:08}")).collect();
+    let names: Vec<&str> = villages.iter().map(String::as_str).collect();
+    add(&conn, &names, 7).await;
+    if on_postgres() {
+        let left: i64 = conn
+            .query_one_raw(Statement::from_string(
+                backend(),
+                "SELECT COUNT(*) FROM people_rollup_delta".to_string(),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index(0)
+            .unwrap();
+        assert!(left >= villages.len() as i64, "{left}");
+    }
+    rollups.merge_pending(&conn).await.unwrap();
+    assert_eq!(rollups.pending_rows(&conn).await.unwrap(), 0);
+    let total: i64 = conn
+        .query_one_raw(Statement::from_string(
+            backend(),
+            "SELECT CAST(SUM(fen) AS BIGINT) FROM people_rollup WHERE village_code LIKE '5000%'"
+                .to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(total, 7 * villages.len() as i64);
+    assert_eq!(rollups.verify(&conn).await.unwrap(), []);
+    if let Some(scratch) = scratch {
+        scratch.drop_now(conn).await;
+    }
+}

@@ -13,12 +13,15 @@
 //!   TLS vs plaintext, unary writes and the open-loop rate against their goals, …) on
 //!   SQLite and PostgreSQL in one run, with ratios; every PostgreSQL row says whether it
 //!   ran over TLS.
+//! - `partition`: the registry's lookups and county pages on PostgreSQL over a
+//!   province-like archive, before and after partitioning it by county.
 
 mod all;
 mod baselines;
 mod growth;
 mod measure;
 mod overhead;
+mod partition;
 mod parts;
 mod registry;
 mod services;
@@ -41,6 +44,8 @@ pub enum BenchCommand {
     Growth(growth::GrowthBenchArgs),
     /// Every comparison with its ratio, on SQLite and PostgreSQL, in one run.
     All(all::AllBenchArgs),
+    /// The registry's queries on PostgreSQL before and after partitioning by county.
+    Partition(partition::PartitionBenchArgs),
 }
 
 /// Benchmark options.
@@ -59,5 +64,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         BenchCommand::Summary(a) => summary::run(a).await,
         BenchCommand::Growth(a) => growth::run(a).await,
         BenchCommand::All(a) => all::run(a).await,
+        BenchCommand::Partition(a) => partition::run(a).await,
     }
 }

@@ -216,23 +216,30 @@ impl TestService {
     /// `settings` (another `--policy-file`, say), waited for until SERVING. The caller
     /// shuts it down; the database stays this service's.
     pub async fn replica(&self, settings: ServeSettings) -> anyhow::Result<HostedService> {
-        let spec = self.hosted.spec;
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let hosted = crate::suite::host(
-            spec,
-            &self.database.url,
-            &settings,
-            test_tokens().0,
-            listener,
-        )
-        .await?;
-        xk_runtime::server::wait_until_serving(
-            &hosted.url(),
-            spec.grpc_name,
-            Duration::from_secs(10),
-        )
-        .await?;
-        Ok(hosted)
+        serving(self.hosted.spec, &self.database.url, &settings).await
+    }
+
+    /// Stops the service, runs `meanwhile` on its database URL (a migration, say), and
+    /// serves the same database again with `settings`, waited for until SERVING.
+    pub async fn restart(
+        self,
+        settings: &ServeSettings,
+        meanwhile: impl AsyncFnOnce(&str),
+    ) -> anyhow::Result<TestService> {
+        let TestService {
+            hosted,
+            database,
+            tokens,
+        } = self;
+        let spec = hosted.spec;
+        hosted.shutdown().await?;
+        meanwhile(&database.url).await;
+        let hosted = serving(spec, &database.url, settings).await?;
+        Ok(TestService {
+            hosted,
+            database,
+            tokens,
+        })
     }
 
     /// A channel to the service.
@@ -250,6 +257,20 @@ impl TestService {
         self.hosted.shutdown().await?;
         self.database.drop_now().await
     }
+}
+
+/// `spec` hosted on 127.0.0.1:0 over the existing database `url` with the test tokens,
+/// waited for until SERVING.
+async fn serving(
+    spec: ServiceSpec,
+    url: &str,
+    settings: &ServeSettings,
+) -> anyhow::Result<HostedService> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let hosted = crate::suite::host(spec, url, settings, test_tokens().0, listener).await?;
+    xk_runtime::server::wait_until_serving(&hosted.url(), spec.grpc_name, Duration::from_secs(10))
+        .await?;
+    Ok(hosted)
 }
 
 /// The whole suite for a test: the five services and the aggregator in this process on

@@ -12,18 +12,23 @@ use xiaokang::demo::load::Progress;
 use xiaokang::demo::{County, county_today, published, run};
 use xiaokang::testing::TestSuite;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_demo_county_reproduces_every_published_figure() {
-    let county = County::generate(xiaokang::demo::DEFAULT_SEED, county_today());
-    let suite = TestSuite::start().await.unwrap();
-    let outcome = run::load_and_check(
-        &county,
+/// Loads `county` into `suite` unless it holds one already, and reads its figures back.
+async fn load(county: &County, suite: &TestSuite) -> run::DemoOutcome {
+    run::load_and_check(
+        county,
         &suite.suite.addrs(),
         &suite.tokens,
         Progress::Hidden,
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_demo_county_reproduces_every_published_figure() {
+    let county = County::generate(xiaokang::demo::DEFAULT_SEED, county_today());
+    let suite = TestSuite::start().await.unwrap();
+    let outcome = load(&county, &suite).await;
     println!("{}", run::render(&outcome));
     let failed: Vec<_> = outcome.figures.iter().filter(|f| !f.holds()).collect();
     assert!(
@@ -47,14 +52,7 @@ async fn the_demo_county_reproduces_every_published_figure() {
     assert_eq!(reg.groups.len(), 11, "one group per township");
 
     // Loading again is a replay: the suite is not empty, nothing is loaded twice.
-    let again = run::load_and_check(
-        &county,
-        &suite.suite.addrs(),
-        &suite.tokens,
-        Progress::Hidden,
-    )
-    .await
-    .unwrap();
+    let again = load(&county, &suite).await;
     assert!(again.load.is_none());
     assert_eq!(again.figures, outcome.figures);
 
@@ -74,14 +72,7 @@ async fn the_demo_county_partitioned_by_county_reads_the_same() {
     }
     let county = County::generate(xiaokang::demo::DEFAULT_SEED, county_today());
     let suite = TestSuite::start().await.unwrap();
-    let loaded = run::load_and_check(
-        &county,
-        &suite.suite.addrs(),
-        &suite.tokens,
-        Progress::Hidden,
-    )
-    .await
-    .unwrap();
+    let loaded = load(&county, &suite).await;
     let TestSuite {
         suite: running,
         databases,
@@ -151,14 +142,7 @@ async fn the_demo_county_partitioned_by_county_reads_the_same() {
         databases,
         tokens,
     };
-    let again = run::load_and_check(
-        &county,
-        &suite.suite.addrs(),
-        &suite.tokens,
-        Progress::Hidden,
-    )
-    .await
-    .unwrap();
+    let again = load(&county, &suite).await;
     assert!(
         again.load.is_none(),
         "the county was kept, not loaded again"

@@ -225,14 +225,17 @@ async fn migrate_partitions_the_registry_by_county_on_postgres_only() {
     assert!(!printed.contains("is now partitioned"), "{printed}");
     assert!(!printed.contains("has a partition"), "{printed}");
     // A service that offers no tables to partition says so, and changes nothing.
-    let water = TestDatabase::create("partition_cli_water").await.unwrap();
-    let (ok, printed) =
-        migrate_cli(&["migrate", "water", "--partition-by-county"], &water.url).await;
+    let housing = TestDatabase::create("partition_cli_housing").await.unwrap();
+    let (ok, printed) = migrate_cli(
+        &["migrate", "housing", "--partition-by-county"],
+        &housing.url,
+    )
+    .await;
     assert!(!ok, "{printed}");
     assert!(
-        printed.contains("water offers no tables to partition"),
+        printed.contains("housing offers no tables to partition"),
         "{printed}"
     );
     registry.drop_now().await.unwrap();
-    water.drop_now().await.unwrap();
+    housing.drop_now().await.unwrap();
 }

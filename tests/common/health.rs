@@ -267,27 +267,5 @@ pub fn policy_with_cap(dir: &tempfile::TempDir, cap_fen: i64) -> std::path::Path
 
 /// Stops `svc` and serves its database again with `settings` (a changed policy).
 pub async fn restart(svc: TestService, settings: &xk_runtime::ServeSettings) -> TestService {
-    let TestService {
-        hosted,
-        database,
-        tokens,
-    } = svc;
-    hosted.shutdown().await.unwrap();
-    let (table, _) = xiaokang::testing::test_tokens();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hosted = xiaokang::suite::host(xk_health::SPEC, &database.url, settings, table, listener)
-        .await
-        .unwrap();
-    xk_runtime::server::wait_until_serving(
-        &hosted.url(),
-        xk_health::SPEC.grpc_name,
-        std::time::Duration::from_secs(10),
-    )
-    .await
-    .unwrap();
-    TestService {
-        hosted,
-        database,
-        tokens,
-    }
+    svc.restart(settings, async |_| {}).await.unwrap()
 }

@@ -6,7 +6,7 @@
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use tonic::Code;
-use xiaokang::testing::{TestDb, TestService};
+use xiaokang::testing::TestDb;
 use xk_contracts::pb::registry::v1::*;
 use xk_registry::store::PARTITIONABLE;
 use xk_runtime::partition::{self, Partitioning};
@@ -19,6 +19,18 @@ use crate::{V1, V2, start};
 const ZAOYANG: &str = "420683100201";
 /// A village of Yicheng (420684), a county given its partition only later.
 const YICHENG: &str = "420684100201";
+
+/// The household `id` as the registry answers it.
+async fn get(c: &mut Client, id: &str) -> Household {
+    c.get_household(GetHouseholdRequest {
+        household_id: id.into(),
+    })
+    .await
+    .unwrap()
+    .into_inner()
+    .household
+    .unwrap()
+}
 
 /// `sql`'s one integer answer.
 async fn scalar(db: &Db, sql: &str) -> i64 {
@@ -75,55 +87,41 @@ async fn a_registry_partitioned_by_county_keeps_its_rows_keys_and_rollups() {
         .await
         .unwrap();
     }
-    let before = c
-        .get_household(GetHouseholdRequest {
-            household_id: "HH000004".into(),
+    let before = get(&mut c, "HH000004").await;
+
+    // The writers stop; the tables are partitioned; the service starts again over them
+    // (and rebuilds the rollups, whose update triggers differ over a partitioned table).
+    let svc = svc
+        .restart(&ServeSettings::default(), async |url| {
+            let conn = Db::connect(url, 1).await.unwrap();
+            let done = partition::by_county(conn.conn(), PARTITIONABLE, &[])
+                .await
+                .unwrap();
+            assert_eq!(done.converted, vec!["households", "members"]);
+            let added: Vec<(&str, &str)> = done
+                .partitions_added
+                .iter()
+                .map(|(t, c)| (*t, c.as_str()))
+                .collect();
+            assert_eq!(
+                added,
+                vec![
+                    ("households", "420625"),
+                    ("households", "420683"),
+                    ("members", "420625"),
+                    ("members", "420683"),
+                ]
+            );
+            assert_eq!(done.rows_moved, 0, "the rows went straight to their county");
+            // Again: nothing left to do.
+            let again = partition::by_county(conn.conn(), PARTITIONABLE, &[])
+                .await
+                .unwrap();
+            assert_eq!(again, Partitioning::default());
+            conn.close().await.unwrap();
         })
         .await
-        .unwrap()
-        .into_inner()
-        .household
         .unwrap();
-
-    // The writers stop; the tables are partitioned; a replica starts over them (and
-    // rebuilds the rollups, whose update triggers differ over a partitioned table).
-    let TestService {
-        hosted,
-        database,
-        tokens,
-    } = svc;
-    hosted.shutdown().await.unwrap();
-    let conn = Db::connect(&database.url, 1).await.unwrap();
-    let done = partition::by_county(conn.conn(), PARTITIONABLE, &[])
-        .await
-        .unwrap();
-    assert_eq!(done.converted, vec!["households", "members"]);
-    let added: Vec<(&str, &str)> = done
-        .partitions_added
-        .iter()
-        .map(|(t, c)| (*t, c.as_str()))
-        .collect();
-    assert_eq!(
-        added,
-        vec![
-            ("households", "420625"),
-            ("households", "420683"),
-            ("members", "420625"),
-            ("members", "420683"),
-        ]
-    );
-    assert_eq!(done.rows_moved, 0, "the rows went straight to their county");
-    // Again: nothing left to do.
-    let again = partition::by_county(conn.conn(), PARTITIONABLE, &[])
-        .await
-        .unwrap();
-    assert_eq!(again, Partitioning::default());
-    conn.close().await.unwrap();
-    let svc = TestService {
-        hosted: hosted_again(&database.url).await,
-        database,
-        tokens,
-    };
     let db = svc.hosted.db().clone();
     assert!(
         partition::is_partitioned(db.conn(), "households")
@@ -151,15 +149,7 @@ async fn a_registry_partitioned_by_county_keeps_its_rows_keys_and_rollups() {
         0
     );
     let mut c = client(&svc, OFFICE).await;
-    let after = c
-        .get_household(GetHouseholdRequest {
-            household_id: "HH000004".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .household
-        .unwrap();
+    let after = get(&mut c, "HH000004").await;
     assert_eq!(after, before);
     assert_eq!(all_ids(&mut c).await.len(), 5);
 
@@ -189,15 +179,7 @@ async fn a_registry_partitioned_by_county_keeps_its_rows_keys_and_rollups() {
 
     // A household moves to another county: its rows change partition, and the rollups
     // follow (a row-level update trigger would not have fired).
-    let mut moved = c
-        .get_household(GetHouseholdRequest {
-            household_id: "HH000001".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .household
-        .unwrap();
+    let mut moved = get(&mut c, "HH000001").await;
     moved.village_code = ZAOYANG.into();
     moved.timeline.clear();
     c.update_household(UpdateHouseholdRequest {
@@ -253,27 +235,4 @@ async fn a_registry_partitioned_by_county_keeps_its_rows_keys_and_rollups() {
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM households_keys").await, 6);
     assert_eq!(db.verify_rollups().await.unwrap(), vec![]);
     svc.stop().await.unwrap();
-}
-
-/// The registry started again over `url` (migrating and building its rollups as a start
-/// does), waited for until SERVING.
-async fn hosted_again(url: &str) -> xk_runtime::server::HostedService {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hosted = xiaokang::suite::host(
-        xk_registry::SPEC,
-        url,
-        &ServeSettings::default(),
-        xiaokang::testing::test_tokens().0,
-        listener,
-    )
-    .await
-    .unwrap();
-    xk_runtime::server::wait_until_serving(
-        &hosted.url(),
-        xk_registry::SPEC.grpc_name,
-        std::time::Duration::from_secs(10),
-    )
-    .await
-    .unwrap();
-    hosted
 }

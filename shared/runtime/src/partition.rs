@@ -29,6 +29,9 @@
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait};
 
+/// The advisory lock [`by_county`] holds while it works (apart from the rollups' own).
+const LOCK_KEY: i64 = 7_426_062;
+
 /// A table a service lets operators partition by county.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Partitionable {
@@ -119,6 +122,10 @@ pub async fn by_county(
         )));
     }
     let txn = conn.begin().await?;
+    // Two operators (or two deploy jobs) running it at once take turns: the second finds
+    // the tables partitioned and adds only what is still missing.
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({LOCK_KEY})"))
+        .await?;
     let mut done = Partitioning::default();
     for table in tables {
         let t = table.table;

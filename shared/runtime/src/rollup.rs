@@ -595,7 +595,7 @@ pub async fn ensure(
 /// partitioned since gets other update triggers, and so another fingerprint).
 fn fingerprint(def: &Rollup, backend: DbBackend, partitioned: bool) -> String {
     let mut hash = Sha256::new();
-    let source = sql::Source {
+    let source = sql::SourceTable {
         columns: Vec::new(),
         partitioned,
     };

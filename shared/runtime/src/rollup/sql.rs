@@ -310,7 +310,7 @@ fn changed(def: &Rollup, source_columns: &[String], differs: &str) -> Option<Str
 
 /// What the triggers of a rollup need to know of its source table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(super) struct Source {
+pub(super) struct SourceTable {
     /// The source's columns, for the update triggers' condition.
     pub(super) columns: Vec<String>,
     /// Whether it is a PostgreSQL partitioned table ([`crate::partition`]): an update that
@@ -320,7 +320,10 @@ pub(super) struct Source {
 }
 
 /// The columns of `source` and whether it is partitioned.
-pub(super) async fn source<C: ConnectionTrait>(conn: &C, source: &str) -> Result<Source, DbErr> {
+pub(super) async fn source<C: ConnectionTrait>(
+    conn: &C,
+    source: &str,
+) -> Result<SourceTable, DbErr> {
     let backend = conn.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => format!(
@@ -340,7 +343,7 @@ pub(super) async fn source<C: ConnectionTrait>(conn: &C, source: &str) -> Result
         DbBackend::Postgres => crate::partition::is_partitioned(conn, source).await?,
         _ => false,
     };
-    Ok(Source {
+    Ok(SourceTable {
         columns,
         partitioned,
     })
@@ -350,7 +353,7 @@ pub(super) async fn source<C: ConnectionTrait>(conn: &C, source: &str) -> Result
 /// that write each statement's deltas. The source's columns let the update triggers
 /// fire only when a column the rollup reads changes: an update of anything else (a
 /// household's document, its version) leaves no delta at all.
-pub(super) fn create(def: &Rollup, backend: DbBackend, src: &Source) -> Vec<String> {
+pub(super) fn create(def: &Rollup, backend: DbBackend, src: &SourceTable) -> Vec<String> {
     let (t, source) = (def.table, def.source);
     let source_columns = src.columns.as_slice();
     let scope = def.scope.join(", ");
@@ -607,6 +610,50 @@ mod qualify_tests {
         assert_eq!(
             qualified("'it''s status' || 2019 || status", "NEW", &columns),
             "'it''s status' || 2019 || NEW.status"
+        );
+    }
+}
+
+#[cfg(test)]
+mod partitioned_tests {
+    use super::*;
+
+    #[test]
+    fn a_partitioned_source_nets_each_update_statement_and_keeps_only_what_changed() {
+        let def = Rollup::new("people_rollup", "people", &["village_code"])
+            .key("status")
+            .sum("fen");
+        let plain = SourceTable {
+            columns: vec!["village_code".into(), "status".into(), "fen".into()],
+            partitioned: false,
+        };
+        let parted = SourceTable {
+            partitioned: true,
+            ..plain.clone()
+        };
+        let row_level = create(&def, DbBackend::Postgres, &plain).join(";\n");
+        assert!(row_level.contains("AFTER UPDATE ON people FOR EACH ROW WHEN"));
+        let per_statement = create(&def, DbBackend::Postgres, &parted).join(";\n");
+        assert!(!per_statement.contains("FOR EACH ROW"), "{per_statement}");
+        assert!(per_statement.contains(
+            "AFTER UPDATE ON people REFERENCING OLD TABLE AS xk_old NEW TABLE AS xk_new \
+             FOR EACH STATEMENT EXECUTE FUNCTION people_rollup_moved()"
+        ));
+        let netted = netted(&def);
+        assert!(netted.starts_with("INSERT INTO people_rollup_delta (village_code, status, n, fen) SELECT village_code, status, CAST(SUM(n) AS BIGINT), CAST(SUM(fen) AS BIGINT)"), "{netted}");
+        assert!(netted.contains("-1 * COUNT(*) AS n"), "{netted}");
+        assert!(
+            netted.contains("FROM xk_old GROUP BY 1, 2 UNION ALL"),
+            "{netted}"
+        );
+        assert!(
+            netted.ends_with("GROUP BY 1, 2 HAVING SUM(n) <> 0 OR SUM(fen) <> 0;"),
+            "{netted}"
+        );
+        // SQLite has no partitions: the flag changes nothing there.
+        assert_eq!(
+            create(&def, DbBackend::Sqlite, &plain),
+            create(&def, DbBackend::Sqlite, &parted)
         );
     }
 }

@@ -63,6 +63,7 @@ pub async fn host(
             gather: std::time::Duration::from_millis(settings.rollup_merge_ms),
             idle_look: std::time::Duration::from_millis(settings.rollup_idle_merge_ms),
             vacuum_every: std::time::Duration::from_millis(settings.rollup_vacuum_ms),
+            scopes_per_merge: settings.rollup_merge_scopes,
         });
     if !settings.migrate {
         db = db.check_migrations_only();

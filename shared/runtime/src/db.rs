@@ -442,7 +442,9 @@ impl Db {
             return Ok(());
         }
         let today = crate::clock::today();
-        let rollups = rollup::ensure(&self.conn, today, self.rebuild_rollups, build).await?;
+        let rollups = rollup::ensure(&self.conn, today, self.rebuild_rollups, build)
+            .await?
+            .with_scopes_per_merge(self.merge_timing.scopes_per_merge);
         if !Rollups::merged_at_commit(self.backend()) {
             let merger = rollup::Merger::spawn(
                 self.service,

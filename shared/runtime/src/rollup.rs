@@ -83,14 +83,14 @@ pub(crate) use merger::Merger;
 /// failing does not make every round's count scan an ever larger table.
 pub const PENDING_COUNT_CAP: u64 = 100_000;
 
-/// The most scopes (villages) one PostgreSQL merge transaction locks; more pending are
-/// merged by further transactions. Each advisory lock holds an entry of the server's
+/// The most scopes (villages) one PostgreSQL merge transaction locks unless configured
+/// otherwise (`XK_ROLLUP_MERGE_SCOPES`); more pending are merged by further transactions. Each advisory lock holds an entry of the server's
 /// shared lock table until its transaction ends, and that table has room for
 /// `max_locks_per_transaction` × `max_connections` entries, 6,400 by default: a round
 /// after a province's import touches tens of thousands of villages, and locking them all
 /// at once failed with "out of shared memory" (`xiaokang bench partition`, 30,000
 /// villages), for that round and for every query needing a lock meanwhile.
-pub const SCOPES_PER_MERGE: usize = 1_000;
+pub const DEFAULT_SCOPES_PER_MERGE: usize = 1_000;
 
 /// One rollup table: a source table folded into running totals per scope and key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +196,8 @@ pub struct Rollups {
     prints: Arc<Vec<String>>,
     /// Wakes the PostgreSQL [`Merger`] after a commit ([`Rollups::written`]).
     wake: Arc<Notify>,
+    /// The most scopes one PostgreSQL merge transaction locks ([`DEFAULT_SCOPES_PER_MERGE`]).
+    scopes_per_merge: usize,
 }
 
 /// Where a summary's figures come from, all of them: the rollups or the rows.
@@ -316,6 +318,13 @@ impl Rollups {
         backend != DbBackend::Postgres
     }
 
+    /// These rollups, merging at most `scopes` scopes a PostgreSQL transaction (at least
+    /// one).
+    pub fn with_scopes_per_merge(mut self, scopes: usize) -> Rollups {
+        self.scopes_per_merge = scopes.max(1);
+        self
+    }
+
     /// Tells the [`Merger`] that a write committed (PostgreSQL; nothing waits for it).
     pub(crate) fn written(&self) {
         self.wake.notify_one();
@@ -324,13 +333,13 @@ impl Rollups {
     /// Moves what is pending into the totals in a transaction of its own, for every scope
     /// whose lock is free (the PostgreSQL [`Merger`]'s round; on SQLite nothing is pending
     /// between writes).
-    /// On PostgreSQL at most [`SCOPES_PER_MERGE`] scopes a transaction, in as many
+    /// On PostgreSQL at most [`Rollups::with_scopes_per_merge`] scopes a transaction, in as many
     /// transactions as it takes, until a transaction finds none left it can lock.
     pub async fn merge_pending(&self, conn: &DatabaseConnection) -> Result<(), DbErr> {
         self.merge_in_turns(conn, false).await
     }
 
-    /// Merges what is pending, [`SCOPES_PER_MERGE`] scopes a transaction, waiting for each
+    /// Merges what is pending, [`Rollups::with_scopes_per_merge`] scopes a transaction, waiting for each
     /// lock when `wait`, else leaving the scopes another merger holds; on SQLite one
     /// transaction merges everything (nothing is pending between writes there).
     async fn merge_in_turns(&self, conn: &DatabaseConnection, wait: bool) -> Result<(), DbErr> {
@@ -380,7 +389,7 @@ impl Rollups {
     /// own, before the merge's: under READ COMMITTED the merge's snapshot then shows
     /// everything the lock's previous holder committed.
     ///
-    /// It locks at most [`SCOPES_PER_MERGE`] scopes (the lowest keys), and says whether
+    /// It locks at most [`Rollups::with_scopes_per_merge`] scopes (the lowest keys), and says whether
     /// more were pending beyond them.
     async fn merge_locked<C: ConnectionTrait>(
         &self,
@@ -398,8 +407,8 @@ impl Rollups {
             })
             .collect();
         let pending: BTreeSet<i32> = keyed.iter().flatten().map(|(k, _)| *k).collect();
-        let more = pending.len() > SCOPES_PER_MERGE;
-        let keys: BTreeSet<i32> = pending.into_iter().take(SCOPES_PER_MERGE).collect();
+        let more = pending.len() > self.scopes_per_merge;
+        let keys: BTreeSet<i32> = pending.into_iter().take(self.scopes_per_merge).collect();
         if keys.is_empty() {
             return Ok(MergeTurn::default());
         }
@@ -488,7 +497,7 @@ impl Rollups {
     pub async fn verify(&self, conn: &DatabaseConnection) -> Result<Vec<Mismatch>, DbErr> {
         if conn.get_database_backend() == DbBackend::Postgres {
             // All but the last turn's scopes in transactions of their own (see
-            // [`SCOPES_PER_MERGE`]); the comparison's own transaction merges what is left.
+            // `DEFAULT_SCOPES_PER_MERGE`); the comparison's own transaction merges what is left.
             self.merge_in_turns(conn, true).await?;
         }
         let txn = conn.begin().await?;
@@ -525,7 +534,7 @@ impl Rollups {
 struct MergeTurn {
     /// Scopes it locked and merged.
     merged: usize,
-    /// Whether scopes beyond [`SCOPES_PER_MERGE`] were pending, for another turn.
+    /// Whether more scopes were pending than one turn locks, for another turn.
     more: bool,
 }
 
@@ -587,6 +596,7 @@ pub async fn ensure(
         defs: Arc::new(defs),
         floor,
         prints: Arc::new(prints),
+        scopes_per_merge: DEFAULT_SCOPES_PER_MERGE,
     })
 }
 

@@ -174,6 +174,13 @@ pub struct ServeSettings {
     /// they held 200,000 dead rows and a county summary took 70 ms instead of 14.
     #[arg(long, env = "XK_ROLLUP_VACUUM_MS", default_value_t = 1_000)]
     pub rollup_vacuum_ms: u64,
+    /// PostgreSQL: the most villages one rollup merge transaction locks (an advisory lock
+    /// each, held until it commits); more pending are merged by further transactions.
+    /// The server's shared lock table holds `max_locks_per_transaction` ×
+    /// `max_connections` entries (6,400 by default): locking 30,000 villages at once
+    /// failed with "out of shared memory".
+    #[arg(long, env = "XK_ROLLUP_MERGE_SCOPES", default_value_t = crate::rollup::DEFAULT_SCOPES_PER_MERGE)]
+    pub rollup_merge_scopes: usize,
 }
 
 impl Default for ServeSettings {
@@ -216,6 +223,7 @@ impl Default for ServeSettings {
             rollup_merge_ms: 100,
             rollup_idle_merge_ms: 5_000,
             rollup_vacuum_ms: 1_000,
+            rollup_merge_scopes: crate::rollup::DEFAULT_SCOPES_PER_MERGE,
         }
     }
 }

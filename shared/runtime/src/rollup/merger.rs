@@ -30,6 +30,9 @@ pub struct MergeTiming {
     /// The most often it vacuums the delta tables after merging writes, so that the dead
     /// rows its merges leave do not slow the summaries that read those tables.
     pub vacuum_every: Duration,
+    /// The most villages one merge transaction locks
+    /// ([`super::DEFAULT_SCOPES_PER_MERGE`] says why there is a bound).
+    pub scopes_per_merge: usize,
 }
 
 impl Default for MergeTiming {
@@ -38,6 +41,7 @@ impl Default for MergeTiming {
             gather: Duration::from_millis(100),
             idle_look: Duration::from_secs(5),
             vacuum_every: Duration::from_secs(1),
+            scopes_per_merge: super::DEFAULT_SCOPES_PER_MERGE,
         }
     }
 }

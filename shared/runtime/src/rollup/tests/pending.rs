@@ -291,6 +291,7 @@ async fn the_merger_keeps_its_timing_a_woken_merge_after_the_gather_and_an_idle_
         gather: Duration::from_millis(20),
         idle_look: hour,
         vacuum_every: hour,
+        ..MergeTiming::default()
     };
     let merger = Merger::spawn("test", conn.clone(), rollups.clone(), timing);
     add(&conn, &[V1], 11).await;
@@ -303,6 +304,7 @@ async fn the_merger_keeps_its_timing_a_woken_merge_after_the_gather_and_an_idle_
         gather: hour,
         idle_look: Duration::from_millis(50),
         vacuum_every: hour,
+        ..MergeTiming::default()
     };
     let merger = Merger::spawn("test", conn.clone(), rollups.clone(), timing);
     add(&conn, &[V2], 12).await;
@@ -348,6 +350,7 @@ async fn the_merger_vacuums_the_delta_tables_it_emptied() {
         gather: Duration::from_millis(20),
         idle_look: Duration::from_secs(3600),
         vacuum_every: Duration::ZERO,
+        ..MergeTiming::default()
     };
     let merger = Merger::spawn("test", conn.clone(), rollups.clone(), timing);
     rollups.written();
@@ -373,7 +376,7 @@ async fn more_villages_pending_than_one_merge_locks_are_merged_in_turns() {
     let rollups = ensure(&conn, day("2026-12-06"), false, defs).await.unwrap();
     // One statement adds a person to each of 30,000 villages (a province's): taking all
     // their advisory locks in one transaction failed with "out of shared memory" on a
-    // server with the default lock table; in turns of SCOPES_PER_MERGE it does not.
+    // server with the default lock table; in turns of DEFAULT_SCOPES_PER_MERGE it does not.
     let villages: Vec<String> = (0..30_000).map(|i| format!("5000{i:08}")).collect();
     let names: Vec<&str> = villages.iter().map(String::as_str).collect();
     add(&conn, &names, 7).await;
@@ -405,6 +408,11 @@ async fn more_villages_pending_than_one_merge_locks_are_merged_in_turns() {
         .unwrap();
     assert_eq!(total, 7 * villages.len() as i64);
     assert_eq!(rollups.verify(&conn).await.unwrap(), []);
+    // A smaller turn (`XK_ROLLUP_MERGE_SCOPES`) takes more turns and leaves nothing either.
+    add(&conn, &names[..50], 1).await;
+    let small = rollups.clone().with_scopes_per_merge(7);
+    small.merge_pending(&conn).await.unwrap();
+    assert_eq!(small.pending_rows(&conn).await.unwrap(), 0);
     if let Some(scratch) = scratch {
         scratch.drop_now(conn).await;
     }

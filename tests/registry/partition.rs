@@ -128,6 +128,13 @@ async fn a_registry_partitioned_by_county_keeps_its_rows_keys_and_rollups() {
             .await
             .unwrap()
     );
+    // The restarted registry reads a household through the key table's county.
+    assert_eq!(
+        partition::Lookup::of(db.conn(), "households")
+            .await
+            .unwrap(),
+        partition::Lookup::ThroughKeys
+    );
     assert!(
         partition::is_partitioned(db.conn(), "members")
             .await
@@ -193,6 +200,16 @@ async fn a_registry_partitioned_by_county_keeps_its_rows_keys_and_rollups() {
         3
     );
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM members_c420683").await, 6);
+    // The key tables follow the move, so the lookup through them finds it in its new
+    // county's partition.
+    let keyed = format!(
+        "SELECT COUNT(*) FROM households_keys WHERE household_id = 'HH000001' \
+         AND village_code = '{ZAOYANG}'"
+    );
+    assert_eq!(scalar(&db, &keyed).await, 1);
+    let keyed = format!("SELECT COUNT(*) FROM members_keys WHERE village_code = '{ZAOYANG}'");
+    assert_eq!(scalar(&db, &keyed).await, 6);
+    assert_eq!(get(&mut c, "HH000001").await.village_code, ZAOYANG);
     db.rollups()
         .unwrap()
         .merge_pending(db.conn())

@@ -230,24 +230,36 @@ async fn convert<C: ConnectionTrait>(
 /// The table of keys that keeps `table`'s key unique across partitions, filled from
 /// `filled_from`, and the triggers that keep it so.
 fn key_table(table: &Partitionable, filled_from: &str) -> Vec<String> {
-    let Partitionable { table: t, key, .. } = *table;
+    let Partitionable {
+        table: t,
+        key,
+        region,
+    } = *table;
     let keys = key.join(", ");
     let matches: Vec<String> = key.iter().map(|k| format!("k.{k} = o.{k}")).collect();
+    let moved: Vec<String> = key.iter().map(|k| format!("k.{k} = n.{k}")).collect();
     let changed: Vec<String> = key
         .iter()
         .map(|k| format!("OLD.{k} IS DISTINCT FROM NEW.{k}"))
         .collect();
-    vec![
-        format!("CREATE TABLE {t}_keys AS SELECT {keys} FROM {filled_from}"),
+    let mut out = vec![
+        format!("CREATE TABLE {t}_keys AS SELECT {keys}, {region} FROM {filled_from}"),
         format!("ALTER TABLE {t}_keys ADD CONSTRAINT {t}_keys_pkey PRIMARY KEY ({keys})"),
         format!(
             "CREATE FUNCTION {t}_keys_new() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-             INSERT INTO {t}_keys ({keys}) SELECT {keys} FROM xk_new; RETURN NULL; END $$"
+             INSERT INTO {t}_keys ({keys}, {region}) SELECT {keys}, {region} FROM xk_new; \
+             RETURN NULL; END $$"
         ),
         format!(
             "CREATE FUNCTION {t}_keys_old() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
              DELETE FROM {t}_keys k USING xk_old o WHERE {}; RETURN NULL; END $$",
             matches.join(" AND ")
+        ),
+        format!(
+            "CREATE FUNCTION {t}_keys_moved() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             UPDATE {t}_keys k SET {region} = n.{region} FROM xk_new n \
+             WHERE {} AND k.{region} IS DISTINCT FROM n.{region}; RETURN NULL; END $$",
+            moved.join(" AND ")
         ),
         format!(
             "CREATE FUNCTION {t}_keys_fixed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
@@ -262,11 +274,82 @@ fn key_table(table: &Partitionable, filled_from: &str) -> Vec<String> {
              FOR EACH STATEMENT EXECUTE FUNCTION {t}_keys_old()"
         ),
         format!(
+            "CREATE TRIGGER {t}_keys_mov AFTER UPDATE ON {t} REFERENCING NEW TABLE AS xk_new \
+             FOR EACH STATEMENT EXECUTE FUNCTION {t}_keys_moved()"
+        ),
+        format!(
             "CREATE TRIGGER {t}_keys_upd BEFORE UPDATE ON {t} FOR EACH ROW WHEN ({}) \
              EXECUTE FUNCTION {t}_keys_fixed()",
             changed.join(" OR ")
         ),
-    ]
+    ];
+    if let [k] = key {
+        // A row by its key in one partition: the key table names its village, and a
+        // statement planned with that value reads (and locks) that county's partition
+        // alone. A lookup by key alone probes and locks every partition. If the row moved
+        // meanwhile, the plain lookup finds it wherever it is now.
+        out.push(format!(
+            "CREATE FUNCTION {t}_by_key(wanted text, for_update boolean) RETURNS SETOF {t} \
+             LANGUAGE plpgsql AS $$ DECLARE at text; BEGIN \
+             SELECT {region} INTO at FROM {t}_keys WHERE {k} = wanted; \
+             IF at IS NULL THEN RETURN; END IF; \
+             RETURN QUERY EXECUTE 'SELECT * FROM {t} WHERE {k} = $1 AND {region} = $2' \
+             || CASE WHEN for_update THEN ' FOR UPDATE' ELSE '' END USING wanted, at; \
+             IF NOT FOUND THEN RETURN QUERY EXECUTE 'SELECT * FROM {t} WHERE {k} = $1' \
+             || CASE WHEN for_update THEN ' FOR UPDATE' ELSE '' END USING wanted; END IF; \
+             END $$"
+        ));
+    }
+    out
+}
+
+/// How a service reads one row of a table by its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lookup {
+    /// The table's own query (a plain table, or SQLite).
+    #[default]
+    Direct,
+    /// Through `<table>_by_key`, which reads only the row's county partition.
+    ThroughKeys,
+}
+
+impl Lookup {
+    /// How `table` is best read by key in this database: through its key table when it
+    /// is partitioned and has one key column.
+    pub async fn of<C: ConnectionTrait>(conn: &C, table: &str) -> Result<Lookup, DbErr> {
+        if !is_partitioned(conn, table).await? {
+            return Ok(Lookup::Direct);
+        }
+        let function = conn
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT to_regproc(current_schema() || '.' || $1) IS NOT NULL AS found",
+                [format!("{table}_by_key").into()],
+            ))
+            .await?
+            .map(|row| row.try_get::<bool>("", "found"))
+            .transpose()?
+            .unwrap_or(false);
+        Ok(if function {
+            Lookup::ThroughKeys
+        } else {
+            Lookup::Direct
+        })
+    }
+
+    /// The statement reading row `key` of `table` through its key table (locking it when
+    /// `for_update`), or `None` to read it directly.
+    pub fn statement(self, table: &str, key: &str, for_update: bool) -> Option<Statement> {
+        match self {
+            Lookup::Direct => None,
+            // `table` is a service's own constant; the key is a bound value.
+            Lookup::ThroughKeys => Some(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                format!("SELECT * FROM {table}_by_key($1, $2)"),
+                [key.into(), for_update.into()],
+            )),
+        }
+    }
 }
 
 /// The counties of the rows in `relation` (a plain table, or a default partition).
@@ -369,23 +452,46 @@ mod tests {
     }
 
     #[test]
-    fn the_key_table_follows_inserts_and_deletes_and_refuses_key_changes() {
+    fn the_key_table_follows_inserts_moves_and_deletes_and_refuses_key_changes() {
         let members = Partitionable {
             table: "members",
             key: &["resident_id"],
             region: "village_code",
         };
         let sql = key_table(&members, "members_unpartitioned").join(";\n");
-        assert!(sql.contains(
-            "CREATE TABLE members_keys AS SELECT resident_id FROM members_unpartitioned"
-        ));
-        assert!(sql.contains("PRIMARY KEY (resident_id)"));
+        for part in [
+            "CREATE TABLE members_keys AS SELECT resident_id, village_code FROM members_unpartitioned",
+            "PRIMARY KEY (resident_id)",
+            "INSERT INTO members_keys (resident_id, village_code) SELECT resident_id, village_code FROM xk_new",
+            "DELETE FROM members_keys k USING xk_old o WHERE k.resident_id = o.resident_id",
+            "UPDATE members_keys k SET village_code = n.village_code FROM xk_new n WHERE k.resident_id = n.resident_id",
+            "WHEN (OLD.resident_id IS DISTINCT FROM NEW.resident_id)",
+            "CREATE FUNCTION members_by_key(wanted text, for_update boolean) RETURNS SETOF members",
+        ] {
+            assert!(sql.contains(part), "{part:?} missing from\n{sql}");
+        }
+        // A two-column key gets the key table, not the one-key lookup.
+        let enrolments = Partitionable {
+            table: "enrolments",
+            key: &["resident_id", "coverage_year"],
+            region: "village_code",
+        };
+        let sql = key_table(&enrolments, "old").join(";\n");
+        assert!(sql.contains("PRIMARY KEY (resident_id, coverage_year)"));
+        assert!(!sql.contains("_by_key"));
+    }
+
+    #[test]
+    fn a_lookup_through_the_keys_binds_the_key_and_the_lock() {
         assert!(
-            sql.contains("INSERT INTO members_keys (resident_id) SELECT resident_id FROM xk_new")
+            Lookup::Direct
+                .statement("households", "HH1", false)
+                .is_none()
         );
-        assert!(sql.contains(
-            "DELETE FROM members_keys k USING xk_old o WHERE k.resident_id = o.resident_id"
-        ));
-        assert!(sql.contains("WHEN (OLD.resident_id IS DISTINCT FROM NEW.resident_id)"));
+        let through = Lookup::ThroughKeys
+            .statement("households", "HH1", true)
+            .unwrap();
+        assert_eq!(through.sql, "SELECT * FROM households_by_key($1, $2)");
+        assert_eq!(through.values.unwrap().0, vec!["HH1".into(), true.into()]);
     }
 }

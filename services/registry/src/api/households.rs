@@ -105,7 +105,9 @@ impl RegistryApi {
         let mut fresh = None;
         let response = update(
             &self.db,
-            &store::Households,
+            &store::Households {
+                lookup: self.lookup,
+            },
             idem,
             id,
             etag,

@@ -19,9 +19,10 @@ use xk_contracts::pb::registry::v1::{ArchiveStatus, Household, MonitoringCategor
 
 use xk_runtime::ApiError;
 use xk_runtime::db::WriteTxn;
+use xk_runtime::partition::Lookup;
 pub use xk_runtime::query::prefix_range;
 use xk_runtime::query::{
-    Keyset, insert_chunks, one_or_not_found, stored_keys, unreadable, update_at_version, upsert,
+    Keyset, insert_chunks, stored_keys, unreadable, update_at_version, upsert,
 };
 use xk_runtime::write::{RecordStore, Versioned};
 
@@ -31,12 +32,15 @@ use entities::{household, member, village};
 /// The resource name of a household in NOT_FOUND, ABORTED and ALREADY_EXISTS answers.
 pub const HOUSEHOLD: &str = "household";
 
+/// The households table's name, for lookups through its key table once partitioned.
+pub const HOUSEHOLDS_TABLE: &str = "households";
+
 /// The tables a province's PostgreSQL database may partition by county
 /// (`xiaokang migrate registry --partition-by-county`): every household and every member,
 /// keyed by archive card number and resident id, both unique across the province still.
 pub const PARTITIONABLE: &[xk_runtime::partition::Partitionable] = &[
     xk_runtime::partition::Partitionable {
-        table: "households",
+        table: HOUSEHOLDS_TABLE,
         key: &["household_id"],
         region: "village_code",
     },
@@ -171,24 +175,50 @@ pub async fn insert_households<C: ConnectionTrait>(
     .await
 }
 
-/// Reads one household.
-pub async fn get<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Household, ApiError> {
-    load(conn, household::Entity::find_by_id(id.to_string()), id).await
+/// Reads one household (`lookup`: how this database reads a household by id; see
+/// [`xk_runtime::partition::Lookup`]).
+pub async fn get<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    lookup: Lookup,
+) -> Result<Household, ApiError> {
+    load(conn, id, lookup, false).await
 }
 
 /// Reads one household to change it, locking its row until the transaction ends
 /// ([`xk_runtime::db::for_update`]): concurrent writes to one household queue.
-pub async fn get_for_update<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Household, ApiError> {
-    let select = household::Entity::find_by_id(id.to_string());
-    load(conn, xk_runtime::db::for_update(select), id).await
+pub async fn get_for_update<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    lookup: Lookup,
+) -> Result<Household, ApiError> {
+    load(conn, id, lookup, true).await
 }
 
 async fn load<C: ConnectionTrait>(
     conn: &C,
-    select: sea_orm::Select<household::Entity>,
     id: &str,
+    lookup: Lookup,
+    for_update: bool,
 ) -> Result<Household, ApiError> {
-    decode(one_or_not_found(conn, select, HOUSEHOLD, id).await?)
+    let row = match lookup.statement(HOUSEHOLDS_TABLE, id, for_update) {
+        Some(statement) => {
+            household::Entity::find()
+                .from_raw_sql(statement)
+                .one(conn)
+                .await?
+        }
+        None => {
+            let select = household::Entity::find_by_id(id.to_string());
+            let select = if for_update {
+                xk_runtime::db::for_update(select)
+            } else {
+                select
+            };
+            select.one(conn).await?
+        }
+    };
+    decode(row.ok_or_else(|| ApiError::not_found(HOUSEHOLD, id))?)
 }
 
 /// Writes a changed household if its version is still `expected` (as an etag string).
@@ -214,7 +244,9 @@ pub async fn save<C: ConnectionTrait>(
     let update = household::Entity::update_many().set(row);
     let id = (H::HouseholdId, h.household_id.as_str());
     if !update_at_version(conn, update, id, (H::Version, version)).await? {
-        let current = get(conn, &h.household_id).await?;
+        // Only to name the current version in the refusal: the direct read is right in
+        // every database, if slower over partitions.
+        let current = get(conn, &h.household_id, Lookup::Direct).await?;
         return Err(ApiError::Stale {
             what: HOUSEHOLD,
             name: h.household_id.clone(),
@@ -281,13 +313,18 @@ impl Versioned for Locked {
 /// The households table as the runtime's [`xk_runtime::write::update`] sees it: lock a
 /// household's row, save it under its version.
 #[derive(Debug, Clone, Copy)]
-pub struct Households;
+pub struct Households {
+    /// How this database reads a household by id.
+    pub lookup: Lookup,
+}
 
 impl RecordStore for Households {
     type Record = Locked;
 
     async fn lock(&self, txn: &WriteTxn, id: &str) -> Result<Locked, ApiError> {
-        get_for_update(&**txn, id).await.map(Locked::read)
+        get_for_update(&**txn, id, self.lookup)
+            .await
+            .map(Locked::read)
     }
 
     async fn save(

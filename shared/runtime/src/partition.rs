@@ -21,7 +21,9 @@
 //!   `migrate` or start rebuilds them.
 //! - Queries of a region read `region BETWEEN prefix… AND prefix…` ([`crate::query`]), which
 //!   PostgreSQL prunes to one partition for a county or anything inside one. A lookup by
-//!   key alone (GetHousehold) probes each partition's key index.
+//!   key alone would probe (and lock) every partition, so the key table also keeps each
+//!   key's region code, and a one-column key gets `<table>_by_key`, which reads the row
+//!   from its county's partition alone ([`Lookup`]; the registry's GetHousehold).
 //!
 //! It runs in one transaction with the service's writers stopped (it rewrites the table).
 //! Run again with more counties, it adds their partitions, moving their rows out of the

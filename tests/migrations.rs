@@ -189,6 +189,23 @@ async fn migrate_cli(args: &[&str], url: &str) -> (bool, String) {
 #[tokio::test]
 async fn migrate_partitions_the_registry_by_county_on_postgres_only() {
     let registry = TestDatabase::create("partition_cli").await.unwrap();
+    // A mistyped county is refused before the database is touched.
+    let mistyped = [
+        "migrate",
+        "registry",
+        "--partition-by-county",
+        "--county",
+        "420625,42062X",
+    ];
+    let (ok, printed) = migrate_cli(&mistyped, &registry.url).await;
+    assert!(!ok, "{printed}");
+    assert!(
+        printed.contains("--county \"42062X\" is not a county code"),
+        "{printed}"
+    );
+    if let Some(file) = registry.url.strip_prefix("sqlite://") {
+        assert!(!std::path::Path::new(file).exists(), "{file} was created");
+    }
     let args = [
         "migrate",
         "registry",

@@ -249,6 +249,14 @@ pub async fn migrate(
         return Ok(ExitCode::SUCCESS);
     }
     let spec = suite::spec(name).with_context(|| format!("unknown service {name:?}"))?;
+    // A mistyped county is refused before anything is connected to or migrated.
+    if let Some(bad) = partition
+        .unwrap_or_default()
+        .iter()
+        .find(|c| !xk_runtime::partition::is_county(c))
+    {
+        anyhow::bail!("--county {bad:?} is not a county code (six digits, as 420625)");
+    }
     let mut db = xk_runtime::Db::connect(database_url, 1).await?;
     if rebuild_rollups {
         db = db.rebuilding_rollups();

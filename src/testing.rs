@@ -242,6 +242,28 @@ impl TestService {
         })
     }
 
+    /// Stops the service, partitions `tables` of its database by county (PostgreSQL:
+    /// `xiaokang migrate NAME --partition-by-county`, counties from the rows), and serves
+    /// it again with the default settings; returns what the partitioning did.
+    pub async fn partitioned(
+        self,
+        tables: &[xk_runtime::partition::Partitionable],
+    ) -> anyhow::Result<(TestService, xk_runtime::partition::Partitioning)> {
+        let mut done = Err(anyhow::anyhow!("the service did not stop"));
+        let svc = self
+            .restart(&ServeSettings::default(), async |url| {
+                done = async {
+                    let conn = xk_runtime::Db::connect(url, 1).await?;
+                    let done = xk_runtime::partition::by_county(conn.conn(), tables, &[]).await;
+                    conn.close().await?;
+                    Ok(done?)
+                }
+                .await;
+            })
+            .await?;
+        Ok((svc, done?))
+    }
+
     /// A channel to the service.
     pub async fn channel(&self) -> anyhow::Result<Channel> {
         Ok(Endpoint::from_shared(self.hosted.url())?.connect().await?)

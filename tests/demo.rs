@@ -150,8 +150,61 @@ async fn the_demo_county_partitioned_by_county_reads_the_same() {
     assert_eq!(again.figures, loaded.figures);
     assert!(again.figures.iter().all(|f| f.holds()));
     assert!(again.summary.complete);
+    // Each service reads its partitioned tables by key through their key tables.
+    for hosted in &suite.suite.hosted {
+        for table in xiaokang::suite::partitionable(hosted.spec.name) {
+            assert_eq!(
+                hosted.db().lookup(table.table),
+                xk_runtime::partition::Lookup::ThroughKeys,
+                "{}",
+                table.table
+            );
+        }
+    }
+    // The bureaus' unary writes go on over the partitions: each locks its record through
+    // the key table and saves it by its village (and every write must still succeed).
+    let report = writes_over(&suite).await;
+    let run = report.run.unwrap();
+    let codes: Vec<(&str, &str, u64)> = run
+        .rpcs
+        .iter()
+        .flat_map(|r| r.codes.iter().map(move |(c, n)| (r.rpc, *c, *n)))
+        .collect();
+    assert!(codes.iter().all(|(_, c, _)| *c == "OK"), "{codes:?}");
+    assert_eq!(run.calls, WRITES_OVER_PARTITIONS);
+    assert_eq!(run.rpcs.len(), 5, "{codes:?}");
     rollups_agree_with_the_rows(&suite).await;
     suite.stop().await.unwrap();
+}
+
+/// Calls of the unary writes made over the partitioned county.
+const WRITES_OVER_PARTITIONS: u64 = 250;
+
+/// RecordIncome, SettleCase, RecordAssessment, RecordVisit and GetHousehold through the
+/// load test's engine, on records its warm-up plants.
+async fn writes_over(suite: &TestSuite) -> xiaokang::loadtest::Report {
+    use xiaokang::loadtest::engine::Load;
+    let cfg = xiaokang::loadtest::Config {
+        addrs: suite.suite.addrs(),
+        tokens: suite.tokens.clone(),
+        mix: xiaokang::loadtest::mix::Mix::parse("update=1,settle=1,assess=1,visit=1,get=1")
+            .unwrap(),
+        load: Load::Concurrency(4),
+        // The count ends the run, not the clock.
+        duration: std::time::Duration::from_secs(300),
+        max_requests: WRITES_OVER_PARTITIONS,
+        timeout: std::time::Duration::from_secs(30),
+        connections: 1,
+        households: 20,
+        max_in_flight: 64,
+        step: None,
+        watch_pids: Vec::new(),
+        run_id: xiaokang::loadtest::new_run_id(),
+        resolve: Default::default(),
+    };
+    xiaokang::loadtest::run(&cfg, &xiaokang::loadtest::Quiet)
+        .await
+        .unwrap()
 }
 
 /// Each service's running totals equal its rows (`verify_rollups`), and every

@@ -9,6 +9,7 @@ mod support;
 mod access;
 mod bad_input;
 mod enrolments;
+mod partition;
 mod rollups;
 mod seed;
 mod settlement;

@@ -9,8 +9,8 @@ use tonic::Code;
 use xiaokang::testing::TestDb;
 use xk_contracts::pb::registry::v1::*;
 use xk_registry::store::PARTITIONABLE;
+use xk_runtime::Db;
 use xk_runtime::partition::{self, Partitioning};
-use xk_runtime::{Db, ServeSettings};
 
 use crate::common::*;
 use crate::{V1, V2, start};
@@ -91,50 +91,36 @@ async fn a_registry_partitioned_by_county_keeps_its_rows_keys_and_rollups() {
 
     // The writers stop; the tables are partitioned; the service starts again over them
     // (and rebuilds the rollups, whose update triggers differ over a partitioned table).
-    let svc = svc
-        .restart(&ServeSettings::default(), async |url| {
-            let conn = Db::connect(url, 1).await.unwrap();
-            let done = partition::by_county(conn.conn(), PARTITIONABLE, &[])
-                .await
-                .unwrap();
-            assert_eq!(done.converted, vec!["households", "members"]);
-            let added: Vec<(&str, &str)> = done
-                .partitions_added
-                .iter()
-                .map(|(t, c)| (*t, c.as_str()))
-                .collect();
-            assert_eq!(
-                added,
-                vec![
-                    ("households", "420625"),
-                    ("households", "420683"),
-                    ("members", "420625"),
-                    ("members", "420683"),
-                ]
-            );
-            assert_eq!(done.rows_moved, 0, "the rows went straight to their county");
-            // Again: nothing left to do.
-            let again = partition::by_county(conn.conn(), PARTITIONABLE, &[])
-                .await
-                .unwrap();
-            assert_eq!(again, Partitioning::default());
-            conn.close().await.unwrap();
-        })
+    let (svc, done) = svc.partitioned(PARTITIONABLE).await.unwrap();
+    assert_eq!(done.converted, vec!["households", "members"]);
+    let added: Vec<(&str, &str)> = done
+        .partitions_added
+        .iter()
+        .map(|(t, c)| (*t, c.as_str()))
+        .collect();
+    assert_eq!(
+        added,
+        vec![
+            ("households", "420625"),
+            ("households", "420683"),
+            ("members", "420625"),
+            ("members", "420683"),
+        ]
+    );
+    assert_eq!(done.rows_moved, 0, "the rows went straight to their county");
+    let db = svc.hosted.db().clone();
+    // Again: nothing left to do.
+    let again = partition::by_county(db.conn(), PARTITIONABLE, &[])
         .await
         .unwrap();
-    let db = svc.hosted.db().clone();
+    assert_eq!(again, Partitioning::default());
     assert!(
         partition::is_partitioned(db.conn(), "households")
             .await
             .unwrap()
     );
     // The restarted registry reads a household through the key table's county.
-    assert_eq!(
-        partition::Lookup::of(db.conn(), "households")
-            .await
-            .unwrap(),
-        partition::Lookup::ThroughKeys
-    );
+    assert_eq!(db.lookup("households"), partition::Lookup::ThroughKeys);
     assert!(
         partition::is_partitioned(db.conn(), "members")
             .await

@@ -50,11 +50,8 @@ pub async fn routes(db: Db, settings: &ServeSettings) -> anyhow::Result<Routes> 
     db.keep_rollups(|floor| store::rollups::definitions(floor, backend))
         .await?;
     let policy = policy::load(settings.policy_text()?.as_deref())?;
-    // Partitioned by county (docs/deploy.md), a household is read from its county's
-    // partition through the key table; otherwise directly.
-    let lookup = xk_runtime::partition::Lookup::of(db.conn(), store::HOUSEHOLDS_TABLE).await?;
     Ok(xk_runtime::sized_routes!(
-        RegistryServiceServer::new(api::RegistryApi::new(db, policy).with_lookup(lookup)),
+        RegistryServiceServer::new(api::RegistryApi::new(db, policy)),
         settings
     ))
 }

@@ -23,6 +23,7 @@ use tonic::Status;
 use crate::errors::db_status;
 use crate::group_commit::{GroupCommit, GroupCommitStats};
 use crate::idempotency::Bookkeeping;
+use crate::partition;
 use crate::rollup::{self, Rollups};
 
 /// A service's database.
@@ -56,6 +57,9 @@ pub struct Db {
     /// False when the rollups are turned off (`ServeSettings::rollups`): [`Db::keep_rollups`]
     /// builds nothing and every summary reads the rows.
     rollups_on: bool,
+    /// How each table is read by key: through its key table once partitioned by county.
+    /// Found by [`Db::migrate`]; read by [`Db::lookup`].
+    lookups: Arc<OnceLock<partition::Lookups>>,
 }
 
 /// Counts a migrator's pending migrations on a connection.
@@ -246,6 +250,7 @@ impl Db {
             group: Some(Arc::new(GroupCommit::new(default_lanes(is_sqlite, pool)))),
             pending_check: Arc::new(OnceLock::new()),
             rollups: Arc::new(OnceLock::new()),
+            lookups: Arc::new(OnceLock::new()),
             rebuild_rollups: false,
             service: "unknown",
             merge_timing: rollup::MergeTiming::default(),
@@ -405,7 +410,18 @@ impl Db {
                 );
             }
         }
+        let _ = self
+            .lookups
+            .set(partition::Lookups::find(&self.conn).await?);
         Ok(())
+    }
+
+    /// How `table` is read by key here ([`partition::Lookup`]): directly, or through its
+    /// key table when it is partitioned by county. Direct until [`Db::migrate`] ran.
+    pub fn lookup(&self, table: &str) -> partition::Lookup {
+        self.lookups
+            .get()
+            .map_or(partition::Lookup::Direct, |l| l.of(table))
     }
 
     /// Makes [`Db::keep_rollups`] rebuild every rollup with a fresh floor, whatever its

@@ -22,14 +22,20 @@
 //! - Queries of a region read `region BETWEEN prefix… AND prefix…` ([`crate::query`]), which
 //!   PostgreSQL prunes to one partition for a county or anything inside one. A lookup by
 //!   key alone would probe (and lock) every partition, so the key table also keeps each
-//!   key's region code, and a one-column key gets `<table>_by_key`, which reads the row
-//!   from its county's partition alone ([`Lookup`]; the registry's GetHousehold).
+//!   key's region code, and `<table>_by_key(key…, for_update)` reads a row from its
+//!   county's partition alone. A service asks its [`crate::Db`] how to read a table by key
+//!   ([`Lookups`], found when it starts) and builds the statement with [`Lookup`]: the
+//!   registry's households, health's enrolments and person-years, education's students.
 //!
 //! It runs in one transaction with the service's writers stopped (it rewrites the table).
 //! Run again with more counties, it adds their partitions, moving their rows out of the
 //! default partition.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait};
+use sea_orm::sea_query::{FromValueTuple, IntoValueTuple};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, PrimaryKeyTrait, Statement,
+    TransactionTrait, Value,
+};
 
 /// The advisory lock [`by_county`] holds while it works (apart from the rollups' own).
 const LOCK_KEY: i64 = 7_426_062;
@@ -153,6 +159,8 @@ pub async fn by_county(
             done.rows_moved += add_county(&txn, table, county).await?;
             done.partitions_added.push((t, county.clone()));
         }
+        // A table partitioned by an older version gets this version's lookup.
+        run(&txn, &by_key_function(table)).await?;
     }
     txn.commit().await?;
     Ok(done)
@@ -285,24 +293,50 @@ fn key_table(table: &Partitionable, filled_from: &str) -> Vec<String> {
             changed.join(" OR ")
         ),
     ];
-    if let [k] = key {
-        // A row by its key in one partition: the key table names its village, and a
-        // statement planned with that value reads (and locks) that county's partition
-        // alone. A lookup by key alone probes and locks every partition. If the row moved
-        // meanwhile, the plain lookup finds it wherever it is now.
-        out.push(format!(
-            "CREATE FUNCTION {t}_by_key(wanted text, for_update boolean) RETURNS SETOF {t} \
-             LANGUAGE plpgsql AS $$ DECLARE at text; BEGIN \
-             SELECT {region} INTO at FROM {t}_keys WHERE {k} = wanted; \
-             IF at IS NULL THEN RETURN; END IF; \
-             RETURN QUERY EXECUTE 'SELECT * FROM {t} WHERE {k} = $1 AND {region} = $2' \
-             || CASE WHEN for_update THEN ' FOR UPDATE' ELSE '' END USING wanted, at; \
-             IF NOT FOUND THEN RETURN QUERY EXECUTE 'SELECT * FROM {t} WHERE {k} = $1' \
-             || CASE WHEN for_update THEN ' FOR UPDATE' ELSE '' END USING wanted; END IF; \
-             END $$"
-        ));
-    }
+    out.extend(by_key_function(table));
     out
+}
+
+/// `<table>_by_key(key…, for_update)`: a row by its key from one partition. The key table
+/// names the row's village, and a statement planned with that value reads (and locks) that
+/// county's partition alone, where a lookup by key alone probes and locks every partition.
+/// If the row moved meanwhile, the plain lookup finds it wherever it is now. Made again
+/// on every run (dropped first: an older run's function may name its parameters).
+fn by_key_function(table: &Partitionable) -> [String; 2] {
+    let Partitionable {
+        table: t,
+        key,
+        region,
+    } = *table;
+    // Parameters by position: $1…$n the key (typed as its columns), $n+1 the lock.
+    let params: Vec<String> = key.iter().map(|k| format!("{t}.{k}%TYPE")).collect();
+    let matched: Vec<String> = key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k} = ${}", i + 1))
+        .collect();
+    let matched = matched.join(" AND ");
+    let given: Vec<String> = (1..=key.len()).map(|i| format!("${i}")).collect();
+    let given = given.join(", ");
+    // After the key: the lock flag among the function's parameters, the village among
+    // the statement's.
+    let next = key.len() + 1;
+    let locking = format!("CASE WHEN ${next} THEN ' FOR UPDATE' ELSE '' END");
+    [
+        format!("DROP FUNCTION IF EXISTS {t}_by_key"),
+        format!(
+            "CREATE FUNCTION {t}_by_key({}, boolean) RETURNS SETOF {t} \
+             LANGUAGE plpgsql AS $$ DECLARE xk_at text; BEGIN \
+             SELECT {region} INTO xk_at FROM {t}_keys WHERE {matched}; \
+             IF xk_at IS NULL THEN RETURN; END IF; \
+             RETURN QUERY EXECUTE 'SELECT * FROM {t} WHERE {matched} AND {region} = ${next}' \
+             || {locking} USING {given}, xk_at; \
+             IF NOT FOUND THEN RETURN QUERY EXECUTE 'SELECT * FROM {t} WHERE {matched}' \
+             || {locking} USING {given}; END IF; \
+             END $$",
+            params.join(", ")
+        ),
+    ]
 }
 
 /// How a service reads one row of a table by its key.
@@ -316,40 +350,95 @@ pub enum Lookup {
 }
 
 impl Lookup {
-    /// How `table` is best read by key in this database: through its key table when it
-    /// is partitioned and has one key column.
-    pub async fn of<C: ConnectionTrait>(conn: &C, table: &str) -> Result<Lookup, DbErr> {
-        if !is_partitioned(conn, table).await? {
-            return Ok(Lookup::Direct);
+    /// The statement reading the row of `table` with `key` (its key columns' values, in
+    /// order) through its key table, locking it when `for_update`; `None` to read it
+    /// directly.
+    pub fn statement(
+        self,
+        table: &str,
+        key: impl IntoIterator<Item = Value>,
+        for_update: bool,
+    ) -> Option<Statement> {
+        match self {
+            Lookup::Direct => None,
+            // `table` is a service's own constant; the key's values are bound.
+            Lookup::ThroughKeys => {
+                let mut values: Vec<Value> = key.into_iter().collect();
+                values.push(for_update.into());
+                let params: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
+                Some(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    format!("SELECT * FROM {table}_by_key({})", params.join(", ")),
+                    values,
+                ))
+            }
         }
-        let function = conn
-            .query_one_raw(Statement::from_sql_and_values(
+    }
+}
+
+/// The row of `E` whose primary key is `key`, read the way `lookup` says, and locked until
+/// the transaction ends when `for_update` ([`crate::db::for_update`]).
+pub async fn find_by_key<E: EntityTrait, C: ConnectionTrait>(
+    conn: &C,
+    lookup: Lookup,
+    key: <E::PrimaryKey as PrimaryKeyTrait>::ValueType,
+    for_update: bool,
+) -> Result<Option<E::Model>, DbErr> {
+    let values = key.into_value_tuple();
+    let table = E::default().table_name();
+    match lookup.statement(table, values.clone(), for_update) {
+        Some(statement) => E::find().from_raw_sql(statement).one(conn).await,
+        None => {
+            let key = <E::PrimaryKey as PrimaryKeyTrait>::ValueType::from_value_tuple(values);
+            let select = E::find_by_id(key);
+            let select = if for_update {
+                crate::db::for_update(select)
+            } else {
+                select
+            };
+            select.one(conn).await
+        }
+    }
+}
+
+/// Which tables of a database are read by key through their key tables: the partitioned
+/// ones with a `<table>_by_key` function. Found once when a service starts
+/// ([`crate::Db::migrate`]); partitioning runs with the service stopped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lookups {
+    /// The tables read through their keys, by name.
+    through_keys: Vec<String>,
+}
+
+impl Lookups {
+    /// The lookups of the database behind `conn` (none but on PostgreSQL).
+    pub async fn find<C: ConnectionTrait>(conn: &C) -> Result<Lookups, DbErr> {
+        if conn.get_database_backend() != DbBackend::Postgres {
+            return Ok(Lookups::default());
+        }
+        let rows = conn
+            .query_all_raw(Statement::from_string(
                 DbBackend::Postgres,
-                "SELECT to_regproc(current_schema() || '.' || $1) IS NOT NULL AS found",
-                [format!("{table}_by_key").into()],
+                "SELECT CAST(c.relname AS TEXT) AS name FROM pg_class c \
+                 WHERE c.relkind = 'p' \
+                 AND c.relnamespace = to_regnamespace(current_schema()) \
+                 AND EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace = c.relnamespace \
+                 AND p.proname = c.relname || '_by_key') ORDER BY 1",
             ))
-            .await?
-            .map(|row| row.try_get::<bool>("", "found"))
-            .transpose()?
-            .unwrap_or(false);
-        Ok(if function {
+            .await?;
+        let through_keys = rows
+            .iter()
+            .map(|row| row.try_get::<String>("", "name"))
+            .collect::<Result<_, _>>()?;
+        Ok(Lookups { through_keys })
+    }
+
+    /// How `table` is read by key.
+    pub fn of(&self, table: &str) -> Lookup {
+        if self.through_keys.iter().any(|t| t == table) {
             Lookup::ThroughKeys
         } else {
             Lookup::Direct
-        })
-    }
-
-    /// The statement reading row `key` of `table` through its key table (locking it when
-    /// `for_update`), or `None` to read it directly.
-    pub fn statement(self, table: &str, key: &str, for_update: bool) -> Option<Statement> {
-        match self {
-            Lookup::Direct => None,
-            // `table` is a service's own constant; the key is a bound value.
-            Lookup::ThroughKeys => Some(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                format!("SELECT * FROM {table}_by_key($1, $2)"),
-                [key.into(), for_update.into()],
-            )),
         }
     }
 }
@@ -468,32 +557,63 @@ mod tests {
             "DELETE FROM members_keys k USING xk_old o WHERE k.resident_id = o.resident_id",
             "UPDATE members_keys k SET village_code = n.village_code FROM xk_new n WHERE k.resident_id = n.resident_id",
             "WHEN (OLD.resident_id IS DISTINCT FROM NEW.resident_id)",
-            "CREATE FUNCTION members_by_key(wanted text, for_update boolean) RETURNS SETOF members",
+            "CREATE FUNCTION members_by_key(members.resident_id%TYPE, boolean) RETURNS SETOF members",
+            "SELECT village_code INTO xk_at FROM members_keys WHERE resident_id = $1;",
+            "'SELECT * FROM members WHERE resident_id = $1 AND village_code = $2' \
+             || CASE WHEN $2 THEN ' FOR UPDATE' ELSE '' END USING $1, xk_at;",
         ] {
             assert!(sql.contains(part), "{part:?} missing from\n{sql}");
         }
-        // A two-column key gets the key table, not the one-key lookup.
+        // A two-column key: both columns bound in order, the lock flag after them.
         let enrolments = Partitionable {
             table: "enrolments",
             key: &["resident_id", "coverage_year"],
             region: "village_code",
         };
         let sql = key_table(&enrolments, "old").join(";\n");
-        assert!(sql.contains("PRIMARY KEY (resident_id, coverage_year)"));
-        assert!(!sql.contains("_by_key"));
+        for part in [
+            "PRIMARY KEY (resident_id, coverage_year)",
+            "DROP FUNCTION IF EXISTS enrolments_by_key",
+            "CREATE FUNCTION enrolments_by_key(enrolments.resident_id%TYPE, \
+             enrolments.coverage_year%TYPE, boolean)",
+            "FROM enrolments_keys WHERE resident_id = $1 AND coverage_year = $2;",
+            "'SELECT * FROM enrolments WHERE resident_id = $1 AND coverage_year = $2 \
+             AND village_code = $3' || CASE WHEN $3 THEN ' FOR UPDATE' ELSE '' END \
+             USING $1, $2, xk_at;",
+        ] {
+            assert!(sql.contains(part), "{part:?} missing from\n{sql}");
+        }
     }
 
     #[test]
     fn a_lookup_through_the_keys_binds_the_key_and_the_lock() {
         assert!(
             Lookup::Direct
-                .statement("households", "HH1", false)
+                .statement("households", ["HH1".into()], false)
                 .is_none()
         );
         let through = Lookup::ThroughKeys
-            .statement("households", "HH1", true)
+            .statement("households", ["HH1".into()], true)
             .unwrap();
         assert_eq!(through.sql, "SELECT * FROM households_by_key($1, $2)");
         assert_eq!(through.values.unwrap().0, vec!["HH1".into(), true.into()]);
+        let two = Lookup::ThroughKeys
+            .statement("person_years", ["R1".into(), 2019.into()], false)
+            .unwrap();
+        assert_eq!(two.sql, "SELECT * FROM person_years_by_key($1, $2, $3)");
+        assert_eq!(
+            two.values.unwrap().0,
+            vec!["R1".into(), 2019.into(), false.into()]
+        );
+    }
+
+    #[test]
+    fn lookups_name_the_tables_read_through_their_keys() {
+        let found = Lookups {
+            through_keys: vec!["households".into()],
+        };
+        assert_eq!(found.of("households"), Lookup::ThroughKeys);
+        assert_eq!(found.of("members"), Lookup::Direct);
+        assert_eq!(Lookups::default().of("households"), Lookup::Direct);
     }
 }

@@ -90,7 +90,7 @@ impl Write for OpenCaseRequest {
         };
         api.db
             .write(&idem, async |txn| {
-                let mut rec = store::lock_student(&**txn, id.as_str()).await?;
+                let mut rec = store::lock_student(&**txn, api.students(), id.as_str()).await?;
                 if !domain_status(&rec.student).needs_return_case() {
                     return Err(ApiError::rule(
                         rules::NOT_OUT_OF_SCHOOL,
@@ -174,7 +174,8 @@ impl Write for CloseCaseRequest {
             .write(&idem, async |txn| {
                 let stored = store::lock_case(&**txn, &self.case_id).await?;
                 let mut case = case_to_domain(&stored)?;
-                let mut rec = store::lock_student(&**txn, &stored.resident_id).await?;
+                let mut rec =
+                    store::lock_student(&**txn, api.students(), &stored.resident_id).await?;
                 let (guarantee, _) = refresh(&**txn, &mut rec, today, p).await?;
                 case.close(on, &guarantee, today)
                     .map_err(|e| case_error(e, "closed_on"))?;

@@ -50,6 +50,7 @@ pub fn new_record(mut s: Student, today: NaiveDate, p: &Policy) -> StudentRecord
     s.status_since = Some(date_to_pb(today));
     s.etag = "1".into();
     StudentRecord {
+        stored_village: s.village_code.clone(),
         student: s,
         guaranteed_until: until,
         letters_sent: 0,

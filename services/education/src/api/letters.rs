@@ -50,7 +50,7 @@ impl Write for SendLetterRequest {
         let p = api.policy_today(today)?;
         api.db
             .write(&idem, async |txn| {
-                let mut rec = store::lock_student(&**txn, id.as_str()).await?;
+                let mut rec = store::lock_student(&**txn, api.students(), id.as_str()).await?;
                 let status = StudentStatus::try_from(rec.student.status).unwrap_or_default();
                 if !matches!(
                     status,
@@ -124,7 +124,7 @@ impl Write for RecordLetterReplyRequest {
                         .unwrap_or_default(),
                 )?;
                 store::update_letter(&**txn, &row).await?;
-                let mut rec = store::lock_student(&**txn, &row.resident_id).await?;
+                let mut rec = store::lock_student(&**txn, api.students(), &row.resident_id).await?;
                 refresh(&**txn, &mut rec, today, p).await?;
                 let rec = store::save_student(&**txn, &rec).await?;
                 let resp = RecordLetterReplyResponse {

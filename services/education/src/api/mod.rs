@@ -57,6 +57,12 @@ xk_runtime::service_api! {
 }
 
 impl EducationApi {
+    /// How this database reads a student by id: through the key table's county once the
+    /// students are partitioned ([`xk_runtime::partition::Lookup`]).
+    fn students(&self) -> xk_runtime::partition::Lookup {
+        self.db.lookup(crate::store::STUDENTS)
+    }
+
     /// The policy of the school year containing `on`, which the request sent in `field`.
     fn policy_on(&self, on: NaiveDate, field: &str) -> Result<&Policy, ApiError> {
         crate::policy::policy_on(&self.policy, on, field)

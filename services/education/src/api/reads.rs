@@ -36,7 +36,7 @@ pub(super) async fn get_student(
         .map_err(|e| ApiError::invalid("resident_id", e))?;
     let id = id.as_str();
     let conn = api.db.conn();
-    let rec = store::get_student(conn, id).await?;
+    let rec = store::get_student(conn, api.students(), id).await?;
     let letters = store::letters_of(conn, id).await?;
     Ok(GetStudentResponse {
         student: Some(rec.student),

@@ -70,7 +70,7 @@ impl Write for UpdateStudentRequest {
         let target = mask(&s.resident_id);
         api.db
             .write(&idem, async move |txn| {
-                let mut rec = store::lock_student(&**txn, &s.resident_id).await?;
+                let mut rec = store::lock_student(&**txn, api.students(), &s.resident_id).await?;
                 check_etag("student", &target, Some(&etag), &rec.student.etag)?;
                 let old_status = rec.student.status;
                 s.open_case = rec.student.open_case;

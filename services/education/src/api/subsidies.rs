@@ -69,7 +69,7 @@ impl Write for RecordSubsidyRequest {
         let span = school_year_span(year, p);
         api.db
             .write(&idem, async |txn| {
-                let mut rec = store::lock_student(&**txn, id.as_str()).await?;
+                let mut rec = store::lock_student(&**txn, api.students(), id.as_str()).await?;
                 let kind = subsidy_kind(programme, s.days, &rec, p)?;
                 let input = PaymentInput {
                     kind,

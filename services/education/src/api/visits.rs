@@ -41,7 +41,7 @@ impl Write for RecordVisitRequest {
         };
         api.db
             .write(&idem, async |txn| {
-                let mut rec = store::lock_student(&**txn, id.as_str()).await?;
+                let mut rec = store::lock_student(&**txn, api.students(), id.as_str()).await?;
                 let checked =
                     validate_visit(&input, &domain_status(&rec.student), today).map_err(|e| {
                         let in_request = e.into_iter().map(|f| match f.field.as_str() {

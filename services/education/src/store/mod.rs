@@ -23,6 +23,7 @@ use xk_contracts::convert::{date_from_pb, date_to_pb};
 use xk_contracts::pb::education::v1::{Letter, ReturnCase, Student, StudentStatus, Survey, Visit};
 use xk_contracts::types::ResidentId;
 use xk_runtime::ApiError;
+use xk_runtime::partition::{Lookup, find_by_key};
 use xk_runtime::query::{
     Keyset, insert_chunks, one_or_not_found, refuse_existing, stored_keys, update_at_version,
     upsert_columns,
@@ -32,12 +33,15 @@ use entities::{case, letter, student, survey, survey_finding, visit};
 pub use query::prefix_range;
 use query::rows_of_student;
 
+/// The students table (read by key through [`xk_runtime::Db::lookup`]).
+pub const STUDENTS: &str = "students";
+
 /// The tables a province's PostgreSQL database may partition by county
 /// (`xiaokang migrate education --partition-by-county`): the students, keyed by resident
 /// id, unique across the province still.
 pub const PARTITIONABLE: &[xk_runtime::partition::Partitionable] =
     &[xk_runtime::partition::Partitionable {
-        table: "students",
+        table: STUDENTS,
         key: &["resident_id"],
         region: "village_code",
     }];
@@ -71,6 +75,10 @@ pub struct StudentRecord {
     pub status_since: NaiveDate,
     /// Optimistic-concurrency version (the etag).
     pub version: i64,
+    /// The village of the stored row (the student's, until a change moves it): a save
+    /// finds the row by it as well as its key, so that over partitions by county it
+    /// touches that county's partition alone.
+    pub stored_village: String,
 }
 
 fn row(r: &StudentRecord) -> student::ActiveModel {
@@ -120,6 +128,7 @@ fn decode(m: student::Model) -> Result<StudentRecord, ApiError> {
         subsidy_total_fen: m.subsidy_total_fen,
         status_since: m.status_since,
         version: m.version,
+        stored_village: m.village_code,
     })
 }
 
@@ -139,30 +148,34 @@ pub async fn insert_students<C: ConnectionTrait>(
     insert_chunks(conn, batch.iter().map(row).collect(), INSERT_CHUNK).await
 }
 
-/// Reads one student.
+/// Reads one student (`lookup`: how this database reads a student by id, from
+/// [`xk_runtime::Db::lookup`] of [`STUDENTS`]).
 pub async fn get_student<C: ConnectionTrait>(
     conn: &C,
+    lookup: Lookup,
     id: &str,
 ) -> Result<StudentRecord, ApiError> {
-    load_student(conn, student::Entity::find_by_id(id.to_string()), id).await
+    load_student(conn, lookup, id, false).await
 }
 
 /// Reads one student to change it, locking the row until the transaction ends
 /// ([`xk_runtime::db::for_update`]): concurrent writes to one student queue.
 pub async fn lock_student<C: ConnectionTrait>(
     conn: &C,
+    lookup: Lookup,
     id: &str,
 ) -> Result<StudentRecord, ApiError> {
-    let select = xk_runtime::db::for_update(student::Entity::find_by_id(id.to_string()));
-    load_student(conn, select, id).await
+    load_student(conn, lookup, id, true).await
 }
 
 async fn load_student<C: ConnectionTrait>(
     conn: &C,
-    select: sea_orm::Select<student::Entity>,
+    lookup: Lookup,
     id: &str,
+    for_update: bool,
 ) -> Result<StudentRecord, ApiError> {
-    decode(one_or_not_found(conn, select, "student", mask(id)).await?)
+    let row = find_by_key::<student::Entity, _>(conn, lookup, id.to_string(), for_update).await?;
+    decode(row.ok_or_else(|| ApiError::not_found("student", mask(id)))?)
 }
 
 /// Writes a changed student if its version is still `r.version`; returns it with the new
@@ -175,13 +188,18 @@ pub async fn save_student<C: ConnectionTrait>(
     next.version = r.version + 1;
     next.student.etag = next.version.to_string();
     next.student.status_since = Some(date_to_pb(next.status_since));
+    next.stored_village = next.student.village_code.clone();
     let mut am = row(&next);
     am.resident_id = sea_orm::ActiveValue::Unchanged(r.student.resident_id.clone());
     use student::Column as S;
-    let update = student::Entity::update_many().set(am);
+    let update = student::Entity::update_many()
+        .set(am)
+        .filter(S::VillageCode.eq(&r.stored_village));
     let id = (S::ResidentId, r.student.resident_id.as_str());
     if !update_at_version(conn, update, id, (S::Version, r.version)).await? {
-        let current = get_student(conn, &r.student.resident_id).await?;
+        // Only to name the current version in the refusal: the direct read is right in
+        // every database, if slower over partitions.
+        let current = get_student(conn, Lookup::Direct, &r.student.resident_id).await?;
         return Err(ApiError::Stale {
             what: "student",
             name: mask(&r.student.resident_id),

@@ -103,10 +103,14 @@ pub(super) async fn get_person_year(
             format!("{} for coverage year {year}", mask(&resident)),
         )
     };
-    let Some(enrolment) = store::get_enrolment(conn, &resident, year).await? else {
+    let Some(enrolment) =
+        store::get_enrolment(conn, api.db.lookup(store::ENROLMENTS), &resident, year).await?
+    else {
         return Err(not_found());
     };
-    let Some(py) = store::get_person_year(conn, &resident, year).await? else {
+    let Some(py) =
+        store::get_person_year(conn, api.db.lookup(store::PERSON_YEARS), &resident, year).await?
+    else {
         return Err(not_found());
     };
     let rows = store::person_year_cases(conn, &resident, year).await?;

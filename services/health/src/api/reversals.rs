@@ -41,9 +41,13 @@ pub(super) async fn reverse(
                     format!("case_id: case {} is a reversal itself", original.id),
                 ));
             }
-            let Some(mut py) =
-                store::lock_person_year(&**txn, &original.resident_id, original.coverage_year)
-                    .await?
+            let Some(mut py) = store::lock_person_year(
+                &**txn,
+                api.db.lookup(store::PERSON_YEARS),
+                &original.resident_id,
+                original.coverage_year,
+            )
+            .await?
             else {
                 return Err(inconsistent(format!(
                     "case {} has no person-year row",

@@ -11,15 +11,21 @@ pub mod summary;
 use std::collections::HashSet;
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use xk_contracts::types::ResidentId;
 
 use entities::{case, enrolment, institution, person_year};
 use xk_runtime::ApiError;
+use xk_runtime::partition::{Lookup, find_by_key};
 pub use xk_runtime::query::prefix_range;
 use xk_runtime::query::{by_id, insert_chunks, keyset_page, under_prefix, upsert};
+
+/// The enrolments table (read by key through [`xk_runtime::Db::lookup`]).
+pub const ENROLMENTS: &str = "enrolments";
+/// The person-years table (read by key through [`xk_runtime::Db::lookup`]).
+pub const PERSON_YEARS: &str = "person_years";
 
 /// The tables a province's PostgreSQL database may partition by county
 /// (`xiaokang migrate health --partition-by-county`): the enrolments and the person-years
@@ -27,12 +33,12 @@ use xk_runtime::query::{by_id, insert_chunks, keyset_page, under_prefix, upsert}
 /// still. (Cases are keyed by a sequence the copy would not carry over: not offered.)
 pub const PARTITIONABLE: &[xk_runtime::partition::Partitionable] = &[
     xk_runtime::partition::Partitionable {
-        table: "enrolments",
+        table: ENROLMENTS,
         key: &["resident_id", "coverage_year"],
         region: "village_code",
     },
     xk_runtime::partition::Partitionable {
-        table: "person_years",
+        table: PERSON_YEARS,
         key: &["resident_id", "coverage_year"],
         region: "village_code",
     },
@@ -132,50 +138,67 @@ pub async fn find_enrolment_conflict<C: ConnectionTrait>(
     Ok(None)
 }
 
-/// One enrolment.
+/// One enrolment (`lookup`: how this database reads an enrolment by key, from
+/// [`xk_runtime::Db::lookup`] of [`ENROLMENTS`]).
 pub async fn get_enrolment<C: ConnectionTrait>(
     conn: &C,
+    lookup: Lookup,
     resident_id: &str,
     year: i32,
 ) -> Result<Option<enrolment::Model>, ApiError> {
-    by_id::<enrolment::Entity, _>(conn, (resident_id.to_string(), year)).await
+    let key = (resident_id.to_string(), year);
+    Ok(find_by_key::<enrolment::Entity, _>(conn, lookup, key, false).await?)
 }
 
-/// The person-year row, locked for update on PostgreSQL (`SELECT … FOR UPDATE`) so that
-/// concurrent settlements of one person queue on it; on SQLite the runtime's writer lock
-/// already serialises every write transaction, and SQLite has no row locks.
+/// The person-year row, locked until the transaction ends (`SELECT … FOR UPDATE` on
+/// PostgreSQL) so that concurrent settlements of one person queue on it; on SQLite the
+/// runtime's writer lock already serialises every write transaction, and SQLite has no row
+/// locks. `lookup`: as [`get_person_year`].
 pub async fn lock_person_year<C: ConnectionTrait>(
     conn: &C,
+    lookup: Lookup,
     resident_id: &str,
     year: i32,
 ) -> Result<Option<person_year::Model>, ApiError> {
-    let q = person_year::Entity::find_by_id((resident_id.to_string(), year));
-    let q = if conn.get_database_backend() == DbBackend::Postgres {
-        q.lock_exclusive()
-    } else {
-        q
-    };
-    Ok(q.one(conn).await?)
+    let key = (resident_id.to_string(), year);
+    Ok(find_by_key::<person_year::Entity, _>(conn, lookup, key, true).await?)
 }
 
-/// One person-year row, unlocked (reads).
+/// One person-year row, unlocked (reads); `lookup`: how this database reads a person-year
+/// by key ([`xk_runtime::Db::lookup`] of [`PERSON_YEARS`]).
 pub async fn get_person_year<C: ConnectionTrait>(
     conn: &C,
+    lookup: Lookup,
     resident_id: &str,
     year: i32,
 ) -> Result<Option<person_year::Model>, ApiError> {
-    by_id::<person_year::Entity, _>(conn, (resident_id.to_string(), year)).await
+    let key = (resident_id.to_string(), year);
+    Ok(find_by_key::<person_year::Entity, _>(conn, lookup, key, false).await?)
 }
 
-/// Writes a person-year row (locked by the caller in the same transaction).
+/// Writes a person-year row (locked by the caller in the same transaction). It is found by
+/// its village as well as its key, so that over partitions by county the update touches
+/// its county's partition alone; a person-year's village is fixed when it is enrolled.
 pub async fn save_person_year<C: ConnectionTrait>(
     conn: &C,
     row: person_year::Model,
 ) -> Result<(), ApiError> {
-    let a: person_year::ActiveModel = row.into();
-    person_year::Entity::update(sea_orm::ActiveModelTrait::reset_all(a))
+    use person_year::Column as P;
+    use sea_orm::ActiveValue::Unchanged;
+    let (resident, year) = (row.resident_id.clone(), row.coverage_year);
+    let village = row.village_code.clone();
+    let mut a = sea_orm::ActiveModelTrait::reset_all(person_year::ActiveModel::from(row));
+    (a.resident_id, a.coverage_year) = (Unchanged(resident.clone()), Unchanged(year));
+    let done = person_year::Entity::update_many()
+        .set(a)
+        .filter(P::ResidentId.eq(resident))
+        .filter(P::CoverageYear.eq(year))
+        .filter(P::VillageCode.eq(village))
         .exec(conn)
         .await?;
+    if done.rows_affected != 1 {
+        return Err(sea_orm::DbErr::RecordNotUpdated.into());
+    }
     Ok(())
 }
 

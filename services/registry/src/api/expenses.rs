@@ -38,7 +38,7 @@ impl RegistryApi {
             .write(&idem, async |txn| {
                 // NOT_FOUND for a household the archive does not hold; its village is the
                 // answer's.
-                let household = store::get(&**txn, id.as_str(), self.lookup).await?;
+                let household = store::get(&**txn, id.as_str(), self.lookup()).await?;
                 expenses::upsert(&**txn, id.as_str(), year, amount_fen).await?;
                 let expense = DisasterExpense {
                     household_id: household.household_id,

@@ -106,7 +106,7 @@ impl RegistryApi {
         let response = update(
             &self.db,
             &store::Households {
-                lookup: self.lookup,
+                lookup: self.lookup(),
             },
             idem,
             id,

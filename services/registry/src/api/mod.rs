@@ -39,7 +39,6 @@ use xk_runtime::service::Backend;
 
 use crate::policy::RegistryPolicy;
 use crate::store::cache::RecordCache;
-use xk_runtime::partition::Lookup;
 
 /// Largest number of households in one import batch.
 pub const MAX_IMPORT_BATCH: usize = 5000;
@@ -55,9 +54,6 @@ pub struct RegistryApi {
     /// Records in memory when this process is the only writer (SQLite); see
     /// [`crate::store::cache`].
     cache: Option<Arc<RecordCache>>,
-    /// How this database reads a household by id: through the key table's county once the
-    /// households are partitioned ([`xk_runtime::partition::Lookup`]).
-    lookup: Lookup,
 }
 
 impl Deref for RegistryApi {
@@ -80,14 +76,13 @@ impl RegistryApi {
         Self {
             backend: Backend::new(db, policy),
             cache,
-            lookup: Lookup::Direct,
         }
     }
 
-    /// This service reading households by id the way `lookup` says.
-    pub fn with_lookup(mut self, lookup: Lookup) -> Self {
-        self.lookup = lookup;
-        self
+    /// How this database reads a household by id: through the key table's county once the
+    /// households are partitioned ([`xk_runtime::partition::Lookup`]).
+    fn lookup(&self) -> xk_runtime::partition::Lookup {
+        self.db.lookup(crate::store::HOUSEHOLDS_TABLE)
     }
 }
 

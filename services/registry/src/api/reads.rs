@@ -43,7 +43,7 @@ impl RegistryApi {
         if let Some(h) = self.cache.as_ref().and_then(|c| c.get(id.as_str())) {
             return Ok(GetHouseholdResponse { household: Some(h) });
         }
-        let household = store::get(self.db.conn(), id.as_str(), self.lookup).await?;
+        let household = store::get(self.db.conn(), id.as_str(), self.lookup()).await?;
         if let Some(c) = &self.cache {
             c.offer(&household);
         }

@@ -19,7 +19,7 @@ use xk_contracts::pb::registry::v1::{ArchiveStatus, Household, MonitoringCategor
 
 use xk_runtime::ApiError;
 use xk_runtime::db::WriteTxn;
-use xk_runtime::partition::Lookup;
+use xk_runtime::partition::{Lookup, find_by_key};
 pub use xk_runtime::query::prefix_range;
 use xk_runtime::query::{
     Keyset, insert_chunks, stored_keys, unreadable, update_at_version, upsert,
@@ -201,23 +201,7 @@ async fn load<C: ConnectionTrait>(
     lookup: Lookup,
     for_update: bool,
 ) -> Result<Household, ApiError> {
-    let row = match lookup.statement(HOUSEHOLDS_TABLE, id, for_update) {
-        Some(statement) => {
-            household::Entity::find()
-                .from_raw_sql(statement)
-                .one(conn)
-                .await?
-        }
-        None => {
-            let select = household::Entity::find_by_id(id.to_string());
-            let select = if for_update {
-                xk_runtime::db::for_update(select)
-            } else {
-                select
-            };
-            select.one(conn).await?
-        }
-    };
+    let row = find_by_key::<household::Entity, _>(conn, lookup, id.to_string(), for_update).await?;
     decode(row.ok_or_else(|| ApiError::not_found(HOUSEHOLD, id))?)
 }
 
@@ -225,12 +209,16 @@ async fn load<C: ConnectionTrait>(
 /// Its member rows are rewritten (a household has a handful) unless `members_as_read`,
 /// the rows as the household was read, shows them unchanged: most changes (an income, a
 /// monitoring step, an exit) touch only the document, and skipping the rewrite saves two
-/// statements and the members rollup's deltas. Returns the household as stored.
+/// statements and the members rollup's deltas. `village_as_read`, the village the stored
+/// row has, finds the row with its key: over partitions by county the update then touches
+/// that county's partition alone, where the key alone would probe every partition.
+/// Returns the household as stored.
 pub async fn save<C: ConnectionTrait>(
     conn: &C,
     h: &Household,
     expected: &str,
     members_as_read: Option<&[MemberFacts]>,
+    village_as_read: &str,
 ) -> Result<Household, ApiError> {
     let version: i64 = expected.parse().map_err(|_| ApiError::Stale {
         what: HOUSEHOLD,
@@ -241,7 +229,9 @@ pub async fn save<C: ConnectionTrait>(
     let mut row = household_row(h, version + 1);
     row.household_id = sea_orm::ActiveValue::Unchanged(h.household_id.clone());
     use household::Column as H;
-    let update = household::Entity::update_many().set(row);
+    let update = household::Entity::update_many()
+        .set(row)
+        .filter(H::VillageCode.eq(village_as_read));
     let id = (H::HouseholdId, h.household_id.as_str());
     if !update_at_version(conn, update, id, (H::Version, version)).await? {
         // Only to name the current version in the refusal: the direct read is right in
@@ -259,8 +249,10 @@ pub async fn save<C: ConnectionTrait>(
         stored.etag = (version + 1).to_string();
         return Ok(stored);
     }
+    // Member rows carry their household's village, so they are found the same way.
     member::Entity::delete_many()
         .filter(member::Column::HouseholdId.eq(&h.household_id))
+        .filter(member::Column::VillageCode.eq(village_as_read))
         .exec(conn)
         .await?;
     let rows: Vec<_> = member_rows(h).collect();
@@ -288,17 +280,19 @@ pub async fn save<C: ConnectionTrait>(
     Ok(stored)
 }
 
-/// A household as the write path holds it: the record, read at its etag, and its member
-/// rows as read (so a save that leaves them as they were does not rewrite them). (A
-/// newtype because the record is the contract's message and the trait the runtime's.)
+/// A household as the write path holds it: the record, read at its etag, its member rows
+/// as read (so a save that leaves them as they were does not rewrite them) and its village
+/// as read (which finds its row, [`save`]). (A newtype because the record is the
+/// contract's message and the trait the runtime's.)
 #[derive(Debug, Clone)]
-pub struct Locked(pub Household, Vec<MemberFacts>);
+pub struct Locked(pub Household, Vec<MemberFacts>, String);
 
 impl Locked {
     /// `h` as read from the store.
     fn read(h: Household) -> Self {
         let facts = member_facts(&h);
-        Locked(h, facts)
+        let village = h.village_code.clone();
+        Locked(h, facts, village)
     }
 }
 
@@ -333,7 +327,7 @@ impl RecordStore for Households {
         record: &Locked,
         read_etag: &str,
     ) -> Result<Locked, ApiError> {
-        save(&**txn, &record.0, read_etag, Some(&record.1))
+        save(&**txn, &record.0, read_etag, Some(&record.1), &record.2)
             .await
             .map(Locked::read)
     }

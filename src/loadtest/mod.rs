@@ -6,11 +6,13 @@
 //! - [`schedule`]: open-loop send times, step rates and the step verdict, pure.
 //! - [`stats`]: HdrHistogram per RPC, status-code counts, percentiles, table and JSON, pure.
 //! - [`memory`]: RSS / high-water mark of watched processes from `/proc` (the soak run).
+//! - [`cpu`]: CPU per call over a phase, of the machine and of this process, from `/proc`.
 //! - [`workload`]: clients with the right tokens, the warm-up's planted data, one call.
 //! - [`engine`]: the open and closed loops, bounded in time and count.
 //!
 //! [`run`] ties them together: warm up, then one phase (or a step series), watching memory.
 
+pub mod cpu;
 pub mod engine;
 pub mod memory;
 pub mod mix;
@@ -182,7 +184,7 @@ pub fn new_run_id() -> String {
         .to_ascii_uppercase()
 }
 
-/// Runs one phase with a progress ticker.
+/// Runs one phase with a progress ticker; returns its summary (with its CPU cost).
 async fn phase(
     work: &workload::Workload,
     cfg: &Config,
@@ -190,7 +192,7 @@ async fn phase(
     seq: Arc<AtomicU64>,
     label: &str,
     progress: &dyn Progress,
-) -> engine::PhaseResult {
+) -> PhaseSummary {
     let live = Arc::new(Live::default());
     progress.phase(label, cfg.duration);
     let p = Phase {
@@ -199,6 +201,7 @@ async fn phase(
         max_requests: cfg.max_requests,
         max_in_flight: cfg.max_in_flight,
     };
+    let before = cpu::read();
     let fut = engine::run_phase(work, &cfg.mix, p, seq, live.clone());
     tokio::pin!(fut);
     let start = tokio::time::Instant::now();
@@ -209,8 +212,17 @@ async fn phase(
             _ = tick.tick() => progress.tick(start.elapsed(), &live),
         }
     };
+    let after = cpu::read();
     progress.done();
-    result
+    let (rate, conc) = match load {
+        Load::Rate(r) => (Some(r), None),
+        Load::Concurrency(c) => (None, Some(c)),
+    };
+    let mut summary = PhaseSummary::of(&result.recorder, result.elapsed, rate, conc);
+    summary.cpu = before
+        .zip(after)
+        .and_then(|(b, a)| cpu::CpuUse::between(b, a, summary.calls));
+    summary
 }
 
 /// Warms up, runs the phase (or steps), and reports.
@@ -251,9 +263,8 @@ pub async fn run(cfg: &Config, progress: &dyn Progress) -> anyhow::Result<Report
                 let mut attempt = 0;
                 let verdict = loop {
                     let label = format!("step at {rate:.0}/s");
-                    let r =
+                    let summary =
                         phase(&work, cfg, Load::Rate(rate), seq.clone(), &label, progress).await;
-                    let summary = PhaseSummary::of(&r.recorder, r.elapsed, Some(rate), None);
                     let verdict = schedule::judge_step(
                         &StepOutcome {
                             target_rate: rate,
@@ -287,12 +298,7 @@ pub async fn run(cfg: &Config, progress: &dyn Progress) -> anyhow::Result<Report
             anyhow::bail!("--step needs --rate (an open loop)")
         }
         (None, load) => {
-            let r = phase(&work, cfg, load, seq, "load", progress).await;
-            let (rate, conc) = match load {
-                Load::Rate(r) => (Some(r), None),
-                Load::Concurrency(c) => (None, Some(c)),
-            };
-            report.run = Some(PhaseSummary::of(&r.recorder, r.elapsed, rate, conc));
+            report.run = Some(phase(&work, cfg, load, seq, "load", progress).await);
         }
     }
     let _ = stop_tx.send(());

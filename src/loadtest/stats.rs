@@ -294,6 +294,8 @@ pub struct PhaseSummary {
     pub accepted: Percentiles,
     /// Per RPC.
     pub rpcs: Vec<RpcSummary>,
+    /// What the phase's calls cost in CPU (Linux; set by the run, not by [`PhaseSummary::of`]).
+    pub cpu: Option<super::cpu::CpuUse>,
 }
 
 impl PhaseSummary {
@@ -322,6 +324,7 @@ impl PhaseSummary {
             refused: Percentiles::of(&rec.refused()),
             accepted: Percentiles::of(&rec.accepted()),
             rpcs: rec.summarize(elapsed),
+            cpu: None,
         }
     }
 
@@ -380,6 +383,10 @@ impl PhaseSummary {
             &self.overall,
             String::new(),
         ));
+        if let Some(cpu) = &self.cpu {
+            out.push_str(&cpu.line());
+            out.push('\n');
+        }
         out
     }
 }

@@ -83,6 +83,9 @@ pub struct Row {
     pub transport: &'static str,
     /// The goal.
     pub goal: Goal,
+    /// What the subject's calls cost in CPU (the load-test rows): whether the goal fits in
+    /// this machine's CPUs at all.
+    pub cpu: Option<crate::loadtest::cpu::CpuUse>,
 }
 
 impl Row {
@@ -161,6 +164,7 @@ fn registry_rows(kind: TestDb, args: &AllBenchArgs) -> RowsFuture<'_> {
             baseline_p99_ms: None,
             transport,
             goal,
+            cpu: None,
         };
         let mut rows = vec![
             Row {
@@ -256,6 +260,7 @@ fn summary_rows(kind: TestDb, _args: &AllBenchArgs) -> RowsFuture<'_> {
             baseline_p99_ms: None,
             transport: "-",
             goal: Goal::ratio(0.5),
+            cpu: None,
         };
         Ok(vec![
             row("slowest SummarizeByRegion", per_s(slowest)),
@@ -326,6 +331,26 @@ pub fn table(rows: &[Row]) -> String {
             r.ratio(),
         ));
     }
+    let costs: Vec<&Row> = rows.iter().filter(|r| r.cpu.is_some()).collect();
+    if !costs.is_empty() {
+        out.push_str(&format!(
+            "\nCPU per call (machine: every process, PostgreSQL included; this process: the \
+             load generator and the services)\n{:<9} {:<17} {:>7} {:>13} {:>13} {:>13}\n",
+            "database", "subject", "busy %", "machine µs", "process µs", "ceiling/s"
+        ));
+        for r in costs {
+            let Some(c) = r.cpu else { continue };
+            out.push_str(&format!(
+                "{:<9} {:<17} {:>7.0} {:>13.0} {:>13.0} {:>13.0}\n",
+                r.database,
+                r.subject,
+                c.machine_busy * 100.0,
+                c.machine_us_per_call,
+                c.process_us_per_call,
+                c.ceiling_per_s
+            ));
+        }
+    }
     out
 }
 
@@ -390,6 +415,7 @@ mod tests {
                 max_p99_ms: Some(5.0),
                 ..Goal::ratio(0.5)
             },
+            cpu: None,
         }
     }
 
@@ -423,5 +449,24 @@ mod tests {
         let t = table(&[row(100.0, 60.0, Some(4.0)), row(100.0, 40.0, Some(4.0))]);
         assert!(t.contains("0.60") && t.contains(" met"));
         assert!(t.contains("NOT met"));
+        assert!(!t.contains("CPU per call"), "no row measured its CPU");
+    }
+
+    #[test]
+    fn table_lists_the_cpu_cost_of_rows_that_measured_it() {
+        let mut r = row(5_000.0, 3_900.0, Some(30.0));
+        r.subject = "RecordIncome";
+        r.cpu = Some(crate::loadtest::cpu::CpuUse {
+            cpus: 2,
+            machine_busy: 0.97,
+            machine_us_per_call: 497.0,
+            process_us_per_call: 412.0,
+            ceiling_per_s: 4_024.0,
+        });
+        let t = table(&[r]);
+        let line = t.lines().last().unwrap();
+        for part in ["RecordIncome", "97", "497", "412", "4024"] {
+            assert!(line.contains(part), "{part} missing from {line:?}");
+        }
     }
 }

@@ -118,6 +118,7 @@ pub fn write_rows(kind: TestDb, args: &AllBenchArgs) -> RowsFuture<'_> {
                     max_p99_ms: Some(20.0),
                     ..Goal::ratio(1.0)
                 },
+                cpu: p.cpu,
             });
         }
         let p = phase(
@@ -142,6 +143,7 @@ pub fn write_rows(kind: TestDb, args: &AllBenchArgs) -> RowsFuture<'_> {
                 max_p99_ms: Some(250.0),
                 ..Goal::ratio(0.99)
             },
+            cpu: p.cpu,
         });
         let p = phase(
             &suite,
@@ -166,6 +168,7 @@ pub fn write_rows(kind: TestDb, args: &AllBenchArgs) -> RowsFuture<'_> {
                 max_p99_ms: Some(max_p99_ms),
                 ..Goal::ratio(0.0)
             },
+            cpu: None,
         };
         rows.push(overload(
             "refused calls",

@@ -127,8 +127,8 @@ impl CpuUse {
     pub fn line(&self) -> String {
         format!(
             "CPU: {:.0}% of {} CPUs busy; {:.0} µs of machine CPU per call ({:.0} µs in this \
-             process, the rest in others: PostgreSQL); at that cost {} CPUs answer at most \
-             {:.0} calls/s",
+             process, the rest in other processes: the services when they run apart, \
+             PostgreSQL); at that cost {} CPUs answer at most {:.0} calls/s",
             self.machine_busy * 100.0,
             self.cpus,
             self.machine_us_per_call,

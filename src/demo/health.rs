@@ -69,6 +69,18 @@ fn institutions() -> Vec<Institution> {
     out
 }
 
+/// The cases that make sure the supplementary layer pays in every generated county: three
+/// 100,000-yuan stays at a county hospital, all within the policy list, for one seriously
+/// ill registered-poor person who drew no case of their own; the third takes the year's
+/// personal payments past the 5,000-yuan cap. (Whether drawn cases reach the supplementary
+/// layer depends on the draw, and the draw on the day the county is generated for: for
+/// 2026-12-08 none did, and the published "four layers paid" failed.) They take no random
+/// number, so the rest of the county is the same with them as without.
+const ANCHOR_TOTAL_FEN: i64 = 10_000_000;
+
+/// The anchor stays' admission and discharge days of the coverage year.
+const ANCHOR_DAYS: [(i64, i64); 3] = [(60, 74), (150, 164), (240, 254)];
+
 fn day(year: i32, d: i64) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default() + chrono::Duration::days(d)
 }
@@ -80,6 +92,7 @@ pub fn generate(rng: &mut impl Rng, archive: &Archive, seed: u64) -> HealthLoad 
         institutions,
         ..Default::default()
     };
+    let mut anchored = false;
     for home in &archive.homes {
         let poor = home.group.in_archive();
         for person in &home.members {
@@ -101,6 +114,11 @@ pub fn generate(rng: &mut impl Rng, archive: &Archive, seed: u64) -> HealthLoad 
                 _ => (0.0012, 100_000, 800_000),
             };
             if !rng.random_bool(chance) {
+                if !anchored && person.health == HealthCondition::SeriousIllness {
+                    anchored = true;
+                    load.cases
+                        .push(anchor_cases(&load.institutions[0], &person.id, seed));
+                }
                 continue;
             }
             let count = rng.random_range(1..=3);
@@ -140,4 +158,141 @@ pub fn generate(rng: &mut impl Rng, archive: &Archive, seed: u64) -> HealthLoad 
         }
     }
     load
+}
+
+/// The anchor stays ([`ANCHOR_TOTAL_FEN`], [`ANCHOR_DAYS`]) of person `id` at
+/// `institution`, in settlement order.
+fn anchor_cases(institution: &Institution, id: &str, seed: u64) -> Vec<SettleCaseRequest> {
+    ANCHOR_DAYS
+        .iter()
+        .enumerate()
+        .map(|(k, &(admitted, discharged))| SettleCaseRequest {
+            request_id: format!("demo-{seed}-case-{}-{k}", &id[..17]),
+            hospital_case: Some(HospitalCase {
+                resident_id: id.to_string(),
+                institution_code: institution.code.clone(),
+                admission_date: Some(date_to_pb(day(p::YEAR, admitted))),
+                discharge_date: Some(date_to_pb(day(p::YEAR, discharged))),
+                total_fen: ANCHOR_TOTAL_FEN,
+                out_of_policy_fen: 0,
+                chronic_outpatient: false,
+                bill_number: format!("D{seed}-{}-{k}", &id[..17]),
+            }),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use xk_health::domain::{self, InstitutionLevel as Level};
+
+    use super::*;
+    use crate::demo::{County, DEFAULT_SEED};
+
+    /// The generated county's cases through the settlement engine: per layer, whether any
+    /// case paid from it (basic, serious illness, assistance, supplementary).
+    fn layers_paid(county: &County) -> [bool; 4] {
+        let policy = domain::embedded_book()
+            .unwrap()
+            .for_year(p::YEAR)
+            .unwrap()
+            .clone();
+        let levels: std::collections::HashMap<&str, (Level, bool)> = county
+            .health
+            .institutions
+            .iter()
+            .map(|i| {
+                let level = if i.level == InstitutionLevel::County as i32 {
+                    Level::County
+                } else {
+                    Level::Township
+                };
+                (i.code.as_str(), (level, i.in_county))
+            })
+            .collect();
+        let mut paid = [false; 4];
+        for person in &county.health.cases {
+            let cases: Vec<domain::Case> = person
+                .iter()
+                .filter_map(|r| r.hospital_case.as_ref())
+                .map(|hc| {
+                    let (institution_level, in_county) = levels[hc.institution_code.as_str()];
+                    domain::Case {
+                        total_fen: hc.total_fen,
+                        out_of_policy_fen: hc.out_of_policy_fen,
+                        institution_level,
+                        in_county,
+                        chronic_outpatient: hc.chronic_outpatient,
+                        registered_poor: true,
+                    }
+                })
+                .collect();
+            let (settled, _) = domain::settle_all(&policy, &cases).unwrap();
+            for s in settled {
+                for (k, fen) in [
+                    s.basic_fen,
+                    s.serious_fen,
+                    s.assistance_fen,
+                    s.supplementary_fen,
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    paid[k] |= fen > 0;
+                }
+            }
+        }
+        paid
+    }
+
+    #[test]
+    fn every_layer_pays_whatever_day_the_county_is_generated_for() {
+        // 2026-12-08 is the day whose draw reached no supplementary payment.
+        for (y, m, d) in [(2026, 12, 7), (2026, 12, 8), (2027, 3, 1), (2028, 2, 29)] {
+            let today = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let county = County::generate(DEFAULT_SEED, today);
+            assert_eq!(layers_paid(&county), [true; 4], "generated for {today}");
+        }
+    }
+
+    #[test]
+    fn the_anchor_stays_alone_reach_the_supplementary_layer() {
+        let institution = &institutions()[0];
+        assert_eq!(institution.level, InstitutionLevel::County as i32);
+        let requests = anchor_cases(institution, "420625194001010011", 1);
+        let ids: Vec<&str> = requests.iter().map(|r| r.request_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "demo-1-case-42062519400101001-0",
+                "demo-1-case-42062519400101001-1",
+                "demo-1-case-42062519400101001-2"
+            ]
+        );
+        let policy = domain::embedded_book()
+            .unwrap()
+            .for_year(p::YEAR)
+            .unwrap()
+            .clone();
+        let case = domain::Case {
+            total_fen: ANCHOR_TOTAL_FEN,
+            out_of_policy_fen: 0,
+            institution_level: Level::County,
+            in_county: true,
+            chronic_outpatient: false,
+            registered_poor: true,
+        };
+        let (settled, ytd) = domain::settle_all(&policy, &[case; 3]).unwrap();
+        let supplementary: Vec<i64> = settled.iter().map(|s| s.supplementary_fen).collect();
+        assert_eq!(
+            supplementary[..2],
+            [0, 0],
+            "under the cap until the third stay"
+        );
+        assert!(supplementary[2] > 0, "{settled:?}");
+        assert_eq!(
+            ytd.in_county_personal_fen,
+            policy.supplementary.annual_personal_cap_fen
+        );
+    }
 }

@@ -5,7 +5,8 @@
 //! costs 500 µs of CPU, summed over the load generator, the services and PostgreSQL, allows
 //! at most 4,000 calls a second on 2 CPUs whatever the code does about waiting. The
 //! machine figure counts every process, so it is the benchmark's cost only on an
-//! otherwise quiet machine (the benchmarks say to run them on one).
+//! otherwise quiet machine (the benchmarks say to run them on one), and it counts this
+//! machine only: against services on other hosts it is the load generator's cost.
 
 use std::time::Instant;
 
@@ -126,9 +127,10 @@ impl CpuUse {
     /// One line for a human.
     pub fn line(&self) -> String {
         format!(
-            "CPU: {:.0}% of {} CPUs busy; {:.0} µs of machine CPU per call ({:.0} µs in this \
-             process, the rest in other processes: the services when they run apart, \
-             PostgreSQL); at that cost {} CPUs answer at most {:.0} calls/s",
+            "CPU of this machine: {:.0}% of {} CPUs busy; {:.0} µs of machine CPU per call \
+             ({:.0} µs in this process, the rest in other processes: the services when they \
+             run apart, PostgreSQL; services on other hosts are not counted); at that cost \
+             {} CPUs answer at most {:.0} calls/s",
             self.machine_busy * 100.0,
             self.cpus,
             self.machine_us_per_call,

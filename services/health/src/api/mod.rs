@@ -50,6 +50,17 @@ xk_runtime::service_api! {
 }
 
 impl HealthApi {
+    /// How this database reads an enrolment by key: through the key table's county once
+    /// the enrolments are partitioned ([`xk_runtime::partition::Lookup`]).
+    fn enrolments(&self) -> xk_runtime::partition::Lookup {
+        self.db.lookup(crate::store::ENROLMENTS)
+    }
+
+    /// How this database reads (and locks) a person-year by key, as [`Self::enrolments`].
+    fn person_years(&self) -> xk_runtime::partition::Lookup {
+        self.db.lookup(crate::store::PERSON_YEARS)
+    }
+
     /// The policy of a coverage year, if the book covers it.
     fn policy_for(&self, year: i32) -> Option<&Policy> {
         self.policy.for_year(year)

@@ -103,14 +103,11 @@ pub(super) async fn get_person_year(
             format!("{} for coverage year {year}", mask(&resident)),
         )
     };
-    let Some(enrolment) =
-        store::get_enrolment(conn, api.db.lookup(store::ENROLMENTS), &resident, year).await?
+    let Some(enrolment) = store::get_enrolment(conn, api.enrolments(), &resident, year).await?
     else {
         return Err(not_found());
     };
-    let Some(py) =
-        store::get_person_year(conn, api.db.lookup(store::PERSON_YEARS), &resident, year).await?
-    else {
+    let Some(py) = store::get_person_year(conn, api.person_years(), &resident, year).await? else {
         return Err(not_found());
     };
     let rows = store::person_year_cases(conn, &resident, year).await?;

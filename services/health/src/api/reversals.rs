@@ -43,7 +43,7 @@ pub(super) async fn reverse(
             }
             let Some(mut py) = store::lock_person_year(
                 &**txn,
-                api.db.lookup(store::PERSON_YEARS),
+                api.person_years(),
                 &original.resident_id,
                 original.coverage_year,
             )

@@ -62,13 +62,9 @@ pub(super) async fn settle(
                     inst.code, inst.level
                 )));
             };
-            let Some(mut py) = store::lock_person_year(
-                &**txn,
-                api.db.lookup(store::PERSON_YEARS),
-                &checked.resident,
-                year,
-            )
-            .await?
+            let Some(mut py) =
+                store::lock_person_year(&**txn, api.person_years(), &checked.resident, year)
+                    .await?
             else {
                 return Err(ApiError::rule(
                     rules::NOT_ENROLLED,

@@ -259,6 +259,19 @@ async fn replays_inside_and_across_batches_return_the_first_answer() {
     )
     .await;
     assert_eq!(stored, 1, "the response is in the key row");
+    // A request id reused with another request, inside one batch, between two writes
+    // that land: the reuse is refused and writes nothing, its neighbours are kept (the
+    // refusal comes after the member claimed nothing and opened its savepoint, which it
+    // must undo without touching its predecessor's).
+    let before = batches(&db);
+    let (r3, reused, r4) = tokio::join!(put(&db, "r3", 1), put(&db, "r3", 2), put(&db, "r4", 3));
+    assert_eq!(r3.unwrap(), Written::Fresh(msg(1)));
+    let reused = tonic::Status::from(reused.unwrap_err());
+    assert_eq!(reused.code(), tonic::Code::AlreadyExists, "{reused:?}");
+    assert_eq!(r4.unwrap(), Written::Fresh(msg(3)));
+    assert_eq!(batches(&db) - before, 1);
+    assert_eq!(rows(&db).await, (4, 4, 4), "r3 once and r4");
+    assert_eq!(put(&db, "r3", 1).await.unwrap(), Written::Replayed(msg(1)));
     done(database, db).await;
 }
 

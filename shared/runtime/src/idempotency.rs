@@ -19,7 +19,10 @@ pub(crate) use bookkeeping::{Bookkeeping, Entry as BookkeepingEntry};
 use chrono::Utc;
 use prost::Message;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryTrait, Statement,
+};
 use sha2::{Digest, Sha256};
 use tonic::Status;
 
@@ -149,6 +152,20 @@ impl Idempotent {
     /// Claims the request id in `txn`. `Some(response)` if it was answered before: return
     /// it and write nothing. `None`: do the work, then call [`Idempotent::finish`].
     pub async fn begin<R: Message + Default>(&self, txn: &WriteTxn) -> Result<Option<R>, Status> {
+        let claim = self.claim_statement(txn.get_database_backend());
+        let inserted = txn
+            .execute_raw(claim)
+            .await
+            .map_err(db_status)?
+            .rows_affected();
+        self.claimed(txn, inserted == 1).await
+    }
+
+    /// The statement that claims the request id: an insert that does nothing if the id is
+    /// taken, so one row affected means "claimed now". [`Idempotent::begin`] runs it on
+    /// its own; a group commit on SQLite runs it in one round trip with its savepoint
+    /// ([`crate::group_commit`]) and goes on with [`Idempotent::claimed`].
+    pub(crate) fn claim_statement(&self, backend: DbBackend) -> Statement {
         use idempotency_key as k;
         let row = k::ActiveModel {
             principal: Set(self.principal.name().to_string()),
@@ -158,16 +175,24 @@ impl Idempotent {
             response: Set(Vec::new()),
             created_at: Set(Utc::now()),
         };
-        let inserted = k::Entity::insert(row)
+        k::Entity::insert(row)
             .on_conflict(
                 OnConflict::columns([k::Column::Principal, k::Column::RequestId])
                     .do_nothing()
                     .to_owned(),
             )
-            .exec_without_returning(&**txn)
-            .await
-            .map_err(db_status)?;
-        if inserted == 1 {
+            .build(backend)
+    }
+
+    /// After the claim statement: `inserted` says whether it claimed the id now. If not,
+    /// the id's first answer (`Some`), or ALREADY_EXISTS if it came with another request.
+    pub(crate) async fn claimed<R: Message + Default>(
+        &self,
+        txn: &WriteTxn,
+        inserted: bool,
+    ) -> Result<Option<R>, Status> {
+        use idempotency_key as k;
+        if inserted {
             return Ok(None);
         }
         let existing = k::Entity::find()

@@ -114,7 +114,24 @@ where
     R: Message + Default,
     F: AsyncFnOnce(&WriteTxn) -> Result<(R, Audit), ApiError>,
 {
-    if let Some(first) = idem.begin::<R>(txn).await? {
+    let first = idem.begin::<R>(txn).await?;
+    run_claimed(txn, idem, first, work).await
+}
+
+/// The rest of [`claim_and_run`] once the request id's claim is known: `first` is the id's
+/// first answer if it had one (replayed, nothing run), else `work` runs and its response
+/// and audit row are recorded.
+pub(crate) async fn run_claimed<R, F>(
+    txn: &WriteTxn,
+    idem: &Idempotent,
+    first: Option<R>,
+    work: F,
+) -> Result<Written<R>, ApiError>
+where
+    R: Message + Default,
+    F: AsyncFnOnce(&WriteTxn) -> Result<(R, Audit), ApiError>,
+{
+    if let Some(first) = first {
         return Ok(Written::Replayed(first));
     }
     let (response, audit) = work(txn).await?;

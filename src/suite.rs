@@ -55,7 +55,7 @@ pub async fn host(
     tokens: Arc<TokenTable>,
     listeners: impl Into<Listeners>,
 ) -> anyhow::Result<HostedService> {
-    let mut db = Db::connect(database_url, settings.db_pool)
+    let mut db = Db::connect_as(database_url, settings.db_pool, settings.durability())
         .await?
         .with_query_metrics(spec.name)
         .with_group_commit(settings.group_commit)

@@ -326,18 +326,38 @@ impl TestSuite {
             .map(|s| s.name)
             .collect();
         let mut databases = Vec::new();
-        let mut urls = HashMap::new();
         for name in names {
-            let db = TestDatabase::create_as(kind, name).await?;
-            urls.insert(name.to_string(), db.url.clone());
-            databases.push(db);
+            databases.push(TestDatabase::create_as(kind, name).await?);
         }
+        Self::start_over(databases, &settings).await
+    }
+
+    /// Stops every service gracefully and starts them again over the same databases with
+    /// `settings` (a bulk load's second start: see `ServeSettings::bulk_load`).
+    pub async fn restart(self, settings: ServeSettings) -> anyhow::Result<TestSuite> {
+        self.suite.shutdown().await?;
+        Self::start_over(self.databases, &settings).await
+    }
+
+    /// Starts the suite over `databases`, one per service in suite order.
+    async fn start_over(
+        databases: Vec<TestDatabase>,
+        settings: &ServeSettings,
+    ) -> anyhow::Result<TestSuite> {
+        let names = crate::suite::SERVICES
+            .iter()
+            .chain(std::iter::once(&crate::suite::AGGREGATOR))
+            .map(|s| s.name);
+        let urls: HashMap<String, String> = names
+            .zip(&databases)
+            .map(|(name, db)| (name.to_string(), db.url.clone()))
+            .collect();
         let (table, tokens) = test_tokens();
         let suite = crate::suite::start_all(
             |name| urls.get(name).cloned().unwrap_or_default(),
             std::net::IpAddr::from([127, 0, 0, 1]),
             crate::suite::Port::Any,
-            &settings,
+            settings,
             table,
             tokens[&Principal::Aggregator].clone(),
         )

@@ -3,6 +3,7 @@
 //!
 //! | module | what it holds |
 //! |---|---|
+//! | `bulk` | the bulk path: a load without syncs or rollups, then a normal start |
 //! | `households` | one household at a time: create, get, list, update, bad input, policy years |
 //! | `import` | import batches, export, paging, load shedding |
 //! | `partition` | PostgreSQL partitioning by county: rows, keys, pruning, a move, a later county |
@@ -10,6 +11,7 @@
 //! | `rules` | exit, monitoring, removal and their rule ids; villages |
 //! | `serving` | auth matrix, health, reflection, shutdown, audit log |
 
+mod bulk;
 #[path = "../common/mod.rs"]
 mod common;
 mod households;

@@ -216,9 +216,31 @@ fn make_private_database(file: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// How a database is opened: durable (every service, always) or for a first bulk load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every acknowledged write survives a crash and a power cut (SQLite: WAL,
+    /// `synchronous=FULL`; PostgreSQL: the server's settings).
+    #[default]
+    Full,
+    /// For loading an empty database once, before it serves anyone
+    /// (`ServeSettings::bulk_load`): SQLite keeps its rollback journal in memory and never
+    /// syncs (`journal_mode=MEMORY`, `synchronous=OFF`, a 512 MiB page cache), so each page
+    /// is written once, to the database file, with no WAL copy and no checkpoint;
+    /// PostgreSQL commits without waiting for its WAL flush (`synchronous_commit=off`). A
+    /// crash during the load can lose or (SQLite) corrupt what was loaded: load again into
+    /// a fresh database. Start the service normally once the load is done.
+    BulkLoad,
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://…` or `postgres://…`) with a pool of `pool` connections.
     pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
+        Self::connect_as(url, pool, Durability::Full).await
+    }
+
+    /// [`Db::connect`] with the given durability.
+    pub async fn connect_as(url: &str, pool: u32, durability: Durability) -> anyhow::Result<Db> {
         let is_sqlite = url.starts_with("sqlite:");
         let url = if is_sqlite {
             prepare_sqlite_url(url)?
@@ -231,16 +253,30 @@ impl Db {
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
+        let bulk = durability == Durability::BulkLoad;
+        if bulk {
+            tracing::warn!(
+                "bulk load mode: writes are not synced and a crash can lose or corrupt the database; start again without XK_BULK_LOAD before serving"
+            );
+        }
         if is_sqlite {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-            opts.map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-                    // 64 MiB page cache: summaries over a county stay in memory.
-                    .pragma("cache_size", "-65536")
+            opts.map_sqlx_sqlite_opts(move |o| {
+                let o = o.busy_timeout(Duration::from_secs(10)).foreign_keys(true);
+                if bulk {
+                    o.journal_mode(SqliteJournalMode::Memory)
+                        .synchronous(SqliteSynchronous::Off)
+                        // 512 MiB: a province's key indexes take random inserts.
+                        .pragma("cache_size", "-524288")
+                } else {
+                    o.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Full)
+                        // 64 MiB page cache: summaries over a county stay in memory.
+                        .pragma("cache_size", "-65536")
+                }
             });
+        } else if bulk {
+            opts.map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
         }
         let conn = Database::connect(opts).await?;
         Ok(Db {

@@ -127,6 +127,12 @@ pub struct ServeSettings {
     /// cost of keeping them).
     #[arg(long, env = "XK_ROLLUPS", default_value_t = true, action = clap::ArgAction::Set)]
     pub rollups: bool,
+    /// Open the database for a first bulk load into an empty database, not for service
+    /// (see `xk_runtime::db::Durability::BulkLoad`): no syncs, and on SQLite no WAL. A
+    /// crash during the load can lose or corrupt it. Load with rollups off, then start
+    /// the service normally: it builds the rollups from the rows at start.
+    #[arg(long, env = "XK_BULK_LOAD", default_value_t = false, action = clap::ArgAction::Set)]
+    pub bulk_load: bool,
     /// Server certificate chain (PEM): serve TLS instead of plaintext.
     #[arg(long, env = "XK_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -212,6 +218,7 @@ impl Default for ServeSettings {
             migrate: true,
             group_commit: true,
             rollups: true,
+            bulk_load: false,
             tls_cert: None,
             tls_key: None,
             tls_client_ca: None,
@@ -352,6 +359,15 @@ impl ServeSettings {
 }
 
 impl ServeSettings {
+    /// How the service opens its database ([`ServeSettings::bulk_load`]).
+    pub fn durability(&self) -> crate::db::Durability {
+        if self.bulk_load {
+            crate::db::Durability::BulkLoad
+        } else {
+            crate::db::Durability::Full
+        }
+    }
+
     /// The database URL from `database_url` or `database_url_file` (an error if both are
     /// given or the file cannot be read); `None` when neither is.
     pub fn resolved_database_url(&self) -> anyhow::Result<Option<String>> {

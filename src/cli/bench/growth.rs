@@ -61,6 +61,12 @@ pub struct GrowthBenchArgs {
     /// "before" figures).
     #[arg(long)]
     pub without_rollups: bool,
+    /// Load each size through the bulk path (see `ServeSettings::bulk_load`): the import
+    /// RPCs into services that do not sync and keep no rollups, then a restart with the
+    /// normal settings, which builds the rollups from the rows. The load time includes
+    /// the restart. The write-cost runs always load the normal way.
+    #[arg(long)]
+    pub bulk: bool,
     /// Print one JSON object instead of the tables.
     #[arg(long)]
     pub json: bool,
@@ -171,19 +177,39 @@ struct Loaded {
     by_service: Vec<(&'static str, f64)>,
 }
 
-/// Starts a suite and loads the county grown `scale` times.
-async fn loaded(kind: TestDb, scale: u32, rollups: bool) -> anyhow::Result<Loaded> {
-    let suite = TestSuite::start_as(kind, settings(rollups)).await?;
+/// Starts a suite and loads the county grown `scale` times; `bulk`: through the bulk path
+/// (a first start for loading only, then a normal one), timed up to the second start's
+/// readiness.
+async fn loaded(kind: TestDb, scale: u32, rollups: bool, bulk: bool) -> anyhow::Result<Loaded> {
+    let first = if bulk {
+        ServeSettings {
+            bulk_load: true,
+            rollups: false,
+            ..settings(rollups)
+        }
+    } else {
+        settings(rollups)
+    };
+    let suite = TestSuite::start_as(kind, first).await?;
     let (county, people) = county(scale);
-    eprintln!("scale {scale} (rollups {rollups}): loading {people} archive people …");
+    let path = if bulk { "bulk path" } else { "import RPCs" };
+    eprintln!("scale {scale} (rollups {rollups}): loading {people} archive people ({path}) …");
     let started = Instant::now();
     let report = load::load(&county, &suite.suite.addrs(), &suite.tokens, Progress::Bars).await?;
-    let seconds = started.elapsed().as_secs_f64();
-    let by_service = report
+    let mut by_service: Vec<(&'static str, f64)> = report
         .services
         .iter()
         .map(|&(name, _, s)| (name, s))
         .collect();
+    let suite = if bulk {
+        let restarting = Instant::now();
+        let suite = suite.restart(settings(rollups)).await?;
+        by_service.push(("restart", restarting.elapsed().as_secs_f64()));
+        suite
+    } else {
+        suite
+    };
+    let seconds = started.elapsed().as_secs_f64();
     Ok(Loaded {
         suite,
         people,
@@ -198,7 +224,7 @@ async fn one_size(kind: TestDb, scale: u32, args: &GrowthBenchArgs) -> anyhow::R
         people,
         seconds: load_s,
         by_service: load_s_by_service,
-    } = loaded(kind, scale, !args.without_rollups).await?;
+    } = loaded(kind, scale, !args.without_rollups, args.bulk).await?;
     let c = AggregatorServiceClient::new(InterceptedService::new(
         crate::client::channel(&suite.url("aggregator"))?,
         suite.bearer(Principal::Aggregator),
@@ -284,7 +310,7 @@ async fn write_side(
         people,
         seconds: load_s,
         ..
-    } = loaded(kind, scale, rollups).await?;
+    } = loaded(kind, scale, rollups, false).await?;
     let mut side = WriteSide {
         rollups,
         import_people_per_s: people as f64 / load_s.max(f64::MIN_POSITIVE),
@@ -356,9 +382,14 @@ fn met(ok: bool) -> &'static str {
 
 fn print_tables(report: &Report, args: &GrowthBenchArgs) {
     println!(
-        "\nGetSummary growth ({}, rollups {}, county 420625 grown in place, {} sequential calls each; p50 / p99 ms)",
+        "\nGetSummary growth ({}, rollups {}, county 420625 grown in place, loaded through {}, {} sequential calls each; p50 / p99 ms)",
         report.database,
         if args.without_rollups { "off" } else { "kept" },
+        if args.bulk {
+            "the bulk path (XK_BULK_LOAD, then a restart)"
+        } else {
+            "the import RPCs"
+        },
         args.calls
     );
     println!(

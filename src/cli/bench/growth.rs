@@ -2,7 +2,8 @@
 //! the per-village running totals (rollups) costs the writes.
 //!
 //! Sizes are multiples of the demo county (1 ≈ 50,000 people; default 1, 20 and 200), each
-//! loaded through the public import RPCs into a fresh suite. The county is grown in place
+//! loaded through the public import RPCs into a fresh suite (with `--bulk`, into services
+//! started for a bulk load and then started again normally: `ServeSettings::bulk_load`). The county is grown in place
 //! (the same 290 villages, each larger), and GetSummary takes at most a county prefix (6
 //! digits, by contract), so the county is the whole data set. Per size it times
 //! GetSummary for the county by township (the dispatch meeting's view), for one township

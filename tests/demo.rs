@@ -12,6 +12,17 @@ use xiaokang::demo::load::Progress;
 use xiaokang::demo::{County, county_today, published, run};
 use xiaokang::testing::TestSuite;
 
+/// The suite's settings: the default ones, with room for the loader's calls. Each
+/// service's import is one stream carrying the whole county (49,494 enrolments for
+/// health); in a debug build, with this file's tests side by side on a 2-core machine, one
+/// ran past the default 30-second bound.
+fn loading() -> xk_runtime::ServeSettings {
+    xk_runtime::ServeSettings {
+        max_call_ms: 180_000,
+        ..xk_runtime::ServeSettings::default()
+    }
+}
+
 /// Loads `county` into `suite` unless it holds one already, and reads its figures back.
 async fn load(county: &County, suite: &TestSuite) -> run::DemoOutcome {
     run::load_and_check(
@@ -27,7 +38,7 @@ async fn load(county: &County, suite: &TestSuite) -> run::DemoOutcome {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_demo_county_reproduces_every_published_figure() {
     let county = County::generate(xiaokang::demo::DEFAULT_SEED, county_today());
-    let suite = TestSuite::start().await.unwrap();
+    let suite = TestSuite::start_with(loading()).await.unwrap();
     let outcome = load(&county, &suite).await;
     println!("{}", run::render(&outcome));
     let failed: Vec<_> = outcome.figures.iter().filter(|f| !f.holds()).collect();
@@ -71,7 +82,7 @@ async fn the_demo_county_partitioned_by_county_reads_the_same() {
         return;
     }
     let county = County::generate(xiaokang::demo::DEFAULT_SEED, county_today());
-    let suite = TestSuite::start().await.unwrap();
+    let suite = TestSuite::start_with(loading()).await.unwrap();
     let loaded = load(&county, &suite).await;
     let TestSuite {
         suite: running,

@@ -125,8 +125,8 @@ struct Batch {
     /// Set when a member could not undo its statements: the batch must not commit.
     poisoned: bool,
     /// The savepoint of the last member that succeeded, left open: the next member's
-    /// first statement releases it (one round trip instead of two), and the commit ends
-    /// it otherwise. `None` at the start and after a member that was undone.
+    /// first statement releases it (one round trip instead of two), or the closer does
+    /// just before the commit. `None` at the start and after a member that was undone.
     open_savepoint: Option<&'static str>,
     /// Publishes the commit result to every member.
     done: watch::Sender<Outcome>,
@@ -240,6 +240,7 @@ impl GroupCommit {
             txn,
             members,
             poisoned,
+            open_savepoint,
             done,
             ..
         }) = batch
@@ -252,7 +253,7 @@ impl GroupCommit {
                 "a write in the same batch could not be undone; nothing was written, retry",
             ))
         } else {
-            txn.commit().await
+            release_then_commit(txn, open_savepoint).await
         };
         self.batches.fetch_add(1, Ordering::Relaxed);
         self.members.fetch_add(members as u64, Ordering::Relaxed);
@@ -260,6 +261,23 @@ impl GroupCommit {
         crate::metrics::record_group_commit(service, members);
         let _ = done.send(Some(outcome));
     }
+}
+
+/// Releases the last member's savepoint, then commits. The commit's own statements (the
+/// bookkeeping, SQLite's rollup merge) must not run inside a savepoint: SQLite copies
+/// every page a statement changes inside one to a sub-journal first.
+async fn release_then_commit(txn: WriteTxn, open: Option<&'static str>) -> Result<(), Status> {
+    if let Some(savepoint) = open
+        && let Err(e) = txn
+            .execute_unprepared(&format!("RELEASE SAVEPOINT {savepoint}"))
+            .await
+    {
+        tracing::error!(error = %e, "group commit: the last savepoint could not be released; the batch rolls back");
+        return Err(Status::unavailable(
+            "the batch could not be completed; nothing was written, retry",
+        ));
+    }
+    txn.commit().await
 }
 
 /// Waits for the commit result of a batch.

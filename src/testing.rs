@@ -295,6 +295,15 @@ async fn serving(
     Ok(hosted)
 }
 
+/// The suite's services by name, in start order (the aggregator last): the order of a
+/// [`TestSuite`]'s databases.
+fn suite_names() -> impl Iterator<Item = &'static str> {
+    crate::suite::SERVICES
+        .iter()
+        .chain(std::iter::once(&crate::suite::AGGREGATOR))
+        .map(|s| s.name)
+}
+
 /// The whole suite for a test: the five services and the aggregator in this process on
 /// port 0, each over its own fresh database, with the test tokens.
 pub struct TestSuite {
@@ -320,13 +329,8 @@ impl TestSuite {
 
     /// As [`TestSuite::start_with`], on the given kind of database (benchmarks).
     pub async fn start_as(kind: TestDb, settings: ServeSettings) -> anyhow::Result<TestSuite> {
-        let names: Vec<&str> = crate::suite::SERVICES
-            .iter()
-            .chain(std::iter::once(&crate::suite::AGGREGATOR))
-            .map(|s| s.name)
-            .collect();
         let mut databases = Vec::new();
-        for name in names {
+        for name in suite_names() {
             databases.push(TestDatabase::create_as(kind, name).await?);
         }
         Self::start_over(databases, &settings).await
@@ -344,11 +348,7 @@ impl TestSuite {
         databases: Vec<TestDatabase>,
         settings: &ServeSettings,
     ) -> anyhow::Result<TestSuite> {
-        let names = crate::suite::SERVICES
-            .iter()
-            .chain(std::iter::once(&crate::suite::AGGREGATOR))
-            .map(|s| s.name);
-        let urls: HashMap<String, String> = names
+        let urls: HashMap<String, String> = suite_names()
             .zip(&databases)
             .map(|(name, db)| (name.to_string(), db.url.clone()))
             .collect();

@@ -403,6 +403,26 @@ impl TestSuite {
     }
 }
 
+/// The relations the current transaction of `conn` (PostgreSQL) holds a lock on, by
+/// name: what a test of partition pruning reads to see which partitions a statement
+/// touched (a read takes ACCESS SHARE on each partition it scans, and keeps it until the
+/// transaction ends).
+pub async fn locked_relations<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+) -> anyhow::Result<Vec<String>> {
+    let rows = conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT CAST(CAST(relation AS regclass) AS TEXT) FROM pg_locks \
+             WHERE pid = pg_backend_pid() AND locktype = 'relation' ORDER BY 1",
+        ))
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0))
+        .collect::<Result<_, _>>()?)
+}
+
 /// Settings with an admin listener on a free loopback port, as tests start services.
 pub fn settings_with_admin() -> ServeSettings {
     ServeSettings {

@@ -134,8 +134,8 @@ async fn the_demo_county_partitioned_by_county_reads_the_same() {
         db.close().await.unwrap();
     }
     assert_eq!(
-        partitioned, 6,
-        "households, members, enrolments, person years, students, assessments"
+        partitioned, 7,
+        "households, members, enrolments, person years, students, assessments, water statuses"
     );
     let (table, _) = xiaokang::testing::test_tokens();
     let running = xiaokang::suite::start_all(

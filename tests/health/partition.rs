@@ -3,7 +3,7 @@
 //! through the key tables, settlements go on settling cumulatively, and a key table that
 //! names the wrong village (a row moved meanwhile) still finds the row.
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use xiaokang::testing::TestDb;
 use xk_health::domain;
 use xk_health::store::{ENROLMENTS, PARTITIONABLE, PERSON_YEARS};
@@ -16,17 +16,7 @@ const ZAOYANG: &str = "420683100201";
 
 /// The relations the current transaction of `conn` holds a lock on, by name.
 async fn locked<C: ConnectionTrait>(conn: &C) -> Vec<String> {
-    let rows = conn
-        .query_all_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT CAST(CAST(relation AS regclass) AS TEXT) FROM pg_locks \
-             WHERE pid = pg_backend_pid() AND locktype = 'relation' ORDER BY 1",
-        ))
-        .await
-        .unwrap();
-    rows.iter()
-        .map(|r| r.try_get_by_index::<String>(0).unwrap())
-        .collect()
+    xiaokang::testing::locked_relations(conn).await.unwrap()
 }
 
 /// The villages of the rows `statement` returns.

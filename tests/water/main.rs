@@ -6,6 +6,7 @@
 mod access;
 mod assessments;
 mod county;
+mod partition;
 mod rollups;
 mod schemes;
 mod status;

@@ -26,6 +26,9 @@
 //!   county's partition alone. A service asks its [`crate::Db`] how to read a table by key
 //!   ([`Lookups`], found when it starts) and builds the statement with [`Lookup`]: the
 //!   registry's households, health's enrolments and person-years, education's students.
+//!   A read by part of a key or by many keys (water's history of a household, a batch's
+//!   current statuses) asks the key table where those keys are ([`key_regions`]) and
+//!   names their villages in its own query, which prunes to their partitions.
 //!
 //! It runs in one transaction with the service's writers stopped (it rewrites the table).
 //! Run again with more counties, it adds their partitions, moving their rows out of the
@@ -374,6 +377,63 @@ impl Lookup {
             }
         }
     }
+}
+
+/// Where the rows of `table` whose key starts with one of `firsts` (values of its key's
+/// first column) are placed: (first value, region code) pairs, each once, read from the
+/// key table when `lookup` goes through it, `None` for a direct lookup. A caller adds
+/// `region IN (the regions)` to its query of the rows, which PostgreSQL prunes to their
+/// counties' partitions; a read by part of the key (a household's assessments) or by many
+/// keys (a batch's rows) otherwise probes, and with `FOR UPDATE` locks, every partition.
+/// The key table's primary key starts with the same column, so this is an index read.
+/// A row that moves meanwhile is missed by the caller's pruned read as if it were not
+/// there yet: callers must treat that as they treat a concurrent insert.
+pub async fn key_regions<C: ConnectionTrait>(
+    conn: &C,
+    lookup: Lookup,
+    table: &Partitionable,
+    firsts: &[&str],
+) -> Result<Option<Vec<(String, String)>>, DbErr> {
+    if lookup == Lookup::Direct {
+        return Ok(None);
+    }
+    let Partitionable {
+        table: t,
+        key,
+        region,
+    } = *table;
+    let first = key[0];
+    let mut out = Vec::new();
+    for chunk in firsts.chunks(KEY_CHUNK) {
+        let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        // `t`, `first` and `region` are a service's own constants; the values are bound.
+        let rows = conn
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                format!(
+                    "SELECT DISTINCT {first} AS k, {region} AS r FROM {t}_keys \
+                     WHERE {first} IN ({})",
+                    params.join(", ")
+                ),
+                chunk.iter().map(|v| Value::from(*v)),
+            ))
+            .await?;
+        for row in rows {
+            out.push((row.try_get("", "k")?, row.try_get("", "r")?));
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Values per `IN (...)` list of [`key_regions`]: far under PostgreSQL's parameter limit.
+const KEY_CHUNK: usize = 1000;
+
+/// The distinct regions of [`key_regions`]' pairs, in order.
+pub fn regions(placed: &[(String, String)]) -> Vec<String> {
+    let mut out: Vec<String> = placed.iter().map(|(_, r)| r.clone()).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The row of `E` whose primary key is `key`, read the way `lookup` says, and locked until

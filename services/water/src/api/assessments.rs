@@ -40,6 +40,8 @@ pub(super) struct Assessor<'a> {
     book: &'a PolicyBook<Thresholds>,
     /// The county's today, for "not in the future".
     today: NaiveDate,
+    /// How this database reads the history and current statuses (partitioned or not).
+    reads: store::Reads,
 }
 
 impl Assessor<'_> {
@@ -84,7 +86,7 @@ impl Assessor<'_> {
         ApiError::check("", found)?;
         let prefixes = items.iter().map(|p| p.prefix.as_str());
         check_schemes(&**txn, prefixes.zip(&news)).await?;
-        store::record(&**txn, news).await
+        store::record(&**txn, self.reads, news).await
     }
 }
 
@@ -128,6 +130,7 @@ pub(super) async fn record(
     let assessor = Assessor {
         book: &api.policy,
         today: clock::today(),
+        reads: store::Reads::of(&api.db),
     };
     let items = assessor.prepare([("assessment".to_string(), sent)])?;
     api.db
@@ -162,6 +165,7 @@ pub(super) fn import(api: &WaterApi) -> Result<Assessor<'_>, ApiError> {
     Ok(Assessor {
         book: &api.policy,
         today: clock::today(),
+        reads: store::Reads::of(&api.db),
     })
 }
 

@@ -19,7 +19,7 @@ pub(super) async fn get_water(
 ) -> Result<GetHouseholdWaterResponse, ApiError> {
     let id =
         HouseholdId::parse(&req.household_id).map_err(|e| ApiError::invalid("household_id", e))?;
-    let history = store::history(api.db.conn(), id.as_str()).await?;
+    let history = store::history(api.db.conn(), store::Reads::of(&api.db), id.as_str()).await?;
     let Some(current) = history.first().cloned() else {
         return Err(ApiError::not_found("household water record", id.as_str()));
     };
@@ -83,7 +83,8 @@ pub(super) async fn list_exceptions(
     let exceptions: Vec<HouseholdException> = match kind {
         ExceptionKind::NeverAssessed => {
             let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-            let assessed = store::assessed_among(api.db.conn(), &refs).await?;
+            let assessed =
+                store::assessed_among(api.db.conn(), store::Reads::of(&api.db), &refs).await?;
             ids.into_iter()
                 .filter(|h| !assessed.contains(h))
                 .filter(|h| page.after.as_deref().is_none_or(|a| h.as_str() > a))
@@ -103,6 +104,7 @@ pub(super) async fn list_exceptions(
             };
             store::list_current(
                 api.db.conn(),
+                store::Reads::of(&api.db),
                 filter,
                 &prefix,
                 page.after.as_deref(),

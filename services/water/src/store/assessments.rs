@@ -11,9 +11,11 @@ use sea_orm::{
 };
 use xk_contracts::pb::water::v1::Assessment;
 use xk_runtime::ApiError;
+use xk_runtime::partition::{Lookup, key_regions, regions};
 
 use super::entities::{assessment, current};
 use super::support::{CHUNK, in_chunks, unreadable};
+use super::{ASSESSMENTS, ASSESSMENTS_TABLE, CURRENT, CURRENT_TABLE};
 use crate::domain;
 use xk_runtime::query::{keyset_page, stored_keys, under_prefix};
 
@@ -54,6 +56,27 @@ pub struct NewAssessment {
     pub policy_year: i32,
     /// The validated measurements; the numeric ones get their own nullable columns.
     pub measurements: domain::Measurements,
+}
+
+/// How this database reads the history and the current statuses: directly, or, once
+/// they are partitioned by county, through their key tables, so that a household's reads
+/// and a batch's locks touch its county's partitions alone ([`key_regions`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reads {
+    /// The history (`assessments`).
+    pub history: Lookup,
+    /// The current statuses (`water_current`).
+    pub current: Lookup,
+}
+
+impl Reads {
+    /// How `db` reads the two tables (found when the service started).
+    pub fn of(db: &xk_runtime::Db) -> Reads {
+        Reads {
+            history: db.lookup(ASSESSMENTS),
+            current: db.lookup(CURRENT),
+        }
+    }
 }
 
 /// One stored assessment and whether it became its household's current status.
@@ -114,14 +137,28 @@ pub fn fold(prev: Option<current::Model>, n: &NewAssessment, seq: i64) -> (curre
 /// for its next seq. Pass `ids` sorted: every writer then locks in the same order and two
 /// batches cannot deadlock. A household's first assessment has no row to lock; two of
 /// those racing collide on the seq key, and the loser is run again ([`conflict_or`]).
+/// Partitioned, the read names the villages the key table places them in, so it locks
+/// their counties' partitions alone; a row that moved meanwhile is missed like a first
+/// assessment, and collides the same way.
 async fn current_rows<C: ConnectionTrait>(
     conn: &C,
+    lookup: Lookup,
     ids: &[&str],
 ) -> Result<HashMap<String, current::Model>, ApiError> {
+    let villages = key_regions(conn, lookup, &CURRENT_TABLE, ids)
+        .await?
+        .map(|placed| regions(&placed));
+    if villages.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(HashMap::new());
+    }
     let rows = in_chunks(ids, |chunk| {
-        xk_runtime::db::for_update(current::Entity::find())
-            .filter(current::Column::HouseholdId.is_in(chunk.iter().copied()))
-            .all(conn)
+        let q = xk_runtime::db::for_update(current::Entity::find())
+            .filter(current::Column::HouseholdId.is_in(chunk.iter().copied()));
+        let q = match &villages {
+            Some(v) => q.filter(current::Column::VillageCode.is_in(v.iter().map(String::as_str))),
+            None => q,
+        };
+        q.all(conn)
     })
     .await?;
     Ok(rows
@@ -135,12 +172,18 @@ async fn current_rows<C: ConnectionTrait>(
 /// statements; call inside the write transaction.
 pub async fn record<C: ConnectionTrait>(
     conn: &C,
+    reads: Reads,
     items: Vec<NewAssessment>,
 ) -> Result<Vec<Recorded>, ApiError> {
     let mut ids: Vec<&str> = items.iter().map(|n| n.household_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut cur = current_rows(conn, &ids).await?;
+    let mut cur = current_rows(conn, reads.current, &ids).await?;
+    // Where each current row is now, to find it again when it is replaced.
+    let as_read: Vec<(String, String)> = cur
+        .values()
+        .map(|c| (c.household_id.clone(), c.village_code.clone()))
+        .collect();
     let mut touched: Vec<String> = Vec::new();
     let mut rows = Vec::with_capacity(items.len());
     let mut out = Vec::with_capacity(items.len());
@@ -188,6 +231,20 @@ pub async fn record<C: ConnectionTrait>(
     }
     touched.sort_unstable();
     touched.dedup();
+    let models = touched.iter().filter_map(|id| cur.remove(id));
+    if reads.current == Lookup::ThroughKeys {
+        replace_partitioned(conn, &as_read, models.collect()).await
+    } else {
+        upsert_current(conn, models.collect()).await
+    }?;
+    Ok(out)
+}
+
+/// Writes current rows over a plain table: one upsert on the household id per chunk.
+async fn upsert_current<C: ConnectionTrait>(
+    conn: &C,
+    models: Vec<current::Model>,
+) -> Result<(), ApiError> {
     let upsert = OnConflict::column(current::Column::HouseholdId)
         .update_columns([
             current::Column::VillageCode,
@@ -206,18 +263,47 @@ pub async fn record<C: ConnectionTrait>(
             current::Column::SeasonalShortage,
         ])
         .to_owned();
-    for chunk in touched.chunks(CHUNK) {
-        let models = chunk
-            .iter()
-            .filter_map(|id| cur.remove(id))
-            .map(current_active);
-        current::Entity::insert_many(models)
+    for chunk in models.chunks(CHUNK) {
+        current::Entity::insert_many(chunk.iter().cloned().map(current_active))
             .on_conflict(upsert.clone())
             .exec_without_returning(conn)
             .await
             .map_err(conflict_or)?;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Writes current rows over a table partitioned by county, whose unique key includes the
+/// village, so no upsert on the household id alone exists: the rows as read (`as_read`,
+/// household and village, which prunes each delete to its partition) are deleted and
+/// every row inserted again. The key table's and the rollups' statement triggers see a
+/// removal and an insertion, as for a household that moved county.
+async fn replace_partitioned<C: ConnectionTrait>(
+    conn: &C,
+    as_read: &[(String, String)],
+    models: Vec<current::Model>,
+) -> Result<(), ApiError> {
+    for chunk in as_read.chunks(CHUNK) {
+        let mut rows = Condition::any();
+        for (household, village) in chunk {
+            rows = rows.add(
+                Condition::all()
+                    .add(current::Column::HouseholdId.eq(household.as_str()))
+                    .add(current::Column::VillageCode.eq(village.as_str())),
+            );
+        }
+        current::Entity::delete_many()
+            .filter(rows)
+            .exec(conn)
+            .await?;
+    }
+    for chunk in models.chunks(CHUNK) {
+        current::Entity::insert_many(chunk.iter().cloned().map(current_active))
+            .exec_without_returning(conn)
+            .await
+            .map_err(conflict_or)?;
+    }
+    Ok(())
 }
 
 fn current_active(c: current::Model) -> current::ActiveModel {
@@ -247,13 +333,20 @@ fn decode_assessment(row: assessment::Model) -> Result<Assessment, ApiError> {
     Ok(a)
 }
 
-/// A household's assessments, newest first (by date, then seq).
+/// A household's assessments, newest first (by date, then seq). Partitioned, only the
+/// partitions of the villages the key table names are read.
 pub async fn history<C: ConnectionTrait>(
     conn: &C,
+    reads: Reads,
     household_id: &str,
 ) -> Result<Vec<Assessment>, ApiError> {
-    let rows = assessment::Entity::find()
-        .filter(assessment::Column::HouseholdId.eq(household_id))
+    let q = assessment::Entity::find().filter(assessment::Column::HouseholdId.eq(household_id));
+    let q = match key_regions(conn, reads.history, &ASSESSMENTS_TABLE, &[household_id]).await? {
+        None => q,
+        Some(placed) if placed.is_empty() => return Ok(Vec::new()),
+        Some(placed) => q.filter(assessment::Column::VillageCode.is_in(regions(&placed))),
+    };
+    let rows = q
         .order_by_desc(assessment::Column::AssessedOn)
         .order_by_desc(assessment::Column::Seq)
         .all(conn)
@@ -271,9 +364,12 @@ pub enum CurrentFilter {
 }
 
 /// Up to `limit` current rows matching `f` under `prefix` after `after`, in household-id
-/// order, each with the assessment behind it (current, or latest seasonal check).
+/// order, each with the assessment behind it (current, or latest seasonal check). The
+/// current rows are read under `prefix`, which prunes partitions itself; their
+/// assessments, by key, through the key table's villages when partitioned.
 pub async fn list_current<C: ConnectionTrait>(
     conn: &C,
+    reads: Reads,
     f: CurrentFilter,
     prefix: &str,
     after: Option<&str>,
@@ -311,7 +407,13 @@ pub async fn list_current<C: ConnectionTrait>(
                 .add(assessment::Column::Seq.eq(*s)),
         );
     }
-    let docs = assessment::Entity::find().filter(cond).all(conn).await?;
+    let households: Vec<&str> = keys.iter().map(|(h, _)| h.as_str()).collect();
+    let q = assessment::Entity::find().filter(cond);
+    let q = match key_regions(conn, reads.history, &ASSESSMENTS_TABLE, &households).await? {
+        Some(placed) => q.filter(assessment::Column::VillageCode.is_in(regions(&placed))),
+        None => q,
+    };
+    let docs = q.all(conn).await?;
     let mut by_key: HashMap<(String, i64), Assessment> = HashMap::new();
     for row in docs {
         let key = (row.household_id.clone(), row.seq);
@@ -329,12 +431,19 @@ pub async fn list_current<C: ConnectionTrait>(
         .collect()
 }
 
-/// Which of these households have at least one assessment.
+/// Which of these households have at least one assessment: read from the current rows'
+/// key table alone once partitioned (it holds every household id).
 pub async fn assessed_among<C: ConnectionTrait>(
     conn: &C,
+    reads: Reads,
     ids: &[&str],
 ) -> Result<HashSet<String>, ApiError> {
-    stored_keys::<current::Entity, _>(conn, current::Column::HouseholdId, ids, CHUNK).await
+    match key_regions(conn, reads.current, &CURRENT_TABLE, ids).await? {
+        Some(placed) => Ok(placed.into_iter().map(|(h, _)| h).collect()),
+        None => {
+            stored_keys::<current::Entity, _>(conn, current::Column::HouseholdId, ids, CHUNK).await
+        }
+    }
 }
 
 #[cfg(test)]

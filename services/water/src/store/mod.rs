@@ -23,13 +23,32 @@ pub mod summary;
 pub mod support;
 pub mod villages;
 
-/// The tables a province's PostgreSQL database may partition by county
-/// (`xiaokang migrate water --partition-by-county`): every assessment, keyed by household
-/// and sequence number, unique across the province still. (The current state per
-/// household is written with an upsert on the household id alone: not offered.)
-pub const PARTITIONABLE: &[xk_runtime::partition::Partitionable] =
-    &[xk_runtime::partition::Partitionable {
-        table: "assessments",
+/// The history table (read by key through [`xk_runtime::Db::lookup`]).
+pub const ASSESSMENTS: &str = "assessments";
+/// The current-status table (read by key through [`xk_runtime::Db::lookup`]).
+pub const CURRENT: &str = "water_current";
+
+/// Every assessment, keyed by household and sequence number.
+pub const ASSESSMENTS_TABLE: xk_runtime::partition::Partitionable =
+    xk_runtime::partition::Partitionable {
+        table: ASSESSMENTS,
         key: &["household_id", "seq"],
         region: "village_code",
-    }];
+    };
+
+/// Each assessed household's current status, keyed by household. Its village is the
+/// current assessment's, so a household assessed in another county moves partitions.
+pub const CURRENT_TABLE: xk_runtime::partition::Partitionable =
+    xk_runtime::partition::Partitionable {
+        table: CURRENT,
+        key: &["household_id"],
+        region: "village_code",
+    };
+
+/// The tables a province's PostgreSQL database may partition by county
+/// (`xiaokang migrate water --partition-by-county`): the history and the current statuses,
+/// their keys unique across the province still. Once partitioned, both are read through
+/// their key tables ([`assessments::Reads`]), and a current row is replaced by a delete
+/// and an insert where a plain table takes an upsert on the household id.
+pub const PARTITIONABLE: &[xk_runtime::partition::Partitionable] =
+    &[ASSESSMENTS_TABLE, CURRENT_TABLE];

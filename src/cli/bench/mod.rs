@@ -13,8 +13,8 @@
 //!   TLS vs plaintext, unary writes and the open-loop rate against their goals, …) on
 //!   SQLite and PostgreSQL in one run, with ratios; every PostgreSQL row says whether it
 //!   ran over TLS.
-//! - `partition`: the registry's lookups and county pages on PostgreSQL over a
-//!   province-like archive, before and after partitioning it by county.
+//! - `partition`: the registry's, health's and water's reads on PostgreSQL over a
+//!   province-like data set, before and after partitioning it by county.
 
 mod all;
 mod baselines;
@@ -44,7 +44,8 @@ pub enum BenchCommand {
     Growth(growth::GrowthBenchArgs),
     /// Every comparison with its ratio, on SQLite and PostgreSQL, in one run.
     All(all::AllBenchArgs),
-    /// The registry's queries on PostgreSQL before and after partitioning by county.
+    /// The registry's, health's and water's reads on PostgreSQL before and after
+    /// partitioning by county.
     Partition(partition::PartitionBenchArgs),
 }
 

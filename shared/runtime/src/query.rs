@@ -16,16 +16,25 @@ use sea_orm::{
 
 use crate::ApiError;
 
+/// Digits of a whole region code (a village); shorter prefixes name a county or township.
+const CODE_LEN: usize = 12;
+
 /// Lowest and highest 12-digit codes under a prefix (an index range scan in both databases).
 pub fn prefix_range(prefix: &str) -> (String, String) {
     (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
 }
 
 /// `select` narrowed to rows whose 12-digit code in `column` is under `prefix`; an empty
-/// prefix narrows nothing (every region).
+/// prefix narrows nothing (every region). A whole code (one village) is an equality, not
+/// a range of one value: PostgreSQL's planner treats `code >= v AND code <= v` as a
+/// range, so an index on (code, key) cannot give a page of one village in key order
+/// without a sort of the village's every row, where `code = v` reads just the page.
 pub fn under_prefix<Q: QueryFilter>(select: Q, column: impl ColumnTrait, prefix: &str) -> Q {
     if prefix.is_empty() {
         return select;
+    }
+    if prefix.len() == CODE_LEN {
+        return select.filter(column.eq(prefix));
     }
     let (lo, hi) = prefix_range(prefix);
     select.filter(column.gte(lo)).filter(column.lte(hi))
@@ -267,5 +276,48 @@ mod tests {
         ] {
             assert_eq!(prefix_range(prefix), (lo.to_string(), hi.to_string()));
         }
+    }
+
+    crate::entities! {
+        /// `places`: a table with a key and a region code, to render statements.
+        pub mod place = "places" {
+            key {
+                /// The key.
+                pub household_id: String,
+            }
+            /// 12-digit village code.
+            pub village_code: String,
+        }
+    }
+
+    /// The SQL `under_prefix` and a keyset page make of `prefix`, for PostgreSQL.
+    fn page_sql(prefix: &str) -> String {
+        use sea_orm::QueryTrait;
+        let q = under_prefix(place::Entity::find(), place::Column::VillageCode, prefix);
+        keyset_page(q, place::Column::HouseholdId, Some("H1"), 100)
+            .build(sea_orm::DbBackend::Postgres)
+            .to_string()
+    }
+
+    #[test]
+    fn a_village_is_an_equality_and_a_shorter_prefix_a_range() {
+        let village = page_sql("420625100201");
+        assert!(
+            village.contains(r#""village_code" = '420625100201'"#),
+            "{village}"
+        );
+        assert!(!village.contains(">="), "{village}");
+        let township = page_sql("420625100");
+        assert!(
+            township.contains(r#""village_code" >= '420625100000'"#)
+                && township.contains(r#""village_code" <= '420625100999'"#),
+            "{township}"
+        );
+        let everywhere = page_sql("");
+        assert!(
+            !everywhere.contains(r#""village_code" ="#)
+                && !everywhere.contains(r#""village_code" >="#),
+            "{everywhere}"
+        );
     }
 }

@@ -11,7 +11,7 @@ use xk_contracts::pb::registry::v1::DisasterExpense;
 use xk_runtime::ApiError;
 
 use super::entities::household;
-use super::prefix_range;
+use xk_runtime::query::under_prefix;
 use xk_runtime::query::{self, keyset_page};
 
 /// The `disaster_expenses` table.
@@ -76,12 +76,10 @@ pub async fn list<C: ConnectionTrait>(
     after: Option<&str>,
     limit: u64,
 ) -> Result<Vec<DisasterExpense>, ApiError> {
-    let (lo, hi) = prefix_range(prefix);
     let q = Entity::find()
         .join(JoinType::InnerJoin, of_household())
-        .filter(Column::Year.eq(year))
-        .filter(household::Column::VillageCode.gte(lo))
-        .filter(household::Column::VillageCode.lte(hi));
+        .filter(Column::Year.eq(year));
+    let q = under_prefix(q, household::Column::VillageCode, prefix);
     let rows: Vec<(String, String, i32, i64)> = keyset_page(q, Column::HouseholdId, after, limit)
         .select_only()
         .column(Column::HouseholdId)

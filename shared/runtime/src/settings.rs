@@ -166,8 +166,10 @@ pub struct ServeSettings {
     /// PostgreSQL: how long after a write commits the rollup merger moves the pending
     /// deltas into the totals; the writes of that time share one merge. Summaries are right
     /// meanwhile (they add pending deltas in); longer means fewer merges and larger delta
-    /// tables.
-    #[arg(long, env = "XK_ROLLUP_MERGE_MS", default_value_t = 100)]
+    /// tables. At 100 ms the merges took the county import to 0.81–0.82 of its rate
+    /// without rollups; at 1,000 ms, 0.88–0.89 (README, "Write cost of keeping the
+    /// rollups").
+    #[arg(long, env = "XK_ROLLUP_MERGE_MS", default_value_t = 1_000)]
     pub rollup_merge_ms: u64,
     /// PostgreSQL: how often the rollup merger looks for pending deltas while this replica
     /// writes nothing (left by other replicas, or by a process that stopped before its
@@ -227,7 +229,7 @@ impl Default for ServeSettings {
             admin_listen: None,
             metrics: true,
             gauge_interval_ms: 30_000,
-            rollup_merge_ms: 100,
+            rollup_merge_ms: 1_000,
             rollup_idle_merge_ms: 5_000,
             rollup_vacuum_ms: 1_000,
             rollup_merge_scopes: crate::rollup::DEFAULT_SCOPES_PER_MERGE,

@@ -128,8 +128,10 @@ async fn fill<C: ConnectionTrait>(
 struct Compared {
     /// The service.
     service: &'static str,
-    /// Partitions made, per table partitioned (with a default each).
+    /// County partitions of its largest table (each table has a default one too).
     partitions: usize,
+    /// Whether the server reports the benchmark's connection as TLS (`pg_stat_ssl`).
+    tls: bool,
     /// Each read's name, then its latencies plain and partitioned.
     rows: Vec<(&'static str, Latency, Latency)>,
 }
@@ -175,16 +177,22 @@ where
         pool.close().await;
         measured
     };
+    let tls = super::baselines::tls_in_use(&db).await?.unwrap_or(false);
     let plain = measure(false).await?;
     let done = xk_runtime::partition::by_county(db.conn(), tables, &[]).await?;
     let parted = measure(true).await?;
     db.close().await?;
     database.drop_now().await?;
-    let partitions = done
-        .partitions_added
+    let partitions = tables
         .iter()
-        .filter(|(t, _)| *t == tables[0].table)
-        .count();
+        .map(|table| {
+            done.partitions_added
+                .iter()
+                .filter(|(t, _)| *t == table.table)
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
     let rows = plain
         .into_iter()
         .zip(parted)
@@ -193,6 +201,7 @@ where
     Ok(Compared {
         service: spec.name,
         partitions,
+        tls,
         rows,
     })
 }
@@ -476,8 +485,10 @@ pub async fn run(args: PartitionBenchArgs) -> anyhow::Result<ExitCode> {
     let mut failed = Vec::new();
     for c in &compared {
         println!(
-            "{} ({} county partitions and a default per table)",
-            c.service, c.partitions
+            "{} ({} county partitions and a default; {})",
+            c.service,
+            c.partitions,
+            if c.tls { "TLS" } else { "plaintext" }
         );
         for (name, a, b) in &c.rows {
             println!(

@@ -19,8 +19,11 @@
 //!   (`xk_water::store::assessments::history`, which once partitioned asks the key table
 //!   for the household's villages and reads their partitions alone).
 
+use std::future::Future;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use sea_orm::sqlx;
 use sea_orm::{ConnectionTrait, DatabaseConnection, SqlxPostgresConnector};
 use xk_runtime::partition::{Lookup, Partitionable};
@@ -143,19 +146,63 @@ type Fill<'a> = (&'a str, Vec<(&'a str, String)>, String);
 /// What one measuring pass gives: each read's name and latencies.
 type Measured = Vec<(&'static str, Latency)>;
 
-/// Fills a fresh database of `spec` with `fills` (table, set columns, FROM), measures
-/// `reads` on it, partitions `tables` by county, and measures them again, each time on a
+/// One read the benchmark times, of the `i`th probe's row: true when it found what it
+/// should (a miss counts as an error).
+type Probe = Arc<dyn Fn(u64) -> BoxFuture<'static, bool> + Send + Sync>;
+
+/// A [`Probe`] from an async read.
+fn probe<F, Fut>(read: F) -> Probe
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send + 'static,
+{
+    Arc::new(move |i| Box::pin(read(i)))
+}
+
+/// The reads of one service, named: through a raw `pool`, or through the service's own
+/// store functions on `conn`, which read directly on plain tables and through the key
+/// tables once `partitioned`.
+type Reads = fn(&Setup, sqlx::PgPool, DatabaseConnection, bool) -> Vec<(&'static str, Probe)>;
+
+/// The generated data set's shape, which every read needs to find its rows.
+#[derive(Debug, Clone, Copy)]
+struct Setup {
+    /// Households generated.
+    households: u32,
+    /// Counties they are spread over.
+    counties: u32,
+}
+
+impl Setup {
+    /// The household probe `i` reads: household id, resident id, village code.
+    fn household(&self, i: u64) -> (String, String, String) {
+        household(i * 7919, self.households, self.counties)
+    }
+}
+
+/// How a service reads its partitionable tables by key in this pass.
+fn lookup(partitioned: bool) -> Lookup {
+    if partitioned {
+        Lookup::ThroughKeys
+    } else {
+        Lookup::Direct
+    }
+}
+
+/// Fills a fresh database of `spec` with `fills` (table, set columns, FROM), times
+/// `reads` on it, partitions `tables` by county, and times them again, each time on a
 /// fresh pool with the statistics brought up to date (as after a load or a rewrite).
-async fn compare<R>(
+async fn compare(
     spec: xk_runtime::ServiceSpec,
     tables: &'static [Partitionable],
     fills: &[Fill<'_>],
     args: &PartitionBenchArgs,
-    reads: R,
-) -> anyhow::Result<Compared>
-where
-    R: AsyncFn(sqlx::PgPool, DatabaseConnection, bool) -> anyhow::Result<Measured>,
-{
+    reads: Reads,
+) -> anyhow::Result<Compared> {
+    let setup = Setup {
+        households: args.households,
+        counties: args.counties,
+    };
     let database = TestDatabase::create_as(TestDb::Postgres, "bench_partition").await?;
     let db = xk_runtime::Db::connect(&database.url, 1).await?;
     crate::suite::migrate(spec, db.clone(), &xk_runtime::ServeSettings::default()).await?;
@@ -173,9 +220,13 @@ where
             .connect(&database.url)
             .await?;
         let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone());
-        let measured = reads(pool.clone(), conn, partitioned).await;
+        let mut measured = Vec::new();
+        for (name, read) in reads(&setup, pool.clone(), conn, partitioned) {
+            let call = move |_t: usize, i: u64| read(i);
+            measured.push((name, drive(args.concurrency, args.seconds, call).await));
+        }
         pool.close().await;
-        measured
+        Ok(measured)
     };
     let tls = super::baselines::tls_in_use(&db).await?.unwrap_or(false);
     let plain = measure(false).await?;
@@ -206,254 +257,196 @@ where
     })
 }
 
+/// A raw read of `sql` with the values `bind` gives for probe `i`, true when it returns
+/// `rows` rows.
+fn raw(
+    pool: &sqlx::PgPool,
+    sql: &'static str,
+    rows: usize,
+    bind: impl Fn(u64) -> Vec<String> + Send + Sync + 'static,
+) -> Probe {
+    let pool = pool.clone();
+    probe(move |i| {
+        let pool = pool.clone();
+        let values = bind(i);
+        async move {
+            let mut q = sqlx::query(sql);
+            for v in values {
+                q = q.bind(v);
+            }
+            q.fetch_all(&pool).await.is_ok_and(|r| r.len() == rows)
+        }
+    })
+}
+
 /// The registry: households by id three ways, and a county's first list page.
 async fn registry(args: &PartitionBenchArgs) -> anyhow::Result<Compared> {
-    let (households, counties) = (args.households, args.counties);
     let fills = [(
         "households",
         vec![
             ("household_id", "'H' || lpad(i::text, 10, '0')".to_string()),
-            ("village_code", village_sql(counties)),
+            ("village_code", village_sql(args.counties)),
             ("status", "1".into()),
             ("identified_year", "2014".into()),
             ("people", "3".into()),
             ("version", "1".into()),
             ("doc", "convert_to(repeat('x', 300), 'UTF8')".into()),
         ],
-        format!("generate_series(1, {households}) AS i"),
+        format!("generate_series(1, {}) AS i", args.households),
     )];
-    let (concurrency, seconds) = (args.concurrency, args.seconds);
+    let reads: Reads = |setup, pool, _conn, partitioned| {
+        let s = *setup;
+        let id = move |i| vec![s.household(i).0];
+        let keyed = if partitioned {
+            "SELECT * FROM households_by_key($1, false)"
+        } else {
+            "SELECT * FROM households WHERE household_id = $1"
+        };
+        vec![
+            (
+                "household by id",
+                raw(
+                    &pool,
+                    "SELECT * FROM households WHERE household_id = $1",
+                    1,
+                    id,
+                ),
+            ),
+            (
+                "household by id and village",
+                raw(
+                    &pool,
+                    "SELECT * FROM households WHERE household_id = $1 AND village_code = $2",
+                    1,
+                    move |i| {
+                        let (id, _, village) = s.household(i);
+                        vec![id, village]
+                    },
+                ),
+            ),
+            // Through the key table once partitioned, as the registry reads.
+            (
+                "household by id (registry's read)",
+                raw(&pool, keyed, 1, id),
+            ),
+            (
+                "county's first list page (100)",
+                raw(
+                    &pool,
+                    "SELECT * FROM households WHERE village_code >= $1 AND village_code <= $2 \
+                     ORDER BY household_id LIMIT 100",
+                    100,
+                    move |i| {
+                        let county = u64::from(FIRST_COUNTY) + i % u64::from(s.counties);
+                        let (lo, hi) = xk_runtime::query::prefix_range(&county.to_string());
+                        vec![lo, hi]
+                    },
+                ),
+            ),
+        ]
+    };
     compare(
         xk_registry::SPEC,
         xk_registry::store::PARTITIONABLE,
         &fills,
         args,
-        async |pool: sqlx::PgPool, _conn, partitioned| {
-            // A household by id, with its village when `with_village`.
-            let lookup = |with_village: bool| {
-                let pool = pool.clone();
-                move |_t: usize, i: u64| {
-                    let pool = pool.clone();
-                    let (id, _, village) = household(i * 7919, households, counties);
-                    async move {
-                        let found = if with_village {
-                            sqlx::query(
-                                "SELECT * FROM households \
-                                 WHERE household_id = $1 AND village_code = $2",
-                            )
-                            .bind(id)
-                            .bind(village)
-                            .fetch_optional(&pool)
-                            .await
-                        } else {
-                            sqlx::query("SELECT * FROM households WHERE household_id = $1")
-                                .bind(id)
-                                .fetch_optional(&pool)
-                                .await
-                        };
-                        matches!(found, Ok(Some(_)))
-                    }
-                }
-            };
-            // Through the key table once partitioned (`households_by_key`), else directly.
-            let keyed = {
-                let pool = pool.clone();
-                move |_t: usize, i: u64| {
-                    let pool = pool.clone();
-                    let (id, _, _) = household(i * 7919, households, counties);
-                    async move {
-                        let sql = if partitioned {
-                            "SELECT * FROM households_by_key($1, false)"
-                        } else {
-                            "SELECT * FROM households WHERE household_id = $1"
-                        };
-                        matches!(
-                            sqlx::query(sql).bind(id).fetch_optional(&pool).await,
-                            Ok(Some(_))
-                        )
-                    }
-                }
-            };
-            let county_page = {
-                let pool = pool.clone();
-                move |_t: usize, i: u64| {
-                    let pool = pool.clone();
-                    let county = u64::from(FIRST_COUNTY) + i % u64::from(counties);
-                    let (lo, hi) = xk_runtime::query::prefix_range(&county.to_string());
-                    async move {
-                        sqlx::query(
-                            "SELECT * FROM households \
-                             WHERE village_code >= $1 AND village_code <= $2 \
-                             ORDER BY household_id LIMIT 100",
-                        )
-                        .bind(lo)
-                        .bind(hi)
-                        .fetch_all(&pool)
-                        .await
-                        .is_ok_and(|rows| rows.len() == 100)
-                    }
-                }
-            };
-            Ok(vec![
-                (
-                    "household by id",
-                    drive(concurrency, seconds, lookup(false)).await,
-                ),
-                (
-                    "household by id and village",
-                    drive(concurrency, seconds, lookup(true)).await,
-                ),
-                (
-                    "household by id (registry's read)",
-                    drive(concurrency, seconds, keyed).await,
-                ),
-                (
-                    "county's first list page (100)",
-                    drive(concurrency, seconds, county_page).await,
-                ),
-            ])
-        },
+        reads,
     )
     .await
 }
 
 /// Health: a person-year by its two-column key, directly and as the service reads it.
 async fn health(args: &PartitionBenchArgs) -> anyhow::Result<Compared> {
-    let (households, counties) = (args.households, args.counties);
     let fills = [(
         "person_years",
         vec![
             ("resident_id", "'R' || lpad(i::text, 17, '0')".to_string()),
             ("coverage_year", "2019".into()),
-            ("village_code", village_sql(counties)),
+            ("village_code", village_sql(args.counties)),
         ],
-        format!("generate_series(1, {households}) AS i"),
+        format!("generate_series(1, {}) AS i", args.households),
     )];
-    let (concurrency, seconds) = (args.concurrency, args.seconds);
+    let reads: Reads = |setup, pool, conn, partitioned| {
+        let s = *setup;
+        let direct = raw(
+            &pool,
+            "SELECT * FROM person_years WHERE resident_id = $1 AND coverage_year = 2019",
+            1,
+            move |i| vec![s.household(i).1],
+        );
+        let service = probe(move |i| {
+            let conn = conn.clone();
+            let (_, resident, _) = s.household(i);
+            async move {
+                let read =
+                    xk_health::store::get_person_year(&conn, lookup(partitioned), &resident, 2019);
+                matches!(read.await, Ok(Some(_)))
+            }
+        });
+        vec![
+            ("person-year by id and year", direct),
+            ("person-year (health's read)", service),
+        ]
+    };
     compare(
         xk_health::SPEC,
         xk_health::store::PARTITIONABLE,
         &fills,
         args,
-        async |pool: sqlx::PgPool, conn: DatabaseConnection, partitioned| {
-            let direct = {
-                let pool = pool.clone();
-                move |_t: usize, i: u64| {
-                    let pool = pool.clone();
-                    let (_, resident, _) = household(i * 7919, households, counties);
-                    async move {
-                        matches!(
-                            sqlx::query(
-                                "SELECT * FROM person_years \
-                                 WHERE resident_id = $1 AND coverage_year = $2",
-                            )
-                            .bind(resident)
-                            .bind(2019)
-                            .fetch_optional(&pool)
-                            .await,
-                            Ok(Some(_))
-                        )
-                    }
-                }
-            };
-            let lookup = if partitioned {
-                Lookup::ThroughKeys
-            } else {
-                Lookup::Direct
-            };
-            let service = move |_t: usize, i: u64| {
-                let conn = conn.clone();
-                let (_, resident, _) = household(i * 7919, households, counties);
-                async move {
-                    matches!(
-                        xk_health::store::get_person_year(&conn, lookup, &resident, 2019).await,
-                        Ok(Some(_))
-                    )
-                }
-            };
-            Ok(vec![
-                (
-                    "person-year by id and year",
-                    drive(concurrency, seconds, direct).await,
-                ),
-                (
-                    "person-year (health's read)",
-                    drive(concurrency, seconds, service).await,
-                ),
-            ])
-        },
+        reads,
     )
     .await
 }
 
 /// Water: a household's history (part of the key), directly and as the service reads it.
 async fn water(args: &PartitionBenchArgs) -> anyhow::Result<Compared> {
-    let (households, counties) = (args.households, args.counties);
     let fills = [(
         "assessments",
         vec![
             ("household_id", "'H' || lpad(i::text, 10, '0')".to_string()),
             ("seq", "s".into()),
-            ("village_code", village_sql(counties)),
+            ("village_code", village_sql(args.counties)),
             ("people", "3".into()),
             ("verdict", "2".into()),
             ("policy_year", "2018".into()),
         ],
-        format!("generate_series(1, {households}) AS i CROSS JOIN generate_series(1, 2) AS s"),
+        format!(
+            "generate_series(1, {}) AS i CROSS JOIN generate_series(1, 2) AS s",
+            args.households
+        ),
     )];
-    let (concurrency, seconds) = (args.concurrency, args.seconds);
+    let reads: Reads = |setup, pool, conn, partitioned| {
+        let s = *setup;
+        let direct = raw(
+            &pool,
+            "SELECT * FROM assessments WHERE household_id = $1 \
+             ORDER BY assessed_on DESC, seq DESC",
+            2,
+            move |i| vec![s.household(i).0],
+        );
+        let reads = xk_water::store::assessments::Reads {
+            history: lookup(partitioned),
+            current: lookup(partitioned),
+        };
+        let service = probe(move |i| {
+            let conn = conn.clone();
+            let (id, _, _) = s.household(i);
+            async move {
+                let history = xk_water::store::assessments::history(&conn, reads, &id);
+                history.await.is_ok_and(|rows| rows.len() == 2)
+            }
+        });
+        vec![
+            ("household's history (2)", direct),
+            ("household's history (water's read)", service),
+        ]
+    };
     compare(
         xk_water::SPEC,
         xk_water::store::PARTITIONABLE,
         &fills,
         args,
-        async |pool: sqlx::PgPool, conn: DatabaseConnection, partitioned| {
-            let direct = {
-                let pool = pool.clone();
-                move |_t: usize, i: u64| {
-                    let pool = pool.clone();
-                    let (id, _, _) = household(i * 7919, households, counties);
-                    async move {
-                        sqlx::query(
-                            "SELECT * FROM assessments WHERE household_id = $1 \
-                             ORDER BY assessed_on DESC, seq DESC",
-                        )
-                        .bind(id)
-                        .fetch_all(&pool)
-                        .await
-                        .is_ok_and(|rows| rows.len() == 2)
-                    }
-                }
-            };
-            let lookup = if partitioned {
-                Lookup::ThroughKeys
-            } else {
-                Lookup::Direct
-            };
-            let reads = xk_water::store::assessments::Reads {
-                history: lookup,
-                current: lookup,
-            };
-            let service = move |_t: usize, i: u64| {
-                let conn = conn.clone();
-                let (id, _, _) = household(i * 7919, households, counties);
-                async move {
-                    xk_water::store::assessments::history(&conn, reads, &id)
-                        .await
-                        .is_ok_and(|rows| rows.len() == 2)
-                }
-            };
-            Ok(vec![
-                (
-                    "household's history (2)",
-                    drive(concurrency, seconds, direct).await,
-                ),
-                (
-                    "household's history (water's read)",
-                    drive(concurrency, seconds, service).await,
-                ),
-            ])
-        },
+        reads,
     )
     .await
 }

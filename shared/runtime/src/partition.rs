@@ -668,6 +668,17 @@ mod tests {
     }
 
     #[test]
+    fn the_regions_of_placed_keys_are_each_named_once_in_order() {
+        let placed = [
+            ("H2".to_string(), "420683100201".to_string()),
+            ("H1".to_string(), "420625100201".to_string()),
+            ("H2".to_string(), "420625100201".to_string()),
+        ];
+        assert_eq!(regions(&placed), ["420625100201", "420683100201"]);
+        assert!(regions(&[]).is_empty());
+    }
+
+    #[test]
     fn lookups_name_the_tables_read_through_their_keys() {
         let found = Lookups {
             through_keys: vec!["households".into()],

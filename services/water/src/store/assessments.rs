@@ -179,11 +179,15 @@ pub async fn record<C: ConnectionTrait>(
     ids.sort_unstable();
     ids.dedup();
     let mut cur = current_rows(conn, reads.current, &ids).await?;
-    // Where each current row is now, to find it again when it is replaced.
-    let as_read: Vec<(String, String)> = cur
-        .values()
-        .map(|c| (c.household_id.clone(), c.village_code.clone()))
-        .collect();
+    // Where each current row is now, to find it again when a partitioned table replaces
+    // it (a plain table's upsert needs no such list).
+    let as_read: Vec<(String, String)> = match reads.current {
+        Lookup::ThroughKeys => cur
+            .values()
+            .map(|c| (c.household_id.clone(), c.village_code.clone()))
+            .collect(),
+        Lookup::Direct => Vec::new(),
+    };
     let mut touched: Vec<String> = Vec::new();
     let mut rows = Vec::with_capacity(items.len());
     let mut out = Vec::with_capacity(items.len());

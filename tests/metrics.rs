@@ -443,7 +443,7 @@ async fn the_rollup_merger_counts_its_rounds_on_postgresql_only() {
             })
     };
     if svc.hosted.db().backend() != sea_orm::DbBackend::Postgres {
-        // SQLite merges at each commit: no merger runs, no round is counted.
+        // SQLite adds into the totals in place: no merger runs, no round is counted.
         let after = scrape(admin).await;
         assert_eq!(rounds(&after, "ok"), rounds(&before, "ok"));
         assert_eq!(rounds(&after, "ok"), 0.0);

@@ -220,11 +220,11 @@ async fn every_write_keeps_the_rollups_right_under_either_book() {
     assert_eq!(t.people_with_cases, 3);
     assert_eq!(t.people_over_cap, 1);
 
-    // Deltas not merged at commit, taking a person-year with cases away (n = −1, cases =
-    // −1): on PostgreSQL what a writer leaves pending when another holds the village's
-    // lock, which summaries add in. A raw update stands in for that writer here (it bypasses
-    // the commit, so its deltas stay pending). The removal must count under "people with
-    // cases" as the row it cancels did, so the rollups test their key, not the summed cases.
+    // A write that takes a person-year with cases away (n = −1, cases = −1) outside the
+    // write path: a raw update. On PostgreSQL its deltas stay pending (as a writer's do when
+    // another holds the village's lock), and summaries add them in; on SQLite its triggers
+    // add it into the totals in place. The removal must count under "people with cases" as
+    // the row it cancels did, so the rollups test their key, not the summed cases.
     use sea_orm::ConnectionTrait;
     let db = svc.hosted.db();
     let person_4 = format!(
@@ -239,15 +239,10 @@ async fn every_write_keeps_the_rollups_right_under_either_book() {
             .rows_affected(),
         1
     );
-    if db.backend() == sea_orm::DbBackend::Postgres {
-        let (rows, rollups) = both_sources(&svc, ("420625", 6), YEAR, &caps).await;
-        assert_eq!((rows[0].cases, rows[0].people_with_cases), (3, 2));
-        assert_eq!(rollups, rows, "the pending removal is added in");
-        assert_eq!(db.verify_rollups().await.unwrap(), []);
-    } else {
-        // SQLite merges at every commit: deltas left behind are a write path gone wrong.
-        assert_eq!(db.verify_rollups().await.unwrap().len(), 1);
-    }
+    let (rows, rollups) = both_sources(&svc, ("420625", 6), YEAR, &caps).await;
+    assert_eq!((rows[0].cases, rows[0].people_with_cases), (3, 2));
+    assert_eq!(rollups, rows, "the removal is counted");
+    assert_eq!(db.verify_rollups().await.unwrap(), []);
     let t = check(&svc, &mut c, &caps).await;
     assert_eq!((t.cases, t.people_with_cases), (3, 2));
 

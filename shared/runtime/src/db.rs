@@ -89,8 +89,8 @@ pub struct WriteTxn {
     txn: DatabaseTransaction,
     /// Held until commit or rollback (SQLite only).
     _guard: Option<OwnedMutexGuard<()>>,
-    /// The service's rollups: on SQLite this transaction's deltas are merged into them just
-    /// before it commits; on PostgreSQL its commit wakes their merger.
+    /// The service's rollups: on PostgreSQL its commit wakes their merger (on SQLite the
+    /// triggers have added its writes into them already).
     rollups: Option<Rollups>,
     /// The responses and audit rows of the writes done in it, stored just before it
     /// commits (a plain mutex: held for a push or a lookup, never across an await).
@@ -105,20 +105,18 @@ impl std::ops::Deref for WriteTxn {
 }
 
 impl WriteTxn {
-    /// Stores the responses and audit rows its writes recorded, brings the rollups up to
-    /// date with what it wrote (SQLite; on PostgreSQL its deltas stay pending for the
-    /// background merger, and summaries add them in: see [`crate::rollup`]), then commits:
-    /// work, bookkeeping and running totals become durable together. The write lock is
-    /// released afterwards.
+    /// Stores the responses and audit rows its writes recorded, then commits: work,
+    /// bookkeeping and running totals (added in place by the triggers on SQLite; on
+    /// PostgreSQL as deltas pending for the background merger, which summaries add in: see
+    /// [`crate::rollup`]) become durable together. The write lock is released afterwards.
     pub async fn commit(self) -> Result<(), Status> {
         let bookkeeping = std::mem::take(&mut *self.bookkeeping());
         bookkeeping.flush(&self.txn).await.map_err(db_status)?;
-        let merge_now = Rollups::merged_at_commit(self.txn.get_database_backend());
-        if let (Some(rollups), true) = (&self.rollups, merge_now) {
-            rollups.refresh(&self.txn).await.map_err(db_status)?;
-        }
+        let backend = self.txn.get_database_backend();
         self.txn.commit().await.map_err(db_status)?;
-        if let (Some(rollups), false) = (&self.rollups, merge_now) {
+        if let Some(rollups) = &self.rollups
+            && Rollups::merged_in_background(backend)
+        {
             rollups.written();
         }
         Ok(())
@@ -482,9 +480,9 @@ impl Db {
     }
 
     /// Builds the service's rollups where missing or changed ([`rollup::ensure`]; `build`
-    /// gives the definitions for a floor) and keeps them from now on: every write
-    /// transaction merges its deltas before committing (SQLite) or the background merger
-    /// merges them after (PostgreSQL). Call once, after
+    /// gives the definitions for a floor) and keeps them from now on: the triggers add every
+    /// write into them (SQLite) or the background merger merges its deltas after it commits
+    /// (PostgreSQL). Call once, after
     /// [`Db::migrate`] and before the first write.
     pub async fn keep_rollups(
         &self,
@@ -497,7 +495,7 @@ impl Db {
         let rollups = rollup::ensure(&self.conn, today, self.rebuild_rollups, build)
             .await?
             .with_scopes_per_merge(self.merge_timing.scopes_per_merge);
-        if !Rollups::merged_at_commit(self.backend()) {
+        if Rollups::merged_in_background(self.backend()) {
             let merger = rollup::Merger::spawn(
                 self.service,
                 self.conn.clone(),

@@ -9,22 +9,23 @@
 //! `SUM(n) FILTER (WHERE <same condition>)` over the rollup.
 //!
 //! How it is kept:
-//! - **Deltas.** Triggers on the source table write what every inserted, updated or deleted
-//!   row adds to or takes from the totals into the rollup's `_delta` table, inside the
-//!   writing transaction: +1 and the row's sums under its new keys, −1 and minus its sums
-//!   under its old ones (per row on SQLite, reading the row by rowid before and after the
-//!   change; once per statement on PostgreSQL, grouped from the statement's transition
-//!   tables). No write path can forget them: imports, corrections, reversals and deletions
-//!   all leave their deltas, and the cost is in proportion to the rows written, never to a
-//!   village's size.
-//! - **Merging on SQLite.** [`crate::db::WriteTxn::commit`] (every write, alone or in a
-//!   group commit's batch) adds the transaction's deltas, grouped, into the rollup rows just
-//!   before it commits (rows whose count falls to zero go), so rows and rollup become
-//!   durable together or not at all, and the delta table is empty between writes. SQLite
-//!   has one writer at a time, so nothing else is needed.
-//! - **Merging on PostgreSQL.** Writers commit in parallel (group commit's lanes,
-//!   replicas), and none merges or waits for another over the totals: a write commits its
-//!   rows with their deltas, which stay in `_delta`, *pending*. Each process runs a
+//! - **Deltas.** Triggers on the source table work out what every inserted, updated or
+//!   deleted row adds to or takes from the totals, inside the writing transaction: +1 and
+//!   the row's sums under its new keys, −1 and minus its sums under its old ones. No write
+//!   path can forget them: imports, corrections, reversals and deletions all count, and the
+//!   cost is in proportion to the rows written, never to a village's size.
+//! - **SQLite: in place.** Per row (SQLite has no statement triggers), the trigger adds the
+//!   row's change straight into its group's rollup row, or inserts the group (an upsert on
+//!   a unique index of scope and keys); a group whose count falls to zero is deleted by a
+//!   trigger of the rollup table. SQLite has one writer at a time, so no other transaction
+//!   adds to the same row meanwhile, and rows and totals become durable together or not at
+//!   all. Nothing is ever pending and there is no delta table. (Until this release the
+//!   triggers appended deltas that every commit grouped and merged: a fifth of an
+//!   import's rate.)
+//! - **PostgreSQL: pending, then merged.** Writers commit in parallel (group commit's
+//!   lanes, replicas), and none merges or waits for another over the totals: the triggers
+//!   run once per statement, grouped from its transition tables, and write into the
+//!   rollup's `_delta` table, and a write commits its rows with those deltas, *pending*. Each process runs a
 //!   [`Merger`] that, shortly after its writes commit (and now and then when idle), opens a
 //!   transaction of its own and *tries* a transaction-level advisory lock per scope with
 //!   visible deltas: for each scope it gets, it moves all that scope's visible deltas into
@@ -46,7 +47,7 @@
 //!   whatever was pending in it, which the fill counts from the rows; dropping the tables
 //!   and triggers waits for the writers still using them, and writers after it wait for the
 //!   rebuild to commit.
-//! - **Proving.** [`Rollups::verify`] merges what is pending, recomputes every scope from
+//! - **Proving.** [`Rollups::verify`] merges what is pending (PostgreSQL), recomputes every scope from
 //!   the rows and names each one whose totals (on PostgreSQL, with what is pending again
 //!   by then) differ (`xiaokang verify-rollups`).
 //!
@@ -312,10 +313,11 @@ impl Rollups {
         Ok(Some(floor))
     }
 
-    /// Whether writes on `backend` merge their own deltas just before they commit (SQLite,
-    /// one writer at a time) rather than leaving them to the [`Merger`] (PostgreSQL).
-    pub fn merged_at_commit(backend: DbBackend) -> bool {
-        backend != DbBackend::Postgres
+    /// Whether writes on `backend` leave deltas pending for the [`Merger`] (PostgreSQL),
+    /// rather than adding into the totals in place as they write (SQLite, one writer at a
+    /// time).
+    pub fn merged_in_background(backend: DbBackend) -> bool {
+        backend == DbBackend::Postgres
     }
 
     /// These rollups, merging at most `scopes` scopes a PostgreSQL transaction (at least
@@ -340,17 +342,15 @@ impl Rollups {
     }
 
     /// Merges what is pending, [`Rollups::with_scopes_per_merge`] scopes a transaction, waiting for each
-    /// lock when `wait`, else leaving the scopes another merger holds; on SQLite one
-    /// transaction merges everything (nothing is pending between writes there).
+    /// lock when `wait`, else leaving the scopes another merger holds (PostgreSQL; nothing
+    /// is ever pending on SQLite).
     async fn merge_in_turns(&self, conn: &DatabaseConnection, wait: bool) -> Result<(), DbErr> {
+        if !Self::merged_in_background(conn.get_database_backend()) {
+            return Ok(());
+        }
         loop {
             let txn = conn.begin().await?;
-            let turn = if txn.get_database_backend() == DbBackend::Postgres {
-                self.merge_locked(&txn, wait).await?
-            } else {
-                self.refresh(&txn).await?;
-                MergeTurn::default()
-            };
+            let turn = self.merge_locked(&txn, wait).await?;
             txn.commit().await?;
             // Stop when nothing is left beyond this turn, or when it locked nothing (the
             // rest is another merger's just now).
@@ -360,27 +360,15 @@ impl Rollups {
         }
     }
 
-    /// Adds the deltas `txn` sees into the totals (see the module docs) and clears them.
-    /// On SQLite [`crate::db::WriteTxn::commit`] calls it just before it commits, for the
-    /// transaction's own deltas. On PostgreSQL the [`Merger`] calls it, in a transaction of
-    /// its own, and it never waits for another writer: it merges the scopes whose locks
-    /// are free and leaves the rest pending.
+    /// Adds the deltas `txn` sees into the totals (see the module docs) and clears them,
+    /// in `txn`, never waiting for another writer: it merges the scopes whose locks are
+    /// free and leaves the rest pending (PostgreSQL; on SQLite nothing is ever pending, and
+    /// it does nothing).
     pub async fn refresh<C: ConnectionTrait>(&self, txn: &C) -> Result<(), DbErr> {
-        match txn.get_database_backend() {
-            DbBackend::Postgres => self.merge_locked(txn, false).await.map(|_| ()),
-            backend => {
-                let touched = merge::touched(txn, &self.defs).await?;
-                for (def, scopes) in self.defs.iter().zip(touched) {
-                    if scopes.is_empty() {
-                        continue;
-                    }
-                    for statement in merge::merge_all(def, &scopes, backend) {
-                        txn.execute_unprepared(&statement).await?;
-                    }
-                }
-                Ok(())
-            }
+        if !Self::merged_in_background(txn.get_database_backend()) {
+            return Ok(());
         }
+        self.merge_locked(txn, false).await.map(|_| ())
     }
 
     /// PostgreSQL: locks the scopes that have visible deltas (this transaction's and those
@@ -457,8 +445,11 @@ impl Rollups {
 
     /// The delta rows waiting to be merged, all rollups together, each counted up to
     /// [`PENDING_COUNT_CAP`] (PostgreSQL keeps them between a write and the [`Merger`]'s
-    /// round; on SQLite none outlive their commit).
+    /// round; SQLite has none).
     pub async fn pending_rows<C: ConnectionTrait>(&self, conn: &C) -> Result<u64, DbErr> {
+        if !Self::merged_in_background(conn.get_database_backend()) {
+            return Ok(0);
+        }
         let counts: Vec<String> = self
             .defs
             .iter()
@@ -487,36 +478,19 @@ impl Rollups {
     /// Every scope whose stored totals differ from a fresh recomputation, in table and scope
     /// order; empty when the rollups are right.
     ///
-    /// Deltas still pending are merged first, in a transaction of their own. On SQLite, where
-    /// every commit merges its own, they can only come from a write that bypassed the write
-    /// transaction: they are reported, since that write path would leave summaries stale
-    /// until the next write. On PostgreSQL they are normal (writes leave them to the
-    /// [`Merger`]) and are merged waiting for each lock; the
-    /// comparison there reads the totals with whatever is pending at that moment, as a
-    /// summary does.
+    /// On PostgreSQL the deltas still pending (writes leave them to the [`Merger`]) are
+    /// merged first, waiting for each lock, and the comparison reads the totals with
+    /// whatever is pending at that moment, as a summary does. SQLite has nothing pending.
     pub async fn verify(&self, conn: &DatabaseConnection) -> Result<Vec<Mismatch>, DbErr> {
-        if conn.get_database_backend() == DbBackend::Postgres {
+        if Self::merged_in_background(conn.get_database_backend()) {
             // All but the last turn's scopes in transactions of their own (see
-            // `DEFAULT_SCOPES_PER_MERGE`); the comparison's own transaction merges what is left.
+            // `DEFAULT_SCOPES_PER_MERGE`); a last transaction merges what is left.
             self.merge_in_turns(conn, true).await?;
-        }
-        let txn = conn.begin().await?;
-        let mut found = Vec::new();
-        if txn.get_database_backend() == DbBackend::Postgres {
+            let txn = conn.begin().await?;
             self.merge_locked(&txn, true).await?;
-        } else {
-            let pending = merge::touched(&txn, &self.defs).await?;
-            self.refresh(&txn).await?;
-            for (def, scopes) in self.defs.iter().zip(pending) {
-                for scope in scopes {
-                    found.push(Mismatch {
-                        table: def.table,
-                        scope: format!("{} (deltas left unmerged by a write)", scope.join("/")),
-                    });
-                }
-            }
+            txn.commit().await?;
         }
-        txn.commit().await?;
+        let mut found = Vec::new();
         for def in self.defs.iter() {
             for scope in sql::differences(conn, def).await? {
                 found.push(Mismatch {

@@ -1,11 +1,11 @@
-//! The SQL that moves deltas into the totals, in both dialects: which scopes have deltas,
-//! the PostgreSQL scope locks, and the merge itself (see the module docs of
+//! The SQL that moves PostgreSQL's pending deltas into the totals (SQLite's triggers add
+//! into them in place): which scopes have deltas, the scope locks, and the merge itself (see the module docs of
 //! [`super`] for when each runs). The same rule as [`super::sql`]'s holds: names come from
 //! the services' definitions and values from the database's own columns, quoted.
 
 use std::collections::BTreeSet;
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbErr, Statement};
 use sha2::{Digest, Sha256};
 
 use super::Rollup;
@@ -133,11 +133,7 @@ fn added(def: &Rollup) -> String {
 
 /// The condition that a rollup row `r` and a grouped delta row `d` are one group: the same
 /// scope and keys, NULL keys being values (a letter with no reply is a group of its own).
-fn same_group(def: &Rollup, backend: DbBackend) -> String {
-    let same = |a: &str, b: &str| match backend {
-        DbBackend::Postgres => format!("{a} IS NOT DISTINCT FROM {b}"),
-        _ => format!("{a} IS {b}"),
-    };
+fn same_group(def: &Rollup) -> String {
     let joined: Vec<String> = def
         .scope
         .iter()
@@ -145,44 +141,10 @@ fn same_group(def: &Rollup, backend: DbBackend) -> String {
         .chain(
             def.keys
                 .iter()
-                .map(|(k, _)| same(&format!("r.{k}"), &format!("d.{k}"))),
+                .map(|(k, _)| format!("r.{k} IS NOT DISTINCT FROM d.{k}")),
         )
         .collect();
     joined.join(" AND ")
-}
-
-/// The statements that add every pending delta into `def`'s totals and clear them, on a
-/// database with one writer at a time (SQLite), which needs no lock: add to the existing
-/// groups, insert the new ones, drop the groups of `scopes` (the scopes the deltas
-/// touched) whose count fell to zero, clear the deltas.
-pub(super) fn merge_all(def: &Rollup, scopes: &[Vec<String>], backend: DbBackend) -> Vec<String> {
-    let t = def.table;
-    let joined = same_group(def, backend);
-    let grouped = format!(
-        "(SELECT {}, {} FROM {t}_delta {})",
-        group_columns(def).join(", "),
-        summed(def),
-        group_by(def)
-    );
-    let mut out = vec![
-        format!(
-            "UPDATE {t} AS r SET {} FROM {grouped} AS d WHERE {joined}",
-            added(def)
-        ),
-        format!(
-            "INSERT INTO {t} ({}) SELECT d.* FROM {grouped} AS d WHERE NOT EXISTS \
-             (SELECT 1 FROM {t} AS r WHERE {joined})",
-            columns(def)
-        ),
-    ];
-    for chunk in scopes.chunks(SCOPES_PER_STATEMENT) {
-        out.push(format!(
-            "DELETE FROM {t} WHERE n = 0 AND {}",
-            matching(def, t, chunk)
-        ));
-    }
-    out.push(format!("DELETE FROM {t}_delta"));
-    out
 }
 
 /// The statements that move every visible delta of `scopes`, whose locks this transaction
@@ -198,7 +160,7 @@ pub(super) fn merge_all(def: &Rollup, scopes: &[Vec<String>], backend: DbBackend
 /// reading the table again. No row whose count falls to zero remains or is inserted.
 pub(super) fn merge_held(def: &Rollup, scopes: &[Vec<String>]) -> Vec<String> {
     let t = def.table;
-    let joined = same_group(def, DbBackend::Postgres);
+    let joined = same_group(def);
     let returned: Vec<String> = group_columns(def)
         .iter()
         .map(|c| format!("r.{c}"))

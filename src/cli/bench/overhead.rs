@@ -43,7 +43,7 @@ impl MetricsOverhead {
 }
 
 /// The middle value (the mean of the two middle ones for an even count); NaN when empty.
-fn median(values: &[f64]) -> f64 {
+pub(super) fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();

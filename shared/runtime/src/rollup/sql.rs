@@ -478,19 +478,34 @@ pub(super) fn create(def: &Rollup, backend: DbBackend, src: &SourceTable) -> Vec
                     row_values(def, row, sign, source_columns)
                 )
             };
-            let changed = changed(def, source_columns, "IS NOT")
-                .map_or(String::new(), |c| format!(" WHEN {c}"));
-            for (op, event, only, body) in [
-                ("ins", "AFTER INSERT", "", delta("NEW", 1)),
-                (
-                    "upd_old",
-                    "BEFORE UPDATE",
-                    changed.as_str(),
-                    delta("OLD", -1),
-                ),
-                ("upd_new", "AFTER UPDATE", changed.as_str(), delta("NEW", 1)),
-                ("del", "BEFORE DELETE", "", delta("OLD", -1)),
-            ] {
+            // An update that leaves the row in its group (a settlement's sums, an income)
+            // adds the sums' difference to that group's row, one upsert; one that moves
+            // it takes it out of the old group and adds it to the new one. (Out and in
+            // for every update, as first written, emptied a group of one row and inserted
+            // it again.)
+            let changed = changed(def, source_columns, "IS NOT");
+            let when = |group: &str| match &changed {
+                Some(c) => format!(" WHEN ({c}) AND {group}"),
+                None => format!(" WHEN {group}"),
+            };
+            let same = same_group(def, source_columns);
+            let moved = when(&format!("NOT ({same})"));
+            let mut triggers = vec![
+                ("ins", "AFTER INSERT", String::new(), delta("NEW", 1)),
+                ("upd_old", "BEFORE UPDATE", moved.clone(), delta("OLD", -1)),
+                ("upd_new", "AFTER UPDATE", moved, delta("NEW", 1)),
+                ("del", "BEFORE DELETE", String::new(), delta("OLD", -1)),
+            ];
+            // Without sums, an update within its group changes no total.
+            if !def.measures.is_empty() {
+                let body = format!(
+                    "INSERT INTO {t} ({cols}) VALUES ({}) ON CONFLICT ({target}) \
+                     DO UPDATE SET {added};",
+                    difference_values(def, source_columns)
+                );
+                triggers.push(("upd", "AFTER UPDATE", when(&format!("({same})")), body));
+            }
+            for (op, event, only, body) in triggers {
                 out.push(format!(
                     "CREATE TRIGGER {t}_{op} {event} ON {source} FOR EACH ROW{only} BEGIN {body} END"
                 ));
@@ -498,6 +513,42 @@ pub(super) fn create(def: &Rollup, backend: DbBackend, src: &SourceTable) -> Vec
         }
     }
     out
+}
+
+/// The condition (SQLite, in an update trigger) that `OLD` and `NEW` fall in the same
+/// group: every scope and key expression the same over both, NULL being the same as NULL.
+fn same_group(def: &Rollup, source_columns: &[String]) -> String {
+    let each: Vec<String> = def
+        .scope
+        .iter()
+        .copied()
+        .chain(def.keys.iter().map(|(_, expr)| expr.as_str()))
+        .map(|expr| {
+            format!(
+                "({}) IS ({})",
+                qualified(expr, "OLD", source_columns),
+                qualified(expr, "NEW", source_columns)
+            )
+        })
+        .collect();
+    each.join(" AND ")
+}
+
+/// An update within its group as a `VALUES` list (SQLite): the group from `NEW`, a count
+/// of 0, and each sum's difference, new minus old.
+fn difference_values(def: &Rollup, source_columns: &[String]) -> String {
+    let of = |row: &str, expr: &str| qualified(expr, row, source_columns);
+    let mut items: Vec<String> = def.scope.iter().map(|c| of("NEW", c)).collect();
+    items.extend(def.keys.iter().map(|(_, expr)| of("NEW", expr)));
+    items.push("0".into());
+    items.extend(def.measures.iter().map(|(_, expr)| {
+        format!(
+            "CAST(COALESCE({}, 0) AS BIGINT) - CAST(COALESCE({}, 0) AS BIGINT)",
+            of("NEW", expr),
+            of("OLD", expr)
+        )
+    }));
+    items.join(", ")
 }
 
 /// The columns of a SQLite rollup's unique group index, and of its triggers' upsert: the

@@ -260,6 +260,44 @@ async fn writes_are_totalled_when_their_transaction_commits_and_not_before() {
     for village in ["420625100201", "420625101202", "420625102203"] {
         assert_eq!(pending(&conn, village).await, 0);
     }
+    if !on_postgres() {
+        // An update within its group adds its sums' difference to the group's row in
+        // place; one that moves the row takes it out of one group and into another.
+        let rowid = |village: &'static str| {
+            let conn = conn.clone();
+            async move {
+                let sql = format!(
+                    "SELECT rowid AS r FROM people_rollup WHERE village_code = '{village}'"
+                );
+                conn.query_one_raw(Statement::from_string(backend(), sql))
+                    .await
+                    .unwrap()
+                    .map(|row| row.try_get::<i64>("", "r").unwrap())
+            }
+        };
+        let kept = rowid("420625102203").await;
+        conn.execute_unprepared("UPDATE people SET fen = 10 WHERE village_code = '420625102203'")
+            .await
+            .unwrap();
+        assert_eq!(rowid("420625102203").await, kept, "updated in place");
+        conn.execute_unprepared(
+            "UPDATE people SET village_code = '420625103204' WHERE village_code = '420625102203'",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            rowid("420625102203").await,
+            None,
+            "the emptied group is gone"
+        );
+        assert!(rowid("420625103204").await.is_some());
+        assert!(rollups.verify(&conn).await.unwrap().is_empty());
+        conn.execute_unprepared(
+            "UPDATE people SET village_code = '420625102203', fen = 9 WHERE fen = 10",
+        )
+        .await
+        .unwrap();
+    }
     // A rolled-back write leaves neither rows nor totals nor deltas. (On SQLite its
     // triggers emptied the totals in place, every group's row going with its last row.)
     let txn = conn.begin().await.unwrap();

@@ -62,6 +62,7 @@
 mod merge;
 mod merger;
 mod sql;
+mod sqlite;
 #[cfg(test)]
 mod tests;
 

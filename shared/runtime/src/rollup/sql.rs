@@ -12,6 +12,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
 use super::Rollup;
 use super::merge::{group_columns, summed};
+use super::sqlite;
 
 /// The meta table: one row per rollup table, with its definition's fingerprint and floor.
 const META: &str = "xk_rollups";
@@ -82,7 +83,7 @@ fn delta_list(def: &Rollup, sign: i64) -> String {
 /// One source row's deltas as a `VALUES` list (a per-row trigger's): scope, keys, `sign`
 /// as the count, and `sign` times each sum, every source column read from `row` (`NEW` or
 /// `OLD`).
-fn row_values(def: &Rollup, row: &str, sign: i64, source_columns: &[String]) -> String {
+pub(super) fn row_values(def: &Rollup, row: &str, sign: i64, source_columns: &[String]) -> String {
     let of_row = |expr: &str| qualified(expr, row, source_columns);
     let mut items: Vec<String> = def.scope.iter().map(|c| of_row(c)).collect();
     items.extend(def.keys.iter().map(|(_, expr)| of_row(expr)));
@@ -98,7 +99,7 @@ fn row_values(def: &Rollup, row: &str, sign: i64, source_columns: &[String]) -> 
 /// `expr` with every identifier that names a column of the source qualified by `row`
 /// (`NEW.status`). Left alone: text inside string literals (dates, codes), an identifier
 /// after a `.` (already qualified) or before a `(` (a function), and everything else.
-fn qualified(expr: &str, row: &str, source_columns: &[String]) -> String {
+pub(super) fn qualified(expr: &str, row: &str, source_columns: &[String]) -> String {
     let chars: Vec<char> = expr.chars().collect();
     let mut out = String::with_capacity(expr.len() + 16);
     let mut i = 0;
@@ -296,7 +297,7 @@ fn read_columns<'a>(def: &Rollup, source_columns: &'a [String]) -> Vec<&'a str> 
 /// The update triggers' condition: some column the rollup reads differs between `OLD`
 /// and `NEW` (`differs` is the dialect's null-safe "not the same"); `None` when it reads
 /// none of the listed columns.
-fn changed(def: &Rollup, source_columns: &[String], differs: &str) -> Option<String> {
+pub(super) fn changed(def: &Rollup, source_columns: &[String], differs: &str) -> Option<String> {
     let read = read_columns(def, source_columns);
     if read.is_empty() {
         return None;
@@ -445,122 +446,9 @@ pub(super) fn create(def: &Rollup, backend: DbBackend, src: &SourceTable) -> Vec
                 ));
             }
         }
-        _ => {
-            // Per row (SQLite has no statement triggers), straight into the totals: one
-            // writer at a time, so no other transaction can be adding to the same group.
-            // The row's change is computed from the trigger's OLD or NEW values (the
-            // expressions' columns qualified by them) and added to its group's row, or
-            // inserted as a new group. Until this release the triggers appended to a delta
-            // table that every commit then grouped, added in and emptied: a sort of every
-            // delta, twice, and five statements per commit, which cost an import a fifth
-            // of its rate (README, "Write cost of keeping the rollups").
-            //
-            // The upsert needs a unique index on the group; a NULL key would make every
-            // row its own group there, so each key is indexed as `ifnull(key, x'')`. An
-            // empty blob equals no text or number, so it stands for NULL alone.
-            let target = upsert_target(def);
-            out.push(format!("CREATE UNIQUE INDEX {t}_group ON {t} ({target})"));
-            // A group whose last row went takes its row with it, as a merge does on
-            // PostgreSQL: the table holds exactly the groups a fresh grouping gives.
-            out.push(format!(
-                "CREATE TRIGGER {t}_zero AFTER UPDATE OF n ON {t} FOR EACH ROW \
-                 WHEN NEW.n = 0 BEGIN DELETE FROM {t} WHERE rowid = NEW.rowid; END"
-            ));
-            let added: Vec<String> = std::iter::once("n")
-                .chain(def.measures.iter().map(|(m, _)| *m))
-                .map(|c| format!("{c} = {c} + excluded.{c}"))
-                .collect();
-            let added = added.join(", ");
-            let delta = |row: &str, sign: i64| {
-                format!(
-                    "INSERT INTO {t} ({cols}) VALUES ({}) ON CONFLICT ({target}) \
-                     DO UPDATE SET {added};",
-                    row_values(def, row, sign, source_columns)
-                )
-            };
-            // An update that leaves the row in its group (a settlement's sums, an income)
-            // adds the sums' difference to that group's row, one upsert; one that moves
-            // it takes it out of the old group and adds it to the new one. (Out and in
-            // for every update, as first written, emptied a group of one row and inserted
-            // it again.)
-            let changed = changed(def, source_columns, "IS NOT");
-            let when = |group: &str| match &changed {
-                Some(c) => format!(" WHEN ({c}) AND {group}"),
-                None => format!(" WHEN {group}"),
-            };
-            let same = same_group(def, source_columns);
-            let moved = when(&format!("NOT ({same})"));
-            let mut triggers = vec![
-                ("ins", "AFTER INSERT", String::new(), delta("NEW", 1)),
-                ("upd_old", "BEFORE UPDATE", moved.clone(), delta("OLD", -1)),
-                ("upd_new", "AFTER UPDATE", moved, delta("NEW", 1)),
-                ("del", "BEFORE DELETE", String::new(), delta("OLD", -1)),
-            ];
-            // Without sums, an update within its group changes no total.
-            if !def.measures.is_empty() {
-                let body = format!(
-                    "INSERT INTO {t} ({cols}) VALUES ({}) ON CONFLICT ({target}) \
-                     DO UPDATE SET {added};",
-                    difference_values(def, source_columns)
-                );
-                triggers.push(("upd", "AFTER UPDATE", when(&format!("({same})")), body));
-            }
-            for (op, event, only, body) in triggers {
-                out.push(format!(
-                    "CREATE TRIGGER {t}_{op} {event} ON {source} FOR EACH ROW{only} BEGIN {body} END"
-                ));
-            }
-        }
+        _ => out.extend(sqlite::kept_in_place(def, source_columns)),
     }
     out
-}
-
-/// The condition (SQLite, in an update trigger) that `OLD` and `NEW` fall in the same
-/// group: every scope and key expression the same over both, NULL being the same as NULL.
-fn same_group(def: &Rollup, source_columns: &[String]) -> String {
-    let each: Vec<String> = def
-        .scope
-        .iter()
-        .copied()
-        .chain(def.keys.iter().map(|(_, expr)| expr.as_str()))
-        .map(|expr| {
-            format!(
-                "({}) IS ({})",
-                qualified(expr, "OLD", source_columns),
-                qualified(expr, "NEW", source_columns)
-            )
-        })
-        .collect();
-    each.join(" AND ")
-}
-
-/// An update within its group as a `VALUES` list (SQLite): the group from `NEW`, a count
-/// of 0, and each sum's difference, new minus old.
-fn difference_values(def: &Rollup, source_columns: &[String]) -> String {
-    let of = |row: &str, expr: &str| qualified(expr, row, source_columns);
-    let mut items: Vec<String> = def.scope.iter().map(|c| of("NEW", c)).collect();
-    items.extend(def.keys.iter().map(|(_, expr)| of("NEW", expr)));
-    items.push("0".into());
-    items.extend(def.measures.iter().map(|(_, expr)| {
-        format!(
-            "CAST(COALESCE({}, 0) AS BIGINT) - CAST(COALESCE({}, 0) AS BIGINT)",
-            of("NEW", expr),
-            of("OLD", expr)
-        )
-    }));
-    items.join(", ")
-}
-
-/// The columns of a SQLite rollup's unique group index, and of its triggers' upsert: the
-/// scope as it is (never NULL), then each key with NULL as an empty blob.
-fn upsert_target(def: &Rollup) -> String {
-    let parts: Vec<String> = def
-        .scope
-        .iter()
-        .map(|c| c.to_string())
-        .chain(def.keys.iter().map(|(k, _)| format!("ifnull({k}, x'')")))
-        .collect();
-    parts.join(", ")
 }
 
 /// An update statement's deltas from its transition tables `xk_old` and `xk_new`: each
